@@ -1,0 +1,153 @@
+"""``create_app(settings)``: assembles the kernel, the enabled modules and the web shell."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import xstatic.pkg.leaflet
+import xstatic.pkg.leaflet_markercluster
+from fastapi import Depends, FastAPI
+from fastapi.routing import APIRoute
+from starlette.staticfiles import StaticFiles
+
+from allmende import __version__, identity
+from allmende.core.events import EventBus
+from allmende.core.registry import Registry, discover
+from allmende.core.settings import Settings, load_settings
+from allmende.http.auth import current_principal
+from allmende.http.context import AppContext
+from allmende.http.i18n import Catalogs
+from allmende.http.links import ProxyHeadersMiddleware
+from allmende.http.middleware import RequestContextMiddleware
+from allmende.http.openapi import install_openapi
+from allmende.http.problems import ErrorFormats, install_error_handlers
+from allmende.http.templating import Templates
+from allmende.identity.oidc import OidcVerifier
+from allmende.storage.database import Database
+from allmende.storage.migrate import pending_heads
+from allmende.web import LOCALE, STATIC, TEMPLATES, health, identity_api, shell
+from allmende.web.errors import html_error
+
+#: Migrations of the kernel's own tables, before those of the modules.
+KERNEL_MIGRATIONS: tuple[Path, ...] = (identity.MIGRATIONS,)
+BODY_SLACK_BYTES = 1024 * 1024
+
+
+def load_registry(settings: Settings) -> Registry:
+    return Registry.build(
+        discover(), enabled=settings.modules, disabled=settings.disabled_modules
+    )
+
+
+def migration_locations(registry: Registry) -> list[Path]:
+    return [*KERNEL_MIGRATIONS, *registry.migration_locations()]
+
+
+def open_database(settings: Settings, bus: EventBus | None = None) -> Database:
+    return Database(
+        settings.database_url,
+        bus=bus,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        pool_size=settings.db_pool_size,
+    )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    registry: Registry | None = None,
+    database: Database | None = None,
+) -> FastAPI:
+    settings = settings or load_settings()
+    settings.check_safe()
+    registry = registry if registry is not None else load_registry(settings)
+    owns_database = database is None
+    database = database or open_database(settings)
+    locations = migration_locations(registry)
+
+    def readiness() -> str | None:
+        try:
+            database.ping()
+            missing = pending_heads(settings.database_url, locations, database.engine)
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+            return f"database unreachable: {type(exc).__name__}"
+        return f"migrations not applied: {', '.join(sorted(missing))}" if missing else None
+
+    context = AppContext(
+        settings=settings,
+        registry=registry,
+        database=database,
+        bus=database.bus,
+        catalogs=Catalogs.load(
+            [LOCALE, *(m.locale for m in registry if m.locale)],
+            languages=settings.languages,
+            default=settings.default_language,
+        ),
+        templates=Templates([TEMPLATES, *(m.templates for m in registry if m.templates)]),
+        oidc=OidcVerifier(
+            issuer=settings.oidc_issuer,
+            audience=settings.oidc_audience,
+            jwks_url=settings.oidc_jwks_url,
+        )
+        if settings.oidc_issuer
+        else None,
+    )
+    context.services["readiness"] = readiness
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_database:
+            database.close()
+
+    app = FastAPI(
+        title=f"Allmende – {settings.region_name}",
+        version=__version__,
+        description="Open data and services of the region: the kernel's API and every module's.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=_operation_id,
+        # Every request's credentials are checked, also on public endpoints: a wrong key is
+        # an error the caller must hear about, not a silent fall-back to anonymous.
+        dependencies=[Depends(current_principal)],
+    )
+    app.state.allmende = context
+    install_error_handlers(app, ErrorFormats(by_prefix=[], html=html_error))
+    install_openapi(app)
+
+    app.include_router(health.router)
+    app.include_router(identity_api.router)
+    for module in registry:
+        if module.router is not None:
+            app.include_router(module.router)
+        if module.pages is not None:
+            app.include_router(module.pages)
+        if module.static is not None:
+            app.mount(f"/static/{module.key}", StaticFiles(directory=module.static))
+    app.include_router(shell.router)
+    app.mount("/static/allmende", StaticFiles(directory=STATIC), name="static")
+    app.mount(
+        "/static/vendor/leaflet",
+        StaticFiles(directory=xstatic.pkg.leaflet.BASE_DIR),
+        name="leaflet",
+    )
+    app.mount(
+        "/static/vendor/leaflet-markercluster",
+        StaticFiles(directory=xstatic.pkg.leaflet_markercluster.BASE_DIR),
+        name="leaflet-markercluster",
+    )
+
+    app.add_middleware(
+        RequestContextMiddleware,
+        tile_url=settings.map_tile_url or None,
+        max_body_bytes=settings.upload_max_bytes + BODY_SLACK_BYTES,
+    )
+    app.add_middleware(ProxyHeadersMiddleware, trusted=settings.trusted_proxies)
+    return app
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.operation_id or route.name

@@ -1,0 +1,360 @@
+"""The ``allmende`` command: serve, demo, database, users, API keys, municipalities, modules."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from sqlalchemy.orm import Session
+
+from allmende import __version__
+from allmende.app import create_app, load_registry, migration_locations, open_database
+from allmende.core.errors import AllmendeError, ConfigurationError
+from allmende.core.geo import geometry_from_geojson
+from allmende.core.logging import configure_logging
+from allmende.core.settings import Mode, Settings, load_settings
+from allmende.core.timeutil import isoformat, utcnow
+from allmende.identity import service
+from allmende.identity.models import Role
+from allmende.storage.migrate import upgrade
+
+app = typer.Typer(help="Allmende – open-source platform for smart cities and regions.",
+                  no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts and roles.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys for machines (sensors, integrations).", no_args_is_help=True)
+places_app = typer.Typer(help="Municipalities of the region.", no_args_is_help=True)
+modules_app = typer.Typer(help="Installed modules.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="apikeys")
+app.add_typer(places_app, name="municipalities")
+app.add_typer(modules_app, name="modules")
+
+F = TypeVar("F", bound=Callable[..., Any])
+DEMO_DATABASE = "allmende-demo.sqlite3"
+
+
+def friendly(fn: F) -> F:
+    """Report our errors as one line on stderr with exit status 1, never as a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (AllmendeError, ConfigurationError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except ConfigurationError:
+        raise
+    except Exception as exc:  # pydantic's ValidationError: name the setting at fault
+        raise ConfigurationError(f"settings: {exc}") from exc
+
+
+def _migrate(settings: Settings) -> None:
+    upgrade(settings.database_url, migration_locations(load_registry(settings)))
+
+
+def _write(settings: Settings, fn: Callable[[Session], Any]) -> Any:
+    database = open_database(settings)
+    try:
+        return database.write(fn)
+    finally:
+        database.close()
+
+
+def _read(settings: Settings, fn: Callable[[Session], Any]) -> Any:
+    database = open_database(settings)
+    try:
+        with database.session() as session:
+            return fn(session)
+    finally:
+        database.close()
+
+
+def _run_server(settings: Settings, *, host: str, port: int, workers: int, app_object: Any) -> None:
+    import uvicorn
+
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    common: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "proxy_headers": False,  # Allmende reads forwarded headers itself (trusted_proxies)
+        "log_config": None,
+        "access_log": False,
+        "server_header": False,
+    }
+    if workers > 1:
+        uvicorn.run("allmende.app:create_app", factory=True, workers=workers, **common)
+    else:
+        uvicorn.run(app_object or create_app(settings), **common)
+
+
+@app.command()
+@friendly
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL only).")] = 1,
+    migrate: Annotated[bool, typer.Option(help="Apply migrations before serving.")] = True,
+) -> None:
+    """Serve the installation configured by ALLMENDE_* variables or ALLMENDE_CONFIG."""
+    settings = _settings()
+    settings.check_safe()
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        raise ConfigurationError(
+            "SQLite has one writer, so it is served by one process. "
+            "Use PostgreSQL (ALLMENDE_DATABASE_URL) for several workers."
+        )
+    if migrate:
+        _migrate(settings)
+    typer.echo(f"Allmende {__version__} on http://{host}:{port}/ ({settings.mode.value})")
+    _run_server(settings, host=host, port=port, workers=workers, app_object=None)
+
+
+@app.command()
+@friendly
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    database: Annotated[Path, typer.Option(help="SQLite file for the demo.")] = Path(
+        DEMO_DATABASE
+    ),
+    keep: Annotated[bool, typer.Option(help="Reuse an existing demo database.")] = False,
+    serve: Annotated[bool, typer.Option(help="Serve after building the demo.")] = True,
+) -> None:
+    """Build the demo region in a fresh embedded database, then serve it."""
+    from allmende.demo.region import REGION_NAME, build_region, demo_accounts
+
+    url = f"sqlite:///{database.resolve()}"
+    settings = _settings(mode=Mode.DEMO, database_url=url, region_name=REGION_NAME)
+    if not (keep and database.exists()):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        _migrate(settings)
+        registry = load_registry(settings)
+        notes = _write(
+            settings, lambda s: build_region(s, registry=registry, now=utcnow()).notes
+        )
+        typer.echo(f"Built the demo region in {database}.")
+        for note in notes:
+            typer.echo(f"  {note}")
+    typer.echo("")
+    typer.echo(f"  Open   http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/")  # noqa: S104
+    typer.echo("  Demo accounts:")
+    for account in demo_accounts():
+        typer.echo(f"    {account['role']:<8} {account['email']}  password: {account['password']}")
+    typer.echo("")
+    if serve:
+        application = create_app(settings)
+        application.state.allmende.services["demo_accounts"] = demo_accounts()
+        _run_server(settings, host=host, port=port, workers=1, app_object=application)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+# --- db ----------------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+@friendly
+def db_upgrade() -> None:
+    """Apply every pending migration (kernel and enabled modules)."""
+    settings = _settings()
+    _migrate(settings)
+    typer.echo("Database schema is current.")
+
+
+# --- users -------------------------------------------------------------------------------------
+
+
+@users_app.command("create")
+@friendly
+def users_create(
+    email: str,
+    name: Annotated[str, typer.Option(help="Display name.")],
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                          envvar="ALLMENDE_NEW_PASSWORD")
+    ],
+    role: Annotated[Role, typer.Option(help="admin, staff or citizen.")] = Role.CITIZEN,
+    municipality: Annotated[str | None, typer.Option(help="Municipality key (staff).")] = None,
+) -> None:
+    """Create a user account."""
+
+    def create(session: Session) -> str:
+        user = service.create_user(
+            session, email=email, display_name=name, password=password,
+            is_admin=role is Role.ADMIN,
+        )
+        if role is Role.STAFF:
+            service.set_role(session, email=user.email, role=role, municipality_key=municipality)
+        return user.email
+
+    typer.echo(f"Created {_write(_settings(), create)} ({role.value}).")
+
+
+@users_app.command("list")
+@friendly
+def users_list() -> None:
+    """List user accounts."""
+
+    def rows(session: Session) -> list[str]:
+        keys = {m.id: m.key for m in service.list_municipalities(session)}
+        lines = []
+        for user in service.list_users(session):
+            staff = ",".join(sorted(keys[m.municipality_id] for m in user.memberships))
+            role = "admin" if user.is_admin else ("staff" if staff else "citizen")
+            state = "" if user.is_active else " (disabled)"
+            lines.append(f"{user.id:>5}  {user.email:<40} {role:<8} {staff}{state}")
+        return lines
+
+    for line in _read(_settings(), rows):
+        typer.echo(line)
+
+
+@users_app.command("set-role")
+@friendly
+def users_set_role(
+    email: str,
+    role: Role,
+    municipality: Annotated[str | None, typer.Option(help="Municipality key (staff).")] = None,
+) -> None:
+    """Make a user admin, staff of a municipality, or a citizen."""
+    _write(
+        _settings(),
+        lambda s: service.set_role(s, email=email, role=role, municipality_key=municipality),
+    )
+    where = f" of {municipality}" if municipality else ""
+    typer.echo(f"{email} is now {role.value}{where}.")
+
+
+# --- API keys ----------------------------------------------------------------------------------
+
+
+@keys_app.command("create")
+@friendly
+def apikeys_create(
+    name: str,
+    scope: Annotated[list[str], typer.Option(help="Scope; repeat for several.")],
+    municipality: Annotated[str | None, typer.Option(help="Bind to a municipality.")] = None,
+    expires_days: Annotated[int | None, typer.Option(help="Expire after so many days.")] = None,
+) -> None:
+    """Create an API key and print it once."""
+    settings = _settings()
+    known = frozenset(service.BUILTIN_SCOPES | load_registry(settings).scopes())
+    expires = utcnow() + timedelta(days=expires_days) if expires_days else None
+
+    def create(session: Session) -> tuple[int, str]:
+        created = service.create_api_key(
+            session, name=name, scopes=scope, known_scopes=known,
+            municipality_key=municipality, expires_at=expires,
+        )
+        return created.api_key.id, created.key
+
+    key_id, key = _write(settings, create)
+    typer.echo(f"API key {key_id} ({', '.join(sorted(set(scope)))}). Store it now; "
+               "it cannot be shown again:")
+    typer.echo(key)
+
+
+@keys_app.command("list")
+@friendly
+def apikeys_list() -> None:
+    """List API keys (never their secrets)."""
+
+    def rows(session: Session) -> list[str]:
+        lines = []
+        for key in service.list_api_keys(session):
+            state = "revoked" if key.revoked_at else (
+                f"expires {isoformat(key.expires_at)}" if key.expires_at else "active")
+            lines.append(
+                f"{key.id:>5}  alm_{key.prefix}_…  {key.name:<30} {','.join(key.scopes):<30} {state}"
+            )
+        return lines
+
+    for line in _read(_settings(), rows):
+        typer.echo(line)
+
+
+@keys_app.command("revoke")
+@friendly
+def apikeys_revoke(key_id: int) -> None:
+    """Revoke an API key; it stops working at once."""
+    _write(_settings(), lambda s: service.revoke_api_key(s, key_id=key_id))
+    typer.echo(f"API key {key_id} revoked.")
+
+
+# --- municipalities ----------------------------------------------------------------------------
+
+
+@places_app.command("add")
+@friendly
+def municipalities_add(
+    key: str,
+    name: str,
+    kind: Annotated[str, typer.Option(help="Gemeinde, Stadt, Kreisstadt, Landkreis …")] = "Gemeinde",
+    ags: Annotated[str | None, typer.Option(help="Amtlicher Gemeindeschlüssel (8 digits).")] = None,
+    jurisdiction: Annotated[str | None, typer.Option(help="Open311 jurisdiction id.")] = None,
+    boundary: Annotated[Path | None, typer.Option(help="GeoJSON file with the boundary.")] = None,
+) -> None:
+    """Add a municipality to the region."""
+    geom = None
+    if boundary is not None:
+        geom = geometry_from_geojson(json.loads(boundary.read_text()), field="boundary")
+
+    def add(session: Session) -> None:
+        service.create_municipality(
+            session, key=key, name=name, kind=kind, ags=ags, jurisdiction_id=jurisdiction,
+            boundary=geom,
+        )
+
+    _write(_settings(), add)
+    typer.echo(f"Added {name} ({key}).")
+
+
+@places_app.command("list")
+@friendly
+def municipalities_list() -> None:
+    """List the municipalities of the region."""
+    for line in _read(
+        _settings(),
+        lambda s: [f"{m.key:<20} {m.name:<30} {m.kind:<20} {m.ags or ''}"
+                   for m in service.list_municipalities(s)],
+    ):
+        typer.echo(line)
+
+
+# --- modules -----------------------------------------------------------------------------------
+
+
+@modules_app.command("list")
+@friendly
+def modules_list() -> None:
+    """List the enabled modules."""
+    registry = load_registry(_settings())
+    if not len(registry):
+        typer.echo("No modules enabled.")
+    for module in registry:
+        requires = f" (requires {', '.join(module.requires)})" if module.requires else ""
+        typer.echo(f"{module.key:<16} {module.version:<8} {module.title}{requires}  [{module.origin}]")
+
+
+def main() -> None:
+    app(prog_name="allmende")

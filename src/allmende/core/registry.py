@@ -1,0 +1,172 @@
+"""The module registry: which modules this installation runs and what each contributes.
+
+Built-in modules are listed explicitly in :data:`BUILTIN_MODULES`; outside packages register a
+:class:`ModuleSpec` through the entry point group ``allmende.modules``. Settings choose which are
+enabled. Layers above read the registry; nothing below it knows any module.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from allmende.core.errors import ConfigurationError
+
+ENTRY_POINT_GROUP = "allmende.modules"
+MODULE_KEY = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
+
+#: Import paths of the modules that ship with Allmende, in load order.
+BUILTIN_MODULES: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """An entry in the web shell's navigation. ``label`` is English and translated by gettext."""
+
+    label: str
+    path: str
+    staff_only: bool = False
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A scheduled computation: ``run(context)`` every ``every_seconds``."""
+
+    name: str
+    every_seconds: int
+    run: Callable[[Any], None]
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    """What a module contributes. Every field but ``key`` and ``title`` is optional.
+
+    ``router`` and ``pages`` are FastAPI routers (JSON under ``/api/<key>`` and HTML pages);
+    the kernel keeps them untyped so it needs no web framework.
+    """
+
+    key: str
+    title: str
+    description: str = ""
+    version: str = "0"
+    requires: tuple[str, ...] = ()
+    router: Any = None
+    pages: Any = None
+    templates: Path | None = None
+    static: Path | None = None
+    locale: Path | None = None
+    nav: tuple[NavItem, ...] = ()
+    scopes: tuple[str, ...] = ()
+    migrations: Path | None = None
+    feature_sources: tuple[Any, ...] = ()
+    open311_services: tuple[Any, ...] = ()
+    datasets: tuple[Any, ...] = ()
+    jobs: tuple[JobSpec, ...] = ()
+    demo: Callable[[Any], None] | None = None
+    origin: str = field(default="builtin", compare=False)
+
+
+@dataclass
+class Registry:
+    """The enabled modules, in dependency order."""
+
+    modules: list[ModuleSpec] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[ModuleSpec]:
+        return iter(self.modules)
+
+    def __len__(self) -> int:
+        return len(self.modules)
+
+    def __contains__(self, key: object) -> bool:
+        return any(m.key == key for m in self.modules)
+
+    def get(self, key: str) -> ModuleSpec:
+        for module in self.modules:
+            if module.key == key:
+                return module
+        raise KeyError(key)
+
+    @property
+    def keys(self) -> list[str]:
+        return [m.key for m in self.modules]
+
+    def migration_locations(self) -> list[Path]:
+        return [m.migrations for m in self.modules if m.migrations is not None]
+
+    def scopes(self) -> set[str]:
+        return {scope for m in self.modules for scope in m.scopes}
+
+    @classmethod
+    def build(
+        cls,
+        available: Sequence[ModuleSpec],
+        *,
+        enabled: Sequence[str] | None = None,
+        disabled: Sequence[str] = (),
+    ) -> Registry:
+        """Choose the enabled modules from ``available`` and order them by ``requires``."""
+        by_key: dict[str, ModuleSpec] = {}
+        for module in available:
+            if not MODULE_KEY.match(module.key):
+                raise ConfigurationError(f"module key {module.key!r} is not a lower-case name")
+            if module.key in by_key:
+                raise ConfigurationError(
+                    f"module {module.key!r} is registered twice "
+                    f"({by_key[module.key].origin} and {module.origin})"
+                )
+            by_key[module.key] = module
+        unknown = [k for k in (*(enabled or ()), *disabled) if k not in by_key]
+        if unknown:
+            raise ConfigurationError(f"settings name unknown modules: {', '.join(unknown)}")
+        chosen = [k for k in by_key if (enabled is None or k in enabled) and k not in disabled]
+        ordered: list[ModuleSpec] = []
+        visiting: set[str] = set()
+
+        def visit(key: str, wanted_by: str | None) -> None:
+            if any(m.key == key for m in ordered):
+                return
+            if key not in by_key or key not in chosen:
+                raise ConfigurationError(
+                    f"module {wanted_by!r} requires {key!r}, which is not installed or not enabled"
+                )
+            if key in visiting:
+                raise ConfigurationError(f"modules require each other in a cycle through {key!r}")
+            visiting.add(key)
+            for required in by_key[key].requires:
+                visit(required, key)
+            visiting.discard(key)
+            ordered.append(by_key[key])
+
+        for key in chosen:
+            visit(key, None)
+        return cls(ordered)
+
+
+def discover(builtin: Sequence[str] = BUILTIN_MODULES) -> list[ModuleSpec]:
+    """Every installed module: the built-in list, then the entry points."""
+    found = [_load(path, origin="builtin") for path in builtin]
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        spec = ep.load()
+        if not isinstance(spec, ModuleSpec):
+            raise ConfigurationError(f"entry point {ep.name!r} is not a ModuleSpec")
+        found.append(_with_origin(spec, f"entry point {ep.value}"))
+    return found
+
+
+def _load(path: str, *, origin: str) -> ModuleSpec:
+    spec = importlib.import_module(path).MODULE
+    if not isinstance(spec, ModuleSpec):
+        raise ConfigurationError(f"{path}.MODULE is not a ModuleSpec")
+    return _with_origin(spec, origin)
+
+
+def _with_origin(spec: ModuleSpec, origin: str) -> ModuleSpec:
+    from dataclasses import replace
+
+    return replace(spec, origin=origin)

@@ -1,0 +1,207 @@
+"""Settings from ``ALLMENDE_*`` environment variables or a TOML file.
+
+Every field is documented in docs/configuration.md (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from allmende.core.errors import ConfigurationError
+
+#: Placeholder shipped in examples; refused like an empty key outside dev and demo mode.
+DEFAULT_SECRET_KEY = "change-me"  # noqa: S105 - a placeholder that is refused, not a secret
+MIN_SECRET_KEY_LENGTH = 32
+CONFIG_FILE_VARIABLE = "ALLMENDE_CONFIG"
+
+
+class Mode(StrEnum):
+    PRODUCTION = "production"
+    DEV = "dev"
+    DEMO = "demo"
+
+
+class Settings(BaseSettings):
+    """How one Allmende installation is run."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ALLMENDE_",
+        extra="forbid",
+        validate_default=True,
+        env_nested_delimiter="__",
+    )
+
+    mode: Mode = Field(
+        default=Mode.PRODUCTION,
+        description="production, dev or demo. Only dev and demo accept a missing secret key.",
+    )
+    database_url: str = Field(
+        default="sqlite:///allmende.sqlite3",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user:pw@host/db.",
+    )
+    secret_key: str = Field(
+        default="",
+        description="Signs sessions and CSRF tokens. At least 32 characters outside dev/demo.",
+    )
+    base_url: str | None = Field(
+        default=None,
+        description="Public URL of the installation (https://daten.example.de/allmende). "
+        "When set, every absolute link is built from it instead of the request.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1"],
+        description="Addresses whose X-Forwarded-For/-Proto/-Host headers are believed; '*' for all.",
+    )
+    region_name: str = Field(
+        default="Allmende", description="Name of the region shown in the web shell."
+    )
+    operator_name: str = Field(
+        default="", description="Who runs the installation (imprint, accessibility statement)."
+    )
+    operator_email: str = Field(
+        default="", description="Contact address for the imprint and accessibility feedback."
+    )
+    default_language: str = Field(default="de", description="Language when the browser names none.")
+    languages: list[str] = Field(
+        default_factory=lambda: ["de", "en"], description="Languages offered in the web shell."
+    )
+    modules: list[str] | None = Field(
+        default=None,
+        description="Keys of the modules to enable; unset enables every installed module.",
+    )
+    disabled_modules: list[str] = Field(
+        default_factory=list, description="Keys of installed modules to leave off."
+    )
+    session_max_age_seconds: int = Field(
+        default=8 * 3600, gt=0, description="How long a web login lasts without activity."
+    )
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="Mark cookies Secure. Unset: on when base_url or the request is https.",
+    )
+    oidc_issuer: str | None = Field(
+        default=None, description="OpenID Connect issuer whose bearer tokens are accepted."
+    )
+    oidc_audience: str | None = Field(
+        default=None, description="Expected 'aud' claim of OIDC bearer tokens."
+    )
+    oidc_jwks_url: str | None = Field(
+        default=None, description="JWKS URL; unset: read from the issuer's discovery document."
+    )
+    oidc_email_claim: str = Field(
+        default="email", description="Claim that names the local user of an OIDC token."
+    )
+    map_tile_url: str = Field(
+        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="Background map tiles (XYZ URL); empty for maps without a background.",
+    )
+    map_tile_attribution: str = Field(
+        default="© OpenStreetMap contributors",
+        description="Attribution shown on maps for the background tiles.",
+    )
+    log_level: str = Field(default="INFO", description="Python logging level.")
+    log_format: str = Field(default="json", description="json (one object a line) or text.")
+    upload_max_bytes: int = Field(
+        default=10 * 1024 * 1024, gt=0, description="Largest accepted upload (photos, documents)."
+    )
+    data_dir: Path = Field(
+        default=Path("allmende-data"), description="Folder for uploaded files."
+    )
+    sqlite_busy_timeout_ms: int = Field(
+        default=5000, ge=0, description="How long an SQLite reader waits on a lock."
+    )
+    db_pool_size: int = Field(default=10, gt=0, description="Connections per process (PostgreSQL).")
+
+    @field_validator("default_language")
+    @classmethod
+    def _language_known(cls, value: str) -> str:
+        if value not in ("de", "en"):
+            raise ValueError("must be 'de' or 'en'")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format_known(cls, value: str) -> str:
+        if value not in ("json", "text"):
+            raise ValueError("must be 'json' or 'text'")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_absolute(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get(CONFIG_FILE_VARIABLE)
+        if config_file:
+            path = Path(config_file)
+            if not path.is_file():
+                raise ConfigurationError(f"{CONFIG_FILE_VARIABLE}: no file at {path}")
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    @property
+    def is_production(self) -> bool:
+        return self.mode is Mode.PRODUCTION
+
+    @property
+    def signing_key(self) -> str:
+        """The secret key, or in dev/demo mode without one a random key for this process."""
+        if self.secret_key:
+            return self.secret_key
+        if self.is_production:
+            raise ConfigurationError("ALLMENDE_SECRET_KEY is not set.")
+        return _process_key()
+
+    def check_safe(self) -> None:
+        """Refuse to run production with a missing, default or short secret key."""
+        if not self.is_production:
+            return
+        if self.secret_key in ("", DEFAULT_SECRET_KEY):
+            raise ConfigurationError(
+                "ALLMENDE_SECRET_KEY is not set. Production refuses to run without one: "
+                'generate one with `python -c "import secrets; print(secrets.token_urlsafe(48))"`.'
+            )
+        if len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigurationError(
+                f"ALLMENDE_SECRET_KEY must have at least {MIN_SECRET_KEY_LENGTH} characters."
+            )
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment and the TOML file, with explicit overrides on top."""
+    return Settings(**overrides)
+
+
+_PROCESS_KEY: list[str] = []
+
+
+def _process_key() -> str:
+    if not _PROCESS_KEY:
+        _PROCESS_KEY.append(secrets.token_urlsafe(48))
+    return _PROCESS_KEY[0]

@@ -1,0 +1,135 @@
+"""From a request's credentials to a :class:`Principal`.
+
+Order: ``Authorization: Bearer`` (an API key or an OIDC token), ``X-API-Key``, the session
+cookie. A credential sent in a header must be valid (else 401); a stale session cookie is
+ambient, so it just means anonymous (and is cleared). Cookie-authenticated unsafe requests must
+carry a CSRF token. The result is cached on the request.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from allmende.core.errors import AllmendeError, Unauthorized
+from allmende.identity import service
+from allmende.identity.models import User
+from allmende.identity.oidc import looks_like_jwt
+from allmende.identity.principal import ANONYMOUS, Principal
+from allmende.http import csrf
+from allmende.http.context import AppContext, app_context
+
+SESSION_COOKIE = "allmende_session"
+API_KEY_HEADER = "x-api-key"
+
+
+async def current_principal(request: Request) -> Principal:
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    principal = await _resolve(request)
+    request.state.principal = principal
+    return principal
+
+
+async def _resolve(request: Request) -> Principal:
+    context = app_context(request)
+    authorization = request.headers.get("authorization")
+    if authorization:
+        scheme, _, credential = authorization.partition(" ")
+        credential = credential.strip()
+        if scheme.lower() != "bearer" or not credential:
+            raise Unauthorized(detail="The Authorization header must be 'Bearer <API key or token>'.")
+        if looks_like_jwt(credential):
+            return await _from_oidc(context, credential)
+        return await run_in_threadpool(_from_api_key, context, credential)
+    header_key = request.headers.get(API_KEY_HEADER)
+    if header_key:
+        return await run_in_threadpool(_from_api_key, context, header_key)
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return ANONYMOUS
+    try:
+        lookup = await run_in_threadpool(_from_session, context, token)
+    except Unauthorized:
+        request.state.clear_session_cookie = True
+        return ANONYMOUS
+    await csrf.check_request(request)
+    return lookup
+
+
+def _from_api_key(context: AppContext, key: str) -> Principal:
+    with context.database.session() as session:
+        return service.resolve_api_key(session, key=key)
+
+
+def _from_session(context: AppContext, token: str) -> Principal:
+    with context.database.session() as session:
+        return service.resolve_session(session, token=token).principal
+
+
+async def _from_oidc(context: AppContext, token: str) -> Principal:
+    if context.oidc is None:
+        raise Unauthorized(detail="This installation accepts no OIDC tokens.")
+    claims = await run_in_threadpool(context.oidc.verify, token)
+    email = claims.get(context.settings.oidc_email_claim)
+    subject = str(claims.get("sub", ""))
+    if not isinstance(email, str) or not subject:
+        raise Unauthorized(detail="The token names no user (missing 'sub' or e-mail claim).")
+
+    def known(session: Session) -> Principal | None:
+        user = session.scalar(select(User).where(User.oidc_subject == subject))
+        return _active(user) if user is not None else None
+
+    def link_or_create(session: Session) -> Principal:
+        user = session.scalar(select(User).where(User.email == email.lower()))
+        if user is None:
+            name = str(claims.get("name") or email)
+            user = service.create_user(session, email=email, display_name=name, password=None)
+        user.oidc_subject = subject
+        return _active(user)
+
+    def read_known() -> Principal | None:
+        with context.database.session() as session:
+            return known(session)
+
+    found = await run_in_threadpool(read_known)
+    if found is not None:
+        return found
+    try:
+        return await context.database.awrite(link_or_create)
+    except AllmendeError as exc:
+        raise Unauthorized(detail=f"The token's user cannot be used: {exc}") from exc
+
+
+def _active(user: User) -> Principal:
+    if not user.is_active:
+        raise Unauthorized(detail="This account is disabled.")
+    return service.principal_for_user(user)
+
+
+def set_session_cookie(request: Request, response: Response, token: str, max_age: timedelta) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(max_age.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=csrf.cookies_secure(request),
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+#: ``principal: Caller`` in a handler's signature gives the resolved caller.
+Caller = Annotated[Principal, Depends(current_principal)]

@@ -1,0 +1,131 @@
+"""Middleware on every request: request id and access log, security headers, body size limit."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from urllib.parse import urlsplit
+
+import orjson
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from allmende.core.errors import PayloadTooLarge
+from allmende.core.logging import request_id
+
+log = logging.getLogger("allmende.access")
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestContextMiddleware:
+    """Gives each request an id (or keeps a sane ``X-Request-ID``), logs it, sets headers."""
+
+    def __init__(self, app: ASGIApp, *, tile_url: str | None, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        tile_origin = ""
+        if tile_url:
+            parts = urlsplit(tile_url.replace("{s}", "a"))
+            host = parts.netloc.replace("a.", "*.", 1) if "{s}" in tile_url else parts.netloc
+            tile_origin = f" {parts.scheme}://{host}"
+        self.csp = (
+            "default-src 'self'; "
+            f"img-src 'self' data: blob:{tile_origin}; "
+            "style-src 'self'; script-src 'self'; object-src 'none'; "
+            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = _header(scope, b"x-request-id")
+        rid = incoming if incoming and REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        token = request_id.set(rid)
+        started = time.perf_counter()
+        status = 500
+
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            await _too_large(send, rid, self.max_body_bytes)
+            request_id.reset(token)
+            return
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = rid
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                headers.setdefault("X-Frame-Options", "DENY")
+                if headers.get("content-type", "").startswith("text/html"):
+                    headers.setdefault("Content-Security-Policy", self.csp)
+                if scope.get("state", {}).get("clear_session_cookie"):
+                    headers.append(
+                        "Set-Cookie",
+                        "allmende_session=; Max-Age=0; Path=/; HttpOnly; SameSite=lax",
+                    )
+            await send(message)
+
+        received = 0
+
+        async def receive_limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise PayloadTooLarge(detail=f"The body exceeds {self.max_body_bytes} bytes.")
+            return message
+
+        try:
+            await self.app(scope, receive_limited, send_wrapper)
+        finally:
+            log.info(
+                "%s %s %s",
+                scope["method"],
+                scope["path"],
+                status,
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+            request_id.reset(token)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+async def _too_large(send: Send, rid: str, limit: int) -> None:
+    body = orjson.dumps(
+        {
+            "type": "https://allmende.example/problems/payload-too-large",
+            "title": "Payload too large",
+            "status": 413,
+            "detail": f"The body exceeds {limit} bytes.",
+            "request_id": rid,
+        }
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-request-id", rid.encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,158 @@
+"""Errors as responses: RFC 9457 ``application/problem+json`` unless a standard has its own format.
+
+Standards adapters register their own renderer for their path prefix (SensorThings, Open311…);
+browsers asking for HTML get an error page. Nothing ever answers with a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from allmende.core.errors import (
+    AllmendeError,
+    BadRequest,
+    Conflict,
+    FieldError,
+    Forbidden,
+    MethodNotAllowed,
+    NotAcceptable,
+    NotFound,
+    PayloadTooLarge,
+    TooManyRequests,
+    Unauthorized,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from allmende.core.logging import request_id
+
+log = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+Renderer = Callable[[Request, AllmendeError], Response]
+
+
+@dataclass
+class ErrorFormats:
+    """Which renderer answers errors under which path prefix (longest prefix wins)."""
+
+    by_prefix: list[tuple[str, Renderer]]
+    html: Renderer | None = None
+
+    def renderer(self, request: Request) -> Renderer:
+        path = request.url.path
+        root = request.scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        for prefix, renderer in sorted(self.by_prefix, key=lambda p: -len(p[0])):
+            if path.startswith(prefix):
+                return renderer
+        if self.html is not None and _wants_html(request, path):
+            return self.html
+        return problem_response
+
+
+def _wants_html(request: Request, path: str) -> bool:
+    if path.startswith("/api/") or path in ("/healthz", "/readyz"):
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept
+
+
+def problem_body(request: Request, error: AllmendeError) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": f"https://allmende.example/problems/{error.code}",
+        "title": error.title,
+        "status": error.status,
+        "detail": str(error),
+        "instance": request.url.path,
+    }
+    if error.errors:
+        body["errors"] = [{"field": e.field, "reason": e.reason} for e in error.errors]
+    rid = request_id.get()
+    if rid:
+        body["request_id"] = rid
+    return body
+
+
+def problem_response(request: Request, error: AllmendeError) -> Response:
+    headers = {"WWW-Authenticate": 'Bearer realm="allmende"'} if error.status == 401 else None
+    return Response(
+        orjson.dumps(problem_body(request, error)),
+        status_code=error.status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def from_validation(exc: RequestValidationError) -> ValidationFailed:
+    errors = []
+    for item in exc.errors():
+        loc = [str(part) for part in item.get("loc", ())]
+        errors.append(FieldError(".".join(loc) or "body", str(item.get("msg", "is invalid"))))
+    detail = "; ".join(f"{e.field}: {e.reason}" for e in errors[:5])
+    return ValidationFailed(detail=detail, errors=errors)
+
+
+_BY_STATUS: dict[int, type[AllmendeError]] = {
+    kind.status: kind
+    for kind in (
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        NotAcceptable,
+        Conflict,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        ValidationFailed,
+        TooManyRequests,
+    )
+}
+
+
+def from_http(exc: HTTPException) -> AllmendeError:
+    kind = _BY_STATUS.get(exc.status_code)
+    if kind is None:
+        kind = BadRequest if 400 <= exc.status_code < 500 else AllmendeError
+    detail = str(exc.detail) if exc.detail and exc.detail != kind.title else ""
+    return kind(detail=detail)
+
+
+def install_error_handlers(app: FastAPI, formats: ErrorFormats) -> None:
+    def respond(request: Request, error: AllmendeError) -> Response:
+        return formats.renderer(request)(request, error)
+
+    async def on_allmende(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, AllmendeError)
+        return respond(request, exc)
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return respond(request, from_validation(exc))
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        response = respond(request, from_http(exc))
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return respond(request, AllmendeError(detail="Something went wrong on our side."))
+
+    app.add_exception_handler(AllmendeError, on_allmende)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(HTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)

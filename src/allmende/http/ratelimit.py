@@ -1,0 +1,39 @@
+"""A small in-process rate limiter (sliding window) for logins and anonymous contributions.
+
+Per process: behind several workers each counts on its own, which still bounds abuse.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+
+from allmende.core.errors import TooManyRequests
+
+
+class RateLimiter:
+    def __init__(self, *, limit: int, window_seconds: float) -> None:
+        self.limit = limit
+        self.window = window_seconds
+        self._hits: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> None:
+        """Count one attempt for ``key``; raise 429 when the window is full."""
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits[key]
+            while hits and hits[0] <= now - self.window:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                retry = int(hits[0] + self.window - now) + 1
+                raise TooManyRequests(detail=f"Too many attempts. Try again in {retry} seconds.")
+            hits.append(now)
+            if len(self._hits) > 10_000:  # forget idle keys so memory stays bounded
+                for stale in [k for k, v in self._hits.items() if not v or v[-1] < now - self.window]:
+                    del self._hits[stale]
+
+    def reset(self, key: str) -> None:
+        with self._lock:
+            self._hits.pop(key, None)

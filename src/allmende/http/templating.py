@@ -1,0 +1,86 @@
+"""Server-rendered pages: one Jinja2 environment over the shell's and the modules' templates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from allmende.http.context import app_context
+from allmende.http.csrf import csrf_token, remember_seed
+from allmende.http.links import local_path
+
+LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
+
+
+class Templates:
+    def __init__(self, folders: Iterable[Path]) -> None:
+        self.env = Environment(
+            loader=ChoiceLoader([FileSystemLoader(str(f)) for f in folders]),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.newstyle_gettext = True  # type: ignore[attr-defined]
+        self.globals: dict[str, Any] = {}
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        context: Mapping[str, Any] | None = None,
+        *,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> HTMLResponse:
+        values = {**page_context(request), **(context or {})}
+        html = self.env.get_template(template).render(values)
+        response = HTMLResponse(html, status_code=status_code, headers=headers)
+        remember_seed(request, response)
+        return response
+
+
+def _gettext(translate: Callable[[str], str]) -> Callable[..., Markup]:
+    # Jinja's "newstyle" gettext: translations are trusted markup, variables are escaped,
+    # and a literal percent sign is written %%.
+    def gettext(message: str, **variables: Any) -> Markup:
+        return Markup(translate(message)) % variables
+
+    return gettext
+
+
+def _ngettext(translate: Callable[[str, str, int], str]) -> Callable[..., Markup]:
+    def ngettext(singular: str, plural: str, n: int, **variables: Any) -> Markup:
+        variables.setdefault("num", n)
+        return Markup(translate(singular, plural, n)) % variables
+
+    return ngettext
+
+
+def page_context(request: Request) -> dict[str, Any]:
+    """What every page may use: language, translations, the caller, navigation, CSRF."""
+    context = app_context(request)
+    language = getattr(request.state, "language", context.catalogs.default)
+    translations = context.catalogs.get(language)
+    gettext = _gettext(translations.gettext)
+    principal = getattr(request.state, "principal", None)
+    return {
+        "request": request,
+        "lang": language,
+        "languages": [(code, LANGUAGE_NAMES.get(code, code)) for code in context.catalogs.languages],
+        "gettext": gettext,
+        "_": gettext,
+        "ngettext": _ngettext(translations.ngettext),
+        "principal": principal,
+        "settings": context.settings,
+        "registry": context.registry,
+        "csrf_token": csrf_token(request),
+        "url": lambda path: local_path(request, path),
+        "current_path": request.url.path,
+    }

@@ -1,0 +1,76 @@
+"""Secrets and their hashes: argon2 for passwords, SHA-256 for random tokens and API keys.
+
+API keys and session tokens are 256-bit random values, so a fast hash is enough to make a
+leaked table useless; passwords are chosen by people and get argon2.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+KEY_PATTERN = re.compile(r"^alm_([a-z0-9]{8})_([A-Za-z0-9_-]{32,64})$")
+MIN_PASSWORD_LENGTH = 8
+
+_hasher = PasswordHasher()
+# Verifying against this when a user does not exist keeps login time independent of that fact.
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is refused, or ``None``."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"must have at least {MIN_PASSWORD_LENGTH} characters"
+    if len(password) > 512:
+        return "must have at most 512 characters"
+    return None
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class NewKey:
+    prefix: str
+    secret_hash: str
+    key: str
+
+
+def new_api_key() -> NewKey:
+    """A key like ``alm_3kf8x0qa_<43 random characters>``; the prefix finds it, the hash checks it."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    prefix = "".join(secrets.choice(alphabet) for _ in range(8))
+    secret = secrets.token_urlsafe(32)
+    return NewKey(prefix=prefix, secret_hash=token_hash(secret), key=f"alm_{prefix}_{secret}")
+
+
+def split_api_key(key: str) -> tuple[str, str] | None:
+    """(prefix, secret) of a well-formed key, else ``None``."""
+    match = KEY_PATTERN.match(key.strip())
+    return (match.group(1), match.group(2)) if match else None
+
+
+def secret_matches(secret: str, stored_hash: str) -> bool:
+    return hmac.compare_digest(token_hash(secret), stored_hash)

@@ -1,0 +1,121 @@
+"""The one facade a module imports: everything a municipality's own module may build on.
+
+Modules import ``allmende.sdk`` and nothing else of Allmende. What is named here is the
+module API: it changes only with a note in the changelog.
+"""
+
+from __future__ import annotations
+
+from allmende.core.errors import (
+    AllmendeError,
+    BadRequest,
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from allmende.core.events import Event, EventBus
+from allmende.core.geo import (
+    bbox_of,
+    distance_m,
+    geometry_from_geojson,
+    geometry_to_geojson,
+    parse_bbox,
+    to_metric,
+)
+from allmende.core.registry import JobSpec, ModuleSpec, NavItem
+from allmende.core.timeutil import as_utc, isoformat, parse_datetime, utcnow
+from allmende.http.auth import Caller
+from allmende.http.context import AppContext, app_context
+from allmende.http.csrf import check_request as check_csrf
+from allmende.http.links import absolute_url, base_url, local_path, safe_next
+from allmende.http.params import MAX_ID, RowId
+from allmende.http.problems import ErrorFormats, problem_response
+from allmende.http.ratelimit import RateLimiter
+from allmende.identity.demo import DemoContext
+from allmende.identity.models import District, Municipality, Role, User
+from allmende.identity.permissions import Action, can, readable_municipalities, require, visible
+from allmende.identity.principal import ANONYMOUS, Principal
+from allmende.storage.base import Base, JSONType, UTCDateTime
+from allmende.storage.database import Database
+from allmende.storage.events import emit
+from allmende.storage.geometry import (
+    Geometry,
+    HasGeometry,
+    create_spatial_indexes,
+    geometry_columns,
+    geometry_values,
+    spatial_indexes,
+)
+from allmende.storage.spatial import in_bbox, intersects, predicate
+
+__all__ = [
+    "ANONYMOUS",
+    "MAX_ID",
+    "Action",
+    "AllmendeError",
+    "AppContext",
+    "BadRequest",
+    "Base",
+    "Caller",
+    "Conflict",
+    "Database",
+    "DemoContext",
+    "District",
+    "ErrorFormats",
+    "Event",
+    "EventBus",
+    "FieldError",
+    "Forbidden",
+    "Geometry",
+    "HasGeometry",
+    "JSONType",
+    "JobSpec",
+    "ModuleSpec",
+    "Municipality",
+    "NavItem",
+    "NotFound",
+    "PayloadTooLarge",
+    "Principal",
+    "RateLimiter",
+    "Role",
+    "RowId",
+    "UTCDateTime",
+    "Unauthorized",
+    "UnsupportedMediaType",
+    "User",
+    "ValidationFailed",
+    "absolute_url",
+    "app_context",
+    "as_utc",
+    "base_url",
+    "bbox_of",
+    "can",
+    "check_csrf",
+    "create_spatial_indexes",
+    "distance_m",
+    "emit",
+    "geometry_columns",
+    "geometry_from_geojson",
+    "geometry_to_geojson",
+    "geometry_values",
+    "in_bbox",
+    "intersects",
+    "isoformat",
+    "local_path",
+    "parse_bbox",
+    "parse_datetime",
+    "predicate",
+    "problem_response",
+    "readable_municipalities",
+    "require",
+    "safe_next",
+    "spatial_indexes",
+    "to_metric",
+    "utcnow",
+    "visible",
+]

@@ -1,0 +1,82 @@
+"""The permission rules, role by role. All checks in Allmende go through these functions."""
+
+from __future__ import annotations
+
+import pytest
+
+from allmende.core.errors import Forbidden, Unauthorized
+from allmende.identity.models import Role
+from allmende.identity.permissions import Action, can, readable_municipalities, require
+from allmende.identity.principal import ANONYMOUS, Principal
+
+pytestmark = pytest.mark.unit
+
+A, B = 1, 2
+ADMIN = Principal(kind="user", user_id=1, is_admin=True)
+STAFF_A = Principal(kind="user", user_id=2, staff_of=frozenset({A}))
+CITIZEN = Principal(kind="user", user_id=3)
+KEY_A = Principal(kind="api_key", api_key_id=1, scopes=frozenset({"sensorthings"}),
+                  key_municipality_id=A)
+KEY_UNBOUND = Principal(kind="api_key", api_key_id=2, scopes=frozenset({"open311"}))
+KEY_ADMIN = Principal(kind="api_key", api_key_id=3, scopes=frozenset({"admin"}), is_admin=True)
+
+
+@pytest.mark.parametrize(
+    ("principal", "action", "municipality", "scope", "allowed"),
+    [
+        (ADMIN, Action.ADMINISTER, None, None, True),
+        (ADMIN, Action.EDIT, B, "sensorthings", True),
+        (STAFF_A, Action.EDIT, A, None, True),
+        (STAFF_A, Action.READ_INTERNAL, A, None, True),
+        (STAFF_A, Action.EDIT, B, None, False),
+        (STAFF_A, Action.READ_INTERNAL, B, None, False),
+        (STAFF_A, Action.ADMINISTER, None, None, False),
+        (STAFF_A, Action.EDIT, None, None, False),
+        (CITIZEN, Action.CONTRIBUTE, A, None, True),
+        (CITIZEN, Action.READ_INTERNAL, A, None, False),
+        (CITIZEN, Action.EDIT, A, None, False),
+        (ANONYMOUS, Action.CONTRIBUTE, A, None, False),
+        (ANONYMOUS, Action.READ_INTERNAL, A, None, False),
+        (KEY_A, Action.EDIT, A, "sensorthings", True),
+        (KEY_A, Action.EDIT, B, "sensorthings", False),
+        (KEY_A, Action.EDIT, A, "open311", False),
+        (KEY_A, Action.EDIT, A, None, False),
+        (KEY_A, Action.READ_INTERNAL, A, None, True),
+        (KEY_A, Action.READ_INTERNAL, B, None, False),
+        (KEY_A, Action.ADMINISTER, None, None, False),
+        (KEY_UNBOUND, Action.EDIT, B, "open311", True),
+        (KEY_UNBOUND, Action.EDIT, B, "sensorthings", False),
+        (KEY_ADMIN, Action.ADMINISTER, None, None, True),
+        (KEY_ADMIN, Action.EDIT, B, "anything", True),
+    ],
+)
+def test_can(
+    principal: Principal, action: Action, municipality: int | None, scope: str | None,
+    allowed: bool,
+) -> None:
+    assert can(principal, action, municipality_id=municipality, scope=scope) is allowed
+
+
+def test_require_says_401_to_the_anonymous_and_403_to_the_known() -> None:
+    with pytest.raises(Unauthorized):
+        require(ANONYMOUS, Action.EDIT, municipality_id=A)
+    with pytest.raises(Forbidden):
+        require(STAFF_A, Action.EDIT, municipality_id=B)
+    with pytest.raises(Forbidden, match="scope 'open311'"):
+        require(KEY_A, Action.EDIT, municipality_id=A, scope="open311")
+
+
+def test_readable_municipalities() -> None:
+    assert readable_municipalities(ADMIN) is None
+    assert readable_municipalities(STAFF_A) == frozenset({A})
+    assert readable_municipalities(CITIZEN) == frozenset()
+    assert readable_municipalities(ANONYMOUS) == frozenset()
+    assert readable_municipalities(KEY_A) == frozenset({A})
+
+
+def test_roles() -> None:
+    assert ADMIN.role is Role.ADMIN
+    assert STAFF_A.role is Role.STAFF
+    assert CITIZEN.role is Role.CITIZEN
+    assert KEY_A.role is Role.INTEGRATOR
+    assert ANONYMOUS.role is Role.ANONYMOUS

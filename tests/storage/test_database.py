@@ -1,0 +1,121 @@
+"""The database object: read-only reads, the single writer, group commit, events after commit."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from allmende.core.errors import Conflict
+from allmende.core.events import Event
+from allmende.identity.models import Municipality
+from allmende.storage.database import Database
+from allmende.storage.events import emit
+
+pytestmark = pytest.mark.integration
+
+
+def _add(session: Session, key: str) -> int:
+    municipality = Municipality(key=key, name=key.title(), kind="Gemeinde")
+    session.add(municipality)
+    session.flush()
+    return municipality.id
+
+
+def _count(database: Database) -> int:
+    with database.session() as session:
+        return int(session.scalar(select(func.count(Municipality.id))) or 0)
+
+
+def test_write_commits_and_returns_the_result(database: Database) -> None:
+    new_id = database.write(lambda s: _add(s, "eins"))
+    assert new_id > 0
+    assert _count(database) == 1
+
+
+def test_a_failing_write_leaves_nothing_behind(database: Database) -> None:
+    def half(session: Session) -> None:
+        _add(session, "zwei")
+        raise Conflict(detail="stop")
+
+    with pytest.raises(Conflict):
+        database.write(half)
+    assert _count(database) == 0
+
+
+def test_reads_are_read_only(database: Database) -> None:
+    with database.session() as session, pytest.raises(DBAPIError):
+        session.execute(
+            text("INSERT INTO identity_municipalities (key, name, kind, created_at) "
+                 "VALUES ('x', 'x', 'x', CURRENT_TIMESTAMP)")
+        )
+        session.flush()
+
+
+def test_concurrent_writes_all_land_and_failures_stay_isolated(database: Database) -> None:
+    """Many threads write at once; on SQLite they share group commits. A duplicate key fails
+    alone, without taking the other writes of its batch with it."""
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            database.write(lambda s: _add(s, f"ort-{n}"))
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    def duplicate() -> None:
+        try:
+            database.write(lambda s: _add(s, "ort-0"))
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(40)]
+    threads += [threading.Thread(target=duplicate) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert _count(database) == 40
+    assert len(errors) == 3
+    assert all(isinstance(e, IntegrityError) for e in errors)
+
+
+def test_events_are_published_after_commit_only(database: Database) -> None:
+    seen: list[Event] = []
+    database.bus.subscribe("test.created", seen.append)
+
+    def ok(session: Session) -> None:
+        _add(session, "drei")
+        emit(session, Event("test.created", {"key": "drei"}))
+
+    def failing(session: Session) -> None:
+        emit(session, Event("test.created", {"key": "vier"}))
+        raise Conflict(detail="no")
+
+    database.write(ok)
+    with pytest.raises(Conflict):
+        database.write(failing)
+    assert [e.payload["key"] for e in seen] == ["drei"]
+
+
+def test_a_write_inside_a_write_joins_it(database: Database) -> None:
+    def outer(session: Session) -> int:
+        _add(session, "aussen")
+        return database.write(lambda inner: _add(inner, "innen"))
+
+    database.write(outer)
+    assert _count(database) == 2
+
+
+async def _async_write(database: Database) -> int:
+    return await database.awrite(lambda s: _add(s, "async"))
+
+
+def test_awrite_from_a_coroutine(database: Database) -> None:
+    import asyncio
+
+    assert asyncio.run(_async_write(database)) > 0
+    assert _count(database) == 1
