@@ -47,8 +47,15 @@ def update(locale_root: Path, source: Path) -> None:
         catalog.last_translator = "Allmende contributors"
         catalog.language_team = f"{language_dir.name} <>"
         buffer = io.BytesIO()
-        write_po(buffer, catalog, omit_header=False, no_location=True, ignore_obsolete=True,
-                 sort_output=True, width=100)
+        write_po(
+            buffer,
+            catalog,
+            omit_header=False,
+            no_location=True,
+            ignore_obsolete=True,
+            sort_output=True,
+            width=100,
+        )
         po.parent.mkdir(parents=True, exist_ok=True)
         po.write_bytes(buffer.getvalue())
         missing = sum(1 for m in catalog if m.id and not m.string)

@@ -22,6 +22,7 @@ from allmende.storage.database import Database, make_engine
 from allmende.storage.ephemeral_pg import EphemeralPostgres, PostgresUnavailable
 from allmende.storage.migrate import upgrade
 from tests.support.example_module import install_example_module
+from tests.support.missing import missing
 from tests.support.region import Region, build_region
 
 install_example_module()
@@ -37,7 +38,7 @@ def postgres_server() -> Iterator[EphemeralPostgres]:
         server = EphemeralPostgres()
         server.start()
     except PostgresUnavailable as exc:
-        pytest.skip(f"PostgreSQL tests need a local server: {exc}")
+        missing(f"PostgreSQL tests need a local server: {exc}")
     yield server
     server.stop()
 

@@ -23,8 +23,11 @@ from allmende.identity import service
 from allmende.identity.models import Role
 from allmende.storage.migrate import upgrade
 
-app = typer.Typer(help="Allmende – open-source platform for smart cities and regions.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Allmende – open-source platform for smart cities and regions.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts and roles.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys for machines (sensors, integrations).", no_args_is_help=True)
@@ -38,6 +41,7 @@ app.add_typer(modules_app, name="modules")
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEMO_DATABASE = "allmende-demo.sqlite3"
+LOOPBACK_OR_ANY = ("127.0.0.1", "0.0.0.0")  # noqa: S104 - names the address, binds nothing
 
 
 def friendly(fn: F) -> F:
@@ -129,9 +133,7 @@ def serve(
 def demo(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    database: Annotated[Path, typer.Option(help="SQLite file for the demo.")] = Path(
-        DEMO_DATABASE
-    ),
+    database: Annotated[Path, typer.Option(help="SQLite file for the demo.")] = Path(DEMO_DATABASE),
     keep: Annotated[bool, typer.Option(help="Reuse an existing demo database.")] = False,
     serve: Annotated[bool, typer.Option(help="Serve after building the demo.")] = True,
 ) -> None:
@@ -145,14 +147,12 @@ def demo(
             Path(f"{database}{suffix}").unlink(missing_ok=True)
         _migrate(settings)
         registry = load_registry(settings)
-        notes = _write(
-            settings, lambda s: build_region(s, registry=registry, now=utcnow()).notes
-        )
+        notes = _write(settings, lambda s: build_region(s, registry=registry, now=utcnow()).notes)
         typer.echo(f"Built the demo region in {database}.")
         for note in notes:
             typer.echo(f"  {note}")
     typer.echo("")
-    typer.echo(f"  Open   http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/")  # noqa: S104
+    typer.echo(f"  Open   http://{'localhost' if host in LOOPBACK_OR_ANY else host}:{port}/")
     typer.echo("  Demo accounts:")
     for account in demo_accounts():
         typer.echo(f"    {account['role']:<8} {account['email']}  password: {account['password']}")
@@ -190,8 +190,10 @@ def users_create(
     email: str,
     name: Annotated[str, typer.Option(help="Display name.")],
     password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
-                          envvar="ALLMENDE_NEW_PASSWORD")
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, envvar="ALLMENDE_NEW_PASSWORD"
+        ),
     ],
     role: Annotated[Role, typer.Option(help="admin, staff or citizen.")] = Role.CITIZEN,
     municipality: Annotated[str | None, typer.Option(help="Municipality key (staff).")] = None,
@@ -200,7 +202,10 @@ def users_create(
 
     def create(session: Session) -> str:
         user = service.create_user(
-            session, email=email, display_name=name, password=password,
+            session,
+            email=email,
+            display_name=name,
+            password=password,
             is_admin=role is Role.ADMIN,
         )
         if role is Role.STAFF:
@@ -263,14 +268,20 @@ def apikeys_create(
 
     def create(session: Session) -> tuple[int, str]:
         created = service.create_api_key(
-            session, name=name, scopes=scope, known_scopes=known,
-            municipality_key=municipality, expires_at=expires,
+            session,
+            name=name,
+            scopes=scope,
+            known_scopes=known,
+            municipality_key=municipality,
+            expires_at=expires,
         )
         return created.api_key.id, created.key
 
     key_id, key = _write(settings, create)
-    typer.echo(f"API key {key_id} ({', '.join(sorted(set(scope)))}). Store it now; "
-               "it cannot be shown again:")
+    typer.echo(
+        f"API key {key_id} ({', '.join(sorted(set(scope)))}). Store it now; "
+        "it cannot be shown again:"
+    )
     typer.echo(key)
 
 
@@ -282,11 +293,13 @@ def apikeys_list() -> None:
     def rows(session: Session) -> list[str]:
         lines = []
         for key in service.list_api_keys(session):
-            state = "revoked" if key.revoked_at else (
-                f"expires {isoformat(key.expires_at)}" if key.expires_at else "active")
-            lines.append(
-                f"{key.id:>5}  alm_{key.prefix}_…  {key.name:<30} {','.join(key.scopes):<30} {state}"
+            state = (
+                "revoked"
+                if key.revoked_at
+                else (f"expires {isoformat(key.expires_at)}" if key.expires_at else "active")
             )
+            scopes = ",".join(key.scopes)
+            lines.append(f"{key.id:>5}  alm_{key.prefix}_…  {key.name:<30} {scopes:<30} {state}")
         return lines
 
     for line in _read(_settings(), rows):
@@ -309,7 +322,9 @@ def apikeys_revoke(key_id: int) -> None:
 def municipalities_add(
     key: str,
     name: str,
-    kind: Annotated[str, typer.Option(help="Gemeinde, Stadt, Kreisstadt, Landkreis …")] = "Gemeinde",
+    kind: Annotated[
+        str, typer.Option(help="Gemeinde, Stadt, Kreisstadt, Landkreis …")
+    ] = "Gemeinde",
     ags: Annotated[str | None, typer.Option(help="Amtlicher Gemeindeschlüssel (8 digits).")] = None,
     jurisdiction: Annotated[str | None, typer.Option(help="Open311 jurisdiction id.")] = None,
     boundary: Annotated[Path | None, typer.Option(help="GeoJSON file with the boundary.")] = None,
@@ -321,7 +336,12 @@ def municipalities_add(
 
     def add(session: Session) -> None:
         service.create_municipality(
-            session, key=key, name=name, kind=kind, ags=ags, jurisdiction_id=jurisdiction,
+            session,
+            key=key,
+            name=name,
+            kind=kind,
+            ags=ags,
+            jurisdiction_id=jurisdiction,
             boundary=geom,
         )
 
@@ -335,8 +355,10 @@ def municipalities_list() -> None:
     """List the municipalities of the region."""
     for line in _read(
         _settings(),
-        lambda s: [f"{m.key:<20} {m.name:<30} {m.kind:<20} {m.ags or ''}"
-                   for m in service.list_municipalities(s)],
+        lambda s: [
+            f"{m.key:<20} {m.name:<30} {m.kind:<20} {m.ags or ''}"
+            for m in service.list_municipalities(s)
+        ],
     ):
         typer.echo(line)
 
@@ -353,7 +375,9 @@ def modules_list() -> None:
         typer.echo("No modules enabled.")
     for module in registry:
         requires = f" (requires {', '.join(module.requires)})" if module.requires else ""
-        typer.echo(f"{module.key:<16} {module.version:<8} {module.title}{requires}  [{module.origin}]")
+        typer.echo(
+            f"{module.key:<16} {module.version:<8} {module.title}{requires}  [{module.origin}]"
+        )
 
 
 def main() -> None:

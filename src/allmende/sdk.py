@@ -40,7 +40,7 @@ from allmende.identity.demo import DemoContext
 from allmende.identity.models import District, Municipality, Role, User
 from allmende.identity.permissions import Action, can, readable_municipalities, require, visible
 from allmende.identity.principal import ANONYMOUS, Principal
-from allmende.storage.base import Base, JSONType, UTCDateTime
+from allmende.storage.base import Base, IdType, JSONType, UTCDateTime
 from allmende.storage.database import Database
 from allmende.storage.events import emit
 from allmende.storage.geometry import (
@@ -73,6 +73,7 @@ __all__ = [
     "Forbidden",
     "Geometry",
     "HasGeometry",
+    "IdType",
     "JSONType",
     "JobSpec",
     "ModuleSpec",

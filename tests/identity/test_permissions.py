@@ -15,8 +15,9 @@ A, B = 1, 2
 ADMIN = Principal(kind="user", user_id=1, is_admin=True)
 STAFF_A = Principal(kind="user", user_id=2, staff_of=frozenset({A}))
 CITIZEN = Principal(kind="user", user_id=3)
-KEY_A = Principal(kind="api_key", api_key_id=1, scopes=frozenset({"sensorthings"}),
-                  key_municipality_id=A)
+KEY_A = Principal(
+    kind="api_key", api_key_id=1, scopes=frozenset({"sensorthings"}), key_municipality_id=A
+)
 KEY_UNBOUND = Principal(kind="api_key", api_key_id=2, scopes=frozenset({"open311"}))
 KEY_ADMIN = Principal(kind="api_key", api_key_id=3, scopes=frozenset({"admin"}), is_admin=True)
 
@@ -51,7 +52,10 @@ KEY_ADMIN = Principal(kind="api_key", api_key_id=3, scopes=frozenset({"admin"}),
     ],
 )
 def test_can(
-    principal: Principal, action: Action, municipality: int | None, scope: str | None,
+    principal: Principal,
+    action: Action,
+    municipality: int | None,
+    scope: str | None,
     allowed: bool,
 ) -> None:
     assert can(principal, action, municipality_id=municipality, scope=scope) is allowed

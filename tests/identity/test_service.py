@@ -53,8 +53,9 @@ def test_authenticate(database: Database, region: Region) -> None:
 
 def test_set_role(database: Database, region: Region) -> None:
     def promote(session: Session) -> None:
-        service.set_role(session, email=region.citizen_email, role=Role.STAFF,
-                         municipality_key="b-dorf")
+        service.set_role(
+            session, email=region.citizen_email, role=Role.STAFF, municipality_key="b-dorf"
+        )
 
     database.write(promote)
     with database.session() as session:
@@ -65,8 +66,11 @@ def test_set_role(database: Database, region: Region) -> None:
         user = service.user_by_email(session, email=region.citizen_email)
         assert service.principal_for_user(user).role is Role.CITIZEN
     with pytest.raises(NotFound):
-        database.write(lambda s: service.set_role(s, email=region.citizen_email, role=Role.STAFF,
-                                                  municipality_key="nirgendwo"))
+        database.write(
+            lambda s: service.set_role(
+                s, email=region.citizen_email, role=Role.STAFF, municipality_key="nirgendwo"
+            )
+        )
 
 
 def test_sessions_expire(database: Database, region: Region) -> None:

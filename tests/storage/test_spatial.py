@@ -18,8 +18,9 @@ SHAPES = {
     "far": box(9.0, 50.0, 9.1, 50.1),
     "triangle": Polygon([(8.2, 49.0), (8.3, 49.0), (8.25, 49.1)]),
     # Its bounding box overlaps the query box below, the shape itself does not:
-    "l-shape": Polygon([(8.15, 49.15), (8.5, 49.15), (8.5, 49.2), (8.2, 49.2), (8.2, 49.5),
-                        (8.15, 49.5)]),
+    "l-shape": Polygon(
+        [(8.15, 49.15), (8.5, 49.15), (8.5, 49.2), (8.2, 49.2), (8.2, 49.5), (8.15, 49.5)]
+    ),
     "point": Point(8.05, 49.05),
     "line": LineString([(7.9, 49.05), (8.4, 49.05)]),
 }

@@ -28,15 +28,27 @@ class Region:
 
 def build_region(session: Session) -> Region:
     a = service.create_municipality(
-        session, key="a-stadt", name="A-Stadt", kind="Stadt", ags="08999101",
-        jurisdiction_id="a-stadt.example", boundary=box(8.60, 49.40, 8.70, 49.50),
+        session,
+        key="a-stadt",
+        name="A-Stadt",
+        kind="Stadt",
+        ags="08999101",
+        jurisdiction_id="a-stadt.example",
+        boundary=box(8.60, 49.40, 8.70, 49.50),
     )
     b = service.create_municipality(
-        session, key="b-dorf", name="B-Dorf", ags="08999102",
-        jurisdiction_id="b-dorf.example", boundary=box(8.70, 49.40, 8.80, 49.50),
+        session,
+        key="b-dorf",
+        name="B-Dorf",
+        ags="08999102",
+        jurisdiction_id="b-dorf.example",
+        boundary=box(8.70, 49.40, 8.80, 49.50),
     )
     service.create_user(
-        session, email="admin@example.org", display_name="Admin", password=PASSWORD,
+        session,
+        email="admin@example.org",
+        display_name="Admin",
+        password=PASSWORD,
         is_admin=True,
     )
     for key, email in (("a-stadt", "staff-a@example.org"), ("b-dorf", "staff-b@example.org")):

@@ -109,8 +109,10 @@ def test_created_key_is_shown_once_and_works(client: TestClient, region: Region)
         ({"name": "x", "scopes": ["root"]}, "scopes"),
         ({"name": "", "scopes": ["sensorthings"]}, "body.name"),
         ({"name": "x"}, "body.scopes"),
-        ({"name": "x", "scopes": ["sensorthings"], "expires_at": "2001-01-01T00:00:00Z"},
-         "body.expires_at"),
+        (
+            {"name": "x", "scopes": ["sensorthings"], "expires_at": "2001-01-01T00:00:00Z"},
+            "body.expires_at",
+        ),
     ],
 )
 def test_bad_key_requests_name_the_field(

@@ -27,8 +27,11 @@ def notices(client: TestClient, region: Region) -> dict[str, int]:
         for public in (True, False):
             response = _post(
                 client,
-                {"municipality": municipality, "title": f"{municipality} {public}",
-                 "public": public},
+                {
+                    "municipality": municipality,
+                    "title": f"{municipality} {public}",
+                    "public": public,
+                },
                 admin,
             )
             assert response.status_code == 201, response.text
@@ -60,11 +63,13 @@ def test_staff_cannot_change_another_municipality(
     sign_in(client, region.staff_a_email)
     token = csrf_from(client.get("/login").text)
     headers = {"X-CSRF-Token": token}
-    own = client.patch(f"/api/notices/{notices['a-stadt-public']}", json={"title": "neu"},
-                       headers=headers)
+    own = client.patch(
+        f"/api/notices/{notices['a-stadt-public']}", json={"title": "neu"}, headers=headers
+    )
     assert own.status_code == 200
-    other = client.patch(f"/api/notices/{notices['b-dorf-public']}", json={"title": "gehackt"},
-                         headers=headers)
+    other = client.patch(
+        f"/api/notices/{notices['b-dorf-public']}", json={"title": "gehackt"}, headers=headers
+    )
     assert other.status_code == 403
     assert other.headers["content-type"].startswith("application/problem+json")
     created = _post(client, {"municipality": "b-dorf", "title": "x"}, headers)
@@ -78,13 +83,17 @@ def test_integrator_keys_stay_in_their_municipality_and_scope(
     client: TestClient, region: Region, notices: dict
 ) -> None:
     # The A key has the sensorthings scope, not notices: no writes at all.
-    response = _post(client, {"municipality": "a-stadt", "title": "x"},
-                     bearer(region.key_sensorthings_a))
+    response = _post(
+        client, {"municipality": "a-stadt", "title": "x"}, bearer(region.key_sensorthings_a)
+    )
     assert response.status_code == 403
     assert "scope 'notices'" in response.json()["detail"]
     # It reads internal data of A, not of B.
     assert _titles(client, bearer(region.key_sensorthings_a)) == [
-        "a-stadt False", "a-stadt True", "b-dorf True"]
+        "a-stadt False",
+        "a-stadt True",
+        "b-dorf True",
+    ]
 
 
 def test_citizens_and_anonymous_cannot_write(

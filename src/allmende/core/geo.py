@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import shapely
 from pyproj import Transformer
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform
 
 from allmende.core.errors import ValidationFailed
 
@@ -71,15 +71,17 @@ def check_geometry(geom: BaseGeometry, *, field: str = "geometry") -> None:
     if not bool(((coords[:, 0] >= -180) & (coords[:, 0] <= 180)).all()) or not bool(
         ((coords[:, 1] >= -90) & (coords[:, 1] <= 90)).all()
     ):
-        raise ValidationFailed.one(field, "coordinates must be longitude -180..180, latitude -90..90")
+        raise ValidationFailed.one(
+            field, "coordinates must be longitude -180..180, latitude -90..90"
+        )
     if not geom.is_valid:
         reason = shapely.is_valid_reason(geom)
         raise ValidationFailed.one(field, f"is not a valid geometry ({reason})")
 
 
 def geometry_to_geojson(geom: BaseGeometry) -> dict[str, Any]:
-    result: dict[str, Any] = dict(mapping(geom))
-    return _lists(result)
+    result: dict[str, Any] = _lists(dict(mapping(geom)))
+    return result
 
 
 def _lists(value: Any) -> Any:
@@ -99,7 +101,9 @@ def parse_bbox(text: str, *, field: str = "bbox") -> BBox:
     try:
         minx, miny, maxx, maxy = (float(p) for p in parts)
     except ValueError as exc:
-        raise ValidationFailed.one(field, "must be four numbers: minLon,minLat,maxLon,maxLat") from exc
+        raise ValidationFailed.one(
+            field, "must be four numbers: minLon,minLat,maxLon,maxLat"
+        ) from exc
     if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
         raise ValidationFailed.one(field, "must be finite numbers")
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
@@ -124,12 +128,19 @@ def _from_metric(srid: int) -> Transformer:
 
 def from_metric(geom: BaseGeometry, srid: int = METRIC_CRS) -> BaseGeometry:
     """Project a geometry from a metric CRS back to WGS 84."""
-    return transform(_from_metric(srid).transform, geom)
+    return _project(geom, _from_metric(srid))
 
 
 def to_metric(geom: BaseGeometry, srid: int = METRIC_CRS) -> BaseGeometry:
     """Project a WGS 84 geometry into a metric CRS for lengths, areas and buffers."""
-    return transform(_to_metric(srid).transform, geom)
+    return _project(geom, _to_metric(srid))
+
+
+def _project(geom: BaseGeometry, transformer: Transformer) -> BaseGeometry:
+    projected: BaseGeometry = shapely.transform(
+        geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    )
+    return projected
 
 
 def distance_m(a: BaseGeometry, b: BaseGeometry) -> float:

@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     )
     trusted_proxies: list[str] = Field(
         default_factory=lambda: ["127.0.0.1"],
-        description="Addresses whose X-Forwarded-For/-Proto/-Host headers are believed; '*' for all.",
+        description="Proxies whose Forwarded/X-Forwarded-* headers are believed; '*' for all.",
     )
     region_name: str = Field(
         default="Allmende", description="Name of the region shown in the web shell."
@@ -85,7 +85,7 @@ class Settings(BaseSettings):
         default_factory=list, description="Keys of installed modules to leave off."
     )
     session_max_age_seconds: int = Field(
-        default=8 * 3600, gt=0, description="How long a web login lasts without activity."
+        default=8 * 3600, gt=0, description="How long a web login lasts before signing in again."
     )
     cookie_secure: bool | None = Field(
         default=None,
@@ -116,9 +116,7 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(
         default=10 * 1024 * 1024, gt=0, description="Largest accepted upload (photos, documents)."
     )
-    data_dir: Path = Field(
-        default=Path("allmende-data"), description="Folder for uploaded files."
-    )
+    data_dir: Path = Field(default=Path("allmende-data"), description="Folder for uploaded files.")
     sqlite_busy_timeout_ms: int = Field(
         default=5000, ge=0, description="How long an SQLite reader waits on a lock."
     )

@@ -41,16 +41,39 @@ class PlaceSpec:
 
 PLACES = (
     PlaceSpec(
-        "auenstadt", "Auenstadt", "Große Kreisstadt", "08999001", 8.720, 49.470, 2600,
-        (("Innenstadt", 8200), ("Nordstadt", 6900), ("Oststadt", 5400),
-         ("Südstadt", 7300), ("Weststadt", 4800)),
+        "auenstadt",
+        "Auenstadt",
+        "Große Kreisstadt",
+        "08999001",
+        8.720,
+        49.470,
+        2600,
+        (
+            ("Innenstadt", 8200),
+            ("Nordstadt", 6900),
+            ("Oststadt", 5400),
+            ("Südstadt", 7300),
+            ("Weststadt", 4800),
+        ),
     ),
     PlaceSpec(
-        "lindenbach", "Lindenbach", "Gemeinde", "08999002", 8.800, 49.520, 1800,
+        "lindenbach",
+        "Lindenbach",
+        "Gemeinde",
+        "08999002",
+        8.800,
+        49.520,
+        1800,
         (("Ortskern", 3100), ("Oberdorf", 2200), ("Unterdorf", 1900)),
     ),
     PlaceSpec(
-        "eichtal", "Eichtal", "Gemeinde", "08999003", 8.660, 49.560, 1700,
+        "eichtal",
+        "Eichtal",
+        "Gemeinde",
+        "08999003",
+        8.660,
+        49.560,
+        1700,
         (("Ortskern", 2600), ("Am Hang", 1500)),
     ),
 )
@@ -131,8 +154,11 @@ def build_region(session: Session, *, registry: Registry, now: datetime) -> Demo
             password=DEMO_PASSWORD,
         ),
     }
-    staff_names = {"auenstadt": "Sam Stadtverwaltung", "lindenbach": "Lena Lindner",
-                   "eichtal": "Emil Eichler"}
+    staff_names = {
+        "auenstadt": "Sam Stadtverwaltung",
+        "lindenbach": "Lena Lindner",
+        "eichtal": "Emil Eichler",
+    }
     for key, name in staff_names.items():
         user = service.create_user(
             session,
@@ -162,7 +188,10 @@ def demo_accounts() -> list[dict[str, str]]:
     """The accounts the sign-in page and the command line show in demo mode."""
     return [
         {"email": "admin@demo.allmende.example", "password": DEMO_PASSWORD, "role": "admin"},
-        {"email": "staff@auenstadt.demo.allmende.example", "password": DEMO_PASSWORD,
-         "role": "staff"},
+        {
+            "email": "staff@auenstadt.demo.allmende.example",
+            "password": DEMO_PASSWORD,
+            "role": "staff",
+        },
         {"email": "buerger@demo.allmende.example", "password": DEMO_PASSWORD, "role": "citizen"},
     ]

@@ -19,12 +19,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from allmende.core.errors import AllmendeError, Unauthorized
+from allmende.http import csrf
+from allmende.http.context import AppContext, app_context
 from allmende.identity import service
 from allmende.identity.models import User
 from allmende.identity.oidc import looks_like_jwt
 from allmende.identity.principal import ANONYMOUS, Principal
-from allmende.http import csrf
-from allmende.http.context import AppContext, app_context
 
 SESSION_COOKIE = "allmende_session"
 API_KEY_HEADER = "x-api-key"
@@ -46,7 +46,9 @@ async def _resolve(request: Request) -> Principal:
         scheme, _, credential = authorization.partition(" ")
         credential = credential.strip()
         if scheme.lower() != "bearer" or not credential:
-            raise Unauthorized(detail="The Authorization header must be 'Bearer <API key or token>'.")
+            raise Unauthorized(
+                detail="The Authorization header must be 'Bearer <API key or token>'."
+            )
         if looks_like_jwt(credential):
             return await _from_oidc(context, credential)
         return await run_in_threadpool(_from_api_key, context, credential)
@@ -115,7 +117,9 @@ def _active(user: User) -> Principal:
     return service.principal_for_user(user)
 
 
-def set_session_cookie(request: Request, response: Response, token: str, max_age: timedelta) -> None:
+def set_session_cookie(
+    request: Request, response: Response, token: str, max_age: timedelta
+) -> None:
     response.set_cookie(
         SESSION_COOKIE,
         token,

@@ -33,9 +33,11 @@ def absolute_url(connection: HTTPConnection, path: str) -> str:
 def local_path(connection: HTTPConnection, path: str) -> str:
     """A path on this site (for links in pages), including a proxy prefix."""
     configured = app_context(connection).settings.base_url
-    prefix = urlsplit(configured).path.rstrip("/") if configured else connection.scope.get(
-        "root_path", ""
-    ).rstrip("/")
+    prefix = (
+        urlsplit(configured).path.rstrip("/")
+        if configured
+        else connection.scope.get("root_path", "").rstrip("/")
+    )
     return prefix + (path if path.startswith("/") else "/" + path)
 
 
@@ -93,7 +95,9 @@ class ProxyHeadersMiddleware:
         client = client or _first(headers.get("x-forwarded-for"))
         scope = dict(scope)
         if proto in ("http", "https"):
-            scope["scheme"] = proto if scope["type"] == "http" else {"http": "ws", "https": "wss"}[proto]
+            scope["scheme"] = (
+                proto if scope["type"] == "http" else {"http": "ws", "https": "wss"}[proto]
+            )
         if host:
             scope["headers"] = [(k, v) for k, v in scope["headers"] if k.lower() != b"host"]
             scope["headers"].append((b"host", host.encode("latin-1")))

@@ -47,6 +47,17 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
 
+        if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
+            await _problem(
+                send,
+                rid,
+                400,
+                "Bad request",
+                "The address holds a NUL character (%00), which no field accepts.",
+            )
+            request_id.reset(token)
+            return
+
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             await _too_large(send, rid, self.max_body_bytes)
@@ -108,19 +119,25 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 async def _too_large(send: Send, rid: str, limit: int) -> None:
+    await _problem(send, rid, 413, "Payload too large", f"The body exceeds {limit} bytes.")
+
+
+async def _problem(send: Send, rid: str, status: int, title: str, detail: str) -> None:
+    """Answer before the application sees the request (it never should)."""
+    slug = title.lower().replace(" ", "-")
     body = orjson.dumps(
         {
-            "type": "https://allmende.example/problems/payload-too-large",
-            "title": "Payload too large",
-            "status": 413,
-            "detail": f"The body exceeds {limit} bytes.",
+            "type": f"https://allmende.example/problems/{slug}",
+            "title": title,
+            "status": status,
+            "detail": detail,
             "request_id": rid,
         }
     )
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/problem+json"),
                 (b"content-length", str(len(body)).encode()),

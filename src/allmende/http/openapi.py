@@ -47,7 +47,16 @@ def install_openapi(app: FastAPI) -> None:
             components.pop(name, None)
         for path_item in schema.get("paths", {}).values():
             for operation in path_item.values():
-                for status, response in operation.get("responses", {}).items():
+                responses = operation.setdefault("responses", {})
+                # Any request may carry a wrong credential (checked on every endpoint) or a
+                # malformed value (a NUL character, a number beyond the storable range).
+                responses.setdefault("401", {"description": "Missing, wrong or expired credential"})
+                responses.setdefault("400", {"description": "Malformed request"})
+                if "requestBody" in operation:
+                    responses.setdefault("413", {"description": "Body too large"})
+                if "requestBody" in operation or operation.get("parameters"):
+                    responses.setdefault("422", {"description": "Invalid input"})
+                for status, response in responses.items():
                     if str(status).startswith(("4", "5")):
                         response["content"] = {"application/problem+json": {"schema": PROBLEM_REF}}
         app.openapi_schema = schema

@@ -14,9 +14,11 @@ from typing import Any
 import orjson
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
 
 from allmende.core.errors import (
     AllmendeError,
@@ -129,6 +131,19 @@ def from_http(exc: HTTPException) -> AllmendeError:
     return kind(detail=detail)
 
 
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    scope = {**request.scope, "method": "\x00"}
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches(scope)
+        if match is Match.PARTIAL:
+            methods.update(getattr(route, "methods", None) or ())
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI, formats: ErrorFormats) -> None:
     def respond(request: Request, error: AllmendeError) -> Response:
         return formats.renderer(request)(request, error)
@@ -146,7 +161,20 @@ def install_error_handlers(app: FastAPI, formats: ErrorFormats) -> None:
         response = respond(request, from_http(exc))
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
+        if exc.status_code == 405:
+            response.headers["Allow"] = ", ".join(_allowed_methods(app, request))
         return response
+
+    async def on_data_error(request: Request, exc: Exception) -> Response:
+        # The database refused a value the validation let through (a NUL character, a number
+        # beyond the column's range): the input is at fault, not the server.
+        log.info("database refused a value: %s", type(getattr(exc, "orig", exc)).__name__)
+        return respond(
+            request,
+            BadRequest(
+                detail="A value cannot be stored: it holds a NUL character or is out of range."
+            ),
+        )
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", extra={"path": request.url.path})
@@ -155,4 +183,5 @@ def install_error_handlers(app: FastAPI, formats: ErrorFormats) -> None:
     app.add_exception_handler(AllmendeError, on_allmende)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(HTTPException, on_http)
+    app.add_exception_handler(DataError, on_data_error)
     app.add_exception_handler(Exception, on_unexpected)

@@ -9,7 +9,10 @@ import threading
 import time
 from collections import defaultdict, deque
 
+from starlette.requests import HTTPConnection
+
 from allmende.core.errors import TooManyRequests
+from allmende.http.context import app_context
 
 
 class RateLimiter:
@@ -31,9 +34,23 @@ class RateLimiter:
                 raise TooManyRequests(detail=f"Too many attempts. Try again in {retry} seconds.")
             hits.append(now)
             if len(self._hits) > 10_000:  # forget idle keys so memory stays bounded
-                for stale in [k for k, v in self._hits.items() if not v or v[-1] < now - self.window]:
+                for stale in [
+                    k for k, v in self._hits.items() if not v or v[-1] < now - self.window
+                ]:
                     del self._hits[stale]
 
     def reset(self, key: str) -> None:
         with self._lock:
             self._hits.pop(key, None)
+
+
+def limiter(
+    connection: HTTPConnection, name: str, *, limit: int, window_seconds: float
+) -> RateLimiter:
+    """The application's limiter called ``name`` (created on first use)."""
+    services = app_context(connection).services
+    key = f"ratelimit:{name}"
+    found = services.get(key)
+    if not isinstance(found, RateLimiter):
+        found = services[key] = RateLimiter(limit=limit, window_seconds=window_seconds)
+    return found

@@ -50,7 +50,7 @@ def _gettext(translate: Callable[[str], str]) -> Callable[..., Markup]:
     # Jinja's "newstyle" gettext: translations are trusted markup, variables are escaped,
     # and a literal percent sign is written %%.
     def gettext(message: str, **variables: Any) -> Markup:
-        return Markup(translate(message)) % variables
+        return Markup(translate(message)) % variables  # noqa: S704 - catalogue text is ours
 
     return gettext
 
@@ -58,7 +58,7 @@ def _gettext(translate: Callable[[str], str]) -> Callable[..., Markup]:
 def _ngettext(translate: Callable[[str, str, int], str]) -> Callable[..., Markup]:
     def ngettext(singular: str, plural: str, n: int, **variables: Any) -> Markup:
         variables.setdefault("num", n)
-        return Markup(translate(singular, plural, n)) % variables
+        return Markup(translate(singular, plural, n)) % variables  # noqa: S704
 
     return ngettext
 
@@ -66,14 +66,16 @@ def _ngettext(translate: Callable[[str, str, int], str]) -> Callable[..., Markup
 def page_context(request: Request) -> dict[str, Any]:
     """What every page may use: language, translations, the caller, navigation, CSRF."""
     context = app_context(request)
-    language = getattr(request.state, "language", context.catalogs.default)
+    language = context.catalogs.negotiate(request)
     translations = context.catalogs.get(language)
     gettext = _gettext(translations.gettext)
     principal = getattr(request.state, "principal", None)
     return {
         "request": request,
         "lang": language,
-        "languages": [(code, LANGUAGE_NAMES.get(code, code)) for code in context.catalogs.languages],
+        "languages": [
+            (code, LANGUAGE_NAMES.get(code, code)) for code in context.catalogs.languages
+        ],
         "gettext": gettext,
         "_": gettext,
         "ngettext": _ngettext(translations.ngettext),

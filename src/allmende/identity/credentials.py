@@ -59,7 +59,10 @@ class NewKey:
 
 
 def new_api_key() -> NewKey:
-    """A key like ``alm_3kf8x0qa_<43 random characters>``; the prefix finds it, the hash checks it."""
+    """A key like ``alm_3kf8x0qa_<43 random characters>``.
+
+    The prefix finds the stored key, the hash of the rest checks it.
+    """
     alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
     prefix = "".join(secrets.choice(alphabet) for _ in range(8))
     secret = secrets.token_urlsafe(32)

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from allmende.core.timeutil import utcnow
-from allmende.storage.base import Base, JSONType, UTCDateTime
+from allmende.storage.base import Base, IdType, JSONType, UTCDateTime
 from allmende.storage.geometry import HasGeometry, spatial_indexes
 
 
@@ -29,7 +29,7 @@ class Municipality(HasGeometry, Base):
     __tablename__ = "identity_municipalities"
     __table_args__ = spatial_indexes("identity_municipalities")
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     key: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(40), default="Gemeinde")
@@ -53,9 +53,9 @@ class District(HasGeometry, Base):
         *spatial_indexes("identity_districts"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     municipality_id: Mapped[int] = mapped_column(
-        ForeignKey("identity_municipalities.id", ondelete="CASCADE"), index=True
+        IdType, ForeignKey("identity_municipalities.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(200))
     population: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -66,7 +66,7 @@ class District(HasGeometry, Base):
 class User(Base):
     __tablename__ = "identity_users"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -88,10 +88,10 @@ class Membership(Base):
     __tablename__ = "identity_memberships"
 
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("identity_users.id", ondelete="CASCADE"), primary_key=True
+        IdType, ForeignKey("identity_users.id", ondelete="CASCADE"), primary_key=True
     )
     municipality_id: Mapped[int] = mapped_column(
-        ForeignKey("identity_municipalities.id", ondelete="CASCADE"), primary_key=True
+        IdType, ForeignKey("identity_municipalities.id", ondelete="CASCADE"), primary_key=True
     )
     role: Mapped[str] = mapped_column(String(20), default=Role.STAFF.value)
 
@@ -103,16 +103,19 @@ class ApiKey(Base):
 
     __tablename__ = "identity_api_keys"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
     scopes: Mapped[list[str]] = mapped_column(JSONType, default=list)
     municipality_id: Mapped[int | None] = mapped_column(
-        ForeignKey("identity_municipalities.id", ondelete="CASCADE"), nullable=True, index=True
+        IdType,
+        ForeignKey("identity_municipalities.id", ondelete="CASCADE"),
+        nullable=True,
+        index=True,
     )
     created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("identity_users.id", ondelete="SET NULL"), nullable=True
+        IdType, ForeignKey("identity_users.id", ondelete="SET NULL"), nullable=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -124,12 +127,11 @@ class WebSession(Base):
 
     __tablename__ = "identity_sessions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("identity_users.id", ondelete="CASCADE"), index=True
+        IdType, ForeignKey("identity_users.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     user_agent: Mapped[str | None] = mapped_column(String(300), nullable=True)
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
@@ -48,6 +48,10 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+
+#: Row ids and the keys that point at them: 64-bit everywhere. On SQLite it must be spelled
+#: INTEGER to stay the rowid (auto-increment); INTEGER is 64-bit there anyway.
+IdType: Any = BigInteger().with_variant(Integer(), "sqlite")
 
 #: JSON that is JSONB (indexable) on PostgreSQL.
 JSONType: Any = JSON().with_variant(JSONB(), "postgresql")

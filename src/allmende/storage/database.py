@@ -144,9 +144,10 @@ class Database:
                 connection.close()
 
     def write(self, fn: Callable[[Session], T]) -> T:
-        """Run ``fn(session)`` in a write transaction, commit, publish its events, return its result.
+        """Run ``fn(session)`` in a write transaction and return its result.
 
-        If ``fn`` raises, nothing it did is kept and the exception reaches the caller.
+        After the commit the events it emitted are published. If ``fn`` raises, nothing it
+        did is kept and the exception reaches the caller.
         """
         if self._writer is not None:
             return self._writer.run(fn)

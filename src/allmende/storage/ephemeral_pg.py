@@ -38,9 +38,13 @@ def find_bindir() -> Path:
 
 
 def has_postgis(bindir: Path) -> bool:
-    share = subprocess.run(  # noqa: S603 - fixed binary from the PostgreSQL install
-        [str(bindir / "pg_config"), "--sharedir"], capture_output=True, text=True, check=False
-    ).stdout.strip() if (bindir / "pg_config").is_file() else ""
+    share = (
+        subprocess.run(  # noqa: S603 - fixed binary from the PostgreSQL install
+            [str(bindir / "pg_config"), "--sharedir"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+        if (bindir / "pg_config").is_file()
+        else ""
+    )
     roots = [Path(share)] if share else []
     roots += [Path(p) for p in glob.glob("/usr/share/postgresql/*")]
     return any((root / "extension" / "postgis.control").is_file() for root in roots)
@@ -85,7 +89,9 @@ class EphemeralPostgres:
 
     def start(self) -> None:
         if not has_postgis(self.bindir):
-            raise PostgresUnavailable("PostGIS not installed (apt-get install postgresql-15-postgis-3)")
+            raise PostgresUnavailable(
+                "PostGIS not installed (apt-get install postgresql-15-postgis-3)"
+            )
         self._root = Path(tempfile.mkdtemp(prefix="allmende-pg-"))
         if os.geteuid() == 0:
             try:
@@ -95,8 +101,14 @@ class EphemeralPostgres:
             self._user = "postgres"
             shutil.chown(self._root, user="postgres")
         result = self._run(
-            str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", "postgres",
-            "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
+            str(self.bindir / "initdb"),
+            "-D",
+            str(self.datadir),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
         )
         if result.returncode != 0:
             raise PostgresUnavailable(f"initdb failed: {result.stderr.strip()}")
@@ -106,8 +118,17 @@ class EphemeralPostgres:
             "-c synchronous_commit=" + ("on" if self.fsync else "off")
         )
         result = self._run(
-            str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-o", options,
-            "-l", str(self._root / "server.log"), "-w", "-t", "60", "start",
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.datadir),
+            "-o",
+            options,
+            "-l",
+            str(self._root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
         )
         if result.returncode != 0:
             log = (self._root / "server.log").read_text(errors="replace")
@@ -148,6 +169,6 @@ class EphemeralPostgres:
             try:
                 self.sql("SELECT 1")
                 return
-            except Exception:  # noqa: BLE001 - server still starting
+            except Exception:
                 time.sleep(0.1)
         raise PostgresUnavailable("server did not become ready")

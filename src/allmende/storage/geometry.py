@@ -73,7 +73,7 @@ def _geometry_sqlite(type_: Geometry, compiler: TypeCompiler, **kw: Any) -> str:
 
 
 class GeomFromWKB(FunctionElement[Any]):
-    """WKB parameter to a geometry value: ``ST_GeomFromWKB`` on PostGIS, the blob itself on SQLite."""
+    """A WKB parameter as geometry: ``ST_GeomFromWKB`` on PostGIS, the blob itself on SQLite."""
 
     inherit_cache = True
     name = "geom_from_wkb"
@@ -131,11 +131,21 @@ class HasGeometry:
 def geometry_values(geom: BaseGeometry | None) -> dict[str, Any]:
     """Column values for a Core (bulk) insert of a :class:`HasGeometry` row."""
     if geom is None:
-        return {"geom": None, "bbox_minx": None, "bbox_miny": None, "bbox_maxx": None,
-                "bbox_maxy": None}
+        return {
+            "geom": None,
+            "bbox_minx": None,
+            "bbox_miny": None,
+            "bbox_maxx": None,
+            "bbox_maxy": None,
+        }
     minx, miny, maxx, maxy = bbox_of(geom)
-    return {"geom": geom, "bbox_minx": minx, "bbox_miny": miny, "bbox_maxx": maxx,
-            "bbox_maxy": maxy}
+    return {
+        "geom": geom,
+        "bbox_minx": minx,
+        "bbox_miny": miny,
+        "bbox_maxx": maxx,
+        "bbox_maxy": maxy,
+    }
 
 
 def spatial_indexes(table: str) -> tuple[Index, ...]:

@@ -23,9 +23,7 @@ ENVIRONMENT = Path(__file__).with_name("alembic")
 def alembic_config(url: str, locations: Sequence[Path]) -> Config:
     config = Config()
     config.set_main_option("script_location", str(ENVIRONMENT))
-    config.set_main_option(
-        "version_locations", " ".join(str(Path(p).resolve()) for p in locations)
-    )
+    config.set_main_option("version_locations", " ".join(str(Path(p).resolve()) for p in locations))
     config.set_main_option("path_separator", "space")
     config.attributes["url"] = normalise_url(url).render_as_string(hide_password=False)
     return config

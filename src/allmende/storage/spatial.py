@@ -35,8 +35,17 @@ BINARY_PREDICATES: dict[str, Callable[[Any, Any], Any]] = {
     "ST_Equals": shapely.equals,
 }
 #: Predicates for which "the boxes overlap" is necessary, so the box filter may go first.
-BOX_NARROWED = frozenset({"ST_Intersects", "ST_Within", "ST_Contains", "ST_Touches",
-                          "ST_Crosses", "ST_Overlaps", "ST_Equals"})
+BOX_NARROWED = frozenset(
+    {
+        "ST_Intersects",
+        "ST_Within",
+        "ST_Contains",
+        "ST_Touches",
+        "ST_Crosses",
+        "ST_Overlaps",
+        "ST_Equals",
+    }
+)
 
 
 def geometry_param(geom: BaseGeometry) -> ColumnElement[Any]:

@@ -56,7 +56,9 @@ class SQLiteWriter:
         self._connection = engine.connect()
         self._connection.info[WRITER_FLAG] = True
         _set_query_only(self._connection, enabled=False)
-        self._thread = threading.Thread(target=self._run, name="allmende-sqlite-writer", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name="allmende-sqlite-writer", daemon=True
+        )
         self._thread.start()
 
     def submit(self, fn: Callable[[Session], T]) -> Future[T]:

@@ -18,9 +18,9 @@ from allmende.core.geo import bbox_of, geometry_to_geojson
 from allmende.core.timeutil import utcnow
 from allmende.http.auth import Caller
 from allmende.http.context import app_context
+from allmende.http.params import RowId
 from allmende.identity import service
 from allmende.identity.models import ApiKey, District, Municipality, User
-from allmende.http.params import RowId
 from allmende.identity.permissions import Action, require
 
 router = APIRouter(prefix="/api", tags=["region"])
@@ -97,7 +97,9 @@ def _keys_by_id(session: Session) -> dict[int, str]:
     return {row.id: row.key for row in session.execute(select(Municipality.id, Municipality.key))}
 
 
-@router.get("/municipalities", response_model=list[MunicipalityOut], operation_id="listMunicipalities")
+@router.get(
+    "/municipalities", response_model=list[MunicipalityOut], operation_id="listMunicipalities"
+)
 def list_municipalities(request: Request) -> list[MunicipalityOut]:
     """The municipalities of the region."""
     with app_context(request).database.session() as session:
@@ -118,8 +120,10 @@ def get_municipality(request: Request, key: str) -> MunicipalityOut:
 @router.get(
     "/region/boundaries",
     operation_id="regionBoundaries",
-    responses={200: {"content": {GEOJSON: {}}, "description": "GeoJSON FeatureCollection"},
-               404: PROBLEM},
+    responses={
+        200: {"content": {GEOJSON: {}}, "description": "GeoJSON FeatureCollection"},
+        404: PROBLEM,
+    },
 )
 def region_boundaries(
     request: Request, municipality: str | None = Query(default=None, max_length=40)
@@ -134,8 +138,9 @@ def region_boundaries(
             )
         for m in session.scalars(query.order_by(Municipality.name)):
             if m.geom is not None:
-                features.append(_feature(m.geom, kind="municipality", name=m.name, key=m.key,
-                                         url=f"/m/{m.key}"))
+                features.append(
+                    _feature(m.geom, kind="municipality", name=m.name, key=m.key, url=f"/m/{m.key}")
+                )
             for d in session.scalars(select(District).where(District.municipality_id == m.id)):
                 if d.geom is not None:
                     features.append(_feature(d.geom, kind="district", name=d.name, key=m.key))

@@ -17,12 +17,15 @@ from allmende.http.auth import Caller, clear_session_cookie, set_session_cookie
 from allmende.http.context import app_context
 from allmende.http.i18n import LANGUAGE_COOKIE, N_
 from allmende.http.links import local_path, safe_next
-from allmende.http.ratelimit import RateLimiter
+from allmende.http.ratelimit import RateLimiter, limiter
 from allmende.identity import service
 from allmende.identity.models import District, Municipality, User
 
 router = APIRouter(include_in_schema=False)
-login_attempts = RateLimiter(limit=10, window_seconds=15 * 60)
+
+
+def login_attempts(request: Request) -> RateLimiter:
+    return limiter(request, "login", limit=10, window_seconds=15 * 60)
 
 
 @router.get("/")
@@ -54,7 +57,12 @@ def municipality_page(request: Request, key: str, principal: Caller) -> Response
 
 
 def _login_form(
-    request: Request, *, next_path: str, email: str = "", error: str | None = None, status: int = 200
+    request: Request,
+    *,
+    next_path: str,
+    email: str = "",
+    error: str | None = None,
+    status: int = 200,
 ) -> Response:
     context = app_context(request)
     return context.templates.render(
@@ -88,7 +96,7 @@ async def login_submit(request: Request) -> Response:
         return _login_form(request, next_path=next_path, email=email, error=error, status=403)
     client = request.client.host if request.client else "unknown"
     try:
-        login_attempts.hit(f"{client}|{email.lower()}")
+        login_attempts(request).hit(f"{client}|{email.lower()}")
     except TooManyRequests:
         error = translate("Too many attempts. Please wait a few minutes.")
         return _login_form(request, next_path=next_path, email=email, error=error, status=429)
@@ -104,7 +112,7 @@ async def login_submit(request: Request) -> Response:
     except Unauthorized:
         error = translate("E-mail or password is wrong.")
         return _login_form(request, next_path=next_path, email=email, error=error, status=401)
-    login_attempts.reset(f"{client}|{email.lower()}")
+    login_attempts(request).reset(f"{client}|{email.lower()}")
     response = RedirectResponse(local_path(request, next_path), status_code=303)
     set_session_cookie(request, response, token, max_age)
     return response
@@ -128,7 +136,11 @@ def choose_language(request: Request, lang: str = Query(...), next: str = Query(
     response = RedirectResponse(local_path(request, safe_next(next)), status_code=303)
     if lang in context.catalogs.languages:
         response.set_cookie(
-            LANGUAGE_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", path="/",
+            LANGUAGE_COOKIE,
+            lang,
+            max_age=365 * 24 * 3600,
+            samesite="lax",
+            path="/",
             secure=csrf.cookies_secure(request),
         )
     return response

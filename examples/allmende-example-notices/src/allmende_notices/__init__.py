@@ -3,7 +3,6 @@
 from pathlib import Path
 
 from allmende.sdk import ModuleSpec, NavItem
-
 from allmende_notices.api import router
 from allmende_notices.demo import add_demo_notices
 from allmende_notices.pages import pages

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from allmende.sdk import Caller, RowId, app_context
 from fastapi import APIRouter, Query, Request
 
+from allmende.sdk import Caller, RowId, app_context
 from allmende_notices import service
 from allmende_notices.schemas import NoticeCreate, NoticeRead, NoticeUpdate
 
@@ -24,23 +24,26 @@ def list_notices(
         return list(service.list_notices(session, principal=principal, municipality=municipality))
 
 
-@router.get("/{notice_id}", response_model=NoticeRead, operation_id="getNotice",
-            responses={404: PROBLEM})
+@router.get(
+    "/{notice_id}", response_model=NoticeRead, operation_id="getNotice", responses={404: PROBLEM}
+)
 def get_notice(request: Request, notice_id: RowId, principal: Caller) -> NoticeRead:
     with app_context(request).database.session() as session:
         return service.get_notice(session, principal=principal, notice_id=notice_id)
 
 
-@router.post("", response_model=NoticeRead, status_code=201, operation_id="createNotice",
-             responses=ERRORS)
+@router.post(
+    "", response_model=NoticeRead, status_code=201, operation_id="createNotice", responses=ERRORS
+)
 def create_notice(request: Request, body: NoticeCreate, principal: Caller) -> NoticeRead:
     return app_context(request).database.write(
         lambda s: service.create_notice(s, principal=principal, data=body)
     )
 
 
-@router.patch("/{notice_id}", response_model=NoticeRead, operation_id="updateNotice",
-              responses=ERRORS)
+@router.patch(
+    "/{notice_id}", response_model=NoticeRead, operation_id="updateNotice", responses=ERRORS
+)
 def update_notice(
     request: Request, notice_id: RowId, body: NoticeUpdate, principal: Caller
 ) -> NoticeRead:

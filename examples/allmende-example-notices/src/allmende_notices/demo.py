@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from allmende.sdk import DemoContext
-
 from allmende_notices.models import Notice
 
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from allmende.sdk import Base, UTCDateTime, utcnow
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
+
+from allmende.sdk import Base, IdType, UTCDateTime, utcnow
 
 
 class Notice(Base):
     __tablename__ = "notices_notices"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     municipality_id: Mapped[int] = mapped_column(
-        ForeignKey("identity_municipalities.id", ondelete="CASCADE"), index=True
+        IdType, ForeignKey("identity_municipalities.id", ondelete="CASCADE"), index=True
     )
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")

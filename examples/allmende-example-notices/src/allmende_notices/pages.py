@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from allmende.sdk import Caller, app_context
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from allmende.sdk import Caller, app_context
 from allmende_notices import service
 
 pages = APIRouter(include_in_schema=False)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from allmende.sdk import (
     Action,
     Municipality,
@@ -13,9 +16,6 @@ from allmende.sdk import (
     require,
     visible,
 )
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from allmende_notices.models import Notice
 from allmende_notices.schemas import NoticeCreate, NoticeRead, NoticeUpdate
 

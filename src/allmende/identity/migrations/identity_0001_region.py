@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from allmende.storage.base import JSONType, UTCDateTime
+from allmende.storage.base import IdType, JSONType, UTCDateTime
 from allmende.storage.geometry import create_spatial_indexes, geometry_columns
 
 revision = "identity_0001"
@@ -24,7 +24,7 @@ def upgrade() -> None:
         op.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     op.create_table(
         "identity_municipalities",
-        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("id", IdType, primary_key=True),
         sa.Column("key", sa.String(40), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("kind", sa.String(40), nullable=False),
@@ -44,8 +44,8 @@ def upgrade() -> None:
     create_spatial_indexes(op, "identity_municipalities")
     op.create_table(
         "identity_districts",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("municipality_id", sa.Integer(), nullable=False),
+        sa.Column("id", IdType, primary_key=True),
+        sa.Column("municipality_id", IdType, nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("population", sa.Integer(), nullable=True),
         *geometry_columns(),
@@ -66,7 +66,7 @@ def upgrade() -> None:
     create_spatial_indexes(op, "identity_districts")
     op.create_table(
         "identity_users",
-        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("id", IdType, primary_key=True),
         sa.Column("email", sa.String(254), nullable=False),
         sa.Column("display_name", sa.String(200), nullable=False),
         sa.Column("password_hash", sa.String(200), nullable=True),
@@ -82,8 +82,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "identity_memberships",
-        sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("municipality_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", IdType, nullable=False),
+        sa.Column("municipality_id", IdType, nullable=False),
         sa.Column("role", sa.String(20), nullable=False),
         sa.ForeignKeyConstraint(
             ["municipality_id"],
@@ -101,13 +101,13 @@ def upgrade() -> None:
     )
     op.create_table(
         "identity_api_keys",
-        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("id", IdType, primary_key=True),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("prefix", sa.String(16), nullable=False),
         sa.Column("secret_hash", sa.String(64), nullable=False),
         sa.Column("scopes", JSONType, nullable=False),
-        sa.Column("municipality_id", sa.Integer(), nullable=True),
-        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("municipality_id", IdType, nullable=True),
+        sa.Column("created_by_id", IdType, nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("expires_at", UTCDateTime(), nullable=True),
         sa.Column("revoked_at", UTCDateTime(), nullable=True),
@@ -131,9 +131,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "identity_sessions",
-        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("id", IdType, primary_key=True),
         sa.Column("token_hash", sa.String(64), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", IdType, nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("expires_at", UTCDateTime(), nullable=False),
         sa.Column("user_agent", sa.String(300), nullable=True),

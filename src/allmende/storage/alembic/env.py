@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 config = context.config
 target_metadata = config.attributes.get("target_metadata")
@@ -20,11 +20,11 @@ def run() -> None:
     _migrate(connection)
 
 
-def _migrate(connection: object) -> None:
+def _migrate(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",  # type: ignore[attr-defined]
+        render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         include_object=_include,
     )
@@ -32,7 +32,9 @@ def _migrate(connection: object) -> None:
         context.run_migrations()
 
 
-def _include(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+def _include(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
     # PostGIS owns these tables; they are not ours to migrate.
     return not (type_ == "table" and name in {"spatial_ref_sys"})
 

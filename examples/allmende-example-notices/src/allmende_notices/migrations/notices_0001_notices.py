@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-from allmende.sdk import UTCDateTime
+
+from allmende.sdk import IdType, UTCDateTime
 
 revision = "notices_0001"
 down_revision = None
@@ -20,8 +21,8 @@ depends_on = "identity_0001"
 def upgrade() -> None:
     op.create_table(
         "notices_notices",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("municipality_id", sa.Integer(), nullable=False),
+        sa.Column("id", IdType, primary_key=True),
+        sa.Column("municipality_id", IdType, nullable=False),
         sa.Column("title", sa.String(200), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("public", sa.Boolean(), nullable=False),

@@ -1,0 +1,1 @@
+"""The observation core every module uses: SensorThings entities, stored on both backends."""

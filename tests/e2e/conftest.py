@@ -1,0 +1,131 @@
+"""A live server and headless Chromium (Debian's package; browsers are never downloaded).
+
+The server runs the demo region on SQLite in a thread of the test process, on a free port.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from allmende.app import create_app
+from allmende.core.registry import Registry, discover
+from allmende.core.settings import Mode, Settings
+from allmende.core.timeutil import utcnow
+from allmende.demo.region import REGION_NAME, build_region, demo_accounts
+from allmende.storage.database import Database
+from allmende.storage.migrate import upgrade
+from tests.conftest import SECRET
+from tests.support.missing import missing
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def chromium_path() -> str | None:
+    explicit = os.environ.get("ALLMENDE_CHROMIUM")
+    if explicit:
+        return explicit
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@dataclass
+class LiveServer:
+    url: str
+    database: Database
+    registry: Registry
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    from tests.conftest import KERNEL_MIGRATIONS
+
+    path = tmp_path_factory.mktemp("live") / "demo.sqlite3"
+    url = f"sqlite:///{path}"
+    registry = Registry.build(discover())
+    upgrade(url, [*KERNEL_MIGRATIONS, *registry.migration_locations()])
+    settings = Settings(
+        mode=Mode.DEMO,
+        database_url=url,
+        secret_key=SECRET,
+        region_name=REGION_NAME,
+        map_tile_url="",
+    )
+    database = Database(url)
+    database.write(lambda s: build_region(s, registry=registry, now=utcnow()))
+    app = create_app(settings, database=database, registry=registry)
+    app.state.allmende.services["demo_accounts"] = demo_accounts()
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("live server did not start")
+        time.sleep(0.05)
+    yield LiveServer(url=f"http://127.0.0.1:{port}", database=database, registry=registry)
+    server.should_exit = True
+    thread.join(timeout=10)
+    database.close()
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    executable = chromium_path()
+    if executable is None:
+        missing("browser tests need Chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_FLAGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server: LiveServer):  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=live_server.url, locale="de-DE")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def screenshot_dir() -> Path:
+    folder = Path(os.environ.get("ALLMENDE_SCREENSHOTS", "/tmp/allmende-screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -1,0 +1,134 @@
+"""The command line against a real SQLite file, as an operator would use it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from allmende import __version__
+from allmende.cli import app
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ALLMENDE_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.setenv("ALLMENDE_MODE", "dev")
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, ok: bool = True):  # type: ignore[no-untyped-def]
+        result = runner.invoke(app, list(args), input=input)
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    return invoke
+
+
+def test_version(run) -> None:  # type: ignore[no-untyped-def]
+    assert run("version").output.strip() == __version__
+
+
+def test_operator_workflow(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert "current" in run("db", "upgrade").output
+    boundary = tmp_path / "grenze.geojson"
+    boundary.write_text(
+        json.dumps({"type": "Polygon", "coordinates": [[[8, 49], [8.1, 49], [8.1, 49.1], [8, 49]]]})
+    )
+    run(
+        "municipalities",
+        "add",
+        "musterstadt",
+        "Musterstadt",
+        "--kind",
+        "Stadt",
+        "--ags",
+        "08999999",
+        "--boundary",
+        str(boundary),
+    )
+    assert "Musterstadt" in run("municipalities", "list").output
+    run(
+        "users",
+        "create",
+        "chefin@example.org",
+        "--name",
+        "Chefin",
+        "--role",
+        "admin",
+        input="geheim-geheim\ngeheim-geheim\n",
+    )
+    run(
+        "users",
+        "create",
+        "amt@example.org",
+        "--name",
+        "Amt",
+        "--role",
+        "staff",
+        "--municipality",
+        "musterstadt",
+        input="geheim-geheim\ngeheim-geheim\n",
+    )
+    listing = run("users", "list").output
+    assert "chefin@example.org" in listing and "admin" in listing
+    assert "musterstadt" in listing
+    run("users", "set-role", "amt@example.org", "citizen")
+    assert "citizen" in run("users", "list").output
+
+    created = run(
+        "apikeys",
+        "create",
+        "Wetterstation",
+        "--scope",
+        "sensorthings",
+        "--municipality",
+        "musterstadt",
+    ).output
+    key = created.strip().splitlines()[-1]
+    assert key.startswith("alm_")
+    listed = run("apikeys", "list").output
+    assert "Wetterstation" in listed and key not in listed
+    run("apikeys", "revoke", "1")
+    assert "revoked" in run("apikeys", "list").output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("municipalities", "add", "Bad Key", "X"), "lower-case"),
+        (("users", "set-role", "nobody@example.org", "admin"), "No user"),
+        (("apikeys", "create", "x", "--scope", "root"), "unknown: root"),
+        (("apikeys", "revoke", "99"), "No API key 99"),
+    ],
+)
+def test_errors_are_one_line_not_tracebacks(run, args: tuple[str, ...], message: str) -> None:  # type: ignore[no-untyped-def]
+    run("db", "upgrade")
+    result = run(*args, ok=False)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_serve_refuses_unsafe_production(run, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("ALLMENDE_MODE", "production")
+    result = run("serve", ok=False)
+    assert result.exit_code == 1
+    assert "ALLMENDE_SECRET_KEY" in result.output
+
+
+def test_serve_refuses_workers_on_sqlite(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("serve", "--workers", "2", ok=False)
+    assert "PostgreSQL" in result.output
+
+
+def test_demo_builds_the_region(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    output = run("demo", "--no-serve").output
+    assert "admin@demo.allmende.example" in output
+    assert (tmp_path / "allmende-demo.sqlite3").exists()
+    assert "notices" in run("modules", "list").output
