@@ -6,6 +6,7 @@ module API: it changes only with a note in the changelog.
 
 from __future__ import annotations
 
+from allmende.core import features, open311
 from allmende.core.errors import (
     AllmendeError,
     BadRequest,
@@ -100,6 +101,7 @@ __all__ = [
     "create_spatial_indexes",
     "distance_m",
     "emit",
+    "features",
     "geometry_columns",
     "geometry_from_geojson",
     "geometry_to_geojson",
@@ -108,6 +110,7 @@ __all__ = [
     "intersects",
     "isoformat",
     "local_path",
+    "open311",
     "parse_bbox",
     "parse_datetime",
     "predicate",

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from allmende.core.errors import ConfigurationError
+from allmende.core.features import FeatureSource
+from allmende.core.open311 import Open311Provider
 
 ENTRY_POINT_GROUP = "allmende.modules"
 MODULE_KEY = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
@@ -63,8 +65,8 @@ class ModuleSpec:
     nav: tuple[NavItem, ...] = ()
     scopes: tuple[str, ...] = ()
     migrations: Path | None = None
-    feature_sources: tuple[Any, ...] = ()
-    open311_services: tuple[Any, ...] = ()
+    feature_sources: tuple[FeatureSource, ...] = ()
+    open311_services: tuple[Open311Provider, ...] = ()
     datasets: tuple[Any, ...] = ()
     jobs: tuple[JobSpec, ...] = ()
     demo: Callable[[Any], None] | None = None
