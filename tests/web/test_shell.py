@@ -164,3 +164,22 @@ def test_nul_characters_are_a_clear_400(client: TestClient) -> None:
     response = client.get("/api/region/boundaries?municipality=%00")
     assert response.status_code == 400
     assert "NUL" in response.json()["detail"]
+
+
+def test_log_lines_carry_the_request_id(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    import json
+    import logging
+
+    from allmende.core.logging import JsonFormatter
+
+    with caplog.at_level(logging.INFO, logger="allmende.access"):
+        response = client.get("/healthz", headers={"X-Request-ID": "trace-42"})
+    records = [r for r in caplog.records if r.name == "allmende.access"]
+    assert records, "no access log line"
+    line = json.loads(JsonFormatter().format(records[-1]))
+    assert response.headers["x-request-id"] == "trace-42"
+    assert line["request_id"] == "trace-42"
+    assert line["status"] == 200
+    assert line["path"] == "/healthz"

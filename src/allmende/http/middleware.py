@@ -102,6 +102,7 @@ class RequestContextMiddleware:
                 scope["path"],
                 status,
                 extra={
+                    "request_id": rid,
                     "method": scope["method"],
                     "path": scope["path"],
                     "status": status,
