@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -141,7 +142,11 @@ def demo(
     from allmende.demo.region import REGION_NAME, build_region, demo_accounts
 
     url = f"sqlite:///{database.resolve()}"
-    settings = _settings(mode=Mode.DEMO, database_url=url, region_name=REGION_NAME)
+    # People watch the demo's terminal: plain log lines unless asked otherwise.
+    log_format = os.environ.get("ALLMENDE_LOG_FORMAT", "text")
+    settings = _settings(
+        mode=Mode.DEMO, database_url=url, region_name=REGION_NAME, log_format=log_format
+    )
     if not (keep and database.exists()):
         for suffix in ("", "-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
