@@ -27,6 +27,7 @@ from allmende.http.templating import Templates
 from allmende.identity.oidc import OidcVerifier
 from allmende.storage.database import Database
 from allmende.storage.migrate import pending_heads
+from allmende.storage.scheduler import Scheduler
 from allmende.web import LOCALE, STATIC, TEMPLATES, health, identity_api, shell
 from allmende.web.errors import html_error
 
@@ -94,9 +95,14 @@ def create_app(
     )
     context.services["readiness"] = readiness
 
+    scheduler = Scheduler([job for m in registry for job in m.jobs], database, settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.run_jobs:
+            scheduler.start()
         yield
+        scheduler.stop()
         if owns_database:
             database.close()
 

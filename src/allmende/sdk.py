@@ -52,6 +52,7 @@ from allmende.storage.geometry import (
     geometry_values,
     spatial_indexes,
 )
+from allmende.storage.scheduler import JobContext
 from allmende.storage.spatial import in_bbox, intersects, predicate
 
 __all__ = [
@@ -76,6 +77,7 @@ __all__ = [
     "HasGeometry",
     "IdType",
     "JSONType",
+    "JobContext",
     "JobSpec",
     "ModuleSpec",
     "Municipality",

@@ -37,7 +37,11 @@ class NavItem:
 
 @dataclass(frozen=True)
 class JobSpec:
-    """A scheduled computation: ``run(context)`` every ``every_seconds``."""
+    """A scheduled computation: ``run(context)`` every ``every_seconds``.
+
+    ``context`` is an :class:`allmende.storage.scheduler.JobContext` (database, settings, bus,
+    now). With several worker processes only one runs a job at a time.
+    """
 
     name: str
     every_seconds: int

@@ -111,6 +111,10 @@ class Settings(BaseSettings):
         default="© OpenStreetMap contributors",
         description="Attribution shown on maps for the background tiles.",
     )
+    run_jobs: bool = Field(
+        default=True,
+        description="Run the modules' scheduled jobs in this process (off for API-only nodes).",
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
     log_format: str = Field(default="json", description="json (one object a line) or text.")
     upload_max_bytes: int = Field(
