@@ -4,12 +4,12 @@ with it for the independent clients."""
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import uvicorn
@@ -20,11 +20,12 @@ from allmende.app import create_app
 from allmende.core.registry import Registry
 from allmende.core.settings import Mode, Settings
 from allmende.storage.database import Database
-from allmende.storage.migrate import upgrade
-from tests.conftest import KERNEL_MIGRATIONS, SECRET
+from allmende.storage.ephemeral_pg import EphemeralPostgres
+from tests.conftest import SECRET
+from tests.conftest import Templates as DatabaseTemplates
 from tests.e2e.conftest import _free_port
 from tests.support import reports_module
-from tests.support.region import Region, build_region
+from tests.support.region import Region
 
 UPDATED = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -112,34 +113,70 @@ class LiveServer:
     things: Things
 
 
-@pytest.fixture(scope="session")
-def standards_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """uvicorn in a thread on a free port: the test region, the provider module, its objects."""
-    path: Path = tmp_path_factory.mktemp("standards-live") / "live.sqlite3"
-    url = f"sqlite:///{path}"
-    upgrade(url, list(KERNEL_MIGRATIONS))
-    database = Database(url)
-    reports_module.create_tables(database)
-    region = database.write(build_region)
-    things = database.write(lambda session: add_things(session, region))
-    settings = Settings(
-        mode=Mode.DEV, database_url=url, secret_key=SECRET, region_name="Testregion"
-    )
-    app = create_app(settings, database=database, registry=Registry([reports_module.MODULE]))
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on"
+class LiveServers:
+    """One live server per backend for the whole session, stopped at its end."""
+
+    def __init__(self) -> None:
+        self.running: dict[str, LiveServer] = {}
+        self._threads: list[tuple[uvicorn.Server, threading.Thread, Database]] = []
+
+    def start(self, backend: str, url: str, region: Region) -> LiveServer:
+        database = Database(url)
+        reports_module.create_tables(database)
+        things = database.write(lambda session: add_things(session, region))
+        settings = Settings(
+            mode=Mode.DEV, database_url=url, secret_key=SECRET, region_name="Testregion"
         )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("live server did not start")
-        time.sleep(0.05)
-    yield LiveServer(f"http://127.0.0.1:{port}", database, region, things)
-    server.should_exit = True
-    thread.join(timeout=10)
-    database.close()
+        app = create_app(settings, database=database, registry=Registry([reports_module.MODULE]))
+        port = _free_port()
+        server = uvicorn.Server(
+            uvicorn.Config(
+                app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on"
+            )
+        )
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        self._threads.append((server, thread, database))
+        deadline = time.monotonic() + 20
+        while not server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("live server did not start")
+            time.sleep(0.05)
+        live = LiveServer(f"http://127.0.0.1:{port}", database, region, things)
+        self.running[backend] = live
+        return live
+
+    def stop(self) -> None:
+        for server, thread, database in self._threads:
+            server.should_exit = True
+            thread.join(timeout=10)
+            database.close()
+
+
+@pytest.fixture(scope="session")
+def live_servers() -> Iterator[LiveServers]:
+    servers = LiveServers()
+    yield servers
+    servers.stop()
+
+
+@pytest.fixture
+def standards_server(
+    backend: str,
+    templates: DatabaseTemplates,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    live_servers: LiveServers,
+) -> LiveServer:
+    """uvicorn in a thread on a free port with the test region, the provider module and its
+    objects; one per backend, shared by the session (reports accumulate across tests)."""
+    if backend in live_servers.running:
+        return live_servers.running[backend]
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("standards-live") / "live.sqlite3"
+        shutil.copyfile(templates.with_region, path)
+        url = f"sqlite:///{path}"
+    else:
+        postgres: EphemeralPostgres = request.getfixturevalue("postgres_server")
+        url = postgres.create_database("allmende_standards_live", template=templates.with_region)
+    return live_servers.start(backend, url, templates.region)
