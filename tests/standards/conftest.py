@@ -24,6 +24,7 @@ from allmende.storage.ephemeral_pg import EphemeralPostgres
 from tests.conftest import SECRET
 from tests.conftest import Templates as DatabaseTemplates
 from tests.e2e.conftest import _free_port
+from tests.e2e.conftest import browser as browser  # the browser tests of the adapters' pages
 from tests.support import reports_module
 from tests.support.region import Region
 
@@ -125,7 +126,11 @@ class LiveServers:
         reports_module.create_tables(database)
         things = database.write(lambda session: add_things(session, region))
         settings = Settings(
-            mode=Mode.DEV, database_url=url, secret_key=SECRET, region_name="Testregion"
+            mode=Mode.DEV,
+            database_url=url,
+            secret_key=SECRET,
+            region_name="Testregion",
+            map_tile_url="",  # no network in tests
         )
         app = create_app(settings, database=database, registry=Registry([reports_module.MODULE]))
         port = _free_port()

@@ -59,6 +59,8 @@ def test_several_errors_and_query_errors(client: TestClient, region: Region) -> 
         ({"status": "pending"}, "status"),
         ({"start_date": "gestern"}, "start_date"),
         ({"start_date": "2025-01-01T10:00:00"}, "start_date"),
+        ({"start_date": "0001-01-01"}, "start_date"),
+        ({"end_date": "9999-12-31T23:59:59-01:00"}, "end_date"),
         ({"start_date": "2025-01-01T00:00:00Z", "end_date": "2025-06-01T00:00:00Z"}, "end_date"),
         ({"start_date": "2025-02-01T00:00:00Z", "end_date": "2025-01-01T00:00:00Z"}, "end_date"),
         ({"page": "0"}, "page"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -17,17 +18,25 @@ from starlette.responses import Response
 
 from allmende.core.errors import FieldError, NotFound
 from allmende.core.features import Feature
+from allmende.core.timeutil import isoformat
 from allmende.http.auth import Caller
 from allmende.http.context import app_context
 from allmende.http.i18n import N_
 from allmende.standards.ogcapi_features import documents, openapi, params, sources
 from allmende.standards.ogcapi_features.documents import PREFIX, Links, Page, segment
-from allmende.standards.ogcapi_features.encoding import GEOJSON, JSON, OPENAPI, json_response
+from allmende.standards.ogcapi_features.encoding import (
+    GEOJSON,
+    JSON,
+    OPENAPI,
+    dumps,
+    json_response,
+)
 from allmende.standards.ogcapi_features.errors import SCHEMA as ERROR_SCHEMA
 from allmende.standards.ogcapi_features.negotiation import wants_html
 
 router = APIRouter(prefix=PREFIX, tags=["ogcapi"])
 MAX_COLUMNS = 8
+TITLE_PROPERTIES = ("name", "title")
 
 
 def _parameter(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -242,6 +251,7 @@ def items(request: Request, collection_id: str, principal: Caller) -> Response:
                 "offset": query.offset,
                 "geojson_url": links.href(path, {**data, "f": "json"}),
                 "item_url": lambda f: links.href(f"{path}/{segment(f.id)}", {"f": "html"}),
+                "display": _display(request),
             },
         )
     return json_response(document, media_type=GEOJSON)
@@ -275,15 +285,36 @@ def item(request: Request, collection_id: str, feature_id: str, principal: Calle
                 "feature": feature,
                 "links": links,
                 "geojson_url": links.href(path, {"f": "json"}),
+                "display": _display(request),
             },
         )
     return json_response(document, media_type=GEOJSON)
 
 
 def _columns(features: Sequence[Feature]) -> list[str]:
-    """Property names of a page in order of appearance, a readable number of them."""
+    """Property names of a page in order of appearance, a readable number of them (the name
+    or title is the first column already)."""
     names: dict[str, None] = {}
     for feature in features:
         for name in feature.properties:
-            names.setdefault(name, None)
+            if name not in TITLE_PROPERTIES:
+                names.setdefault(name, None)
     return list(names)[:MAX_COLUMNS]
+
+
+def _display(request: Request) -> Callable[[Any], str]:
+    """Property values as people read them in a table cell."""
+    translate = _translator(request)
+
+    def display(value: Any) -> str:
+        if value is None:
+            return "–"
+        if isinstance(value, bool):
+            return translate(N_("yes") if value else N_("no"))
+        if isinstance(value, datetime | date):
+            return isoformat(value) if isinstance(value, datetime) else value.isoformat()
+        if isinstance(value, dict | list | tuple):
+            return dumps(value).decode("utf-8")
+        return str(value)
+
+    return display

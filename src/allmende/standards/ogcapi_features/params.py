@@ -80,19 +80,18 @@ def bbox(value: str) -> BBox:
 def _instant(value: str, *, end: bool) -> datetime:
     """RFC 3339 date-time (with offset) or a date, which stands for its whole day (UTC)."""
     value = value.strip()
-    if _DATE.match(value):
-        try:
-            day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
-        except ValueError:
-            raise refuse("datetime", N_("is not an RFC 3339 date or date-time")) from None
-        return day + timedelta(days=1, microseconds=-1) if end else day
     try:
+        if _DATE.match(value):
+            day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+            return day + timedelta(days=1, microseconds=-1) if end else day
         parsed = datetime.fromisoformat(value.replace("z", "Z"))
+        if parsed.tzinfo is None:
+            raise refuse("datetime", N_("needs a time zone (Z or +HH:MM)"))
+        return parsed.astimezone(UTC)
     except ValueError:
         raise refuse("datetime", N_("is not an RFC 3339 date or date-time")) from None
-    if parsed.tzinfo is None:
-        raise refuse("datetime", N_("needs a time zone (Z or +HH:MM)"))
-    return parsed.astimezone(UTC)
+    except OverflowError:  # the last day of year 9999, or a zone shift past year 1
+        raise refuse("datetime", N_("lies outside the supported years")) from None
 
 
 def interval(value: str) -> tuple[datetime | None, datetime | None]:

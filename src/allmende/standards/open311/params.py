@@ -67,11 +67,16 @@ def w3c_datetime(value: str | None, field: str) -> datetime | None:
     value = _SPACE_FOR_PLUS.sub(r"\1+\2", value)
     try:
         parsed = datetime.fromisoformat(value.replace("z", "Z"))
+        if parsed.tzinfo is None:
+            raise refuse(field, N_("needs a time zone (Z or +HH:MM)"))
+        utc = parsed.astimezone(UTC)
+        # The 90-day window around it must be representable, too.
+        _ = (utc - WINDOW, utc + WINDOW)
     except ValueError:
         raise refuse(field, N_("is not a date-time such as 2010-01-01T00:00:00Z")) from None
-    if parsed.tzinfo is None:
-        raise refuse(field, N_("needs a time zone (Z or +HH:MM)"))
-    return parsed.astimezone(UTC)
+    except OverflowError:
+        raise refuse(field, N_("is out of range")) from None
+    return utc
 
 
 def integer(value: str | None, field: str, *, low: int, high: int) -> int | None:
