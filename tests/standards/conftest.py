@@ -24,7 +24,6 @@ from allmende.storage.ephemeral_pg import EphemeralPostgres
 from tests.conftest import SECRET
 from tests.conftest import Templates as DatabaseTemplates
 from tests.e2e.conftest import _free_port
-from tests.e2e.conftest import browser as browser  # the browser tests of the adapters' pages
 from tests.support import reports_module
 from tests.support.region import Region
 

@@ -247,6 +247,7 @@ def items(request: Request, collection_id: str, principal: Caller) -> Response:
                 "collection": found,
                 "links": links,
                 "features": features,
+                "pages": documents.paging(links, found.id, page, query, values, html=True),
                 "columns": _columns(features),
                 "offset": query.offset,
                 "geojson_url": links.href(path, {**data, "f": "json"}),

@@ -164,6 +164,33 @@ class Page:
     has_next: bool
 
 
+def paging(
+    links: Links,
+    collection_id: str,
+    page: Page,
+    query: FeatureQuery,
+    params: Mapping[str, str],
+    *,
+    html: bool = False,
+) -> list[dict[str, str]]:
+    """The ``next`` and ``prev`` links (exactly when there is such a page), keeping the
+    other parameters; for the GeoJSON document or for the HTML page."""
+    path = f"/collections/{segment(collection_id)}/items"
+    kept = {k: v for k, v in params.items() if k not in ("f", "offset", "limit")}
+    kind, fmt = (HTML, "html") if html else (GEOJSON, "json")
+    found = []
+    if page.has_next:
+        following = {**kept, "limit": str(query.limit), "offset": str(query.offset + query.limit)}
+        found.append(links.link(path, "next", kind, N_("Next page"), {**following, "f": fmt}))
+    if query.offset > 0:
+        earlier = {**kept, "limit": str(query.limit)}
+        previous = max(0, query.offset - query.limit)
+        if previous:
+            earlier["offset"] = str(previous)
+        found.append(links.link(path, "prev", kind, N_("Previous page"), {**earlier, "f": fmt}))
+    return found
+
+
 def feature_collection(
     links: Links,
     collection_id: str,
@@ -172,22 +199,8 @@ def feature_collection(
     params: Mapping[str, str],
 ) -> dict[str, Any]:
     path = f"/collections/{segment(collection_id)}/items"
-    kept = {k: v for k, v in params.items() if k not in ("f", "offset")}
-    here = {**kept, "offset": str(query.offset)} if query.offset else kept
-    navigation = []
-    if page.has_next:
-        following = {**kept, "limit": str(query.limit), "offset": str(query.offset + query.limit)}
-        navigation.append(
-            links.link(path, "next", GEOJSON, N_("Next page"), {**following, "f": "json"})
-        )
-    if query.offset > 0:
-        earlier = {**kept, "limit": str(query.limit)}
-        previous = max(0, query.offset - query.limit)
-        if previous:
-            earlier["offset"] = str(previous)
-        navigation.append(
-            links.link(path, "prev", GEOJSON, N_("Previous page"), {**earlier, "f": "json"})
-        )
+    here = {k: v for k, v in params.items() if k != "f"}
+    navigation = paging(links, collection_id, page, query, params)
     document: dict[str, Any] = {
         "type": "FeatureCollection",
         "features": [feature(f) for f in page.features],

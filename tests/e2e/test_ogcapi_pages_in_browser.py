@@ -1,5 +1,6 @@
-"""The HTML pages of OGC API - Features in headless Chromium: accessible (axe), navigable
-without JavaScript, and with JavaScript a Leaflet map of the features on the page."""
+"""The HTML pages of OGC API - Features (``allmende.standards.ogcapi_features``) in headless
+Chromium: accessible (axe), navigable without JavaScript, and with JavaScript a Leaflet map of
+the features on the page. Served by the adapters' live server with the test provider module."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import pytest
 from tests.e2e.conftest import screenshot_dir
 from tests.e2e.support import axe_violations
 from tests.standards.conftest import LiveServer
+from tests.standards.conftest import live_servers as live_servers  # fixtures of the adapters'
+from tests.standards.conftest import standards_server as standards_server  # live server
 
 pytestmark = pytest.mark.e2e
 
