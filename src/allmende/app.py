@@ -21,10 +21,11 @@ from allmende.http.context import AppContext
 from allmende.http.i18n import Catalogs
 from allmende.http.links import ProxyHeadersMiddleware
 from allmende.http.middleware import RequestContextMiddleware
-from allmende.http.openapi import install_openapi
+from allmende.http.openapi import StandardErrors, install_openapi
 from allmende.http.problems import ErrorFormats, install_error_handlers
 from allmende.http.templating import Templates
 from allmende.identity.oidc import OidcVerifier
+from allmende.standards import ogcapi_features, open311
 from allmende.storage.database import Database
 from allmende.storage.migrate import pending_heads
 from allmende.storage.scheduler import Scheduler
@@ -80,11 +81,18 @@ def create_app(
         database=database,
         bus=database.bus,
         catalogs=Catalogs.load(
-            [LOCALE, *(m.locale for m in registry if m.locale)],
+            [
+                LOCALE,
+                open311.LOCALE,
+                ogcapi_features.LOCALE,
+                *(m.locale for m in registry if m.locale),
+            ],
             languages=settings.languages,
             default=settings.default_language,
         ),
-        templates=Templates([TEMPLATES, *(m.templates for m in registry if m.templates)]),
+        templates=Templates(
+            [TEMPLATES, ogcapi_features.TEMPLATES, *(m.templates for m in registry if m.templates)]
+        ),
         oidc=OidcVerifier(
             issuer=settings.oidc_issuer,
             audience=settings.oidc_audience,
@@ -119,11 +127,26 @@ def create_app(
         dependencies=[Depends(current_principal)],
     )
     app.state.allmende = context
-    install_error_handlers(app, ErrorFormats(by_prefix=[], html=html_error))
-    install_openapi(app)
+    formats = ErrorFormats(
+        by_prefix=[
+            (open311.PREFIX, open311.render_error),
+            (ogcapi_features.PREFIX, ogcapi_features.render_error),
+        ],
+        html=html_error,
+    )
+    install_error_handlers(app, formats)
+    install_openapi(
+        app,
+        [
+            StandardErrors(open311.PREFIX, "Open311Errors", open311.ERROR_SCHEMA),
+            StandardErrors(ogcapi_features.PREFIX, "OgcException", ogcapi_features.ERROR_SCHEMA),
+        ],
+    )
 
     app.include_router(health.router)
     app.include_router(identity_api.router)
+    app.include_router(open311.router)
+    app.include_router(ogcapi_features.router)
     for module in registry:
         if module.router is not None:
             app.include_router(module.router)
@@ -148,6 +171,7 @@ def create_app(
         RequestContextMiddleware,
         tile_url=settings.map_tile_url or None,
         max_body_bytes=settings.upload_max_bytes + BODY_SLACK_BYTES,
+        render=lambda request, error: formats.renderer(request)(request, error),
     )
     app.add_middleware(ProxyHeadersMiddleware, trusted=settings.trusted_proxies)
     return app

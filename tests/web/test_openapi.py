@@ -15,6 +15,9 @@ from tests.support.region import Region
 
 pytestmark = pytest.mark.integration
 
+#: Standards answer errors in their own format (documented as such), everything else RFC 9457.
+STANDARD_ERRORS = {"/open311": "Open311Errors", "/ogcapi": "OgcException"}
+
 
 @pytest.fixture
 def api_schema(app: FastAPI):  # type: ignore[no-untyped-def]
@@ -30,11 +33,17 @@ def test_document_is_complete(app: FastAPI) -> None:
     assert len(ids) == len(set(ids)), "operation ids must be unique"
     assert "Problem" in document["components"]["schemas"]
     assert "HTTPValidationError" not in document["components"]["schemas"]
-    for path in document["paths"].values():
-        for operation in path.values():
+    for path, item in document["paths"].items():
+        standard = next((n for p, n in STANDARD_ERRORS.items() if path.startswith(p)), None)
+        for operation in item.values():
             for status, response in operation["responses"].items():
-                if status.startswith("4"):
+                if not status.startswith("4"):
+                    continue
+                if standard is None:
                     assert "application/problem+json" in response["content"]
+                else:
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": f"#/components/schemas/{standard}"}
 
 
 @schema.parametrize()

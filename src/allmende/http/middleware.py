@@ -6,14 +6,20 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import orjson
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from allmende.core.errors import PayloadTooLarge
+from allmende.core.errors import AllmendeError, BadRequest, PayloadTooLarge
 from allmende.core.logging import request_id
+
+#: Renders an error the way the application would (a standard's format for its paths).
+ErrorRenderer = Callable[[Request, AllmendeError], Response]
 
 log = logging.getLogger("allmende.access")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -22,9 +28,17 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 class RequestContextMiddleware:
     """Gives each request an id (or keeps a sane ``X-Request-ID``), logs it, sets headers."""
 
-    def __init__(self, app: ASGIApp, *, tile_url: str | None, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        tile_url: str | None,
+        max_body_bytes: int,
+        render: ErrorRenderer | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.render = render
         tile_origin = ""
         if tile_url:
             parts = urlsplit(tile_url.replace("{s}", "a"))
@@ -48,19 +62,22 @@ class RequestContextMiddleware:
         status = 500
 
         if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
-            await _problem(
+            await self._refuse(
+                scope,
+                receive,
                 send,
                 rid,
-                400,
-                "Bad request",
-                "The address holds a NUL character (%00), which no field accepts.",
+                BadRequest(
+                    detail="The address holds a NUL character (%00), which no field accepts."
+                ),
             )
             request_id.reset(token)
             return
 
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await _too_large(send, rid, self.max_body_bytes)
+            too_large = PayloadTooLarge(detail=f"The body exceeds {self.max_body_bytes} bytes.")
+            await self._refuse(scope, receive, send, rid, too_large)
             request_id.reset(token)
             return
 
@@ -111,6 +128,17 @@ class RequestContextMiddleware:
             )
             request_id.reset(token)
 
+    async def _refuse(
+        self, scope: Scope, receive: Receive, send: Send, rid: str, error: AllmendeError
+    ) -> None:
+        """Answer before the application sees the request (it never should)."""
+        if self.render is None or "app" not in scope:
+            await _problem(send, rid, error.status, error.title, str(error))
+            return
+        response = self.render(Request(scope), error)
+        response.headers["X-Request-ID"] = rid
+        await response(scope, receive, send)
+
 
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope["headers"]:
@@ -119,12 +147,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def _too_large(send: Send, rid: str, limit: int) -> None:
-    await _problem(send, rid, 413, "Payload too large", f"The body exceeds {limit} bytes.")
-
-
 async def _problem(send: Send, rid: str, status: int, title: str, detail: str) -> None:
-    """Answer before the application sees the request (it never should)."""
     slug = title.lower().replace(" ", "-")
     body = orjson.dumps(
         {

@@ -1,7 +1,10 @@
-"""The OpenAPI document: errors documented as RFC 9457 problems, as they are answered."""
+"""The OpenAPI document: errors documented as RFC 9457 problems, as they are answered, or in
+the format of the standard that owns the path (Open311, OGC API)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI
@@ -31,7 +34,17 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 
-def install_openapi(app: FastAPI) -> None:
+@dataclass(frozen=True)
+class StandardErrors:
+    """Errors under ``prefix`` answer in a standard's own format, documented as ``schema``."""
+
+    prefix: str
+    name: str
+    schema: dict[str, Any] = field(hash=False)
+    media_type: str = "application/json"
+
+
+def install_openapi(app: FastAPI, standards: Sequence[StandardErrors] = ()) -> None:
     def build() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
@@ -43,9 +56,17 @@ def install_openapi(app: FastAPI) -> None:
         )
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components["Problem"] = PROBLEM_SCHEMA
+        for standard in standards:
+            components[standard.name] = standard.schema
         for name in ("HTTPValidationError", "ValidationError"):
             components.pop(name, None)
-        for path_item in schema.get("paths", {}).values():
+        for path, path_item in schema.get("paths", {}).items():
+            owner = next((s for s in standards if path.startswith(s.prefix)), None)
+            error_content = (
+                {owner.media_type: {"schema": {"$ref": f"#/components/schemas/{owner.name}"}}}
+                if owner is not None
+                else {"application/problem+json": {"schema": PROBLEM_REF}}
+            )
             for operation in path_item.values():
                 responses = operation.setdefault("responses", {})
                 # Any request may carry a wrong credential (checked on every endpoint) or a
@@ -58,7 +79,7 @@ def install_openapi(app: FastAPI) -> None:
                     responses.setdefault("422", {"description": "Invalid input"})
                 for status, response in responses.items():
                     if str(status).startswith(("4", "5")):
-                        response["content"] = {"application/problem+json": {"schema": PROBLEM_REF}}
+                        response["content"] = error_content
         app.openapi_schema = schema
         return schema
 
