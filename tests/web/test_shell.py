@@ -183,3 +183,9 @@ def test_log_lines_carry_the_request_id(
     assert line["request_id"] == "trace-42"
     assert line["status"] == 200
     assert line["path"] == "/healthz"
+
+
+def test_405_names_every_allowed_method(client: TestClient) -> None:
+    response = client.put("/api/apikeys")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"

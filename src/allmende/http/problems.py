@@ -133,14 +133,14 @@ def from_http(exc: HTTPException) -> AllmendeError:
 
 def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
     """Every method some route serves at this path (Starlette names only the first route's)."""
-    scope = {**request.scope, "method": "\x00"}
-    methods: set[str] = set()
-    for route in app.router.routes:
-        match, _ = route.matches(scope)
-        if match is Match.PARTIAL:
-            methods.update(getattr(route, "methods", None) or ())
-    if "GET" in methods:
-        methods.add("HEAD")
+    methods = {
+        method
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in app.router.routes
+        )
+    }
     return sorted(methods)
 
 
