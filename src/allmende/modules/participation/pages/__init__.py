@@ -1,0 +1,10 @@
+"""The HTML pages of participation. Every form works without JavaScript; maps and the map
+picker are an enhancement over lists and an address field."""
+
+from fastapi import APIRouter
+
+from allmende.modules.participation.pages import account, contributions, processes, staff, surveys
+
+pages = APIRouter(include_in_schema=False)
+for part in (processes, contributions, surveys, staff, account):
+    pages.routes.extend(part.pages.routes)
