@@ -401,7 +401,7 @@ def _report_page(
         item = contributions.get_contribution(
             session, principal=principal, contribution_id=target_contribution
         )
-    labels = {"reason": translate("Reason"), "text": translate("What is wrong? (optional)")}
+    labels = {"reason": translate("Reason"), "text": translate("What is wrong?")}
     return render(
         request,
         "participation/report.html",
