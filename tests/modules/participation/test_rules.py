@@ -105,7 +105,7 @@ def test_outside_the_phase_is_refused_naming_the_phase(
     with pytest.raises(Conflict) as refused:
         _contribute(database, anonymous(), process_id, geometry=INSIDE)
     assert refused.value.errors[0].field == "phase"
-    assert "“Ideas” does not allow you to add contributions" in str(refused.value)
+    assert "“Ideas” does not allow this: add contributions" in str(refused.value)
     assert count(database, Contribution) == 0
 
 
@@ -116,7 +116,7 @@ def test_before_the_start_and_after_the_end_nothing_can_be_added(
     ended = make_process(phases=timeline(offset_days=-100))
     with pytest.raises(Conflict) as early:
         _contribute(database, anonymous(), upcoming)
-    assert "No phase of the process is running" in str(early.value)
+    assert "No phase of the process is running now" in str(early.value)
     with pytest.raises(Conflict) as late:
         _contribute(database, anonymous(), ended)
     assert "has ended" in str(late.value)

@@ -157,11 +157,11 @@ def check_action(
             "The process has ended. Everything stays visible, but nothing can be added."
         )
     elif phase is None:
-        reason = translate("No phase of the process is running now, so you cannot %(act)s.") % {
+        reason = translate("No phase of the process is running now. Not possible: %(act)s.") % {
             "act": translate(ACT_LABELS[act])
         }
     else:
-        reason = translate("The current phase “%(phase)s” does not allow you to %(act)s.") % {
+        reason = translate("The current phase “%(phase)s” does not allow this: %(act)s.") % {
             "phase": phase.title,
             "act": translate(ACT_LABELS[act]),
         }

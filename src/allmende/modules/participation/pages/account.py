@@ -92,7 +92,8 @@ async def delete_data(request: Request, principal: Caller) -> Response:
     values = form_values(await request.form())
     if values.get("confirm") != "yes":
         form = Form(values=values)
-        form.errors["confirm"] = translator(request)(
+        translate = translator(request)
+        form.errors["confirm"] = translate(
             "Please confirm that your participation data is to be deleted."
         )
         return await run_in_threadpool(_my_page, request, principal, form, 422)

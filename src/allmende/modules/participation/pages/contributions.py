@@ -251,6 +251,14 @@ def _contribution_page(
             else []
         )
     labels = {"text": translate("Your comment"), "author_name": translate("Name shown")}
+    moderation_form = Form(
+        values={
+            "status": form.values.get("status", read.status),
+            "answer": form.values.get("answer", read.answer or ""),
+            "reason": form.values.get("reason", ""),
+        },
+        errors=form.errors,
+    )
     parent = next((c for c in comments if c.id == reply_to), None)
     return render(
         request,
@@ -261,6 +269,7 @@ def _contribution_page(
             "tree": _tree(comments),
             "supported": supported,
             "moderator": moderator,
+            "moderation_form": moderation_form,
             "history": history,
             "form": form,
             "labels": labels,

@@ -44,7 +44,10 @@ pages = APIRouter(include_in_schema=False)
 def process_list(request: Request, principal: Caller) -> Response:
     with app_context(request).database.session() as session:
         items = processes.list_processes(session, principal=principal)
-        names = dict(session.execute(select(Municipality.key, Municipality.name)).tuples().all())
+        names = {
+            row.key: row.name
+            for row in session.execute(select(Municipality.key, Municipality.name))
+        }
     groups: dict[str, list[Any]] = {"running": [], "upcoming": [], "ended": [], "unplanned": []}
     for item in items:
         groups[item.state].append(item)
