@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -105,7 +105,9 @@ def render(
         "day": lambda value: (
             format_date(value.astimezone(LOCAL_TIME), "long", locale=language) if value else ""
         ),
-        "iso": lambda value: value.isoformat() if value else "",
+        "number": lambda value: (
+            format_decimal(value, format="#,##0.##", locale=language) if value is not None else ""
+        ),
         "paragraphs": lambda text: [
             p.strip() for p in PARAGRAPH_BREAK.split(text or "") if p.strip()
         ],
@@ -170,7 +172,3 @@ def summary(form: Form, translate: Translate, labels: Mapping[str, str]) -> list
         else:
             items.append({"anchor": "", "text": message})
     return items
-
-
-def local_when(value: datetime | None) -> datetime | None:
-    return value.astimezone(LOCAL_TIME) if value else None

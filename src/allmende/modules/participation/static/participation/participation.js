@@ -2,6 +2,9 @@
 // and every form works without this script (the place is then described in words).
 (function () {
   "use strict";
+  // After a refused form, move the focus to the list of problems (it links to each field).
+  var problems = document.getElementById("error-summary");
+  if (problems) { problems.focus(); }
   if (!window.L) { return; }
 
   var STYLES = {
@@ -15,7 +18,8 @@
   };
 
   function baseMap(element) {
-    var map = L.map(element, { scrollWheelZoom: false });
+    // No renderer padding: vectors stay inside the map box (nothing overlaps the text around it).
+    var map = L.map(element, { scrollWheelZoom: false, renderer: L.svg({ padding: 0 }) });
     if (element.dataset.tiles) {
       L.tileLayer(element.dataset.tiles, {
         maxZoom: 19, attribution: element.dataset.attribution || ""
@@ -46,17 +50,20 @@
     return box;
   }
 
+  function pointStyle(p) {
+    return p.kind === "event" ? STYLES.event : (p.hidden ? STYLES.hidden : STYLES.contribution);
+  }
+
   function featureLayer(data, interactive) {
     return L.geoJSON(data, {
       interactive: interactive !== false,
       style: function (feature) {
-        var kind = (feature.properties || {}).kind;
-        return kind === "process" ? STYLES.process : STYLES.shape;
+        var p = feature.properties || {};
+        if (feature.geometry && feature.geometry.type === "Point") { return pointStyle(p); }
+        return p.kind === "process" ? STYLES.process : STYLES.shape;
       },
       pointToLayer: function (feature, latlng) {
-        var p = feature.properties || {};
-        var style = p.kind === "event" ? STYLES.event : (p.hidden ? STYLES.hidden : STYLES.contribution);
-        return L.circleMarker(latlng, style);
+        return L.circleMarker(latlng, pointStyle(feature.properties || {}));
       },
       onEachFeature: function (feature, layer) {
         var p = feature.properties || {};
@@ -76,7 +83,7 @@
       getJSON(spec.data_url).then(function (data) {
         if (!data) { return; }
         var layer = L.geoJSON(data, {
-          style: function () { return STYLES.plan; },
+          style: function (f) { return f.geometry && f.geometry.type === "Point" ? STYLES.point : STYLES.plan; },
           pointToLayer: function (f, latlng) { return L.circleMarker(latlng, STYLES.point); },
           onEachFeature: function (f, l) {
             var p = f.properties || {};
@@ -97,7 +104,7 @@
       layers.forEach(function (spec) { planLayer(map, control, spec); });
     }
     var shape = element.dataset.shape ? L.geoJSON(JSON.parse(element.dataset.shape), {
-      style: function () { return STYLES.shape; },
+      style: function (f) { return f.geometry && f.geometry.type === "Point" ? STYLES.contribution : STYLES.shape; },
       pointToLayer: function (f, latlng) { return L.circleMarker(latlng, STYLES.contribution); }
     }).addTo(map) : null;
     var points = element.dataset.points ? JSON.parse(element.dataset.points) : [];
