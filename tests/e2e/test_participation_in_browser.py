@@ -231,6 +231,8 @@ def test_staff_pages_pass_axe(page: Any) -> None:
         "/participation/1/cockpit?view=categories",
         "/participation/1/cockpit?view=map",
         "/participation/contributions/1",
+        "/participation/1/edit",
+        "/participation/new",
     ):
         page.goto(path)
         _settle(page)

@@ -256,3 +256,97 @@ def test_my_participation_page(client: TestClient, process_id: int, region: Regi
     deleted = _post(client, "/participation/me/delete", {"csrf_token": token, "confirm": "yes"})
     assert deleted.status_code == 303
     assert client.get("/participation/me/data").json()["follows"] == []
+
+
+def test_staff_start_and_edit_a_process_in_the_browser(
+    client: TestClient, region: Region, database: Database
+) -> None:
+    assert client.get("/participation/new", headers=HTML, follow_redirects=False).status_code == 303
+    sign_in(client, region.citizen_email)
+    assert client.get("/participation/new", headers=HTML).status_code == 403
+    client.cookies.clear()
+    sign_in(client, region.staff_a_email)
+    page = client.get("/participation/new", headers=HTML)
+    assert 'value="a-stadt"' in page.text and 'value="b-dorf"' not in page.text
+    token = csrf_from(page.text)
+    base = {
+        "csrf_token": token,
+        "municipality": "a-stadt",
+        "title": "Neuer Spielplatz",
+        "summary": "Wir planen einen Spielplatz.",
+        "categories": "Spielgeräte\nSicherheit\n",
+        "area": json.dumps(mapping(AREA)),
+        "public": "yes",
+        "allow_anonymous": "yes",
+        "phases.0.title": "Ideen",
+        "phases.0.starts_at": "2026-01-01",
+        "phases.0.ends_at": "2026-01-31",
+        "phases.0.allows": "contribute",
+        "phases.2.title": "Auswertung",
+        "phases.2.starts_at": "2026-01-15",  # overlaps the first
+        "phases.2.ends_at": "2026-02-28",
+    }
+    refused = _post(client, "/participation/new", base)
+    assert refused.status_code == 422 and "overlap" in refused.text
+    bad_date = _post(client, "/participation/new", {**base, "phases.2.starts_at": "morgen"})
+    assert bad_date.status_code == 422 and 'id="f-phases.2.starts_at-error"' in bad_date.text
+    created = _post(client, "/participation/new", {**base, "phases.2.starts_at": "2026-02-01"})
+    assert created.status_code == 303, created.text
+    process_id = int(created.headers["location"].split("/")[2])
+    detail = client.get(f"/api/participation/processes/{process_id}").json()
+    assert detail["categories"] == ["Spielgeräte", "Sicherheit"]
+    assert [p["title"] for p in detail["phases"]] == ["Ideen", "Auswertung"]
+    assert detail["phases"][0]["starts_at"].startswith("2025-12-31T23:00")  # midnight in Berlin
+    assert detail["phases"][0]["allows"] == ["contribute"]
+
+    edit = client.get(f"/participation/{process_id}/edit", headers=HTML)
+    assert 'value="2026-01-31"' in edit.text  # the last day, as it was entered
+    changed = _post(
+        client,
+        f"/participation/{process_id}/edit",
+        {**base, "title": "Spielplatz am Anger", "phases.2.starts_at": "2026-02-01"},
+    )
+    assert changed.status_code == 303
+    for path, data in (
+        ("faq", {"question": "Wann?", "answer": "Im Frühjahr."}),
+        ("events", {"title": "Begehung", "starts_at": "2026-01-10T16:00", "place": "Anger"}),
+    ):
+        response = _post(
+            client, f"/participation/{process_id}/{path}", {"csrf_token": token, **data}
+        )
+        assert response.status_code == 303, response.text
+    layer = client.post(
+        f"/participation/{process_id}/layers",
+        data={"csrf_token": token, "title": "Spielgeräte"},
+        files={
+            "file": (
+                "plan.geojson",
+                json.dumps(
+                    {
+                        "type": "FeatureCollection",
+                        "features": [
+                            {
+                                "type": "Feature",
+                                "geometry": {"type": "Point", "coordinates": [8.64, 49.44]},
+                                "properties": {"name": "Rutsche"},
+                            }
+                        ],
+                    }
+                ),
+                "application/geo+json",
+            )
+        },
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert layer.status_code == 303
+    empty_faq = _post(client, f"/participation/{process_id}/faq", {"csrf_token": token})
+    assert empty_faq.status_code == 422
+    detail = client.get(f"/api/participation/processes/{process_id}").json()
+    assert detail["title"] == "Spielplatz am Anger"
+    assert [f["question"] for f in detail["faq"]] == ["Wann?"]
+    assert detail["events"][0]["starts_at"].startswith("2026-01-10T15:00")
+    assert [layer["title"] for layer in detail["layers"]] == ["Spielgeräte"]
+    client.cookies.clear()
+    sign_in(client, region.staff_b_email)
+    assert client.get(f"/participation/{process_id}/edit", headers=HTML).status_code == 403

@@ -27,7 +27,7 @@ from allmende.modules.participation.service import (
     Status,
     Translate,
 )
-from allmende.sdk import AllmendeError, app_context, local_path
+from allmende.sdk import AllmendeError, FieldError, ValidationFailed, app_context, local_path
 
 #: Times are shown as people on site read them; Allmende serves German municipalities.
 LOCAL_TIME = ZoneInfo("Europe/Berlin")
@@ -55,6 +55,7 @@ NOTICES = {
     "read": N_("All notifications are marked as read."),
     "deleted": N_("Your participation data is deleted; your contributions are anonymous now."),
     "uploaded": N_("The document is added."),
+    "saved": N_("Saved."),
 }
 
 #: Pydantic's error types, in words a citizen understands.
@@ -159,6 +160,17 @@ def errors_from_validation(exc: ValidationError, translate: Translate, form: For
             name, translate(message) if message else translate("This value is not valid.")
         )
     return form
+
+
+def refusal(exc: ValidationError) -> ValidationFailed:
+    """Pydantic's complaint about form data as the 422 every other refusal is."""
+    errors = [
+        FieldError(".".join(str(p) for p in item["loc"]) or "form", str(item["msg"]))
+        for item in exc.errors()
+    ]
+    return ValidationFailed(
+        detail="; ".join(f"{e.field}: {e.reason}" for e in errors), errors=errors
+    )
 
 
 def summary(form: Form, translate: Translate, labels: Mapping[str, str]) -> list[dict[str, str]]:
