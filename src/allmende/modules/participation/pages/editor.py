@@ -127,7 +127,7 @@ def _phases(data: FormData, form: Form, translate: Translate) -> tuple[list[Phas
                     title=title,
                     starts_at=starts_at,
                     ends_at=ends_at,
-                    allows=[a for a in allows if a in Act.__members__.values()],  # type: ignore[misc]
+                    allows=[a for a in allows if a in Act.__members__.values()],
                 )
             )
             rows.append(row)
