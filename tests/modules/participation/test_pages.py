@@ -350,3 +350,21 @@ def test_staff_start_and_edit_a_process_in_the_browser(
     client.cookies.clear()
     sign_in(client, region.staff_b_email)
     assert client.get(f"/participation/{process_id}/edit", headers=HTML).status_code == 403
+
+
+def test_reading_sets_no_cookie_and_support_counts_once_per_browser(
+    client: TestClient, process_id: int
+) -> None:
+    path = f"/participation/{process_id}/contribute"
+    client.get(f"/participation/{process_id}", headers=HTML)
+    hidden = _form(client, path)
+    assert challenge.PARTICIPANT_COOKIE not in client.cookies  # reading sets nothing
+    created = _post(client, path, {**hidden, "title": "Bänke", "text": "x", "category": "Grün"})
+    assert challenge.PARTICIPANT_COOKIE in client.cookies  # taking part does
+    page = created.headers["location"].split("?")[0]
+    for _ in range(2):
+        response = _post(client, f"{page}/support", {**_form(client, page), "action": "support"})
+        assert response.status_code == 303
+    item = page.rsplit("/", 1)[1]
+    assert client.get(f"/api/participation/contributions/{item}").json()["support_count"] == 1
+    assert challenge.PARTICIPANT_COOKIE in client.cookies

@@ -243,7 +243,7 @@ def new_challenge(request: Request) -> Response:
         expires_after_seconds=challenge.MAX_AGE_SECONDS,
     )
     response = Response(body.model_dump_json(), media_type="application/json")
-    challenge.remember_browser(request, response)
+    challenge.remember_browser(request, response, always=True)
     return response
 
 

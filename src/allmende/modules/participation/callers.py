@@ -31,8 +31,8 @@ def participant_for(
         return Participant(principal, name=name)
     challenge.check_honeypot(honeypot, translate=translate)
     secret = app_context(request).settings.signing_key
-    nonce = challenge.verify(secret, token, field=field, translate=translate)
-    browser = challenge.browser_id(request) or f"token:{nonce}"
+    challenge.verify(secret, token, field=field, translate=translate)
+    browser = challenge.browser_id(request) or challenge.new_browser(request)
     return Participant(principal, voter_key=challenge.voter_key(secret, browser), name=name)
 
 

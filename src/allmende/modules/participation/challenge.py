@@ -10,8 +10,9 @@ No third party is involved and nothing about the person is stored:
   bots fill it and are refused.
 * **Rate limits** per address (anonymous) or per account, see :data:`LIMITS`.
 * **Browser key.** Anonymous supports, ratings and survey answers count once per browser: a
-  random cookie, stored only as a keyed hash. Clearing cookies allows voting again, which the
-  rate limits bound; processes that need more certainty require an account.
+  random cookie, set when the browser first takes part and stored only as a keyed hash.
+  Clearing cookies allows voting again, which the rate limits bound; processes that need more
+  certainty require an account.
 """
 
 from __future__ import annotations
@@ -64,8 +65,8 @@ def verify(
     field: str = "body.challenge",
     now: float | None = None,
     translate: Translate = english,
-) -> str:
-    """Check a token and return its nonce; refuse missing, forged, too fast or stale ones."""
+) -> None:
+    """Refuse a missing, forged, too fast or stale token."""
     if not token:
         raise refuse(
             ValidationFailed,
@@ -91,7 +92,6 @@ def verify(
             field,
             translate("has expired. Please reload the page and send the form again."),
         )
-    return parts[1]
 
 
 def check_honeypot(value: str | None, *, translate: Translate = english) -> None:
@@ -111,14 +111,29 @@ def browser_id(connection: HTTPConnection) -> str | None:
     return value if value and 20 <= len(value) <= 64 else None
 
 
-def remember_browser(connection: HTTPConnection, response: Response) -> None:
-    """Give an anonymous browser its random id (first visit of a participation form)."""
+def new_browser(connection: HTTPConnection) -> str:
+    """A random id for a browser taking part for the first time; the response sets it."""
+    value = secrets.token_urlsafe(24)
+    connection.state.new_participant = value
+    return value
+
+
+def remember_browser(
+    connection: HTTPConnection, response: Response, *, always: bool = False
+) -> None:
+    """Set the browser's id cookie when this request gave it one (or, with ``always``, when it
+    has none). Reading pages sets nothing: only taking part does."""
     if browser_id(connection) is not None:
+        return
+    value = getattr(connection.state, "new_participant", None)
+    if value is None and always:
+        value = new_browser(connection)
+    if value is None:
         return
     base = app_context(connection).settings.base_url or str(connection.base_url)
     response.set_cookie(
         PARTICIPANT_COOKIE,
-        secrets.token_urlsafe(24),
+        value,
         max_age=365 * 24 * 3600,
         httponly=True,
         samesite="lax",

@@ -92,7 +92,7 @@ def render(
     *,
     status_code: int = 200,
 ) -> Response:
-    """Render a page with the participation helpers; gives an anonymous browser its key."""
+    """Render a page with the participation helpers."""
     context = app_context(request)
     translate = translator(request)
     language = context.catalogs.negotiate(request)
@@ -119,11 +119,9 @@ def render(
         "page_notice": translate(NOTICES[notice_key]) if notice_key in NOTICES else None,
         "honeypot_field": challenge.HONEYPOT_FIELD,
     }
-    response = context.templates.render(
+    return context.templates.render(
         request, template, {**extra, **(values or {})}, status_code=status_code
     )
-    challenge.remember_browser(request, response)
-    return response
 
 
 def _labels(table: Mapping[str, str], translate: Translate) -> Callable[[str], str]:
@@ -139,7 +137,9 @@ def redirect(
     request: Request, path: str, *, notice: str | None = None, anchor: str = ""
 ) -> Response:
     query = f"?{urlencode({'notice': notice})}" if notice else ""
-    return RedirectResponse(local_path(request, path) + query + anchor, status_code=303)
+    response = RedirectResponse(local_path(request, path) + query + anchor, status_code=303)
+    challenge.remember_browser(request, response)  # after taking part for the first time
+    return response
 
 
 def errors_from(exc: AllmendeError, translate: Translate, form: Form) -> Form:
