@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 from pydantic import ValidationError
 from starlette.datastructures import FormData
@@ -99,7 +99,10 @@ def render(
     notice_key = request.query_params.get("notice")
     extra: dict[str, Any] = {
         "when": lambda value: (
-            format_datetime(value.astimezone(LOCAL_TIME), "medium", locale=language)
+            (
+                f"{format_date(value.astimezone(LOCAL_TIME), 'medium', locale=language)}, "
+                f"{format_time(value.astimezone(LOCAL_TIME), 'short', locale=language)}"
+            )
             if value
             else ""
         ),
