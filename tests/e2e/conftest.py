@@ -27,6 +27,8 @@ from allmende.storage.migrate import upgrade
 from tests.conftest import SECRET
 from tests.support.missing import missing
 
+#: The accessibility statement's alternative contact channel in the live server.
+OPERATOR_EMAIL = "barrierefreiheit@demo.allmende.example"
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -77,6 +79,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         secret_key=SECRET,
         region_name=REGION_NAME,
         map_tile_url="",
+        operator_email=OPERATOR_EMAIL,
+        data_dir=path.parent / "data",
     )
     database = Database(url)
     database.write(lambda s: build_region(s, registry=registry, now=utcnow()))

@@ -57,7 +57,14 @@ def geometry_from_geojson(value: Any, *, field: str = "geometry") -> BaseGeometr
         raise ValidationFailed.one(field, f"type must be one of {', '.join(sorted(GEOJSON_TYPES))}")
     try:
         geom = shape(value)
-    except (ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+    except (
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        KeyError,
+        shapely.errors.GEOSException,  # e.g. a LineString with a single point
+    ) as exc:
         raise ValidationFailed.one(field, f"malformed {kind} coordinates") from exc
     check_geometry(geom, field=field)
     return geom

@@ -1,0 +1,156 @@
+"""Taking part without an account: a privacy-friendly challenge, browser keys and rate limits.
+
+No third party is involved and nothing about the person is stored:
+
+* **Timing token.** Every form (and ``GET /api/participation/challenge``) carries a token signed
+  with the installation's secret that says when it was issued. A submission is refused when it
+  arrives sooner than :data:`MIN_SECONDS` after that (scripts post at once, people read and
+  type) or later than :data:`MAX_AGE_SECONDS` (reload the page).
+* **Honeypot.** Forms hold a field people never see (hidden from screen readers too); naive
+  bots fill it and are refused.
+* **Rate limits** per address (anonymous) or per account, see :data:`LIMITS`.
+* **Browser key.** Anonymous supports, ratings and survey answers count once per browser: a
+  random cookie, set when the browser first takes part and stored only as a keyed hash.
+  Clearing cookies allows voting again, which the rate limits bound; processes that need more
+  certainty require an account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+
+from allmende.modules.participation.service import Translate, english, refuse
+from allmende.sdk import FieldError, RateLimiter, ValidationFailed, app_context
+
+MIN_SECONDS = 3
+MAX_AGE_SECONDS = 3 * 3600
+HONEYPOT_FIELD = "homepage"
+CHALLENGE_FIELD = "challenge"
+PARTICIPANT_COOKIE = "allmende_participant"
+
+#: Attempts per window (seconds) for anonymous callers; accounts get four times as many.
+LIMITS: dict[str, tuple[int, int]] = {
+    "contribution": (5, 600),
+    "comment": (10, 600),
+    "support": (60, 600),
+    "rating": (30, 600),
+    "survey": (5, 3600),
+    "report": (10, 3600),
+}
+ACCOUNT_FACTOR = 4
+
+
+def _sign(secret: str, payload: str) -> str:
+    mac = hmac.new(secret.encode(), f"participation-challenge:{payload}".encode(), hashlib.sha256)
+    return mac.hexdigest()[:32]
+
+
+def issue(secret: str, *, now: float | None = None) -> str:
+    """A new token: ``<issued unix time>.<nonce>.<signature>``."""
+    issued = int(time.time() if now is None else now)
+    payload = f"{issued}.{secrets.token_urlsafe(12)}"
+    return f"{payload}.{_sign(secret, payload)}"
+
+
+def verify(
+    secret: str,
+    token: str | None,
+    *,
+    field: str = "body.challenge",
+    now: float | None = None,
+    translate: Translate = english,
+) -> None:
+    """Refuse a missing, forged, too fast or stale token."""
+    if not token:
+        raise refuse(
+            ValidationFailed,
+            field,
+            translate("is missing: load the form (or GET /api/participation/challenge) first"),
+        )
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[0].isdigit():
+        raise refuse(ValidationFailed, field, translate("is not a valid challenge token"))
+    payload = f"{parts[0]}.{parts[1]}"
+    if not hmac.compare_digest(parts[2], _sign(secret, payload)):
+        raise refuse(ValidationFailed, field, translate("is not a valid challenge token"))
+    age = (time.time() if now is None else now) - int(parts[0])
+    if age < MIN_SECONDS:
+        raise refuse(
+            ValidationFailed,
+            field,
+            translate("was sent too quickly. Please take a moment, then send the form again."),
+        )
+    if age > MAX_AGE_SECONDS:
+        raise refuse(
+            ValidationFailed,
+            field,
+            translate("has expired. Please reload the page and send the form again."),
+        )
+
+
+def check_honeypot(value: str | None, *, translate: Translate = english) -> None:
+    if value:
+        reason = translate("This form was filled in automatically and cannot be accepted.")
+        raise ValidationFailed(detail=reason, errors=[FieldError(HONEYPOT_FIELD, reason)])
+
+
+def voter_key(secret: str, value: str) -> str:
+    """A keyed hash that tells one browser apart without storing anything about it."""
+    mac = hmac.new(secret.encode(), f"participant:{value}".encode(), hashlib.sha256)
+    return mac.hexdigest()
+
+
+def browser_id(connection: HTTPConnection) -> str | None:
+    value = connection.cookies.get(PARTICIPANT_COOKIE)
+    return value if value and 20 <= len(value) <= 64 else None
+
+
+def new_browser(connection: HTTPConnection) -> str:
+    """A random id for a browser taking part for the first time; the response sets it."""
+    value = secrets.token_urlsafe(24)
+    connection.state.new_participant = value
+    return value
+
+
+def remember_browser(
+    connection: HTTPConnection, response: Response, *, always: bool = False
+) -> None:
+    """Set the browser's id cookie when this request gave it one (or, with ``always``, when it
+    has none). Reading pages sets nothing: only taking part does."""
+    if browser_id(connection) is not None:
+        return
+    value = getattr(connection.state, "new_participant", None)
+    if value is None and always:
+        value = new_browser(connection)
+    if value is None:
+        return
+    base = app_context(connection).settings.base_url or str(connection.base_url)
+    response.set_cookie(
+        PARTICIPANT_COOKIE,
+        value,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=base.startswith("https://"),
+        path="/",
+    )
+
+
+def rate_limit(connection: HTTPConnection, action: str, *, user_id: int | None) -> None:
+    """Count one attempt at ``action``; 429 when the caller has done it too often."""
+    services = app_context(connection).services
+    limit, window = LIMITS[action]
+    who = "account" if user_id is not None else "anonymous"
+    name = f"ratelimit:participation:{action}:{who}"
+    limiter = services.get(name)
+    if not isinstance(limiter, RateLimiter):
+        factor = ACCOUNT_FACTOR if user_id is not None else 1
+        limiter = services[name] = RateLimiter(limit=limit * factor, window_seconds=window)
+    client = connection.client.host if connection.client else "unknown"
+    limiter.hit(str(user_id) if user_id is not None else client)

@@ -1,0 +1,1 @@
+"""The JSON API's routers by resource; :mod:`..api` mounts them under /api/participation."""

@@ -1,0 +1,17 @@
+"""The HTML pages of participation. Every form works without JavaScript; maps and the map
+picker are an enhancement over lists and an address field."""
+
+from fastapi import APIRouter
+
+from allmende.modules.participation.pages import (
+    account,
+    contributions,
+    editor,
+    processes,
+    staff,
+    surveys,
+)
+
+pages = APIRouter(include_in_schema=False)
+for part in (processes, contributions, surveys, staff, editor, account):
+    pages.routes.extend(part.pages.routes)

@@ -1,0 +1,380 @@
+"""What is planned: drafts (compared side by side, rated), plan layers and documents."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from allmende.modules.participation.files import Prepared
+from allmende.modules.participation.models import Document, Draft, DraftRating, PlanLayer
+from allmende.modules.participation.schemas import (
+    DocumentRead,
+    DraftIn,
+    DraftRead,
+    LayerIn,
+    LayerRead,
+)
+from allmende.modules.participation.service import (
+    Act,
+    Participant,
+    Translate,
+    check_action,
+    check_participant,
+    english,
+    get_process,
+    refuse,
+    require_moderator,
+)
+from allmende.sdk import (
+    NotFound,
+    Principal,
+    ValidationFailed,
+    geometry_from_geojson,
+    geometry_to_geojson,
+)
+
+MAX_LAYER_FEATURES = 5000
+MAX_PROPERTIES = 20
+
+
+def _moderated(session: Session, principal: Principal, process_id: int) -> None:
+    require_moderator(principal, get_process(session, principal=principal, process_id=process_id))
+
+
+# --- drafts -----------------------------------------------------------------------------------
+
+
+def list_drafts(session: Session, *, process_id: int) -> list[DraftRead]:
+    ratings = {
+        row.draft_id: (int(row.n), float(row.avg))
+        for row in session.execute(
+            select(
+                DraftRating.draft_id,
+                func.count(DraftRating.id).label("n"),
+                func.avg(DraftRating.stars).label("avg"),
+            )
+            .join(Draft, Draft.id == DraftRating.draft_id)
+            .where(Draft.process_id == process_id)
+            .group_by(DraftRating.draft_id)
+        )
+    }
+    drafts = session.scalars(
+        select(Draft).where(Draft.process_id == process_id).order_by(Draft.position, Draft.id)
+    )
+    return [_draft_read(d, *ratings.get(d.id, (0, None))) for d in drafts]
+
+
+def _draft_read(draft: Draft, count: int, average: float | None) -> DraftRead:
+    return DraftRead(
+        id=draft.id,
+        title=draft.title,
+        summary=draft.summary,
+        facts=dict(draft.facts),
+        position=draft.position,
+        rating_count=count,
+        rating_average=round(average, 2) if average is not None else None,
+    )
+
+
+def create_draft(
+    session: Session, *, principal: Principal, process_id: int, data: DraftIn
+) -> DraftRead:
+    _moderated(session, principal, process_id)
+    draft = Draft(
+        process_id=process_id,
+        title=data.title,
+        summary=data.summary,
+        facts=dict(data.facts),
+        position=data.position,
+    )
+    session.add(draft)
+    session.flush()
+    return _draft_read(draft, 0, None)
+
+
+def _draft(session: Session, draft_id: int) -> Draft:
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise NotFound(detail=f"No draft {draft_id}.")
+    return draft
+
+
+def process_of_draft(session: Session, *, draft_id: int) -> int:
+    return _draft(session, draft_id).process_id
+
+
+def delete_draft(session: Session, *, principal: Principal, draft_id: int) -> None:
+    draft = _draft(session, draft_id)
+    _moderated(session, principal, draft.process_id)
+    session.delete(draft)
+
+
+def rate_draft(
+    session: Session,
+    *,
+    participant: Participant,
+    draft_id: int,
+    stars: int,
+    translate: Translate = english,
+) -> DraftRead:
+    """Give (or change) one's rating of a draft while the phase allows rating."""
+    draft = _draft(session, draft_id)
+    process = get_process(session, principal=participant.principal, process_id=draft.process_id)
+    check_participant(participant, process, translate=translate)
+    check_action(process, Act.RATE, translate=translate)
+    if participant.user_id is not None:
+        mine = DraftRating.user_id == participant.user_id
+    elif participant.voter_key is not None:
+        mine = DraftRating.voter_key == participant.voter_key
+    else:
+        raise refuse(ValidationFailed, "voter", "an API key cannot rate drafts")
+    rating = session.scalar(select(DraftRating).where(DraftRating.draft_id == draft.id, mine))
+    if rating is None:
+        rating = DraftRating(
+            draft_id=draft.id,
+            user_id=participant.user_id,
+            voter_key=None if participant.user_id is not None else participant.voter_key,
+            stars=stars,
+        )
+        session.add(rating)
+    else:
+        rating.stars = stars
+    try:
+        session.flush()
+    except IntegrityError:  # the same person rated at the same moment twice
+        raise refuse(ValidationFailed, "stars", "was already given") from None
+    count, average = session.execute(
+        select(func.count(DraftRating.id), func.avg(DraftRating.stars)).where(
+            DraftRating.draft_id == draft.id
+        )
+    ).one()
+    return _draft_read(draft, int(count), float(average) if average is not None else None)
+
+
+# --- documents --------------------------------------------------------------------------------
+
+
+def document_path(document_id: int) -> str:
+    return f"/participation/documents/{document_id}/file"
+
+
+def _document_read(doc: Document) -> DocumentRead:
+    return DocumentRead(
+        id=doc.id,
+        title=doc.title,
+        media_type=doc.media_type,
+        size_bytes=doc.size_bytes,
+        width=doc.width,
+        height=doc.height,
+        draft_id=doc.draft_id,
+        url=document_path(doc.id),
+    )
+
+
+def list_documents(session: Session, *, process_id: int) -> list[DocumentRead]:
+    docs = session.scalars(
+        select(Document).where(Document.process_id == process_id).order_by(Document.id)
+    )
+    return [_document_read(d) for d in docs]
+
+
+def _check_draft(session: Session, draft_id: int | None, process_id: int, field: str) -> None:
+    if draft_id is None:
+        return
+    draft = session.get(Draft, draft_id)
+    if draft is None or draft.process_id != process_id:
+        raise refuse(ValidationFailed, field, f"no draft {draft_id} in this process")
+
+
+def check_document_target(
+    session: Session, *, principal: Principal, process_id: int, draft_id: int | None
+) -> None:
+    """Before a file is stored: may the caller add it here?"""
+    _moderated(session, principal, process_id)
+    _check_draft(session, draft_id, process_id, "draft_id")
+
+
+def add_document(
+    session: Session,
+    *,
+    principal: Principal,
+    process_id: int,
+    title: str,
+    original_name: str,
+    stored_name: str,
+    prepared: Prepared,
+    draft_id: int | None = None,
+) -> DocumentRead:
+    check_document_target(session, principal=principal, process_id=process_id, draft_id=draft_id)
+    doc = Document(
+        process_id=process_id,
+        draft_id=draft_id,
+        title=title,
+        media_type=prepared.media_type,
+        original_name=original_name[:200] or "document",
+        stored_name=stored_name,
+        size_bytes=len(prepared.content),
+        width=prepared.width,
+        height=prepared.height,
+    )
+    session.add(doc)
+    session.flush()
+    return _document_read(doc)
+
+
+def get_document(session: Session, *, principal: Principal, document_id: int) -> Document:
+    doc = session.get(Document, document_id)
+    if doc is None:
+        raise NotFound(detail=f"No document {document_id}.")
+    get_process(session, principal=principal, process_id=doc.process_id)
+    return doc
+
+
+def delete_document(session: Session, *, principal: Principal, document_id: int) -> str:
+    """Delete the record; returns the stored file name to remove after the commit."""
+    doc = get_document(session, principal=principal, document_id=document_id)
+    _moderated(session, principal, doc.process_id)
+    name = doc.stored_name
+    session.delete(doc)
+    return name
+
+
+def stored_names(session: Session, *, process_id: int) -> list[str]:
+    return list(
+        session.scalars(select(Document.stored_name).where(Document.process_id == process_id))
+    )
+
+
+# --- plan layers ------------------------------------------------------------------------------
+
+
+def _layer_read(layer: PlanLayer) -> LayerRead:
+    bounds = None
+    if layer.west is not None and layer.south is not None:
+        bounds = [layer.west, layer.south, float(layer.east or 0), float(layer.north or 0)]
+    return LayerRead(
+        id=layer.id,
+        title=layer.title,
+        description=layer.description,
+        kind=layer.kind,
+        draft_id=layer.draft_id,
+        bounds=bounds,
+        opacity=layer.opacity,
+        position=layer.position,
+        data_url=f"/api/participation/layers/{layer.id}/data" if layer.kind == "geojson" else None,
+        image_url=document_path(layer.document_id) if layer.document_id is not None else None,
+    )
+
+
+def list_layers(session: Session, *, process_id: int) -> list[LayerRead]:
+    layers = session.scalars(
+        select(PlanLayer)
+        .where(PlanLayer.process_id == process_id)
+        .order_by(PlanLayer.position, PlanLayer.id)
+    )
+    return [_layer_read(layer) for layer in layers]
+
+
+def _scalar_properties(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        return {}
+    kept: dict[str, Any] = {}
+    for key, item in list(value.items())[:MAX_PROPERTIES]:
+        if isinstance(item, str):
+            kept[str(key)[:100]] = item[:1000]
+        elif isinstance(item, bool | int) or (isinstance(item, float) and math.isfinite(item)):
+            kept[str(key)[:100]] = item
+    return kept
+
+
+def feature_collection(value: Any, *, field: str = "body.data") -> dict[str, Any]:
+    """A checked GeoJSON FeatureCollection with valid WGS 84 geometries and plain properties."""
+    if not isinstance(value, dict) or value.get("type") != "FeatureCollection":
+        raise refuse(ValidationFailed, field, "must be a GeoJSON FeatureCollection")
+    features = value.get("features")
+    if not isinstance(features, list) or not features:
+        raise refuse(ValidationFailed, field, "must hold at least one feature")
+    if len(features) > MAX_LAYER_FEATURES:
+        raise refuse(ValidationFailed, field, f"holds more than {MAX_LAYER_FEATURES} features")
+    clean = []
+    for index, feature in enumerate(features):
+        where = f"{field}.features.{index}"
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            raise refuse(ValidationFailed, where, "must be a GeoJSON Feature")
+        geom = geometry_from_geojson(feature.get("geometry"), field=f"{where}.geometry")
+        clean.append(
+            {
+                "type": "Feature",
+                "geometry": geometry_to_geojson(geom),
+                "properties": _scalar_properties(feature.get("properties")),
+            }
+        )
+    return {"type": "FeatureCollection", "features": clean}
+
+
+def _bounds(value: list[float] | None) -> tuple[float, float, float, float]:
+    if value is None:
+        raise refuse(ValidationFailed, "body.bounds", "is required for an image layer")
+    west, south, east, north = value
+    if not all(math.isfinite(v) for v in value):
+        raise refuse(ValidationFailed, "body.bounds", "must be finite numbers")
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise refuse(
+            ValidationFailed, "body.bounds", "needs west < east and south < north, in degrees"
+        )
+    return west, south, east, north
+
+
+def create_layer(
+    session: Session, *, principal: Principal, process_id: int, data: LayerIn
+) -> LayerRead:
+    _moderated(session, principal, process_id)
+    _check_draft(session, data.draft_id, process_id, "body.draft_id")
+    layer = PlanLayer(
+        process_id=process_id,
+        draft_id=data.draft_id,
+        title=data.title,
+        description=data.description,
+        kind=data.kind,
+        opacity=data.opacity,
+        position=data.position,
+    )
+    if data.kind == "geojson":
+        layer.data = feature_collection(data.data)
+    else:
+        if data.document_id is None:
+            raise refuse(ValidationFailed, "body.document_id", "is required for an image layer")
+        doc = session.get(Document, data.document_id)
+        if doc is None or doc.process_id != process_id or not doc.media_type.startswith("image/"):
+            raise refuse(
+                ValidationFailed,
+                "body.document_id",
+                f"no image {data.document_id} among the documents of this process",
+            )
+        layer.document_id = doc.id
+        layer.west, layer.south, layer.east, layer.north = _bounds(data.bounds)
+    session.add(layer)
+    session.flush()
+    return _layer_read(layer)
+
+
+def layer_data(session: Session, *, principal: Principal, layer_id: int) -> dict[str, Any]:
+    layer = session.get(PlanLayer, layer_id)
+    if layer is None:
+        raise NotFound(detail=f"No plan layer {layer_id}.")
+    get_process(session, principal=principal, process_id=layer.process_id)
+    if layer.kind != "geojson" or layer.data is None:
+        raise NotFound(detail=f"Plan layer {layer_id} is an image, not GeoJSON.")
+    return layer.data
+
+
+def delete_layer(session: Session, *, principal: Principal, layer_id: int) -> None:
+    layer = session.get(PlanLayer, layer_id)
+    if layer is None:
+        raise NotFound(detail=f"No plan layer {layer_id}.")
+    _moderated(session, principal, layer.process_id)
+    session.delete(layer)
