@@ -44,6 +44,7 @@ from allmende.sdk import (
     Caller,
     FieldError,
     Municipality,
+    PayloadTooLarge,
     Principal,
     RateLimiter,
     RowId,
@@ -212,10 +213,10 @@ async def report_submit(request: Request, principal: Caller) -> Response:
                     raise files.too_large("photo", limit)
                 prepared = files.prepare_photo(data, upload.filename, limit=limit, field="photo")
             _limiter(request).hit(client)
-        except ValidationFailed as exc:
+        except (ValidationFailed, PayloadTooLarge) as exc:
             errors = {_form_field(k, service_id): v for k, v in field_errors(exc).items()}
             return _report_form(
-                request, session, obj=obj, values=values, errors=errors, status_code=422
+                request, session, obj=obj, values=values, errors=errors, status_code=exc.status
             )
     actor = Actor.of(principal) if principal.kind == "user" else Actor(None, "Bürgerin/Bürger")
     municipality_id = service.municipality_id

@@ -304,6 +304,9 @@ def _answers(
 ) -> tuple[dict[str, Any], str | None]:
     """Check the attribute answers against the definition; returns them and the object id."""
     defined = {str(a["code"]): a for a in definition(s)}
+    # Every category accepts an object (e.g. from a QR code on site); categories that name
+    # object types also advertise it in their definition.
+    defined.setdefault(OBJECT_ATTRIBUTE, {"code": OBJECT_ATTRIBUTE, "datatype": "string"})
     answers: dict[str, Any] = {}
     for code, raw in given.items():
         name = f"attribute[{code}]"
