@@ -11,7 +11,7 @@ from allmende.modules.assets import (  # noqa: F401
     pages_citizens,
     pages_staff,
 )
-from allmende.modules.assets.catalogue import SCOPE
+from allmende.modules.assets.catalogue import N_, SCOPE
 from allmende.modules.assets.demo import add_demo
 from allmende.modules.assets.features import AssetFeatures
 from allmende.modules.assets.open311 import ReportsOpen311
@@ -23,9 +23,11 @@ HERE = Path(__file__).parent
 
 MODULE = ModuleSpec(
     key="assets",
-    title="Public spaces",
-    description="Municipal objects on a map: trees, playgrounds, benches, lights and squares; "
-    "inspections and work orders, bookings, tree adoption and citizen reports.",
+    title=N_("Public spaces"),
+    description=N_(
+        "Municipal objects on a map: trees, playgrounds, benches, lights and squares; "
+        "inspections and work orders, bookings, tree adoption and citizen reports."
+    ),
     version="0.1.0",
     router=router,
     pages=pages,

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from allmende.modules.assets.catalogue import N_
 from allmende.modules.assets.models import Activity, Adoption, AssetObject, ObjectType
 from allmende.modules.assets.schemas import ActivityCreate, ActivityTotals
 from allmende.modules.assets.service import not_found
@@ -72,7 +73,7 @@ def log_activity(
     if at.tzinfo is None:
         raise ValidationFailed.one("body.at", "needs a time zone (Z or +HH:MM)")
     if at > now + timedelta(minutes=5):
-        raise ValidationFailed.one("body.at", "lies in the future")
+        raise ValidationFailed.one("body.at", N_("lies in the future"))
     if at < now - timedelta(days=365):
         raise ValidationFailed.one("body.at", "lies more than a year back")
     activity = Activity(

@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 from jsonschema.exceptions import ValidationError as SchemaViolation
 
+from allmende.modules.assets.catalogue import N_
 from allmende.sdk import FieldError, ValidationFailed
 
 SIMPLE_TYPES = ("string", "number", "integer", "boolean")
@@ -93,11 +94,13 @@ def _field_error(error: SchemaViolation, field: str) -> FieldError:
     path = [str(p) for p in error.path]
     if error.validator == "required" and isinstance(error.instance, Mapping):
         missing = [r for r in error.validator_value if r not in error.instance]
-        return FieldError(".".join([field, *path, *missing[:1]]), "is required")
+        return FieldError(".".join([field, *path, *missing[:1]]), N_("is required"))
     if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
         known = set(error.schema.get("properties", {}))
         extra = sorted(k for k in error.instance if k not in known)
-        return FieldError(".".join([field, *path, *extra[:1]]), "is not an attribute of this type")
+        return FieldError(
+            ".".join([field, *path, *extra[:1]]), N_("is not an attribute of this type")
+        )
     return FieldError(".".join([field, *path]), _reason(error))
 
 
@@ -150,7 +153,7 @@ def coerce_text(schema: Mapping[str, Any], name: str, text: str, *, field: str) 
             return True
         if lowered in ("false", "0", "no", "nein", "falsch", "off"):
             return False
-        raise ValidationFailed.one(field, "must be true or false (ja/nein)")
+        raise ValidationFailed.one(field, N_("must be true or false (ja/nein)"))
     return text
 
 

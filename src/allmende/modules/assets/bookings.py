@@ -15,6 +15,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, and_, not_, or_, select
 from sqlalchemy.orm import Session
 
+from allmende.modules.assets.catalogue import N_
 from allmende.modules.assets.models import AssetObject, Booking, ObjectType
 from allmende.modules.assets.objects import get_object
 from allmende.modules.assets.reports import EMAIL
@@ -101,7 +102,7 @@ def _area(space: AssetObject, value: object | None) -> BaseGeometry:
         raise ValidationFailed.one("body.area.type", "must be a Polygon or MultiPolygon")
     # a hair of tolerance: areas drawn on a map snap to the space's edge only approximately
     if not space.geom.buffer(1e-7).covers(area):
-        raise ValidationFailed.one("body.area", "must lie within the space")
+        raise ValidationFailed.one("body.area", N_("must lie within the space"))
     return area
 
 
@@ -128,12 +129,12 @@ def create_booking(session: Session, *, principal: Principal, data: BookingCreat
         if getattr(data, name).tzinfo is None:
             raise ValidationFailed.one(f"body.{name}", "needs a time zone (Z or +HH:MM)")
     if data.ends_at <= data.starts_at:
-        raise ValidationFailed.one("body.ends_at", "must be after starts_at")
+        raise ValidationFailed.one("body.ends_at", N_("must be after starts_at"))
     if data.ends_at - data.starts_at > MAX_SPAN:
         raise ValidationFailed.one("body.ends_at", "a booking lasts at most 92 days")
     now = utcnow()
     if not staff and data.starts_at < now - timedelta(hours=1):
-        raise ValidationFailed.one("body.starts_at", "lies in the past")
+        raise ValidationFailed.one("body.starts_at", N_("lies in the past"))
     if data.contact_email and not EMAIL.match(data.contact_email):
         raise ValidationFailed.one("body.contact_email", "is not an e-mail address")
     area = _area(space, data.area)

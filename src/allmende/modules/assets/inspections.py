@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from allmende.modules.assets.catalogue import ITEM_RESULTS, PLAN_KINDS
+from allmende.modules.assets.catalogue import ITEM_RESULTS, N_, PLAN_KINDS
 from allmende.modules.assets.models import (
     AssetObject,
     Defect,
@@ -218,7 +218,7 @@ def _items(plan: InspectionPlan | None, data: InspectionCreate) -> list[dict[str
             raise ValidationFailed.one(f"{where}.code", "is answered twice")
         seen.add(item.code)
         if item.result == "defect" and not item.note.strip():
-            raise ValidationFailed.one(f"{where}.note", "describe the defect")
+            raise ValidationFailed.one(f"{where}.note", N_("describe the defect"))
         items.append(
             {
                 "code": item.code,
@@ -243,13 +243,13 @@ def record_inspection(
     plan = _plan(session, obj, data.plan_id) if data.plan_id is not None else None
     kind = plan.kind if plan else data.kind
     if kind is None:
-        raise ValidationFailed.one("body.kind", "is required without a plan")
+        raise ValidationFailed.one("body.kind", N_("is required without a plan"))
     now = utcnow()
     performed_at = data.performed_at or now
     if performed_at.tzinfo is None:
         raise ValidationFailed.one("body.performed_at", "needs a time zone (Z or +HH:MM)")
     if performed_at > now + timedelta(minutes=5):
-        raise ValidationFailed.one("body.performed_at", "lies in the future")
+        raise ValidationFailed.one("body.performed_at", N_("lies in the future"))
     if performed_at.year < 1990:
         raise ValidationFailed.one("body.performed_at", "lies too far in the past")
     items = _items(plan, data)

@@ -149,7 +149,11 @@ def render(
         "assignee_kinds": ASSIGNEE_KINDS,
         "item_results": ITEM_RESULTS,
     }
-    return context.templates.render(request, template, {**base, **values}, status_code=status_code)
+    merged = {**base, **values}
+    if isinstance(merged.get("errors"), Mapping):  # reasons marked for translation read in German
+        gettext = translate(request)
+        merged["errors"] = {name: gettext(reason) for name, reason in merged["errors"].items()}
+    return context.templates.render(request, template, merged, status_code=status_code)
 
 
 def translate(request: Request) -> Callable[[str], str]:
@@ -158,8 +162,11 @@ def translate(request: Request) -> Callable[[str], str]:
 
 
 def redirect(request: Request, path: str, message: str | None = None) -> RedirectResponse:
+    path, _, fragment = path.partition("#")
     if message:
         path += ("&" if "?" in path else "?") + urlencode({"msg": message})
+    if fragment:
+        path += "#" + fragment
     return RedirectResponse(local_path(request, path), status_code=303)
 
 
@@ -216,9 +223,9 @@ def optional_float(form: FormData, name: str) -> float | None:
     try:
         value = float(raw)
     except ValueError as exc:
-        raise ValidationFailed.one(name, "must be a number") from exc
+        raise ValidationFailed.one(name, N_("must be a number")) from exc
     if not math.isfinite(value):
-        raise ValidationFailed.one(name, "must be a number")
+        raise ValidationFailed.one(name, N_("must be a number"))
     return value
 
 
@@ -229,7 +236,7 @@ def local_datetime(raw: str, name: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(raw)
     except ValueError as exc:
-        raise ValidationFailed.one(name, "is not a date and time") from exc
+        raise ValidationFailed.one(name, N_("is not a date and time")) from exc
     if value.tzinfo is None:
         value = value.replace(tzinfo=LOCAL_ZONE)
     return value
@@ -545,19 +552,19 @@ def _parse_object_form(t: ObjectType, form: FormData) -> dict[str, Any]:
             lat = lon = None
         if lat is None or lon is None:
             errors.append(
-                ("geometry", "give latitude and longitude (or pick the place on the map)")
+                ("geometry", N_("give latitude and longitude (or pick the place on the map)"))
             )
         else:
             geometry = {"type": "Point", "coordinates": [lon, lat]}
     else:
         raw = text(form, "geometry")
         if not raw:
-            errors.append(("geometry", "paste a GeoJSON geometry"))
+            errors.append(("geometry", N_("paste a GeoJSON geometry")))
         else:
             geometry = raw
     parent = text(form, "parent_id")
     if parent and not parent.isdigit():
-        errors.append(("parent_id", "must be the number of an object"))
+        errors.append(("parent_id", N_("must be the number of an object")))
     if errors:
         raise ValidationFailed(
             detail="; ".join(f"{f}: {r}" for f, r in errors),
@@ -567,7 +574,7 @@ def _parse_object_form(t: ObjectType, form: FormData) -> dict[str, Any]:
         try:
             geometry = json.loads(geometry)
         except ValueError as exc:
-            raise ValidationFailed.one("geometry", "is not valid GeoJSON") from exc
+            raise ValidationFailed.one("geometry", N_("is not valid GeoJSON")) from exc
     return {
         "name": text(form, "name"),
         "identifier": text(form, "identifier") or None,
@@ -774,7 +781,7 @@ async def upload_file(request: Request, object_id: RowId, principal: Caller) -> 
     with context.database.session() as session:
         objects.editable_object(session, principal=principal, object_id=object_id)
     if not isinstance(upload, UploadFile) or not upload.filename:
-        raise ValidationFailed.one("file", "choose a file")
+        raise ValidationFailed.one("file", N_("choose a file"))
     limit = context.settings.upload_max_bytes
     data = await upload.read(limit + 1)
     if len(data) > limit:
@@ -849,7 +856,7 @@ async def import_submit(request: Request, principal: Caller) -> Response:
     upload = form.get("file")
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:
-            raise ValidationFailed.one("file", "choose a file")
+            raise ValidationFailed.one("file", N_("choose a file"))
         limit = context.settings.upload_max_bytes
         data = await upload.read(limit + 1)
         if len(data) > limit:

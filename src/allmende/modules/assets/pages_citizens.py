@@ -16,7 +16,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from allmende.modules.assets import bookings, files, objects
 from allmende.modules.assets import reports as report_rules
-from allmende.modules.assets.catalogue import CLOSED_STATES, LOCAL_ZONE, OPEN_STATES
+from allmende.modules.assets.catalogue import CLOSED_STATES, LOCAL_ZONE, N_, OPEN_STATES
 from allmende.modules.assets.models import (
     AssetObject,
     ObjectType,
@@ -127,7 +127,7 @@ def _object_for_report(
     if raw is None or raw == "":
         return None
     if not str(raw).isdigit():
-        raise ValidationFailed.one("object_id", "must be the number of an object")
+        raise ValidationFailed.one("object_id", N_("must be the number of an object"))
     try:
         obj = objects.get_object(session, principal=principal, object_id=int(raw))
     except AllmendeError as exc:
@@ -179,11 +179,11 @@ async def report_submit(request: Request, principal: Caller) -> Response:
             raw = text(form, "service")
             service = session.get(ReportService, int(raw)) if raw.isdigit() else None
             if service is None or not service.active:
-                raise ValidationFailed.one("service", "choose a category")
+                raise ValidationFailed.one("service", N_("choose a category"))
             service_id = service.id
             description = text(form, "description")
             if len(description) < 3:
-                raise ValidationFailed.one("description", "describe the problem in a few words")
+                raise ValidationFailed.one("description", N_("describe the problem in a few words"))
             lat, lon = optional_float(form, "lat"), optional_float(form, "lon")
             submission = report_rules.Submission(
                 service_code=service.code,
@@ -450,11 +450,11 @@ async def booking_submit(request: Request, space_id: RowId, principal: Caller) -
             try:
                 area = json.loads(text(form, "area"))
             except ValueError as exc:
-                raise ValidationFailed.one("area", "is not valid GeoJSON") from exc
+                raise ValidationFailed.one("area", N_("is not valid GeoJSON")) from exc
         starts = local_datetime(text(form, "starts_at"), "starts_at")
         ends = local_datetime(text(form, "ends_at"), "ends_at")
         missing = [
-            FieldError(n, "is required")
+            FieldError(n, N_("is required"))
             for n, v in (("starts_at", starts), ("ends_at", ends))
             if v is None
         ]

@@ -312,7 +312,7 @@ def _date(form: Any, name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError as exc:
-        raise ValidationFailed.one(name, "is not a date (YYYY-MM-DD)") from exc
+        raise ValidationFailed.one(name, N_("is not a date (YYYY-MM-DD)")) from exc
 
 
 def _cost(form: Any) -> str | None:
@@ -664,7 +664,7 @@ async def categories_defaults(request: Request, principal: Caller) -> Response:
             select(Municipality).where(Municipality.key == text(form, "municipality"))
         )
         if m is None:
-            raise ValidationFailed.one("municipality", "choose a municipality")
+            raise ValidationFailed.one("municipality", N_("choose a municipality"))
         report_rules.add_default_services(session, principal=principal, municipality_id=m.id)
 
     await context.database.awrite(run)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from allmende.modules.assets.catalogue import (
     CLOSED_STATES,
     DEFAULT_SERVICES,
+    N_,
     OBJECT_ATTRIBUTE,
     OPEN_STATES,
     REPORT_STATES_DE,
@@ -335,7 +336,7 @@ def _answers(
             try:
                 number = float(value.replace(",", "."))
             except ValueError as exc:
-                raise ValidationFailed.one(name, "must be a number") from exc
+                raise ValidationFailed.one(name, N_("must be a number")) from exc
             if not math.isfinite(number):
                 raise ValidationFailed.one(name, "must be a finite number")
         if kind == "datetime":
@@ -349,7 +350,7 @@ def _answers(
     if missing:
         raise ValidationFailed(
             detail="; ".join(f"attribute[{c}]: is required" for c in missing),
-            errors=[FieldError(f"attribute[{c}]", "is required") for c in missing],
+            errors=[FieldError(f"attribute[{c}]", N_("is required")) for c in missing],
         )
     return answers, answers.pop(OBJECT_ATTRIBUTE, None)
 
@@ -387,12 +388,12 @@ def find_service(
 def submit(session: Session, *, municipality_id: int, data: Submission, actor: Actor) -> Report:
     """Check and store a new report; every refusal names the parameter at fault."""
     if not data.service_code:
-        raise ValidationFailed.one("service_code", "is required")
+        raise ValidationFailed.one("service_code", N_("is required"))
     s = find_service(session, municipality_id, data.service_code)
     lat = _coordinate(data.lat, "lat", 90)
     long = _coordinate(data.long, "long", 180)
     if (lat is None) != (long is None):
-        raise ValidationFailed.one("lat" if lat is None else "long", "lat and long go together")
+        raise ValidationFailed.one("lat" if lat is None else "long", N_("lat and long go together"))
     address = _text(data.address, "address_string", 300)
     address_id = _text(data.address_id, "address_id", 100)
     description = _text(data.description, "description", MAX_DESCRIPTION) or ""
@@ -408,14 +409,14 @@ def submit(session: Session, *, municipality_id: int, data: Submission, actor: A
         geom = obj.geom.representative_point()
     elif address is None and address_id is None:
         raise ValidationFailed.one(
-            "lat", "a location is required: lat and long, address_string or address_id"
+            "lat", N_("a location is required: lat and long, address_string or address_id")
         )
     media_url = _text(data.media_url, "media_url", 500)
     if media_url is not None and not URL.match(media_url):
-        raise ValidationFailed.one("media_url", "must be an http(s) URL")
+        raise ValidationFailed.one("media_url", N_("must be an http(s) URL"))
     email = _text(data.email, "email", 254)
     if email is not None and not EMAIL.match(email):
-        raise ValidationFailed.one("email", "is not an e-mail address")
+        raise ValidationFailed.one("email", N_("is not an e-mail address"))
     now = utcnow()
     report = Report(
         municipality_id=municipality_id,
