@@ -275,8 +275,10 @@ def test_reports_api_shows_contact_data_only_to_staff_of_the_municipality(
     url = f"/api/assets/reports/{done.service_request_id}"
     public = client.get(url).json()
     assert public["contact"] is None and "ich@example.org" not in client.get(url).text
-    staff_client(client, region.staff_b_email)
+    other = staff_client(client, region.staff_b_email)
     assert client.get(url).json()["contact"] is None
+    refused = client.patch(url, json={"state": "fixed"}, headers=other)
+    assert refused.status_code == 403
     headers = staff_client(client, region.staff_a_email)
     assert client.get(url).json()["contact"]["email"] == "ich@example.org"
     changed = client.patch(url, json={"state": "confirmed", "note": "Danke!"}, headers=headers)
@@ -290,6 +292,12 @@ def test_reports_api_shows_contact_data_only_to_staff_of_the_municipality(
     )
     assert done_order.status_code == 200
     assert client.get(url).json()["status"] == "closed"
+    hidden = client.patch(url, json={"public": False}, headers=headers)
+    assert hidden.status_code == 200
+    staff_client(client, region.staff_b_email)
+    assert client.get(url).status_code == 404  # hidden reports of A do not exist for B
+    listed = [r["id"] for r in client.get("/api/assets/reports").json()]
+    assert int(done.service_request_id) not in listed
 
 
 def test_categories_api(client: TestClient, region: Region, world: World) -> None:

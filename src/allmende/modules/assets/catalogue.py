@@ -54,7 +54,6 @@ BOOKING_STATUSES = {
     "rejected": N_("rejected"),
     "cancelled": N_("cancelled"),
 }
-ACTIVITY_KINDS = {"watering": N_("watering")}
 HISTORY_KINDS = {
     "created": N_("created"),
     "updated": N_("changed"),
@@ -88,7 +87,6 @@ REPORT_STATES_DE = {
     "not_responsible": "Nicht zuständig",
 }
 
-OPEN311_DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
 #: The attribute every category that names object types offers (Open311 ``attribute[object_id]``).
 OBJECT_ATTRIBUTE = "object_id"
 

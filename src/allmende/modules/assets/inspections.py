@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from allmende.modules.assets.catalogue import ITEM_RESULTS, N_, PLAN_KINDS
+from allmende.modules.assets.catalogue import N_, PLAN_KINDS
 from allmende.modules.assets.models import (
     AssetObject,
     Defect,
@@ -442,7 +442,3 @@ def update_defect(
         defect.fixed_at = utcnow() if values["status"] == "fixed" else None
     session.flush()
     return defect
-
-
-def item_result_label(result: str) -> str:
-    return ITEM_RESULTS.get(result, result)

@@ -23,7 +23,6 @@ from allmende.modules.assets.schemas import (
 )
 from allmende.modules.assets.service import (
     Actor,
-    internal_condition,
     may_read_internal,
     municipality_by_key,
     municipality_keys,
@@ -505,7 +504,3 @@ def history(session: Session, *, principal: Principal, object_id: int) -> list[C
             .limit(500)
         )
     )
-
-
-def internal_objects(principal: Principal) -> ColumnElement[bool]:
-    return internal_condition(principal, AssetObject.municipality_id)

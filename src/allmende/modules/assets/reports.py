@@ -591,10 +591,6 @@ def list_reports(
     return list(session.scalars(query.limit(limit).offset(offset)))
 
 
-def status_of(report: Report) -> str:
-    return "open" if report.state in OPEN_STATES else "closed"
-
-
 def status_note(state: str, text: str) -> str:
     label = REPORT_STATES_DE.get(state, state)
     return f"{label}: {text}" if text else label
@@ -693,7 +689,3 @@ def report_reads(
             )
         )
     return result
-
-
-def municipality_of_key(session: Session, key: str, field: str) -> int:
-    return municipality_by_key(session, key, field=field).id

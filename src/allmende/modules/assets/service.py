@@ -7,7 +7,6 @@ a session, with no HTTP in them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -31,8 +30,6 @@ from allmende.sdk import (
     utcnow,
 )
 
-KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
-
 
 @dataclass(frozen=True)
 class Actor:
@@ -46,9 +43,6 @@ class Actor:
         if principal.kind == "api_key":
             return cls(None, f"API: {principal.name}")
         return cls(principal.user_id, principal.name or "—")
-
-
-SYSTEM = Actor(None, "Allmende")
 
 
 def municipality_by_key(session: Session, key: str, *, field: str) -> Municipality:
@@ -132,15 +126,3 @@ def record(
 
 def not_found(what: str, ident: object) -> NotFound:
     return NotFound(detail=f"No {what} {ident}.")
-
-
-def clean_text(value: str | None, *, field: str, max_length: int, required: bool = False) -> str:
-    """Trimmed text within its length; refuses what a database column would refuse."""
-    text = (value or "").strip()
-    if required and not text:
-        raise ValidationFailed.one(field, "must not be empty")
-    if len(text) > max_length:
-        raise ValidationFailed.one(field, f"must be at most {max_length} characters")
-    if "\x00" in text:
-        raise ValidationFailed.one(field, "must not contain NUL characters")
-    return text
