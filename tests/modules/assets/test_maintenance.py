@@ -277,3 +277,32 @@ def test_maintenance_api(
     assert client.get("/api/assets/work-orders").json() == []
     assert client.get(f"/api/assets/work-orders/{orders[0]['id']}").status_code == 404
     assert client.get("/api/assets/defects").json() == []
+
+
+def test_inspections_keep_photos_internal_and_without_metadata(
+    client: TestClient, database: Database, region: Region, world: World
+) -> None:
+    from tests.modules.assets.test_files import jpeg_with_gps
+
+    headers = staff_client(client, region.staff_a_email)
+    visual = plan(database, "play_device", "visual")
+    body = {
+        "plan_id": visual.id,
+        "items": [{"code": i["code"], "result": "ok"} for i in visual.checklist],
+    }
+    inspection = client.post(
+        f"/api/assets/objects/{world.device}/inspections", json=body, headers=headers
+    ).json()
+    added = client.post(
+        f"/api/assets/inspections/{inspection['id']}/photos",
+        files={"photo": ("scene.jpg", jpeg_with_gps(), "image/jpeg")},
+        headers=headers,
+    )
+    assert added.status_code == 201, added.text
+    again = client.get(f"/api/assets/inspections/{inspection['id']}").json()
+    assert [p["id"] for p in again["photos"]] == [added.json()["id"]]
+    assert b"SpyCam" not in client.get(added.json()["url"]).content
+    client.cookies.clear()
+    assert client.get(added.json()["url"]).status_code == 404  # inspection records are internal
+    staff_client(client, region.staff_b_email)
+    assert client.get(added.json()["url"]).status_code == 404

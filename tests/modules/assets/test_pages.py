@@ -212,10 +212,22 @@ def test_staff_record_an_inspection_in_the_form(
     assert missing_note.status_code == 422 and f'id="f-note-{codes[0]}-error"' in missing_note.text
     data[f"note.{codes[0]}"] = "Scherben im Sand"
     data[f"priority.{codes[0]}"] = "high"
-    saved = client.post(link.group(0), data=data, follow_redirects=False)
+    saved = client.post(
+        link.group(0),
+        data=data,
+        files=[
+            ("photos", ("a.jpg", jpeg_with_gps(), "image/jpeg")),
+            ("photos", ("b.jpg", jpeg_with_gps(), "image/jpeg")),
+        ],
+        follow_redirects=False,
+    )
     assert saved.status_code == 303 and "inspection-order" in saved.headers["location"]
     with database.session() as session:
         assert session.scalars(select(WorkOrder)).one().object_id == world.device
+        photos = session.scalars(
+            select(StoredFile).where(StoredFile.inspection_id.is_not(None))
+        ).all()
+    assert len(photos) == 2 and not any(p.public for p in photos)
 
 
 def test_pages_for_staff_refuse_others(client: TestClient, region: Region, world: World) -> None:

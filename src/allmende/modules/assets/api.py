@@ -5,7 +5,7 @@ import and export). Maintenance and citizen endpoints are in ``api_maintenance``
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import orjson
 from fastapi import File, Form, Query, Request, UploadFile
@@ -240,27 +240,6 @@ def object_history(request: Request, object_id: RowId, principal: Caller) -> lis
 # --- photos and documents -------------------------------------------------------------------
 
 
-def file_read(stored: Any) -> FileRead:
-    return FileRead(
-        id=stored.id,
-        kind=stored.kind,
-        title=stored.title,
-        filename=stored.filename,
-        content_type=stored.content_type,
-        size=stored.size,
-        public=stored.public,
-        uploaded_at=stored.uploaded_at,
-        url=f"/api/assets/files/{stored.id}",
-    )
-
-
-def _read_upload(upload: UploadFile, limit: int, field: str) -> bytes:
-    data = upload.file.read(limit + 1)
-    if len(data) > limit:
-        raise files.too_large(field, limit)
-    return data
-
-
 def _attach(
     request: Request,
     principal: Principal,
@@ -276,7 +255,7 @@ def _attach(
         objects.editable_object(session, principal=principal, object_id=object_id)
     limit = context.settings.upload_max_bytes
     field = "photo" if kind == "photo" else "document"
-    data = _read_upload(upload, limit, field)
+    data = files.read_upload(upload, limit, field)
     prepare = files.prepare_photo if kind == "photo" else files.prepare_document
     prepared = prepare(data, upload.filename, limit=limit, field=field)
     path = files.save(context.settings.data_dir, prepared)
@@ -293,7 +272,7 @@ def _attach(
             public=public,
             obj=obj,
         )
-        return file_read(stored)
+        return files.file_read(stored)
 
     try:
         return context.database.write(run)
@@ -350,7 +329,7 @@ def list_files(request: Request, object_id: RowId, principal: Caller) -> list[Fi
     with app_context(request).database.session() as session:
         obj = objects.get_object(session, principal=principal, object_id=object_id)
         return [
-            file_read(f)
+            files.file_read(f)
             for f in files.files_of(
                 session, principal=principal, object_id=obj.id, municipality_id=obj.municipality_id
             )
@@ -408,7 +387,7 @@ def import_objects(
 ) -> ImportResult:
     """Create or update (matched by identifier) objects of one type; faults per row."""
     context = app_context(request)
-    data = _read_upload(file, context.settings.upload_max_bytes, "file")
+    data = files.read_upload(file, context.settings.upload_max_bytes, "file")
     return context.database.write(
         lambda s: transfer.run_import(
             s,

@@ -3,14 +3,15 @@ Everything here is internal: staff of the municipality (or an API key with the s
 
 from __future__ import annotations
 
-from fastapi import Query, Request
+from fastapi import File, Form, Query, Request, UploadFile
 from sqlalchemy.orm import Session
 
-from allmende.modules.assets import inspections, objects, workorders
+from allmende.modules.assets import files, inspections, objects, workorders
 from allmende.modules.assets.models import Inspection, InspectionPlan
 from allmende.modules.assets.routing import (
     READ_ERRORS,
     STAFF_ERRORS,
+    UPLOAD_ERRORS,
     WRITE_ERRORS,
     Limit,
     MunicipalityQuery,
@@ -23,6 +24,7 @@ from allmende.modules.assets.schemas import (
     DefectRead,
     DefectUpdate,
     DueRead,
+    FileRead,
     InspectionCreate,
     InspectionRead,
     PlanCreate,
@@ -32,9 +34,11 @@ from allmende.modules.assets.schemas import (
     WorkOrderUpdate,
 )
 from allmende.modules.assets.service import (
+    Actor,
     may_read_internal,
     municipality_keys,
     not_found,
+    require_edit,
     require_staff_somewhere,
 )
 from allmende.sdk import Caller, RowId, app_context, utcnow
@@ -118,6 +122,7 @@ def list_due(
 
 def inspection_reads(session: Session, found: list[Inspection]) -> list[InspectionRead]:
     defects = inspections.defects_of(session, [i.id for i in found])
+    photos = files.files_of_inspections(session, [i.id for i in found])
     return [
         InspectionRead(
             id=i.id,
@@ -130,6 +135,7 @@ def inspection_reads(session: Session, found: list[Inspection]) -> list[Inspecti
             items=list(i.items),
             notes=i.notes,
             defects=inspections.defect_reads(session, defects[i.id]),
+            photos=[files.file_read(p) for p in photos[i.id]],
         )
         for i in found
     ]
@@ -182,6 +188,57 @@ def get_inspection(request: Request, inspection_id: RowId, principal: Caller) ->
             session, principal=principal, inspection_id=inspection_id
         )
         return inspection_reads(session, [found])[0]
+
+
+@router.post(
+    "/inspections/{inspection_id}/photos",
+    response_model=FileRead,
+    status_code=201,
+    operation_id="addInspectionPhoto",
+    responses=UPLOAD_ERRORS,
+)
+def add_inspection_photo(
+    request: Request,
+    inspection_id: RowId,
+    principal: Caller,
+    photo: UploadFile = File(..., description="JPEG, PNG or WebP; metadata is removed"),
+    title: str = Form("", max_length=200),
+) -> FileRead:
+    """A photo for an inspection record (internal, like the record)."""
+    context = app_context(request)
+    with context.database.session() as session:  # refuse early, before any processing
+        found = inspections.get_inspection(
+            session, principal=principal, inspection_id=inspection_id
+        )
+        require_edit(principal, found.municipality_id)
+    limit = context.settings.upload_max_bytes
+    prepared = files.prepare_photo(
+        files.read_upload(photo, limit, "photo"), photo.filename, limit=limit, field="photo"
+    )
+    path = files.save(context.settings.data_dir, prepared)
+
+    def run(session: Session) -> FileRead:
+        inspection = inspections.get_inspection(
+            session, principal=principal, inspection_id=inspection_id
+        )
+        require_edit(principal, inspection.municipality_id)
+        stored = files.attach(
+            session,
+            actor=Actor.of(principal),
+            municipality_id=inspection.municipality_id,
+            upload=prepared,
+            path=path,
+            title=title,
+            public=False,
+            inspection=inspection,
+        )
+        return files.file_read(stored)
+
+    try:
+        return context.database.write(run)
+    except BaseException:
+        files.remove(context.settings.data_dir, path)
+        raise
 
 
 # --- defects --------------------------------------------------------------------------------

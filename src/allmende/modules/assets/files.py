@@ -14,12 +14,14 @@ import uuid
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from allmende.modules.assets.models import AssetObject, Inspection, Report, StoredFile
+from allmende.modules.assets.schemas import FileRead
 from allmende.modules.assets.service import Actor, may_read_internal, not_found, record
 from allmende.sdk import FieldError, PayloadTooLarge, Principal, ValidationFailed, utcnow
 
@@ -223,3 +225,38 @@ def get_file(session: Session, *, principal: Principal, file_id: int) -> StoredF
     if not visible:
         raise not_found("file", file_id)
     return stored
+
+
+def file_read(stored: StoredFile) -> FileRead:
+    return FileRead(
+        id=stored.id,
+        kind=stored.kind,
+        title=stored.title,
+        filename=stored.filename,
+        content_type=stored.content_type,
+        size=stored.size,
+        public=stored.public,
+        uploaded_at=stored.uploaded_at,
+        url=f"/api/assets/files/{stored.id}",
+    )
+
+
+def files_of_inspections(
+    session: Session, inspection_ids: list[int]
+) -> dict[int, list[StoredFile]]:
+    found: dict[int, list[StoredFile]] = {i: [] for i in inspection_ids}
+    for stored in session.scalars(
+        select(StoredFile)
+        .where(StoredFile.inspection_id.in_(inspection_ids))
+        .order_by(StoredFile.id)
+    ):
+        found[stored.inspection_id or 0].append(stored)
+    return found
+
+
+def read_upload(upload: Any, limit: int, field: str) -> bytes:
+    """Read an uploaded file (FastAPI/Starlette ``UploadFile``), refusing more than ``limit``."""
+    data: bytes = upload.file.read(limit + 1)
+    if len(data) > limit:
+        raise too_large(field, limit)
+    return data

@@ -434,6 +434,7 @@ def object_page(request: Request, object_id: RowId, principal: Caller) -> Respon
             ),
         }
         if internal:
+            recent = inspections.inspections_of(session, object_id=obj.id, limit=10)
             values.update(
                 {
                     "things": objects.thing_ids(session, [obj.id])[obj.id],
@@ -456,7 +457,12 @@ def object_page(request: Request, object_id: RowId, principal: Caller) -> Respon
                             object_id=obj.id,
                         )
                     },
-                    "inspections": inspections.inspections_of(session, object_id=obj.id, limit=10),
+                    "inspections": (
+                        recent := inspections.inspections_of(session, object_id=obj.id, limit=10)
+                    ),
+                    "inspection_photos": files.files_of_inspections(
+                        session, [i.id for i in recent]
+                    ),
                     "defects": inspections.list_defects(
                         session, principal=principal, object_id=obj.id, limit=50
                     ),

@@ -10,8 +10,9 @@ from fastapi import Query, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
-from allmende.modules.assets import bookings, inspections, objects, workorders
+from allmende.modules.assets import bookings, files, inspections, objects, workorders
 from allmende.modules.assets import reports as report_rules
 from allmende.modules.assets.catalogue import (
     ASSIGNEE_KINDS,
@@ -47,6 +48,7 @@ from allmende.modules.assets.schemas import (
     WorkOrderUpdate,
 )
 from allmende.modules.assets.service import (
+    Actor,
     internal_condition,
     may_read_internal,
     municipality_keys,
@@ -56,6 +58,7 @@ from allmende.sdk import (
     Caller,
     Forbidden,
     Municipality,
+    PayloadTooLarge,
     Principal,
     RowId,
     ValidationFailed,
@@ -222,16 +225,46 @@ async def inspect_submit(
             notes=text(form, "notes"),
             close_object=form.get("close_object") == "on",
         )
-        done = await context.database.awrite(
-            lambda s: inspections.record_inspection(
-                s, principal=principal, object_id=object_id, data=body
+        limit = context.settings.upload_max_bytes
+        photos = []
+        for upload in form.getlist("photos"):
+            if isinstance(upload, UploadFile) and upload.filename:
+                data = await upload.read(limit + 1)
+                if len(data) > limit:
+                    raise files.too_large("photos", limit)
+                photos.append(
+                    files.prepare_photo(data, upload.filename, limit=limit, field="photos")
+                )
+        paths = [files.save(context.settings.data_dir, p) for p in photos]
+
+        def run(session: Session) -> inspections.Recorded:
+            done = inspections.record_inspection(
+                session, principal=principal, object_id=object_id, data=body
             )
-        )
-    except ValidationFailed as exc:
+            for prepared, path in zip(photos, paths, strict=True):
+                files.attach(
+                    session,
+                    actor=Actor.of(principal),
+                    municipality_id=done.inspection.municipality_id,
+                    upload=prepared,
+                    path=path,
+                    title="",
+                    public=False,
+                    inspection=done.inspection,
+                )
+            return done
+
+        try:
+            done = await context.database.awrite(run)
+        except BaseException:
+            for path in paths:
+                files.remove(context.settings.data_dir, path)
+            raise
+    except (ValidationFailed, PayloadTooLarge) as exc:
         with context.database.session() as session:
             errors = {_inspection_field(k, chosen): v for k, v in field_errors(exc).items()}
             return _inspect_page(
-                request, session, obj, chosen, form_strings(form), errors, status_code=422
+                request, session, obj, chosen, form_strings(form), errors, status_code=exc.status
             )
     message = "inspection-order" if done.work_orders else "inspection"
     return redirect(request, f"/assets/{object_id}#inspections", message)

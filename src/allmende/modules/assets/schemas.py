@@ -264,6 +264,7 @@ class InspectionRead(BaseModel):
     items: list[dict[str, Any]]
     notes: str
     defects: list[DefectRead]
+    photos: list[FileRead]
 
 
 class DueRead(BaseModel):
