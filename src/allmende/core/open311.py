@@ -65,6 +65,15 @@ class NewRequest:
 
 
 @dataclass(frozen=True)
+class StatusNote:
+    """One entry of a request's history (``notes`` in the ``extensions=true`` answer)."""
+
+    at: datetime
+    description: str
+    type: str = "status"  # e.g. "created", "status", "comment"
+
+
+@dataclass(frozen=True)
 class ServiceRequest:
     id: str
     status: Literal["open", "closed"]
@@ -83,6 +92,8 @@ class ServiceRequest:
     lat: float | None = None
     long: float | None = None
     media_url: str | None = None
+    #: Filled only when the query asked ``with_notes`` (and the provider keeps a history).
+    notes: tuple[StatusNote, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,8 @@ class RequestQuery:
     end: datetime | None = None
     statuses: Sequence[str] | None = None
     limit: int = 1000
+    offset: int = 0  # newest first: skip this many (``page``/``page_size``)
+    with_notes: bool = False  # fill ServiceRequest.notes (``extensions=true``)
 
 
 class Open311Provider(Protocol):
@@ -115,7 +128,10 @@ class Open311Provider(Protocol):
 
     def requests(
         self, session: Any, municipality_id: int, query: RequestQuery
-    ) -> Sequence[ServiceRequest]: ...
+    ) -> Sequence[ServiceRequest]:
+        """Public requests matching ``query``, newest ``requested`` first, ``offset`` and
+        ``limit`` applied; the time window applies to ``requested`` (ignored with ``ids``)."""
+        ...
 
     def by_token(
         self, session: Any, municipality_id: int, token: str

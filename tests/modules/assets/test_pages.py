@@ -57,6 +57,7 @@ def test_a_citizen_reports_without_javascript(
         report = session.scalars(select(Report)).one()
         photo = session.scalars(select(StoredFile).where(StoredFile.report_id == report.id)).one()
     assert report.channel == "web" and report.contact_email == "anwohner@example.org"
+    assert report.media_url == f"http://testserver/api/assets/files/{photo.id}"
     assert report.geom is None and report.address == "Bahnhofstraße 3"
     image = client.get(f"/api/assets/files/{photo.id}")
     assert len(Image.open(io.BytesIO(image.content)).getexif()) == 0

@@ -55,7 +55,8 @@ def test_services_carry_their_definition(database: Database, region: Region, wor
     )
     assert ("dark", "Brennt nicht") in fault.values
     assert (object_id.code, object_id.required, object_id.order) == ("object_id", False, 2)
-    assert not services["strassenschaden"].metadata
+    [only] = services["strassenschaden"].attributes  # every category may name an object
+    assert (only.code, only.required, only.order) == ("object_id", False, 1)
     with database.session() as session:
         assert PROVIDER.services(session, 2**62) == []
 
@@ -355,3 +356,38 @@ def test_categories_api(client: TestClient, region: Region, world: World) -> Non
     with TestClient(client.app) as anonymous:
         listed = anonymous.get("/api/assets/services", params={"municipality": "a-stadt"}).json()
     assert "hundekot" in {s["code"] for s in listed}
+
+
+def test_pages_and_the_history_of_notes(
+    database: Database, region: Region, people: People, world: World
+) -> None:
+    made = [submit(database, region, people, description=f"Meldung {i}") for i in range(5)]
+    newest_first = [m.service_request_id for m in reversed(made)]
+    assert [r.id for r in fetch(database, region, limit=2)] == newest_first[:2]
+    assert [r.id for r in fetch(database, region, limit=2, offset=2)] == newest_first[2:4]
+    assert fetch(database, region, offset=5) == []
+    report_id = int(made[0].service_request_id)
+    for state, note, public in (
+        ("confirmed", "Angesehen.", True),
+        ("confirmed", "intern", False),
+        ("confirmed", "Wir melden uns.", True),
+        ("fixed", "Repariert.", True),
+    ):
+        database.write(
+            lambda s, state=state, note=note, public=public: reports.update_report(
+                s,
+                principal=people.staff_a,
+                report_id=report_id,
+                data=ReportUpdate(state=state, note=note, note_public=public),
+            )
+        )
+    [plain] = fetch(database, region, ids=[str(report_id)])
+    assert plain.notes == ()
+    [found] = fetch(database, region, ids=[str(report_id)], with_notes=True)
+    assert [(n.type, n.description) for n in found.notes] == [
+        ("created", "Eingegangen"),
+        ("status", "Bestätigt: Angesehen."),
+        ("comment", "Bestätigt: Wir melden uns."),
+        ("status", "Erledigt: Repariert."),
+    ]
+    assert [n.at for n in found.notes] == sorted(n.at for n in found.notes)

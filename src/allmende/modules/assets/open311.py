@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from allmende.modules.assets import reports as rules
 from allmende.modules.assets.catalogue import CLOSED_STATES, OPEN_STATES
-from allmende.modules.assets.models import Report, ReportService, WorkOrder
+from allmende.modules.assets.models import Report, ReportNote, ReportService, WorkOrder
 from allmende.modules.assets.service import Actor
 from allmende.sdk import MAX_ID, Municipality, ValidationFailed, open311, utcnow
 
@@ -85,6 +85,8 @@ class ReportsOpen311:
             ),
             actor=actor,
         )
+        # Our services are "realtime": the adapter answers the id; the token still finds the
+        # request through ``by_token``.
         return open311.Submitted(service_request_id=str(report.id), token=report.token)
 
     def requests(
@@ -95,8 +97,10 @@ class ReportsOpen311:
         )
         if query.ids is not None:
             ids = [int(i) for i in query.ids if str(i).isdigit() and 1 <= int(i) <= MAX_ID]
-            rows = session.scalars(base.where(Report.id.in_(ids)).order_by(Report.id)).all()
-            return self._build(session, rows)
+            rows = session.scalars(
+                base.where(Report.id.in_(ids)).order_by(Report.created_at.desc(), Report.id.desc())
+            ).all()
+            return self._build(session, rows, with_notes=query.with_notes)
         if query.service_codes is not None:
             base = base.join(ReportService, ReportService.id == Report.service_id).where(
                 ReportService.code.in_(list(query.service_codes))
@@ -117,9 +121,11 @@ class ReportsOpen311:
             base = base.where(Report.created_at <= end)
         limit = max(0, min(int(query.limit), 1000))
         rows = session.scalars(
-            base.order_by(Report.created_at.desc(), Report.id.desc()).limit(limit)
+            base.order_by(Report.created_at.desc(), Report.id.desc())
+            .limit(limit)
+            .offset(max(0, int(query.offset)))
         ).all()
-        return self._build(session, rows)
+        return self._build(session, rows, with_notes=query.with_notes)
 
     def by_token(
         self, session: Session, municipality_id: int, token: str
@@ -133,7 +139,9 @@ class ReportsOpen311:
         ).all()
         return self._build(session, rows)
 
-    def _build(self, session: Session, reports: Sequence[Report]) -> list[open311.ServiceRequest]:
+    def _build(
+        self, session: Session, reports: Sequence[Report], *, with_notes: bool = False
+    ) -> list[open311.ServiceRequest]:
         if not reports:
             return []
         d = rules.details(session, reports, internal_ids=set())  # public notes only
@@ -180,8 +188,26 @@ class ReportsOpen311:
                     zipcode=r.zipcode,
                     lat=point.y if point is not None else None,
                     long=point.x if point is not None else None,
-                    media_url=r.media_url
-                    or (rules.photo_path(d.photos[r.id]) if r.id in d.photos else None),
+                    media_url=r.media_url,
+                    notes=_history(notes) if with_notes else (),
                 )
             )
         return result
+
+
+def _history(notes: Sequence[ReportNote]) -> tuple[open311.StatusNote, ...]:
+    """The public notes, oldest first: the first is the creation, a new state a status change,
+    a note in the same state a comment."""
+    history = []
+    previous: str | None = None
+    for note in notes:
+        kind = (
+            "created" if previous is None else ("status" if note.state != previous else "comment")
+        )
+        history.append(
+            open311.StatusNote(
+                at=note.at, description=rules.status_note(note.state, note.text), type=kind
+            )
+        )
+        previous = note.state
+    return tuple(history)

@@ -49,6 +49,7 @@ from allmende.sdk import (
     RateLimiter,
     RowId,
     ValidationFailed,
+    absolute_url,
     app_context,
     geometry_to_geojson,
     local_path,
@@ -228,7 +229,7 @@ async def report_submit(request: Request, principal: Caller) -> Response:
             session, municipality_id=municipality_id, data=submission, actor=actor
         )
         if prepared is not None and path is not None:
-            files.attach(
+            stored = files.attach(
                 session,
                 actor=actor,
                 municipality_id=municipality_id,
@@ -238,6 +239,8 @@ async def report_submit(request: Request, principal: Caller) -> Response:
                 public=True,
                 report=report,
             )
+            # Open311 clients get the photo as an absolute media_url
+            report.media_url = absolute_url(request, report_rules.photo_path(stored.id))
         return report
 
     try:

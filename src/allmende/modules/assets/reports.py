@@ -91,21 +91,21 @@ def service_read(s: ReportService, keys: Mapping[int, str]) -> ServiceRead:
 
 
 def definition(s: ReportService) -> list[dict[str, Any]]:
-    """The service's attributes as Open311 defines them, with ``object_id`` where objects fit."""
+    """The service's attributes as Open311 defines them, and the optional ``object_id`` that
+    every category offers (so a report can name an object, e.g. from a QR code on site)."""
     result = [dict(a) for a in sorted(s.attributes, key=lambda a: int(a.get("order", 1)))]
-    if s.object_types:
-        result.append(
-            {
-                "code": OBJECT_ATTRIBUTE,
-                "description": "Nummer des betroffenen Objekts (z. B. vom Schild oder QR-Code)",
-                "datatype": "string",
-                "required": False,
-                "variable": True,
-                "order": max([int(a.get("order", 1)) for a in result] or [0]) + 1,
-                "datatype_description": "Die Objektnummer aus dem Objektregister",
-                "values": [],
-            }
-        )
+    result.append(
+        {
+            "code": OBJECT_ATTRIBUTE,
+            "description": "Nummer des betroffenen Objekts (z. B. vom Schild oder QR-Code)",
+            "datatype": "string",
+            "required": False,
+            "variable": True,
+            "order": max([int(a.get("order", 1)) for a in result] or [0]) + 1,
+            "datatype_description": "Die Objektnummer aus dem Objektregister (freiwillig)",
+            "values": [],
+        }
+    )
     return result
 
 
@@ -305,9 +305,6 @@ def _answers(
 ) -> tuple[dict[str, Any], str | None]:
     """Check the attribute answers against the definition; returns them and the object id."""
     defined = {str(a["code"]): a for a in definition(s)}
-    # Every category accepts an object (e.g. from a QR code on site); categories that name
-    # object types also advertise it in their definition.
-    defined.setdefault(OBJECT_ATTRIBUTE, {"code": OBJECT_ATTRIBUTE, "datatype": "string"})
     answers: dict[str, Any] = {}
     for code, raw in given.items():
         name = f"attribute[{code}]"
