@@ -23,7 +23,7 @@ def test_round_trip() -> None:
         ({"type": "Circle", "coordinates": [1, 2]}, "type must be"),
         ({"type": "Point", "coordinates": [200, 10]}, "longitude"),
         ({"type": "Point", "coordinates": ["a"]}, "malformed"),
-        ({"type": "LineString", "coordinates": [[8, 49]]}, "malformed"),
+        ({"type": "LineString", "coordinates": [[8.6, 49.4]]}, "malformed"),
         (
             {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]},
             "not a valid geometry",

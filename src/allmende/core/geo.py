@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import shapely
 from pyproj import Transformer
+from shapely.errors import GEOSException
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -57,14 +58,7 @@ def geometry_from_geojson(value: Any, *, field: str = "geometry") -> BaseGeometr
         raise ValidationFailed.one(field, f"type must be one of {', '.join(sorted(GEOJSON_TYPES))}")
     try:
         geom = shape(value)
-    except (
-        ValueError,
-        TypeError,
-        AttributeError,
-        IndexError,
-        KeyError,
-        shapely.errors.GEOSException,  # e.g. a LineString with a single point
-    ) as exc:
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError, GEOSException) as exc:
         raise ValidationFailed.one(field, f"malformed {kind} coordinates") from exc
     check_geometry(geom, field=field)
     return geom

@@ -23,7 +23,10 @@ ENTRY_POINT_GROUP = "allmende.modules"
 MODULE_KEY = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 
 #: Import paths of the modules that ship with Allmende, in load order.
-BUILTIN_MODULES: tuple[str, ...] = ("allmende.modules.participation",)
+BUILTIN_MODULES: tuple[str, ...] = (
+    "allmende.modules.assets",
+    "allmende.modules.participation",
+)
 
 
 @dataclass(frozen=True)

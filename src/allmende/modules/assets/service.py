@@ -1,0 +1,128 @@
+"""What every part of the module shares: who acts, where they may act, the object history.
+
+The business rules live in small modules beside this one (``objects``, ``inspections``,
+``workorders``, ``bookings``, ``adoption``, ``reports``); all are keyword-only functions taking
+a session, with no HTTP in them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from allmende.modules.assets.catalogue import SCOPE
+from allmende.modules.assets.models import AssetObject, Change
+from allmende.sdk import (
+    Action,
+    Forbidden,
+    Municipality,
+    NotFound,
+    Principal,
+    Unauthorized,
+    ValidationFailed,
+    can,
+    readable_municipalities,
+    require,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something, as the history remembers it."""
+
+    user_id: int | None
+    name: str
+
+    @classmethod
+    def of(cls, principal: Principal) -> Actor:
+        if principal.kind == "api_key":
+            return cls(None, f"API: {principal.name}")
+        return cls(principal.user_id, principal.name or "—")
+
+
+def municipality_by_key(session: Session, key: str, *, field: str) -> Municipality:
+    found = session.scalar(select(Municipality).where(Municipality.key == key))
+    if found is None:
+        raise ValidationFailed.one(field, f"no municipality '{key}'")
+    return found
+
+
+def municipality_keys(session: Session, ids: Iterable[int] | None = None) -> dict[int, str]:
+    query = select(Municipality.id, Municipality.key)
+    if ids is not None:
+        query = query.where(Municipality.id.in_(sorted(set(ids))))
+    return {row.id: row.key for row in session.execute(query)}
+
+
+def internal_condition(principal: Principal, column: Any) -> ColumnElement[bool]:
+    """SQL: rows of municipalities whose internal records the caller may read."""
+    if principal.kind == "api_key" and not can(
+        principal, Action.READ_INTERNAL, municipality_id=principal.key_municipality_id, scope=SCOPE
+    ):
+        return false()  # a key without the module's scope reads what the public reads
+    readable = readable_municipalities(principal)
+    if readable is None:
+        return true()
+    return column.in_(sorted(readable)) if readable else false()
+
+
+def visible_condition(principal: Principal, column: Any, public_column: Any) -> ColumnElement[bool]:
+    """SQL: public rows, or internal rows the caller may read."""
+    return or_(public_column.is_(True), internal_condition(principal, column))
+
+
+def may_read_internal(principal: Principal, municipality_id: int) -> bool:
+    return can(principal, Action.READ_INTERNAL, municipality_id=municipality_id, scope=SCOPE)
+
+
+def may_edit(principal: Principal, municipality_id: int) -> bool:
+    return can(principal, Action.EDIT, municipality_id=municipality_id, scope=SCOPE)
+
+
+def require_edit(principal: Principal, municipality_id: int) -> None:
+    require(principal, Action.EDIT, municipality_id=municipality_id, scope=SCOPE)
+
+
+def require_staff_somewhere(principal: Principal) -> None:
+    """Pages and lists for staff: refuse callers who are staff nowhere."""
+    if principal.is_admin or (principal.kind == "user" and principal.staff_of):
+        return
+    if principal.kind == "api_key" and SCOPE in (principal.scopes or ()):
+        return
+    if not principal.is_authenticated:
+        raise Unauthorized(detail="Sign in as staff to see this.")
+    raise Forbidden(detail="Only staff of a municipality may see this.")
+
+
+def record(
+    session: Session,
+    obj: AssetObject,
+    actor: Actor,
+    *,
+    kind: str,
+    summary: str = "",
+    changes: dict[str, Any] | None = None,
+    ref_id: int | None = None,
+) -> Change:
+    entry = Change(
+        object_id=obj.id,
+        municipality_id=obj.municipality_id,
+        at=utcnow(),
+        actor_user_id=actor.user_id,
+        actor=actor.name[:200],
+        kind=kind,
+        summary=summary[:500],
+        changes=changes or {},
+        ref_id=ref_id,
+    )
+    session.add(entry)
+    return entry
+
+
+def not_found(what: str, ident: object) -> NotFound:
+    return NotFound(detail=f"No {what} {ident}.")

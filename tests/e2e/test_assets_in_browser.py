@@ -1,0 +1,191 @@
+"""Public spaces in headless Chromium: a citizen's report goes from "received" through a work
+order to "closed"; staff record a due inspection with a high-priority defect; every page of
+the module passes axe."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from allmende.demo.region import DEMO_PASSWORD
+from allmende.modules.assets.models import AssetObject, InspectionPlan, ObjectType, Report
+from tests.e2e.conftest import LiveServer, screenshot_dir
+from tests.e2e.support import axe_violations
+
+pytestmark = pytest.mark.e2e
+
+STAFF = "staff@auenstadt.demo.allmende.example"
+CITIZEN = "buerger@demo.allmende.example"
+
+
+def sign_in(page, email: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/login")
+    page.get_by_label("E-Mail").fill(email)
+    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url("**/")
+
+
+def test_report_received_work_order_done_request_closed(page) -> None:  # type: ignore[no-untyped-def]
+    # a citizen reports without an account, describing the place (no coordinates)
+    page.goto("/reports/new")
+    value = page.locator(
+        'optgroup[label="Auenstadt"] option', has_text="Straßenschaden"
+    ).get_attribute("value")
+    page.get_by_label("Kategorie (Pflichtfeld)", exact=True).select_option(value)
+    page.get_by_label("Was ist das Problem?").fill("Tiefes Schlagloch auf dem Radweg an der Brücke")
+    page.get_by_label("Adresse oder Beschreibung des Ortes").fill("Neckarstraße, Höhe Brücke")
+    page.get_by_role("button", name="Meldung absenden").click()
+    page.wait_for_url(re.compile(r"/reports/\d+"))
+    assert page.get_by_text("Danke! Ihre Meldung ist eingegangen.").is_visible()
+    assert page.locator("#report-status").inner_text().strip() == "eingegangen"
+    report_url = page.url.split("?")[0]
+    report_id = report_url.rsplit("/", 1)[1]
+
+    # staff see it as received, turn it into a work order and mark that done
+    sign_in(page, STAFF)
+    page.goto("/maintenance/reports")
+    row = page.locator("tr", has=page.get_by_role("link", name=f"#{report_id}", exact=True))
+    assert "eingegangen" in row.inner_text()
+    row.get_by_role("link", name=f"#{report_id}", exact=True).click()
+    page.get_by_label("Kolonne oder Firma").fill("Bauhof, Kolonne Straße")
+    page.get_by_role("button", name="Arbeitsauftrag anlegen").click()
+    page.wait_for_url(re.compile(r"/maintenance/work-orders/\d+"))
+    assert page.get_by_text("Der Arbeitsauftrag wurde angelegt.").is_visible()
+    page.get_by_label("Status", exact=True).select_option("done")
+    page.get_by_label("Was wurde getan").fill("Schlagloch verfüllt und markiert.")
+    page.get_by_role("button", name="Speichern").click()
+    assert page.locator("#work-order-status").inner_text().strip() == "erledigt"
+
+    # the request is closed, with the status notes for everyone
+    page.goto(report_url)
+    assert page.locator("#report-status").inner_text().strip() == "erledigt"
+    assert page.get_by_text("Schlagloch verfüllt und markiert.").is_visible()
+    page.goto(f"/maintenance/reports/{report_id}")
+    assert "erledigt" in page.locator("#report-state").inner_text()
+    page.screenshot(path=str(screenshot_dir() / "report-closed.png"), full_page=True)
+
+
+def test_inspection_due_to_inspection_recorded(page, live_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, STAFF)
+    page.goto("/maintenance")
+    assert page.get_by_role("heading", name="Fällige und überfällige Kontrollen").is_visible()
+    row = (
+        page.locator("tr", has_text="Visuelle Routine-Inspektion (DIN EN 1176-7)")
+        .filter(has_text="überfällig")
+        .first
+    )
+    device = row.locator("td").nth(1).get_by_role("link").inner_text()
+    row.get_by_role("link", name=re.compile("^Kontrolle erfassen")).click()
+    page.wait_for_url(re.compile(r"/assets/\d+/inspect\?plan=\d+"))
+    first = page.locator("fieldset.check-item").first
+    first.get_by_label("Mangel", exact=True).check()
+    first.get_by_label("Festgestellter Mangel").fill("Glasscherben unter der Rutsche")
+    first.get_by_label("Priorität des Mangels").select_option("high")
+    page.get_by_role("button", name="Kontrolle speichern").click()
+    page.wait_for_url(re.compile(r"/assets/\d+\?msg=inspection-order#inspections"))
+    assert page.get_by_text(
+        "Für den Mangel mit hoher Priorität wurde ein Arbeitsauftrag angelegt."
+    ).is_visible()
+    assert page.get_by_role("heading", level=1).inner_text() == device
+    work_order = page.get_by_role("link", name=re.compile("Glasscherben unter der Rutsche")).first
+    assert work_order.is_visible()
+    page.goto("/maintenance/work-orders")
+    assert page.get_by_role(
+        "link", name=re.compile("Glasscherben unter der Rutsche")
+    ).first.is_visible()
+    page.screenshot(path=str(screenshot_dir() / "inspection-recorded.png"), full_page=True)
+
+
+def test_the_map_picker_fills_the_coordinates(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/reports/new")
+    page.locator("[data-picker]").click()
+    assert page.locator("#f-lat").input_value() != ""
+    assert page.locator("#f-lon").input_value() != ""
+
+
+def _ids(live_server: LiveServer) -> dict[str, int]:
+    with live_server.database.session() as session:
+
+        def first(key: str) -> int:
+            return int(
+                session.scalar(
+                    select(AssetObject.id)
+                    .join(ObjectType, ObjectType.id == AssetObject.type_id)
+                    .where(ObjectType.key == key)
+                    .order_by(AssetObject.id)
+                )
+            )
+
+        device = first("play_device")
+        plan = session.scalar(
+            select(InspectionPlan.id)
+            .join(ObjectType, ObjectType.id == InspectionPlan.type_id)
+            .where(ObjectType.key == "play_device")
+        )
+        return {
+            "tree": first("tree"),
+            "playground": first("playground"),
+            "device": device,
+            "space": first("public_space"),
+            "plan": int(plan or 0),
+            "report": int(session.scalar(select(Report.id).order_by(Report.id)) or 0),
+        }
+
+
+PUBLIC = [
+    "/assets",
+    "/assets?type=tree",
+    "/assets/{tree}",
+    "/assets/{space}",
+    "/reports",
+    "/reports/new",
+    "/reports/{report}",
+    "/spaces",
+]
+CITIZEN_PAGES = ["/my/adoptions", "/spaces/{space}/book", "/assets/{tree}"]
+STAFF_PAGES = [
+    "/maintenance",
+    "/maintenance/reports",
+    "/maintenance/reports/{report}",
+    "/maintenance/work-orders",
+    "/maintenance/work-orders/1",
+    "/maintenance/work-orders/new",
+    "/maintenance/bookings",
+    "/maintenance/categories",
+    "/assets/{playground}",
+    "/assets/{device}/inspect?plan={plan}",
+    "/assets/new/object",
+    "/assets/new/object?municipality=auenstadt&type=tree",
+    "/assets/new/object?municipality=auenstadt&type=playground",
+    "/assets/{tree}/edit",
+    "/assets/import/objects",
+]
+
+
+@pytest.mark.parametrize(
+    ("who", "path"),
+    [(None, p) for p in PUBLIC]
+    + [(CITIZEN, p) for p in CITIZEN_PAGES]
+    + [(STAFF, p) for p in STAFF_PAGES],
+)
+def test_module_pages_pass_axe(page, live_server: LiveServer, who: str | None, path: str) -> None:  # type: ignore[no-untyped-def]
+    if who:
+        sign_in(page, who)
+    page.goto(path.format(**_ids(live_server)))
+    assert page.locator("h1").count() == 1
+    assert axe_violations(page) == []
+
+
+def test_forms_with_errors_pass_axe(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/reports/new")
+    page.get_by_role("button", name="Meldung absenden").click()
+    assert page.get_by_role("alert").is_visible()
+    assert axe_violations(page) == []
+    sign_in(page, STAFF)
+    page.goto("/assets/new/object?municipality=auenstadt&type=tree")
+    page.get_by_role("button", name="Speichern").click()
+    assert page.get_by_role("alert").is_visible()
+    assert axe_violations(page) == []

@@ -1,0 +1,247 @@
+"""The pages work as plain HTML forms (no JavaScript): reporting, staff forms, errors."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+from sqlalchemy import select
+
+from allmende.modules.assets.models import Report, ReportService, StoredFile, WorkOrder
+from allmende.storage.database import Database
+from tests.modules.assets.conftest import World, snapshot
+from tests.modules.assets.test_files import jpeg_with_gps
+from tests.support.region import Region
+from tests.support.web import csrf_from, sign_in
+
+pytestmark = pytest.mark.integration
+
+
+def service_id(database: Database, code: str, municipality: int) -> int:
+    with database.session() as session:
+        return int(
+            session.scalar(
+                select(ReportService.id).where(
+                    ReportService.code == code, ReportService.municipality_id == municipality
+                )
+            )
+        )
+
+
+def test_a_citizen_reports_without_javascript(
+    client: TestClient, database: Database, region: Region, world: World
+) -> None:
+    form = client.get("/reports/new")
+    assert form.status_code == 200
+    assert 'name="address"' in form.text and 'enctype="multipart/form-data"' in form.text
+    response = client.post(
+        "/reports/new",
+        data={
+            "csrf_token": csrf_from(form.text),
+            "service": str(service_id(database, "muell", region.municipality_a)),
+            "description": "Sperrmüll neben dem Container",
+            "address": "Bahnhofstraße 3",
+            "email": "anwohner@example.org",
+        },
+        files={"photo": ("IMG.jpg", jpeg_with_gps(), "image/jpeg")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    page = client.get(response.headers["location"])
+    assert "Sperrmüll neben dem Container" in page.text
+    assert "anwohner@example.org" not in page.text
+    with database.session() as session:
+        report = session.scalars(select(Report)).one()
+        photo = session.scalars(select(StoredFile).where(StoredFile.report_id == report.id)).one()
+    assert report.channel == "web" and report.contact_email == "anwohner@example.org"
+    assert report.media_url == f"http://testserver/api/assets/files/{photo.id}"
+    assert report.geom is None and report.address == "Bahnhofstraße 3"
+    image = client.get(f"/api/assets/files/{photo.id}")
+    assert len(Image.open(io.BytesIO(image.content)).getexif()) == 0
+
+
+def test_report_form_errors_are_shown_at_their_fields(
+    client: TestClient, database: Database, region: Region, world: World
+) -> None:
+    form = client.get("/reports/new")
+    before = snapshot(database)
+    lamp = service_id(database, "strassenbeleuchtung", region.municipality_a)
+    data = {
+        "csrf_token": csrf_from(form.text),
+        "service": str(lamp),
+        "description": "dunkel",
+        "lat": "49.45",
+        "lon": "8.75",  # in B-Dorf
+    }
+    response = client.post("/reports/new", data=data, follow_redirects=False)
+    assert response.status_code == 422
+    assert 'role="alert"' in response.text
+    assert f'id="f-attribute-{lamp}-fault-error"' in response.text  # the lamp's fault is required
+    data[f"attribute.{lamp}.fault"] = "dark"
+    response = client.post("/reports/new", data=data, follow_redirects=False)
+    assert response.status_code == 422
+    assert 'aria-describedby="f-location-error"' in response.text
+    assert "A-Stadt" in response.text  # "the location lies outside A-Stadt"
+    assert snapshot(database) == before
+    missing = client.post(
+        "/reports/new", data={"csrf_token": csrf_from(form.text)}, follow_redirects=False
+    )
+    assert missing.status_code == 422 and "f-service-error" in missing.text
+    forged = client.post(
+        "/reports/new", data={"csrf_token": "0" * 64, "service": "1"}, follow_redirects=False
+    )
+    assert forged.status_code == 403
+    assert snapshot(database) == before
+
+
+def test_staff_turn_a_report_into_a_closed_work_order(
+    client: TestClient, database: Database, region: Region, world: World
+) -> None:
+    form = client.get(f"/reports/new?object={world.device}")
+    assert "Schaukel" in form.text
+    created = client.post(
+        "/reports/new",
+        data={
+            "csrf_token": csrf_from(form.text),
+            "service": str(service_id(database, "spielplatz", region.municipality_a)),
+            "description": "Kette gerissen",
+            "object_id": str(world.device),
+        },
+        follow_redirects=False,
+    )
+    assert created.status_code == 303
+    report_id = int(created.headers["location"].split("/")[-1].split("?")[0])
+    sign_in(client, region.staff_a_email)
+    inbox = client.get("/maintenance/reports")
+    assert f"/maintenance/reports/{report_id}" in inbox.text
+    detail = client.get(f"/maintenance/reports/{report_id}")
+    token = csrf_from(detail.text)
+    ordered = client.post(
+        f"/maintenance/reports/{report_id}/work-order",
+        data={
+            "csrf_token": token,
+            "assignee_kind": "internal",
+            "assignee": "Bauhof",
+            "due_on": "2031-01-15",
+        },
+        follow_redirects=False,
+    )
+    assert ordered.status_code == 303
+    order_url = ordered.headers["location"].split("?")[0]
+    done = client.post(
+        order_url,
+        data={
+            "csrf_token": token,
+            "status": "done",
+            "assignee_kind": "internal",
+            "due_on": "2031-01-15",
+            "completion_note": "Kette getauscht.",
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    public = client.get(f"/reports/{report_id}").text
+    assert "Kette getauscht." in public
+    with database.session() as session:
+        report = session.get(Report, report_id)
+        order = session.scalars(select(WorkOrder)).one()
+    assert report is not None and report.state == "fixed" and report.closed_at is not None
+    assert order.status == "done" and str(order.due_on) == "2031-01-15"
+    bad = client.post(
+        order_url,
+        data={"csrf_token": token, "status": "done", "cost": "-3"},
+        follow_redirects=False,
+    )
+    assert bad.status_code == 422 and "f-cost-error" in bad.text
+
+
+def test_staff_create_objects_with_form_errors_at_their_fields(
+    client: TestClient, database: Database, region: Region, world: World
+) -> None:
+    sign_in(client, region.staff_a_email)
+    form = client.get("/assets/new/object?municipality=a-stadt&type=tree")
+    token = csrf_from(form.text)
+    before = snapshot(database)
+    bad = client.post(
+        "/assets/new/object?municipality=a-stadt&type=tree",
+        data={
+            "csrf_token": token,
+            "name": "Linde",
+            "lat": "49.45",
+            "lon": "",
+            "attributes.planting_year": "alt",
+        },
+        follow_redirects=False,
+    )
+    assert bad.status_code == 422
+    assert (
+        'id="f-attributes-planting_year-error"' in bad.text and 'id="f-geometry-error"' in bad.text
+    )
+    assert snapshot(database) == before
+    good = client.post(
+        "/assets/new/object?municipality=a-stadt&type=tree",
+        data={
+            "csrf_token": token,
+            "name": "Linde",
+            "lat": "49,45",
+            "lon": "8.65",
+            "attributes.planting_year": "1999",
+            "public": "on",
+        },
+        follow_redirects=False,
+    )
+    assert good.status_code == 303
+    page = client.get(good.headers["location"])
+    assert "Linde" in page.text and "1999" in page.text
+
+
+def test_staff_record_an_inspection_in_the_form(
+    client: TestClient, database: Database, region: Region, world: World
+) -> None:
+    sign_in(client, region.staff_a_email)
+    due = client.get("/maintenance")
+    link = re.search(rf"/assets/{world.device}/inspect\?plan=(\d+)", due.text)
+    assert link, due.text
+    form = client.get(link.group(0))
+    codes = re.findall(r'name="item\.(\w+)" value="ok"', form.text)
+    data = {"csrf_token": csrf_from(form.text), **{f"item.{c}": "ok" for c in codes}}
+    data[f"item.{codes[0]}"] = "defect"
+    missing_note = client.post(link.group(0), data=data, follow_redirects=False)
+    assert missing_note.status_code == 422 and f'id="f-note-{codes[0]}-error"' in missing_note.text
+    data[f"note.{codes[0]}"] = "Scherben im Sand"
+    data[f"priority.{codes[0]}"] = "high"
+    saved = client.post(
+        link.group(0),
+        data=data,
+        files=[
+            ("photos", ("a.jpg", jpeg_with_gps(), "image/jpeg")),
+            ("photos", ("b.jpg", jpeg_with_gps(), "image/jpeg")),
+        ],
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303 and "inspection-order" in saved.headers["location"]
+    with database.session() as session:
+        assert session.scalars(select(WorkOrder)).one().object_id == world.device
+        photos = session.scalars(
+            select(StoredFile).where(StoredFile.inspection_id.is_not(None))
+        ).all()
+    assert len(photos) == 2 and not any(p.public for p in photos)
+
+
+def test_pages_for_staff_refuse_others(client: TestClient, region: Region, world: World) -> None:
+    for path in (
+        "/maintenance",
+        "/maintenance/reports",
+        "/assets/import/objects",
+        f"/assets/{world.tree}/edit",
+    ):
+        assert client.get(path, follow_redirects=False).status_code == 303  # to the sign-in
+    sign_in(client, region.citizen_email)
+    for path in ("/maintenance", "/maintenance/work-orders", f"/assets/{world.tree}/inspect"):
+        assert client.get(path, headers={"Accept": "text/html"}).status_code == 403
+    sign_in(client, region.staff_b_email)
+    assert client.get(f"/assets/{world.tree}/edit").status_code == 403
+    assert client.get(f"/assets/{world.bench_internal}").status_code == 404
