@@ -18,7 +18,7 @@ from allmende.core.registry import Registry, discover
 from allmende.core.settings import Settings, load_settings
 from allmende.http.auth import current_principal
 from allmende.http.context import AppContext
-from allmende.http.i18n import Catalogs
+from allmende.http.i18n import KERNEL_DOMAIN, Catalogs
 from allmende.http.links import ProxyHeadersMiddleware
 from allmende.http.middleware import RequestContextMiddleware
 from allmende.http.openapi import StandardErrors, install_openapi
@@ -82,10 +82,10 @@ def create_app(
         bus=database.bus,
         catalogs=Catalogs.load(
             [
-                LOCALE,
-                open311.LOCALE,
-                ogcapi_features.LOCALE,
-                *(m.locale for m in registry if m.locale),
+                (KERNEL_DOMAIN, LOCALE),
+                ("open311", open311.LOCALE),
+                ("ogcapi", ogcapi_features.LOCALE),
+                *((m.key, m.locale) for m in registry if m.locale),
             ],
             languages=settings.languages,
             default=settings.default_language,

@@ -7,7 +7,7 @@ read straight from the ``.po`` files at start-up (no compiled ``.mo`` files to k
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +18,9 @@ from babel.support import NullTranslations, Translations
 from starlette.requests import HTTPConnection
 
 LANGUAGE_COOKIE = "allmende_lang"
+KERNEL_DOMAIN = "allmende"
+
+Translate = Callable[[str], str]
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
@@ -30,31 +33,56 @@ DOMAIN = "messages"
 
 @dataclass
 class Catalogs:
-    """Translations per language, merged from the kernel's and every module's catalogues."""
+    """Translations per language, from the kernel's and every module's catalogues.
+
+    Each catalogue is a *domain* (``allmende``, ``open311``, a module key…). All of them are
+    merged, so any page finds every string, but the domain of the page (its template folder or
+    the module asking) is merged last and wins: modules may translate the same English word
+    differently (a work order's "Status" and a contribution's "Stand").
+    """
 
     languages: list[str]
     default: str
-    _translations: dict[str, NullTranslations] = field(default_factory=dict)
+    _sources: list[tuple[str, Path]] = field(default_factory=list)
+    _cache: dict[tuple[str, str], NullTranslations] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, folders: Iterable[Path], *, languages: list[str], default: str) -> Catalogs:
-        catalogs = cls(languages=languages, default=default)
-        for language in languages:
+    def load(
+        cls, sources: Iterable[tuple[str, Path]], *, languages: list[str], default: str
+    ) -> Catalogs:
+        """``sources``: (domain, folder with ``<lang>/LC_MESSAGES/messages.po``) pairs."""
+        catalogs = cls(languages=languages, default=default, _sources=list(sources))
+        for language in languages:  # read every file now: errors surface at start-up
+            for domain in catalogs.domains:
+                catalogs.get(language, domain)
+        return catalogs
+
+    @property
+    def domains(self) -> list[str]:
+        return [domain for domain, _ in self._sources]
+
+    def get(self, language: str, domain: str | None = None) -> NullTranslations:
+        if language not in self.languages:
+            language = self.default
+        # Pages of the shell (no domain) let the kernel's catalogue win.
+        key = (language, domain if domain in self.domains else KERNEL_DOMAIN)
+        found = self._cache.get(key)
+        if found is None:
+            ordered = sorted(self._sources, key=lambda source: source[0] == key[1])
             merged: NullTranslations = NullTranslations()
-            for folder in folders:
+            for _, folder in ordered:
                 po = folder / language / "LC_MESSAGES" / f"{DOMAIN}.po"
                 if po.is_file():
                     merged = _merge(merged, _from_po(po, language))
-            catalogs._translations[language] = merged
-        return catalogs
+            found = self._cache[key] = merged
+        return found
 
-    def get(self, language: str) -> NullTranslations:
-        return self._translations.get(language) or self._translations.get(
-            self.default, NullTranslations()
-        )
+    def gettext(self, language: str, message: str, domain: str | None = None) -> str:
+        return self.get(language, domain).gettext(message)
 
-    def gettext(self, language: str, message: str) -> str:
-        return self.get(language).gettext(message)
+    def translator(self, connection: HTTPConnection, domain: str | None = None) -> Translate:
+        """``gettext`` in the language of this request."""
+        return self.get(self.negotiate(connection), domain).gettext
 
     def negotiate(self, connection: HTTPConnection, preferred: str | None = None) -> str:
         """Cookie, then the account's language, then Accept-Language, then the default."""

@@ -39,7 +39,8 @@ class Templates:
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
     ) -> HTMLResponse:
-        values = {**page_context(request), **(context or {})}
+        domain = template.split("/", 1)[0] if "/" in template else None
+        values = {**page_context(request, domain), **(context or {})}
         html = self.env.get_template(template).render(values)
         response = HTMLResponse(html, status_code=status_code, headers=headers)
         remember_seed(request, response)
@@ -63,11 +64,14 @@ def _ngettext(translate: Callable[[str, str, int], str]) -> Callable[..., Markup
     return ngettext
 
 
-def page_context(request: Request) -> dict[str, Any]:
-    """What every page may use: language, translations, the caller, navigation, CSRF."""
+def page_context(request: Request, domain: str | None = None) -> dict[str, Any]:
+    """What every page may use: language, translations, the caller, navigation, CSRF.
+
+    ``domain`` is the catalogue whose translations win (the template folder's module).
+    """
     context = app_context(request)
     language = context.catalogs.negotiate(request)
-    translations = context.catalogs.get(language)
+    translations = context.catalogs.get(language, domain)
     gettext = _gettext(translations.gettext)
     principal = getattr(request.state, "principal", None)
     return {

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 def html_error(request: Request, error: AllmendeError) -> Response:
     context = app_context(request)
-    translate = context.catalogs.get(context.catalogs.negotiate(request)).gettext
+    translate = context.catalogs.translator(request)
     try:
         return context.templates.render(
             request,

@@ -90,7 +90,7 @@ async def login_submit(request: Request) -> Response:
     email = str(form.get("email", "")).strip()
     password = str(form.get("password", ""))
     next_path = safe_next(str(form.get("next", "/")))
-    translate = context.catalogs.get(context.catalogs.negotiate(request)).gettext
+    translate = context.catalogs.translator(request)
     if not csrf.token_valid(request, str(form.get(csrf.FORM_FIELD, ""))):
         error = translate("The form has expired. Please sign in again.")
         return _login_form(request, next_path=next_path, email=email, error=error, status=403)
@@ -167,7 +167,7 @@ def account_page(request: Request, principal: Caller) -> Response:
 
 def _text_page(request: Request, heading: str, paragraphs: list[str]) -> Response:
     context = app_context(request)
-    translate = context.catalogs.get(context.catalogs.negotiate(request)).gettext
+    translate = context.catalogs.translator(request)
     values: dict[str, Any] = {
         "region": context.settings.region_name,
         "operator": context.settings.operator_name or context.settings.region_name,

@@ -157,8 +157,7 @@ def render(
 
 
 def translate(request: Request) -> Callable[[str], str]:
-    catalogs = app_context(request).catalogs
-    return catalogs.get(catalogs.negotiate(request)).gettext
+    return app_context(request).catalogs.translator(request, "assets")
 
 
 def redirect(request: Request, path: str, message: str | None = None) -> RedirectResponse:

@@ -48,9 +48,7 @@ def viewer(request: Request, principal: Principal) -> Participant:
 
 
 def translator(request: Request) -> Translate:
-    catalogs = app_context(request).catalogs
-    translations = catalogs.get(catalogs.negotiate(request))
-    return translations.gettext
+    return app_context(request).catalogs.translator(request, "participation")
 
 
 def data_dir(request: Request) -> Path:

@@ -76,7 +76,7 @@ def _documented(media_type: str, *, not_found: bool = False) -> dict[str, Any]:
 
 def _translator(request: Request) -> Callable[[str], str]:
     catalogs = app_context(request).catalogs
-    return catalogs.get(catalogs.negotiate(request)).gettext
+    return catalogs.translator(request, "ogcapi")
 
 
 def _links(request: Request) -> Links:

@@ -38,7 +38,7 @@ def ogc_status(status: int) -> int:
 
 def render_error(request: Request, error: AllmendeError) -> Response:
     context = app_context(request)
-    translate = context.catalogs.get(context.catalogs.negotiate(request)).gettext
+    translate = context.catalogs.translator(request, "ogcapi")
     status = ogc_status(error.status)
     if error.errors:
         description = "; ".join(f"{e.field}: {translate(e.reason)}" for e in error.errors)

@@ -86,7 +86,7 @@ def _register(
 
 def _translator(request: Request) -> Callable[[str], str]:
     catalogs = app_context(request).catalogs
-    return catalogs.get(catalogs.negotiate(request)).gettext
+    return catalogs.translator(request, "open311")
 
 
 def _jurisdiction_param(request: Request) -> str | None:

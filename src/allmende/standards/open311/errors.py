@@ -59,7 +59,7 @@ def format_of(request: Request) -> Format:
 
 def render_error(request: Request, error: AllmendeError) -> Response:
     context = app_context(request)
-    translate = context.catalogs.get(context.catalogs.negotiate(request)).gettext
+    translate = context.catalogs.translator(request, "open311")
     status = open311_status(error.status)
     if error.errors:
         descriptions = [f"{e.field}: {translate(e.reason)}" for e in error.errors]
