@@ -12,7 +12,7 @@ from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 from starlette.staticfiles import StaticFiles
 
-from allmende import __version__, identity
+from allmende import __version__, identity, sensing
 from allmende.core.events import EventBus
 from allmende.core.registry import Registry, discover
 from allmende.core.settings import Settings, load_settings
@@ -25,13 +25,14 @@ from allmende.http.openapi import install_openapi
 from allmende.http.problems import ErrorFormats, install_error_handlers
 from allmende.http.templating import Templates
 from allmende.identity.oidc import OidcVerifier
+from allmende.standards import sensorthings
 from allmende.storage.database import Database
 from allmende.storage.migrate import pending_heads
 from allmende.web import LOCALE, STATIC, TEMPLATES, health, identity_api, shell
 from allmende.web.errors import html_error
 
 #: Migrations of the kernel's own tables, before those of the modules.
-KERNEL_MIGRATIONS: tuple[Path, ...] = (identity.MIGRATIONS,)
+KERNEL_MIGRATIONS: tuple[Path, ...] = (identity.MIGRATIONS, sensing.MIGRATIONS)
 BODY_SLACK_BYTES = 1024 * 1024
 
 
@@ -93,6 +94,7 @@ def create_app(
         else None,
     )
     context.services["readiness"] = readiness
+    context.services[sensorthings.SERVICE] = sensorthings.Api(database, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -113,11 +115,15 @@ def create_app(
         dependencies=[Depends(current_principal)],
     )
     app.state.allmende = context
-    install_error_handlers(app, ErrorFormats(by_prefix=[], html=html_error))
+    install_error_handlers(
+        app,
+        ErrorFormats(by_prefix=[(sensorthings.PREFIX, sensorthings.render_error)], html=html_error),
+    )
     install_openapi(app)
 
     app.include_router(health.router)
     app.include_router(identity_api.router)
+    app.include_router(sensorthings.router)
     for module in registry:
         if module.router is not None:
             app.include_router(module.router)
