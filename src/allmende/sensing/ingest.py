@@ -376,15 +376,12 @@ def _existing_times(
     column = Observation.multi_datastream_id if is_multi else Observation.datastream_id
     found: dict[int, int] = {}
     for chunk in chunks(moments):
-        found.update(
-            session.execute(
-                select(Observation.phenomenon_time, Observation.id).where(
-                    column == stream_id, Observation.phenomenon_time.in_(chunk)
-                )
+        rows = session.execute(
+            select(Observation.phenomenon_time, Observation.id).where(
+                column == stream_id, Observation.phenomenon_time.in_(chunk)
             )
-            .tuples()
-            .all()
         )
+        found.update((moment, observation_id) for moment, observation_id in rows)
     return found
 
 

@@ -101,7 +101,7 @@ def _allowed_streams(
             visible = seen(entity_type(name), model)
             if visible is not None:
                 query = query.where(visible)
-            found = dict(session.execute(query).tuples().all())
+            found = dict(session.execute(query).all())
             for stream_id in chunk:
                 municipality = found.get(stream_id)
                 if municipality is None:

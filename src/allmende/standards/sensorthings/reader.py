@@ -456,7 +456,7 @@ def _expand_set(
         counted = select(parent_key, func.count()).select_from(model)
         if via is not None:
             counted = counted.join(via, via.c[str(nav.via_remote)] == model.id)
-        counts = dict(session.execute(counted.where(condition).group_by(parent_key)).tuples().all())
+        counts = dict(session.execute(counted.where(condition).group_by(parent_key)).all())
     children: list[Mapping[Any, Any]] = []
     rendered: list[dict[str, Any]] = []
     for row, output in zip(rows, outputs, strict=True):

@@ -293,7 +293,9 @@ class Writer:
         creating: bool,
     ) -> None:
         """The entity sets given inline: links (``@iot.id``) and, when creating, new ones."""
-        for nav in etype.navs:
+        # Associations (a Thing's Locations) first: Observations created further down need
+        # the Thing's Location for their FeatureOfInterest.
+        for nav in sorted(etype.navs, key=lambda n: n.via is None):
             if not nav.many or nav.name not in data or not nav.writable:
                 continue
             if etype.name == "HistoricalLocation" and nav.name == "Locations":
