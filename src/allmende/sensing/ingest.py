@@ -160,7 +160,7 @@ def ingest_observations(
         except ValueError as exc:  # NaN or infinity slipped through a non-JSON source
             outcome[index] = IngestError(400, str(exc))
             continue
-        phenomenon = now if row.phenomenon_time is None else row.phenomenon_time
+        phenomenon, phenomenon_end = _span(row, now)
         feature_id = row.feature_id if row.feature_id is not None else automatic[stream.thing_id]
         records.append(
             (
@@ -169,7 +169,7 @@ def ingest_observations(
                 row.multi_datastream_id,
                 feature_id,
                 phenomenon,
-                row.phenomenon_time_end,
+                phenomenon_end,
                 row.result_time,
                 row.valid_time_start,
                 row.valid_time_end,
@@ -182,7 +182,7 @@ def ingest_observations(
             )
         )
         outcome[index] = new_id
-        _count(stream, new_id, phenomenon, row, feature_id)
+        _count(stream, new_id, phenomenon, phenomenon_end, row, feature_id)
     _insert(session, records)
     _update_streams(session, Datastream, datastreams.values())
     _update_streams(session, MultiDatastream, multi.values())
@@ -341,12 +341,12 @@ def _apply_duplicates(
     for (is_multi, stream_id), indexes in by_stream.items():
         stream = streams[indexes[0]]
         assert stream is not None
-        times = [rows[i].phenomenon_time for i in indexes]
-        moments = [now if t is None else t for t in times]
-        existing: dict[int, int] = {}
-        if stream.latest_time is not None and min(moments) <= stream.latest_time:
-            existing = _existing_times(session, is_multi, stream_id, sorted(set(moments)))
-        seen: dict[int, int] = {}
+        moments = [_span(rows[i], now) for i in indexes]
+        existing: dict[tuple[int, int], int] = {}
+        if stream.latest_time is not None and min(moments)[0] <= stream.latest_time:
+            starts = sorted({start for start, _ in moments})
+            existing = _existing_times(session, is_multi, stream_id, starts)
+        seen: dict[tuple[int, int], int] = {}
         label = "MultiDatastream" if is_multi else "Datastream"
         for index, moment in zip(indexes, moments, strict=True):
             earlier = existing.get(moment)
@@ -370,18 +370,24 @@ def _apply_duplicates(
     return accepted
 
 
+def _span(row: NewObservation, now: int) -> tuple[int, int]:
+    """(start, end) of a row's phenomenonTime; an instant ends when it starts."""
+    start = now if row.phenomenon_time is None else row.phenomenon_time
+    return start, start if row.phenomenon_time_end is None else row.phenomenon_time_end
+
+
 def _existing_times(
-    session: Session, is_multi: bool, stream_id: int, moments: Sequence[int]
-) -> dict[int, int]:
+    session: Session, is_multi: bool, stream_id: int, starts: Sequence[int]
+) -> dict[tuple[int, int], int]:
     column = Observation.multi_datastream_id if is_multi else Observation.datastream_id
-    found: dict[int, int] = {}
-    for chunk in chunks(moments):
+    found: dict[tuple[int, int], int] = {}
+    for chunk in chunks(starts):
         rows = session.execute(
-            select(Observation.phenomenon_time, Observation.id).where(
-                column == stream_id, Observation.phenomenon_time.in_(chunk)
-            )
+            select(
+                Observation.phenomenon_time, Observation.phenomenon_time_end, Observation.id
+            ).where(column == stream_id, Observation.phenomenon_time.in_(chunk))
         )
-        found.update((moment, observation_id) for moment, observation_id in rows)
+        found.update(((start, end), observation_id) for start, end, observation_id in rows)
     return found
 
 
@@ -404,10 +410,9 @@ def _reserve_ids(session: Session, count: int) -> list[int]:
 
 
 def _count(
-    stream: _Stream, new_id: int, phenomenon: int, row: NewObservation, feature_id: int
+    stream: _Stream, new_id: int, phenomenon: int, end: int, row: NewObservation, feature_id: int
 ) -> None:
     stream.count += 1
-    end = phenomenon if row.phenomenon_time_end is None else row.phenomenon_time_end
     stream.pt_start = phenomenon if stream.pt_start is None else min(stream.pt_start, phenomenon)
     stream.pt_end = end if stream.pt_end is None else max(stream.pt_end, end)
     if row.result_time is not None:

@@ -259,12 +259,14 @@ class Observation(Base):
             "ix_sensing_observations_datastream_time",
             "datastream_id",
             "phenomenon_time",
+            "phenomenon_time_end",
             unique=True,
         ),
         Index(
             "ix_sensing_observations_multi_datastream_time",
             "multi_datastream_id",
             "phenomenon_time",
+            "phenomenon_time_end",
             unique=True,
             sqlite_where=text("multi_datastream_id IS NOT NULL"),
             postgresql_where=text("multi_datastream_id IS NOT NULL"),
@@ -281,8 +283,9 @@ class Observation(Base):
     feature_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("sensing_features.id", ondelete="CASCADE"), index=True
     )
+    #: An instant ends when it starts; an interval later. Both are part of the duplicate key.
     phenomenon_time: Mapped[int] = mapped_column(Micros)
-    phenomenon_time_end: Mapped[int | None] = mapped_column(Micros, nullable=True)
+    phenomenon_time_end: Mapped[int] = mapped_column(Micros)
     result_time: Mapped[int | None] = mapped_column(Micros, nullable=True)
     valid_time_start: Mapped[int | None] = mapped_column(Micros, nullable=True)
     valid_time_end: Mapped[int | None] = mapped_column(Micros, nullable=True)

@@ -336,6 +336,8 @@ def _update_observation(session: Session, entity: Observation, values: dict[str,
             result_text=text,
             result_json=None if data is None else orjson.loads(data),
         )
+    if values.get("phenomenon_time") is not None and values.get("phenomenon_time_end") is None:
+        values["phenomenon_time_end"] = values["phenomenon_time"]
     for key, value in values.items():
         setattr(entity, key, value)
     if entity.datastream_id is None and entity.multi_datastream_id is None:
@@ -438,7 +440,7 @@ def _refresh_one(session: Session, model: Any, column: Any, stream_id: int) -> N
         select(
             func.count(),
             func.min(Observation.phenomenon_time),
-            func.max(func.coalesce(Observation.phenomenon_time_end, Observation.phenomenon_time)),
+            func.max(Observation.phenomenon_time_end),
             func.min(Observation.result_time),
             func.max(Observation.result_time),
         ).where(column == stream_id)

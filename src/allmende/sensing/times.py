@@ -77,9 +77,10 @@ def format_micros(value: int) -> str:
 
 
 def format_time(start: int | None, end: int | None) -> str | None:
+    """An instant (``end`` None or equal to ``start``) or an interval ``start/end``."""
     if start is None:
         return None
-    if end is None:
+    if end is None or end == start:
         return format_micros(start)
     return f"{format_micros(start)}/{format_micros(end)}"
 

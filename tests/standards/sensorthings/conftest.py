@@ -4,7 +4,6 @@ and the entities of the OGC / FROST test suites."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,8 +74,8 @@ def _url(path: str) -> str:
 
 
 @pytest.fixture
-def sta(client: TestClient, region: Region) -> Iterator[Sta]:
-    yield Sta(client, bearer(region.key_sensorthings_a))
+def sta(client: TestClient, region: Region) -> Sta:
+    return Sta(client, bearer(region.key_sensorthings_a))
 
 
 @pytest.fixture

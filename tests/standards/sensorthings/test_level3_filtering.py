@@ -319,7 +319,7 @@ def results(sta: Sta, condition: str) -> list[Any]:
         ("phenomenonTime%20lt%202015-03-03T00%3A00%3A00.000%2B01%3A00", [1, 2]),
         ("day(phenomenonTime) eq 12", [12]),
         (
-            "year(phenomenonTime) eq 2015 and month(phenomenonTime) eq 3 and hour(phenomenonTime) eq 0",
+            "year(phenomenonTime) eq 2015 and month(phenomenonTime) eq 3 and hour(phenomenonTime) eq 0",  # noqa: E501
             list(range(1, 13)),
         ),
         ("date(phenomenonTime) eq 2015-03-05", [5]),
@@ -368,7 +368,7 @@ def test_filter_expressions(
         ("Locations", "geo.distance(location, geography'POINT(-100 50)') lt 1", ["location 2"]),
         (
             "Locations",
-            "st_within(location, geography'POLYGON((-120 50, -110 50, -110 52, -120 52, -120 50))')",
+            "st_within(location, geography'POLYGON((-120 50, -110 50, -110 52, -120 52, -120 50))')",  # noqa: E501
             ["location 1"],
         ),
         ("Datastreams", "unitOfMeasurement/symbol eq 'C'", ["datastream 2", "datastream 2"]),
@@ -413,7 +413,7 @@ def test_filter_through_a_path(anonymous: Sta, filtering: FilterFixture) -> None
             "crosses",
         ),
         (
-            "(((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((result eq 1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))",
+            "(" * 70 + "result eq 1" + ")" * 70,
             "deeper",
         ),
     ],

@@ -233,7 +233,7 @@ def upgrade() -> None:
         sa.Column("multi_datastream_id", IdType, nullable=True),
         sa.Column("feature_id", IdType, nullable=False),
         sa.Column("phenomenon_time", Micros, nullable=False),
-        sa.Column("phenomenon_time_end", Micros, nullable=True),
+        sa.Column("phenomenon_time_end", Micros, nullable=False),
         sa.Column("result_time", Micros, nullable=True),
         sa.Column("valid_time_start", Micros, nullable=True),
         sa.Column("valid_time_end", Micros, nullable=True),
@@ -251,13 +251,13 @@ def upgrade() -> None:
     op.create_index(
         "ix_sensing_observations_datastream_time",
         t,
-        ["datastream_id", "phenomenon_time"],
+        ["datastream_id", "phenomenon_time", "phenomenon_time_end"],
         unique=True,
     )
     op.create_index(
         "ix_sensing_observations_multi_datastream_time",
         t,
-        ["multi_datastream_id", "phenomenon_time"],
+        ["multi_datastream_id", "phenomenon_time", "phenomenon_time_end"],
         unique=True,
         sqlite_where=sa.text("multi_datastream_id IS NOT NULL"),
         postgresql_where=sa.text("multi_datastream_id IS NOT NULL"),

@@ -181,8 +181,10 @@ def order_by(
         node = item.expression
         simple = _simple_member(node, scope.etype)
         if unique_time and simple == "phenomenonTime":
-            column = scope.table.phenomenon_time
-            keys.append(column.desc() if item.descending else column.asc())
+            # (phenomenon_time, phenomenon_time_end) is unique per Datastream: the order of
+            # the duplicate index, so the newest rows come straight from it.
+            for column in (scope.table.phenomenon_time, scope.table.phenomenon_time_end):
+                keys.append(column.desc() if item.descending else column.asc())
             return keys
         for key in compiler.order_keys(node, scope):
             nullable = simple is None or _nullable(scope.etype, simple)

@@ -676,7 +676,7 @@ def _parse(prop: Prop, raw: Any, where: str) -> dict[str, Any]:
         if raw is None:
             return {prop.columns[0]: None, prop.columns[1]: None}
         start, end = _time(parse_time, raw, where)
-        return {prop.columns[0]: start, prop.columns[1]: None if end == start else end}
+        return {prop.columns[0]: start, prop.columns[1]: start if end is None else end}
     if kind is Kind.INTERVAL:
         if raw is None:
             return {prop.columns[0]: None, prop.columns[1]: None}

@@ -347,7 +347,8 @@ class Compiler:
                 seen = self.visibility(etype, table)
                 if seen is not None:
                     query = query.where(seen)
-                key = query.scalar_subquery()
+                # Correlate with the enclosing queries, however deep they are.
+                key = query.correlate_except(table).scalar_subquery()
             return key
 
         return column
@@ -704,14 +705,8 @@ def _value_of(ref: Ref, column: Callable[[str], Any], table: Any) -> Value:
             position=position,
         )
     if kind is Kind.TIME:
-        end = column(prop.columns[1])
-        return Value(
-            T.TIME,
-            start=column(prop.columns[0]),
-            end=end,
-            interval=end.is_not(None),
-            position=position,
-        )
+        start, end = column(prop.columns[0]), column(prop.columns[1])
+        return Value(T.TIME, start=start, end=end, interval=end != start, position=position)
     columns = tuple(column(c) for c in prop.columns)
     if ref.path:
         return Value(T.JSON, column=columns[3], path=ref.path, position=position)
