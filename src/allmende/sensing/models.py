@@ -247,6 +247,7 @@ class ResultKind:
     STRING = 3  # result_text
     BOOLEAN = 4  # result_number, 1 or 0
     JSON = 5  # result_json: an object or an array
+    BIG_INTEGER = 6  # result_text: an integer too large for a float to keep exactly
 
 
 class Observation(Base):

@@ -1,7 +1,8 @@
 """An Observation's result in four columns: its kind, and a number, a text or JSON.
 
 Numbers (and booleans, as 1/0) go to ``result_number`` so filters and aggregates compare and
-sum them in SQL; strings to ``result_text``; objects and arrays to ``result_json``.
+sum them in SQL; strings (and integers too large for a float) to ``result_text``; objects and
+arrays to ``result_json``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def encode_result(value: Any) -> EncodedResult:
     if kind is int:
         if -SAFE_INTEGER <= value <= SAFE_INTEGER:
             return (ResultKind.INTEGER, float(value), None, None)
-        return (ResultKind.JSON, None, None, str(value))
+        return (ResultKind.BIG_INTEGER, None, str(value), None)
     if kind is str:
         return (ResultKind.STRING, None, value, None)
     if kind is bool:
@@ -50,4 +51,6 @@ def decode_result(kind: int, number: float | None, text: str | None, data: Any) 
         return None if number is None else bool(number)
     if kind == ResultKind.JSON:
         return orjson.loads(data) if isinstance(data, str | bytes) else data
+    if kind == ResultKind.BIG_INTEGER:
+        return None if text is None else int(text)
     return None

@@ -22,6 +22,7 @@ from allmende.core.errors import (
     Conflict,
     MethodNotAllowed,
     NotFound,
+    Unauthorized,
     UnsupportedMediaType,
     ValidationFailed,
 )
@@ -304,6 +305,8 @@ class Api:
 
     def write(self, session: Session, request: StaRequest) -> StaResponse:
         method = request.method.upper()
+        if not request.principal.is_authenticated:
+            raise Unauthorized(detail="Sign in or send an API key to change sensor data.")
         path = parse_path(request.path)
         query = parse_query(request.query)
         context = self.read_context(request)

@@ -411,7 +411,14 @@ TASK = EntityType(
     m.Task,
     (
         ID,
-        Prop("creationTime", Kind.INSTANT, ("creation_time",), mandatory=True, nullable=False),
+        Prop(
+            "creationTime",
+            Kind.INSTANT,
+            ("creation_time",),
+            mandatory=True,
+            nullable=False,
+            writable=False,
+        ),
         _json("taskingParameters", "tasking_parameters", mandatory=True, required=True),
     ),
     (Nav("TaskingCapability", "TaskingCapability", False, local="tasking_capability_id"),),

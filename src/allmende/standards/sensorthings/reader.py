@@ -179,6 +179,9 @@ def order_by(
     keys: list[Any] = []
     for item in orderby:
         node = item.expression
+        if not _reads_a_property(node):
+            compiler.order_keys(node, scope)  # still checked for mistakes
+            continue  # a constant orders nothing (and PostgreSQL refuses it)
         simple = _simple_member(node, scope.etype)
         if unique_time and simple == "phenomenonTime":
             # (phenomenon_time, phenomenon_time_end) is unique per Datastream: the order of
@@ -194,6 +197,20 @@ def order_by(
             keys.append(ordered)
     keys.append(scope.table.id.desc() if orderby and orderby[-1].descending else scope.table.id)
     return keys
+
+
+def _reads_a_property(node: ast.Node) -> bool:
+    if isinstance(node, ast.Member):
+        return True
+    if isinstance(node, ast.Binary):
+        return _reads_a_property(node.left) or _reads_a_property(node.right)
+    if isinstance(node, ast.Not | ast.Negative):
+        return _reads_a_property(node.operand)
+    if isinstance(node, ast.Call):
+        return any(_reads_a_property(a) for a in node.args)
+    if isinstance(node, ast.In):
+        return _reads_a_property(node.value) or any(_reads_a_property(i) for i in node.items)
+    return False
 
 
 def _simple_member(node: ast.Node, etype: EntityType) -> str | None:

@@ -22,7 +22,7 @@ import jsonpatch
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from allmende.core.errors import BadRequest, FieldError, NotFound, ValidationFailed
+from allmende.core.errors import BadRequest, FieldError, Forbidden, NotFound, ValidationFailed
 from allmende.identity.models import Municipality
 from allmende.identity.permissions import Action, require
 from allmende.identity.principal import Principal
@@ -94,8 +94,22 @@ class Writer:
 
     def _request_owner(self) -> Owner:
         if self._default is None:
+            self._may_write_somewhere()
             self._default = Owner(self._municipality(), self.context.public is not False)
         return self._default
+
+    def _may_write_somewhere(self) -> None:
+        """Refuse callers that may write nowhere before asking them for a municipality."""
+        principal = self.context.principal
+        if principal.kind == "api_key":
+            require(
+                principal,
+                Action.EDIT,
+                municipality_id=principal.key_municipality_id,
+                scope=SCOPE,
+            )
+        elif not principal.is_admin and not principal.staff_of:
+            raise Forbidden(detail="Only staff and integrators may add sensor data.")
 
     def _municipality(self) -> int:
         named = self.context.municipality

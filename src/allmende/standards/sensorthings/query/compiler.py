@@ -468,7 +468,7 @@ class Compiler:
             assert value.result is not None
             kind, number, text, _ = value.result
             return case(
-                (kind == ResultKind.STRING, text),
+                (kind.in_([ResultKind.STRING, ResultKind.BIG_INTEGER]), text),
                 (kind.in_([ResultKind.INTEGER, ResultKind.FLOAT]), AsText(number)),
                 (kind == ResultKind.BOOLEAN, case((number == 1, "true"), else_="false")),
                 else_=None,
