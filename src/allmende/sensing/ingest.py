@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-import orjson
 import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select, update
@@ -28,7 +27,7 @@ from sqlalchemy.orm import Session
 from allmende.core.errors import BadRequest, Conflict, NotFound
 from allmende.core.events import Event
 from allmende.sensing.models import Datastream, FeatureOfInterest, MultiDatastream, Observation
-from allmende.sensing.results import encode_result
+from allmende.sensing.results import encode_result, to_json
 from allmende.sensing.service import OBSERVATIONS_CREATED, area_of, chunks, features_for_things
 from allmende.sensing.times import now_micros
 from allmende.storage.events import emit
@@ -157,8 +156,10 @@ def ingest_observations(
         assert stream is not None
         try:
             kind, number, text, data = encode_result(row.result)
-        except ValueError as exc:  # NaN or infinity slipped through a non-JSON source
-            outcome[index] = IngestError(400, str(exc))
+            quality = None if row.result_quality is None else to_json(row.result_quality)
+            parameters = None if row.parameters is None else to_json(row.parameters)
+        except ValueError as exc:  # NaN or a huge integer from a source other than JSON
+            outcome[index] = IngestError(400, f"The result or its parameters {exc}.")
             continue
         phenomenon, phenomenon_end = _span(row, now)
         feature_id = row.feature_id if row.feature_id is not None else automatic[stream.thing_id]
@@ -177,8 +178,8 @@ def ingest_observations(
                 number,
                 text,
                 data,
-                None if row.result_quality is None else orjson.dumps(row.result_quality).decode(),
-                None if row.parameters is None else orjson.dumps(row.parameters).decode(),
+                quality,
+                parameters,
             )
         )
         outcome[index] = new_id

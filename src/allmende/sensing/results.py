@@ -37,7 +37,15 @@ def encode_result(value: Any) -> EncodedResult:
         return (ResultKind.BOOLEAN, 1.0 if value else 0.0, None, None)
     if value is None:
         return _NULL
-    return (ResultKind.JSON, None, None, orjson.dumps(value).decode())
+    return (ResultKind.JSON, None, None, to_json(value))
+
+
+def to_json(value: Any) -> str:
+    """JSON text of a value; ValueError for what JSON cannot hold (NaN, 65-bit integers)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError as exc:
+        raise ValueError(f"cannot be stored as JSON: {exc}") from None
 
 
 def decode_result(kind: int, number: float | None, text: str | None, data: Any) -> Any:

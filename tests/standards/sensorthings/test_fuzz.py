@@ -155,7 +155,10 @@ def test_the_parser_answers_every_text(text: str) -> None:
     try:
         parse("$filter", text, "filter")
     except QueryError as error:
-        assert error.status == 400 and str(error).startswith("$filter")
+        refused: QueryError | None = error
+    else:
+        refused = None
+    assert refused is None or (refused.status == 400 and str(refused).startswith("$filter"))
 
 
 def _check(response: object) -> None:
@@ -202,7 +205,7 @@ options = st.fixed_dictionaries(
         "$orderby": st.lists(
             st.tuples(atoms, st.sampled_from(["", " asc", " desc"])).map("".join), max_size=3
         ).map(",".join),
-        "$select": st.lists(st.sampled_from(MEMBERS + ["*"]), max_size=3).map(",".join),
+        "$select": st.lists(st.sampled_from([*MEMBERS, "*"]), max_size=3).map(",".join),
         "$expand": st.sampled_from(
             [
                 "Datastreams",
