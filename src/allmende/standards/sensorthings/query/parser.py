@@ -237,7 +237,7 @@ class _Build(Transformer[Token, Any]):
         return list(items)
 
     def order_item(self, expression: ast.Node, direction: Token | None = None) -> ast.OrderBy:
-        return ast.OrderBy(expression, str(direction) == "desc" if direction else False)
+        return ast.OrderBy(expression, str(direction).lower() == "desc" if direction else False)
 
     def select(self, *items: Any) -> list[ast.Member] | None:
         return _select(items)
