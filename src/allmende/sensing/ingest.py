@@ -13,7 +13,6 @@ nothing extra.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -82,9 +81,9 @@ class _Pending:
 _Outcome = int | IngestError | _Pending | None
 
 
-@dataclass
+@dataclass(eq=False)
 class _Stream:
-    """What the ingest needs of one (Multi)Datastream, and what the batch changes on it."""
+    """What the ingest needs of one (Multi)Datastream, and the rows of the batch for it."""
 
     id: int
     thing_id: int
@@ -97,10 +96,14 @@ class _Stream:
     rt_start: int | None
     rt_end: int | None
     bbox: tuple[float, float, float, float] | None
+    rows: list[int] = field(default_factory=list)  # indexes of the batch's rows
     count: int = 0
     latest: tuple[int, int] | None = None  # (phenomenon time, id) of the batch's newest
-    times: set[int] = field(default_factory=set)
     features: set[int] = field(default_factory=set)
+
+    @property
+    def label(self) -> str:
+        return "Datastream" if self.components is None else "MultiDatastream"
 
 
 COLUMNS = (
@@ -120,6 +123,11 @@ COLUMNS = (
     "result_quality",
     "parameters",
 )
+_NO_STREAM = "An Observation needs exactly one Datastream or MultiDatastream."
+_NO_LOCATION = (
+    "The Observation has no FeatureOfInterest and its Thing has no Location with a GeoJSON "
+    "geometry to derive one from."
+)
 
 
 def ingest_observations(
@@ -130,63 +138,75 @@ def ingest_observations(
     now: int | None = None,
 ) -> list[int | IngestError]:
     """Store many Observations at once; per row the new (or, if idempotent, existing) id or
-    the reason it was refused. Rows that fail do not stop the others."""
+    the reason it was refused. Rows that fail do not stop the others.
+
+    The per-row work is kept to one pass to check and group the rows and one to build the
+    records: this is the hot path of every sensor in the region.
+    """
     now = now_micros() if now is None else now
     outcome: list[_Outcome] = [None] * len(rows)
-    datastreams = _load_streams(session, Datastream, {r.datastream_id for r in rows})
-    multi = _load_streams(session, MultiDatastream, {r.multi_datastream_id for r in rows})
-    known_features = _existing_features(session, {r.feature_id for r in rows})
-    streams: list[_Stream | None] = []
+    datastreams = _load_streams(session, Datastream, {r[0] for r in rows})
+    multi = _load_streams(session, MultiDatastream, {r[1] for r in rows})
+    known_features = _existing_features(session, {r[2] for r in rows})
+    spans: list[tuple[int, int]] = [(0, 0)] * len(rows)
+    streams: list[_Stream | None] = [None] * len(rows)
     for index, row in enumerate(rows):
-        stream, error = _stream_of(row, datastreams, multi)
-        streams.append(stream)
-        if error is None and row.feature_id is not None and row.feature_id not in known_features:
-            error = IngestError(404, f"No FeatureOfInterest with id {row.feature_id}.")
-        if error is None and stream is not None and stream.components is not None:
-            error = _check_components(row.result, stream.components)
-        if error is not None:
-            outcome[index] = error
-    automatic = _automatic_features(session, rows, streams, outcome)
-    accepted = _apply_duplicates(session, rows, streams, outcome, duplicates, now)
+        datastream_id, multi_id, feature_id, start, end = row[0], row[1], row[2], row[3], row[4]
+        stream: _Stream | None
+        if multi_id is None and datastream_id is not None:
+            stream = datastreams.get(datastream_id)
+            if stream is None:
+                outcome[index] = IngestError(404, f"No Datastream with id {datastream_id}.")
+                continue
+        elif datastream_id is None and multi_id is not None:
+            stream = multi.get(multi_id)
+            if stream is None:
+                outcome[index] = IngestError(404, f"No MultiDatastream with id {multi_id}.")
+                continue
+            error = _check_components(row.result, stream.components or 0)
+            if error is not None:
+                outcome[index] = error
+                continue
+        else:
+            outcome[index] = IngestError(400, _NO_STREAM)
+            continue
+        if feature_id is not None and feature_id not in known_features:
+            outcome[index] = IngestError(404, f"No FeatureOfInterest with id {feature_id}.")
+            continue
+        if start is None:
+            start = now
+        spans[index] = (start, start if end is None else end)
+        streams[index] = stream
+        stream.rows.append(index)
+    groups = [s for s in (*datastreams.values(), *multi.values()) if s.rows]
+    automatic = _automatic_features(session, rows, groups, outcome)
+    accepted = _apply_duplicates(session, groups, spans, outcome, duplicates)
     ids = _reserve_ids(session, len(accepted))
     records: list[tuple[Any, ...]] = []
     for new_id, index in zip(ids, accepted, strict=True):
         row = rows[index]
-        stream = streams[index]
-        assert stream is not None
         try:
-            kind, number, text, data = encode_result(row.result)
-            quality = None if row.result_quality is None else to_json(row.result_quality)
-            parameters = None if row.parameters is None else to_json(row.parameters)
+            kind, number, text, data = encode_result(row[8])
+            quality = None if row[9] is None else to_json(row[9])
+            parameters = None if row[10] is None else to_json(row[10])
         except ValueError as exc:  # NaN or a huge integer from a source other than JSON
             outcome[index] = IngestError(400, f"The result or its parameters {exc}.")
             continue
-        phenomenon, phenomenon_end = _span(row, now)
-        feature_id = row.feature_id if row.feature_id is not None else automatic[stream.thing_id]
+        feature_id = row[2]
+        if feature_id is None:
+            stream = streams[index]
+            assert stream is not None
+            feature_id = automatic[stream.thing_id]
+        start, end = spans[index]
         records.append(
-            (
-                new_id,
-                row.datastream_id,
-                row.multi_datastream_id,
-                feature_id,
-                phenomenon,
-                phenomenon_end,
-                row.result_time,
-                row.valid_time_start,
-                row.valid_time_end,
-                kind,
-                number,
-                text,
-                data,
-                quality,
-                parameters,
-            )
-        )
+            (new_id, row[0], row[1], feature_id, start, end, row[5], row[6], row[7], kind,
+             number, text, data, quality, parameters)
+        )  # fmt: skip
         outcome[index] = new_id
-        _count(stream, new_id, phenomenon, phenomenon_end, row, feature_id)
     _insert(session, records)
-    _update_streams(session, Datastream, datastreams.values())
-    _update_streams(session, MultiDatastream, multi.values())
+    _count(groups, rows, records, outcome)
+    _update_streams(session, Datastream, [g for g in groups if g.components is None])
+    _update_streams(session, MultiDatastream, [g for g in groups if g.components is not None])
     if records:
         emit(
             session,
@@ -196,22 +216,17 @@ def ingest_observations(
                     "entity": "Observation",
                     "columns": COLUMNS,
                     "rows": records,
-                    "streams": _owners(datastreams, multi),
+                    "streams": {
+                        (g.label, g.id): {"municipality_id": g.municipality_id, "public": g.public}
+                        for g in groups
+                        if g.count
+                    },
                 },
             ),
         )
-    return [_final(outcome, item) for item in outcome]
-
-
-def _owners(
-    datastreams: dict[int, _Stream], multi: dict[int, _Stream]
-) -> dict[tuple[str, int], dict[str, Any]]:
-    return {
-        (label, s.id): {"municipality_id": s.municipality_id, "public": s.public}
-        for label, group in (("Datastream", datastreams), ("MultiDatastream", multi))
-        for s in group.values()
-        if s.count
-    }
+    if any(type(item) is _Pending for item in outcome):
+        return [_final(outcome, item) for item in outcome]
+    return outcome  # type: ignore[return-value]  # every row is answered (int or error)
 
 
 def _final(outcome: Sequence[_Outcome], item: _Outcome) -> int | IngestError:
@@ -269,25 +284,6 @@ def _existing_features(session: Session, wanted: set[int | None]) -> set[int]:
     return found
 
 
-def _stream_of(
-    row: NewObservation, datastreams: dict[int, _Stream], multi: dict[int, _Stream]
-) -> tuple[_Stream | None, IngestError | None]:
-    if (row.datastream_id is None) == (row.multi_datastream_id is None):
-        return None, IngestError(
-            400, "An Observation needs exactly one Datastream or MultiDatastream."
-        )
-    if row.datastream_id is not None:
-        stream = datastreams.get(row.datastream_id)
-        if stream is None:
-            return None, IngestError(404, f"No Datastream with id {row.datastream_id}.")
-        return stream, None
-    assert row.multi_datastream_id is not None
-    stream = multi.get(row.multi_datastream_id)
-    if stream is None:
-        return None, IngestError(404, f"No MultiDatastream with id {row.multi_datastream_id}.")
-    return stream, None
-
-
 def _check_components(result: Any, components: int) -> IngestError | None:
     if not isinstance(result, list) or len(result) != components:
         return IngestError(
@@ -301,61 +297,57 @@ def _check_components(result: Any, components: int) -> IngestError | None:
 def _automatic_features(
     session: Session,
     rows: Sequence[NewObservation],
-    streams: Sequence[_Stream | None],
+    groups: list[_Stream],
     outcome: list[_Outcome],
 ) -> dict[int, int]:
-    things = {
-        stream.thing_id
-        for row, stream, done in zip(rows, streams, outcome, strict=True)
-        if done is None and stream is not None and row.feature_id is None
-    }
-    features = features_for_things(session, thing_ids=things)
-    for index, (row, stream) in enumerate(zip(rows, streams, strict=True)):
-        if (
-            outcome[index] is None
-            and stream is not None
-            and row.feature_id is None
-            and stream.thing_id not in features
-        ):
-            outcome[index] = IngestError(
-                400,
-                "The Observation has no FeatureOfInterest and its Thing has no Location "
-                "with a GeoJSON geometry to derive one from.",
-            )
+    """The FoI of each Thing whose rows name none; rows whose Thing has none are refused."""
+    needing = [g for g in groups if any(rows[i][2] is None for i in g.rows)]
+    features = features_for_things(session, thing_ids={g.thing_id for g in needing})
+    for group in needing:
+        if group.thing_id in features:
+            continue
+        kept = []
+        for index in group.rows:
+            if rows[index][2] is None:
+                outcome[index] = IngestError(400, _NO_LOCATION)
+            else:
+                kept.append(index)
+        group.rows = kept
     return features
 
 
 def _apply_duplicates(
     session: Session,
-    rows: Sequence[NewObservation],
-    streams: Sequence[_Stream | None],
+    groups: list[_Stream],
+    spans: list[tuple[int, int]],
     outcome: list[_Outcome],
     policy: DuplicatePolicy,
-    now: int,
 ) -> list[int]:
-    """Indexes of the rows to insert; duplicates are refused or answered with the existing id."""
-    by_stream: dict[tuple[bool, int], list[int]] = defaultdict(list)
-    for index, stream in enumerate(streams):
-        if outcome[index] is None and stream is not None:
-            by_stream[(stream.components is not None, stream.id)].append(index)
+    """Indexes of the rows to insert; duplicates are refused or answered with the existing id.
+
+    A batch that only appends (every phenomenonTime after the stream's latest, none twice)
+    needs no lookup at all.
+    """
     accepted: list[int] = []
-    for (is_multi, stream_id), indexes in by_stream.items():
-        stream = streams[indexes[0]]
-        assert stream is not None
-        moments = [_span(rows[i], now) for i in indexes]
+    for group in groups:
+        moments = [spans[i] for i in group.rows]
+        later = group.latest_time is None or min(moments)[0] > group.latest_time
+        if later and len(set(moments)) == len(moments):
+            accepted.extend(group.rows)
+            continue
         existing: dict[tuple[int, int], int] = {}
-        if stream.latest_time is not None and min(moments)[0] <= stream.latest_time:
+        if not later:
             starts = sorted({start for start, _ in moments})
-            existing = _existing_times(session, is_multi, stream_id, starts)
+            existing = _existing_times(session, group.components is not None, group.id, starts)
         seen: dict[tuple[int, int], int] = {}
-        label = "MultiDatastream" if is_multi else "Datastream"
-        for index, moment in zip(indexes, moments, strict=True):
+        kept = []
+        for index, moment in zip(group.rows, moments, strict=True):
             earlier = existing.get(moment)
             if earlier is None and moment in seen:
                 earlier = -1
             if earlier is None:
                 seen[moment] = index
-                accepted.append(index)
+                kept.append(index)
             elif policy is DuplicatePolicy.IGNORE and earlier > 0:
                 outcome[index] = earlier
             elif policy is DuplicatePolicy.IGNORE:
@@ -364,17 +356,13 @@ def _apply_duplicates(
                 where = f" (Observations({earlier}))" if earlier > 0 else " in this request"
                 outcome[index] = IngestError(
                     409,
-                    f"Duplicate Observation: {label} {stream_id} already has one with this "
-                    f"phenomenonTime{where}.",
+                    f"Duplicate Observation: {group.label} {group.id} already has one with "
+                    f"this phenomenonTime{where}.",
                 )
+        group.rows = kept
+        accepted.extend(kept)
     accepted.sort()
     return accepted
-
-
-def _span(row: NewObservation, now: int) -> tuple[int, int]:
-    """(start, end) of a row's phenomenonTime; an instant ends when it starts."""
-    start = now if row.phenomenon_time is None else row.phenomenon_time
-    return start, start if row.phenomenon_time_end is None else row.phenomenon_time_end
 
 
 def _existing_times(
@@ -411,18 +399,30 @@ def _reserve_ids(session: Session, count: int) -> list[int]:
 
 
 def _count(
-    stream: _Stream, new_id: int, phenomenon: int, end: int, row: NewObservation, feature_id: int
+    groups: list[_Stream],
+    rows: Sequence[NewObservation],
+    records: list[tuple[Any, ...]],
+    outcome: list[_Outcome],
 ) -> None:
-    stream.count += 1
-    stream.pt_start = phenomenon if stream.pt_start is None else min(stream.pt_start, phenomenon)
-    stream.pt_end = end if stream.pt_end is None else max(stream.pt_end, end)
-    if row.result_time is not None:
-        rt = row.result_time
-        stream.rt_start = rt if stream.rt_start is None else min(stream.rt_start, rt)
-        stream.rt_end = rt if stream.rt_end is None else max(stream.rt_end, rt)
-    if stream.latest is None or phenomenon > stream.latest[0]:
-        stream.latest = (phenomenon, new_id)
-    stream.features.add(feature_id)
+    """Each stream's count, time ranges, newest Observation and features from its records."""
+    by_id = {record[0]: record for record in records}
+    for group in groups:
+        mine = [by_id[o] for o in (outcome[i] for i in group.rows) if type(o) is int and o in by_id]
+        if not mine:
+            continue
+        group.count = len(mine)
+        starts = [r[4] for r in mine]
+        newest = max(range(len(mine)), key=starts.__getitem__)
+        group.latest = (starts[newest], mine[newest][0])
+        first, last = min(starts), max(r[5] for r in mine)
+        group.pt_start = first if group.pt_start is None else min(group.pt_start, first)
+        group.pt_end = last if group.pt_end is None else max(group.pt_end, last)
+        results = [r[6] for r in mine if r[6] is not None]
+        if results:
+            low, high = min(results), max(results)
+            group.rt_start = low if group.rt_start is None else min(group.rt_start, low)
+            group.rt_end = high if group.rt_end is None else max(group.rt_end, high)
+        group.features = {r[3] for r in mine}
 
 
 def _insert(session: Session, records: list[tuple[Any, ...]]) -> None:

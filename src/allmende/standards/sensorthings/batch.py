@@ -149,9 +149,9 @@ def _change_set(api: Api, request: StaRequest, parts: list[Part]) -> list[StaRes
         for part in parts:
             target = _target(request, part, created)
             if target.method == "POST" and target.path == "CreateObservations":
-                from allmende.standards.sensorthings.dataarray import create_observations
+                from allmende.standards.sensorthings.dataarray import prepare, store
 
-                response = create_observations(api, session, target)
+                response = store(api, session, target, prepare(target))
             else:
                 response = api.write(session, target)
             location = response.headers.get("Location")

@@ -7,6 +7,8 @@ Observation's link or ``error: …`` — one bad row does not stop the others.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -15,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from allmende.core.errors import AllmendeError, BadRequest, Unauthorized
 from allmende.identity.permissions import Action, can
+from allmende.sensing.bulk import paused_gc
 from allmende.sensing.ingest import IngestError, NewObservation, ingest_observations
 from allmende.sensing.models import Datastream, MultiDatastream
-from allmende.sensing.times import parse_instant, parse_interval, parse_time
+from allmende.sensing.times import EPOCH, ONE_MICRO, parse_instant, parse_interval, parse_time
 from allmende.standards.sensorthings.handlers import StaResponse, _json_body
 from allmende.standards.sensorthings.model import entity_type
 from allmende.standards.sensorthings.query.options import parse_query
@@ -44,57 +47,62 @@ class RowError(Exception):
     pass
 
 
-def create_observations(api: Api, session: Session, request: StaRequest) -> StaResponse:
+def create_observations(api: Api, request: StaRequest) -> StaResponse:
+    """Parse and check the rows in the request's thread, then ingest them in one write."""
+    with paused_gc():
+        groups = prepare(request)
+        return api.writing(lambda session: store(api, session, request, groups))
+
+
+def prepare(request: StaRequest) -> list[_Group]:
     if not request.principal.is_authenticated:
         raise Unauthorized(detail="Sign in or send an API key to create Observations.")
     data = _json_body(request)
     if not isinstance(data, list):
         raise BadRequest(detail="CreateObservations takes an array of data array objects.")
+    return [_group(group, index) for index, group in enumerate(data)]
+
+
+def store(api: Api, session: Session, request: StaRequest, groups: list[_Group]) -> StaResponse:
     context = api.write_context(request, parse_query(request.query))
+    refused = _refused_streams(api, session, request, {g.stream for g in groups})
+    answers: list[str] = []
     rows: list[NewObservation] = []
-    answers: list[str | None] = []  # None: to be filled from the ingest
-    for index, group in enumerate(data):
-        _group(group, index, rows, answers)
-    allowed = _allowed_streams(api, session, request, rows)
-    to_ingest: list[NewObservation] = []
     slots: list[int] = []
-    row_iter = iter(rows)
-    for slot, answer in enumerate(answers):
-        if answer is not None:
-            continue
-        row = next(row_iter)
-        key = _stream_key(row)
-        reason = allowed.get(key)
-        if reason is not None:
-            answers[slot] = f"error: {reason}"
-            continue
-        to_ingest.append(row)
-        slots.append(slot)
-    outcome = ingest_observations(session, rows=to_ingest, duplicates=context.duplicates)
-    root = request.root
+    for group in groups:
+        reason = refused.get(group.stream)
+        for answer, row in zip(group.answers, group.rows, strict=True):
+            if answer is None and reason is None:
+                slots.append(len(answers))
+                rows.append(row)
+            answers.append(answer or (f"error: {reason}" if reason else ""))
+    with paused_gc():
+        outcome = ingest_observations(session, rows=rows, duplicates=context.duplicates)
+    link = f"{request.root}/Observations("
     for slot, result in zip(slots, outcome, strict=True):
-        if isinstance(result, IngestError):
-            answers[slot] = f"error: {result.message}"
-        else:
-            answers[slot] = f"{root}/Observations({result})"
+        answers[slot] = (
+            f"error: {result.message}" if type(result) is IngestError else f"{link}{result})"
+        )
     return StaResponse(201, orjson.dumps(answers))
 
 
-def _stream_key(row: NewObservation) -> tuple[str, int]:
-    if row.datastream_id is not None:
-        return ("Datastream", row.datastream_id)
-    assert row.multi_datastream_id is not None
-    return ("MultiDatastream", row.multi_datastream_id)
+@dataclass
+class _Group:
+    """One data array object: its stream, and per row the Observation or why not."""
+
+    stream: tuple[str, int]
+    rows: list[NewObservation]
+    answers: list[str | None]
 
 
-def _allowed_streams(
-    api: Api, session: Session, request: StaRequest, rows: list[NewObservation]
-) -> dict[tuple[str, int], str | None]:
-    """Per (Multi)Datastream: None if the caller may add to it, else why not."""
-    verdict: dict[tuple[str, int], str | None] = {}
+def _refused_streams(
+    api: Api, session: Session, request: StaRequest, streams: set[tuple[str, int]]
+) -> dict[tuple[str, int], str]:
+    """Why the caller may not add to some of the streams (absent ones are fine)."""
+    refused: dict[tuple[str, int], str] = {}
     seen = api.read_context(request).visibility
     for name, model in (("Datastream", Datastream), ("MultiDatastream", MultiDatastream)):
-        ids = sorted({k[1] for k in map(_stream_key, rows) if k[0] == name})
+        ids = sorted(i for kind, i in streams if kind == name)
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             query = select(model.id, model.municipality_id).where(model.id.in_(chunk))
@@ -105,19 +113,17 @@ def _allowed_streams(
             for stream_id in chunk:
                 municipality = found.get(stream_id)
                 if municipality is None:
-                    verdict[(name, stream_id)] = f"No {name} with id {stream_id}."
+                    refused[(name, stream_id)] = f"No {name} with id {stream_id}."
                 elif not can(
                     request.principal, Action.EDIT, municipality_id=municipality, scope=SCOPE
                 ):
-                    verdict[(name, stream_id)] = (
+                    refused[(name, stream_id)] = (
                         f"You may not add Observations to {name} {stream_id}."
                     )
-                else:
-                    verdict[(name, stream_id)] = None
-    return verdict
+    return refused
 
 
-def _group(group: Any, index: int, rows: list[NewObservation], answers: list[str | None]) -> None:
+def _group(group: Any, index: int) -> _Group:
     where = f"body[{index}]"
     if not isinstance(group, dict):
         raise BadRequest(detail=f"{where} must be an object with components and dataArray.")
@@ -144,8 +150,66 @@ def _group(group: Any, index: int, rows: list[NewObservation], answers: list[str
     array = group.get("dataArray")
     if not isinstance(array, list):
         raise BadRequest(detail=f"{where}.dataArray must be an array of rows.")
+    stream = ("Datastream", datastream_id) if datastream_id else ("MultiDatastream", multi_id)
     position = {name: components.index(name) for name in components}
-    width = len(components)
+    if set(components) <= {"phenomenonTime", "result"}:
+        rows, answers = _simple_rows(array, datastream_id, multi_id, position)
+    else:
+        rows, answers = _general_rows(array, datastream_id, multi_id, position)
+    return _Group((stream[0], int(stream[1] or 0)), rows, answers)
+
+
+_BLANK = NewObservation(None, None, None, None, None, None, None, None, None)
+
+
+def _simple_rows(
+    array: list[Any], datastream_id: int | None, multi_id: int | None, position: dict[str, int]
+) -> tuple[list[NewObservation], list[str | None]]:
+    """The common case (phenomenonTime and result only), with the per-row work inlined."""
+    rows: list[NewObservation] = []
+    answers: list[str | None] = []
+    width = len(position)
+    pt = position.get("phenomenonTime")
+    result = position["result"]
+    new = tuple.__new__
+    fromisoformat = datetime.fromisoformat
+    for values in array:
+        if type(values) is not list or len(values) != width:
+            answers.append(f"error: a row must be an array of {width} values")
+            rows.append(_BLANK)
+            continue
+        start = end = None
+        if pt is not None:
+            text = values[pt]
+            moment = None
+            if type(text) is str and "/" not in text:
+                try:
+                    moment = fromisoformat(text)
+                except ValueError:
+                    moment = None
+            if moment is not None and moment.tzinfo is not None:
+                start = (moment - EPOCH) // ONE_MICRO
+            elif text is not None:
+                try:
+                    start, end = _phenomenon(text)
+                except RowError as exc:
+                    answers.append(f"error: {exc}")
+                    rows.append(_BLANK)
+                    continue
+        rows.append(
+            new(NewObservation, (datastream_id, multi_id, None, start, end, None, None, None,
+                                 values[result], None, None))
+        )  # fmt: skip
+        answers.append(None)
+    return rows, answers
+
+
+def _general_rows(
+    array: list[Any], datastream_id: int | None, multi_id: int | None, position: dict[str, int]
+) -> tuple[list[NewObservation], list[str | None]]:
+    rows: list[NewObservation] = []
+    answers: list[str | None] = []
+    width = len(position)
     pt = position.get("phenomenonTime")
     rt = position.get("resultTime")
     vt = position.get("validTime")
@@ -156,6 +220,7 @@ def _group(group: Any, index: int, rows: list[NewObservation], answers: list[str
     for values in array:
         if type(values) is not list or len(values) != width:
             answers.append(f"error: a row must be an array of {width} values")
+            rows.append(_BLANK)
             continue
         try:
             start, end = _phenomenon(values[pt]) if pt is not None else (None, None)
@@ -167,6 +232,7 @@ def _group(group: Any, index: int, rows: list[NewObservation], answers: list[str
                 raise RowError("parameters must be an object")
         except RowError as exc:
             answers.append(f"error: {exc}")
+            rows.append(_BLANK)
             continue
         rows.append(
             NewObservation(
@@ -184,6 +250,7 @@ def _group(group: Any, index: int, rows: list[NewObservation], answers: list[str
             )
         )
         answers.append(None)
+    return rows, answers
 
 
 def _link(value: Any, where: str) -> int | None:

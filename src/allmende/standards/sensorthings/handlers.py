@@ -119,7 +119,7 @@ class Api:
         if method == "POST" and request.path == "CreateObservations":
             from allmende.standards.sensorthings.dataarray import create_observations
 
-            return self.writing(lambda s: create_observations(self, s, request))
+            return create_observations(self, request)
         if method not in ("POST", "PATCH", "PUT", "DELETE"):
             raise MethodNotAllowed(detail=f"{method} is not supported here.")
         return self.writing(lambda s: self.write(s, request))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -45,19 +45,25 @@ def visibility_for(principal: Principal) -> Visibility:
     def condition(etype: EntityType, table: Any) -> ColumnElement[bool] | None:
         if etype.owned:
             return visible(principal, table.municipality_id, table.public)
-        owners = []
+        tests: list[tuple[Any, ColumnElement[bool]]] = []
         for name in etype.owners:
             nav = etype.nav(name)
             assert nav is not None and nav.local is not None
             owner_type = entity_type(nav.target)
             owner = aliased(owner_type.model)
             seen = condition(owner_type, owner)
-            owners.append(
-                getattr(table, nav.local).in_(
-                    select(owner.id).where(seen if seen is not None else true())
-                )
+            key = getattr(table, nav.local)
+            tests.append(
+                (key, key.in_(select(owner.id).where(seen if seen is not None else true())))
             )
-        return or_(*owners)
+        if len(tests) == 1:
+            only: ColumnElement[bool] = tests[0][1]
+            return only
+        # An Observation follows its Datastream or its MultiDatastream. A CASE, not an OR:
+        # SQLite would answer an OR through both indexes and sort everything it finds,
+        # where a scan in id order stops after the first page.
+        (first_key, first), (_, second) = tests
+        return case((first_key.is_not(None), first), else_=second)
 
     return condition
 
