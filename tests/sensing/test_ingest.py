@@ -271,3 +271,44 @@ def test_history_and_deleting_a_location(database: Database, network: dict[str, 
     )
     with database.session() as session:
         assert session.scalars(select(HistoricalLocation.id)).all() == []
+
+
+def test_events_carry_enough_to_render_the_entity(
+    database: Database, network: dict[str, int]
+) -> None:
+    from allmende.standards.sensorthings.model import entity_type
+    from allmende.standards.sensorthings.render import Renderer, Selection
+
+    events: list[Event] = []
+    database.bus.subscribe(service.CREATED, events.append)
+    database.bus.subscribe(service.UPDATED, events.append)
+    database.write(
+        lambda s: service.create_entity(
+            s,
+            kind="Sensor",
+            values={
+                "municipality_id": network["municipality"],
+                "public": False,
+                "name": "n",
+                "encoding_type": "text",
+                "metadata_": "spec sheet",
+            },
+        )
+    )
+    database.write(
+        lambda s: service.update_entity(
+            s, kind="Datastream", entity_id=network["first"], values={"name": "renamed"}
+        )
+    )
+    sensor, stream = events
+    assert (sensor.payload["entity"], sensor.payload["public"]) == ("Sensor", False)
+    renderer = Renderer("https://x/v1.1")
+    etype = entity_type("Sensor")
+    rendered = renderer.entity(etype, sensor.payload["row"], Selection.of(etype, None), links=True)
+    assert rendered["metadata"] == "spec sheet"
+    assert rendered["@iot.selfLink"] == f"https://x/v1.1/Sensors({sensor.payload['id']})"
+    datastream = entity_type("Datastream")
+    rendered = renderer.entity(
+        datastream, stream.payload["row"], Selection.of(datastream, None), links=False
+    )
+    assert rendered["name"] == "renamed"

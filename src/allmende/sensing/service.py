@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 from shapely.geometry import LineString, Point, box
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from allmende.core.errors import NotFound, ValidationFailed
@@ -84,13 +84,12 @@ ENTITY_MODELS: dict[str, type[Any]] = {
 
 
 def row_of(entity: Any) -> dict[str, Any]:
-    """The column values of an ORM entity, keyed like the table's columns (no geometry)."""
-    table = entity.__table__
+    """The column values of an ORM entity by attribute name (the observed area as ``geom``,
+    without its bounding-box columns)."""
     values: dict[str, Any] = {}
-    for column in table.columns:
-        if column.name == "geom" or column.name.startswith("bbox_"):
-            continue
-        values[column.name] = getattr(entity, column.key)
+    for attribute in inspect(entity).mapper.column_attrs:
+        if not attribute.key.startswith("bbox_"):
+            values[attribute.key] = getattr(entity, attribute.key)
     return values
 
 
