@@ -192,6 +192,9 @@ def ingest_observations(
         except ValueError as exc:  # NaN or a huge integer from a source other than JSON
             outcome[index] = IngestError(400, f"The result or its parameters {exc}.")
             continue
+        if (text or data or quality or parameters) and _has_nul(text, data, quality, parameters):
+            outcome[index] = IngestError(400, _NUL)
+            continue
         feature_id = row[2]
         if feature_id is None:
             stream = streams[index]
@@ -227,6 +230,14 @@ def ingest_observations(
     if any(type(item) is _Pending for item in outcome):
         return [_final(outcome, item) for item in outcome]
     return outcome  # type: ignore[return-value]  # every row is answered (int or error)
+
+
+_NUL = "A NUL character (\\u0000) cannot be stored in a result, resultQuality or parameters."
+
+
+def _has_nul(*texts: str | None) -> bool:
+    """PostgreSQL stores no NUL character in text or JSON; refuse them on both backends."""
+    return any(t is not None and ("\x00" in t or "\\u0000" in t) for t in texts)
 
 
 def _final(outcome: Sequence[_Outcome], item: _Outcome) -> int | IngestError:

@@ -129,6 +129,25 @@ def test_result_types_and_quality(sta: Sta, filtering: FilterFixture) -> None:
     assert [o["result"] for o in found] == [{"a": [1, 2]}]
 
 
+def test_nul_characters_are_refused_not_an_error(sta: Sta, filtering: FilterFixture) -> None:
+    path = f"Datastreams({filtering.datastreams[0]})/Observations"
+    sta.post(path, {"result": "a\u0000b"}, status=400)
+    sta.post(path, {"result": 1, "parameters": {"k": "\u0000"}}, status=400)
+    sta.post("Things", {"name": "a\u0000b", "description": "x"}, status=400)
+    answers = sta.client.post(
+        "/v1.1/CreateObservations",
+        json=[
+            {
+                "Datastream": {"@iot.id": filtering.datastreams[0]},
+                "components": ["phenomenonTime", "result"],
+                "dataArray": [["2030-01-01T00:00:00Z", "x\u0000"], ["2030-01-02T00:00:00Z", 1]],
+            }
+        ],
+        headers=sta.headers,
+    ).json()
+    assert answers[0].startswith("error") and answers[1].startswith("http")
+
+
 def test_duplicates_are_refused_by_default(sta: Sta, filtering: FilterFixture) -> None:
     path = f"Datastreams({filtering.datastreams[0]})/Observations"
     response = sta.client.post(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -381,6 +380,3 @@ def _json_response(done: Done) -> dict[str, Any]:
         else:
             out["body"] = response.body.decode("utf-8", "replace")
     return out
-
-
-Handler = Callable[[StaRequest], StaResponse]

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import and_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from allmende.core.errors import (
@@ -30,7 +30,7 @@ from allmende.core.settings import Settings
 from allmende.identity.principal import Principal
 from allmende.sensing.ingest import DuplicatePolicy
 from allmende.standards.sensorthings import formats
-from allmende.standards.sensorthings.model import BY_PLURAL, ROOT_COLLECTIONS, EntityType, Kind
+from allmende.standards.sensorthings.model import ROOT_COLLECTIONS, EntityType, Kind
 from allmende.standards.sensorthings.paths import ResourcePath, parse_path
 from allmende.standards.sensorthings.query.compiler import Compiler, Scope
 from allmende.standards.sensorthings.query.options import Query, parse_query
@@ -49,6 +49,7 @@ from allmende.standards.sensorthings.writer import Parent, WriteContext, Writer
 from allmende.storage.database import Database
 
 JSON = "application/json; charset=UTF-8"
+STORAGE_REFUSED = "A value cannot be stored: it holds a NUL character or is out of range."
 T = TypeVar("T")
 CONFORMANCE = (
     "http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel",
@@ -132,6 +133,8 @@ class Api:
             raise BadRequest(detail=exc.detail, errors=exc.errors) from None
         except IntegrityError as exc:
             raise Conflict(detail=_conflict(exc)) from None
+        except DataError:
+            raise BadRequest(detail=STORAGE_REFUSED) from None
 
     # --- contexts -------------------------------------------------------------------------
 
@@ -414,10 +417,6 @@ def _conflict(exc: IntegrityError) -> str:
     return "The change conflicts with existing data."
 
 
-def entity_type_for(plural: str) -> EntityType | None:
-    return BY_PLURAL.get(plural)
-
-
 def error_of(exc: Exception) -> AllmendeError:
     """Any exception of a batch part as the error a client sees."""
     if isinstance(exc, ValidationFailed):
@@ -426,4 +425,6 @@ def error_of(exc: Exception) -> AllmendeError:
         return exc
     if isinstance(exc, IntegrityError):
         return Conflict(detail=_conflict(exc))
+    if isinstance(exc, DataError):
+        return BadRequest(detail=STORAGE_REFUSED)
     return AllmendeError(detail="Something went wrong on our side.")
