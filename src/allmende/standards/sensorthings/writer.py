@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsonpatch
+import orjson
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -656,6 +657,8 @@ MULTI_OBSERVATION = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Co
 def _parse(prop: Prop, raw: Any, where: str) -> dict[str, Any]:
     """Column values of one property from its JSON value, or a 400 naming it."""
     kind = prop.kind
+    if isinstance(raw, str | dict | list) and _holds_nul(raw):
+        raise invalid(where, "must not hold a NUL character (\\u0000)")
     if kind is Kind.TEXT:
         if raw is None and prop.name == "description":
             return {prop.column: ""}
@@ -697,6 +700,12 @@ def _parse(prop: Prop, raw: Any, where: str) -> dict[str, Any]:
         start, end = _time(parse_interval, raw, where)
         return {prop.columns[0]: start, prop.columns[1]: end}
     raise invalid(where, "cannot be set")  # pragma: no cover
+
+
+def _holds_nul(value: str | dict[str, Any] | list[Any]) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    return b"\\u0000" in orjson.dumps(value)
 
 
 def _time(parser: Any, raw: Any, where: str) -> Any:
