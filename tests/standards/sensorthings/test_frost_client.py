@@ -6,6 +6,7 @@ carry the API key as a bearer token)."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -23,7 +24,6 @@ from allmende.core.settings import Mode, Settings
 from allmende.storage.database import Database
 from allmende.storage.migrate import upgrade
 from tests.conftest import SECRET
-from tests.e2e.conftest import _free_port
 from tests.support.missing import missing
 from tests.support.region import Region, build_region
 
@@ -34,6 +34,12 @@ try:
     from frost_sta_client.model.ext.data_array_value import DataArrayValue
 except ImportError:  # pragma: no cover - the test extra installs it
     fsc = None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 class BearerAuth(requests.auth.AuthBase):
