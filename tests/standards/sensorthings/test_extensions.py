@@ -285,6 +285,19 @@ def test_json_batch_with_atomicity_groups_and_references(
             "body": {"name": "x"},
         },
         {"id": "6", "method": "delete", "url": f"Observations({filtering.observations[0]})"},
+        {
+            "id": "7",
+            "atomicityGroup": "g3",
+            "method": "post",
+            "url": "CreateObservations",
+            "body": [
+                {
+                    "Datastream": {"@iot.id": filtering.datastreams[1]},
+                    "components": ["phenomenonTime", "result"],
+                    "dataArray": [["2031-01-01T00:00:00Z", 1], ["2031-01-02T00:00:00Z", 2]],
+                }
+            ],
+        },
     ]
     response = sta.client.post("/v1.1/$batch", json={"requests": requests}, headers=sta.headers)
     assert response.status_code == 200, response.text
@@ -295,6 +308,7 @@ def test_json_batch_with_atomicity_groups_and_references(
     assert [loc["name"] for loc in found["Locations"]] == ["batch place"]
     assert answers["4"]["status"] == 404 and answers["5"]["status"] == 404
     assert answers["6"]["status"] == 200
+    assert answers["7"]["status"] == 201 and len(answers["7"]["body"]) == 2
     assert sta.get("Things?$filter=name eq 'never'")["value"] == []
     bad = sta.client.post("/v1.1/$batch", json={"nope": []}, headers=sta.headers)
     assert bad.status_code == 400
