@@ -12,7 +12,7 @@ from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 from starlette.staticfiles import StaticFiles
 
-from allmende import __version__, identity
+from allmende import __version__, identity, sensing
 from allmende.core.events import EventBus
 from allmende.core.registry import Registry, discover
 from allmende.core.settings import Settings, load_settings
@@ -25,7 +25,7 @@ from allmende.http.openapi import StandardErrors, install_openapi
 from allmende.http.problems import ErrorFormats, install_error_handlers
 from allmende.http.templating import Templates
 from allmende.identity.oidc import OidcVerifier
-from allmende.standards import ogcapi_features, open311
+from allmende.standards import ogcapi_features, open311, sensorthings
 from allmende.storage.database import Database
 from allmende.storage.migrate import pending_heads
 from allmende.storage.scheduler import Scheduler
@@ -33,7 +33,7 @@ from allmende.web import LOCALE, STATIC, TEMPLATES, health, identity_api, shell
 from allmende.web.errors import html_error
 
 #: Migrations of the kernel's own tables, before those of the modules.
-KERNEL_MIGRATIONS: tuple[Path, ...] = (identity.MIGRATIONS,)
+KERNEL_MIGRATIONS: tuple[Path, ...] = (identity.MIGRATIONS, sensing.MIGRATIONS)
 BODY_SLACK_BYTES = 1024 * 1024
 
 
@@ -102,6 +102,7 @@ def create_app(
         else None,
     )
     context.services["readiness"] = readiness
+    context.services[sensorthings.SERVICE] = sensorthings.Api(database, settings)
 
     scheduler = Scheduler([job for m in registry for job in m.jobs], database, settings)
 
@@ -131,6 +132,7 @@ def create_app(
         by_prefix=[
             (open311.PREFIX, open311.render_error),
             (ogcapi_features.PREFIX, ogcapi_features.render_error),
+            (sensorthings.PREFIX, sensorthings.render_error),
         ],
         html=html_error,
     )
@@ -147,6 +149,7 @@ def create_app(
     app.include_router(identity_api.router)
     app.include_router(open311.router)
     app.include_router(ogcapi_features.router)
+    app.include_router(sensorthings.router)
     for module in registry:
         if module.router is not None:
             app.include_router(module.router)

@@ -125,6 +125,17 @@ class Settings(BaseSettings):
         default=5000, ge=0, description="How long an SQLite reader waits on a lock."
     )
     db_pool_size: int = Field(default=10, gt=0, description="Connections per process (PostgreSQL).")
+    observation_duplicates: str = Field(
+        default="reject",
+        description="A second Observation of a Datastream at the same phenomenonTime: "
+        "'reject' (409) or 'ignore' (idempotent: the existing one is the answer).",
+    )
+    sensorthings_default_top: int = Field(
+        default=100, gt=0, description="SensorThings: entities per page when $top is not given."
+    )
+    sensorthings_max_top: int = Field(
+        default=10000, gt=0, description="SensorThings: the largest $top honoured."
+    )
 
     @field_validator("default_language")
     @classmethod
@@ -138,6 +149,13 @@ class Settings(BaseSettings):
     def _log_format_known(cls, value: str) -> str:
         if value not in ("json", "text"):
             raise ValueError("must be 'json' or 'text'")
+        return value
+
+    @field_validator("observation_duplicates")
+    @classmethod
+    def _duplicates_known(cls, value: str) -> str:
+        if value not in ("reject", "ignore"):
+            raise ValueError("must be 'reject' or 'ignore'")
         return value
 
     @field_validator("base_url")

@@ -1,1 +1,10 @@
-"""The observation core every module uses: SensorThings entities, stored on both backends."""
+"""The observation core every module uses: SensorThings entities, stored on both backends.
+
+``models`` holds the tables, ``service`` the rules (creation, links, cascades, the batched
+Observation ingest that keeps each Datastream's latest value and statistics current), ``times``
+the conversions between ISO 8601 and the integer times stored.
+"""
+
+from pathlib import Path
+
+MIGRATIONS = Path(__file__).with_name("migrations")

@@ -158,7 +158,17 @@ def _distance(a: Any, b: Any) -> float | None:
 
 def _length(a: Any) -> float | None:
     g = _geom(a)
-    return None if g is None else float(shapely.length(g))
+    return None if g is None else _linear_length(g)
+
+
+def _linear_length(geom: BaseGeometry) -> float:
+    """Length of the linear parts only, as PostGIS ``ST_Length`` (a polygon's is 0)."""
+    kind = geom.geom_type
+    if kind in ("LineString", "LinearRing", "MultiLineString"):
+        return float(shapely.length(geom))
+    if kind == "GeometryCollection":
+        return sum(_linear_length(part) for part in getattr(geom, "geoms", ()))
+    return 0.0
 
 
 def _area(a: Any) -> float | None:

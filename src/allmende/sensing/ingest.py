@@ -1,0 +1,503 @@
+"""Many Observations in one call: the path of CreateObservations, MQTT and single POSTs alike.
+
+Ids are reserved up front (SQLite: the single writer holds the lock; PostgreSQL: a block from
+the sequence), then one multi-row insert (``executemany``; ``COPY`` on PostgreSQL) stores the
+batch: no RETURNING, no per-row transaction, no trigger. Each (Multi)Datastream is then updated
+once per batch: count, time ranges, observed area and the latest Observation.
+
+Duplicates (same Datastream and phenomenonTime, enforced by a unique index) are refused or
+answered with the existing Observation, by :class:`DuplicatePolicy`. Only Datastreams whose
+batch reaches back to their latest phenomenonTime need the index probe; appending data costs
+nothing extra.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, NamedTuple
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from allmende.core.errors import BadRequest, Conflict, NotFound
+from allmende.core.events import Event
+from allmende.sensing.models import Datastream, FeatureOfInterest, MultiDatastream, Observation
+from allmende.sensing.results import encode_result, to_json
+from allmende.sensing.service import OBSERVATIONS_CREATED, area_of, chunks, features_for_things
+from allmende.sensing.times import now_micros
+from allmende.storage.events import emit
+from allmende.storage.geometry import geometry_values
+
+
+class DuplicatePolicy(StrEnum):
+    """What happens to an Observation whose Datastream already has one at its phenomenonTime."""
+
+    REJECT = "reject"  # refused (409, or an error row in CreateObservations)
+    IGNORE = "ignore"  # idempotent: the existing Observation is the answer, nothing is stored
+
+
+class NewObservation(NamedTuple):
+    """One Observation to ingest. Times are microseconds; ``phenomenon_time`` None means now."""
+
+    datastream_id: int | None
+    multi_datastream_id: int | None
+    feature_id: int | None
+    phenomenon_time: int | None
+    phenomenon_time_end: int | None
+    result_time: int | None
+    valid_time_start: int | None
+    valid_time_end: int | None
+    result: Any
+    result_quality: Any = None
+    parameters: Any = None
+
+
+@dataclass(frozen=True)
+class IngestError:
+    """Why one Observation of a batch was not stored (``status`` as HTTP would say it)."""
+
+    status: int
+    message: str
+
+    def raise_(self) -> None:
+        if self.status == 409:
+            raise Conflict(detail=self.message)
+        if self.status == 404:
+            raise NotFound(detail=self.message)
+        raise BadRequest(detail=self.message)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """An idempotent repeat within one batch: same answer as the row it repeats."""
+
+    index: int
+
+
+_Outcome = int | IngestError | _Pending | None
+
+
+@dataclass(eq=False)
+class _Stream:
+    """What the ingest needs of one (Multi)Datastream, and the rows of the batch for it."""
+
+    id: int
+    thing_id: int
+    municipality_id: int
+    public: bool
+    components: int | None  # MultiDatastream: number of results per Observation
+    latest_time: int | None
+    pt_start: int | None
+    pt_end: int | None
+    rt_start: int | None
+    rt_end: int | None
+    bbox: tuple[float, float, float, float] | None
+    rows: list[int] = field(default_factory=list)  # indexes of the batch's rows
+    count: int = 0
+    latest: tuple[int, int] | None = None  # (phenomenon time, id) of the batch's newest
+    features: set[int] = field(default_factory=set)
+
+    @property
+    def label(self) -> str:
+        return "Datastream" if self.components is None else "MultiDatastream"
+
+
+COLUMNS = (
+    "id",
+    "datastream_id",
+    "multi_datastream_id",
+    "feature_id",
+    "phenomenon_time",
+    "phenomenon_time_end",
+    "result_time",
+    "valid_time_start",
+    "valid_time_end",
+    "result_kind",
+    "result_number",
+    "result_text",
+    "result_json",
+    "result_quality",
+    "parameters",
+)
+_NO_STREAM = "An Observation needs exactly one Datastream or MultiDatastream."
+_NO_LOCATION = (
+    "The Observation has no FeatureOfInterest and its Thing has no Location with a GeoJSON "
+    "geometry to derive one from."
+)
+
+
+def ingest_observations(
+    session: Session,
+    *,
+    rows: Sequence[NewObservation],
+    duplicates: DuplicatePolicy = DuplicatePolicy.REJECT,
+    now: int | None = None,
+) -> list[int | IngestError]:
+    """Store many Observations at once; per row the new (or, if idempotent, existing) id or
+    the reason it was refused. Rows that fail do not stop the others.
+
+    The per-row work is kept to one pass to check and group the rows and one to build the
+    records: this is the hot path of every sensor in the region.
+    """
+    now = now_micros() if now is None else now
+    outcome: list[_Outcome] = [None] * len(rows)
+    datastreams = _load_streams(session, Datastream, {r[0] for r in rows})
+    multi = _load_streams(session, MultiDatastream, {r[1] for r in rows})
+    known_features = _existing_features(session, {r[2] for r in rows})
+    spans: list[tuple[int, int]] = [(0, 0)] * len(rows)
+    streams: list[_Stream | None] = [None] * len(rows)
+    for index, row in enumerate(rows):
+        datastream_id, multi_id, feature_id, start, end = row[0], row[1], row[2], row[3], row[4]
+        stream: _Stream | None
+        if multi_id is None and datastream_id is not None:
+            stream = datastreams.get(datastream_id)
+            if stream is None:
+                outcome[index] = IngestError(404, f"No Datastream with id {datastream_id}.")
+                continue
+        elif datastream_id is None and multi_id is not None:
+            stream = multi.get(multi_id)
+            if stream is None:
+                outcome[index] = IngestError(404, f"No MultiDatastream with id {multi_id}.")
+                continue
+            error = _check_components(row.result, stream.components or 0)
+            if error is not None:
+                outcome[index] = error
+                continue
+        else:
+            outcome[index] = IngestError(400, _NO_STREAM)
+            continue
+        if feature_id is not None and feature_id not in known_features:
+            outcome[index] = IngestError(404, f"No FeatureOfInterest with id {feature_id}.")
+            continue
+        if start is None:
+            start = now
+        spans[index] = (start, start if end is None else end)
+        streams[index] = stream
+        stream.rows.append(index)
+    groups = [s for s in (*datastreams.values(), *multi.values()) if s.rows]
+    automatic = _automatic_features(session, rows, groups, outcome)
+    accepted = _apply_duplicates(session, groups, spans, outcome, duplicates)
+    ids = _reserve_ids(session, len(accepted))
+    records: list[tuple[Any, ...]] = []
+    for new_id, index in zip(ids, accepted, strict=True):
+        row = rows[index]
+        try:
+            kind, number, text, data = encode_result(row[8])
+            quality = None if row[9] is None else to_json(row[9])
+            parameters = None if row[10] is None else to_json(row[10])
+        except ValueError as exc:  # NaN or a huge integer from a source other than JSON
+            outcome[index] = IngestError(400, f"The result or its parameters {exc}.")
+            continue
+        if (text or data or quality or parameters) and _has_nul(text, data, quality, parameters):
+            outcome[index] = IngestError(400, _NUL)
+            continue
+        feature_id = row[2]
+        if feature_id is None:
+            stream = streams[index]
+            assert stream is not None
+            feature_id = automatic[stream.thing_id]
+        start, end = spans[index]
+        records.append(
+            (new_id, row[0], row[1], feature_id, start, end, row[5], row[6], row[7], kind,
+             number, text, data, quality, parameters)
+        )  # fmt: skip
+        outcome[index] = new_id
+    _insert(session, records)
+    _count(groups, rows, records, outcome)
+    _update_streams(session, Datastream, [g for g in groups if g.components is None])
+    _update_streams(session, MultiDatastream, [g for g in groups if g.components is not None])
+    if records:
+        emit(
+            session,
+            Event(
+                OBSERVATIONS_CREATED,
+                {
+                    "entity": "Observation",
+                    "columns": COLUMNS,
+                    "rows": records,
+                    "streams": {
+                        (g.label, g.id): {"municipality_id": g.municipality_id, "public": g.public}
+                        for g in groups
+                        if g.count
+                    },
+                },
+            ),
+        )
+    if any(type(item) is _Pending for item in outcome):
+        return [_final(outcome, item) for item in outcome]
+    return outcome  # type: ignore[return-value]  # every row is answered (int or error)
+
+
+_NUL = "A NUL character (\\u0000) cannot be stored in a result, resultQuality or parameters."
+
+
+def _has_nul(*texts: str | None) -> bool:
+    """PostgreSQL stores no NUL character in text or JSON; refuse them on both backends."""
+    return any(t is not None and ("\x00" in t or "\\u0000" in t) for t in texts)
+
+
+def _final(outcome: Sequence[_Outcome], item: _Outcome) -> int | IngestError:
+    if isinstance(item, _Pending):
+        item = outcome[item.index]
+    assert isinstance(item, int | IngestError), "every row is answered"
+    return item
+
+
+def _load_streams(session: Session, model: Any, wanted: set[int | None]) -> dict[int, _Stream]:
+    ids = sorted(i for i in wanted if i is not None)
+    found: dict[int, _Stream] = {}
+    for chunk in chunks(ids):
+        columns = [
+            model.id,
+            model.thing_id,
+            model.municipality_id,
+            model.public,
+            model.latest_phenomenon_time,
+            model.phenomenon_time_start,
+            model.phenomenon_time_end,
+            model.result_time_start,
+            model.result_time_end,
+            model.bbox_minx,
+            model.bbox_miny,
+            model.bbox_maxx,
+            model.bbox_maxy,
+        ]
+        if model is MultiDatastream:
+            columns.append(model.multi_observation_data_types)
+        for r in session.execute(select(*columns).where(model.id.in_(chunk))):
+            found[r[0]] = _Stream(
+                id=r[0],
+                thing_id=r[1],
+                municipality_id=r[2],
+                public=r[3],
+                components=len(r[13]) if model is MultiDatastream else None,
+                latest_time=r[4],
+                pt_start=r[5],
+                pt_end=r[6],
+                rt_start=r[7],
+                rt_end=r[8],
+                bbox=None if r[9] is None else (r[9], r[10], r[11], r[12]),
+            )
+    return found
+
+
+def _existing_features(session: Session, wanted: set[int | None]) -> set[int]:
+    ids = sorted(i for i in wanted if i is not None)
+    found: set[int] = set()
+    for chunk in chunks(ids):
+        found.update(
+            session.scalars(select(FeatureOfInterest.id).where(FeatureOfInterest.id.in_(chunk)))
+        )
+    return found
+
+
+def _check_components(result: Any, components: int) -> IngestError | None:
+    if not isinstance(result, list) or len(result) != components:
+        return IngestError(
+            400,
+            f"The result of a MultiDatastream Observation must be an array of {components} "
+            "values, one per ObservedProperty.",
+        )
+    return None
+
+
+def _automatic_features(
+    session: Session,
+    rows: Sequence[NewObservation],
+    groups: list[_Stream],
+    outcome: list[_Outcome],
+) -> dict[int, int]:
+    """The FoI of each Thing whose rows name none; rows whose Thing has none are refused."""
+    needing = [g for g in groups if any(rows[i][2] is None for i in g.rows)]
+    features = features_for_things(session, thing_ids={g.thing_id for g in needing})
+    for group in needing:
+        if group.thing_id in features:
+            continue
+        kept = []
+        for index in group.rows:
+            if rows[index][2] is None:
+                outcome[index] = IngestError(400, _NO_LOCATION)
+            else:
+                kept.append(index)
+        group.rows = kept
+    return features
+
+
+def _apply_duplicates(
+    session: Session,
+    groups: list[_Stream],
+    spans: list[tuple[int, int]],
+    outcome: list[_Outcome],
+    policy: DuplicatePolicy,
+) -> list[int]:
+    """Indexes of the rows to insert; duplicates are refused or answered with the existing id.
+
+    A batch that only appends (every phenomenonTime after the stream's latest, none twice)
+    needs no lookup at all.
+    """
+    accepted: list[int] = []
+    for group in groups:
+        moments = [spans[i] for i in group.rows]
+        later = group.latest_time is None or min(moments)[0] > group.latest_time
+        if later and len(set(moments)) == len(moments):
+            accepted.extend(group.rows)
+            continue
+        existing: dict[tuple[int, int], int] = {}
+        if not later:
+            starts = sorted({start for start, _ in moments})
+            existing = _existing_times(session, group.components is not None, group.id, starts)
+        seen: dict[tuple[int, int], int] = {}
+        kept = []
+        for index, moment in zip(group.rows, moments, strict=True):
+            earlier = existing.get(moment)
+            if earlier is None and moment in seen:
+                earlier = -1
+            if earlier is None:
+                seen[moment] = index
+                kept.append(index)
+            elif policy is DuplicatePolicy.IGNORE and earlier > 0:
+                outcome[index] = earlier
+            elif policy is DuplicatePolicy.IGNORE:
+                outcome[index] = _Pending(seen[moment])  # answered after the insert
+            else:
+                where = f" (Observations({earlier}))" if earlier > 0 else " in this request"
+                outcome[index] = IngestError(
+                    409,
+                    f"Duplicate Observation: {group.label} {group.id} already has one with "
+                    f"this phenomenonTime{where}.",
+                )
+        group.rows = kept
+        accepted.extend(kept)
+    accepted.sort()
+    return accepted
+
+
+def _existing_times(
+    session: Session, is_multi: bool, stream_id: int, starts: Sequence[int]
+) -> dict[tuple[int, int], int]:
+    column = Observation.multi_datastream_id if is_multi else Observation.datastream_id
+    found: dict[tuple[int, int], int] = {}
+    for chunk in chunks(starts):
+        rows = session.execute(
+            select(
+                Observation.phenomenon_time, Observation.phenomenon_time_end, Observation.id
+            ).where(column == stream_id, Observation.phenomenon_time.in_(chunk))
+        )
+        found.update(((start, end), observation_id) for start, end, observation_id in rows)
+    return found
+
+
+def _reserve_ids(session: Session, count: int) -> list[int]:
+    """Ids for ``count`` new Observations, taken before the insert so no RETURNING is needed.
+
+    SQLite: one writer holds the write lock, so the next ids follow the largest. PostgreSQL:
+    the column's sequence hands out the block (concurrent writers stay safe).
+    """
+    if count == 0:
+        return []
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        top = session.scalar(select(func.max(Observation.id))) or 0
+        return list(range(top + 1, top + 1 + count))
+    sequence = func.pg_get_serial_sequence(Observation.__tablename__, "id")
+    return list(
+        session.scalars(select(func.nextval(sequence)).select_from(func.generate_series(1, count)))
+    )
+
+
+def _count(
+    groups: list[_Stream],
+    rows: Sequence[NewObservation],
+    records: list[tuple[Any, ...]],
+    outcome: list[_Outcome],
+) -> None:
+    """Each stream's count, time ranges, newest Observation and features from its records."""
+    by_id = {record[0]: record for record in records}
+    for group in groups:
+        mine = [by_id[o] for o in (outcome[i] for i in group.rows) if type(o) is int and o in by_id]
+        if not mine:
+            continue
+        group.count = len(mine)
+        starts = [r[4] for r in mine]
+        newest = max(range(len(mine)), key=starts.__getitem__)
+        group.latest = (starts[newest], mine[newest][0])
+        first, last = min(starts), max(r[5] for r in mine)
+        group.pt_start = first if group.pt_start is None else min(group.pt_start, first)
+        group.pt_end = last if group.pt_end is None else max(group.pt_end, last)
+        results = [r[6] for r in mine if r[6] is not None]
+        if results:
+            low, high = min(results), max(results)
+            group.rt_start = low if group.rt_start is None else min(group.rt_start, low)
+            group.rt_end = high if group.rt_end is None else max(group.rt_end, high)
+        group.features = {r[3] for r in mine}
+
+
+def _insert(session: Session, records: list[tuple[Any, ...]]) -> None:
+    if not records:
+        return
+    connection = session.connection()
+    names = ", ".join(COLUMNS)
+    table = Observation.__tablename__
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for record in records:
+                copy.write_row(record)
+        return
+    marks = ", ".join("?" for _ in COLUMNS)
+    # Table and column names are constants of this module, never input.
+    statement = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
+    connection.exec_driver_sql(statement, records)
+
+
+def _update_streams(session: Session, model: Any, streams: Iterable[_Stream]) -> None:
+    changed = [s for s in streams if s.count]
+    if not changed:
+        return
+    boxes = _feature_boxes(session, {f for s in changed for f in s.features})
+    for stream in changed:
+        values: dict[str, Any] = {
+            "observation_count": model.observation_count + stream.count,
+            "phenomenon_time_start": stream.pt_start,
+            "phenomenon_time_end": stream.pt_end,
+            "result_time_start": stream.rt_start,
+            "result_time_end": stream.rt_end,
+        }
+        if stream.latest is not None and (
+            stream.latest_time is None or stream.latest[0] > stream.latest_time
+        ):
+            values["latest_phenomenon_time"] = stream.latest[0]
+            values["latest_observation_id"] = stream.latest[1]
+        grown = [boxes[f] for f in stream.features if f in boxes]
+        if grown:
+            everything = grown if stream.bbox is None else [*grown, stream.bbox]
+            area = area_of(everything)
+            if stream.bbox is None or not _same_box(stream.bbox, area):
+                values.update(geometry_values(area))
+        session.execute(update(model).where(model.id == stream.id).values(**values))
+
+
+def _same_box(old: tuple[float, float, float, float], area: BaseGeometry | None) -> bool:
+    return area is not None and tuple(shapely.bounds(area)) == old
+
+
+def _feature_boxes(session: Session, ids: set[int]) -> dict[int, tuple[float, float, float, float]]:
+    found: dict[int, tuple[float, float, float, float]] = {}
+    for chunk in chunks(sorted(ids)):
+        for fid, minx, miny, maxx, maxy in session.execute(
+            select(
+                FeatureOfInterest.id,
+                FeatureOfInterest.bbox_minx,
+                FeatureOfInterest.bbox_miny,
+                FeatureOfInterest.bbox_maxx,
+                FeatureOfInterest.bbox_maxy,
+            ).where(FeatureOfInterest.id.in_(chunk), FeatureOfInterest.bbox_minx.is_not(None))
+        ):
+            if minx is not None and miny is not None and maxx is not None and maxy is not None:
+                found[fid] = (minx, miny, maxx, maxy)
+    return found

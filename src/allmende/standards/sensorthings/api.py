@@ -1,0 +1,185 @@
+"""The HTTP face of the SensorThings API at ``/v1.1``: thin glue to :class:`Api`.
+
+Everything below the version root is one route per method, so the resource paths of any
+depth (``Things(1)/Datastreams(2)/Observations``) reach the adapter's own path parser.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from allmende.core.errors import BadRequest
+from allmende.http.auth import Caller
+from allmende.http.context import app_context
+from allmende.http.links import absolute_url
+from allmende.standards.sensorthings.handlers import Api, StaRequest
+
+PREFIX = "/v1.1"
+SERVICE = "sensorthings"
+
+router = APIRouter(tags=["SensorThings API 1.1"])
+
+_ANY_JSON: dict[str, Any] = {"schema": {}}
+_QUERY = [
+    {"name": name, "in": "query", "required": False, "schema": {"type": kind}, "description": text}
+    for name, kind, text in (
+        (
+            "$filter",
+            "string",
+            "Condition, e.g. result gt 20 and phenomenonTime ge 2024-01-01T00:00:00Z",
+        ),
+        ("$expand", "string", "Related entities, e.g. Datastreams($top=1;$expand=Observations)"),
+        ("$select", "string", "Properties to answer with, e.g. id,name"),
+        ("$orderby", "string", "Sort order, e.g. phenomenonTime desc"),
+        ("$top", "integer", "Entities per page"),
+        ("$skip", "integer", "Entities to skip"),
+        ("$count", "boolean", "Include @iot.count"),
+        ("$resultFormat", "string", "dataArray, GeoJSON or CSV"),
+        ("$aggregate", "string", "Allmende extension: aggregate Observations per PT1H, P1D, P1M …"),
+    )
+]
+_READ_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The entity, entity set, property or value",
+        "content": {
+            "application/json": _ANY_JSON,
+            "application/geo+json": _ANY_JSON,
+            "text/csv": {"schema": {"type": "string"}},
+            "text/plain": {"schema": {"type": "string"}},
+        },
+    },
+    404: {"description": "No such entity or path"},
+}
+_BODY = {"required": True, "content": {"application/json": _ANY_JSON}}
+_WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    403: {"description": "The caller may not change entities of this municipality"},
+    404: {"description": "No such entity or path"},
+    405: {"description": "The method does not apply to this path"},
+    409: {"description": "Conflicts with existing data (e.g. a duplicate Observation)"},
+    415: {"description": "The body is not JSON"},
+}
+
+
+def api_of(request: Request) -> Api:
+    service: Api = app_context(request).services[SERVICE]
+    return service
+
+
+async def _respond(request: Request, path: str, principal: Any) -> Response:
+    try:
+        query = request.scope.get("query_string", b"").decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest(detail="The query string is not valid UTF-8.") from None
+    sta = StaRequest(
+        method=request.method,
+        path=path,
+        query=query,
+        principal=principal,
+        root=absolute_url(request, PREFIX),
+        body=await request.body() if request.method in ("POST", "PATCH", "PUT") else b"",
+        content_type=request.headers.get("content-type", ""),
+    )
+    result = await run_in_threadpool(api_of(request).handle, sta)
+    return Response(
+        result.body,
+        status_code=result.status,
+        media_type=result.content_type,
+        headers=result.headers,
+    )
+
+
+@router.get(
+    PREFIX,
+    operation_id="sensorthings_root",
+    summary="The service root: entity sets and server settings",
+    responses={
+        200: {
+            "description": "Entity sets and conformance",
+            "content": {"application/json": _ANY_JSON},
+        }
+    },
+)
+async def root(request: Request, principal: Caller) -> Response:
+    return await _respond(request, "", principal)
+
+
+@router.get(
+    PREFIX + "/{path:path}",
+    operation_id="sensorthings_read",
+    summary="Read entities, navigation paths, properties and $value/$ref",
+    responses=_READ_RESPONSES,
+    openapi_extra={"parameters": _QUERY},
+)
+async def read(request: Request, path: str, principal: Caller) -> Response:
+    return await _respond(request, path, principal)
+
+
+@router.head(PREFIX + "/{path:path}", include_in_schema=False)
+async def head(request: Request, path: str, principal: Caller) -> Response:
+    return await _respond(request, path, principal)
+
+
+@router.post(
+    PREFIX + "/{path:path}",
+    operation_id="sensorthings_create",
+    summary="Create entities (deep insert), CreateObservations, $batch",
+    status_code=201,
+    responses={
+        201: {
+            "description": "Created; Location names it",
+            "content": {"application/json": _ANY_JSON},
+        },
+        200: {
+            "description": "The batch's responses",
+            "content": {"multipart/mixed": _ANY_JSON, "application/json": _ANY_JSON},
+        },
+        **_WRITE_RESPONSES,
+    },
+    openapi_extra={"requestBody": _BODY},
+)
+async def create(request: Request, path: str, principal: Caller) -> Response:
+    return await _respond(request, path, principal)
+
+
+@router.patch(
+    PREFIX + "/{path:path}",
+    operation_id="sensorthings_patch",
+    summary="Change an entity (JSON merge, or JSON Patch with application/json-patch+json)",
+    responses={
+        200: {"description": "Changed", "content": {"application/json": _ANY_JSON}},
+        **_WRITE_RESPONSES,
+    },
+    openapi_extra={"requestBody": _BODY},
+)
+async def patch(request: Request, path: str, principal: Caller) -> Response:
+    return await _respond(request, path, principal)
+
+
+@router.put(
+    PREFIX + "/{path:path}",
+    operation_id="sensorthings_put",
+    summary="Replace an entity's properties",
+    responses={
+        200: {"description": "Replaced", "content": {"application/json": _ANY_JSON}},
+        **_WRITE_RESPONSES,
+    },
+    openapi_extra={"requestBody": _BODY},
+)
+async def put(request: Request, path: str, principal: Caller) -> Response:
+    return await _respond(request, path, principal)
+
+
+@router.delete(
+    PREFIX + "/{path:path}",
+    operation_id="sensorthings_delete",
+    summary="Delete an entity (with its cascade) or, with $filter, Observations",
+    responses={200: {"description": "Deleted"}, **_WRITE_RESPONSES},
+    openapi_extra={"parameters": [_QUERY[0]]},
+)
+async def delete(request: Request, path: str, principal: Caller) -> Response:
+    return await _respond(request, path, principal)

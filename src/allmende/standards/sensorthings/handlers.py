@@ -1,0 +1,430 @@
+"""One SensorThings request in, one response out — without HTTP framework types, so the
+batch endpoint runs its parts through exactly the same code.
+
+Reads use a read-only session; each write request (or batch change set) is one
+``database.write`` transaction: all of it is stored, or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import orjson
+from sqlalchemy import and_, select
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
+
+from allmende.core.errors import (
+    AllmendeError,
+    BadRequest,
+    Conflict,
+    MethodNotAllowed,
+    NotFound,
+    Unauthorized,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from allmende.core.settings import Settings
+from allmende.identity.principal import Principal
+from allmende.sensing.ingest import DuplicatePolicy
+from allmende.standards.sensorthings import formats
+from allmende.standards.sensorthings.model import ROOT_COLLECTIONS, EntityType, Kind
+from allmende.standards.sensorthings.paths import ResourcePath, parse_path
+from allmende.standards.sensorthings.query.compiler import Compiler, Scope
+from allmende.standards.sensorthings.query.options import Query, parse_query
+from allmende.standards.sensorthings.reader import (
+    COUNT,
+    NEXT_LINK,
+    ReadContext,
+    Target,
+    columns_for,
+    expand,
+    fetch_page,
+    resolve,
+)
+from allmende.standards.sensorthings.render import Selection, value_of
+from allmende.standards.sensorthings.writer import Parent, WriteContext, Writer
+from allmende.storage.database import Database
+
+JSON = "application/json; charset=UTF-8"
+STORAGE_REFUSED = "A value cannot be stored: it holds a NUL character or is out of range."
+T = TypeVar("T")
+CONFORMANCE = (
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel",
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/resource-path/resource-path-to-entities",
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/request-data",
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete",
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/batch-request/batch-request",
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array",
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/multi-datastream",
+    "http://www.opengis.net/spec/iot_tasking/1.0/req/tasking-capability",
+    "http://www.opengis.net/spec/iot_tasking/1.0/req/task",
+    "http://www.opengis.net/spec/iot_tasking/1.0/req/actuator",
+    "http://www.opengis.net/spec/iot_tasking/1.0/req/create-tasks",
+    "https://fraunhoferiosb.github.io/FROST-Server/extensions/JsonBatchRequest.html",
+    "https://fraunhoferiosb.github.io/FROST-Server/extensions/GeoJSON-ResultFormat.html",
+    "https://github.com/INSIDE-information-systems/SensorThingsAPI/blob/master/CSV-ResultFormat/CSV-ResultFormat.md",
+)
+#: Allmende's own extensions, documented in docs/sensorthings.md.
+LATEST_OBSERVATION = "https://allmende.example/extensions/sensorthings/latest-observation"
+AGGREGATION = "https://allmende.example/extensions/sensorthings/aggregation"
+
+
+@dataclass
+class StaRequest:
+    method: str
+    path: str  # below the version root, without the leading '/'
+    query: str  # the raw query string
+    principal: Principal
+    root: str  # absolute URL of the version root
+    body: bytes = b""
+    content_type: str = ""
+
+
+@dataclass
+class StaResponse:
+    status: int
+    body: bytes = b""
+    content_type: str | None = JSON
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def json(cls, value: Any, status: int = 200, **headers: str) -> StaResponse:
+        return cls(status, orjson.dumps(value), JSON, dict(headers))
+
+
+@dataclass
+class Api:
+    """The SensorThings service of one installation."""
+
+    database: Database
+    settings: Settings
+    #: Extra conformance classes and server settings (e.g. the MQTT extension's endpoints).
+    conformance: list[str] = field(default_factory=list)
+    server_settings: dict[str, Any] = field(default_factory=dict)
+
+    # --- entry ----------------------------------------------------------------------------
+
+    def handle(self, request: StaRequest) -> StaResponse:
+        method = request.method.upper()
+        if method in ("GET", "HEAD"):
+            if request.path.strip("/") == "":
+                return self.root_document(request)
+            return self.read(request)
+        if method == "POST" and request.path == "$batch":
+            from allmende.standards.sensorthings.batch import run_batch
+
+            return run_batch(self, request)
+        if method == "POST" and request.path == "CreateObservations":
+            from allmende.standards.sensorthings.dataarray import create_observations
+
+            return create_observations(self, request)
+        if method not in ("POST", "PATCH", "PUT", "DELETE"):
+            raise MethodNotAllowed(detail=f"{method} is not supported here.")
+        return self.writing(lambda s: self.write(s, request))
+
+    def writing(self, fn: Callable[[Session], T]) -> T:
+        """Run ``fn`` as one write transaction; refusals of the database become 4xx."""
+        try:
+            return self.database.write(fn)
+        except ValidationFailed as exc:
+            raise BadRequest(detail=exc.detail, errors=exc.errors) from None
+        except IntegrityError as exc:
+            raise Conflict(detail=_conflict(exc)) from None
+        except DataError:
+            raise BadRequest(detail=STORAGE_REFUSED) from None
+
+    # --- contexts -------------------------------------------------------------------------
+
+    def read_context(self, request: StaRequest) -> ReadContext:
+        return ReadContext(
+            principal=request.principal,
+            root=request.root,
+            default_top=self.settings.sensorthings_default_top,
+            max_top=self.settings.sensorthings_max_top,
+        )
+
+    def write_context(self, request: StaRequest, query: Query) -> WriteContext:
+        public = query.plain.get("public")
+        if public not in (None, "true", "false"):
+            raise BadRequest(detail="public must be true or false.")
+        return WriteContext(
+            principal=request.principal,
+            visibility=self.read_context(request).visibility,
+            duplicates=DuplicatePolicy(self.settings.observation_duplicates),
+            municipality=query.plain.get("municipality"),
+            public=None if public is None else public == "true",
+        )
+
+    # --- the root -------------------------------------------------------------------------
+
+    def root_document(self, request: StaRequest) -> StaResponse:
+        conformance = [*CONFORMANCE, LATEST_OBSERVATION, AGGREGATION, *self.conformance]
+        return StaResponse.json(
+            {
+                "value": [
+                    {"name": name, "url": f"{request.root}/{name}"} for name in ROOT_COLLECTIONS
+                ],
+                "serverSettings": {"conformance": conformance, **self.server_settings},
+            }
+        )
+
+    # --- reading --------------------------------------------------------------------------
+
+    def read(self, request: StaRequest) -> StaResponse:
+        path = parse_path(request.path)
+        query = parse_query(request.query)
+        if "$aggregate" in query.extensions:
+            from allmende.standards.sensorthings.aggregate import aggregate
+
+            with self.database.session() as session:
+                context = self.read_context(request)
+                target = resolve(session, context, path)
+                return aggregate(session, context, target, path, query)
+        with self.database.session() as session:
+            context = self.read_context(request)
+            target = resolve(session, context, path)
+            if path.prop is not None:
+                return self._property(session, target, path)
+            if target.single:
+                return self._entity(session, context, target, path, query)
+            return self._collection(session, context, target, path, query)
+
+    def _entity(
+        self,
+        session: Session,
+        context: ReadContext,
+        target: Target,
+        path: ResourcePath,
+        query: Query,
+    ) -> StaResponse:
+        etype = target.etype
+        options = query.options
+        selection = Selection.of(etype, options.select)
+        columns = columns_for(etype, selection, options.expand)
+        row = session.execute(select(*columns).where(target.condition).limit(1)).first()
+        if row is None:
+            raise NotFound(detail=f"No {etype.name} at this path.")
+        mapping = row._mapping
+        if path.ref:
+            return StaResponse.json(context.renderer.reference(etype, mapping["id"]))
+        body = context.renderer.entity(etype, mapping, selection, links=True)
+        expand(session, context, etype, [mapping], [body], options.expand)
+        return StaResponse.json(body)
+
+    def _collection(
+        self,
+        session: Session,
+        context: ReadContext,
+        target: Target,
+        path: ResourcePath,
+        query: Query,
+    ) -> StaResponse:
+        etype = target.etype
+        options = query.options
+        fmt = options.result_format
+        if fmt == "dataArray":
+            if etype.name != "Observation":
+                raise BadRequest(detail="$resultFormat=dataArray is for Observations only.")
+            components = formats.components_of(options.select)
+            wanted = formats.data_array_columns(components)
+            columns = [getattr(etype.model, c).label(c) for c in sorted(wanted)]
+            page = fetch_page(session, context, target, options, columns)
+            body: dict[str, Any] = {}
+            if page.count is not None:
+                body[COUNT] = page.count
+            body["value"] = formats.data_array(page.rows, components, context.root)
+            self._next(body, request_path=path, query=query, context=context, page_more=page.more)
+            return StaResponse.json(body)
+        selection = Selection.of(etype, None if path.ref else options.select)
+        columns = columns_for(etype, selection, [] if path.ref else options.expand)
+        page = fetch_page(session, context, target, options, columns)
+        if path.ref:
+            items = [context.renderer.reference(etype, r["id"]) for r in page.rows]
+        else:
+            items = [context.renderer.entity(etype, r, selection, links=True) for r in page.rows]
+            expand(session, context, etype, page.rows, items, options.expand)
+        if fmt == "GeoJSON":
+            return StaResponse(200, orjson.dumps(formats.geojson(items)), "application/geo+json")
+        if fmt == "CSV":
+            return StaResponse(200, formats.to_csv(items).encode(), "text/csv; charset=UTF-8")
+        body = {}
+        if page.count is not None:
+            body[COUNT] = page.count
+        body["value"] = items
+        self._next(body, request_path=path, query=query, context=context, page_more=page.more)
+        return StaResponse.json(body)
+
+    def _next(
+        self,
+        body: dict[str, Any],
+        *,
+        request_path: ResourcePath,
+        query: Query,
+        context: ReadContext,
+        page_more: bool,
+    ) -> None:
+        if not page_more:
+            return
+        options = query.options
+        top = context.default_top if options.top is None else min(options.top, context.max_top)
+        link = f"{context.root}/{_path_text(request_path)}"
+        body[NEXT_LINK] = f"{link}?{query.link_query(skip=options.skip + top, top=top)}"
+
+    def _property(self, session: Session, target: Target, path: ResourcePath) -> StaResponse:
+        etype = target.etype
+        prop = path.prop
+        assert prop is not None
+        columns = {
+            "id",
+            *(c for c in prop.columns if not (prop.kind is Kind.DOCUMENT and c == "geom")),
+        }
+        model = etype.model
+        row = session.execute(
+            select(*[getattr(model, c).label(c) for c in sorted(columns)]).where(target.condition)
+        ).first()
+        if row is None:
+            raise NotFound(detail=f"No {etype.name} at this path.")
+        value = value_of(prop, row._mapping, etype)
+        for step in path.json_path:
+            if isinstance(step, int):
+                if not isinstance(value, list) or step >= len(value):
+                    raise NotFound(detail=f"No element {step} in {path.label}.")
+            elif not isinstance(value, dict) or step not in value:
+                raise NotFound(detail=f"No '{step}' in {prop.name}.")
+            value = value[step]
+        if path.value:
+            if value is None:
+                return StaResponse(200, b"", "text/plain; charset=UTF-8")
+            if isinstance(value, dict | list):
+                return StaResponse(200, orjson.dumps(value), JSON)
+            text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+            return StaResponse(200, text.encode(), "text/plain; charset=UTF-8")
+        return StaResponse.json({path.label or prop.name: value})
+
+    # --- writing --------------------------------------------------------------------------
+
+    def write(self, session: Session, request: StaRequest) -> StaResponse:
+        method = request.method.upper()
+        if not request.principal.is_authenticated:
+            raise Unauthorized(detail="Sign in or send an API key to change sensor data.")
+        path = parse_path(request.path)
+        query = parse_query(request.query)
+        context = self.read_context(request)
+        writer = Writer(session, self.write_context(request, query))
+        if path.prop is not None or path.ref:
+            raise MethodNotAllowed(detail=f"{method} takes an entity or an entity set.")
+        target = resolve(session, context, path)
+        if method == "POST":
+            if target.single:
+                raise MethodNotAllowed(detail="POST creates entities in an entity set.")
+            data = _json_body(request)
+            parent = None
+            if target.parent is not None:
+                parent_type, parent_id, nav = target.parent
+                parent = Parent(
+                    parent_type, parent_id, nav, writer.owner_of(parent_type, parent_id)
+                )
+            entity_id = writer.create(target.etype, data, parent=parent)
+            return self._written(session, context, target.etype, entity_id, 201)
+        if method == "DELETE" and not target.single:
+            return self._delete_many(session, context, writer, target, query)
+        if not target.single:
+            raise MethodNotAllowed(detail=f"{method} takes one entity, not an entity set.")
+        found = session.scalar(select(target.etype.model.id).where(target.condition))
+        if found is None:
+            raise NotFound(detail=f"No {target.etype.name} at this path.")
+        if method == "DELETE":
+            writer.delete(target.etype, found)
+            return StaResponse(200, b"", None)
+        if method == "PATCH" and _is_json_patch(request.content_type):
+            writer.json_patch(target.etype, found, _json_body(request, patch=True))
+        else:
+            writer.update(target.etype, found, _json_body(request), replace=method == "PUT")
+        return self._written(session, context, target.etype, found, 200)
+
+    def _written(
+        self, session: Session, context: ReadContext, etype: EntityType, entity_id: int, status: int
+    ) -> StaResponse:
+        session.flush()
+        selection = Selection.of(etype, None)
+        columns = columns_for(etype, selection, [])
+        row = session.execute(select(*columns).where(etype.model.id == entity_id)).first()
+        body = context.renderer.entity(etype, row._mapping, selection, links=True) if row else {}
+        headers = (
+            {"Location": context.renderer.self_link(etype, entity_id)} if status == 201 else {}
+        )
+        return StaResponse.json(body, status, **headers)
+
+    def _delete_many(
+        self,
+        session: Session,
+        context: ReadContext,
+        writer: Writer,
+        target: Target,
+        query: Query,
+    ) -> StaResponse:
+        if target.etype.name != "Observation":
+            raise MethodNotAllowed(
+                detail="A DELETE of an entity set (with $filter) is for Observations only."
+            )
+        condition = target.condition
+        if query.options.filter is not None:
+            compiler = Compiler("$filter", context.visibility)
+            scope = Scope(target.etype, target.etype.model)
+            condition = and_(condition, compiler.condition(query.options.filter, scope))
+        writer.delete_observations(condition)
+        return StaResponse(200, b"", None)
+
+
+def _path_text(path: ResourcePath) -> str:
+    parts = []
+    for step in path.steps:
+        name = step.etype.plural if step.nav is None else step.nav.name
+        parts.append(f"{name}({step.id})" if step.id is not None else name)
+    if path.ref:
+        parts.append("$ref")
+    return "/".join(parts)
+
+
+def _is_json_patch(content_type: str) -> bool:
+    return content_type.split(";")[0].strip().lower() == "application/json-patch+json"
+
+
+def _json_body(request: StaRequest, *, patch: bool = False) -> Any:
+    kind = request.content_type.split(";")[0].strip().lower()
+    if kind and not (kind == "application/json" or kind.endswith("+json")):
+        raise UnsupportedMediaType(
+            detail=f"Send JSON (Content-Type: application/json), not {kind[:60]}."
+        )
+    if not request.body.strip():
+        raise BadRequest(detail="The request has no body; send the entity as JSON.")
+    try:
+        return orjson.loads(request.body)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(detail=f"The body is not valid JSON: {exc}") from None
+
+
+def _conflict(exc: IntegrityError) -> str:
+    text = str(exc.orig).lower()
+    if "sensing_observations" in text or "phenomenon_time" in text or "unique" in text:
+        return (
+            "The change conflicts with existing data (a duplicate Observation: same "
+            "Datastream and phenomenonTime, or a second link to the same entity)."
+        )
+    return "The change conflicts with existing data."
+
+
+def error_of(exc: Exception) -> AllmendeError:
+    """Any exception of a batch part as the error a client sees."""
+    if isinstance(exc, ValidationFailed):
+        return BadRequest(detail=exc.detail, errors=exc.errors)
+    if isinstance(exc, AllmendeError):
+        return exc
+    if isinstance(exc, IntegrityError):
+        return Conflict(detail=_conflict(exc))
+    if isinstance(exc, DataError):
+        return BadRequest(detail=STORAGE_REFUSED)
+    return AllmendeError(detail="Something went wrong on our side.")

@@ -1,0 +1,508 @@
+"""Reading: resource paths to SQL, collections with the query options, ``$expand`` levels.
+
+* A path is resolved step by step into a condition on its last entity type; each step that
+  names one entity checks that it exists (and may be seen), so ``Things(9)/Datastreams`` is a
+  404 when Thing 9 is not there, never an empty list.
+* A collection is one query (``$filter``, ``$orderby``, ``$skip``, ``$top`` + 1 rows to know
+  whether a next page exists); ``$count`` is one more, or none at all for the Observations
+  of a Datastream, whose count the Datastream keeps.
+* Each ``$expand`` level is one query for all parents together; ``$top``/``$skip`` per parent
+  are a window function (``row_number() OVER (PARTITION BY parent …)``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import and_, case, func, select, true
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from allmende.core.errors import NotFound
+from allmende.identity.permissions import readable_municipalities, visible
+from allmende.identity.principal import Principal
+from allmende.standards.sensorthings.model import EntityType, Nav, entity_type
+from allmende.standards.sensorthings.paths import ResourcePath
+from allmende.standards.sensorthings.query import ast
+from allmende.standards.sensorthings.query.compiler import Compiler, Scope, Visibility
+from allmende.standards.sensorthings.query.parser import QueryError
+from allmende.standards.sensorthings.render import Renderer, Selection
+
+NEXT_LINK = "@iot.nextLink"
+COUNT = "@iot.count"
+
+
+def visibility_for(principal: Principal) -> Visibility:
+    """Which rows the caller may read: public ones, and internal ones of the municipalities
+    it may read (an Observation as its Datastream, a HistoricalLocation as its Thing)."""
+    if readable_municipalities(principal) is None:
+        return lambda etype, table: None
+
+    def condition(etype: EntityType, table: Any) -> ColumnElement[bool] | None:
+        if etype.owned:
+            return visible(principal, table.municipality_id, table.public)
+        tests: list[tuple[Any, ColumnElement[bool]]] = []
+        for name in etype.owners:
+            nav = etype.nav(name)
+            assert nav is not None and nav.local is not None
+            owner_type = entity_type(nav.target)
+            owner = aliased(owner_type.model)
+            seen = condition(owner_type, owner)
+            key = getattr(table, nav.local)
+            tests.append(
+                (key, key.in_(select(owner.id).where(seen if seen is not None else true())))
+            )
+        if len(tests) == 1:
+            only: ColumnElement[bool] = tests[0][1]
+            return only
+        # An Observation follows its Datastream or its MultiDatastream. A CASE, not an OR:
+        # SQLite would answer an OR through both indexes and sort everything it finds,
+        # where a scan in id order stops after the first page.
+        (first_key, first), (_, second) = tests
+        return case((first_key.is_not(None), first), else_=second)
+
+    return condition
+
+
+@dataclass
+class ReadContext:
+    principal: Principal
+    root: str  # absolute URL of the version root, e.g. https://host/v1.1
+    default_top: int
+    max_top: int
+    visibility: Visibility = field(init=False)
+    renderer: Renderer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.visibility = visibility_for(self.principal)
+        self.renderer = Renderer(self.root)
+
+
+@dataclass
+class Target:
+    """The rows a path names: a condition on ``etype``'s table."""
+
+    etype: EntityType
+    condition: ColumnElement[bool]
+    single: bool
+    #: The entity the last step navigated from, when there is one.
+    parent: tuple[EntityType, int, Nav] | None = None
+
+
+def _implied(etype: EntityType, nav: Nav) -> bool:
+    """Whether rows reached through ``nav`` are visible because their owner is."""
+    if etype.owned or nav.remote is None:
+        return False
+    return any((etype.nav(o) or nav).local == nav.remote for o in etype.owners)
+
+
+def resolve(session: Session, context: ReadContext, path: ResourcePath) -> Target:
+    first = path.steps[0]
+    etype = first.etype
+    model = etype.model
+    condition: ColumnElement[bool] = true()
+    seen = context.visibility(etype, model)
+    if seen is not None:
+        condition = seen
+    if first.id is not None:
+        condition = and_(condition, model.id == first.id)
+    target = Target(etype, condition, first.id is not None)
+    for step in path.steps[1:]:
+        nav = step.nav
+        assert nav is not None
+        previous = target
+        columns = [previous.etype.model.id]
+        if nav.local is not None:
+            columns.append(getattr(previous.etype.model, nav.local))
+        row = session.execute(select(*columns).where(previous.condition).limit(1)).first()
+        if row is None:
+            raise NotFound(detail=f"No {previous.etype.name} at this path.")
+        parent_id = row[0]
+        etype = entity_type(nav.target)
+        model = etype.model
+        if nav.local is not None:
+            if row[1] is None:
+                raise NotFound(detail=f"{previous.etype.plural}({parent_id}) has no {nav.name}.")
+            condition = model.id == row[1]
+        elif nav.remote is not None:
+            condition = getattr(model, nav.remote) == parent_id
+        else:
+            assert nav.via is not None and nav.via_local and nav.via_remote
+            condition = model.id.in_(
+                select(nav.via.c[nav.via_remote]).where(nav.via.c[nav.via_local] == parent_id)
+            )
+        if not _implied(etype, nav):
+            seen = context.visibility(etype, model)
+            if seen is not None:
+                condition = and_(condition, seen)
+        if step.id is not None:
+            condition = and_(condition, model.id == step.id)
+        target = Target(etype, condition, step.single, (previous.etype, parent_id, nav))
+    return target
+
+
+# --- columns ---------------------------------------------------------------------------------
+
+
+def columns_for(
+    etype: EntityType,
+    selection: Selection,
+    expands: Sequence[ast.Expand],
+    extra: Sequence[str] = (),
+) -> list[Any]:
+    wanted = selection.columns(etype) | set(extra)
+    for item in expands:
+        nav = etype.nav(item.path[0])
+        if nav is not None and nav.local is not None:
+            wanted.add(nav.local)
+    model = etype.model
+    return [getattr(model, name).label(name) for name in sorted(wanted)]
+
+
+# --- collections -----------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    rows: list[Mapping[Any, Any]]
+    count: int | None
+    more: bool
+
+
+def order_by(
+    compiler: Compiler,
+    scope: Scope,
+    orderby: Sequence[ast.OrderBy],
+    *,
+    unique_time: bool,
+) -> list[Any]:
+    """ORDER BY keys; the id last, so pages are stable — unless the rows are the Observations
+    of one Datastream ordered by phenomenonTime, which the unique index orders already."""
+    keys: list[Any] = []
+    for item in orderby:
+        node = item.expression
+        if not _reads_a_property(node):
+            compiler.order_keys(node, scope)  # still checked for mistakes
+            continue  # a constant orders nothing (and PostgreSQL refuses it)
+        simple = _simple_member(node, scope.etype)
+        if unique_time and simple == "phenomenonTime":
+            # (phenomenon_time, phenomenon_time_end) is unique per Datastream: the order of
+            # the duplicate index, so the newest rows come straight from it.
+            for column in (scope.table.phenomenon_time, scope.table.phenomenon_time_end):
+                keys.append(column.desc() if item.descending else column.asc())
+            return keys
+        for key in compiler.order_keys(node, scope):
+            nullable = simple is None or _nullable(scope.etype, simple)
+            ordered = key.desc() if item.descending else key.asc()
+            if nullable:
+                ordered = ordered.nulls_last() if item.descending else ordered.nulls_first()
+            keys.append(ordered)
+    keys.append(scope.table.id.desc() if orderby and orderby[-1].descending else scope.table.id)
+    return keys
+
+
+def _reads_a_property(node: ast.Node) -> bool:
+    if isinstance(node, ast.Member):
+        return True
+    if isinstance(node, ast.Binary):
+        return _reads_a_property(node.left) or _reads_a_property(node.right)
+    if isinstance(node, ast.Not | ast.Negative):
+        return _reads_a_property(node.operand)
+    if isinstance(node, ast.Call):
+        return any(_reads_a_property(a) for a in node.args)
+    if isinstance(node, ast.In):
+        return _reads_a_property(node.value) or any(_reads_a_property(i) for i in node.items)
+    return False
+
+
+def _simple_member(node: ast.Node, etype: EntityType) -> str | None:
+    if isinstance(node, ast.Member) and node.lambda_ is None and len(node.segments) == 1:
+        segment = node.segments[0]
+        if not segment.indexes and etype.prop(segment.name) is not None:
+            return segment.name
+    return None
+
+
+def _nullable(etype: EntityType, name: str) -> bool:
+    prop = etype.prop(name)
+    return prop is None or prop.nullable
+
+
+def fetch_page(
+    session: Session,
+    context: ReadContext,
+    target: Target,
+    options: ast.QueryOptions,
+    columns: list[Any],
+) -> Page:
+    etype = target.etype
+    model = etype.model
+    scope = Scope(etype, model)
+    condition = target.condition
+    if options.filter is not None:
+        compiler = Compiler("$filter", context.visibility)
+        condition = and_(condition, compiler.condition(options.filter, scope))
+    count = None
+    if options.count:
+        count = _count(session, context, target, condition, filtered=options.filter is not None)
+    top = _top(context, options.top)
+    unique_time = _one_stream(target)
+    keys = order_by(
+        Compiler("$orderby", context.visibility), scope, options.orderby, unique_time=unique_time
+    )
+    query = select(*columns).where(condition).order_by(*keys)
+    if options.skip:
+        query = query.offset(options.skip)
+    query = query.limit(top + 1)
+    rows: list[Mapping[Any, Any]] = [r._mapping for r in session.execute(query)]
+    more = len(rows) > top
+    return Page(rows[:top], count, more)
+
+
+def _top(context: ReadContext, requested: int | None) -> int:
+    if requested is None:
+        return context.default_top
+    return min(requested, context.max_top)
+
+
+def _one_stream(target: Target) -> bool:
+    return (
+        target.etype.name == "Observation"
+        and target.parent is not None
+        and target.parent[0].name in ("Datastream", "MultiDatastream")
+    )
+
+
+def _count(
+    session: Session,
+    context: ReadContext,
+    target: Target,
+    condition: ColumnElement[bool],
+    *,
+    filtered: bool,
+) -> int:
+    """``$count``. The Observations of a Datastream (or all Observations) are counted from
+    the counts the Datastreams keep: constant time at any table size."""
+    if target.etype.name == "Observation" and not filtered:
+        if _one_stream(target) and target.parent is not None:
+            stream = target.parent[0].model
+            kept = session.scalar(
+                select(stream.observation_count).where(stream.id == target.parent[1])
+            )
+            return int(kept or 0)
+        if target.parent is None:
+            total = 0
+            for name in ("Datastream", "MultiDatastream"):
+                stream_type = entity_type(name)
+                stream = stream_type.model
+                seen = context.visibility(stream_type, stream)
+                query = select(func.coalesce(func.sum(stream.observation_count), 0))
+                if seen is not None:
+                    query = query.where(seen)
+                total += int(session.scalar(query) or 0)
+            return total
+    model = target.etype.model
+    return int(session.scalar(select(func.count()).select_from(model).where(condition)) or 0)
+
+
+# --- $expand ---------------------------------------------------------------------------------
+
+
+def _normalise(
+    expands: Sequence[ast.Expand], etype: EntityType
+) -> dict[str, tuple[Nav, ast.QueryOptions]]:
+    """Merge ``A/B`` paths into nested options and check the names."""
+    merged: dict[str, tuple[Nav, ast.QueryOptions]] = {}
+    for item in expands:
+        nav = etype.nav(item.path[0])
+        if nav is None:
+            names = ", ".join(n.name for n in etype.navs)
+            raise QueryError.at(
+                "$expand",
+                item.position,
+                f"{etype.name} has no navigation property '{item.path[0]}' (known: {names})",
+            )
+        if len(item.path) > 1:
+            options = ast.QueryOptions(
+                expand=[ast.Expand(item.path[1:], item.options, item.position)]
+            )
+        else:
+            options = item.options
+        if nav.name in merged:
+            existing = merged[nav.name][1]
+            existing.expand = [*existing.expand, *options.expand]
+            for name in ("filter", "select", "orderby", "top", "count"):
+                value = getattr(options, name)
+                if value not in (None, []):
+                    setattr(existing, name, value)
+            if options.skip:
+                existing.skip = options.skip
+            existing.raw.update(options.raw)
+        else:
+            merged[nav.name] = (
+                nav,
+                ast.QueryOptions(
+                    filter=options.filter,
+                    select=options.select,
+                    expand=list(options.expand),
+                    orderby=list(options.orderby),
+                    top=options.top,
+                    skip=options.skip,
+                    count=options.count,
+                    raw=dict(options.raw),
+                ),
+            )
+    return merged
+
+
+def expand(
+    session: Session,
+    context: ReadContext,
+    etype: EntityType,
+    rows: Sequence[Mapping[Any, Any]],
+    outputs: Sequence[dict[str, Any]],
+    expands: Sequence[ast.Expand],
+) -> None:
+    """Attach the expanded entities to ``outputs`` (one query per navigation and level)."""
+    if not rows or not expands:
+        return
+    for nav, options in _normalise(expands, etype).values():
+        target = entity_type(nav.target)
+        selection = Selection.of(target, options.select)
+        columns = columns_for(target, selection, options.expand)
+        if nav.many:
+            _expand_set(
+                session, context, etype, nav, target, rows, outputs, options, selection, columns
+            )
+        else:
+            _expand_one(session, context, nav, target, rows, outputs, options, selection, columns)
+
+
+def _filter(context: ReadContext, options: ast.QueryOptions, target: EntityType, table: Any) -> Any:
+    condition: Any = true()
+    seen = context.visibility(target, table)
+    if seen is not None:
+        condition = seen
+    if options.filter is not None:
+        compiler = Compiler("$expand($filter)", context.visibility)
+        condition = and_(condition, compiler.condition(options.filter, Scope(target, table)))
+    return condition
+
+
+def _expand_one(
+    session: Session,
+    context: ReadContext,
+    nav: Nav,
+    target: EntityType,
+    rows: Sequence[Mapping[Any, Any]],
+    outputs: Sequence[dict[str, Any]],
+    options: ast.QueryOptions,
+    selection: Selection,
+    columns: list[Any],
+) -> None:
+    assert nav.local is not None
+    keys = sorted({r[nav.local] for r in rows if r[nav.local] is not None})
+    found: dict[int, Mapping[Any, Any]] = {}
+    model = target.model
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        query = select(*columns).where(
+            model.id.in_(chunk), _filter(context, options, target, model)
+        )
+        for record in session.execute(query):
+            found[record._mapping["id"]] = record._mapping
+    children = list(found.values())
+    rendered = {
+        r["id"]: context.renderer.entity(target, r, selection, links=not selection.everything)
+        for r in children
+    }
+    expand(
+        session, context, target, children, [rendered[r["id"]] for r in children], options.expand
+    )
+    for row, output in zip(rows, outputs, strict=True):
+        key = row[nav.local]
+        output[nav.name] = rendered.get(key) if key is not None else None
+
+
+def _expand_set(
+    session: Session,
+    context: ReadContext,
+    parent_type: EntityType,
+    nav: Nav,
+    target: EntityType,
+    rows: Sequence[Mapping[Any, Any]],
+    outputs: Sequence[dict[str, Any]],
+    options: ast.QueryOptions,
+    selection: Selection,
+    columns: list[Any],
+) -> None:
+    model = target.model
+    parent_ids = [r["id"] for r in rows]
+    via: Any = None
+    if nav.remote is not None:
+        parent_key = getattr(model, nav.remote)
+        base = select(*columns, parent_key.label("__parent"))
+    else:
+        assert nav.via is not None and nav.via_local and nav.via_remote
+        via = nav.via.alias()
+        parent_key = via.c[nav.via_local]
+        base = select(*columns, parent_key.label("__parent")).join(
+            via, via.c[nav.via_remote] == model.id
+        )
+    condition = and_(parent_key.in_(parent_ids), _filter(context, options, target, model))
+    top = _top(context, options.top)
+    keys = order_by(
+        Compiler("$expand($orderby)", context.visibility),
+        Scope(target, model),
+        options.orderby,
+        unique_time=False,
+    )
+    numbered = (
+        base.add_columns(
+            func.row_number().over(partition_by=parent_key, order_by=keys).label("__rank")
+        )
+        .where(condition)
+        .subquery()
+    )
+    query = (
+        select(numbered)
+        .where(numbered.c["__rank"] > options.skip, numbered.c["__rank"] <= options.skip + top + 1)
+        .order_by(numbered.c["__parent"], numbered.c["__rank"])
+    )
+    grouped: dict[int, list[Mapping[Any, Any]]] = defaultdict(list)
+    for record in session.execute(query):
+        grouped[record._mapping["__parent"]].append(record._mapping)
+    counts: dict[int, int] = {}
+    if options.count:
+        counted = select(parent_key, func.count()).select_from(model)
+        if via is not None:
+            counted = counted.join(via, via.c[str(nav.via_remote)] == model.id)
+        counts = dict(session.execute(counted.where(condition).group_by(parent_key)).all())
+    children: list[Mapping[Any, Any]] = []
+    rendered: list[dict[str, Any]] = []
+    for row, output in zip(rows, outputs, strict=True):
+        found = grouped.get(row["id"], [])
+        more = len(found) > top
+        items = []
+        for child in found[:top]:
+            item = context.renderer.entity(target, child, selection, links=not selection.everything)
+            items.append(item)
+            children.append(child)
+            rendered.append(item)
+        output[nav.name] = items
+        if options.count:
+            output[f"{nav.name}@iot.count"] = counts.get(row["id"], 0)
+        if more:
+            link = f"{context.renderer.self_link(parent_type, row['id'])}/{nav.name}"
+            output[f"{nav.name}@iot.nextLink"] = f"{link}?{_expand_query(options, top)}"
+    expand(session, context, target, children, rendered, options.expand)
+
+
+def _expand_query(options: ast.QueryOptions, top: int) -> str:
+    pairs = [(f"${k}", v) for k, v in options.raw.items() if k not in ("top", "skip")]
+    pairs += [("$top", str(top)), ("$skip", str(options.skip + top))]
+    return "&".join(f"{k}={quote(v, safe='$(),;=:/*@')}" for k, v in pairs)
