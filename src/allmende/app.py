@@ -16,12 +16,13 @@ from allmende import __version__, identity, sensing
 from allmende.core.events import EventBus
 from allmende.core.registry import Registry, discover
 from allmende.core.settings import Settings, load_settings
+from allmende.http.adapters import Adapter
 from allmende.http.auth import current_principal
 from allmende.http.context import AppContext
 from allmende.http.i18n import KERNEL_DOMAIN, Catalogs
 from allmende.http.links import ProxyHeadersMiddleware
 from allmende.http.middleware import RequestContextMiddleware
-from allmende.http.openapi import StandardErrors, install_openapi
+from allmende.http.openapi import install_openapi
 from allmende.http.problems import ErrorFormats, install_error_handlers
 from allmende.http.templating import Templates
 from allmende.identity.oidc import OidcVerifier
@@ -32,6 +33,12 @@ from allmende.storage.scheduler import Scheduler
 from allmende.web import LOCALE, STATIC, TEMPLATES, health, identity_api, shell
 from allmende.web.errors import html_error
 
+#: The standards' wire formats, mounted before the modules.
+STANDARDS: tuple[Adapter, ...] = (
+    sensorthings.ADAPTER,
+    open311.ADAPTER,
+    ogcapi_features.ADAPTER,
+)
 #: Migrations of the kernel's own tables, before those of the modules.
 KERNEL_MIGRATIONS: tuple[Path, ...] = (identity.MIGRATIONS, sensing.MIGRATIONS)
 BODY_SLACK_BYTES = 1024 * 1024
@@ -83,15 +90,18 @@ def create_app(
         catalogs=Catalogs.load(
             [
                 (KERNEL_DOMAIN, LOCALE),
-                ("open311", open311.LOCALE),
-                ("ogcapi", ogcapi_features.LOCALE),
+                *((a.key, a.locale) for a in STANDARDS if a.locale),
                 *((m.key, m.locale) for m in registry if m.locale),
             ],
             languages=settings.languages,
             default=settings.default_language,
         ),
         templates=Templates(
-            [TEMPLATES, ogcapi_features.TEMPLATES, *(m.templates for m in registry if m.templates)]
+            [
+                TEMPLATES,
+                *(a.templates for a in STANDARDS if a.templates),
+                *(m.templates for m in registry if m.templates),
+            ]
         ),
         oidc=OidcVerifier(
             issuer=settings.oidc_issuer,
@@ -102,7 +112,9 @@ def create_app(
         else None,
     )
     context.services["readiness"] = readiness
-    context.services[sensorthings.SERVICE] = sensorthings.Api(database, settings)
+    for adapter in STANDARDS:
+        if adapter.setup is not None:
+            adapter.setup(context)
 
     scheduler = Scheduler([job for m in registry for job in m.jobs], database, settings)
 
@@ -129,27 +141,15 @@ def create_app(
     )
     app.state.allmende = context
     formats = ErrorFormats(
-        by_prefix=[
-            (open311.PREFIX, open311.render_error),
-            (ogcapi_features.PREFIX, ogcapi_features.render_error),
-            (sensorthings.PREFIX, sensorthings.render_error),
-        ],
-        html=html_error,
+        by_prefix=[(a.prefix, a.render_error) for a in STANDARDS], html=html_error
     )
     install_error_handlers(app, formats)
-    install_openapi(
-        app,
-        [
-            StandardErrors(open311.PREFIX, "Open311Errors", open311.ERROR_SCHEMA),
-            StandardErrors(ogcapi_features.PREFIX, "OgcException", ogcapi_features.ERROR_SCHEMA),
-        ],
-    )
+    install_openapi(app, [a.errors for a in STANDARDS if a.errors is not None])
 
     app.include_router(health.router)
     app.include_router(identity_api.router)
-    app.include_router(open311.router)
-    app.include_router(ogcapi_features.router)
-    app.include_router(sensorthings.router)
+    for adapter in STANDARDS:
+        app.include_router(adapter.router)
     for module in registry:
         if module.router is not None:
             app.include_router(module.router)
