@@ -54,6 +54,7 @@ from allmende.modules.assets.service import (
     may_edit,
     may_read_internal,
     municipality_keys,
+    municipality_names,
 )
 from allmende.sdk import (
     AllmendeError,
@@ -294,7 +295,6 @@ def register_page(
         rows, total = objects.list_objects(
             session, principal=principal, f=f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
         )
-        keys = municipality_keys(session)
         query = urlencode({k: v for k, v in wanted.items() if v})
         return render(
             request,
@@ -306,7 +306,7 @@ def register_page(
                 "pages": max(1, math.ceil(total / PAGE_SIZE)),
                 "query": query,
                 "wanted": wanted,
-                "keys": keys,
+                "place_names": municipality_names(session),
                 "municipalities": municipalities(session),
                 "types": _unique_types(objects.list_types(session)),
                 "can_create": bool(editable_municipalities(session, principal)),

@@ -38,7 +38,7 @@ from allmende.modules.assets.pages import (
     validated,
 )
 from allmende.modules.assets.schemas import BookingCreate
-from allmende.modules.assets.service import Actor, municipality_keys, not_found
+from allmende.modules.assets.service import Actor, municipality_names, not_found
 from allmende.sdk import (
     AllmendeError,
     Caller,
@@ -395,7 +395,7 @@ def calendar_page(
                 "space": space,
                 "names": names,
                 "mine": mine,
-                "keys": municipality_keys(session),
+                "place_names": municipality_names(session),
             },
         )
 

@@ -51,7 +51,7 @@ from allmende.modules.assets.service import (
     Actor,
     internal_condition,
     may_read_internal,
-    municipality_keys,
+    municipality_names,
     require_staff_somewhere,
 )
 from allmende.sdk import (
@@ -122,7 +122,7 @@ def maintenance_page(
                 "municipality": municipality or "",
                 "municipalities": editable_municipalities(session, principal)
                 or list(session.scalars(select(Municipality).order_by(Municipality.name))),
-                "keys": municipality_keys(session),
+                "place_names": municipality_names(session),
                 "counts": {
                     "reports": count(Report, Report.state.in_(OPEN_STATES)),
                     "orders": count(WorkOrder, WorkOrder.status.in_(("open", "in_progress"))),
@@ -527,7 +527,7 @@ def staff_reports_page(
                     ("all", translate(request)(N_("all states"))),
                     *_options(request, REPORT_STATES),
                 ],
-                "keys": municipality_keys(session),
+                "place_names": municipality_names(session),
             },
         )
 
@@ -683,7 +683,11 @@ def categories_page(request: Request, principal: Caller) -> Response:
         return render(
             request,
             "assets/categories.html",
-            {"services": found, "municipalities": allowed, "keys": municipality_keys(session)},
+            {
+                "services": found,
+                "municipalities": allowed,
+                "place_names": municipality_names(session),
+            },
         )
 
 

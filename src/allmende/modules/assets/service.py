@@ -52,6 +52,11 @@ def municipality_by_key(session: Session, key: str, *, field: str) -> Municipali
     return found
 
 
+def municipality_names(session: Session) -> dict[int, str]:
+    """Names for people to read (pages); the API speaks keys."""
+    return {row.id: row.name for row in session.execute(select(Municipality.id, Municipality.name))}
+
+
 def municipality_keys(session: Session, ids: Iterable[int] | None = None) -> dict[int, str]:
     query = select(Municipality.id, Municipality.key)
     if ids is not None:

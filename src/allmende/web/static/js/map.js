@@ -33,7 +33,12 @@
         var layer = L.geoJSON(data, {
           style: function (f) { return styles[(f.properties || {}).kind] || {}; },
           onEachFeature: function (f, l) { l.bindPopup(popup(f)); }
-        }).addTo(map);
+        });
+        if (element.dataset.cluster && L.markerClusterGroup) {
+          L.markerClusterGroup({ showCoverageOnHover: false }).addLayer(layer).addTo(map);
+        } else {
+          layer.addTo(map);
+        }
         var bounds = layer.getBounds();
         if (bounds.isValid()) { map.fitBounds(bounds, { padding: [10, 10] }); }
         element.dispatchEvent(new CustomEvent("allmende:map-ready", { detail: { map: map, layer: layer } }));
