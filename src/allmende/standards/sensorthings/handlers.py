@@ -7,6 +7,7 @@ Reads use a read-only session; each write request (or batch change set) is one
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -70,6 +71,8 @@ CONFORMANCE = (
 #: Allmende's own extensions, documented in docs/sensorthings.md.
 LATEST_OBSERVATION = "https://allmende.example/extensions/sensorthings/latest-observation"
 AGGREGATION = "https://allmende.example/extensions/sensorthings/aggregation"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -427,4 +430,5 @@ def error_of(exc: Exception) -> AllmendeError:
         return Conflict(detail=_conflict(exc))
     if isinstance(exc, DataError):
         return BadRequest(detail=STORAGE_REFUSED)
+    log.exception("batch part failed unexpectedly", exc_info=exc)
     return AllmendeError(detail="Something went wrong on our side.")
