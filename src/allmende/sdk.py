@@ -41,6 +41,7 @@ from allmende.identity.demo import DemoContext
 from allmende.identity.models import District, Municipality, Role, User
 from allmende.identity.permissions import Action, can, readable_municipalities, require, visible
 from allmende.identity.principal import ANONYMOUS, Principal
+from allmende.sensing import read as sensing
 from allmende.storage.base import Base, IdType, JSONType, UTCDateTime
 from allmende.storage.database import Database
 from allmende.storage.events import emit
@@ -120,6 +121,7 @@ __all__ = [
     "readable_municipalities",
     "require",
     "safe_next",
+    "sensing",
     "spatial_indexes",
     "to_metric",
     "utcnow",

@@ -26,6 +26,7 @@ MODULE_KEY = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 BUILTIN_MODULES: tuple[str, ...] = (
     "allmende.modules.assets",
     "allmende.modules.participation",
+    "allmende.modules.sensors",
 )
 
 

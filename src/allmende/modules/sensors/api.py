@@ -1,0 +1,57 @@
+"""JSON under ``/api/sensors``: the sensor list with the latest values, as the pages show it.
+
+The data themselves are served by the SensorThings API at ``/v1.1``; this is the compact
+overview a dashboard needs in one request.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+
+from allmende.modules.sensors import service
+from allmende.modules.sensors.pages import KEY_PATTERN
+from allmende.modules.sensors.schemas import StreamRead, ThingRead
+from allmende.sdk import Caller, Municipality, absolute_url, app_context
+
+router = APIRouter(prefix="/api/sensors", tags=["sensors"])
+
+
+@router.get("/things", operation_id="sensors_list_things", response_model=list[ThingRead])
+def list_things(
+    request: Request,
+    principal: Caller,
+    municipality: str | None = Query(None, max_length=40, pattern=KEY_PATTERN),
+    kind: str | None = Query(None, max_length=40, pattern=KEY_PATTERN),
+) -> list[ThingRead]:
+    """The sensor Things the caller may see, with each Datastream's latest value."""
+    with app_context(request).database.session() as session:
+        known = service.kinds(session)
+        f = service.resolve_filter(session, municipality=municipality, kind=kind, known=known)
+        found = service.things(session, principal=principal, f=f)
+        names = {m.id: m.key for m in session.query(Municipality)}
+    return [
+        ThingRead(
+            id=t.id,
+            name=t.name,
+            description=t.description,
+            municipality=names.get(t.municipality_id, ""),
+            public=t.public,
+            kind=str(t.properties["kind"]) if "kind" in t.properties else None,
+            lon=t.lon,
+            lat=t.lat,
+            self_link=absolute_url(request, f"/v1.1/Things({t.id})"),
+            streams=[
+                StreamRead(
+                    id=s.id,
+                    name=s.name,
+                    kind=service.kind_of(s, known).key,
+                    unit=s.unit_symbol,
+                    latest_value=s.latest_value,
+                    latest_time=s.latest_time,
+                    self_link=absolute_url(request, f"/v1.1/Datastreams({s.id})"),
+                )
+                for s in t.streams
+            ],
+        )
+        for t in found
+    ]

@@ -1,0 +1,228 @@
+"""HTML pages: every sensor Thing on a map and in a table (filter by municipality and kind),
+and a page per Thing with the latest value of each Datastream and a chart per period.
+
+Everything works without JavaScript: the map is an enhancement of the table, the charts are
+inline SVG drawn here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from allmende.modules.sensors import charts, service
+from allmende.modules.sensors.catalogue import (
+    LOCAL_ZONE,
+    PERIODS,
+    STATION_KINDS,
+    Kind,
+    unit_symbol,
+)
+from allmende.sdk import (
+    Caller,
+    Municipality,
+    RowId,
+    app_context,
+    local_path,
+    sensing,
+    utcnow,
+)
+
+pages = APIRouter(include_in_schema=False)
+PeriodKey = Literal["24h", "7d", "30d"]
+KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
+
+
+class Formats:
+    """Numbers and times in the reader's language and the region's time zone."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def number(self, value: float | None, decimals: int = 1) -> str:
+        if value is None:
+            return "—"
+        pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+        return format_decimal(value, format=pattern, locale=self.language)
+
+    def time(self, value: datetime | None) -> str:
+        if value is None:
+            return "—"
+        return format_datetime(
+            value.astimezone(LOCAL_ZONE), "dd.MM.yyyy HH:mm", locale=self.language
+        )
+
+    def iso(self, value: datetime | None) -> str:
+        return value.isoformat() if value else ""
+
+
+def translate(request: Request) -> Callable[[str], str]:
+    return app_context(request).catalogs.translator(request, "sensors")
+
+
+def render(
+    request: Request, template: str, values: Mapping[str, Any], *, status_code: int = 200
+) -> Response:
+    context = app_context(request)
+    fmt = Formats(context.catalogs.negotiate(request))
+    base = {"fmt": fmt, "station_kinds": STATION_KINDS, "periods": PERIODS, "unit": unit_symbol}
+    return context.templates.render(request, template, {**base, **values}, status_code=status_code)
+
+
+def _value_text(
+    gettext: Callable[[str], str],
+    fmt: Formats,
+    stream: sensing.StreamSummary,
+    kind: Kind,
+    named: bool,
+) -> str:
+    value = stream.latest_value
+    shown = fmt.number(value, kind.decimals) if isinstance(value, int | float) else str(value)
+    label = f"{gettext(kind.label)} ({stream.name})" if named else gettext(kind.label)
+    return f"{label}: {shown} {unit_symbol(stream.unit_symbol)}".rstrip()
+
+
+def _rows(
+    things: Sequence[sensing.ThingSummary], known: Sequence[Kind]
+) -> list[tuple[sensing.ThingSummary, list[tuple[sensing.StreamSummary, Kind, bool]]]]:
+    """Each Thing with its Datastreams' kinds; a kind measured twice (soil moisture at two
+    depths) is told apart by the Datastream's name."""
+    rows = []
+    for thing in things:
+        kinds = [service.kind_of(s, known) for s in thing.streams]
+        keys = [k.key for k in kinds]
+        rows.append(
+            (
+                thing,
+                [
+                    (s, k, keys.count(k.key) > 1)
+                    for s, k in zip(thing.streams, kinds, strict=True)
+                ],
+            )
+        )
+    return rows
+
+
+def _municipalities(session: Session) -> list[Municipality]:
+    return list(session.scalars(select(Municipality).order_by(Municipality.name)))
+
+
+@pages.get("/sensors")
+def index_page(
+    request: Request,
+    principal: Caller,
+    municipality: str | None = Query(None, max_length=40, pattern=KEY_PATTERN),
+    kind: str | None = Query(None, max_length=40, pattern=KEY_PATTERN),
+) -> Response:
+    with app_context(request).database.session() as session:
+        known = service.kinds(session)
+        f = service.resolve_filter(session, municipality=municipality, kind=kind, known=known)
+        found = service.things(session, principal=principal, f=f)
+        places = _municipalities(session)
+        query = urlencode({k: v for k, v in (("municipality", municipality), ("kind", kind)) if v})
+        return render(
+            request,
+            "sensors/index.html",
+            {
+                "rows": _rows(found, known),
+                "kinds": known,
+                "municipalities": places,
+                "place_names": {m.id: m.name for m in places},
+                "wanted": {"municipality": municipality or "", "kind": kind or ""},
+                "query": query,
+            },
+        )
+
+
+@pages.get("/sensors/map.geojson")
+def map_data(
+    request: Request,
+    principal: Caller,
+    municipality: str | None = Query(None, max_length=40, pattern=KEY_PATTERN),
+    kind: str | None = Query(None, max_length=40, pattern=KEY_PATTERN),
+    thing: int | None = Query(None, ge=1, le=2**63 - 1),
+) -> Response:
+    """The Things of the list as GeoJSON points, with their latest values as the popup text."""
+    gettext = translate(request)
+    context = app_context(request)
+    fmt = Formats(context.catalogs.negotiate(request))
+    with context.database.session() as session:
+        known = service.kinds(session)
+        if thing is not None:
+            found = sensing.list_things(session, principal=principal, thing_ids=[thing])
+        else:
+            f = service.resolve_filter(session, municipality=municipality, kind=kind, known=known)
+            found = service.things(session, principal=principal, f=f)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [t.lon, t.lat]},
+            "properties": {
+                "name": t.name,
+                "url": local_path(request, f"/sensors/{t.id}"),
+                "kind": str(t.properties.get("kind", "sensor")),
+                "description": " · ".join(
+                    _value_text(gettext, fmt, s, k, named)
+                    for s, k, named in row
+                    if s.latest_time is not None
+                ),
+            },
+        }
+        for t, row in _rows(found, known)
+        if t.lon is not None and t.lat is not None
+    ]
+    return JSONResponse(
+        {"type": "FeatureCollection", "features": features}, media_type="application/geo+json"
+    )
+
+
+@pages.get("/sensors/{thing_id}")
+def thing_page(
+    request: Request, thing_id: RowId, principal: Caller, period: PeriodKey = Query("24h")
+) -> Response:
+    chosen = PERIODS[period]
+    context = app_context(request)
+    fmt = Formats(context.catalogs.negotiate(request))
+    with context.database.session() as session:
+        thing = sensing.get_thing(session, principal=principal, thing_id=thing_id)
+        known = service.kinds(session)
+        municipality = session.get(Municipality, thing.municipality_id)
+        # Charts end with the hour of the newest value, so a station that stopped sending
+        # still shows its last data.
+        latest = thing.latest_time or utcnow()
+        end = latest.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        panels = []
+        for stream in thing.streams:
+            kind = service.kind_of(stream, known)
+            data = service.series(session, stream=stream, kind=kind, period=chosen, end=end)
+            chart = charts.build(
+                start=data.start,
+                end=data.end,
+                points=data.points,
+                low=data.low,
+                high=data.high,
+                style=kind.style,
+                step=data.step,
+                number=lambda v, d=kind.decimals: fmt.number(v, max(0, d - 1)),
+            )
+            panels.append({"stream": stream, "kind": kind, "series": data, "chart": chart})
+    return render(
+        request,
+        "sensors/thing.html",
+        {
+            "thing": thing,
+            "municipality": municipality,
+            "panels": panels,
+            "period": chosen,
+            "sta_link": local_path(request, f"/v1.1/Things({thing.id})"),
+        },
+    )

@@ -1,0 +1,500 @@
+"""A small, typed facade over the observation core for modules (``allmende.sdk.sensing``).
+
+Reading: the Things a caller may see with their position, Datastreams and latest values; one
+Datastream's Observations in a time range; the same aggregated per fixed interval. The latest
+value comes from the pointer each Datastream keeps current on ingest (a primary-key join), so
+listing every sensor never scans the Observations.
+
+Writing (for demo data and importers): Things with a point Location, Sensors, Observed
+Properties, Datastreams, and a whole series of Observations through the batched ingest.
+
+Times are timezone-aware ``datetime`` values in UTC; the tables store microseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from allmende.core.errors import NotFound, ValidationFailed
+from allmende.identity.permissions import visible
+from allmende.identity.principal import Principal
+from allmende.sensing import service
+from allmende.sensing.ingest import DuplicatePolicy, IngestError, NewObservation
+from allmende.sensing.ingest import ingest_observations as _ingest
+from allmende.sensing.models import (
+    Datastream,
+    Location,
+    Observation,
+    ObservedProperty,
+    ResultKind,
+    Thing,
+    thing_locations,
+)
+from allmende.sensing.results import decode_result
+from allmende.sensing.times import from_micros, to_micros
+
+__all__ = [
+    "Bucket",
+    "Point",
+    "StreamSummary",
+    "ThingSummary",
+    "aggregate",
+    "create_datastream",
+    "create_observed_property",
+    "create_sensor",
+    "create_thing",
+    "get_thing",
+    "ingest_series",
+    "list_things",
+    "observations",
+]
+
+#: Things per list; a region has hundreds, not hundreds of thousands, of sensor stations.
+MAX_THINGS = 5000
+#: Observations per range read (a month of one-minute values).
+MAX_POINTS = 50_000
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class StreamSummary:
+    """A Datastream with its ObservedProperty and its latest Observation (None if empty)."""
+
+    id: int
+    name: str
+    description: str
+    unit_name: str
+    unit_symbol: str
+    unit_definition: str
+    observed_property_id: int
+    observed_property_name: str
+    definition: str
+    public: bool
+    observation_count: int
+    latest_value: Any
+    latest_time: datetime | None
+
+
+@dataclass(frozen=True)
+class ThingSummary:
+    """A Thing with the position of its first located Location (lon/lat, or None)."""
+
+    id: int
+    name: str
+    description: str
+    properties: dict[str, Any]
+    municipality_id: int
+    public: bool
+    lon: float | None
+    lat: float | None
+    location_name: str | None
+    streams: list[StreamSummary] = field(default_factory=list)
+
+    @property
+    def latest_time(self) -> datetime | None:
+        times = [s.latest_time for s in self.streams if s.latest_time is not None]
+        return max(times) if times else None
+
+
+@dataclass(frozen=True)
+class Point:
+    time: datetime
+    value: float
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """Numeric Observations of one interval ``[start, start + step)``."""
+
+    start: datetime
+    count: int
+    low: float
+    high: float
+    mean: float
+    total: float
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def list_things(
+    session: Session,
+    *,
+    principal: Principal,
+    municipality_ids: Collection[int] | None = None,
+    definitions: Collection[str] | None = None,
+    thing_ids: Collection[int] | None = None,
+    limit: int = MAX_THINGS,
+) -> list[ThingSummary]:
+    """The Things ``principal`` may see (public ones, internal ones of readable municipalities),
+    ordered by name, optionally only those of some municipalities or with a Datastream of an
+    ObservedProperty ``definition``. Each carries only the Datastreams the caller may see."""
+    condition = visible(principal, Thing.municipality_id, Thing.public)
+    if municipality_ids is not None:
+        condition = and_(condition, Thing.municipality_id.in_(sorted(municipality_ids)))
+    if thing_ids is not None:
+        condition = and_(condition, Thing.id.in_(sorted(thing_ids)))
+    if definitions is not None:
+        measured = (
+            select(Datastream.thing_id)
+            .join(ObservedProperty, ObservedProperty.id == Datastream.observed_property_id)
+            .where(
+                ObservedProperty.definition.in_(sorted(definitions)),
+                visible(principal, Datastream.municipality_id, Datastream.public),
+            )
+        )
+        condition = and_(condition, Thing.id.in_(measured))
+    things = session.execute(
+        select(
+            Thing.id,
+            Thing.name,
+            Thing.description,
+            Thing.properties,
+            Thing.municipality_id,
+            Thing.public,
+        )
+        .where(condition)
+        .order_by(Thing.name, Thing.id)
+        .limit(max(0, min(limit, MAX_THINGS)))
+    ).all()
+    ids = [t.id for t in things]
+    places = _positions(session, ids)
+    streams = _streams(session, principal, ids)
+    return [
+        ThingSummary(
+            id=t.id,
+            name=t.name,
+            description=t.description,
+            properties=t.properties if isinstance(t.properties, dict) else {},
+            municipality_id=t.municipality_id,
+            public=t.public,
+            lon=places[t.id][0] if t.id in places else None,
+            lat=places[t.id][1] if t.id in places else None,
+            location_name=places[t.id][2] if t.id in places else None,
+            streams=streams.get(t.id, []),
+        )
+        for t in things
+    ]
+
+
+def get_thing(session: Session, *, principal: Principal, thing_id: int) -> ThingSummary:
+    """One Thing as :func:`list_things` describes it; NotFound if absent or not visible."""
+    found = list_things(session, principal=principal, thing_ids=[thing_id], limit=1)
+    if not found:
+        raise NotFound(detail=f"No Thing with id {thing_id}.")
+    return found[0]
+
+
+def _positions(session: Session, ids: Sequence[int]) -> dict[int, tuple[float, float, str]]:
+    """Each Thing's first Location with a geometry: the centre of its bounding box."""
+    found: dict[int, tuple[float, float, str]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        rows = session.execute(
+            select(
+                thing_locations.c.thing_id,
+                Location.name,
+                Location.bbox_minx,
+                Location.bbox_miny,
+                Location.bbox_maxx,
+                Location.bbox_maxy,
+            )
+            .join(Location, Location.id == thing_locations.c.location_id)
+            .where(thing_locations.c.thing_id.in_(chunk), Location.bbox_minx.is_not(None))
+            .order_by(thing_locations.c.thing_id, Location.id)
+        ).all()
+        for thing_id, name, minx, miny, maxx, maxy in rows:
+            if thing_id not in found:
+                found[thing_id] = ((minx + maxx) / 2, (miny + maxy) / 2, name)
+    return found
+
+
+def _streams(
+    session: Session, principal: Principal, ids: Sequence[int]
+) -> dict[int, list[StreamSummary]]:
+    found: dict[int, list[StreamSummary]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        rows = session.execute(
+            select(
+                Datastream.thing_id,
+                Datastream.id,
+                Datastream.name,
+                Datastream.description,
+                Datastream.unit_of_measurement,
+                Datastream.public,
+                Datastream.observation_count,
+                ObservedProperty.id,
+                ObservedProperty.name,
+                ObservedProperty.definition,
+                Observation.phenomenon_time,
+                Observation.result_kind,
+                Observation.result_number,
+                Observation.result_text,
+                Observation.result_json,
+            )
+            .join(ObservedProperty, ObservedProperty.id == Datastream.observed_property_id)
+            .outerjoin(Observation, Observation.id == Datastream.latest_observation_id)
+            .where(
+                Datastream.thing_id.in_(chunk),
+                visible(principal, Datastream.municipality_id, Datastream.public),
+            )
+            .order_by(Datastream.thing_id, Datastream.id)
+        ).all()
+        for r in rows:
+            unit = r[4] if isinstance(r[4], dict) else {}
+            found.setdefault(r[0], []).append(
+                StreamSummary(
+                    id=r[1],
+                    name=r[2],
+                    description=r[3],
+                    unit_name=str(unit.get("name") or ""),
+                    unit_symbol=str(unit.get("symbol") or ""),
+                    unit_definition=str(unit.get("definition") or ""),
+                    public=r[5],
+                    observation_count=int(r[6] or 0),
+                    observed_property_id=r[7],
+                    observed_property_name=r[8],
+                    definition=r[9],
+                    latest_time=None if r[10] is None else from_micros(r[10]),
+                    latest_value=None
+                    if r[11] is None
+                    else decode_result(r[11], r[12], r[13], r[14]),
+                )
+            )
+    return found
+
+
+def _range(start: datetime, end: datetime) -> tuple[int, int]:
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValidationFailed.one("time", "needs a time zone")
+    if end < start:
+        raise ValidationFailed.one("time", "the range ends before it starts")
+    return to_micros(start), to_micros(end)
+
+
+_NUMERIC = case(
+    (
+        Observation.result_kind.in_([ResultKind.INTEGER, ResultKind.FLOAT, ResultKind.BOOLEAN]),
+        Observation.result_number,
+    ),
+    else_=None,
+)
+
+
+def observations(
+    session: Session,
+    *,
+    datastream_id: int,
+    start: datetime,
+    end: datetime,
+    limit: int = MAX_POINTS,
+) -> list[Point]:
+    """The numeric Observations of one Datastream with ``start <= phenomenonTime < end``, in
+    time order. The caller has checked that it may see the Datastream (:func:`get_thing`)."""
+    low, high = _range(start, end)
+    rows = session.execute(
+        select(Observation.phenomenon_time, _NUMERIC)
+        .where(
+            Observation.datastream_id == datastream_id,
+            Observation.phenomenon_time >= low,
+            Observation.phenomenon_time < high,
+        )
+        .order_by(Observation.phenomenon_time)
+        .limit(max(0, min(limit, MAX_POINTS)))
+    ).all()
+    return [Point(from_micros(t), float(v)) for t, v in rows if v is not None]
+
+
+def aggregate(
+    session: Session,
+    *,
+    datastream_id: int,
+    start: datetime,
+    end: datetime,
+    step: timedelta,
+) -> list[Bucket]:
+    """Count, min, max, mean and sum of the numeric Observations per interval of ``step``
+    (intervals aligned to the Unix epoch, so hours and UTC days), computed in SQL."""
+    low, high = _range(start, end)
+    width = step // timedelta(microseconds=1)
+    if width < 1_000_000:
+        raise ValidationFailed.one("step", "must be at least one second")
+    # Times are after 1970, so integer division rounds down on both backends.
+    bucket = (Observation.phenomenon_time // width) * width
+    rows = session.execute(
+        select(
+            bucket.label("start"),
+            func.count(_NUMERIC),
+            func.min(_NUMERIC),
+            func.max(_NUMERIC),
+            func.avg(_NUMERIC),
+            func.sum(_NUMERIC),
+        )
+        .where(
+            Observation.datastream_id == datastream_id,
+            Observation.phenomenon_time >= low,
+            Observation.phenomenon_time < high,
+        )
+        .group_by(bucket)
+        .order_by(bucket)
+    ).all()
+    return [
+        Bucket(from_micros(int(s)), int(n), float(lo), float(hi), float(mean), float(total))
+        for s, n, lo, hi, mean, total in rows
+        if n
+    ]
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def create_thing(
+    session: Session,
+    *,
+    municipality_id: int,
+    name: str,
+    lon: float,
+    lat: float,
+    description: str = "",
+    properties: dict[str, Any] | None = None,
+    location_name: str | None = None,
+    public: bool = True,
+) -> int:
+    """A Thing at a point (a GeoJSON Location of the same visibility); returns its id."""
+    owner = {"municipality_id": municipality_id, "public": public}
+    thing = service.create_entity(
+        session,
+        kind="Thing",
+        values={**owner, "name": name, "description": description, "properties": properties},
+    )
+    location = service.create_entity(
+        session,
+        kind="Location",
+        values={
+            **owner,
+            "name": location_name or name,
+            "description": "",
+            "encoding_type": "application/geo+json",
+            "location": {"type": "Point", "coordinates": [lon, lat]},
+        },
+    )
+    service.set_thing_locations(session, thing_id=thing.id, location_ids=[location.id])
+    return int(thing.id)
+
+
+def create_sensor(
+    session: Session,
+    *,
+    municipality_id: int,
+    name: str,
+    description: str = "",
+    metadata: str = "",
+    encoding_type: str = "text/html",
+    public: bool = True,
+) -> int:
+    sensor = service.create_entity(
+        session,
+        kind="Sensor",
+        values={
+            "municipality_id": municipality_id,
+            "public": public,
+            "name": name,
+            "description": description,
+            "encoding_type": encoding_type,
+            "metadata_": metadata,
+        },
+    )
+    return int(sensor.id)
+
+
+def create_observed_property(
+    session: Session,
+    *,
+    municipality_id: int,
+    name: str,
+    definition: str,
+    description: str = "",
+    public: bool = True,
+) -> int:
+    observed = service.create_entity(
+        session,
+        kind="ObservedProperty",
+        values={
+            "municipality_id": municipality_id,
+            "public": public,
+            "name": name,
+            "definition": definition,
+            "description": description,
+        },
+    )
+    return int(observed.id)
+
+
+MEASUREMENT = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement"
+
+
+def create_datastream(
+    session: Session,
+    *,
+    thing_id: int,
+    sensor_id: int,
+    observed_property_id: int,
+    name: str,
+    unit: dict[str, str],
+    description: str = "",
+    properties: dict[str, Any] | None = None,
+) -> int:
+    """A Datastream of measurements; it belongs to its Thing's municipality and visibility.
+    ``unit``: ``{"name", "symbol", "definition"}`` (UCUM symbols)."""
+    thing = service.get(session, Thing, thing_id)
+    stream = service.create_entity(
+        session,
+        kind="Datastream",
+        values={
+            "municipality_id": thing.municipality_id,
+            "public": thing.public,
+            "name": name,
+            "description": description,
+            "observation_type": MEASUREMENT,
+            "unit_of_measurement": unit,
+            "properties": properties,
+            "thing_id": thing_id,
+            "sensor_id": sensor_id,
+            "observed_property_id": observed_property_id,
+        },
+    )
+    return int(stream.id)
+
+
+def ingest_series(
+    session: Session,
+    *,
+    datastream_id: int,
+    times: Sequence[datetime] | Sequence[int],
+    values: Sequence[float | int | bool | str | None],
+    duplicates: DuplicatePolicy = DuplicatePolicy.REJECT,
+) -> int:
+    """Store a series of Observations of one Datastream in one batched ingest; returns how many
+    were stored. ``times`` are aware datetimes or microseconds since the epoch (UTC); values
+    must be Python scalars (convert numpy arrays with ``.tolist()``). The first refused row
+    raises its error (a duplicate as Conflict)."""
+    if len(times) != len(values):
+        raise ValidationFailed.one("values", "needs one value per time")
+    micros = [t if isinstance(t, int) else to_micros(t) for t in times]
+    rows = [
+        NewObservation(datastream_id, None, None, t, None, None, None, None, v)
+        for t, v in zip(micros, values, strict=True)
+    ]
+    stored = 0
+    for outcome in _ingest(session, rows=rows, duplicates=duplicates):
+        if isinstance(outcome, IngestError):
+            outcome.raise_()
+        stored += 1
+    return stored
