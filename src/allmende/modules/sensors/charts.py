@@ -6,6 +6,7 @@ Only geometry is computed here; the template writes the SVG.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -80,7 +81,7 @@ def build(
     high: Sequence[float] | None = None,
     style: str = "line",
     step: timedelta | None = None,
-    number: Callable[[float], str] = str,
+    number: Callable[[float, int], str] = lambda value, decimals: f"{value:.{decimals}f}",
 ) -> Chart:
     """The geometry of a time chart of ``points`` over ``[start, end]``.
 
@@ -107,21 +108,27 @@ def build(
         share = (value - y0) / (y1 - y0) if y1 > y0 else 0.5
         return round(chart.top + chart.plot_height * (1 - share), 1)
 
-    chart.y_ticks = [(y(t), number(t)) for t in ticks]
+    spacing_y = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    decimals = max(0, -math.floor(math.log10(spacing_y) + 1e-9)) if spacing_y < 1 else 0
+    if decimals and round(spacing_y * 10**decimals) % 10 == 5 and spacing_y < 1:
+        decimals += 1  # 0.25 needs two places
+    chart.y_ticks = [(y(t), number(t, decimals)) for t in ticks]
     chart.x_ticks = [
         (x(t), t.strftime("%H:%M") if end - start <= timedelta(days=1) else t.strftime("%d.%m."))
         for t in _x_ticks(start, end)
     ]
     if style == "bar":
         interval = step or (
-            min((b[0] - a[0] for a, b in zip(points, points[1:], strict=False)), default=None)
+            min((b[0] - a[0] for a, b in itertools.pairwise(points)), default=None)
             or timedelta(minutes=15)
         )
         width = max(1.0, chart.plot_width * interval.total_seconds() / total - 0.5)
         base = y(max(0.0, y0))
         for moment, value in points:
             top = y(value)
-            chart.bars.append((x(moment), min(top, base), round(width, 1), round(abs(base - top), 1)))
+            chart.bars.append(
+                (x(moment), min(top, base), round(width, 1), round(abs(base - top), 1))
+            )
         return chart
     runs: list[list[int]] = [[0]]
     spacing = step or _typical_spacing(points)
@@ -130,9 +137,7 @@ def build(
             runs.append([])
         runs[-1].append(index)
     for run in runs:
-        chart.lines.append(
-            "M" + " L".join(f"{x(points[i][0])},{y(points[i][1])}" for i in run)
-        )
+        chart.lines.append("M" + " L".join(f"{x(points[i][0])},{y(points[i][1])}" for i in run))
         if low is not None and high is not None and len(run) > 1:
             upper = [f"{x(points[i][0])},{y(high[i])}" for i in run]
             lower = [f"{x(points[i][0])},{y(low[i])}" for i in reversed(run)]
@@ -141,5 +146,5 @@ def build(
 
 
 def _typical_spacing(points: Sequence[tuple[datetime, float]]) -> timedelta:
-    gaps = sorted(b[0] - a[0] for a, b in zip(points, points[1:], strict=False))
+    gaps = sorted(b[0] - a[0] for a, b in itertools.pairwise(points))
     return gaps[len(gaps) // 2] if gaps else timedelta(hours=1)

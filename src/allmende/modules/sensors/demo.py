@@ -51,7 +51,11 @@ MEASURES = {
     "power": ("Elektrische Leistung", "kilowatt", "kW"),
 }
 #: Per municipality: the weather station's offsets (temperature K, wind factor, rain factor).
-CLIMATE = {"auenstadt": (0.0, 1.0, 1.0), "lindenbach": (-0.4, 1.1, 1.15), "eichtal": (-1.1, 1.35, 1.3)}
+CLIMATE = {
+    "auenstadt": (0.0, 1.0, 1.0),
+    "lindenbach": (-0.4, 1.1, 1.15),
+    "eichtal": (-1.1, 1.35, 1.3),
+}
 #: Soil-moisture probes per municipality.
 PROBES = {"auenstadt": 4, "lindenbach": 2, "eichtal": 2}
 #: (municipality, building, profile, offset east m, offset north m, public)
@@ -143,10 +147,10 @@ def _sun(clock: Clock, latitude: float = 49.5) -> Array:
 def _weather(rng: np.random.Generator, clock: Clock) -> Weather:
     n = clock.size
     rain = np.zeros(n)
-    for _ in range(9):  # rain events of 2 to 14 hours, showers to steady rain
+    for _ in range(7):  # rain events of 2 to 14 hours, showers to steady rain
         start = int(rng.integers(0, n - 8))
         length = int(rng.integers(2 * STEPS_PER_HOUR, 14 * STEPS_PER_HOUR))
-        peak = rng.uniform(0.4, 4.5)
+        peak = rng.uniform(0.3, 2.8)
         shape = np.sin(np.linspace(0, np.pi, length)) ** 0.7
         stop = min(n, start + length)
         rain[start:stop] += peak * shape[: stop - start] * rng.lognormal(0, 0.5, stop - start)
@@ -161,7 +165,7 @@ def _weather(rng: np.random.Generator, clock: Clock) -> Weather:
     amplitude = 5.5 * (1 - 0.65 * cloud)
     diurnal = amplitude * np.cos(2 * np.pi * (clock.solar_hour - 15) / 24)
     temperature = trend + synoptic + diurnal - 1.5 * np.clip(rain, 0, 1)
-    dew_point = trend + synoptic - 3.5 * (1 - cloud) - 1.0 + _smooth(rng, n, 6, 0.6)
+    dew_point = trend + synoptic - 2.5 - 4.5 * (1 - cloud) + _smooth(rng, n, 6, 0.6)
     gusty = np.clip(np.sin(np.pi * (clock.solar_hour - 9) / 12), 0, None)
     fronts = np.convolve(rain, np.ones(3 * STEPS_PER_HOUR) / (3 * STEPS_PER_HOUR), "same")
     wind = 2.4 + _smooth(rng, n, 30, 1.1) + 1.3 * gusty + 1.2 * np.clip(fronts, 0, 2)
@@ -192,8 +196,8 @@ def _soil(
     """
     n = clock.size
     wilting, capacity = 9.0, 38.0
-    upper = rng.uniform(17, 27, probes)
-    lower = upper + rng.uniform(3, 7, probes)
+    upper = rng.uniform(22, 30, probes)
+    lower = upper + rng.uniform(2, 5, probes)
     thirst = rng.uniform(0.8, 1.3, probes)  # larger crowns draw more
     demand = (weather.radiation / 600) * np.clip(weather.temperature - 4, 0, None) / 12
     rain_mm = weather.rain / STEPS_PER_HOUR
@@ -202,19 +206,21 @@ def _soil(
     out_upper = np.empty((n, probes))
     out_lower = np.empty((n, probes))
     for i in range(n):
-        upper = upper + 0.55 * rain_mm[i] - 0.035 * thirst * demand[i] * (upper - wilting) / (
-            capacity - wilting
+        upper = (
+            upper
+            + 0.3 * rain_mm[i]
+            - 0.1 * thirst * demand[i] * (upper - wilting) / (capacity - wilting)
         )
         excess = np.clip(upper - capacity, 0, None)
         upper = upper - excess
-        seep[i + delay] += 0.6 * excess + 0.05 * rain_mm[i]
-        lower = lower + seep[i] - 0.012 * thirst * demand[i] * (lower - wilting) / (
-            capacity - wilting
+        seep[i + delay] += 0.6 * excess + 0.04 * rain_mm[i]
+        lower = (
+            lower + seep[i] - 0.035 * thirst * demand[i] * (lower - wilting) / (capacity - wilting)
         )
         lower = np.minimum(lower, capacity + 2)
         out_upper[i] = upper
         out_lower[i] = lower
-    noise = rng.normal(0, 0.12, (2, n, probes))
+    noise = rng.normal(0, 0.04, (2, n, probes))
     return out_upper + noise[0], out_lower + noise[1]
 
 
@@ -463,4 +469,3 @@ def add_demo_network(ctx: DemoContext) -> None:
     ctx.notes.append(
         f"Sensors: {net.things} sensor Things with {stored} Observations ({DAYS} days) at /sensors"
     )
-

@@ -103,10 +103,7 @@ def _rows(
         rows.append(
             (
                 thing,
-                [
-                    (s, k, keys.count(k.key) > 1)
-                    for s, k in zip(thing.streams, kinds, strict=True)
-                ],
+                [(s, k, keys.count(k.key) > 1) for s, k in zip(thing.streams, kinds, strict=True)],
             )
         )
     return rows
@@ -212,7 +209,7 @@ def thing_page(
                 high=data.high,
                 style=kind.style,
                 step=data.step,
-                number=lambda v, d=kind.decimals: fmt.number(v, max(0, d - 1)),
+                number=fmt.number,
             )
             panels.append({"stream": stream, "kind": kind, "series": data, "chart": chart})
     return render(

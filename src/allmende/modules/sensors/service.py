@@ -30,7 +30,13 @@ def kinds(session: Session) -> list[Kind]:
 
 
 def add_kind(
-    session: Session, *, key: str, definition: str, label: str, style: str = "line", decimals: int = 1
+    session: Session,
+    *,
+    key: str,
+    definition: str,
+    label: str,
+    style: str = "line",
+    decimals: int = 1,
 ) -> SensorKind:
     """A kind of measurement of this installation (an operator's addition)."""
     if style not in ("line", "bar"):
@@ -48,7 +54,9 @@ def kind_of(stream: sensing.StreamSummary, known: Sequence[Kind]) -> Kind:
     for kind in known:
         if kind.definition == stream.definition:
             return kind
-    return Kind(f"op-{stream.observed_property_id}", stream.definition, stream.observed_property_name)
+    return Kind(
+        f"op-{stream.observed_property_id}", stream.definition, stream.observed_property_name
+    )
 
 
 @dataclass(frozen=True)
@@ -74,9 +82,7 @@ def resolve_filter(
     return Filter(place, chosen)
 
 
-def things(
-    session: Session, *, principal: Principal, f: Filter
-) -> list[sensing.ThingSummary]:
+def things(session: Session, *, principal: Principal, f: Filter) -> list[sensing.ThingSummary]:
     return sensing.list_things(
         session,
         principal=principal,
