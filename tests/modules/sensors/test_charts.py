@@ -1,0 +1,56 @@
+"""The geometry of the server-drawn charts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from allmende.modules.sensors.charts import build, nice_ticks
+
+pytestmark = pytest.mark.unit
+START = datetime(2026, 9, 1, tzinfo=UTC)
+
+
+def test_nice_ticks_cover_the_range_with_round_steps() -> None:
+    assert nice_ticks(3.2, 17.9) == [0.0, 5.0, 10.0, 15.0, 20.0]
+    assert nice_ticks(0.0, 1.0) == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert nice_ticks(5.0, 5.0) == [4.0, 4.5, 5.0, 5.5, 6.0]
+    ticks = nice_ticks(36.1, 37.3)
+    assert ticks[0] <= 36.1 and ticks[-1] >= 37.3 and len(ticks) <= 7
+
+
+def test_a_line_breaks_at_gaps_and_stays_inside_the_plot() -> None:
+    points = [(START + timedelta(hours=h), float(h)) for h in (*range(0, 6), *range(12, 24))]
+    chart = build(start=START, end=START + timedelta(days=1), points=points)
+    assert len(chart.lines) == 2
+    coordinates = [
+        tuple(map(float, pair.split(",")))
+        for line in chart.lines
+        for pair in line.lstrip("M").split(" L")
+    ]
+    assert all(chart.left <= x <= chart.left + chart.plot_width for x, _ in coordinates)
+    assert all(chart.top <= y <= chart.top + chart.plot_height for _, y in coordinates)
+    assert [label for _, label in chart.y_ticks] == ["0", "10", "20", "30"]
+    assert chart.x_ticks and all(label.endswith(":00") for _, label in chart.x_ticks)
+
+
+def test_bars_start_at_zero_and_a_range_band() -> None:
+    points = [(START + timedelta(hours=h), 2.0 if h % 3 == 0 else 0.0) for h in range(24)]
+    bars = build(start=START, end=START + timedelta(days=1), points=points, style="bar")
+    assert len(bars.bars) == 24 and not bars.lines
+    heights = [h for _, _, _, h in bars.bars]
+    assert max(heights) > 0 and min(heights) == 0
+    band = build(
+        start=START,
+        end=START + timedelta(days=7),
+        points=[(START + timedelta(hours=h), 10.0) for h in range(100)],
+        low=[9.0] * 100,
+        high=[11.0] * 100,
+        step=timedelta(hours=1),
+    )
+    assert len(band.band) == 1 and band.x_ticks[0][1].endswith(".")
+
+
+def test_nothing_to_draw() -> None:
+    assert build(start=START, end=START + timedelta(days=1), points=[]).empty

@@ -1,0 +1,162 @@
+"""The SDK's sensing facade on both backends: visibility, latest values from the Datastream's
+pointer, filters, ranges and aggregates, and the batched series ingest."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from allmende.core.errors import Conflict, NotFound, ValidationFailed
+from allmende.sdk import sensing
+from allmende.storage.database import Database
+from tests.modules.sensors.conftest import DEFINITION, END, HOURS, Network, People, times
+from tests.support.region import Region
+
+pytestmark = pytest.mark.integration
+
+
+def names(database: Database, who, **filters) -> list[str]:  # type: ignore[no-untyped-def]
+    with database.session() as session:
+        return [t.name for t in sensing.list_things(session, principal=who, **filters)]
+
+
+def test_who_sees_which_things(database: Database, network: Network, people: People) -> None:
+    public = ["Bodenfeuchte Eiche", "Wetterstation A"]
+    assert names(database, people.anonymous) == public
+    assert names(database, people.citizen) == public
+    assert names(database, people.staff_b) == public
+    everything = ["Bodenfeuchte Eiche", "Stromzähler Bauhof", "Wetterstation A"]
+    assert names(database, people.staff_a) == everything
+    assert names(database, people.admin) == everything
+
+
+def test_latest_values_position_and_units(
+    database: Database, network: Network, people: People
+) -> None:
+    with database.session() as session:
+        station = sensing.get_thing(session, principal=people.anonymous, thing_id=network.station)
+        probe = sensing.get_thing(session, principal=people.anonymous, thing_id=network.probe)
+    assert (station.lon, station.lat) == pytest.approx((8.65, 49.45))
+    assert station.properties == {"kind": "weather-station"}
+    temperature, precipitation = station.streams
+    assert temperature.latest_value == pytest.approx(10 + 0.1 * (HOURS - 1))
+    assert temperature.latest_time == END
+    assert temperature.unit_symbol == "Cel"
+    assert temperature.definition == DEFINITION["air-temperature"]
+    assert temperature.observation_count == HOURS
+    assert precipitation.latest_value == 0.0
+    assert station.latest_time == END
+    assert probe.streams[0].latest_value is None and probe.streams[0].latest_time is None
+    assert probe.latest_time is None
+
+
+def test_an_internal_thing_does_not_exist_for_the_public(
+    database: Database, network: Network, people: People
+) -> None:
+    with database.session() as session:
+        with pytest.raises(NotFound):
+            sensing.get_thing(session, principal=people.anonymous, thing_id=network.meter)
+        with pytest.raises(NotFound):
+            sensing.get_thing(session, principal=people.staff_b, thing_id=network.meter)
+        meter = sensing.get_thing(session, principal=people.staff_a, thing_id=network.meter)
+    assert not meter.public and meter.streams[0].latest_value == 5.0
+
+
+def test_filters(database: Database, network: Network, people: People, region: Region) -> None:
+    assert names(database, people.admin, municipality_ids=[region.municipality_b]) == [
+        "Bodenfeuchte Eiche"
+    ]
+    assert names(database, people.admin, definitions=[DEFINITION["power"]]) == [
+        "Stromzähler Bauhof"
+    ]
+    # the internal meter's Datastream does not make it appear for the public
+    assert names(database, people.anonymous, definitions=[DEFINITION["power"]]) == []
+    assert names(database, people.anonymous, definitions=[DEFINITION["precipitation"]]) == [
+        "Wetterstation A"
+    ]
+
+
+def test_observations_in_a_range(database: Database, network: Network) -> None:
+    with database.session() as session:
+        points = sensing.observations(
+            session,
+            datastream_id=network.temperature,
+            start=END - timedelta(hours=5),
+            end=END,
+        )
+    assert [p.time for p in points] == times()[-6:-1]  # the end is excluded
+    assert points[-1].value == pytest.approx(10 + 0.1 * (HOURS - 2))
+
+
+def test_aggregates_per_day(database: Database, network: Network) -> None:
+    with database.session() as session:
+        days = sensing.aggregate(
+            session,
+            datastream_id=network.precipitation,
+            start=END - timedelta(days=4),
+            end=END + timedelta(hours=1),
+            step=timedelta(days=1),
+        )
+        hours = sensing.aggregate(
+            session,
+            datastream_id=network.temperature,
+            start=END - timedelta(hours=4),
+            end=END,
+            step=timedelta(hours=2),
+        )
+    assert sum(d.count for d in days) == HOURS
+    assert sum(d.total for d in days) == pytest.approx(HOURS / 6)
+    assert all(d.start.hour == 0 for d in days)  # UTC days
+    assert [h.count for h in hours] == [2, 2]
+    first = 10 + 0.1 * (HOURS - 5)  # 08:00, the start of an even hour
+    assert hours[0].low == pytest.approx(first) and hours[0].high == pytest.approx(first + 0.1)
+    assert hours[0].mean == pytest.approx(first + 0.05)
+
+
+def test_refusals(database: Database, network: Network) -> None:
+    with database.session() as session:
+        with pytest.raises(ValidationFailed):
+            sensing.aggregate(
+                session,
+                datastream_id=network.temperature,
+                start=END,
+                end=END - timedelta(hours=1),
+                step=timedelta(hours=1),
+            )
+        with pytest.raises(ValidationFailed):
+            sensing.aggregate(
+                session,
+                datastream_id=network.temperature,
+                start=END - timedelta(hours=1),
+                end=END,
+                step=timedelta(milliseconds=10),
+            )
+    with pytest.raises(Conflict):
+        database.write(
+            lambda s: sensing.ingest_series(
+                s, datastream_id=network.temperature, times=[END], values=[1.0]
+            )
+        )
+    with pytest.raises(ValidationFailed):
+        database.write(
+            lambda s: sensing.ingest_series(
+                s, datastream_id=network.temperature, times=[END], values=[]
+            )
+        )
+
+
+def test_series_appended_later_move_the_latest_value(
+    database: Database, network: Network, people: People
+) -> None:
+    later = [END + timedelta(hours=1), END + timedelta(hours=2)]
+    stored = database.write(
+        lambda s: sensing.ingest_series(
+            s, datastream_id=network.soil, times=later, values=[31.5, 30.9]
+        )
+    )
+    assert stored == 2
+    with database.session() as session:
+        probe = sensing.get_thing(session, principal=people.anonymous, thing_id=network.probe)
+    assert probe.streams[0].latest_value == 30.9
+    assert probe.streams[0].latest_time == later[-1]

@@ -1,0 +1,142 @@
+"""The sensor pages and their JSON: map, list, filters, Thing pages with charts, who sees
+what, and refusals of bad parameters (4xx naming the parameter, never 500)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.modules.sensors.conftest import Network
+from tests.support.region import Region
+from tests.support.web import sign_in
+
+pytestmark = pytest.mark.integration
+
+
+def test_the_list_shows_public_things_with_latest_values(
+    client: TestClient, network: Network
+) -> None:
+    page = client.get("/sensors", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    html = page.text
+    assert "Wetterstation A" in html and "Bodenfeuchte Eiche" in html
+    assert "Stromzähler Bauhof" not in html
+    assert "17.1</strong> °C" in html  # the latest temperature, with its UCUM unit shown
+    assert 'data-geojson-url="/sensors/map.geojson"' in html
+    assert 'data-cluster="1"' in html
+    assert "2 sensors" in html
+    assert f'href="/sensors/{network.station}"' in html
+
+
+def test_the_list_in_german(client: TestClient, network: Network) -> None:
+    html = client.get("/sensors", headers={"Accept-Language": "de"}).text
+    assert "<h1>Sensoren</h1>" in html
+    assert "Lufttemperatur" in html and "17,1</strong> °C" in html
+    assert "Alle Messgrößen" in html
+
+
+def test_filters(client: TestClient, network: Network) -> None:
+    html = client.get("/sensors?municipality=b-dorf").text
+    assert "Bodenfeuchte Eiche" in html and "Wetterstation A" not in html
+    html = client.get("/sensors?kind=precipitation").text
+    assert "Wetterstation A" in html and "Bodenfeuchte Eiche" not in html
+    assert '<option value="precipitation" selected>' in html
+    data = client.get("/sensors/map.geojson?kind=precipitation").json()
+    assert [f["properties"]["name"] for f in data["features"]] == ["Wetterstation A"]
+
+
+def test_the_map_data(client: TestClient, network: Network) -> None:
+    response = client.get("/sensors/map.geojson", headers={"Accept-Language": "en"})
+    assert response.headers["content-type"].startswith("application/geo+json")
+    features = {f["properties"]["name"]: f for f in response.json()["features"]}
+    assert set(features) == {"Wetterstation A", "Bodenfeuchte Eiche"}
+    station = features["Wetterstation A"]
+    assert station["geometry"] == {"type": "Point", "coordinates": [8.65, 49.45]}
+    assert "Air temperature: 17.1 °C" in station["properties"]["description"]
+    assert station["properties"]["url"] == f"/sensors/{network.station}"
+
+
+def test_staff_see_internal_things_of_their_municipality(
+    client: TestClient, network: Network, region: Region
+) -> None:
+    assert client.get(f"/sensors/{network.meter}").status_code == 404
+    sign_in(client, region.staff_b_email)
+    assert "Stromzähler Bauhof" not in client.get("/sensors").text
+    assert client.get(f"/sensors/{network.meter}").status_code == 404
+    sign_in(client, region.staff_a_email)
+    html = client.get("/sensors").text
+    assert "Stromzähler Bauhof" in html and '<span class="badge">intern' in html
+    assert client.get(f"/sensors/{network.meter}").status_code == 200
+    assert "Stromzähler Bauhof" in client.get("/api/sensors/things").text
+
+
+@pytest.mark.parametrize("period", ["24h", "7d", "30d"])
+def test_a_thing_page_has_a_chart_per_datastream(
+    client: TestClient, network: Network, period: str
+) -> None:
+    page = client.get(
+        f"/sensors/{network.station}?period={period}", headers={"Accept-Language": "en"}
+    )
+    assert page.status_code == 200
+    html = page.text
+    assert html.count('<svg class="chart"') == 2
+    assert html.count('role="img"') == 2
+    assert '<title id="chart-1-title">Air temperature (°C)' in html
+    assert re.search(r'<desc id="chart-1-desc">From .+: lowest 1\d\.\d, highest 17\.1 °C', html)
+    assert '<path class="line"' in html  # temperature: a line
+    assert '<rect class="bar"' in html  # precipitation: bars
+    assert "<table>" in html and "Values as a table" in html
+    assert f'href="/v1.1/Things({network.station})"' in html
+    assert f'href="/v1.1/Datastreams({network.temperature})"' in html
+    assert 'aria-current="page"' in html
+    if period != "24h":
+        assert '<polygon class="band"' in html  # the hourly range around the mean
+
+
+def test_a_thing_without_values(client: TestClient, network: Network) -> None:
+    html = client.get(f"/sensors/{network.probe}", headers={"Accept-Language": "en"}).text
+    assert "No values in this period." in html and "no value yet" in html
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/sensors?municipality=nowhere", "municipality"),
+        ("/sensors?kind=unicorns", "kind"),
+        ("/sensors?kind=%3Cscript%3E", "kind"),
+        ("/sensors?municipality=" + "a" * 80, "municipality"),
+        ("/sensors/map.geojson?thing=-1", "thing"),
+        ("/sensors/map.geojson?thing=abc", "thing"),
+        ("/sensors/1?period=1y", "period"),
+        ("/sensors/99999999999999999999", "thing_id"),
+        ("/api/sensors/things?kind=nope", "kind"),
+    ],
+)
+def test_bad_parameters_are_4xx_naming_the_field(
+    client: TestClient, network: Network, path: str, field: str
+) -> None:
+    response = client.get(path, headers={"Accept": "application/json"})
+    assert 400 <= response.status_code < 500, response.text
+    assert field in response.text
+
+
+def test_unknown_thing_is_404(client: TestClient, network: Network) -> None:
+    assert client.get("/sensors/987654").status_code == 404
+
+
+def test_the_json_list(client: TestClient, network: Network) -> None:
+    things = client.get("/api/sensors/things").json()
+    assert [t["name"] for t in things] == ["Bodenfeuchte Eiche", "Wetterstation A"]
+    station = things[1]
+    assert station["municipality"] == "a-stadt" and station["kind"] == "weather-station"
+    assert station["self_link"] == f"http://testserver/v1.1/Things({network.station})"
+    kinds = [s["kind"] for s in station["streams"]]
+    assert kinds == ["air-temperature", "precipitation"]
+    assert station["streams"][0]["latest_value"] == pytest.approx(17.1)
+
+
+def test_the_navigation_names_the_module(client: TestClient, network: Network) -> None:
+    html = client.get("/", headers={"Accept-Language": "de"}).text
+    assert 'href="/sensors"' in html and "Sensoren" in html
