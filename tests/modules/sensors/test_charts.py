@@ -21,7 +21,7 @@ def test_nice_ticks_cover_the_range_with_round_steps() -> None:
 
 
 def test_a_line_breaks_at_gaps_and_stays_inside_the_plot() -> None:
-    points = [(START + timedelta(hours=h), float(h)) for h in (*range(0, 6), *range(12, 24))]
+    points = [(START + timedelta(hours=h), float(h)) for h in (*range(6), *range(12, 24))]
     chart = build(start=START, end=START + timedelta(days=1), points=points)
     assert len(chart.lines) == 2
     coordinates = [

@@ -48,17 +48,17 @@ def test_the_generators_are_deterministic_and_plausible() -> None:
         assert np.array_equal(first[name], second[name]), name
     g = first
     assert g["temperature"].size == demo.DAYS * 24 * 4
-    assert 0 < g["temperature"].min() and g["temperature"].max() < 30  # late summer, autumn
+    assert g["temperature"].min() > 0 and g["temperature"].max() < 30  # late summer, autumn
     daily_range = np.ptp(g["temperature"].reshape(demo.DAYS, -1), axis=1)
     assert 2 < daily_range.mean() < 12  # a diurnal cycle
     # humidity falls as the air warms
     assert np.corrcoef(g["temperature"], g["humidity"])[0, 1] < -0.4
-    assert 20 <= g["humidity"].min() and g["humidity"].max() <= 100.0001
+    assert g["humidity"].min() >= 20 and g["humidity"].max() <= 100.0001
     assert 20 < g["rain"].sum() / 4 < 150  # mm in four weeks
     assert g["radiation"].min() == 0 and g["radiation"].max() < 1000
     night = (g["local_hour"] < 4) | (g["local_hour"] > 22)
     assert g["radiation"][night].max() == 0
-    assert 5 <= g["upper"].min() and g["upper"].max() <= 45
+    assert g["upper"].min() >= 5 and g["upper"].max() <= 45
     # rain wets the upper layer: it gains in the six hours after the wettest hour
     wettest = int(np.argmax(np.convolve(g["rain"], np.ones(4), "same")))
     assert (
