@@ -43,6 +43,8 @@ def test_filters(client: TestClient, network: Network) -> None:
     html = client.get("/sensors?kind=precipitation").text
     assert "Wetterstation A" in html and "Bodenfeuchte Eiche" not in html
     assert '<option value="precipitation" selected>' in html
+    html = client.get("/sensors?municipality=&kind=").text  # the form's "all" options
+    assert "Wetterstation A" in html and "Bodenfeuchte Eiche" in html
     data = client.get("/sensors/map.geojson?kind=precipitation").json()
     assert [f["properties"]["name"] for f in data["features"]] == ["Wetterstation A"]
 

@@ -39,7 +39,8 @@ from allmende.sdk import (
 
 pages = APIRouter(include_in_schema=False)
 PeriodKey = Literal["24h", "7d", "30d"]
-KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
+#: A municipality or kind key; empty is "all" (what the filter form sends for its first option).
+KEY_PATTERN = r"^([a-z0-9][a-z0-9_-]{0,39})?$"
 
 
 class Formats:

@@ -22,7 +22,8 @@
     return box;
   }
   function init(element) {
-    var map = L.map(element, { scrollWheelZoom: false });
+    // maxZoom on the map itself: marker clustering needs it, also when no tile layer is set.
+    var map = L.map(element, { scrollWheelZoom: false, maxZoom: 19 });
     if (element.dataset.tiles) {
       L.tileLayer(element.dataset.tiles, { maxZoom: 19, attribution: element.dataset.attribution || "" }).addTo(map);
     }

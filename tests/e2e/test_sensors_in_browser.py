@@ -1,0 +1,86 @@
+"""Sensors in headless Chromium on the demo region: the map and the list with the latest values,
+a Thing's page with its charts for each period; German and English; axe on every page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from allmende.demo.region import DEMO_PASSWORD
+from tests.e2e.conftest import LiveServer, screenshot_dir
+from tests.e2e.support import axe_violations
+
+pytestmark = pytest.mark.e2e
+
+STAFF = "staff@auenstadt.demo.allmende.example"
+
+
+def test_map_list_and_a_chart_in_german(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/sensors")
+    assert page.get_by_role("heading", name="Sensoren", exact=True).is_visible()
+    # the map: clustered markers of the sensors (no tiles in the tests)
+    page.locator(".map .marker-cluster, .map .leaflet-marker-icon").first.wait_for()
+    table = page.locator("#sensor-list")
+    row = table.locator("tr", has=page.get_by_role("link", name="Wetterstation Auenstadt"))
+    assert "Lufttemperatur" in row.inner_text() and "°C" in row.inner_text()
+    assert "Stromzähler Bauhof Auenstadt" not in table.inner_text()  # internal
+    assert axe_violations(page) == []
+    page.screenshot(path=str(screenshot_dir() / "sensors-list.png"), full_page=True)
+
+    # filter by kind, without JavaScript's help: a plain GET form
+    page.get_by_label("Messgröße").select_option("soil-moisture")
+    page.get_by_role("button", name="Anzeigen").click()
+    page.wait_for_url(re.compile(r"kind=soil-moisture"))
+    assert page.get_by_role("heading", name="8 Sensoren").is_visible()
+
+    page.goto("/sensors")
+    page.get_by_role("link", name="Wetterstation Auenstadt").click()
+    page.wait_for_url(re.compile(r"/sensors/\d+$"))
+    assert page.get_by_role("heading", name=re.compile("^Lufttemperatur")).is_visible()
+    assert page.locator("svg.chart").count() == 5
+    assert page.get_by_role("img", name=re.compile(r"Lufttemperatur \(°C\), Letzte 24 Stunden"))
+    assert page.get_by_role("link", name="Dieser Sensor in der SensorThings API").is_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Letzte 7 Tage").click()
+    page.wait_for_url(re.compile(r"period=7d"))
+    assert page.get_by_role("link", name="Letzte 7 Tage").get_attribute("aria-current") == "page"
+    assert page.locator("svg.chart polygon.band").count() >= 1
+    page.locator("details summary").first.click()
+    assert page.locator("details table").first.is_visible()
+    assert axe_violations(page) == []
+    page.screenshot(path=str(screenshot_dir() / "sensors-thing-7d.png"), full_page=True)
+
+
+def test_english_pages(browser, live_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        page.goto("/sensors")
+        assert page.get_by_role("heading", name="Sensors", exact=True).is_visible()
+        assert "Air temperature" in page.locator("#sensor-list").inner_text()
+        assert axe_violations(page) == []
+        page.get_by_role("link", name=re.compile("^Bodenfeuchte")).first.click()
+        page.wait_for_url(re.compile(r"/sensors/\d+$"))
+        assert page.locator("svg.chart").count() == 2
+        page.get_by_role("link", name="Last 30 days").click()
+        page.wait_for_url(re.compile(r"period=30d"))
+        assert page.get_by_role("heading", name=re.compile("^Soil moisture")).first.is_visible()
+        assert axe_violations(page) == []
+    finally:
+        context.close()
+
+
+def test_staff_see_the_internal_meter(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/login")
+    page.get_by_label("E-Mail").fill(STAFF)
+    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url("**/")
+    page.goto("/sensors")
+    page.get_by_role("link", name="Stromzähler Bauhof Auenstadt").click()
+    page.wait_for_url(re.compile(r"/sensors/\d+$"))
+    assert page.locator("h1").inner_text().startswith("Stromzähler Bauhof Auenstadt")
+    assert page.locator("svg.chart").count() == 2
+    assert axe_violations(page) == []
