@@ -88,7 +88,7 @@ def _value_text(
 ) -> str:
     value = stream.latest_value
     shown = fmt.number(value, kind.decimals) if isinstance(value, int | float) else str(value)
-    label = f"{gettext(kind.label)} ({stream.name})" if named else gettext(kind.label)
+    label = stream.name if named else gettext(kind.label)
     return f"{label}: {shown} {unit_symbol(stream.unit_symbol)}".rstrip()
 
 
@@ -96,7 +96,7 @@ def _rows(
     things: Sequence[sensing.ThingSummary], known: Sequence[Kind]
 ) -> list[tuple[sensing.ThingSummary, list[tuple[sensing.StreamSummary, Kind, bool]]]]:
     """Each Thing with its Datastreams' kinds; a kind measured twice (soil moisture at two
-    depths) is told apart by the Datastream's name."""
+    depths) is shown by the Datastream's name instead."""
     rows = []
     for thing in things:
         kinds = [service.kind_of(s, known) for s in thing.streams]
