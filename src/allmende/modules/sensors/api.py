@@ -7,6 +7,7 @@ overview a dashboard needs in one request.
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
+from sqlalchemy import select
 
 from allmende.modules.sensors import service
 from allmende.modules.sensors.pages import KEY_PATTERN
@@ -28,7 +29,8 @@ def list_things(
         known = service.kinds(session)
         f = service.resolve_filter(session, municipality=municipality, kind=kind, known=known)
         found = service.things(session, principal=principal, f=f)
-        names = {m.id: m.key for m in session.query(Municipality)}
+        rows = session.execute(select(Municipality.id, Municipality.key)).all()
+        names: dict[int, str] = {row[0]: row[1] for row in rows}
     return [
         ThingRead(
             id=t.id,
