@@ -160,3 +160,27 @@ def test_series_appended_later_move_the_latest_value(
         probe = sensing.get_thing(session, principal=people.anonymous, thing_id=network.probe)
     assert probe.streams[0].latest_value == 30.9
     assert probe.streams[0].latest_time == later[-1]
+
+
+def test_the_list_reads_latest_values_by_pointer_not_by_scanning(
+    database: Database, network: Network, people: People
+) -> None:
+    """The latest value is a primary-key join on the Datastream's pointer: no statement of the
+    list aggregates, orders or filters Observations by time."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        with database.session() as session:
+            sensing.list_things(session, principal=people.admin)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+    touching = [s for s in statements if "sensing_observations" in s]
+    assert len(touching) == 1
+    assert "sensing_observations.id = sensing_datastreams.latest_observation_id" in touching[0]
+    assert "max(" not in touching[0].lower() and "phenomenon_time <" not in touching[0]
