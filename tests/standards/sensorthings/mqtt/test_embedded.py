@@ -314,3 +314,35 @@ def test_topics_that_are_no_resource_paths_are_refused(sta: Sta, connect: Any) -
         "v1.1/Things(1)/$ref",
         "v1.1/Things",
     ) == [refused, refused, refused, refused, refused, 1]
+
+
+def test_a_taken_port_stops_the_start_with_a_clear_message(
+    settings: Any, database: Any, registry: Any, region: Region
+) -> None:
+    import socket
+
+    from fastapi.testclient import TestClient
+
+    from allmende.app import create_app
+    from allmende.core.errors import ConfigurationError
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", settings.mqtt_port))
+        taken.listen()
+        app = create_app(settings, database=database, registry=registry)
+        with pytest.raises(ConfigurationError, match="ALLMENDE_MQTT_PORT"), TestClient(app):
+            pass
+
+
+def test_mqtt_off_starts_nothing_and_announces_nothing(
+    settings: Any, database: Any, registry: Any, region: Region
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from allmende.app import create_app
+
+    off = settings.model_copy(update={"mqtt_mode": "off"})
+    with TestClient(create_app(off, database=database, registry=registry)) as client:
+        root = client.get("/v1.1").json()["serverSettings"]
+    assert "mqtt" not in root
+    assert not any("mqtt" in c for c in root["conformance"])

@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from allmende.core.errors import AllmendeError
+from amqtt.errors import BrokerError
+
+from allmende.core.errors import AllmendeError, ConfigurationError
 from allmende.core.events import Event
 from allmende.core.settings import Settings
 from allmende.identity import service as identity
@@ -104,7 +106,16 @@ class MqttService:
                 intake=self.intake,
                 authenticate=self.authenticate,
             )
-            await self.broker.start()
+            try:
+                await self.broker.start()
+            except BrokerError as exc:
+                self.broker = None
+                await self.ingestor.stop()
+                raise ConfigurationError(
+                    f"MQTT: the embedded broker cannot listen on {settings.mqtt_host}:"
+                    f"{settings.mqtt_port} ({exc}). Set ALLMENDE_MQTT_PORT to a free port, or "
+                    "ALLMENDE_MQTT_MODE=off."
+                ) from None
         else:
             secret = settings.mqtt_password
             name = settings.mqtt_username
