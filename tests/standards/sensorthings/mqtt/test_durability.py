@@ -113,7 +113,7 @@ class Sender:
     """Publishes message ``i`` (phenomenonTime = minute i) and notes which were acknowledged."""
 
     def __init__(self, port: int, key: str, client_id: str) -> None:
-        self.acked: set[int] = set()
+        self.acked_mids: set[int] = set()
         self.by_mid: dict[int, int] = {}
         self.lock = threading.Lock()
         self.client = paho.Client(
@@ -126,15 +126,20 @@ class Sender:
         self.client.loop_start()
 
     def _on_publish(self, _c: Any, _u: Any, mid: int, _reason: Any, _props: Any) -> None:
+        # paho calls this holding its own lock: never publish while holding ours.
         with self.lock:
-            index = self.by_mid.get(mid)
-            if index is not None:
-                self.acked.add(index)
+            self.acked_mids.add(mid)
+
+    @property
+    def acked(self) -> set[int]:
+        """Indexes of the acknowledged messages (a mid is not reused below 65535 messages)."""
+        with self.lock:
+            return {self.by_mid[m] for m in self.acked_mids if m in self.by_mid}
 
     def send(self, topic: str, index: int) -> None:
         body = f'{{"phenomenonTime": "{moment(index)}", "result": {index}}}'
+        info = self.client.publish(topic, body, qos=1)
         with self.lock:
-            info = self.client.publish(topic, body, qos=1)
             self.by_mid[info.mid] = index
 
     def close(self) -> None:
@@ -203,8 +208,7 @@ def test_acknowledged_messages_survive_a_kill(server: Server, region: Region) ->
             assert wait_for(lambda: len(sender.acked) >= KILL_AFTER, 60)
             server.kill()  # mid-stream: messages are in flight and queued
             break
-    with sender.lock:
-        acked = set(sender.acked)
+    acked = sender.acked
     sender.close()
     assert KILL_AFTER <= len(acked) < MESSAGES
 

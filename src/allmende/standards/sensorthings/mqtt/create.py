@@ -176,6 +176,12 @@ class Ingestor:
         self._task = asyncio.create_task(self._run(), name="allmende-mqtt-ingest")
 
     async def stop(self) -> None:
+        """Store what is queued (for a few seconds at most), then stop."""
+        if self._queue is not None and self._task is not None and not self._task.done():
+            try:
+                await asyncio.wait_for(self._queue.join(), 10)
+            except TimeoutError:
+                log.warning("MQTT: %s queued Observations not stored", self._queue.qsize())
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -208,6 +214,7 @@ class Ingestor:
                     batch.append(queue.get_nowait())
             outcomes = await asyncio.to_thread(self._store, batch)
             for pending, outcome in zip(batch, outcomes, strict=True):
+                queue.task_done()
                 if pending.done.done():
                     continue
                 if isinstance(outcome, BaseException):

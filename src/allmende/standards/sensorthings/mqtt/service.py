@@ -141,7 +141,7 @@ class MqttService:
         if self.bridge is not None:
             await self.bridge.stop()
             self.bridge = None
-        # Stop taking messages before the intake: what is queued there is still stored.
+        # The broker is closed first: no new messages, and what was queued is still stored.
         await self.ingestor.stop()
         self._loop = None
 
