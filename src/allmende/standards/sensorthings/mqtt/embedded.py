@@ -20,7 +20,9 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from amqtt.broker import Broker
+from amqtt.mqtt.constants import QOS_0, QOS_1
 from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
+from amqtt.mqtt.puback import PubackPacket
 from amqtt.mqtt.publish import PublishPacket
 from amqtt.session import Session as MqttSession
 
@@ -54,6 +56,13 @@ class _Handler(BrokerProtocolHandler):  # type: ignore[misc]
             except Exception:
                 # Not stored: no acknowledgement, so the client sends it again.
                 log.warning("MQTT message not acknowledged", extra={"mqtt": label})
+                return
+            # Nothing to deliver: QoS 0 is done, QoS 1 needs only its PUBACK (the QoS 2
+            # handshake stays with amqtt; the broker drops the message, see below).
+            if publish_packet.qos == QOS_0:
+                return
+            if publish_packet.qos == QOS_1 and publish_packet.packet_id is not None:
+                await self._send_packet(PubackPacket.build(publish_packet.packet_id))
                 return
         await super().handle_publish(publish_packet)
 
