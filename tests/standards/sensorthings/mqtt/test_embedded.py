@@ -346,3 +346,20 @@ def test_mqtt_off_starts_nothing_and_announces_nothing(
         root = client.get("/v1.1").json()["serverSettings"]
     assert "mqtt" not in root
     assert not any("mqtt" in c for c in root["conformance"])
+
+
+@pytest.mark.parametrize("qos", [0, 2])
+def test_qos_0_and_2_create_observations_too(
+    sta: Sta, region: Region, connect: Any, qos: int
+) -> None:
+    _, datastream = stream(sta)
+    topic = f"v1.1/Datastreams({datastream})/Observations"
+    watcher = connect()
+    assert watcher.subscribe(topic) == [1]
+    sensor = connect(password=region.key_sensorthings_a)
+    sensor.publish(topic, {"phenomenonTime": "2026-05-01T10:00:00Z", "result": qos}, qos=qos)
+    _, body = watcher.next()
+    assert body["result"] == qos
+    assert body["@iot.id"]  # the stored entity, not the message as sent
+    watcher.nothing()
+    assert [o["result"] for o in observations(sta, datastream)] == [qos]
