@@ -128,6 +128,8 @@ def test_many_messages_share_transactions(sta: Sta, region: Region, connect: Any
         ("v1.1/Datastreams({d})/Observations", {"phenomenonTime": "2026-05-01T10:00:00Z"}),
         ("v1.1/Datastreams({d})/Observations", {"result": 1, "phenomenonTime": "gestern"}),
         ("v1.1/Datastreams({d})/Observations", {"result": 1, "colour": "blau"}),
+        ("v1.1/Datastreams({d})/Observations", {"result": "a\u0000b"}),
+        ("v1.1/Datastreams({d})/Observations", {"result": 1, "validTime": "2026-05-01T10:00:00Z"}),
         ("v1.1/Datastreams(999999)/Observations", {"result": 1}),
         ("v1.1/Observations", {"result": 1}),
         (

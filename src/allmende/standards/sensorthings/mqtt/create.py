@@ -5,11 +5,11 @@ Every message becomes a :class:`Pending` with a future. One task collects what a
 in one transaction through :func:`ingest_observations`, the path HTTP uses. The future resolves
 only after the commit, so the broker acknowledges a QoS 1 message only once it is stored.
 
-A message that is refused (bad JSON, unknown Datastream, no permission) is logged and resolves
-normally: MQTT has no error reply, and resending it would not help. When the transaction itself
-fails, the batch is retried message by message, so one poisonous message cannot take the
-others down; a message whose own transaction fails (the database is gone) resolves with the
-exception and is not acknowledged.
+A message that is refused (bad JSON, unknown Datastream, no permission, a value the database
+refuses) is logged and resolves normally: MQTT has no error reply, and resending it would not
+help. When the transaction itself fails, the batch is retried message by message, so one
+poisonous message cannot take the others down; a message whose own transaction fails for
+another reason (the database is gone) resolves with the exception and is not acknowledged.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import select
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from allmende.core.errors import AllmendeError
@@ -226,6 +227,11 @@ class Ingestor:
         try:
             self.database.write(lambda session: self._ingest(session, batch))
             return [None] * len(batch)
+        except (IntegrityError, DataError, AllmendeError) as exc:
+            if len(batch) == 1:
+                # The message itself is at fault: sending it again would fail again.
+                self._refuse(batch[0], f"the database refused it ({type(exc).__name__})")
+                return [None]
         except Exception as exc:
             if len(batch) == 1:
                 log.exception("storing an MQTT Observation failed", extra={"mqtt": batch[0].label})

@@ -54,8 +54,10 @@ class _Handler(BrokerProtocolHandler):  # type: ignore[misc]
             try:
                 await self.intake(self.principal_of(self.session), topic, data, label)
             except Exception:
-                # Not stored: no acknowledgement, so the client sends it again.
+                # Not stored (the database failed): no acknowledgement. Closing the connection
+                # makes the client reconnect and send its unacknowledged messages again.
                 log.warning("MQTT message not acknowledged", extra={"mqtt": label})
+                await self._drop_connection()
                 return
             # Nothing to deliver: QoS 0 is done, QoS 1 needs only its PUBACK (the QoS 2
             # handshake stays with amqtt; the broker drops the message, see below).
@@ -65,6 +67,13 @@ class _Handler(BrokerProtocolHandler):  # type: ignore[misc]
                 await self._send_packet(PubackPacket.build(publish_packet.packet_id))
                 return
         await super().handle_publish(publish_packet)
+
+    async def _drop_connection(self) -> None:
+        try:
+            if self.writer is not None:
+                await self.writer.close()
+        except Exception:  # already closed
+            log.debug("closing an MQTT connection failed", exc_info=True)
 
 
 class EmbeddedBroker(Broker):  # type: ignore[misc]
