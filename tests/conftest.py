@@ -140,6 +140,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         secret_key=SECRET,
         region_name="Testregion",
         data_dir=tmp_path / "data",
+        mqtt_mode="off",  # tests that need a broker start one on a free port
     )
 
 

@@ -122,8 +122,18 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.run_jobs:
             scheduler.start()
-        yield
-        scheduler.stop()
+        started: list[Adapter] = []
+        try:
+            for adapter in STANDARDS:
+                if adapter.start is not None:
+                    await adapter.start(context)
+                    started.append(adapter)
+            yield
+        finally:
+            for adapter in reversed(started):
+                if adapter.stop is not None:
+                    await adapter.stop(context)
+            scheduler.stop()
         if owns_database:
             database.close()
 

@@ -81,6 +81,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         map_tile_url="",
         operator_email=OPERATOR_EMAIL,
         data_dir=path.parent / "data",
+        mqtt_mode="off",
     )
     database = Database(url)
     database.write(lambda s: build_region(s, registry=registry, now=utcnow()))

@@ -130,6 +130,7 @@ class LiveServers:
             secret_key=SECRET,
             region_name="Testregion",
             map_tile_url="",  # no network in tests
+            mqtt_mode="off",
         )
         app = create_app(settings, database=database, registry=Registry([reports_module.MODULE]))
         port = _free_port()

@@ -9,9 +9,9 @@ import os
 import secrets
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -135,6 +135,30 @@ class Settings(BaseSettings):
     )
     sensorthings_max_top: int = Field(
         default=10000, gt=0, description="SensorThings: the largest $top honoured."
+    )
+    mqtt_mode: Literal["embedded", "external", "off"] = Field(
+        default="embedded",
+        description="SensorThings MQTT: 'embedded' (a broker in this process), 'external' "
+        "(connect to Mosquitto, EMQX…) or 'off'.",
+    )
+    mqtt_host: str = Field(
+        default="127.0.0.1",
+        description="MQTT: the embedded broker's bind address, or the external broker's host.",
+    )
+    mqtt_port: int = Field(default=1883, ge=0, le=65535, description="MQTT: the broker's port.")
+    mqtt_username: SecretStr | None = Field(
+        default=None, description="MQTT: Allmende's own user name at an external broker."
+    )
+    mqtt_password: SecretStr | None = Field(
+        default=None, description="MQTT: Allmende's own password at an external broker."
+    )
+    mqtt_batch_max: int = Field(
+        default=1000, gt=0, description="MQTT: most published Observations stored per transaction."
+    )
+    mqtt_batch_ms: int = Field(
+        default=20,
+        ge=0,
+        description="MQTT: how long published Observations wait for others to share a transaction.",
     )
 
     @field_validator("default_language")

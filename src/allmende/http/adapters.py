@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,3 +25,6 @@ class Adapter:
     locale: Path | None = None
     #: Called once the app context exists, e.g. to keep a service object in it.
     setup: Callable[[AppContext], None] | None = None
+    #: Run in the app's lifespan: long-lived parts of the adapter (e.g. a message broker).
+    start: Callable[[AppContext], Awaitable[None]] | None = None
+    stop: Callable[[AppContext], Awaitable[None]] | None = None

@@ -29,6 +29,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         secret_key=SECRET,
         data_dir=tmp_path / "data",
         upload_max_bytes=LIMIT,
+        mqtt_mode="off",
     )
 
 

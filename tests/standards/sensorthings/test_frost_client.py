@@ -60,7 +60,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Regi
     upgrade(url, list(KERNEL_MIGRATIONS))
     database = Database(url)
     region = database.write(build_region)
-    settings = Settings(mode=Mode.DEV, database_url=url, secret_key=SECRET, map_tile_url="")
+    settings = Settings(
+        mode=Mode.DEV, database_url=url, secret_key=SECRET, map_tile_url="", mqtt_mode="off"
+    )
     app = create_app(settings, database=database, registry=Registry())
     port = _free_port()
     server = uvicorn.Server(

@@ -1,5 +1,6 @@
 """OGC SensorThings API 1.1 at ``/v1.1`` (OGC 18-088), with the data array, batch, GeoJSON and
-CSV extensions, Tasking, and Allmende's latest-Observation and aggregation extensions.
+CSV extensions, Tasking, the MQTT extension, and Allmende's latest-Observation and
+aggregation extensions.
 
 Mounted by the app through :data:`ADAPTER`; ``Api`` (kept in the app context as
 ``services["sensorthings"]``) does the work. See docs/sensorthings.md.
@@ -7,6 +8,7 @@ Mounted by the app through :data:`ADAPTER`; ``Api`` (kept in the app context as
 
 from allmende.http.adapters import Adapter
 from allmende.http.context import AppContext
+from allmende.standards.sensorthings import mqtt
 from allmende.standards.sensorthings.api import PREFIX, SERVICE, router
 from allmende.standards.sensorthings.errors import render_error
 from allmende.standards.sensorthings.handlers import Api
@@ -14,10 +16,17 @@ from allmende.standards.sensorthings.handlers import Api
 
 def _setup(context: AppContext) -> None:
     context.services[SERVICE] = Api(context.database, context.settings)
+    mqtt.setup(context)
 
 
 ADAPTER = Adapter(
-    key="sensorthings", prefix=PREFIX, router=router, render_error=render_error, setup=_setup
+    key="sensorthings",
+    prefix=PREFIX,
+    router=router,
+    render_error=render_error,
+    setup=_setup,
+    start=mqtt.start,
+    stop=mqtt.stop,
 )
 
 __all__ = ["ADAPTER", "PREFIX", "SERVICE", "Api"]

@@ -1,0 +1,163 @@
+"""The embedded broker: amqtt in the app's event loop, with SensorThings behaviour.
+
+* CONNECT: the password (or else the user name) is an API key with the scope
+  ``sensorthings``; without one the client is anonymous and sees public entities only.
+* PUBLISH to a creating topic: the Observation is stored first, then acknowledged (QoS 1
+  PUBACK, QoS 2 PUBREC) — an acknowledged message has been committed. It is not passed on
+  to other clients as it was sent: subscribers get the stored entity, as rendered by the API.
+* SUBSCRIBE: only SensorThings topics (``v1.1/…``, no wildcards); anything else is refused
+  (return code 0x80). Each subscriber gets what its credentials may read.
+
+amqtt has no hooks for these three, so the broker and its protocol handler are subclassed at
+the points named below (checked against amqtt 0.12).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from amqtt.broker import Broker
+from amqtt.mqtt.constants import QOS_0, QOS_1
+from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
+from amqtt.mqtt.puback import PubackPacket
+from amqtt.mqtt.publish import PublishPacket
+from amqtt.session import Session as MqttSession
+
+from allmende.identity.principal import ANONYMOUS, Principal
+from allmende.standards.sensorthings.mqtt.topics import TopicError, create_target, parse_watch
+
+log = logging.getLogger(__name__)
+
+#: Stores the Observation of a message on a creating topic; returns once committed (or
+#: refused for good), raises when it could not be stored (then nothing is acknowledged).
+Intake = Callable[[Principal, str, bytes, str], Coroutine[Any, Any, None]]
+#: Resolves the credentials of a CONNECT to a principal; None refuses the connection.
+Authenticator = Callable[[str | None, str | None], Awaitable[Principal | None]]
+
+SUBSCRIPTION_REFUSED = 0x80
+
+
+class _Handler(BrokerProtocolHandler):  # type: ignore[misc]
+    """Stores Observations of creating topics before the acknowledgement goes out."""
+
+    intake: Intake
+    principal_of: Callable[[MqttSession], Principal]
+
+    async def handle_publish(self, publish_packet: PublishPacket) -> None:
+        topic = publish_packet.topic_name
+        if topic is not None and create_target(topic) is not None and self.session is not None:
+            data = bytes(publish_packet.data or b"")
+            label = f"{self.session.client_id} {topic}"
+            try:
+                await self.intake(self.principal_of(self.session), topic, data, label)
+            except Exception:
+                # Not stored (the database failed): no acknowledgement. Closing the connection
+                # makes the client reconnect and send its unacknowledged messages again.
+                log.warning("MQTT message not acknowledged", extra={"mqtt": label})
+                await self._drop_connection()
+                return
+            # Nothing to deliver: QoS 0 is done, QoS 1 needs only its PUBACK (the QoS 2
+            # handshake stays with amqtt; the broker drops the message, see below).
+            if publish_packet.qos == QOS_0:
+                return
+            if publish_packet.qos == QOS_1 and publish_packet.packet_id is not None:
+                await self._send_packet(PubackPacket.build(publish_packet.packet_id))
+                return
+        await super().handle_publish(publish_packet)
+
+    async def _drop_connection(self) -> None:
+        try:
+            if self.writer is not None:
+                await self.writer.close()
+        except Exception:  # already closed
+            log.debug("closing an MQTT connection failed", exc_info=True)
+
+
+class EmbeddedBroker(Broker):  # type: ignore[misc]
+    """amqtt's broker, listening on ``host:port``, with the behaviour described above."""
+
+    def __init__(
+        self, *, host: str, port: int, intake: Intake, authenticate: Authenticator
+    ) -> None:
+        super().__init__(
+            {
+                "listeners": {"default": {"type": "tcp", "bind": f"{host}:{port}"}},
+                "plugins": {},
+                "timeout_disconnect_delay": 2,
+            }
+        )
+        self._intake = intake
+        self._authenticator = authenticate
+        self._principals: dict[str, Principal] = {}
+
+    # --- who is connected -------------------------------------------------------------------
+
+    def principal_of(self, session: MqttSession) -> Principal:
+        return self._principals.get(session.client_id or "", ANONYMOUS)
+
+    async def _authenticate(self, session: MqttSession, _: Any) -> bool:
+        principal = await self._authenticator(session.username, session.password)
+        if principal is None:
+            return False
+        self._principals[session.client_id or ""] = principal
+        return True
+
+    async def _initialize_client_session(self, *args: Any, **kwargs: Any) -> Any:
+        handler, session = await super()._initialize_client_session(*args, **kwargs)
+        handler.__class__ = _Handler
+        handler.intake = self._intake
+        handler.principal_of = self.principal_of
+        return handler, session
+
+    # --- what is watched --------------------------------------------------------------------
+
+    async def add_subscription(self, subscription: tuple[str, int], session: MqttSession) -> int:
+        topic, _ = subscription
+        try:
+            parse_watch(topic)
+        except TopicError as exc:
+            log.info("MQTT subscription refused: %s", exc, extra={"mqtt": topic})
+            return SUBSCRIPTION_REFUSED
+        result: int = await super().add_subscription(subscription, session)
+        return result
+
+    def watching(self) -> bool:
+        """Whether anyone subscribed (cheap; safe to ask from another thread)."""
+        return bool(self._subscriptions)
+
+    def watched(self) -> dict[str, list[tuple[MqttSession, int]]]:
+        """Subscribed topics with their sessions and QoS (a snapshot)."""
+        return {topic: list(subs) for topic, subs in self._subscriptions.items() if subs}
+
+    # --- what is sent -----------------------------------------------------------------------
+
+    async def _broadcast_message(
+        self, session: Any, topic: str | None, data: Any, force_qos: int | None = None
+    ) -> None:
+        if topic is not None and create_target(topic) is not None:
+            return  # subscribers get the stored Observation instead
+        await super()._broadcast_message(session, topic, data, force_qos)
+
+    async def retain_message(
+        self, source_session: Any, topic_name: str | None, data: Any, qos: int | None = None
+    ) -> None:
+        if topic_name is not None and create_target(topic_name) is not None:
+            return
+        await super().retain_message(source_session, topic_name, data, qos)
+
+    def send(
+        self, session: MqttSession, topic: str, data: bytes, qos: int
+    ) -> asyncio.Future[Any] | None:
+        """Publish ``data`` to one connected session."""
+        if session.transitions.state != "connected":
+            return None
+        handler = self._get_handler(session)
+        if handler is None:
+            return None
+        sent: asyncio.Future[Any] = asyncio.ensure_future(
+            handler.mqtt_publish(topic, data, qos, retain=False)
+        )
+        return sent

@@ -1,0 +1,156 @@
+"""An app with the embedded broker on a free port, and a small paho client for the tests."""
+
+from __future__ import annotations
+
+import json
+import queue
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as paho
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from allmende.core.settings import Settings
+from tests.standards.sensorthings.conftest import Sta
+
+WAIT = 10.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def mqtt_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def settings(settings: Settings, mqtt_port: int) -> Settings:
+    return settings.model_copy(
+        update={
+            "mqtt_mode": "embedded",
+            "mqtt_port": mqtt_port,
+            "mqtt_batch_ms": 5,
+            "base_url": "http://testserver",  # links as the HTTP test client sees them
+        }
+    )
+
+
+class Client:
+    """A paho client that collects what it receives, with waits that fail loudly."""
+
+    def __init__(
+        self,
+        port: int,
+        *,
+        password: str | None = None,
+        username: str | None = None,
+        client_id: str = "",
+    ) -> None:
+        self.received: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self.granted: queue.Queue[list[int]] = queue.Queue()
+        self.connected: queue.Queue[int] = queue.Queue()
+        self.paho = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
+        if username is not None or password is not None:
+            self.paho.username_pw_set(username or "sensor", password)
+        self.paho.on_message = lambda _c, _u, m: self.received.put(
+            (m.topic, json.loads(m.payload) if m.payload else None)
+        )
+        self.paho.on_subscribe = lambda _c, _u, _m, codes, _p: self.granted.put(
+            [c.value for c in codes]
+        )
+        self.paho.on_connect = lambda _c, _u, _f, reason, _p: self.connected.put(reason.value)
+        self.paho.connect("127.0.0.1", port)
+        self.paho.loop_start()
+        self.code = self.connected.get(timeout=WAIT)
+
+    def subscribe(self, *topics: str) -> list[int]:
+        self.paho.subscribe([(t, 1) for t in topics])
+        return self.granted.get(timeout=WAIT)
+
+    def publish(self, topic: str, body: Any, qos: int = 1) -> None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.paho.publish(topic, data, qos=qos).wait_for_publish(WAIT)
+
+    def next(self, timeout: float = WAIT) -> tuple[str, Any]:
+        return self.received.get(timeout=timeout)
+
+    def nothing(self, wait: float = 0.5) -> None:
+        time.sleep(wait)
+        assert self.received.empty(), self.received.get_nowait()
+
+    def close(self) -> None:
+        self.paho.disconnect()
+        self.paho.loop_stop()
+
+
+@pytest.fixture
+def connect(mqtt_port: int, sta: Sta) -> Iterator[Any]:
+    """``connect(password=…)``: a client of the app's broker (started by ``sta``'s client)."""
+    clients: list[Client] = []
+
+    def make(**kw: Any) -> Client:
+        client = Client(mqtt_port, **kw)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+def stream(sta: Sta) -> tuple[int, int]:
+    """A Thing with a Location and one Datastream; their ids."""
+    thing = sta.post(
+        "Things",
+        {
+            "name": "Wetterstation",
+            "description": "Dach",
+            "Locations": [
+                {
+                    "name": "Dach",
+                    "description": "Dach",
+                    "encodingType": "application/geo+json",
+                    "location": {"type": "Point", "coordinates": [8.65, 49.45]},
+                }
+            ],
+        },
+    )
+    datastream = sta.post(
+        "Datastreams",
+        {
+            "name": "Lufttemperatur",
+            "description": "2 m",
+            "observationType": "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
+            "unitOfMeasurement": {"name": "Grad Celsius", "symbol": "°C", "definition": "ucum:Cel"},
+            "Thing": {"@iot.id": thing},
+            "Sensor": {
+                "name": "PT100",
+                "description": "PT100",
+                "encodingType": "text/plain",
+                "metadata": "-",
+            },
+            "ObservedProperty": {"name": "T", "definition": "urn:t", "description": "T"},
+        },
+    )
+    return thing, datastream
+
+
+def wait_for(check: Any, timeout: float = WAIT) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+__all__ = ["Client", "Path", "free_port", "stream", "wait_for"]

@@ -1,0 +1,111 @@
+"""An external broker: Mosquitto on a free port, Allmende as one of its clients."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from allmende.core.settings import Settings
+from tests.standards.sensorthings.conftest import Sta
+from tests.standards.sensorthings.mqtt.conftest import Client, stream, wait_for
+from tests.support.missing import missing
+from tests.support.region import Region
+
+pytestmark = pytest.mark.mqtt
+
+
+@pytest.fixture
+def mosquitto(mqtt_port: int, tmp_path: Path) -> Iterator[int]:
+    binary = shutil.which("mosquitto") or (
+        "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
+    )
+    if binary is None:
+        missing("the external-broker tests need mosquitto (apt install mosquitto)")
+    config = tmp_path / "mosquitto.conf"
+    config.write_text(f"listener {mqtt_port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    process = subprocess.Popen(
+        [str(binary), "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                Client(mqtt_port).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield mqtt_port
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture
+def settings(settings: Settings, mosquitto: int) -> Settings:
+    return settings.model_copy(update={"mqtt_mode": "external"})
+
+
+def entities(client: Client, count: int) -> list[tuple[str, Any]]:
+    """The next ``count`` rendered entities (raw published messages pass through Mosquitto
+    too; they have no @iot.id)."""
+    found: list[tuple[str, Any]] = []
+    while len(found) < count:
+        topic, body = client.next()
+        if isinstance(body, dict) and "@iot.id" in body:
+            found.append((topic, body))
+    return found
+
+
+def test_observations_published_at_the_broker_are_stored(
+    sta: Sta, region: Region, mosquitto: int
+) -> None:
+    _, datastream = stream(sta)
+    sensor = Client(mosquitto, client_id="sensor-ext")
+    try:
+        for minute in range(5):
+            sensor.publish(
+                f"v1.1/Datastreams({datastream})/Observations",
+                {"phenomenonTime": f"2026-05-01T10:0{minute}:00Z", "result": minute},
+            )
+        sensor.publish("v1.1/Observations", {"result": 9, "Datastream": {"@iot.id": datastream}})
+        sensor.publish(f"v1.1/Datastreams({datastream})/Observations", b"kein JSON")
+    finally:
+        sensor.close()
+    assert wait_for(lambda: sta.count(f"Datastreams({datastream})/Observations") == 6)
+    time.sleep(0.3)
+    assert sta.count(f"Datastreams({datastream})/Observations") == 6  # no echo stored again
+    assert "mqtt" in sta.get("")["serverSettings"]
+
+
+def test_changes_are_published_to_the_standard_topics(sta: Sta, mosquitto: int) -> None:
+    thing, datastream = stream(sta)
+    watcher = Client(mosquitto)
+    try:
+        watcher.subscribe(f"v1.1/Things({thing})", f"v1.1/Datastreams({datastream})/Observations")
+        sta.patch(f"Things({thing})", {"name": "Umbenannt"})
+        ((topic, body),) = entities(watcher, 1)
+        assert topic == f"v1.1/Things({thing})"
+        assert body == sta.get(f"Things({thing})")
+        created = sta.post(
+            f"Datastreams({datastream})/Observations",
+            {"phenomenonTime": "2026-05-01T10:00:00Z", "result": 3},
+        )
+        ((topic, body),) = entities(watcher, 1)
+        assert body == sta.get(f"Observations({created})")
+        # Internal entities never go to an external broker.
+        watcher.subscribe("v1.1/Things")
+        hidden = sta.post("Things?public=false", {"name": "Intern", "description": "-"})
+        sta.patch(f"Things({thing})", {"name": "Wieder"})
+        got = entities(watcher, 2)
+        assert {topic for topic, _ in got} == {"v1.1/Things", f"v1.1/Things({thing})"}
+        assert {body["@iot.id"] for _, body in got} == {thing} != {hidden}
+    finally:
+        watcher.close()
