@@ -409,13 +409,16 @@ def raw_row(stream: int, feature: int, when: int, value: float) -> tuple[Any, ..
             None)  # fmt: skip
 
 
-def append_rows(network: Network, total: int) -> Iterator[tuple[Any, ...]]:
+def append_rows(
+    network: Network, total: int, streams: Sequence[int] | None = None
+) -> Iterator[tuple[Any, ...]]:
     """New rows after every stream's latest, in arrival order (all streams interleaved)."""
-    per_stream = math.ceil(total / len(network.streams))
+    streams = network.streams if streams is None else streams
+    per_stream = math.ceil(total / len(streams))
     made = 0
-    times = {s: network.take_times(s, per_stream) for s in network.streams}
+    times = {s: network.take_times(s, per_stream) for s in streams}
     for k in range(per_stream):
-        for stream in network.streams:
+        for stream in streams:
             if made == total:
                 return
             yield raw_row(stream, network.features[stream], times[stream][k], 20.0 + k % 50 / 10)
@@ -485,6 +488,20 @@ def raw_insert(url: str, rows: Iterator[tuple[Any, ...]], *, copy: bool) -> tupl
     finally:
         engine.dispose()
     return count, spent
+
+
+def raw_parallel(url: str, network: Network, total: int, clients: int) -> tuple[int, float]:
+    """COPY from several connections at once, each with its own Datastreams (PostgreSQL:
+    the HTTP paths use several connections too)."""
+    rows = [
+        list(append_rows(network, total // clients, part))
+        for part in partition(network.streams, clients)
+    ]
+    with ThreadPoolExecutor(clients) as pool:
+        started = time.perf_counter()
+        done = list(pool.map(lambda mine: raw_insert(url, iter(mine), copy=True), rows))
+        elapsed = time.perf_counter() - started
+    return sum(count for count, _ in done), elapsed
 
 
 # --- ingest over HTTP ------------------------------------------------------------------------
@@ -846,6 +863,10 @@ def run_backend(backend: str, plan: Plan, profile: Path | None = None) -> dict[s
                 if first["rate"] > ingest[name]["rate"]:
                     ingest[name] = first
                 ingest[name]["runs"] = 2
+        if backend == "postgresql":
+            clients = plan.create_clients
+            measured = raw_parallel(inst.url, network, plan.raw_rows, clients)
+            record("raw COPY parallel", measured, clients)
         shares(ingest)
 
         for size in plan.read_sizes:
@@ -875,7 +896,8 @@ def run_backend(backend: str, plan: Plan, profile: Path | None = None) -> dict[s
 
 def shares(ingest: dict[str, Any]) -> None:
     """Each rate as a share of the backend's fastest raw insert."""
-    raw = max(ingest[k]["rate"] for k in ("raw executemany", "raw COPY") if ingest.get(k))
+    raws = ("raw executemany", "raw COPY", "raw COPY parallel")
+    raw = max(ingest[k]["rate"] for k in raws if ingest.get(k))
     for entry in ingest.values():
         if entry is not None:
             entry["ratio"] = round(entry["rate"] / raw, 3)
@@ -903,8 +925,8 @@ def table(report: dict[str, Any]) -> str:
         "",
     ]
     backends = list(report["backends"])
-    names = ["raw executemany", "raw COPY", "CreateObservations", "CreateObservations in-process",
-             "single POST", "MQTT QoS 1"]  # fmt: skip
+    names = ["raw executemany", "raw COPY", "raw COPY parallel", "CreateObservations",
+             "CreateObservations in-process", "single POST", "MQTT QoS 1"]  # fmt: skip
     header = f"{'Ingest, observations/s':<28}" + "".join(f"{b:>22}" for b in backends)
     lines += [header, "-" * len(header)]
     for name in names:
