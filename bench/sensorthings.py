@@ -410,19 +410,24 @@ def raw_row(stream: int, feature: int, when: int, value: float) -> tuple[Any, ..
 
 
 def append_rows(
-    network: Network, total: int, streams: Sequence[int] | None = None
+    network: Network, total: int, streams: Sequence[int] | None = None, parts: int = 4
 ) -> Iterator[tuple[Any, ...]]:
-    """New rows after every stream's latest, in arrival order (all streams interleaved)."""
-    streams = network.streams if streams is None else streams
-    per_stream = math.ceil(total / len(streams))
+    """New rows after every stream's latest, batch by batch as CreateObservations sends them:
+    the streams split in ``parts``, a batch holding consecutive rows of each stream of a part
+    (the order decides how many places of the index a batch touches)."""
+    groups = partition(network.streams if streams is None else streams, parts)
+    per_stream = max(1, BATCH // len(groups[0]))
     made = 0
-    times = {s: network.take_times(s, per_stream) for s in streams}
-    for k in range(per_stream):
-        for stream in streams:
-            if made == total:
-                return
-            yield raw_row(stream, network.features[stream], times[stream][k], 20.0 + k % 50 / 10)
-            made += 1
+    while made < total:
+        for group in groups:
+            for stream in group:
+                count = min(per_stream, total - made)
+                if count <= 0:
+                    return
+                feature = network.features[stream]
+                for k, when in enumerate(network.take_times(stream, count)):
+                    yield raw_row(stream, feature, when, 20.0 + k % 50 / 10)
+                made += count
 
 
 def history_rows(network: Network, total: int) -> Iterator[tuple[Any, ...]]:
@@ -468,6 +473,10 @@ def raw_insert(url: str, rows: Iterator[tuple[Any, ...]], *, copy: bool) -> tupl
             for batch in batches(rows, BATCH):
                 started = time.perf_counter()
                 cursor = driver.cursor()
+                if engine.dialect.name == "sqlite":
+                    # The engine's connections run in autocommit mode (SQLAlchemy sends the
+                    # BEGIN); without one every row would be its own transaction.
+                    cursor.execute("BEGIN IMMEDIATE")
                 if copy:
                     with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as stream:
                         for row in batch:
@@ -494,7 +503,7 @@ def raw_parallel(url: str, network: Network, total: int, clients: int) -> tuple[
     """COPY from several connections at once, each with its own Datastreams (PostgreSQL:
     the HTTP paths use several connections too)."""
     rows = [
-        list(append_rows(network, total // clients, part))
+        list(append_rows(network, total // clients, part, parts=1))
         for part in partition(network.streams, clients)
     ]
     with ThreadPoolExecutor(clients) as pool:
@@ -909,7 +918,7 @@ def shares(ingest: dict[str, Any]) -> None:
 def human(size: int) -> str:
     for unit, scale in (("M", 1_000_000), ("k", 1_000)):
         if size >= scale:
-            return f"{size / scale:g}{unit}"
+            return f"{size / scale:.3g}{unit}"
     return str(size)
 
 
