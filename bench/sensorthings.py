@@ -716,23 +716,29 @@ def profile_create(inst: Installation, network: Network, rows: int, report: Path
 
 
 def after_bulk_load(inst: Installation, network: Network) -> None:
-    """What an operator runs after loading rows past the API: recompute each Datastream's
-    statistics (count, time range, latest Observation) and refresh the planner's statistics."""
+    """What an operator runs after loading rows past the API: refresh the planner's
+    statistics (before anything queries the grown table), recompute each Datastream's
+    statistics (count, time range, latest Observation), then refresh the planner's once more."""
+
+    def analyze() -> None:
+        if inst.backend == "sqlite":
+            connection = sqlite3.connect(inst.url.removeprefix("sqlite:///"))
+            try:
+                connection.execute("ANALYZE")
+            finally:
+                connection.close()
+        else:
+            assert inst.pg is not None
+            inst.pg.sql("VACUUM (ANALYZE) sensing_observations", database="allmende_bench")
+            inst.pg.sql("VACUUM (ANALYZE) sensing_datastreams", database="allmende_bench")
+
+    analyze()
     database = open_database(inst.settings())
     try:
         database.write(lambda session: refresh_statistics(session, datastream_ids=network.streams))
     finally:
         database.close()
-    if inst.backend == "sqlite":
-        connection = sqlite3.connect(inst.url.removeprefix("sqlite:///"))
-        try:
-            connection.execute("ANALYZE")
-        finally:
-            connection.close()
-    else:
-        assert inst.pg is not None
-        inst.pg.sql("VACUUM (ANALYZE) sensing_observations", database="allmende_bench")
-        inst.pg.sql("VACUUM (ANALYZE) sensing_datastreams", database="allmende_bench")
+    analyze()
 
 
 # --- reads ---------------------------------------------------------------------------------------
