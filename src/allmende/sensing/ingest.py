@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from allmende.core.errors import BadRequest, Conflict, NotFound
@@ -456,13 +456,16 @@ def _insert(session: Session, records: list[tuple[Any, ...]]) -> None:
 
 
 def _update_streams(session: Session, model: Any, streams: Iterable[_Stream]) -> None:
+    """One executemany per set of changed columns, not one statement per stream: a batch
+    spread over thousands of Datastreams would otherwise spend most of its time here."""
     changed = [s for s in streams if s.count]
     if not changed:
         return
     boxes = _feature_boxes(session, {f for s in changed for f in s.features})
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for stream in changed:
         values: dict[str, Any] = {
-            "observation_count": model.observation_count + stream.count,
+            "observation_count": stream.count,  # added to the stored count
             "phenomenon_time_start": stream.pt_start,
             "phenomenon_time_end": stream.pt_end,
             "result_time_start": stream.rt_start,
@@ -479,7 +482,24 @@ def _update_streams(session: Session, model: Any, streams: Iterable[_Stream]) ->
             area = area_of(everything)
             if stream.bbox is None or not _same_box(stream.bbox, area):
                 values.update(geometry_values(area))
-        session.execute(update(model).where(model.id == stream.id).values(**values))
+        by_columns.setdefault(tuple(values), []).append(
+            {f"b_{name}": value for name, value in values.items()} | {"b_id": stream.id}
+        )
+    table = model.__table__
+    for names, parameters in by_columns.items():
+        assignments: dict[str, Any] = {
+            name: bindparam(f"b_{name}", type_=table.c[name].type) for name in names
+        }
+        assignments["observation_count"] = table.c.observation_count + bindparam(
+            "b_observation_count", type_=table.c.observation_count.type
+        )
+        statement = update(table).where(table.c.id == bindparam("b_id")).values(assignments)
+        session.execute(statement, parameters)
+    # A Core update leaves loaded objects as they were (a deep insert holds its Datastreams).
+    ids = {s.id for s in changed}
+    for loaded in list(session.identity_map.values()):
+        if isinstance(loaded, model) and loaded.id in ids:
+            session.expire(loaded)
 
 
 def _same_box(old: tuple[float, float, float, float], area: BaseGeometry | None) -> bool:

@@ -1,0 +1,58 @@
+"""The SensorThings benchmark runs end to end (figures are printed, never asserted)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_quick_run_prints_the_tables(tmp_path: Path) -> None:
+    output = tmp_path / "bench.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    finished = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "sensorthings.py"),
+            "--quick",
+            "--backend",
+            "sqlite",
+            "--sizes",
+            "1e4,2e4",
+            "--json",
+            str(output),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    printed = finished.stdout
+    for expected in (
+        "CPU:",
+        "SQLite",
+        "Ingest, observations/s",
+        "raw executemany",
+        "CreateObservations",
+        "single POST",
+        "MQTT QoS 1",
+        "Reads, p50 / p95 ms",
+        "latest of 100 Things",
+        "last 1000 of one stream",
+        "hourly aggregate of a day",
+        "$count of all",
+    ):
+        assert expected in printed, expected
+    report = json.loads(output.read_text())
+    sqlite = report["backends"]["sqlite"]
+    assert sqlite["ingest"]["CreateObservations"]["rate"] > 0
+    assert set(sqlite["reads"]) == {"10000", "20000"}
+    counted = sqlite["reads"]["20000"]["queries"]["$count of all"]["answer"]
+    assert counted == f"count={sqlite['reads']['20000']['rows']}"
