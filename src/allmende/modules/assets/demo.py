@@ -206,8 +206,8 @@ def add_demo(ctx: DemoContext) -> None:
             _market(demo, m)
             _adoptions(demo, m, trees, ctx.users.get("citizen"))
     ctx.notes.append(
-        "Öffentlicher Raum: /assets (Objekte), /reports/new (Meldung), /spaces (Platzkalender); "
-        "Bauhof-Ansicht: /maintenance"
+        "Public spaces: /assets (objects), /reports/new (report a problem), /spaces "
+        "(bookings calendar); building yard view: /maintenance"
     )
 
 
