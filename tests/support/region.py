@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from allmende.identity import service
 from allmende.identity.models import Role
+from allmende.identity.principal import ANONYMOUS, Principal
+from allmende.storage.database import Database
 
 PASSWORD = "correct horse battery"
 
@@ -70,3 +72,28 @@ def build_region(session: Session) -> Region:
         key_admin=service.create_api_key(session, name="admin key", scopes=["admin"]).key,
         key_open311=service.create_api_key(session, name="open311", scopes=["open311"]).key,
     )
+
+
+@dataclass(frozen=True)
+class People:
+    """The test region's accounts as principals, one per role."""
+
+    admin: Principal
+    staff_a: Principal
+    staff_b: Principal
+    citizen: Principal
+    anonymous: Principal = ANONYMOUS
+
+
+def people_of(database: Database, region: Region) -> People:
+    with database.session() as session:
+
+        def of(email: str) -> Principal:
+            return service.principal_for_user(service.user_by_email(session, email=email))
+
+        return People(
+            admin=of(region.admin_email),
+            staff_a=of(region.staff_a_email),
+            staff_b=of(region.staff_b_email),
+            citizen=of(region.citizen_email),
+        )

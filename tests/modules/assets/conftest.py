@@ -12,40 +12,15 @@ from shapely.geometry import box
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from allmende.identity import service as identity
-from allmende.identity.principal import ANONYMOUS, Principal
+from allmende.identity.principal import Principal
 from allmende.modules.assets import objects, reports
 from allmende.modules.assets.schemas import ObjectCreate
 from allmende.storage.base import Base
 from allmende.storage.database import Database
-from tests.support.region import Region
+from tests.support.region import People, Region
 from tests.support.web import csrf_from, sign_in
 
 SQUARE = box(8.610, 49.410, 8.612, 49.412)
-
-
-@dataclass(frozen=True)
-class People:
-    admin: Principal
-    staff_a: Principal
-    staff_b: Principal
-    citizen: Principal
-    anonymous: Principal = ANONYMOUS
-
-
-@pytest.fixture
-def people(database: Database, region: Region) -> People:
-    with database.session() as session:
-
-        def of(email: str) -> Principal:
-            return identity.principal_for_user(identity.user_by_email(session, email=email))
-
-        return People(
-            admin=of(region.admin_email),
-            staff_a=of(region.staff_a_email),
-            staff_b=of(region.staff_b_email),
-            citizen=of(region.citizen_email),
-        )
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from allmende.identity.principal import Principal
 from allmende.modules.assets import adoption
 from allmende.modules.assets.schemas import ActivityCreate
 from allmende.storage.database import Database
-from tests.modules.assets.conftest import People, World, snapshot, staff_client
-from tests.support.region import Region
+from tests.modules.assets.conftest import World, snapshot, staff_client
+from tests.support.region import People, Region
 
 pytestmark = pytest.mark.integration
 

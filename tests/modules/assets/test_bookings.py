@@ -14,8 +14,8 @@ from allmende.core.timeutil import utcnow
 from allmende.modules.assets import bookings
 from allmende.modules.assets.schemas import BookingCreate, BookingDecision
 from allmende.storage.database import Database
-from tests.modules.assets.conftest import SQUARE, People, World, snapshot, staff_client
-from tests.support.region import Region
+from tests.modules.assets.conftest import SQUARE, World, snapshot, staff_client
+from tests.support.region import People, Region
 
 pytestmark = pytest.mark.integration
 

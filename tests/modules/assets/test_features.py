@@ -12,8 +12,8 @@ from allmende.modules.assets.features import AssetFeatures
 from allmende.modules.assets.open311 import ReportsOpen311
 from allmende.modules.assets.schemas import TypeCreate
 from allmende.storage.database import Database
-from tests.modules.assets.conftest import People, World, make, point
-from tests.support.region import Region
+from tests.modules.assets.conftest import World, make, point
+from tests.support.region import People, Region
 
 pytestmark = pytest.mark.integration
 

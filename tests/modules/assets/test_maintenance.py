@@ -26,8 +26,8 @@ from allmende.modules.assets.schemas import (
     WorkOrderUpdate,
 )
 from allmende.storage.database import Database
-from tests.modules.assets.conftest import People, World, snapshot, staff_client
-from tests.support.region import Region
+from tests.modules.assets.conftest import World, snapshot, staff_client
+from tests.support.region import People, Region
 
 pytestmark = pytest.mark.integration
 

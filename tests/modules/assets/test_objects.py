@@ -10,8 +10,8 @@ from allmende.modules.assets import objects
 from allmende.modules.assets.models import Change
 from allmende.modules.assets.schemas import ObjectCreate, ObjectUpdate, TypeCreate, TypeUpdate
 from allmende.storage.database import Database
-from tests.modules.assets.conftest import People, World, count, point, snapshot, staff_client
-from tests.support.region import Region
+from tests.modules.assets.conftest import World, count, point, snapshot, staff_client
+from tests.support.region import People, Region
 from tests.support.web import bearer
 
 pytestmark = pytest.mark.integration

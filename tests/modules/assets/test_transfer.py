@@ -16,8 +16,8 @@ from allmende.core.errors import ValidationFailed
 from allmende.modules.assets import objects, transfer
 from allmende.modules.assets.models import AssetObject, Change
 from allmende.storage.database import Database
-from tests.modules.assets.conftest import People, World, count, snapshot, staff_client
-from tests.support.region import Region
+from tests.modules.assets.conftest import World, count, snapshot, staff_client
+from tests.support.region import People, Region
 
 pytestmark = pytest.mark.integration
 

@@ -4,7 +4,6 @@ municipality A with an area, phases around now and two categories."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -12,43 +11,18 @@ import pytest
 from shapely.geometry import box, mapping
 
 from allmende.core.timeutil import utcnow
-from allmende.identity import service as identity
-from allmende.identity.principal import ANONYMOUS, Principal
+from allmende.identity.principal import ANONYMOUS
 from allmende.modules.participation import processes
 from allmende.modules.participation.schemas import PhaseIn, ProcessCreate
 from allmende.modules.participation.service import Participant
 from allmende.storage.database import Database
-from tests.support.region import Region
+from tests.support.region import People
 
 #: The process area, inside municipality A (8.60–8.70, 49.40–49.50).
 AREA = box(8.62, 49.42, 8.66, 49.46)
 INSIDE = {"type": "Point", "coordinates": [8.64, 49.44]}
 OUTSIDE = {"type": "Point", "coordinates": [8.68, 49.48]}  # in A, but outside the area
 ALL_ACTS = ("contribute", "comment", "support", "survey", "rate")
-
-
-@dataclass(frozen=True)
-class People:
-    admin: Principal
-    staff_a: Principal
-    staff_b: Principal
-    citizen: Principal
-    anonymous: Principal = ANONYMOUS
-
-
-@pytest.fixture
-def people(database: Database, region: Region) -> People:
-    with database.session() as session:
-
-        def principal(email: str) -> Principal:
-            return identity.principal_for_user(identity.user_by_email(session, email=email))
-
-        return People(
-            admin=principal(region.admin_email),
-            staff_a=principal(region.staff_a_email),
-            staff_b=principal(region.staff_b_email),
-            citizen=principal(region.citizen_email),
-        )
 
 
 def timeline(acts: Sequence[str] = ALL_ACTS, *, offset_days: int = 0) -> list[PhaseIn]:

@@ -20,7 +20,8 @@ from allmende.modules.participation.schemas import (
 )
 from allmende.modules.participation.service import Participant
 from allmende.storage.database import Database
-from tests.modules.participation.conftest import INSIDE, People, anonymous
+from tests.modules.participation.conftest import INSIDE, anonymous
+from tests.support.region import People
 
 pytestmark = pytest.mark.integration
 

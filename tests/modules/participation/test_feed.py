@@ -15,7 +15,8 @@ from allmende.modules.participation import contributions, moderation
 from allmende.modules.participation.schemas import CommentCreate, ContributionCreate, FeedbackIn
 from allmende.modules.participation.service import Participant
 from allmende.storage.database import Database
-from tests.modules.participation.conftest import INSIDE, MakeProcess, People, anonymous
+from tests.modules.participation.conftest import INSIDE, MakeProcess, anonymous
+from tests.support.region import People
 
 pytestmark = pytest.mark.integration
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", re.IGNORECASE)

@@ -16,7 +16,8 @@ from allmende.modules.participation.schemas import (
 )
 from allmende.modules.participation.service import Participant
 from allmende.storage.database import Database
-from tests.modules.participation.conftest import People, anonymous, count
+from tests.modules.participation.conftest import anonymous, count
+from tests.support.region import People
 
 pytestmark = pytest.mark.integration
 

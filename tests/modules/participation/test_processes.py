@@ -17,7 +17,8 @@ from allmende.modules.participation.schemas import (
     ProcessUpdate,
 )
 from allmende.storage.database import Database
-from tests.modules.participation.conftest import MakeProcess, People, timeline
+from tests.modules.participation.conftest import MakeProcess, timeline
+from tests.support.region import People
 
 pytestmark = pytest.mark.integration
 

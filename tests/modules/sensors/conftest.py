@@ -9,8 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from allmende.identity import service as identity
-from allmende.identity.principal import ANONYMOUS, Principal
 from allmende.modules.sensors.catalogue import KINDS
 from allmende.sdk import sensing
 from allmende.storage.database import Database
@@ -27,15 +25,6 @@ PERCENT = {"name": "percent", "symbol": "%", "definition": "ucum:%"}
 
 
 @dataclass(frozen=True)
-class People:
-    admin: Principal
-    staff_a: Principal
-    staff_b: Principal
-    citizen: Principal
-    anonymous: Principal = ANONYMOUS
-
-
-@dataclass(frozen=True)
 class Network:
     station: int  # A, public: temperature (0.1 °C steps) and precipitation (1 mm every 6 h)
     meter: int  # A, internal: power
@@ -44,21 +33,6 @@ class Network:
     precipitation: int
     power: int
     soil: int
-
-
-@pytest.fixture
-def people(database: Database, region: Region) -> People:
-    with database.session() as session:
-
-        def of(email: str) -> Principal:
-            return identity.principal_for_user(identity.user_by_email(session, email=email))
-
-        return People(
-            admin=of(region.admin_email),
-            staff_a=of(region.staff_a_email),
-            staff_b=of(region.staff_b_email),
-            citizen=of(region.citizen_email),
-        )
 
 
 def times() -> list[datetime]:

@@ -10,8 +10,8 @@ import pytest
 from allmende.core.errors import Conflict, NotFound, ValidationFailed
 from allmende.sdk import sensing
 from allmende.storage.database import Database
-from tests.modules.sensors.conftest import DEFINITION, END, HOURS, Network, People, times
-from tests.support.region import Region
+from tests.modules.sensors.conftest import DEFINITION, END, HOURS, Network, times
+from tests.support.region import People, Region
 
 pytestmark = pytest.mark.integration
 

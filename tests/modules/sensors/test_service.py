@@ -9,7 +9,8 @@ from allmende.modules.sensors import service
 from allmende.modules.sensors.catalogue import KINDS
 from allmende.sdk import sensing
 from allmende.storage.database import Database
-from tests.modules.sensors.conftest import Network, People
+from tests.modules.sensors.conftest import Network
+from tests.support.region import People
 
 pytestmark = pytest.mark.integration
 
