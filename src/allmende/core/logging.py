@@ -55,6 +55,3 @@ def configure_logging(*, level: str = "INFO", fmt: str = "json") -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
-    # The embedded broker's state machine logs every transition at INFO: noise for operators.
-    for name in ("transitions", "amqtt"):
-        logging.getLogger(name).setLevel(max(root.level, logging.WARNING))

@@ -82,6 +82,9 @@ class EmbeddedBroker(Broker):  # type: ignore[misc]
     def __init__(
         self, *, host: str, port: int, intake: Intake, authenticate: Authenticator
     ) -> None:
+        # amqtt and its state machine log every transition at INFO: noise for operators.
+        for name in ("transitions", "amqtt"):
+            logging.getLogger(name).setLevel(logging.WARNING)
         super().__init__(
             {
                 "listeners": {"default": {"type": "tcp", "bind": f"{host}:{port}"}},
