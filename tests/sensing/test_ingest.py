@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -199,6 +201,57 @@ def test_rows_that_cannot_be_stored_do_not_stop_the_others(
     with database.session() as session:
         multi = session.get(MultiDatastream, network["multi"])
         assert multi is not None and multi.observation_count == 1
+
+
+def test_statistics_merge_batch_by_batch(database: Database, network: dict[str, int]) -> None:
+    stream = network["first"]
+    rows = _rows(stream, 3, offset=5)
+    rows[1] = rows[1]._replace(phenomenon_time_end=START + 20 * HOUR, result_time=START + HOUR)
+    database.write(lambda s: ingest_observations(s, rows=rows))
+    later = _rows(stream, 1, offset=30)[0]._replace(result_time=START + 40 * HOUR)
+    earlier = _rows(stream, 1, offset=1)[0]._replace(result_time=START - HOUR)
+    database.write(lambda s: ingest_observations(s, rows=[later]))
+    database.write(lambda s: ingest_observations(s, rows=[earlier]))
+    stored = _stream(database, stream)
+    assert stored.observation_count == 5
+    assert (stored.phenomenon_time_start, stored.phenomenon_time_end) == (
+        START + HOUR,
+        START + 30 * HOUR,
+    )
+    assert (stored.result_time_start, stored.result_time_end) == (START - HOUR, START + 40 * HOUR)
+    assert stored.latest_phenomenon_time == START + 30 * HOUR
+
+
+def test_concurrent_writers_keep_the_statistics_of_a_stream(
+    database: Database, network: dict[str, int]
+) -> None:
+    """Each batch's statistics are merged into the stored row by the database: a writer that
+    read the stream before another committed newer data neither undoes the other's count nor
+    moves the latest value back (PostgreSQL runs writers concurrently; SQLite has one)."""
+    if not database.is_postgresql:
+        pytest.skip("SQLite runs one writer at a time")
+    stream = network["first"]
+    newer_written = threading.Event()
+
+    def newer(session: Session) -> list[int | IngestError]:
+        outcome = ingest_observations(session, rows=_rows(stream, 10, offset=100))
+        newer_written.set()
+        time.sleep(0.5)  # meanwhile the other writer reads the stream and waits for its row
+        return outcome
+
+    worker = threading.Thread(target=database.write, args=(newer,))
+    worker.start()
+    assert newer_written.wait(30)
+    older = database.write(lambda s: ingest_observations(s, rows=_rows(stream, 10)))
+    worker.join()
+    assert all(isinstance(o, int) for o in older)
+    stored = _stream(database, stream)
+    assert stored.observation_count == 20
+    assert (stored.phenomenon_time_start, stored.phenomenon_time_end) == (
+        START,
+        START + 109 * HOUR,
+    )
+    assert stored.latest_phenomenon_time == START + 109 * HOUR
 
 
 def test_no_feature_without_a_location(database: Database) -> None:

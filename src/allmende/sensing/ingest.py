@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-import shapely
-from shapely.geometry.base import BaseGeometry
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
@@ -27,10 +25,11 @@ from allmende.core.errors import BadRequest, Conflict, NotFound
 from allmende.core.events import Event
 from allmende.sensing.models import Datastream, FeatureOfInterest, MultiDatastream, Observation
 from allmende.sensing.results import encode_result, to_json
-from allmende.sensing.service import OBSERVATIONS_CREATED, area_of, chunks, features_for_things
+from allmende.sensing.service import OBSERVATIONS_CREATED, area_of, features_for_things
 from allmende.sensing.times import now_micros
 from allmende.storage.events import emit
 from allmende.storage.geometry import geometry_values
+from allmende.storage.id_sets import in_set
 
 
 class DuplicatePolicy(StrEnum):
@@ -83,7 +82,11 @@ _Outcome = int | IngestError | _Pending | None
 
 @dataclass(eq=False)
 class _Stream:
-    """What the ingest needs of one (Multi)Datastream, and the rows of the batch for it."""
+    """What the ingest needs of one (Multi)Datastream, and the rows of the batch for it.
+
+    The batch's statistics (``count`` …) are its own; the database merges them into the
+    stored ones, so concurrent writers to one stream cannot undo each other's.
+    """
 
     id: int
     thing_id: int
@@ -91,13 +94,13 @@ class _Stream:
     public: bool
     components: int | None  # MultiDatastream: number of results per Observation
     latest_time: int | None
-    pt_start: int | None
-    pt_end: int | None
-    rt_start: int | None
-    rt_end: int | None
     bbox: tuple[float, float, float, float] | None
     rows: list[int] = field(default_factory=list)  # indexes of the batch's rows
     count: int = 0
+    pt_start: int | None = None
+    pt_end: int | None = None
+    rt_start: int | None = None
+    rt_end: int | None = None
     latest: tuple[int, int] | None = None  # (phenomenon time, id) of the batch's newest
     features: set[int] = field(default_factory=set)
 
@@ -248,19 +251,15 @@ def _final(outcome: Sequence[_Outcome], item: _Outcome) -> int | IngestError:
 
 
 def _load_streams(session: Session, model: Any, wanted: set[int | None]) -> dict[int, _Stream]:
-    ids = sorted(i for i in wanted if i is not None)
+    ids = [i for i in wanted if i is not None]
     found: dict[int, _Stream] = {}
-    for chunk in chunks(ids):
+    if ids:
         columns = [
             model.id,
             model.thing_id,
             model.municipality_id,
             model.public,
             model.latest_phenomenon_time,
-            model.phenomenon_time_start,
-            model.phenomenon_time_end,
-            model.result_time_start,
-            model.result_time_end,
             model.bbox_minx,
             model.bbox_miny,
             model.bbox_maxx,
@@ -268,31 +267,25 @@ def _load_streams(session: Session, model: Any, wanted: set[int | None]) -> dict
         ]
         if model is MultiDatastream:
             columns.append(model.multi_observation_data_types)
-        for r in session.execute(select(*columns).where(model.id.in_(chunk))):
+        for r in session.execute(select(*columns).where(in_set(model.id, ids))):
             found[r[0]] = _Stream(
                 id=r[0],
                 thing_id=r[1],
                 municipality_id=r[2],
                 public=r[3],
-                components=len(r[13]) if model is MultiDatastream else None,
+                components=len(r[9]) if model is MultiDatastream else None,
                 latest_time=r[4],
-                pt_start=r[5],
-                pt_end=r[6],
-                rt_start=r[7],
-                rt_end=r[8],
-                bbox=None if r[9] is None else (r[9], r[10], r[11], r[12]),
+                bbox=None if r[5] is None else (r[5], r[6], r[7], r[8]),
             )
     return found
 
 
 def _existing_features(session: Session, wanted: set[int | None]) -> set[int]:
-    ids = sorted(i for i in wanted if i is not None)
-    found: set[int] = set()
-    for chunk in chunks(ids):
-        found.update(
-            session.scalars(select(FeatureOfInterest.id).where(FeatureOfInterest.id.in_(chunk)))
-        )
-    return found
+    ids = [i for i in wanted if i is not None]
+    if not ids:
+        return set()
+    query = select(FeatureOfInterest.id).where(in_set(FeatureOfInterest.id, ids))
+    return set(session.scalars(query))
 
 
 def _check_components(result: Any, components: int) -> IngestError | None:
@@ -380,15 +373,12 @@ def _existing_times(
     session: Session, is_multi: bool, stream_id: int, starts: Sequence[int]
 ) -> dict[tuple[int, int], int]:
     column = Observation.multi_datastream_id if is_multi else Observation.datastream_id
-    found: dict[tuple[int, int], int] = {}
-    for chunk in chunks(starts):
-        rows = session.execute(
-            select(
-                Observation.phenomenon_time, Observation.phenomenon_time_end, Observation.id
-            ).where(column == stream_id, Observation.phenomenon_time.in_(chunk))
+    rows = session.execute(
+        select(Observation.phenomenon_time, Observation.phenomenon_time_end, Observation.id).where(
+            column == stream_id, in_set(Observation.phenomenon_time, starts)
         )
-        found.update(((start, end), observation_id) for start, end, observation_id in rows)
-    return found
+    )
+    return {(start, end): observation_id for start, end, observation_id in rows}
 
 
 def _reserve_ids(session: Session, count: int) -> list[int]:
@@ -403,10 +393,13 @@ def _reserve_ids(session: Session, count: int) -> list[int]:
     if connection.dialect.name == "sqlite":
         top = session.scalar(select(func.max(Observation.id))) or 0
         return list(range(top + 1, top + 1 + count))
+    # One row holding the block as an array: fetching ``count`` rows costs far more.
     sequence = func.pg_get_serial_sequence(Observation.__tablename__, "id")
-    return list(
-        session.scalars(select(func.nextval(sequence)).select_from(func.generate_series(1, count)))
+    block = session.scalar(
+        select(func.array_agg(func.nextval(sequence))).select_from(func.generate_series(1, count))
     )
+    assert block is not None
+    return list(block)
 
 
 def _count(
@@ -415,7 +408,7 @@ def _count(
     records: list[tuple[Any, ...]],
     outcome: list[_Outcome],
 ) -> None:
-    """Each stream's count, time ranges, newest Observation and features from its records."""
+    """Each stream's count, time ranges, newest Observation and features in this batch."""
     by_id = {record[0]: record for record in records}
     for group in groups:
         mine = [by_id[o] for o in (outcome[i] for i in group.rows) if type(o) is int and o in by_id]
@@ -425,14 +418,10 @@ def _count(
         starts = [r[4] for r in mine]
         newest = max(range(len(mine)), key=starts.__getitem__)
         group.latest = (starts[newest], mine[newest][0])
-        first, last = min(starts), max(r[5] for r in mine)
-        group.pt_start = first if group.pt_start is None else min(group.pt_start, first)
-        group.pt_end = last if group.pt_end is None else max(group.pt_end, last)
+        group.pt_start, group.pt_end = min(starts), max(r[5] for r in mine)
         results = [r[6] for r in mine if r[6] is not None]
         if results:
-            low, high = min(results), max(results)
-            group.rt_start = low if group.rt_start is None else min(group.rt_start, low)
-            group.rt_end = high if group.rt_end is None else max(group.rt_end, high)
+            group.rt_start, group.rt_end = min(results), max(results)
         group.features = {r[3] for r in mine}
 
 
@@ -455,46 +444,65 @@ def _insert(session: Session, records: list[tuple[Any, ...]]) -> None:
     connection.exec_driver_sql(statement, records)
 
 
+# The stored statistics merged with a batch's, in the database: counts add up, ranges widen and
+# the latest pointer moves only forward. ``{least}``/``{greatest}`` are the dialect's two-argument
+# minimum and maximum; wrapped in coalesce they ignore a NULL on either side on both backends.
+_STATISTICS = """
+UPDATE {table} SET
+  observation_count = observation_count + {n},
+  phenomenon_time_start = coalesce({least}(phenomenon_time_start, {pt_start}),
+                                   phenomenon_time_start, {pt_start}),
+  phenomenon_time_end = coalesce({greatest}(phenomenon_time_end, {pt_end}),
+                                 phenomenon_time_end, {pt_end}),
+  result_time_start = coalesce({least}(result_time_start, {rt_start}), result_time_start,
+                               {rt_start}),
+  result_time_end = coalesce({greatest}(result_time_end, {rt_end}), result_time_end, {rt_end}),
+  latest_observation_id = CASE
+    WHEN latest_phenomenon_time IS NULL OR {latest_time} > latest_phenomenon_time
+    THEN {latest_id} ELSE latest_observation_id END,
+  latest_phenomenon_time = coalesce({greatest}(latest_phenomenon_time, {latest_time}),
+                                    {latest_time})
+{source}WHERE {where}
+"""
+_FIELDS = ("n", "pt_start", "pt_end", "rt_start", "rt_end", "latest_time", "latest_id")
+
+
 def _update_streams(session: Session, model: Any, streams: Iterable[_Stream]) -> None:
-    """One executemany per set of changed columns, not one statement per stream: a batch
-    spread over thousands of Datastreams would otherwise spend most of its time here."""
+    """One statement for all of a batch's streams (PostgreSQL: arrays unnested in one round
+    trip; SQLite: one executemany in the writer), then the observed area of those it grew."""
     changed = [s for s in streams if s.count]
     if not changed:
         return
-    boxes = _feature_boxes(session, {f for s in changed for f in s.features})
-    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for stream in changed:
-        values: dict[str, Any] = {
-            "observation_count": stream.count,  # added to the stored count
-            "phenomenon_time_start": stream.pt_start,
-            "phenomenon_time_end": stream.pt_end,
-            "result_time_start": stream.rt_start,
-            "result_time_end": stream.rt_end,
-        }
-        if stream.latest is not None and (
-            stream.latest_time is None or stream.latest[0] > stream.latest_time
-        ):
-            values["latest_phenomenon_time"] = stream.latest[0]
-            values["latest_observation_id"] = stream.latest[1]
-        grown = [boxes[f] for f in stream.features if f in boxes]
-        if grown:
-            everything = grown if stream.bbox is None else [*grown, stream.bbox]
-            area = area_of(everything)
-            if stream.bbox is None or not _same_box(stream.bbox, area):
-                values.update(geometry_values(area))
-        by_columns.setdefault(tuple(values), []).append(
-            {f"b_{name}": value for name, value in values.items()} | {"b_id": stream.id}
+    values = [
+        (s.id, s.count, s.pt_start, s.pt_end, s.rt_start, s.rt_end, *(s.latest or (None, None)))
+        for s in changed
+    ]
+    connection = session.connection()
+    table = model.__tablename__
+    # Table names are constants of the models, never input.
+    if connection.dialect.name == "postgresql":
+        arrays = ", ".join(["%s::bigint[]"] * (len(_FIELDS) + 1))
+        statement = _STATISTICS.format(
+            table=table,
+            least="LEAST",
+            greatest="GREATEST",
+            source=f"FROM unnest({arrays}) AS v(id, {', '.join(_FIELDS)})\n",
+            where=f"{table}.id = v.id",
+            **{name: f"v.{name}" for name in _FIELDS},
         )
-    table = model.__table__
-    for names, parameters in by_columns.items():
-        assignments: dict[str, Any] = {
-            name: bindparam(f"b_{name}", type_=table.c[name].type) for name in names
-        }
-        assignments["observation_count"] = table.c.observation_count + bindparam(
-            "b_observation_count", type_=table.c.observation_count.type
+        connection.exec_driver_sql(statement, tuple(list(c) for c in zip(*values, strict=True)))
+    else:
+        statement = _STATISTICS.format(
+            table=table,
+            least="min",
+            greatest="max",
+            source="",
+            where="id = :id",
+            **{name: f":{name}" for name in _FIELDS},
         )
-        statement = update(table).where(table.c.id == bindparam("b_id")).values(assignments)
-        session.execute(statement, parameters)
+        names = ("id", *_FIELDS)
+        connection.exec_driver_sql(statement, [dict(zip(names, v, strict=True)) for v in values])
+    _grow_areas(session, model, changed)
     # A Core update leaves loaded objects as they were (a deep insert holds its Datastreams).
     ids = {s.id for s in changed}
     for loaded in list(session.identity_map.values()):
@@ -502,13 +510,44 @@ def _update_streams(session: Session, model: Any, streams: Iterable[_Stream]) ->
             session.expire(loaded)
 
 
-def _same_box(old: tuple[float, float, float, float], area: BaseGeometry | None) -> bool:
-    return area is not None and tuple(shapely.bounds(area)) == old
+def _grow_areas(session: Session, model: Any, streams: list[_Stream]) -> None:
+    """Widen the observed area of the streams whose new features reach outside it: boxes are
+    compared first, and a geometry is made only for a box that grew (rare once a stream has
+    data)."""
+    boxes = _feature_boxes(session, {f for s in streams for f in s.features})
+    grown: list[dict[str, Any]] = []
+    for stream in streams:
+        mine = [boxes[f] for f in stream.features if f in boxes]
+        if not mine:
+            continue
+        if stream.bbox is not None:
+            mine.append(stream.bbox)
+        union = (
+            min(b[0] for b in mine),
+            min(b[1] for b in mine),
+            max(b[2] for b in mine),
+            max(b[3] for b in mine),
+        )
+        if union != stream.bbox:
+            values = geometry_values(area_of([union]))
+            grown.append(
+                {f"b_{name}": value for name, value in values.items()} | {"b_id": stream.id}
+            )
+    if not grown:
+        return
+    table = model.__table__
+    names = ("geom", "bbox_minx", "bbox_miny", "bbox_maxx", "bbox_maxy")
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values({name: bindparam(f"b_{name}", type_=table.c[name].type) for name in names})
+    )
+    session.execute(statement, grown)
 
 
 def _feature_boxes(session: Session, ids: set[int]) -> dict[int, tuple[float, float, float, float]]:
     found: dict[int, tuple[float, float, float, float]] = {}
-    for chunk in chunks(sorted(ids)):
+    if ids:
         for fid, minx, miny, maxx, maxy in session.execute(
             select(
                 FeatureOfInterest.id,
@@ -516,7 +555,7 @@ def _feature_boxes(session: Session, ids: set[int]) -> dict[int, tuple[float, fl
                 FeatureOfInterest.bbox_miny,
                 FeatureOfInterest.bbox_maxx,
                 FeatureOfInterest.bbox_maxy,
-            ).where(FeatureOfInterest.id.in_(chunk), FeatureOfInterest.bbox_minx.is_not(None))
+            ).where(in_set(FeatureOfInterest.id, ids), FeatureOfInterest.bbox_minx.is_not(None))
         ):
             if minx is not None and miny is not None and maxx is not None and maxy is not None:
                 found[fid] = (minx, miny, maxx, maxy)

@@ -38,6 +38,7 @@ from allmende.sensing.models import (
 )
 from allmende.sensing.results import decode_result
 from allmende.sensing.times import from_micros, to_micros
+from allmende.storage.id_sets import in_set
 
 __all__ = [
     "Bucket",
@@ -59,7 +60,6 @@ __all__ = [
 MAX_THINGS = 5000
 #: Observations per range read (a month of one-minute values).
 MAX_POINTS = 50_000
-_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -194,8 +194,7 @@ def get_thing(session: Session, *, principal: Principal, thing_id: int) -> Thing
 def _positions(session: Session, ids: Sequence[int]) -> dict[int, tuple[float, float, str]]:
     """Each Thing's first Location with a geometry: the centre of its bounding box."""
     found: dict[int, tuple[float, float, str]] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
+    if ids:
         rows = session.execute(
             select(
                 thing_locations.c.thing_id,
@@ -206,7 +205,7 @@ def _positions(session: Session, ids: Sequence[int]) -> dict[int, tuple[float, f
                 Location.bbox_maxy,
             )
             .join(Location, Location.id == thing_locations.c.location_id)
-            .where(thing_locations.c.thing_id.in_(chunk), Location.bbox_minx.is_not(None))
+            .where(in_set(thing_locations.c.thing_id, ids), Location.bbox_minx.is_not(None))
             .order_by(thing_locations.c.thing_id, Location.id)
         ).all()
         for thing_id, name, minx, miny, maxx, maxy in rows:
@@ -219,8 +218,7 @@ def _streams(
     session: Session, principal: Principal, ids: Sequence[int]
 ) -> dict[int, list[StreamSummary]]:
     found: dict[int, list[StreamSummary]] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
+    if ids:
         rows = session.execute(
             select(
                 Datastream.thing_id,
@@ -242,7 +240,7 @@ def _streams(
             .join(ObservedProperty, ObservedProperty.id == Datastream.observed_property_id)
             .outerjoin(Observation, Observation.id == Datastream.latest_observation_id)
             .where(
-                Datastream.thing_id.in_(chunk),
+                in_set(Datastream.thing_id, ids),
                 visible(principal, Datastream.municipality_id, Datastream.public),
             )
             .order_by(Datastream.thing_id, Datastream.id)

@@ -23,6 +23,7 @@ import orjson
 from shapely.geometry import LineString, Point, box
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Table, delete, func, insert, inspect, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from allmende.core.errors import NotFound, ValidationFailed
@@ -49,6 +50,7 @@ from allmende.sensing.results import encode_result
 from allmende.sensing.times import now_micros
 from allmende.storage.events import emit
 from allmende.storage.geometry import geometry_values
+from allmende.storage.id_sets import in_set
 
 CREATED = "sensing.created"
 UPDATED = "sensing.updated"
@@ -60,9 +62,6 @@ OBSERVATIONS_CREATED = "sensing.observations.created"
 GEOJSON_ENCODINGS = frozenset(
     {"application/vnd.geo+json", "application/geo+json", "application/geojson"}
 )
-#: Parameters per IN list, well below SQLite's and PostgreSQL's limits.
-CHUNK = 500
-
 
 ENTITY_MODELS: dict[str, type[Any]] = {
     "Thing": Thing,
@@ -154,11 +153,6 @@ def geometry_of(encoding_type: str, document: Any, *, field: str) -> BaseGeometr
     if encoding_type.lower() not in GEOJSON_ENCODINGS:
         return None
     return geometry_from_geojson(document, field=field)
-
-
-def chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
 
 
 # --- creating --------------------------------------------------------------------------------
@@ -396,26 +390,23 @@ def _streams_of(session: Session, condition: Any) -> tuple[list[int], list[int]]
 
 def delete_observations(session: Session, *, ids: Sequence[int]) -> int:
     """Delete Observations by id (a filtered delete selects them first); returns how many."""
-    deleted = 0
-    datastreams: set[int] = set()
-    multi: set[int] = set()
-    for chunk in chunks(list(ids)):
-        found = session.execute(
-            select(
-                Observation.id, Observation.datastream_id, Observation.multi_datastream_id
-            ).where(Observation.id.in_(chunk))
-        ).all()
-        datastreams.update(d for _, d, _m in found if d is not None)
-        multi.update(m for _, _d, m in found if m is not None)
-        if found:
-            session.execute(delete(Observation).where(Observation.id.in_([r[0] for r in found])))
-        deleted += len(found)
-        for observation_id, *_ in found:
-            emit(session, Event(DELETED, {"entity": "Observation", "id": observation_id}))
+    if not ids:
+        return 0
+    found = session.execute(
+        select(Observation.id, Observation.datastream_id, Observation.multi_datastream_id).where(
+            in_set(Observation.id, ids)
+        )
+    ).all()
+    if found:
+        session.execute(delete(Observation).where(in_set(Observation.id, [r[0] for r in found])))
+    for observation_id, *_ in found:
+        emit(session, Event(DELETED, {"entity": "Observation", "id": observation_id}))
+    datastreams = {d for _, d, _m in found if d is not None}
+    multi = {m for _, _d, m in found if m is not None}
     refresh_statistics(
         session, datastream_ids=sorted(datastreams), multi_datastream_ids=sorted(multi)
     )
-    return deleted
+    return len(found)
 
 
 # --- statistics of a (Multi)Datastream -------------------------------------------------------
@@ -502,21 +493,19 @@ def features_for_things(session: Session, *, thing_ids: Iterable[int]) -> dict[i
     ids = sorted(set(thing_ids))
     if not ids:
         return {}
-    located: dict[int, int] = {}
-    for chunk in chunks(ids):
-        rows = session.execute(
-            select(thing_locations.c.thing_id, func.min(Location.id))
-            .join(Location, Location.id == thing_locations.c.location_id)
-            .where(thing_locations.c.thing_id.in_(chunk), Location.geom.is_not(None))
-            .group_by(thing_locations.c.thing_id)
-        ).all()
-        located.update((t, loc) for t, loc in rows)
+    rows = session.execute(
+        select(thing_locations.c.thing_id, func.min(Location.id))
+        .join(Location, Location.id == thing_locations.c.location_id)
+        .where(in_set(thing_locations.c.thing_id, ids), Location.geom.is_not(None))
+        .group_by(thing_locations.c.thing_id)
+    ).all()
+    located: dict[int, int] = dict(rows)
     location_ids = sorted(set(located.values()))
     features: dict[int, int] = {}
-    for chunk in chunks(location_ids):
+    if location_ids:
         rows_found = session.execute(
             select(FeatureOfInterest.location_id, FeatureOfInterest.id).where(
-                FeatureOfInterest.location_id.in_(chunk)
+                in_set(FeatureOfInterest.location_id, location_ids)
             )
         ).all()
         features.update((location, fid) for location, fid in rows_found if location is not None)
@@ -536,8 +525,17 @@ def features_for_things(session: Session, *, thing_ids: Iterable[int]) -> dict[i
             location_id=location.id,
         )
         feature.geom = location.geom
-        session.add(feature)
-        session.flush()
+        try:
+            with session.begin_nested():  # a concurrent writer may make the same one first
+                session.add(feature)
+                session.flush()
+        except IntegrityError:
+            made = session.scalar(
+                select(FeatureOfInterest.id).where(FeatureOfInterest.location_id == location_id)
+            )
+            assert made is not None, "the feature that collided"
+            features[location_id] = made
+            continue
         _announce(session, CREATED, "FeatureOfInterest", feature)
         features[location_id] = feature.id
     return {thing: features[location] for thing, location in located.items()}

@@ -25,6 +25,7 @@ from allmende.standards.sensorthings.handlers import StaResponse, _json_body
 from allmende.standards.sensorthings.model import entity_type
 from allmende.standards.sensorthings.query.options import parse_query
 from allmende.standards.sensorthings.writer import SCOPE
+from allmende.storage.id_sets import in_set
 
 if TYPE_CHECKING:
     from allmende.standards.sensorthings.handlers import Api, StaRequest
@@ -102,24 +103,20 @@ def _refused_streams(
     refused: dict[tuple[str, int], str] = {}
     seen = api.read_context(request).visibility
     for name, model in (("Datastream", Datastream), ("MultiDatastream", MultiDatastream)):
-        ids = sorted(i for kind, i in streams if kind == name)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            query = select(model.id, model.municipality_id).where(model.id.in_(chunk))
-            visible = seen(entity_type(name), model)
-            if visible is not None:
-                query = query.where(visible)
-            found = dict(session.execute(query).all())
-            for stream_id in chunk:
-                municipality = found.get(stream_id)
-                if municipality is None:
-                    refused[(name, stream_id)] = f"No {name} with id {stream_id}."
-                elif not can(
-                    request.principal, Action.EDIT, municipality_id=municipality, scope=SCOPE
-                ):
-                    refused[(name, stream_id)] = (
-                        f"You may not add Observations to {name} {stream_id}."
-                    )
+        ids = [i for kind, i in streams if kind == name]
+        if not ids:
+            continue
+        query = select(model.id, model.municipality_id).where(in_set(model.id, ids))
+        visible = seen(entity_type(name), model)
+        if visible is not None:
+            query = query.where(visible)
+        found = dict(session.execute(query).all())
+        for stream_id in ids:
+            municipality = found.get(stream_id)
+            if municipality is None:
+                refused[(name, stream_id)] = f"No {name} with id {stream_id}."
+            elif not can(request.principal, Action.EDIT, municipality_id=municipality, scope=SCOPE):
+                refused[(name, stream_id)] = f"You may not add Observations to {name} {stream_id}."
     return refused
 
 

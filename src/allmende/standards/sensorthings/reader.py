@@ -31,6 +31,7 @@ from allmende.standards.sensorthings.query import ast
 from allmende.standards.sensorthings.query.compiler import Compiler, Scope, Visibility
 from allmende.standards.sensorthings.query.parser import QueryError
 from allmende.standards.sensorthings.render import Renderer, Selection
+from allmende.storage.id_sets import in_set
 
 NEXT_LINK = "@iot.nextLink"
 COUNT = "@iot.count"
@@ -408,11 +409,9 @@ def _expand_one(
     keys = sorted({r[nav.local] for r in rows if r[nav.local] is not None})
     found: dict[int, Mapping[Any, Any]] = {}
     model = target.model
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        query = select(*columns).where(
-            model.id.in_(chunk), _filter(context, options, target, model)
-        )
+    if keys:
+        condition = _filter(context, options, target, model)
+        query = select(*columns).where(in_set(model.id, keys), condition)
         for record in session.execute(query):
             found[record._mapping["id"]] = record._mapping
     children = list(found.values())

@@ -21,12 +21,13 @@ from allmende.core.errors import AllmendeError
 from allmende.core.events import Event
 from allmende.identity.permissions import readable_municipalities
 from allmende.identity.principal import Principal
-from allmende.sensing.service import CREATED, OBSERVATIONS_CREATED, UPDATED, chunks
+from allmende.sensing.service import CREATED, OBSERVATIONS_CREATED, UPDATED
 from allmende.standards.sensorthings.handlers import Api
 from allmende.standards.sensorthings.model import ENTITY_TYPES, EntityType, entity_type
 from allmende.standards.sensorthings.mqtt.topics import VERSION, Watch
 from allmende.standards.sensorthings.reader import ReadContext, columns_for, expand, resolve
 from allmende.standards.sensorthings.render import Selection
+from allmende.storage.id_sets import in_set
 
 log = logging.getLogger(__name__)
 
@@ -158,10 +159,8 @@ def messages_for(
     options = watch.query.options
     selection = Selection.of(etype, options.select)
     columns = columns_for(etype, selection, options.expand)
-    rows: list[Mapping[Any, Any]] = []
-    for chunk in chunks(sorted(change.ids)):
-        query = select(*columns).where(target.condition, model.id.in_(chunk)).order_by(model.id)
-        rows.extend(row._mapping for row in session.execute(query))
+    query = select(*columns).where(target.condition, in_set(model.id, change.ids))
+    rows: list[Mapping[Any, Any]] = [r._mapping for r in session.execute(query.order_by(model.id))]
     if not rows:
         return []
     items = [context.renderer.entity(etype, row, selection, links=True) for row in rows]
