@@ -25,7 +25,12 @@ from allmende.core.errors import BadRequest, Conflict, NotFound
 from allmende.core.events import Event
 from allmende.sensing.models import Datastream, FeatureOfInterest, MultiDatastream, Observation
 from allmende.sensing.results import encode_result, to_json
-from allmende.sensing.service import OBSERVATIONS_CREATED, area_of, features_for_things
+from allmende.sensing.service import (
+    OBSERVATIONS_CREATED,
+    area_of,
+    current_location,
+    features_for_things,
+)
 from allmende.sensing.times import now_micros
 from allmende.storage.events import emit
 from allmende.storage.geometry import geometry_values
@@ -95,6 +100,8 @@ class _Stream:
     components: int | None  # MultiDatastream: number of results per Observation
     latest_time: int | None
     bbox: tuple[float, float, float, float] | None
+    feature: int | None  # made from the Thing's current Location, if it has been
+    feature_box: tuple[float, float, float, float] | None
     rows: list[int] = field(default_factory=list)  # indexes of the batch's rows
     count: int = 0
     pt_start: int | None = None
@@ -210,7 +217,7 @@ def ingest_observations(
         )  # fmt: skip
         outcome[index] = new_id
     _insert(session, records)
-    _count(groups, rows, records, outcome)
+    _count(groups, rows, spans, outcome, automatic)
     _update_streams(session, Datastream, [g for g in groups if g.components is None])
     _update_streams(session, MultiDatastream, [g for g in groups if g.components is not None])
     if records:
@@ -251,32 +258,49 @@ def _final(outcome: Sequence[_Outcome], item: _Outcome) -> int | IngestError:
 
 
 def _load_streams(session: Session, model: Any, wanted: set[int | None]) -> dict[int, _Stream]:
+    """The streams, each with the FeatureOfInterest of its Thing's current Location (and its
+    box): most batches need nothing else to be stored."""
     ids = [i for i in wanted if i is not None]
+    if not ids:
+        return {}
+    feature = FeatureOfInterest
+    columns = [
+        model.id,
+        model.thing_id,
+        model.municipality_id,
+        model.public,
+        model.latest_phenomenon_time,
+        model.bbox_minx,
+        model.bbox_miny,
+        model.bbox_maxx,
+        model.bbox_maxy,
+        feature.id,
+        feature.bbox_minx,
+        feature.bbox_miny,
+        feature.bbox_maxx,
+        feature.bbox_maxy,
+    ]
+    if model is MultiDatastream:
+        columns.append(model.multi_observation_data_types)
+    query = (
+        select(*columns)
+        .select_from(model)
+        .outerjoin(feature, feature.location_id == current_location(model.thing_id))
+        .where(in_set(model.id, ids))
+    )
     found: dict[int, _Stream] = {}
-    if ids:
-        columns = [
-            model.id,
-            model.thing_id,
-            model.municipality_id,
-            model.public,
-            model.latest_phenomenon_time,
-            model.bbox_minx,
-            model.bbox_miny,
-            model.bbox_maxx,
-            model.bbox_maxy,
-        ]
-        if model is MultiDatastream:
-            columns.append(model.multi_observation_data_types)
-        for r in session.execute(select(*columns).where(in_set(model.id, ids))):
-            found[r[0]] = _Stream(
-                id=r[0],
-                thing_id=r[1],
-                municipality_id=r[2],
-                public=r[3],
-                components=len(r[9]) if model is MultiDatastream else None,
-                latest_time=r[4],
-                bbox=None if r[5] is None else (r[5], r[6], r[7], r[8]),
-            )
+    for r in session.execute(query):
+        found[r[0]] = _Stream(
+            id=r[0],
+            thing_id=r[1],
+            municipality_id=r[2],
+            public=r[3],
+            components=len(r[14]) if model is MultiDatastream else None,
+            latest_time=r[4],
+            bbox=None if r[5] is None else (r[5], r[6], r[7], r[8]),
+            feature=r[9],
+            feature_box=None if r[10] is None else (r[10], r[11], r[12], r[13]),
+        )
     return found
 
 
@@ -306,7 +330,10 @@ def _automatic_features(
 ) -> dict[int, int]:
     """The FoI of each Thing whose rows name none; rows whose Thing has none are refused."""
     needing = [g for g in groups if any(rows[i][2] is None for i in g.rows)]
-    features = features_for_things(session, thing_ids={g.thing_id for g in needing})
+    features = {g.thing_id: g.feature for g in needing if g.feature is not None}
+    missing = {g.thing_id for g in needing if g.feature is None}
+    if missing:  # a Thing's first Observation since its Location was set: made now
+        features.update(features_for_things(session, thing_ids=missing))
     for group in needing:
         if group.thing_id in features:
             continue
@@ -393,10 +420,13 @@ def _reserve_ids(session: Session, count: int) -> list[int]:
     if connection.dialect.name == "sqlite":
         top = session.scalar(select(func.max(Observation.id))) or 0
         return list(range(top + 1, top + 1 + count))
-    # One row holding the block as an array: fetching ``count`` rows costs far more.
-    sequence = func.pg_get_serial_sequence(Observation.__tablename__, "id")
+    # The sequence's name as a subquery is looked up once, not once per id; the block comes
+    # back as one array: fetching ``count`` rows costs far more.
+    sequence = select(func.pg_get_serial_sequence(Observation.__tablename__, "id"))
     block = session.scalar(
-        select(func.array_agg(func.nextval(sequence))).select_from(func.generate_series(1, count))
+        select(func.array_agg(func.nextval(sequence.scalar_subquery()))).select_from(
+            func.generate_series(1, count)
+        )
     )
     assert block is not None
     return list(block)
@@ -405,24 +435,28 @@ def _reserve_ids(session: Session, count: int) -> list[int]:
 def _count(
     groups: list[_Stream],
     rows: Sequence[NewObservation],
-    records: list[tuple[Any, ...]],
+    spans: list[tuple[int, int]],
     outcome: list[_Outcome],
+    automatic: dict[int, int],
 ) -> None:
-    """Each stream's count, time ranges, newest Observation and features in this batch."""
-    by_id = {record[0]: record for record in records}
+    """Each stream's count, time ranges, newest Observation and features in this batch: its
+    rows that were answered with an id are exactly those stored."""
     for group in groups:
-        mine = [by_id[o] for o in (outcome[i] for i in group.rows) if type(o) is int and o in by_id]
-        if not mine:
+        stored = [i for i in group.rows if type(outcome[i]) is int]
+        if not stored:
             continue
-        group.count = len(mine)
-        starts = [r[4] for r in mine]
-        newest = max(range(len(mine)), key=starts.__getitem__)
-        group.latest = (starts[newest], mine[newest][0])
-        group.pt_start, group.pt_end = min(starts), max(r[5] for r in mine)
-        results = [r[6] for r in mine if r[6] is not None]
+        group.count = len(stored)
+        starts = [spans[i][0] for i in stored]
+        first, last = min(starts), max(starts)
+        newest = outcome[stored[starts.index(last)]]
+        assert type(newest) is int
+        group.latest = (last, newest)
+        group.pt_start, group.pt_end = first, max(spans[i][1] for i in stored)
+        results = [t for t in (rows[i][5] for i in stored) if t is not None]
         if results:
             group.rt_start, group.rt_end = min(results), max(results)
-        group.features = {r[3] for r in mine}
+        named = {rows[i][2] for i in stored}
+        group.features = {automatic[group.thing_id] if f is None else f for f in named}
 
 
 def _insert(session: Session, records: list[tuple[Any, ...]]) -> None:
@@ -514,11 +548,14 @@ def _grow_areas(session: Session, model: Any, streams: list[_Stream]) -> None:
     """Widen the observed area of the streams whose new features reach outside it: boxes are
     compared first, and a geometry is made only for a box that grew (rare once a stream has
     data)."""
-    boxes = _feature_boxes(session, {f for s in streams for f in s.features})
+    boxes = {s.feature: s.feature_box for s in streams if s.feature and s.feature_box}
+    others = {f for s in streams for f in s.features} - boxes.keys()
+    if others:
+        boxes.update(_feature_boxes(session, others))
     grown: list[dict[str, Any]] = []
     for stream in streams:
         mine = [boxes[f] for f in stream.features if f in boxes]
-        if not mine:
+        if not mine or (stream.bbox is not None and all(_inside(b, stream.bbox) for b in mine)):
             continue
         if stream.bbox is not None:
             mine.append(stream.bbox)
@@ -543,6 +580,11 @@ def _grow_areas(session: Session, model: Any, streams: list[_Stream]) -> None:
         .values({name: bindparam(f"b_{name}", type_=table.c[name].type) for name in names})
     )
     session.execute(statement, grown)
+
+
+def _inside(inner: tuple[float, ...], outer: tuple[float, ...]) -> bool:
+    minx, miny, maxx, maxy = inner
+    return minx >= outer[0] and miny >= outer[1] and maxx <= outer[2] and maxy <= outer[3]
 
 
 def _feature_boxes(session: Session, ids: set[int]) -> dict[int, tuple[float, float, float, float]]:

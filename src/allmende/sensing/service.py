@@ -484,6 +484,17 @@ def area_of(boxes: Sequence[tuple[Any, ...]]) -> BaseGeometry | None:
 # --- the automatic FeatureOfInterest ---------------------------------------------------------
 
 
+def current_location(thing_id: Any) -> Any:
+    """The id of the Thing's current Location: the one with a geometry and the lowest id
+    (a scalar subquery, correlated through ``thing_id``)."""
+    return (
+        select(func.min(Location.id))
+        .join(thing_locations, thing_locations.c.location_id == Location.id)
+        .where(thing_locations.c.thing_id == thing_id, Location.geom.is_not(None))
+        .scalar_subquery()
+    )
+
+
 def features_for_things(session: Session, *, thing_ids: Iterable[int]) -> dict[int, int]:
     """The FeatureOfInterest of each Thing's current Location, made (once) where missing.
 

@@ -12,14 +12,14 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, Boolean, Text, literal
+from sqlalchemy import BigInteger, Text, literal
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import TypeDecorator, TypeEngine
+from sqlalchemy.types import NullType, TypeDecorator, TypeEngine
 
 
 class IntegerSet(TypeDecorator[list[int]]):
@@ -39,10 +39,10 @@ class IntegerSet(TypeDecorator[list[int]]):
         return orjson.dumps(value).decode()
 
 
-class _InSet(FunctionElement[bool]):
+class _InSet(FunctionElement[Any]):
     inherit_cache = True
     name = "in_set"
-    type = Boolean()
+    type = NullType()  # not Boolean: SQLite would compare the condition with 1 (no index)
 
 
 @compiles(_InSet)

@@ -405,6 +405,7 @@ def test_filter_through_a_path(anonymous: Sta, filtering: FilterFixture) -> None
         ("year(result, 1) eq 2", "takes 1"),
         ("during(resultTime, 2016-01-01T07:00:00Z)", "interval"),
         ("name eq 1", "property"),
+        ("(result eq 1) gt true", "eq or ne"),
         ("result eq 2015-13-01T00:00:00Z", "position"),
         ("geo.distance(location, geography'POINT(1 2)') lt 1", "property"),
         ("st_relate(FeatureOfInterest/feature, geography'POINT(1 2)', 'XX')", "DE-9IM"),

@@ -46,7 +46,7 @@ from allmende.standards.sensorthings.reader import (
     resolve,
 )
 from allmende.standards.sensorthings.render import Selection, value_of
-from allmende.standards.sensorthings.writer import Parent, WriteContext, Writer
+from allmende.standards.sensorthings.writer import Owner, Parent, WriteContext, Writer
 from allmende.storage.database import Database
 
 JSON = "application/json; charset=UTF-8"
@@ -327,9 +327,12 @@ class Api:
             parent = None
             if target.parent is not None:
                 parent_type, parent_id, nav = target.parent
-                parent = Parent(
-                    parent_type, parent_id, nav, writer.owner_of(parent_type, parent_id)
+                owner = (
+                    Owner(*target.parent_owner)
+                    if target.parent_owner is not None
+                    else writer.owner_of(parent_type, parent_id)
                 )
+                parent = Parent(parent_type, parent_id, nav, owner)
             entity_id = writer.create(target.etype, data, parent=parent)
             return self._written(session, context, target.etype, entity_id, 201)
         if method == "DELETE" and not target.single:

@@ -92,6 +92,8 @@ class Target:
     single: bool
     #: The entity the last step navigated from, when there is one.
     parent: tuple[EntityType, int, Nav] | None = None
+    #: That entity's municipality and visibility, when it is owned (read on the way).
+    parent_owner: tuple[int, bool] | None = None
 
 
 def _implied(etype: EntityType, nav: Nav) -> bool:
@@ -117,18 +119,21 @@ def resolve(session: Session, context: ReadContext, path: ResourcePath) -> Targe
         assert nav is not None
         previous = target
         columns = [previous.etype.model.id]
+        if previous.etype.owned:
+            columns += [previous.etype.model.municipality_id, previous.etype.model.public]
         if nav.local is not None:
             columns.append(getattr(previous.etype.model, nav.local))
         row = session.execute(select(*columns).where(previous.condition).limit(1)).first()
         if row is None:
             raise NotFound(detail=f"No {previous.etype.name} at this path.")
         parent_id = row[0]
+        owner = (int(row[1]), bool(row[2])) if previous.etype.owned else None
         etype = entity_type(nav.target)
         model = etype.model
         if nav.local is not None:
-            if row[1] is None:
+            if row[-1] is None:
                 raise NotFound(detail=f"{previous.etype.plural}({parent_id}) has no {nav.name}.")
-            condition = model.id == row[1]
+            condition = model.id == row[-1]
         elif nav.remote is not None:
             condition = getattr(model, nav.remote) == parent_id
         else:
@@ -142,7 +147,7 @@ def resolve(session: Session, context: ReadContext, path: ResourcePath) -> Targe
                 condition = and_(condition, seen)
         if step.id is not None:
             condition = and_(condition, model.id == step.id)
-        target = Target(etype, condition, step.single, (previous.etype, parent_id, nav))
+        target = Target(etype, condition, step.single, (previous.etype, parent_id, nav), owner)
     return target
 
 

@@ -478,7 +478,14 @@ class Writer:
         stream_type = entity_type("Datastream" if datastream_id is not None else "MultiDatastream")
         stream_id = datastream_id if datastream_id is not None else multi_id
         assert stream_id is not None
-        owner = self.owner_of(stream_type, stream_id)
+        if (
+            parent is not None
+            and parent.owner is not None
+            and (parent.etype.name, parent.id) == (stream_type.name, stream_id)
+        ):
+            owner = parent.owner  # looked up already, for the path Datastreams(id)/Observations
+        else:
+            owner = self.owner_of(stream_type, stream_id)
         self._allow(owner.municipality_id)
         feature_id = None
         if "FeatureOfInterest" in data:

@@ -492,6 +492,8 @@ class Compiler:
         if T.BOOLEAN in kinds:
             if kinds != {T.BOOLEAN}:
                 raise self.error(node, "a boolean can only be compared with a boolean")
+            if op not in ("eq", "ne"):
+                raise self.error(node, "booleans can only be compared with eq or ne")
             return operate(op, self.boolean_of(a, node), self.boolean_of(b, node))
         if T.DURATION in kinds:
             if a.type is not T.DURATION or b.type is not T.DURATION:
