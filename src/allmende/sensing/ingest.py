@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Integer, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from allmende.core.errors import BadRequest, Conflict, NotFound
@@ -34,7 +35,7 @@ from allmende.sensing.service import (
 from allmende.sensing.times import now_micros
 from allmende.storage.events import emit
 from allmende.storage.geometry import geometry_values
-from allmende.storage.id_sets import in_set
+from allmende.storage.id_sets import in_set, in_set_parameter
 
 
 class DuplicatePolicy(StrEnum):
@@ -263,6 +264,25 @@ def _load_streams(session: Session, model: Any, wanted: set[int | None]) -> dict
     ids = [i for i in wanted if i is not None]
     if not ids:
         return {}
+    found: dict[int, _Stream] = {}
+    for r in session.execute(_streams_query(model), {"ids": ids}):
+        found[r[0]] = _Stream(
+            id=r[0],
+            thing_id=r[1],
+            municipality_id=r[2],
+            public=r[3],
+            components=len(r[14]) if model is MultiDatastream else None,
+            latest_time=r[4],
+            bbox=None if r[5] is None else (r[5], r[6], r[7], r[8]),
+            feature=r[9],
+            feature_box=None if r[10] is None else (r[10], r[11], r[12], r[13]),
+        )
+    return found
+
+
+@cache
+def _streams_query(model: Any) -> Select[Any]:
+    """Built once per model: building a statement costs more than running it for one row."""
     feature = FeatureOfInterest
     columns = [
         model.id,
@@ -282,26 +302,12 @@ def _load_streams(session: Session, model: Any, wanted: set[int | None]) -> dict
     ]
     if model is MultiDatastream:
         columns.append(model.multi_observation_data_types)
-    query = (
+    return (
         select(*columns)
         .select_from(model)
         .outerjoin(feature, feature.location_id == current_location(model.thing_id))
-        .where(in_set(model.id, ids))
+        .where(in_set_parameter(model.id, "ids"))
     )
-    found: dict[int, _Stream] = {}
-    for r in session.execute(query):
-        found[r[0]] = _Stream(
-            id=r[0],
-            thing_id=r[1],
-            municipality_id=r[2],
-            public=r[3],
-            components=len(r[14]) if model is MultiDatastream else None,
-            latest_time=r[4],
-            bbox=None if r[5] is None else (r[5], r[6], r[7], r[8]),
-            feature=r[9],
-            feature_box=None if r[10] is None else (r[10], r[11], r[12], r[13]),
-        )
-    return found
 
 
 def _existing_features(session: Session, wanted: set[int | None]) -> set[int]:
@@ -408,6 +414,17 @@ def _existing_times(
     return {(start, end): observation_id for start, end, observation_id in rows}
 
 
+# The sequence's name as a subquery is looked up once, not once per id; the block comes back
+# as one array: fetching ``count`` rows costs far more.
+_ID_BLOCK = select(
+    func.array_agg(
+        func.nextval(
+            select(func.pg_get_serial_sequence(Observation.__tablename__, "id")).scalar_subquery()
+        )
+    )
+).select_from(func.generate_series(1, bindparam("count", type_=Integer())))
+
+
 def _reserve_ids(session: Session, count: int) -> list[int]:
     """Ids for ``count`` new Observations, taken before the insert so no RETURNING is needed.
 
@@ -420,14 +437,7 @@ def _reserve_ids(session: Session, count: int) -> list[int]:
     if connection.dialect.name == "sqlite":
         top = session.scalar(select(func.max(Observation.id))) or 0
         return list(range(top + 1, top + 1 + count))
-    # The sequence's name as a subquery is looked up once, not once per id; the block comes
-    # back as one array: fetching ``count`` rows costs far more.
-    sequence = select(func.pg_get_serial_sequence(Observation.__tablename__, "id"))
-    block = session.scalar(
-        select(func.array_agg(func.nextval(sequence.scalar_subquery()))).select_from(
-            func.generate_series(1, count)
-        )
-    )
+    block = session.scalar(_ID_BLOCK, {"count": count})
     assert block is not None
     return list(block)
 
@@ -459,23 +469,32 @@ def _count(
         group.features = {automatic[group.thing_id] if f is None else f for f in named}
 
 
+_FEW = 64  # rows up to which one multi-row INSERT beats COPY on PostgreSQL
+
+
 def _insert(session: Session, records: list[tuple[Any, ...]]) -> None:
     if not records:
         return
     connection = session.connection()
     names = ", ".join(COLUMNS)
     table = Observation.__tablename__
-    if connection.dialect.name == "postgresql":
-        raw = connection.connection.driver_connection
-        assert raw is not None
-        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for record in records:
-                copy.write_row(record)
-        return
-    marks = ", ".join("?" for _ in COLUMNS)
     # Table and column names are constants of this module, never input.
-    statement = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
-    connection.exec_driver_sql(statement, records)
+    if connection.dialect.name == "sqlite":
+        marks = ", ".join("?" for _ in COLUMNS)
+        statement = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
+        connection.exec_driver_sql(statement, records)
+        return
+    if len(records) <= _FEW:  # COPY costs two round trips, one INSERT one
+        row = f"({', '.join('%s' for _ in COLUMNS)})"
+        values = ", ".join(row for _ in records)
+        statement = f"INSERT INTO {table} ({names}) VALUES {values}"  # noqa: S608
+        connection.exec_driver_sql(statement, tuple(v for record in records for v in record))
+        return
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        for record in records:
+            copy.write_row(record)
 
 
 # The stored statistics merged with a batch's, in the database: counts add up, ranges widen and

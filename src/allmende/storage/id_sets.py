@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, Text, literal
+from sqlalchemy import BigInteger, Text, bindparam, literal
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
@@ -61,3 +61,9 @@ def _in_set_sqlite(element: _InSet, compiler: SQLCompiler, **kw: Any) -> str:
 def in_set(column: Any, values: Iterable[int]) -> ColumnElement[bool]:
     """``column`` is one of ``values`` (integers: ids, or times in microseconds)."""
     return _InSet(column, literal([int(v) for v in values], IntegerSet()))
+
+
+def in_set_parameter(column: Any, name: str) -> ColumnElement[bool]:
+    """``column`` is one of the integers given at execution as parameter ``name``: for a
+    statement built once and run often."""
+    return _InSet(column, bindparam(name, type_=IntegerSet()))
