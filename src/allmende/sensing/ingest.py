@@ -24,12 +24,18 @@ from sqlalchemy.orm import Session
 
 from allmende.core.errors import BadRequest, Conflict, NotFound
 from allmende.core.events import Event
-from allmende.sensing.models import Datastream, FeatureOfInterest, MultiDatastream, Observation
+from allmende.sensing.models import (
+    Datastream,
+    FeatureOfInterest,
+    MultiDatastream,
+    Observation,
+    thing_locations,
+)
 from allmende.sensing.results import encode_result, to_json
 from allmende.sensing.service import (
     OBSERVATIONS_CREATED,
     area_of,
-    current_location,
+    current_locations,
     features_for_things,
 )
 from allmende.sensing.times import now_micros
@@ -283,7 +289,10 @@ def _load_streams(session: Session, model: Any, wanted: set[int | None]) -> dict
 @cache
 def _streams_query(model: Any) -> Select[Any]:
     """Built once per model: building a statement costs more than running it for one row."""
-    feature = FeatureOfInterest
+    wanted = in_set_parameter(model.id, "ids")
+    things = select(model.thing_id).where(wanted)
+    current = current_locations(thing_locations.c.thing_id.in_(things))
+    f = FeatureOfInterest
     columns = [
         model.id,
         model.thing_id,
@@ -294,19 +303,20 @@ def _streams_query(model: Any) -> Select[Any]:
         model.bbox_miny,
         model.bbox_maxx,
         model.bbox_maxy,
-        feature.id,
-        feature.bbox_minx,
-        feature.bbox_miny,
-        feature.bbox_maxx,
-        feature.bbox_maxy,
+        f.id,
+        f.bbox_minx,
+        f.bbox_miny,
+        f.bbox_maxx,
+        f.bbox_maxy,
     ]
     if model is MultiDatastream:
         columns.append(model.multi_observation_data_types)
     return (
         select(*columns)
         .select_from(model)
-        .outerjoin(feature, feature.location_id == current_location(model.thing_id))
-        .where(in_set_parameter(model.id, "ids"))
+        .outerjoin(current, current.c.thing_id == model.thing_id)
+        .outerjoin(f, f.location_id == current.c.location_id)
+        .where(wanted)
     )
 
 

@@ -25,6 +25,8 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Table, delete, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Subquery
 
 from allmende.core.errors import NotFound, ValidationFailed
 from allmende.core.events import Event
@@ -484,14 +486,17 @@ def area_of(boxes: Sequence[tuple[Any, ...]]) -> BaseGeometry | None:
 # --- the automatic FeatureOfInterest ---------------------------------------------------------
 
 
-def current_location(thing_id: Any) -> Any:
-    """The id of the Thing's current Location: the one with a geometry and the lowest id
-    (a scalar subquery, correlated through ``thing_id``)."""
+def current_locations(things: ColumnElement[bool]) -> Subquery:
+    """``(thing_id, location_id)`` of each Thing picked by the condition ``things`` (on
+    ``sensing_thing_locations.thing_id``) and its current Location: the one with a geometry and
+    the lowest id. Grouped once rather than looked up per row, so it stays cheap even before
+    the planner has statistics of the tables."""
     return (
-        select(func.min(Location.id))
-        .join(thing_locations, thing_locations.c.location_id == Location.id)
-        .where(thing_locations.c.thing_id == thing_id, Location.geom.is_not(None))
-        .scalar_subquery()
+        select(thing_locations.c.thing_id, func.min(Location.id).label("location_id"))
+        .join(Location, Location.id == thing_locations.c.location_id)
+        .where(things, Location.geom.is_not(None))
+        .group_by(thing_locations.c.thing_id)
+        .subquery()
     )
 
 
@@ -504,13 +509,8 @@ def features_for_things(session: Session, *, thing_ids: Iterable[int]) -> dict[i
     ids = sorted(set(thing_ids))
     if not ids:
         return {}
-    rows = session.execute(
-        select(thing_locations.c.thing_id, func.min(Location.id))
-        .join(Location, Location.id == thing_locations.c.location_id)
-        .where(in_set(thing_locations.c.thing_id, ids), Location.geom.is_not(None))
-        .group_by(thing_locations.c.thing_id)
-    ).all()
-    located: dict[int, int] = dict(rows)
+    current = current_locations(in_set(thing_locations.c.thing_id, ids))
+    located: dict[int, int] = dict(session.execute(select(current)).all())
     location_ids = sorted(set(located.values()))
     features: dict[int, int] = {}
     if location_ids:
