@@ -278,6 +278,55 @@ def test_moving_a_location_makes_a_new_feature(database: Database, network: dict
     assert area is not None and area.bounds == (8.65, 49.45, 8.7, 49.5)
 
 
+def test_refreshing_recomputes_what_the_ingest_kept(
+    database: Database, network: dict[str, int]
+) -> None:
+    """After a bulk load past the API the statistics are recomputed for many streams at once;
+    they come out as the ingest kept them (a stream emptied by deletes: the test below)."""
+    first, second = network["first"], network["second"]
+    rows = _rows(first, 20) + _rows(second, 5, offset=3)
+    rows[4] = rows[4]._replace(result_time=START + 50 * HOUR, phenomenon_time_end=START + 90 * HOUR)
+    database.write(lambda s: ingest_observations(s, rows=rows))
+    database.write(
+        lambda s: service.update_entity(
+            s,
+            kind="Location",
+            entity_id=network["location"],
+            values={"location": {"type": "Point", "coordinates": [8.7, 49.5]}},
+        )
+    )
+    database.write(lambda s: ingest_observations(s, rows=_rows(first, 2, offset=40)))
+    columns = (
+        "observation_count",
+        "phenomenon_time_start",
+        "phenomenon_time_end",
+        "result_time_start",
+        "result_time_end",
+        "latest_observation_id",
+        "latest_phenomenon_time",
+        "bbox_minx",
+        "bbox_miny",
+        "bbox_maxx",
+        "bbox_maxy",
+    )
+
+    def snapshot() -> list[tuple[Any, ...]]:
+        streams = [_stream(database, i) for i in (first, second)]
+        return [tuple(getattr(s, c) for c in columns) for s in streams]
+
+    kept = snapshot()
+    assert kept[0][0] == 22 and kept[0][7:] == (8.65, 49.45, 8.7, 49.5)
+    database.write(
+        lambda s: s.execute(
+            Datastream.__table__.update().values(
+                observation_count=0, latest_observation_id=None, phenomenon_time_start=None
+            )
+        )
+    )
+    database.write(lambda s: service.refresh_statistics(s, datastream_ids=[first, second, first]))
+    assert snapshot() == kept
+
+
 def test_deleting_observations_refreshes_the_statistics(
     database: Database, network: dict[str, int]
 ) -> None:

@@ -418,54 +418,93 @@ def refresh_statistics(
     session: Session, *, datastream_ids: Sequence[int], multi_datastream_ids: Sequence[int] = ()
 ) -> None:
     """Recompute counts, time ranges, observed area and latest Observation from scratch
-    (after deletes and moves; inserts update them incrementally)."""
+    (after deletes, moves and bulk loads; inserts update them incrementally).
+
+    A few grouped queries for all the streams, not a round of queries per stream: after a bulk
+    load of millions of rows that is one pass over them instead of thousands of scattered ones.
+    """
     for model, column, ids in (
         (Datastream, Observation.datastream_id, datastream_ids),
         (MultiDatastream, Observation.multi_datastream_id, multi_datastream_ids),
     ):
-        for stream_id in ids:
-            _refresh_one(session, model, column, stream_id)
+        if ids:
+            _refresh(session, model, column, sorted(set(ids)))
 
 
-def _refresh_one(session: Session, model: Any, column: Any, stream_id: int) -> None:
-    count, pt_start, pt_end, rt_start, rt_end = session.execute(
-        select(
-            func.count(),
-            func.min(Observation.phenomenon_time),
-            func.max(Observation.phenomenon_time_end),
-            func.min(Observation.result_time),
-            func.max(Observation.result_time),
-        ).where(column == stream_id)
-    ).one()
-    latest = session.execute(
-        select(Observation.id, Observation.phenomenon_time)
-        .where(column == stream_id)
+_NO_OBSERVATIONS = (0, None, None, None, None)
+
+
+def _refresh(session: Session, model: Any, column: Any, ids: list[int]) -> None:
+    wanted = in_set(column, ids)
+    counted = {
+        r[0]: r[1:]
+        for r in session.execute(
+            select(
+                column,
+                func.count(),
+                func.min(Observation.phenomenon_time),
+                func.max(Observation.phenomenon_time_end),
+                func.min(Observation.result_time),
+                func.max(Observation.result_time),
+            )
+            .where(wanted)
+            .group_by(column)
+        )
+    }
+    newest = (
+        select(Observation.id)
+        .where(column == model.id)
         .order_by(Observation.phenomenon_time.desc())
         .limit(1)
-    ).first()
-    boxes = session.execute(
-        select(
-            FeatureOfInterest.bbox_minx,
-            FeatureOfInterest.bbox_miny,
-            FeatureOfInterest.bbox_maxx,
-            FeatureOfInterest.bbox_maxy,
-        ).where(FeatureOfInterest.id.in_(select(Observation.feature_id).where(column == stream_id)))
-    ).all()
-    area = area_of([tuple(b) for b in boxes if b[0] is not None])
-    session.execute(
-        update(model)
-        .where(model.id == stream_id)
-        .values(
-            observation_count=count,
-            phenomenon_time_start=pt_start,
-            phenomenon_time_end=pt_end,
-            result_time_start=rt_start,
-            result_time_end=rt_end,
-            latest_observation_id=latest[0] if latest else None,
-            latest_phenomenon_time=latest[1] if latest else None,
-            **geometry_values(area),
-        )
+        .scalar_subquery()
     )
+    latest: dict[int, int | None] = dict(
+        session.execute(select(model.id, newest).where(in_set(model.id, ids))).all()
+    )
+    times = dict(
+        session.execute(
+            select(Observation.id, Observation.phenomenon_time).where(
+                in_set(Observation.id, [i for i in latest.values() if i is not None])
+            )
+        ).all()
+    )
+    used_features = (
+        select(column.label("stream_id"), Observation.feature_id).where(wanted).distinct()
+    ).subquery()
+    f = FeatureOfInterest
+    boxes = {
+        r[0]: r[1:]
+        for r in session.execute(
+            select(
+                used_features.c.stream_id,
+                func.min(f.bbox_minx),
+                func.min(f.bbox_miny),
+                func.max(f.bbox_maxx),
+                func.max(f.bbox_maxy),
+            )
+            .join(f, f.id == used_features.c.feature_id)
+            .where(f.bbox_minx.is_not(None))
+            .group_by(used_features.c.stream_id)
+        )
+    }
+    for stream_id in ids:
+        count, pt_start, pt_end, rt_start, rt_end = counted.get(stream_id, _NO_OBSERVATIONS)
+        newest_id = latest.get(stream_id)
+        box = boxes.get(stream_id)
+        session.execute(
+            update(model)
+            .where(model.id == stream_id)
+            .values(
+                observation_count=count,
+                phenomenon_time_start=pt_start,
+                phenomenon_time_end=pt_end,
+                result_time_start=rt_start,
+                result_time_end=rt_end,
+                latest_observation_id=newest_id,
+                latest_phenomenon_time=None if newest_id is None else times[newest_id],
+                **geometry_values(area_of([box]) if box is not None else None),
+            )
+        )
 
 
 def area_of(boxes: Sequence[tuple[Any, ...]]) -> BaseGeometry | None:
