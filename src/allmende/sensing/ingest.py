@@ -586,19 +586,10 @@ def _grow_areas(session: Session, model: Any, streams: list[_Stream]) -> None:
         mine = [boxes[f] for f in stream.features if f in boxes]
         if not mine or (stream.bbox is not None and all(_inside(b, stream.bbox) for b in mine)):
             continue
-        if stream.bbox is not None:
-            mine.append(stream.bbox)
-        union = (
-            min(b[0] for b in mine),
-            min(b[1] for b in mine),
-            max(b[2] for b in mine),
-            max(b[3] for b in mine),
-        )
-        if union != stream.bbox:
-            values = geometry_values(area_of([union]))
-            grown.append(
-                {f"b_{name}": value for name, value in values.items()} | {"b_id": stream.id}
-            )
+        # Some box reaches outside the stored one (or there is none yet): the area grew.
+        area = area_of(mine if stream.bbox is None else [*mine, stream.bbox])
+        values = geometry_values(area) | {"id": stream.id}
+        grown.append({f"b_{name}": value for name, value in values.items()})
     if not grown:
         return
     table = model.__table__

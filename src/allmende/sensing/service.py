@@ -24,7 +24,7 @@ from shapely.geometry import LineString, Point, box
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Table, delete, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 
@@ -451,23 +451,23 @@ def _refresh(session: Session, model: Any, column: Any, ids: list[int]) -> None:
             .group_by(column)
         )
     }
+    other = aliased(Observation)  # the outer query joins Observation too
     newest = (
-        select(Observation.id)
-        .where(column == model.id)
-        .order_by(Observation.phenomenon_time.desc())
+        select(other.id)
+        .where(getattr(other, column.key) == model.id)
+        .order_by(other.phenomenon_time.desc())
         .limit(1)
+        .correlate(model)
         .scalar_subquery()
     )
-    latest: dict[int, int | None] = dict(
-        session.execute(select(model.id, newest).where(in_set(model.id, ids))).all()
-    )
-    times = dict(
-        session.execute(
-            select(Observation.id, Observation.phenomenon_time).where(
-                in_set(Observation.id, [i for i in latest.values() if i is not None])
-            )
-        ).all()
-    )
+    latest = {
+        stream_id: (observation_id, when)
+        for stream_id, observation_id, when in session.execute(
+            select(model.id, Observation.id, Observation.phenomenon_time)
+            .outerjoin(Observation, Observation.id == newest)
+            .where(in_set(model.id, ids))
+        )
+    }
     used_features = (
         select(column.label("stream_id"), Observation.feature_id).where(wanted).distinct()
     ).subquery()
@@ -489,7 +489,7 @@ def _refresh(session: Session, model: Any, column: Any, ids: list[int]) -> None:
     }
     for stream_id in ids:
         count, pt_start, pt_end, rt_start, rt_end = counted.get(stream_id, _NO_OBSERVATIONS)
-        newest_id = latest.get(stream_id)
+        newest_id, newest_time = latest.get(stream_id, (None, None))
         box = boxes.get(stream_id)
         session.execute(
             update(model)
@@ -501,7 +501,7 @@ def _refresh(session: Session, model: Any, column: Any, ids: list[int]) -> None:
                 result_time_start=rt_start,
                 result_time_end=rt_end,
                 latest_observation_id=newest_id,
-                latest_phenomenon_time=None if newest_id is None else times[newest_id],
+                latest_phenomenon_time=newest_time,
                 **geometry_values(area_of([box]) if box is not None else None),
             )
         )
