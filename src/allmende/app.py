@@ -42,6 +42,8 @@ STANDARDS: tuple[Adapter, ...] = (
 #: Migrations of the kernel's own tables, before those of the modules.
 KERNEL_MIGRATIONS: tuple[Path, ...] = (identity.MIGRATIONS, sensing.MIGRATIONS)
 BODY_SLACK_BYTES = 1024 * 1024
+#: The catalogue of the kernel's sensing vocabulary (labels of the kinds of measurement).
+SENSING_DOMAIN = "sensing"
 
 
 def load_registry(settings: Settings) -> Registry:
@@ -90,6 +92,7 @@ def create_app(
         catalogs=Catalogs.load(
             [
                 (KERNEL_DOMAIN, LOCALE),
+                (SENSING_DOMAIN, sensing.LOCALE),
                 *((a.key, a.locale) for a in STANDARDS if a.locale),
                 *((m.key, m.locale) for m in registry if m.locale),
             ],

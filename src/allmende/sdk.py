@@ -42,6 +42,7 @@ from allmende.identity.models import District, Municipality, Role, User
 from allmende.identity.permissions import Action, can, readable_municipalities, require, visible
 from allmende.identity.principal import ANONYMOUS, Principal
 from allmende.sensing import read as sensing
+from allmende.sensing import vocabulary
 from allmende.storage.base import Base, IdType, JSONType, UTCDateTime
 from allmende.storage.database import Database
 from allmende.storage.events import emit
@@ -126,4 +127,5 @@ __all__ = [
     "to_metric",
     "utcnow",
     "visible",
+    "vocabulary",
 ]
