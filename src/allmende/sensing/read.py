@@ -525,10 +525,11 @@ def create_datastream(
     description: str = "",
     properties: dict[str, Any] | None = None,
     public: bool | None = None,
+    observation_type: str = MEASUREMENT,
 ) -> int:
-    """A Datastream of measurements; it belongs to its Thing's municipality and, unless
-    ``public`` says otherwise, visibility. ``unit``: ``{"name", "symbol", "definition"}``
-    (UCUM symbols)."""
+    """A Datastream (of measurements unless ``observation_type`` says otherwise); it belongs
+    to its Thing's municipality and, unless ``public`` says otherwise, visibility. ``unit``:
+    ``{"name", "symbol", "definition"}`` (UCUM symbols)."""
     thing = service.get(session, Thing, thing_id)
     stream = service.create_entity(
         session,
@@ -538,7 +539,7 @@ def create_datastream(
             "public": thing.public if public is None else public,
             "name": name,
             "description": description,
-            "observation_type": MEASUREMENT,
+            "observation_type": observation_type,
             "unit_of_measurement": unit,
             "properties": properties,
             "thing_id": thing_id,
@@ -644,6 +645,7 @@ def ensure_datastream(
     sensor_description: str = "Values that Allmende derives from other Observations.",
     sensor_metadata: str = DERIVED_SENSOR_METADATA,
     properties: dict[str, Any] | None = None,
+    observation_type: str = MEASUREMENT,
 ) -> int:
     """The Datastream ``name`` of a Thing, made if missing; returns its id.
 
@@ -707,6 +709,7 @@ def ensure_datastream(
         description=description,
         properties=properties,
         public=public,
+        observation_type=observation_type,
     )
 
 
