@@ -28,7 +28,7 @@ from allmende.core.geo import (
     parse_bbox,
     to_metric,
 )
-from allmende.core.registry import JobSpec, ModuleSpec, NavItem
+from allmende.core.registry import CommandContext, JobSpec, ModuleSpec, NavItem
 from allmende.core.timeutil import as_utc, isoformat, parse_datetime, utcnow
 from allmende.delivery.events import StoredEvent, events_after, publish
 from allmende.delivery.notifications import notify_staff
@@ -68,6 +68,7 @@ __all__ = [
     "BadRequest",
     "Base",
     "Caller",
+    "CommandContext",
     "Conflict",
     "Database",
     "DemoContext",

@@ -176,6 +176,7 @@ def build_region(session: Session, *, registry: Registry, now: datetime) -> Demo
         municipalities=municipalities,
         districts=districts,
         users=users,
+        registry=registry,
     )
     for module in registry:
         if module.demo is not None:
