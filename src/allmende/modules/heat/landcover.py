@@ -28,6 +28,7 @@ import rasterio.warp
 import shapely
 from affine import Affine
 from numpy.typing import NDArray
+from pyproj import Transformer
 from rasterio.crs import CRS
 from rasterio.enums import Resampling
 from shapely.geometry.base import BaseGeometry
@@ -128,6 +129,15 @@ class LandCover:
     @property
     def outdoor(self) -> NDArray[np.bool_]:
         return self.inside & (self.buildings <= 0)
+
+
+_TO_LONLAT = Transformer.from_crs(METRIC_EPSG, 4326, always_xy=True)
+
+
+def to_lonlat(x: float, y: float) -> tuple[float, float]:
+    """WGS 84 longitude and latitude of a metric point."""
+    lon, lat = _TO_LONLAT.transform(x, y)
+    return float(lon), float(lat)
 
 
 def burn(grid: Grid, shapes: Iterable[tuple[BaseGeometry, float]], *, fill: float = 0.0) -> Raster:
