@@ -277,13 +277,15 @@ def apply(
             continue
         district = session.get(District, verdict.district_id)
         assert district is not None
-        active = session.scalar(
-            select(HeatWarning).where(
-                HeatWarning.district_id == verdict.district_id, HeatWarning.status == "active"
-            )
+        latest = session.scalar(
+            select(HeatWarning)
+            .where(HeatWarning.district_id == verdict.district_id)
+            .order_by(HeatWarning.last_day.desc(), HeatWarning.id.desc())
+            .limit(1)
         )
-        if active is not None and verdict.day <= active.last_day:
+        if latest is not None and verdict.day <= latest.last_day:
             continue  # decided before
+        active = latest if latest is not None and latest.status == "active" else None
         if verdict.level is None:
             if active is not None:
                 active.status = "ended"

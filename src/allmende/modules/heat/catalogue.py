@@ -224,13 +224,16 @@ LAYER_KINDS: dict[str, LayerKind] = {
             "impervious",
             N_("Imperviousness (sealed share)"),
             "raster",
-            N_("GeoTIFF, 0–100 % or 0–1 per cell, e.g. Copernicus' imperviousness density."),
+            N_(
+                "GeoTIFF, the sealed share of each cell in percent (0–100) or as a fraction "
+                "(0–1), e.g. Copernicus' imperviousness density."
+            ),
         ),
         LayerKind(
             "canopy",
             N_("Tree canopy"),
             "raster",
-            N_("GeoTIFF, crown cover 0–100 % or 0–1 per cell."),
+            N_("GeoTIFF, crown cover of each cell in percent (0–100) or as a fraction (0–1)."),
         ),
         LayerKind(
             "building-height",

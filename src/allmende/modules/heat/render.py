@@ -71,8 +71,8 @@ def overlay(grid: Grid, utci: NDArray[np.float32]) -> Overlay:
     pixels = PALETTE[np.where(codes < 0, len(UTCI_CLASSES), codes)]
     buffer = io.BytesIO()
     Image.fromarray(pixels, mode="RGBA").save(buffer, format="PNG", optimize=True)
-    west, north = transform * (0, 0)
-    east, south = transform * (width, height)
+    west, north = transform @ (0, 0)
+    east, south = transform @ (width, height)
     (lon_w, lon_e), (lat_s, lat_n) = rasterio.warp.transform(
         destination, CRS.from_epsg(4326), [west, east], [south, north]
     )

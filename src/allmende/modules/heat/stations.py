@@ -41,7 +41,7 @@ DERIVED_NAMES = {d.name for d in DERIVED.values() if d.key != "mrt"} | {MRT_ESTI
 
 @dataclass
 class Station:
-    """A Thing with at least air temperature and humidity, and what it measures."""
+    """A Thing that measures air temperature, and what else it measures."""
 
     thing: sensing.ThingSummary
     inputs: dict[str, sensing.StreamSummary]
@@ -108,7 +108,7 @@ def find(
                 if stream.definition == definition and key not in inputs:
                     inputs[key] = stream
         station = Station(thing, inputs, derived)
-        if station.has("ta", "rh"):
+        if station.has("ta"):  # air temperature alone gives no index but corrects the map
             found.append(station)
     return found
 
