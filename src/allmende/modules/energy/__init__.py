@@ -1,0 +1,1 @@
+"""Energy: buildings, meters, baselines, thermal models, predictive control, demand response."""
