@@ -121,7 +121,7 @@ def _ols(x: Array, y: Array) -> tuple[Array, Array, float]:
     p_values = 2 * stats.t.sf(np.abs(t), dof)
     total = float(np.sum((y - y.mean()) ** 2))
     r2 = 1.0 - float(residual @ residual) / total if total > 0 else 0.0
-    return coef, p_values, r2
+    return np.asarray(coef, dtype=float), np.asarray(p_values, dtype=float), r2
 
 
 def _adjusted(r2: float, n: int, p: int) -> float:
@@ -168,8 +168,15 @@ def fit_daily(
         fit = fit_statistics(y, predicted, x.shape[1])
         candidates.append(
             DailyModel(
-                kind, float(coef[0]), float(beta_h), float(beta_c), hb, cb, fit,
-                _adjusted(r2, n, x.shape[1]), terms,
+                kind,
+                float(coef[0]),
+                float(beta_h),
+                float(beta_c),
+                hb,
+                cb,
+                fit,
+                _adjusted(r2, n, x.shape[1]),
+                terms,
             )
         )
 
@@ -292,9 +299,7 @@ class Savings:
         return self.savings - self.uncertainty, self.savings + self.uncertainty
 
 
-def savings(
-    fit: Fit, predicted: Array, reported: Array, *, confidence: float = 0.9
-) -> Savings:
+def savings(fit: Fit, predicted: Array, reported: Array, *, confidence: float = 0.9) -> Savings:
     """ASHRAE Guideline 14 Annex B: ΔE = t · 1.26 · CV · E_baseline ·
     sqrt((n/n′)·(1 + 2/n)·(1/m)), with n′ = n·(1 − ρ)/(1 + ρ) for autocorrelated residuals."""
     predicted = np.asarray(predicted, dtype=float)
@@ -309,7 +314,11 @@ def savings(
     n_eff = n * (1 - rho) / (1 + rho)
     t = float(stats.t.ppf(0.5 + confidence / 2, max(n - fit.parameters, 1)))
     uncertainty = (
-        t * 1.26 * fit.cv_rmse / 100.0 * baseline_total
+        t
+        * 1.26
+        * fit.cv_rmse
+        / 100.0
+        * baseline_total
         * float(np.sqrt(n / max(n_eff, 1.0) * (1 + 2 / n) / max(m, 1)))
     )
     fraction = saved / baseline_total if baseline_total else 0.0

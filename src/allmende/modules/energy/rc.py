@@ -141,12 +141,14 @@ def simulate(
     t_m0: float = 20.0,
     step_seconds: float = 3600.0,
     t_supply: Array | None = None,
+    air_gains: float | Array = 0.0,
 ) -> Result:
     """Run the zone over ``len(t_out)`` steps of ``step_seconds``.
 
     Gains in W; the set points and capacity limits (W, both positive) may vary per step;
     ``t_supply`` is the ventilation supply air (the outside air unless given). A set point of
-    ±inf switches heating or cooling off; equal limits hold one temperature.
+    ±inf switches heating or cooling off. ``air_gains`` (W) go straight to the air node, as a
+    measured heating power does when the model is calibrated against a heat meter.
     """
     n = len(t_out)
     out = np.empty((5, n))
@@ -156,6 +158,7 @@ def simulate(
         _full(t_out if t_supply is None else t_supply, n),
         _full(internal_gains, n),
         _full(solar_gains, n),
+        _full(air_gains, n),
         _full(t_set_heating, n),
         _full(t_set_cooling, n),
         _full(max_heating, n),
@@ -178,7 +181,16 @@ def _node_temperatures(
     t_m_prev: float,
     dt: float,
 ) -> tuple[float, float, float, float]:
-    h_ve, h_tr_w, h_tr_em, h_tr_is, h_tr_ms, c_m, a_m, a_t = p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]
+    h_ve, h_tr_w, h_tr_em, h_tr_is, h_tr_ms, c_m, a_m, a_t = (
+        p[0],
+        p[1],
+        p[2],
+        p[3],
+        p[4],
+        p[5],
+        p[6],
+        p[7],
+    )
     # C.1–C.3: half the internal gains to the air, the rest and the solar gains split
     # between the surface and the mass; the heating/cooling power goes to the air.
     phi_ia = 0.5 * phi_int + phi_hc
@@ -189,9 +201,11 @@ def _node_temperatures(
     h_tr_2 = h_tr_1 + h_tr_w
     h_tr_3 = 1.0 / (1.0 / h_tr_2 + 1.0 / h_tr_ms)
     # C.5, C.4, C.9
-    phi_m_tot = phi_m + h_tr_em * t_out + h_tr_3 * (
-        phi_st + h_tr_w * t_out + h_tr_1 * (phi_ia / h_ve + t_sup)
-    ) / h_tr_2
+    phi_m_tot = (
+        phi_m
+        + h_tr_em * t_out
+        + h_tr_3 * (phi_st + h_tr_w * t_out + h_tr_1 * (phi_ia / h_ve + t_sup)) / h_tr_2
+    )
     cap = c_m / dt
     t_m_end = (t_m_prev * (cap - 0.5 * (h_tr_3 + h_tr_em)) + phi_m_tot) / (
         cap + 0.5 * (h_tr_3 + h_tr_em)
@@ -212,6 +226,7 @@ def _run(
     t_sup: Array,
     phi_int: Array,
     phi_sol: Array,
+    phi_air: Array,
     t_heat: Array,
     t_cool: Array,
     max_heat: Array,
@@ -223,19 +238,20 @@ def _run(
     t_m_prev = t_m0
     test_load = 10.0 * p[8]  # C.4.2 step 2: 10 W per m² of floor
     for k in range(t_out.shape[0]):
+        extra = phi_air[k]
         t_air_0, t_s, t_m, t_m_end = _node_temperatures(
-            p, t_out[k], t_sup[k], phi_int[k], phi_sol[k], 0.0, t_m_prev, dt
+            p, t_out[k], t_sup[k], phi_int[k], phi_sol[k], extra, t_m_prev, dt
         )
         phi_hc = 0.0
         if t_air_0 < t_heat[k] or t_air_0 > t_cool[k]:
             target = t_heat[k] if t_air_0 < t_heat[k] else t_cool[k]
             t_air_10 = _node_temperatures(
-                p, t_out[k], t_sup[k], phi_int[k], phi_sol[k], test_load, t_m_prev, dt
+                p, t_out[k], t_sup[k], phi_int[k], phi_sol[k], extra + test_load, t_m_prev, dt
             )[0]
             phi_hc = test_load * (target - t_air_0) / (t_air_10 - t_air_0)
             phi_hc = min(max(phi_hc, -max_cool[k]), max_heat[k])
         t_air, t_s, t_m, t_m_end = _node_temperatures(
-            p, t_out[k], t_sup[k], phi_int[k], phi_sol[k], phi_hc, t_m_prev, dt
+            p, t_out[k], t_sup[k], phi_int[k], phi_sol[k], extra + phi_hc, t_m_prev, dt
         )
         out[0, k] = t_air
         out[1, k] = t_s

@@ -134,8 +134,8 @@ def solar_gains(weather: WeatherYear, surfaces: list[Surface], sun: SunPath | No
                 * (beam * m_beam + sky * m_sky + ground * m_ground)
             )
         elif surface.absorptance > 0:
-            total += surface.absorptance * R_SE * surface.u_value * surface.area * (
-                beam + sky + ground
+            total += (
+                surface.absorptance * R_SE * surface.u_value * surface.area * (beam + sky + ground)
             )
         view_to_sky = (1.0 + np.cos(np.radians(surface.tilt))) / 2.0
         total -= view_to_sky * R_SE * surface.u_value * surface.area * H_R * DELTA_SKY

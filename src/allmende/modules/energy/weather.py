@@ -46,7 +46,8 @@ class WeatherYear:
         return self.hour_end - 0.5
 
     def daily_mean_temperature(self) -> Array:
-        return self.t_air[: len(self.t_air) // 24 * 24].reshape(-1, 24).mean(axis=1)
+        days = self.t_air[: len(self.t_air) // 24 * 24].reshape(-1, 24)
+        return np.asarray(days.mean(axis=1), dtype=np.float64)
 
 
 def _float(value: str) -> float:
