@@ -12,9 +12,9 @@ from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 from starlette.staticfiles import StaticFiles
 
-from allmende import __version__, identity, sensing
+from allmende import __version__, delivery, identity, sensing
 from allmende.core.events import EventBus
-from allmende.core.registry import Registry, discover
+from allmende.core.registry import JobSpec, Registry, discover
 from allmende.core.settings import Settings, load_settings
 from allmende.http.adapters import Adapter
 from allmende.http.auth import current_principal
@@ -26,6 +26,7 @@ from allmende.http.openapi import install_openapi
 from allmende.http.problems import ErrorFormats, install_error_handlers
 from allmende.http.templating import Templates
 from allmende.identity.oidc import OidcVerifier
+from allmende.sensing import actuation
 from allmende.standards import ogcapi_features, open311, sensorthings
 from allmende.storage.database import Database
 from allmende.storage.migrate import pending_heads
@@ -40,8 +41,12 @@ STANDARDS: tuple[Adapter, ...] = (
     ogcapi_features.ADAPTER,
 )
 #: Migrations of the kernel's own tables, before those of the modules.
-KERNEL_MIGRATIONS: tuple[Path, ...] = (identity.MIGRATIONS, sensing.MIGRATIONS)
+KERNEL_MIGRATIONS: tuple[Path, ...] = (identity.MIGRATIONS, delivery.MIGRATIONS, sensing.MIGRATIONS)
 BODY_SLACK_BYTES = 1024 * 1024
+#: The kernel's own jobs, scheduled next to the modules'.
+KERNEL_JOBS: tuple[JobSpec, ...] = (actuation.JOB,)
+#: The catalogue of the kernel's sensing vocabulary (labels of the kinds of measurement).
+SENSING_DOMAIN = "sensing"
 
 
 def load_registry(settings: Settings) -> Registry:
@@ -90,6 +95,7 @@ def create_app(
         catalogs=Catalogs.load(
             [
                 (KERNEL_DOMAIN, LOCALE),
+                (SENSING_DOMAIN, sensing.LOCALE),
                 *((a.key, a.locale) for a in STANDARDS if a.locale),
                 *((m.key, m.locale) for m in registry if m.locale),
             ],
@@ -116,7 +122,9 @@ def create_app(
         if adapter.setup is not None:
             adapter.setup(context)
 
-    scheduler = Scheduler([job for m in registry for job in m.jobs], database, settings)
+    scheduler = Scheduler(
+        [*KERNEL_JOBS, *(job for m in registry for job in m.jobs)], database, settings
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
