@@ -81,7 +81,7 @@ def calibrate(
 
     def residual(theta: Array) -> Array:
         difference: Array = temperatures(theta) - measured
-        return difference[score]
+        return np.asarray(difference[score], dtype=np.float64)
 
     solution = least_squares(
         residual, x0=np.ones(4), bounds=(LOWER, UPPER), x_scale=np.ones(4), method="trf"
