@@ -352,11 +352,14 @@ def meters(session: Session, *, building_ids: Sequence[int]) -> list[Meter]:
 def consumption(
     session: Session, *, meter: Meter, start: datetime, end: datetime
 ) -> metering.Consumption:
-    """The meter's consumption per reading interval in [start, end), checked for plausibility.
-    A counter needs the reading before ``start``: the read begins one interval earlier."""
+    """The meter's consumption of the intervals that end in (start, end], checked for
+    plausibility. A counter needs the reading before ``start``: the read begins earlier."""
     lead = timedelta(seconds=meter.nominal_seconds * 2)
     found = sensing.series(
-        session, datastream_ids=[meter.datastream_id], start=start - lead, end=end
+        session,
+        datastream_ids=[meter.datastream_id],
+        start=start - lead,
+        end=end + timedelta(microseconds=1),
     )[meter.datastream_id]
     if meter.reading == "counter":
         result = metering.from_counter(
@@ -364,8 +367,10 @@ def consumption(
         )
     else:
         result = metering.from_intervals(found.times, found.values)
-    keep = result.end >= np.datetime64(start.astimezone(UTC).replace(tzinfo=None), "us")
-    issues = [i for i in result.issues if i.time >= np.datetime64(start.replace(tzinfo=None))]
+    low = np.datetime64(start.astimezone(UTC).replace(tzinfo=None), "us")
+    high = np.datetime64(end.astimezone(UTC).replace(tzinfo=None), "us")
+    keep = (result.end > low) & (result.end <= high)
+    issues = [i for i in result.issues if low < i.time <= high]
     return metering.Consumption(result.end[keep], result.value[keep], issues)
 
 
