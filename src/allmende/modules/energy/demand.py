@@ -365,7 +365,7 @@ def poll_all(database: Database, *, now: datetime) -> None:
     with database.session() as session:
         links = [
             (link.id, link.vtn_url, link.client_id, link.client_secret)
-            for link in session.scalars(select(VenLink))
+            for link in session.scalars(select(VenLink).where(VenLink.active))
         ]
     for link_id, url, client_id, secret in links:
         client = VtnClient(url, client_id, secret)

@@ -8,8 +8,8 @@ readings. Checks:
   itself when it restarted from near zero, otherwise unknown (NaN);
 * **gap** — readings further apart than twice the nominal interval; the consumption across the
   gap is kept (the counter saw it) in the interval that closes the gap;
-* **spike** — an interval consumption far above the meter's usual (more than the median plus
-  ten robust standard deviations and five times the median): left out and reported.
+* **spike** — an interval consumption more than ten times the meter's busy level (the 95th
+  percentile of its non-zero intervals): left out and reported.
 
 Consumption is then summed into 15-minute, hourly, daily or monthly buckets of local time.
 """
@@ -68,14 +68,12 @@ def from_counter(times: Times, readings: Array, *, nominal_seconds: float = 900.
     for i in np.flatnonzero(seconds > 2 * nominal_seconds):
         missing = round(seconds[i] / nominal_seconds) - 1
         issues.append(Issue("gap", ends[i], f"{missing} readings missing"))
-    usual = delta[np.isfinite(delta) & (seconds <= 2 * nominal_seconds)]
+    usual = delta[np.isfinite(delta) & (seconds <= 2 * nominal_seconds) & (delta > 0)]
     if len(usual) >= 20:
-        median = float(np.median(usual))
-        mad = float(np.median(np.abs(usual - median))) * 1.4826
+        # Seasonal meters (heat) sit at zero for months: judge against the busy intervals.
+        busy = float(np.quantile(usual, 0.95))
         rate = delta / np.maximum(seconds / nominal_seconds, 1.0)
-        spikes = np.flatnonzero(
-            np.isfinite(rate) & (rate > median + 10 * mad) & (rate > 5 * max(median, 1e-9))
-        )
+        spikes = np.flatnonzero(np.isfinite(rate) & (rate > 10 * busy))
         for i in spikes:
             issues.append(Issue("spike", ends[i], f"{delta[i]:g} in one interval"))
             delta[i] = np.nan

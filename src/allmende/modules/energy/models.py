@@ -135,6 +135,8 @@ class VenLink(Base):
     ven_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     #: The building whose import the events limit.
     building_id: Mapped[int] = mapped_column(ForeignKey("energy_buildings.id"))
+    #: Polled by the job; a link to a programme that ended stays for its history.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
     polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 

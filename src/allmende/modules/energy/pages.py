@@ -140,7 +140,7 @@ def building_page(
             (
                 m
                 for m in service.meters(session, building_ids=[building.id])
-                if catalogue.CARRIER_BY_KEY[m.carrier].heating and m.parent_id is None
+                if catalogue.CARRIER_BY_KEY[m.carrier].heating
             ),
             None,
         )

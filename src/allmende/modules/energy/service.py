@@ -514,9 +514,13 @@ def degree_days(temperatures: np.ndarray) -> float:
 def building_year(session: Session, *, building: Building, year: int) -> BuildingYear:
     start, end = year_bounds(year)
     carriers: list[CarrierYear] = []
+    pumped = 0.0
     for meter in meters(session, building_ids=[building.id]):
         if meter.parent_id is not None:
-            continue  # sub-meters are inside their main meter
+            # Sub-meters are inside their main meter; a heat pump's heat meter gives the heat.
+            if building.heat_pump and meter.carrier == "heat":
+                pumped += consumption(session, meter=meter, start=start, end=end).total()
+            continue
         used = consumption(session, meter=meter, start=start, end=end)
         spec = catalogue.CARRIER_BY_KEY[meter.carrier]
         kwh = used.total()
@@ -531,7 +535,7 @@ def building_year(session: Session, *, building: Building, year: int) -> Buildin
                 issues=len(used.issues),
             )
         )
-    heat = sum(c.kwh for c in carriers if catalogue.CARRIER_BY_KEY[c.carrier].heating)
+    heat = pumped + sum(c.kwh for c in carriers if catalogue.CARRIER_BY_KEY[c.carrier].heating)
     electricity = sum(c.kwh for c in carriers if c.carrier == "electricity")
     _, temperatures = daily_temperature(
         session, municipality_id=building.municipality_id, start=start, end=end

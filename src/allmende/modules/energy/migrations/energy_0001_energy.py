@@ -87,6 +87,7 @@ def upgrade() -> None:
         sa.Column("ven_name", sa.String(length=200), nullable=False),
         sa.Column("ven_id", sa.String(length=200), nullable=True),
         sa.Column("building_id", IdType, nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("polled_at", UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["building_id"],
