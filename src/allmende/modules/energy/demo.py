@@ -82,9 +82,12 @@ def _climate(hours: Array, rng: np.random.Generator) -> Array:
         day = hours / 24.0
         noise = np.cumsum(rng.normal(0, 0.35, len(hours)))
         noise -= np.convolve(noise, np.ones(240) / 240, mode="same")
-        return 10.5 - 9.5 * np.cos(2 * np.pi * (day - 20) / 365) - 4 * np.cos(
-            2 * np.pi * (hours % 24 - 3) / 24
-        ) + noise
+        return (
+            10.5
+            - 9.5 * np.cos(2 * np.pi * (day - 20) / 365)
+            - 4 * np.cos(2 * np.pi * (hours % 24 - 3) / 24)
+            + noise
+        )
 
 
 def add_demo(ctx: DemoContext) -> None:
@@ -114,7 +117,9 @@ def add_demo(ctx: DemoContext) -> None:
         m = ctx.municipalities.get(key)
         if m is None:
             continue
-        stored += _building(ctx, m, key, name, use, heating, area, year, control, grid, temperature[key], rng)
+        stored += _building(
+            ctx, m, key, name, use, heating, area, year, control, grid, temperature[key], rng
+        )
     ctx.notes.append(
         f"Energy: {len(BUILDINGS)} buildings with metering since {begin.year + 1}-01-01 "
         f"({stored} Observations), predictive control and a demand-response event at /energy"
@@ -174,15 +179,15 @@ def _building(
     zone.heating_kw = float(round(1.3 * design))
     low, high, thermostat = service.schedule(zone, grid)
     local = [t.astimezone(service._local()) for t in grid]
-    occupied = np.array(
-        [t.weekday() < 5 and start <= t.hour + t.minute / 60 < end for t in local]
-    )
+    occupied = np.array([t.weekday() < 5 and start <= t.hour + t.minute / 60 < end for t in local])
     gains = area * np.where(occupied, 9.0, 1.5)
     run = rc.simulate(
         model,
         t_out=t_out,
         internal_gains=gains,
-        solar_gains=area * 4.0 * np.clip(np.sin(np.pi * (np.array([t.hour for t in local]) - 6) / 13), 0, None),
+        solar_gains=area
+        * 4.0
+        * np.clip(np.sin(np.pi * (np.array([t.hour for t in local]) - 6) / 13), 0, None),
         t_set_heating=thermostat,
         t_set_cooling=np.inf,
         max_heating=zone.heating_kw * 1000,
@@ -203,7 +208,11 @@ def _building(
         times = list(grid)
         if name.startswith("Feuerwehrhaus"):
             # The meter was exchanged in March: the new one starts from zero; two days offline.
-            swap = next(i for i, t in enumerate(grid) if t.month == 3 and t.day == 14 and t.year == grid[-1].year - 1)
+            swap = next(
+                i
+                for i, t in enumerate(grid)
+                if t.month == 3 and t.day == 14 and t.year == grid[-1].year - 1
+            )
             counter[swap:] -= counter[swap - 1] - 3.0
             gap = slice(swap + 600, swap + 648)
             counter = np.delete(counter, np.r_[gap])
@@ -261,7 +270,12 @@ def _building(
 
 
 def _predictive(
-    ctx: DemoContext, m: Municipality, building_id: int, zone: Zone, grid: list[datetime], t_out: Array
+    ctx: DemoContext,
+    m: Municipality,
+    building_id: int,
+    zone: Zone,
+    grid: list[datetime],
+    t_out: Array,
 ) -> int:
     """Market streams, a day of hourly re-planning the building followed, and a demand event."""
     session = ctx.session
@@ -338,7 +352,9 @@ def _predictive(
         for j in range(4):
             step = at + timedelta(minutes=15 * j)
             i = min(int((step - grid[0]) / HOUR), len(t_out) - 1)
-            u = np.array([t_out[i], t_out[i], zone.floor_area * 5.0, 0.0, plan.heating_kw[j] * 1000])
+            u = np.array(
+                [t_out[i], t_out[i], zone.floor_area * 5.0, 0.0, plan.heating_kw[j] * 1000]
+            )
             air = c[0] * t_m + c[1:] @ u
             t_m = a * t_m + b @ u
             if j:
