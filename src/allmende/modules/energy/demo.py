@@ -82,12 +82,13 @@ def _climate(hours: Array, rng: np.random.Generator) -> Array:
         day = hours / 24.0
         noise = np.cumsum(rng.normal(0, 0.35, len(hours)))
         noise -= np.convolve(noise, np.ones(240) / 240, mode="same")
-        return (
+        climate: Array = (
             10.5
             - 9.5 * np.cos(2 * np.pi * (day - 20) / 365)
             - 4 * np.cos(2 * np.pi * (hours % 24 - 3) / 24)
             + noise
         )
+        return climate
 
 
 def add_demo(ctx: DemoContext) -> None:
@@ -114,11 +115,11 @@ def add_demo(ctx: DemoContext) -> None:
             values=[round(float(v), 1) for v in t_out[:cut]],
         )
     for key, name, use, heating, area, year, control in BUILDINGS:
-        m = ctx.municipalities.get(key)
-        if m is None:
+        if key not in ctx.municipalities:
             continue
+        place = ctx.municipalities[key]
         stored += _building(
-            ctx, m, key, name, use, heating, area, year, control, grid, temperature[key], rng
+            ctx, place, key, name, use, heating, area, year, control, grid, temperature[key], rng
         )
     ctx.notes.append(
         f"Energy: {len(BUILDINGS)} buildings with metering since {begin.year + 1}-01-01 "
@@ -177,7 +178,7 @@ def _building(
     model = service.zone_model(zone)
     design = model.heat_loss_coefficient * 32 / 1000
     zone.heating_kw = float(round(1.3 * design))
-    low, high, thermostat = service.schedule(zone, grid)
+    thermostat = service.schedule(zone, grid)[2]
     local = [t.astimezone(service._local()) for t in grid]
     occupied = np.array([t.weekday() < 5 and start <= t.hour + t.minute / 60 < end for t in local])
     gains = area * np.where(occupied, 9.0, 1.5)
@@ -304,7 +305,7 @@ def _predictive(
         municipality_id=m.id,
         vtn_url="https://vtn.netzbetreiber.example/openadr3",
         client_id="lindenbach-ven",
-        client_secret="demo-only",
+        client_secret="demo-only",  # noqa: S106 - a demo link that is never polled
         ven_name="allmende-lindenbach",
         ven_id="17",
         building_id=building_id,

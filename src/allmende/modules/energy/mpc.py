@@ -126,7 +126,8 @@ def plan(
     step_seconds: float = STEP_SECONDS,
 ) -> Plan:
     """Solve the horizon of ``forecast``. ``soft_comfort`` lets the band be left at a penalty
-    (demand-response events); otherwise a band the plant cannot hold makes the plan infeasible.
+    (demand-response events); otherwise a band the plant cannot hold makes the plan infeasible
+    (the upper edge only with cooling: a heated-only building cannot act on it).
     """
     import time
 
@@ -224,7 +225,9 @@ def plan(
     col_upper[cool : cool + n] = plant.cooling_kw
     if not soft_comfort:
         col_upper[below : below + n] = 0.0
-        col_upper[above : above + n] = 0.0
+        if plant.cooling_kw > 0:
+            # Without cooling the upper edge is the weather's, not the plan's: left soft there.
+            col_upper[above : above + n] = 0.0
 
     price = np.asarray(forecast.price, dtype=float)
     co2 = np.asarray(forecast.co2, dtype=float)
