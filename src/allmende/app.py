@@ -16,6 +16,7 @@ from allmende import __version__, delivery, identity, sensing
 from allmende.core.events import EventBus
 from allmende.core.registry import JobSpec, Registry, discover
 from allmende.core.settings import Settings, load_settings
+from allmende.delivery import dispatch
 from allmende.http.adapters import Adapter
 from allmende.http.auth import current_principal
 from allmende.http.context import AppContext
@@ -31,7 +32,16 @@ from allmende.standards import ogcapi_features, open311, sensorthings
 from allmende.storage.database import Database
 from allmende.storage.migrate import pending_heads
 from allmende.storage.scheduler import Scheduler
-from allmende.web import LOCALE, STATIC, TEMPLATES, health, identity_api, shell
+from allmende.web import (
+    LOCALE,
+    STATIC,
+    TEMPLATES,
+    health,
+    identity_api,
+    notifications,
+    shell,
+    webhooks_api,
+)
 from allmende.web.errors import html_error
 
 #: The standards' wire formats, mounted before the modules.
@@ -44,7 +54,7 @@ STANDARDS: tuple[Adapter, ...] = (
 KERNEL_MIGRATIONS: tuple[Path, ...] = (identity.MIGRATIONS, delivery.MIGRATIONS, sensing.MIGRATIONS)
 BODY_SLACK_BYTES = 1024 * 1024
 #: The kernel's own jobs, scheduled next to the modules'.
-KERNEL_JOBS: tuple[JobSpec, ...] = (actuation.JOB,)
+KERNEL_JOBS: tuple[JobSpec, ...] = (actuation.JOB, dispatch.JOB)
 #: The catalogue of the kernel's sensing vocabulary (labels of the kinds of measurement).
 SENSING_DOMAIN = "sensing"
 
@@ -166,6 +176,9 @@ def create_app(
 
     app.include_router(health.router)
     app.include_router(identity_api.router)
+    app.include_router(webhooks_api.router)
+    app.include_router(notifications.router)
+    app.include_router(notifications.pages)
     for adapter in STANDARDS:
         app.include_router(adapter.router)
     for module in registry:
