@@ -95,6 +95,13 @@ CARRIERS: tuple[Carrier, ...] = (
 )
 CARRIER_BY_KEY = {c.key: c for c in CARRIERS}
 HEATING_SYSTEMS = ("gas", "heat", "oil", "heat_pump", "pellets")
+HEATING_LABELS = {
+    "gas": N_("Gas boiler"),
+    "heat": N_("District heat"),
+    "oil": N_("Oil boiler"),
+    "heat_pump": N_("Heat pump"),
+    "pellets": N_("Wood pellets"),
+}
 
 # --- weather correction ----------------------------------------------------------------------
 

@@ -342,27 +342,30 @@ def _predictive(
     model = service.zone_model(zone)
     a, b, c, _ = rc.state_space(model, step_seconds=900.0)
     t_m = 20.0
-    indoor_times: list[datetime] = []
-    indoor: list[float] = []
+    sensing.ingest_series(
+        session,
+        datastream_id=zone.indoor_stream_id,
+        times=[now - HOUR * 24 - timedelta(minutes=15)],
+        values=[20.0],
+    )
     for k in range(24, 0, -1):
         at = now - HOUR * k
-        sensing.ingest_series(
-            session, datastream_id=zone.indoor_stream_id, times=[at], values=[round(float(t_m), 2)]
-        )
         plan = service.replan_zone(session, zone=zone, now=at)
+        indoor_times: list[datetime] = []
+        indoor: list[float] = []
         for j in range(4):
             step = at + timedelta(minutes=15 * j)
             i = min(int((step - grid[0]) / HOUR), len(t_out) - 1)
-            u = np.array(
-                [t_out[i], t_out[i], zone.floor_area * 5.0, 0.0, plan.heating_kw[j] * 1000]
-            )
-            air = c[0] * t_m + c[1:] @ u
+            local = step.astimezone(service._local())
+            occupied = local.weekday() < 5 and zone.occupied_start <= local.hour < zone.occupied_end
+            gains = zone.floor_area * (10.0 if occupied else 1.5)
+            u = np.array([t_out[i], t_out[i], gains, 0.0, plan.heating_kw[j] * 1000])
+            indoor_times.append(step)
+            indoor.append(round(float(c[0] * t_m + c[1:] @ u), 2))
             t_m = a * t_m + b @ u
-            if j:
-                indoor_times.append(step)
-                indoor.append(round(float(air), 2))
-    stored += sensing.ingest_series(
-        session, datastream_id=zone.indoor_stream_id, times=indoor_times, values=indoor
-    )
+        # What the room sensor reported while the building followed the plan.
+        stored += sensing.ingest_series(
+            session, datastream_id=zone.indoor_stream_id, times=indoor_times, values=indoor
+        )
     service.replan_zone(session, zone=zone, now=now)
     return stored

@@ -44,6 +44,7 @@ def render(request: Request, template: str, values: Mapping[str, Any]) -> Respon
         "fmt": fmt,
         "uses": catalogue.USE_BY_KEY,
         "carriers": catalogue.CARRIER_BY_KEY,
+        "heating_labels": catalogue.HEATING_LABELS,
         "kpi_labels": kpi.LABELS,
         "source": catalogue.BENCHMARK_SOURCE,
         "reference_degree_days": catalogue.REFERENCE_DEGREE_DAYS,
