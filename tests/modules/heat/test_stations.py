@@ -129,6 +129,10 @@ def test_observations_posted_over_http_are_derived_by_the_woken_job(
         JobContext(database, settings, database.bus, END + timedelta(hours=3))
     )
     when, _ = values(database, derived(database, people, network.full)["UTCI"].id)
+    names = {
+        d["name"] for d in client.get(f"/v1.1/Things({network.full})/Datastreams").json()["value"]
+    }
+    assert {"UTCI", "UTCI stress category", "Heat index", "Apparent temperature"} <= names
     window = END + timedelta(hours=3) - stations.LOOKBACK  # the job looks back two days
     gap = hours()[5]
     assert when == [t for t in [*hours(), *later] if t >= window and t != gap]

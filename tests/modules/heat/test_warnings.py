@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import shapely
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,7 @@ from allmende.modules.heat.service import DatabaseStore, local_hour, update_rule
 from allmende.sdk import District, actuation, events_after, sensing
 from allmende.storage.database import Database
 from tests.support.region import People, Region
+from tests.support.web import bearer
 
 pytestmark = pytest.mark.integration
 
@@ -204,6 +206,23 @@ def test_a_warning_starts_rises_and_ends_and_switches_the_plan(
     # Nothing changes when the same days are decided again.
     again = _run(database, datetime(2026, 7, 18, 9, 0, tzinfo=UTC))
     assert (again.started, again.changed, again.ended) == ([], [], [])
+
+
+def test_sta_clients_read_the_plans_tasks(
+    database: Database, region: Region, setup: Setup, client: TestClient
+) -> None:
+    _run(database, datetime(2026, 7, 18, 8, 0, tzinfo=UTC))
+    with database.session() as session:
+        entry = session.get(PlanEntry, setup.misting)
+        assert entry is not None
+        capability = entry.capability_id
+    tasks = client.get(
+        f"/v1.1/TaskingCapabilities({capability})/Tasks", headers=bearer(region.key_admin)
+    )
+    assert tasks.status_code == 200
+    states = sorted(t["taskingParameters"]["state"] for t in tasks.json()["value"])
+    assert states == ["off", "on"]
+    assert client.get(f"/v1.1/TaskingCapabilities({capability})").status_code == 404  # internal
 
 
 def test_a_failed_switch_can_be_sent_again(
