@@ -4,6 +4,7 @@ processes). Both find their work in the database (what is missing in a look-back
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from allmende.modules.heat import alerts, maps, stations
@@ -18,10 +19,19 @@ def derive_station_indices(context: Any) -> None:
     stations.update(DatabaseStore(context.database), now=context.now)
 
 
+#: Warnings are decided after new map hours, else at most this often (a day may end without
+#: a new hour, e.g. when the reference station stopped).
+DECIDE_EVERY = timedelta(minutes=10)
+_decided: dict[str, datetime] = {}
+
+
 def compute_maps_and_warnings(context: Any) -> None:
     store = DatabaseStore(context.database)
-    maps.update(store, now=context.now)
-    alerts.update(store, now=context.now)
+    computed = maps.update(store, now=context.now)
+    last = _decided.get("at")
+    if computed or last is None or context.now - last >= DECIDE_EVERY:
+        alerts.update(store, now=context.now)
+        _decided["at"] = context.now
 
 
 JOBS = (
