@@ -117,7 +117,10 @@ def evaluate(
     typer.echo(f"{results['stations']} stations, {results['hours']} hours (RMSE / bias in K):")
     for method in ("joined", "model", "interpolation"):
         e = results[method]
-        typer.echo(f"  {method:<14} {e['rmse']:6.2f} {e['bias']:+6.2f}")
+        if e["n"]:
+            typer.echo(f"  {method:<14} {e['rmse']:6.2f} {e['bias']:+6.2f}")
+        else:
+            typer.echo(f"  {method:<14} no hour with three other stations")
 
 
 @commands.command("update")

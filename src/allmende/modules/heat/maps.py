@@ -131,6 +131,8 @@ def _objects(session: Session, sources: Sequence[features.FeatureSource], area: 
         for item in items:
             if item.geometry is None:
                 continue
+            if kind != "trees" and shapely.get_dimensions(item.geometry) != 2:
+                continue  # a building or a park recorded as a point has no area to burn in
             by_kind.setdefault(kind, []).append((to_metric(item.geometry), dict(item.properties)))
             count += 1
     return Objects(by_kind, count)
@@ -778,7 +780,9 @@ def evaluate(
         ids=[i for i, k in zip(inputs.station_ids, keep, strict=True) if k],
     )
 
-    def errors(e: gridmodel.Errors) -> dict[str, float | int]:
+    def errors(e: gridmodel.Errors) -> dict[str, float | int | None]:
+        if not e.n:  # nothing to compare (JSON has no NaN)
+            return {"rmse": None, "bias": None, "n": 0}
         return {"rmse": round(e.rmse, 3), "bias": round(e.bias, 3), "n": e.n}
 
     return {
