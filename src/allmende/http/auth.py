@@ -2,8 +2,9 @@
 
 Order: ``Authorization: Bearer`` (an API key or an OIDC token) or ``Authorization: Basic``
 (the API key as the password, any user name: what FROST-Server accepts and what clients such as
-frost-sta-client can send), ``X-API-Key``, the session cookie. A credential sent in a header must be valid (else 401); a stale session cookie is
-ambient, so it just means anonymous (and is cleared). Cookie-authenticated unsafe requests must
+frost-sta-client can send), ``X-API-Key``, the session cookie. A credential sent in a header
+must be valid (else 401); a stale session cookie is ambient, so it just means anonymous (and is
+cleared). Cookie-authenticated unsafe requests must
 carry a CSRF token. The result is cached on the request.
 """
 

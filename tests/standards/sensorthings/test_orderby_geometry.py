@@ -69,7 +69,11 @@ def test_a_geometry_through_a_navigation_is_a_sort_key(sta: Sta, places: dict[st
         datastream = sta.post("Datastreams", {**stream, "name": name, "Thing": {"@iot.id": thing}})
         sta.post(
             "Observations",
-            {"phenomenonTime": "2024-05-01T00:00:00Z", "result": 1, "Datastream": {"@iot.id": datastream}},
+            {
+                "phenomenonTime": "2024-05-01T00:00:00Z",
+                "result": 1,
+                "Datastream": {"@iot.id": datastream},
+            },
         )
     ordered = sta.get("Observations?$orderby=FeatureOfInterest/feature&$expand=Datastream")
     assert [o["Datastream"]["name"] for o in ordered["value"]] == ["west", "east"]
