@@ -111,6 +111,19 @@ class Settings(BaseSettings):
         default="© OpenStreetMap contributors",
         description="Attribution shown on maps for the background tiles.",
     )
+    catalog_license: str = Field(
+        default="http://dcat-ap.de/def/licenses/dl-by-de/2.0",
+        description="Open-data catalogue: the licence of every dataset that staff have not "
+        "given another (a URI of the dcat-ap.de licence list).",
+    )
+    catalog_contributor_id: str | None = Field(
+        default=None,
+        description="Open-data catalogue: the contributor id GovData assigned "
+        "(http://dcat-ap.de/def/contributors/…), set as dcatde:contributorID on every dataset.",
+    )
+    catalog_page_size: int = Field(
+        default=100, gt=0, le=1000, description="Open-data catalogue: datasets per page."
+    )
     run_jobs: bool = Field(
         default=True,
         description="Run the modules' scheduled jobs in this process (off for API-only nodes).",
