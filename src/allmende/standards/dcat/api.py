@@ -74,8 +74,8 @@ def _rdf_response(graph: Any, suffix: str) -> Response:
     return Response(body, media_type=f"{media}; charset=utf-8", headers={"Vary": "Accept"})
 
 
-def _since(text: str | None) -> datetime | None:
-    """``modified_since``: a date or date-time; without a zone it is UTC (as harvesters send)."""
+def _since(text: str | None, field: str = "modified_since") -> datetime | None:
+    """A date or date-time; without a zone it is UTC (as harvesters send ``modified_since``)."""
     if text is None or not text.strip():
         return None
     try:
@@ -85,8 +85,8 @@ def _since(text: str | None) -> datetime | None:
             day = date.fromisoformat(text.strip())
         except ValueError as exc:
             raise BadRequest(
-                detail="modified_since must be an ISO 8601 date or date-time.",
-                errors=[FieldError("modified_since", "is not an ISO 8601 date or date-time")],
+                detail=f"{field} must be an ISO 8601 date or date-time.",
+                errors=[FieldError(field, "is not an ISO 8601 date or date-time")],
             ) from exc
         value = datetime(day.year, day.month, day.day, tzinfo=UTC)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -180,7 +180,7 @@ def dataset(request: Request, name: str) -> Response:
 
 def _period(start: str | None, end: str | None) -> tuple[datetime, datetime]:
     def parse(text: str, field: str) -> datetime:
-        value = _since(text)
+        value = _since(text, field)
         if value is None:
             raise BadRequest(errors=[FieldError(field, "is empty")])
         return value
