@@ -77,7 +77,9 @@ def _files(database: Database, stream: int, fmt: str) -> Iterator[bytes]:
     return downloads.observations_parquet(chunks, info)
 
 
-@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize(
+    ("backend", "fmt"), [("sqlite", "csv"), ("sqlite", "parquet"), ("postgresql", "csv")]
+)
 def test_memory_stays_flat_while_observations_stream(
     database: Database, region: Region, fmt: str
 ) -> None:

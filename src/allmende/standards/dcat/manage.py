@@ -58,7 +58,7 @@ class DatasetChanges(BaseModel):
     hidden: bool | None = Field(None, description="Withdraw the dataset from the catalogue")
 
     def changes(self) -> store.Changes:
-        values = self.model_dump(exclude={"links"})
+        values = self.model_dump(include=set(DatasetChanges.model_fields) - {"links"})
         links = None if self.links is None else [link.model_dump() for link in self.links]
         return store.Changes(**values, links=links)
 
