@@ -209,7 +209,7 @@ def create_app(
 
     app.add_middleware(
         RequestContextMiddleware,
-        tile_url=settings.map_tile_url or None,
+        tile_origin=settings.basemap.origin,
         max_body_bytes=settings.upload_max_bytes + BODY_SLACK_BYTES,
         render=lambda request, error: formats.renderer(request)(request, error),
     )
