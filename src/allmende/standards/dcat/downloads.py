@@ -32,7 +32,7 @@ from allmende.core.datasets import Column, Table
 from allmende.core.geo import geometry_to_geojson
 from allmende.sensing.models import Datastream, Observation, ResultKind
 from allmende.sensing.results import decode_result
-from allmende.sensing.times import format_time, from_micros, to_micros
+from allmende.sensing.times import format_time, to_micros
 
 CHUNK_ROWS = 10_000
 GEOMETRY = "geometry"
@@ -316,11 +316,3 @@ def _text(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def period_bounds(first: int | None, last: int | None) -> tuple[datetime | None, datetime | None]:
-    """Microseconds of the first and last phenomenon time as datetimes."""
-    return (
-        from_micros(first) if first is not None else None,
-        from_micros(last) if last is not None else None,
-    )
