@@ -20,6 +20,7 @@ import orjson
 from sqlalchemy.orm import Session
 
 from allmende.core.errors import BadRequest, UnsupportedMediaType
+from allmende.http.jsonbody import load_json
 from allmende.standards.sensorthings.errors import error_body
 from allmende.standards.sensorthings.handlers import JSON, StaRequest, StaResponse, error_of
 
@@ -105,9 +106,11 @@ def _target(request: StaRequest, part: Part, created: dict[str, int | str]) -> S
 def _substitute(body: bytes, created: dict[str, int | str]) -> bytes:
     """``{"@iot.id": "$name"}`` → the id of the entity created under Content-ID ``name``."""
     try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return body
+        data = load_json(body)
+    except BadRequest as refused:
+        if refused.errors:  # nested too deeply
+            raise
+        return body  # not JSON: the part's own handler says so
 
     def walk(value: Any) -> Any:
         if isinstance(value, dict):
@@ -305,10 +308,7 @@ def _http_response(done: Done) -> list[bytes]:
 
 
 def _run_json(api: Api, request: StaRequest) -> StaResponse:
-    try:
-        data = orjson.loads(request.body)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(detail=f"The batch is not valid JSON: {exc}") from None
+    data = load_json(request.body)
     requests = data.get("requests") if isinstance(data, dict) else None
     if not isinstance(requests, list):
         raise BadRequest(detail='A JSON batch is {"requests": [...]}.')

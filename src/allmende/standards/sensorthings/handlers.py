@@ -28,6 +28,7 @@ from allmende.core.errors import (
     ValidationFailed,
 )
 from allmende.core.settings import Settings
+from allmende.http.jsonbody import load_json
 from allmende.identity.principal import Principal
 from allmende.sensing.ingest import DuplicatePolicy
 from allmende.standards.sensorthings import formats
@@ -407,10 +408,7 @@ def _json_body(request: StaRequest, *, patch: bool = False) -> Any:
         )
     if not request.body.strip():
         raise BadRequest(detail="The request has no body; send the entity as JSON.")
-    try:
-        return orjson.loads(request.body)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(detail=f"The body is not valid JSON: {exc}") from None
+    return load_json(request.body)
 
 
 def _conflict(exc: IntegrityError) -> str:
