@@ -34,6 +34,8 @@ class AllmendeError(Exception):
 
     detail: str = ""
     errors: list[FieldError] = field(default_factory=list)
+    #: HTTP headers the answer carries (``Retry-After`` of a 503 or 429).
+    headers: dict[str, str] = field(default_factory=dict)
 
     status: ClassVar[int] = 500
     code: ClassVar[str] = "internal-error"

@@ -12,17 +12,21 @@
 
 from __future__ import annotations
 
+import math
+import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+import orjson
 from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from allmende.core.errors import NotFound
+from allmende.core.errors import BadRequest, NotFound, ServiceUnavailable
+from allmende.core.settings import Settings
 from allmende.identity.permissions import readable_municipalities, visible
 from allmende.identity.principal import Principal
 from allmende.standards.sensorthings.model import EntityType, Nav, entity_type
@@ -69,18 +73,149 @@ def visibility_for(principal: Principal) -> Visibility:
     return condition
 
 
+# --- the work one read may cause -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one read may cost: the settings ``sensorthings_max_*`` and the time-out."""
+
+    expand_depth: int
+    expands: int
+    entities: int
+    response_bytes: int
+    timeout: float
+
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        return cls(
+            expand_depth=settings.sensorthings_max_expand_depth,
+            expands=settings.sensorthings_max_expands,
+            entities=settings.sensorthings_max_entities,
+            response_bytes=settings.sensorthings_max_response_bytes,
+            timeout=settings.sensorthings_timeout_seconds,
+        )
+
+
+class ResultTooLarge(BadRequest):
+    code = "result-too-large"
+    title = "Result too large"
+
+
+def timed_out(limits: Limits) -> ServiceUnavailable:
+    retry = str(max(1, math.ceil(limits.timeout)))
+    return ServiceUnavailable(
+        detail=f"The request ran out of time: one request may take {limits.timeout:g} s. "
+        "Narrow it (a $filter, a smaller $top, less $expand) or try again later.",
+        headers={"Retry-After": retry},
+    )
+
+
+def check_expand(expands: Sequence[ast.Expand], limits: Limits) -> None:
+    """Refuse an ``$expand`` deeper or wider than the limits, before anything runs."""
+    depth, count = _expand_shape(expands)
+    if depth > limits.expand_depth:
+        raise QueryError(
+            detail=f"$expand: nests {depth} navigation properties; at most "
+            f"{limits.expand_depth} levels are expanded in one request."
+        )
+    if count > limits.expands:
+        raise QueryError(
+            detail=f"$expand: expands {count} navigation properties; at most "
+            f"{limits.expands} are expanded in one request."
+        )
+
+
+def _expand_shape(expands: Sequence[ast.Expand]) -> tuple[int, int]:
+    """The deepest path and the number of navigation properties of an ``$expand`` tree."""
+    deepest = count = 0
+    for item in expands:
+        depth, inner = _expand_shape(item.options.expand)
+        deepest = max(deepest, len(item.path) + depth)
+        count += len(item.path) + inner
+    return deepest, count
+
+
+@dataclass
+class Budget:
+    """The rows one read has fetched, the weight of what it has built, and its deadline.
+
+    An entity expanded into several parents (the Thing of every Datastream) is built once but
+    written once per parent, so each entity's weight (entities and bytes, with everything
+    expanded into it) is added to every parent that holds it: an answer that would grow
+    beyond the limits is refused while it is built, before it is written."""
+
+    limits: Limits
+    deadline: float
+    fetched: int = 0
+    _weights: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise timed_out(self.limits)
+
+    def rows_allowed(self) -> int:
+        """How many rows the next query may return (one more than the budget shows that the
+        answer would be too large)."""
+        return max(0, self.limits.entities - self.fetched) + 1
+
+    def took(self, rows: int) -> None:
+        self.fetched += rows
+        if self.fetched > self.limits.entities:
+            raise self.too_large()
+
+    def weigh(self, entity: dict[str, Any]) -> None:
+        """An expanded entity as rendered (before anything is expanded into it)."""
+        self._weights[id(entity)] = (1, len(orjson.dumps(entity)))
+
+    def attach(self, parent: dict[str, Any], child: dict[str, Any]) -> None:
+        """``child`` (with all that is expanded into it) is now part of ``parent``."""
+        entities, size = self._weights.get(id(parent), (1, 0))
+        child_entities, child_size = self._weights.get(id(child), (1, 0))
+        entities, size = entities + child_entities, size + child_size
+        if entities > self.limits.entities or size > self.limits.response_bytes:
+            raise self.too_large()
+        self._weights[id(parent)] = (entities, size)
+
+    def check_answer(self, items: Sequence[dict[str, Any]]) -> None:
+        """The entities of a page (or one entity), each with what is expanded into it."""
+        entities = size = 0
+        for item in items:
+            weight = self._weights.get(id(item), (1, 0))
+            entities += weight[0]
+            size += weight[1]
+        if entities > self.limits.entities or size > self.limits.response_bytes:
+            raise self.too_large()
+
+    def check_size(self, body: bytes) -> None:
+        if len(body) > self.limits.response_bytes:
+            raise self.too_large()
+
+    def too_large(self) -> ResultTooLarge:
+        limits = self.limits
+        return ResultTooLarge(
+            detail=f"The answer would hold more than {limits.entities} entities or "
+            f"{limits.response_bytes} bytes (an expanded entity counts each time it appears); "
+            "ask for less: a smaller $top, fewer or shallower $expand, or $select."
+        )
+
+
 @dataclass
 class ReadContext:
     principal: Principal
     root: str  # absolute URL of the version root, e.g. https://host/v1.1
     default_top: int
     max_top: int
+    limits: Limits
+    deadline: float  # time.monotonic() by which the read must be done
     visibility: Visibility = field(init=False)
     renderer: Renderer = field(init=False)
+    budget: Budget = field(init=False)
 
     def __post_init__(self) -> None:
         self.visibility = visibility_for(self.principal)
         self.renderer = Renderer(self.root)
+        self.budget = Budget(self.limits, self.deadline)
 
 
 @dataclass
@@ -264,7 +399,9 @@ def fetch_page(
     if options.skip:
         query = query.offset(options.skip)
     query = query.limit(top + 1)
+    context.budget.check_time()
     rows: list[Mapping[Any, Any]] = [r._mapping for r in session.execute(query)]
+    context.budget.took(len(rows))
     more = len(rows) > top
     return Page(rows[:top], count, more)
 
@@ -414,22 +551,30 @@ def _expand_one(
     keys = sorted({r[nav.local] for r in rows if r[nav.local] is not None})
     found: dict[int, Mapping[Any, Any]] = {}
     model = target.model
+    budget = context.budget
     if keys:
         condition = _filter(context, options, target, model)
         query = select(*columns).where(in_set(model.id, keys), condition)
-        for record in session.execute(query):
+        budget.check_time()
+        for record in session.execute(query.limit(budget.rows_allowed())):
             found[record._mapping["id"]] = record._mapping
+        budget.took(len(found))
     children = list(found.values())
     rendered = {
         r["id"]: context.renderer.entity(target, r, selection, links=not selection.everything)
         for r in children
     }
+    for item in rendered.values():
+        budget.weigh(item)
     expand(
         session, context, target, children, [rendered[r["id"]] for r in children], options.expand
     )
     for row, output in zip(rows, outputs, strict=True):
         key = row[nav.local]
-        output[nav.name] = rendered.get(key) if key is not None else None
+        child = rendered.get(key) if key is not None else None
+        output[nav.name] = child
+        if child is not None:
+            budget.attach(output, child)
 
 
 def _expand_set(
@@ -472,38 +617,50 @@ def _expand_set(
         .where(condition)
         .subquery()
     )
+    budget = context.budget
     query = (
         select(numbered)
         .where(numbered.c["__rank"] > options.skip, numbered.c["__rank"] <= options.skip + top + 1)
         .order_by(numbered.c["__parent"], numbered.c["__rank"])
+        .limit(budget.rows_allowed())
     )
+    budget.check_time()
     grouped: dict[int, list[Mapping[Any, Any]]] = defaultdict(list)
+    fetched = 0
     for record in session.execute(query):
         grouped[record._mapping["__parent"]].append(record._mapping)
+        fetched += 1
+    budget.took(fetched)
     counts: dict[int, int] = {}
     if options.count:
         counted = select(parent_key, func.count()).select_from(model)
         if via is not None:
             counted = counted.join(via, via.c[str(nav.via_remote)] == model.id)
+        budget.check_time()
         counts = dict(session.execute(counted.where(condition).group_by(parent_key)).all())
     children: list[Mapping[Any, Any]] = []
     rendered: list[dict[str, Any]] = []
-    for row, output in zip(rows, outputs, strict=True):
-        found = grouped.get(row["id"], [])
-        more = len(found) > top
+    per_parent: list[list[dict[str, Any]]] = []
+    for row in rows:
         items = []
-        for child in found[:top]:
+        for child in grouped.get(row["id"], [])[:top]:
             item = context.renderer.entity(target, child, selection, links=not selection.everything)
+            budget.weigh(item)
             items.append(item)
             children.append(child)
             rendered.append(item)
+        per_parent.append(items)
+    # What is expanded into the children first, so their weight is known when they join.
+    expand(session, context, target, children, rendered, options.expand)
+    for row, output, items in zip(rows, outputs, per_parent, strict=True):
         output[nav.name] = items
+        for item in items:
+            budget.attach(output, item)
         if options.count:
             output[f"{nav.name}@iot.count"] = counts.get(row["id"], 0)
-        if more:
+        if len(grouped.get(row["id"], ())) > top:
             link = f"{context.renderer.self_link(parent_type, row['id'])}/{nav.name}"
             output[f"{nav.name}@iot.nextLink"] = f"{link}?{_expand_query(options, top)}"
-    expand(session, context, target, children, rendered, options.expand)
 
 
 def _expand_query(options: ast.QueryOptions, top: int) -> str:

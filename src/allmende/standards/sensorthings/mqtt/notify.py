@@ -9,6 +9,7 @@ subscribers of a topic who may see the same municipalities get the same bytes).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -108,11 +109,14 @@ Rendered = list[tuple[int, bytes]]  # entity id and message, in id order
 
 
 def read_context(api: Api, root: str, principal: Principal) -> ReadContext:
+    limits = api.limits
     return ReadContext(
         principal=principal,
         root=root,
         default_top=api.settings.sensorthings_default_top,
         max_top=api.settings.sensorthings_max_top,
+        limits=limits,
+        deadline=time.monotonic() + limits.timeout,
     )
 
 
