@@ -29,7 +29,18 @@ from allmende.core.geo import (
     to_metric,
 )
 from allmende.core.registry import JobSpec, ModuleSpec, NavItem
-from allmende.core.timeutil import as_utc, isoformat, parse_datetime, utcnow
+from allmende.core.timeutil import (
+    EARLIEST,
+    LATEST,
+    as_utc,
+    isoformat,
+    parse_date,
+    parse_datetime,
+    parse_duration,
+    parse_interval,
+    parse_local_datetime,
+    utcnow,
+)
 from allmende.http.auth import Caller
 from allmende.http.context import AppContext, app_context
 from allmende.http.csrf import check_request as check_csrf
@@ -58,6 +69,8 @@ from allmende.storage.spatial import in_bbox, intersects, predicate
 
 __all__ = [
     "ANONYMOUS",
+    "EARLIEST",
+    "LATEST",
     "MAX_ID",
     "Action",
     "AllmendeError",
@@ -115,7 +128,11 @@ __all__ = [
     "local_path",
     "open311",
     "parse_bbox",
+    "parse_date",
     "parse_datetime",
+    "parse_duration",
+    "parse_interval",
+    "parse_local_datetime",
     "predicate",
     "problem_response",
     "readable_municipalities",

@@ -24,21 +24,21 @@ QUICK += "SELECT count(*) FROM n"
 
 
 def test_a_statement_past_the_deadline_is_stopped(database: Database) -> None:
-    with database.session() as session:
-        with pytest.raises(DeadlinePassed):
-            with statement_deadline(session, time.monotonic() + 0.2):
-                session.execute(text(SLOW[database.dialect])).scalar()
+    with (
+        database.session() as session,
+        pytest.raises(DeadlinePassed),
+        statement_deadline(session, time.monotonic() + 0.2),
+    ):
+        session.execute(text(SLOW[database.dialect])).scalar()
 
 
 def test_statements_within_the_deadline_run_and_the_connection_is_left_as_it_was(
     database: Database,
 ) -> None:
-    with database.session() as session:
-        with statement_deadline(session, time.monotonic() + 5):
-            assert session.execute(text("SELECT 1")).scalar() == 1
-    with database.session() as session:
-        with statement_deadline(session, time.monotonic() + 0.05):
-            assert session.execute(text("SELECT 1")).scalar() == 1
+    with database.session() as session, statement_deadline(session, time.monotonic() + 5):
+        assert session.execute(text("SELECT 1")).scalar() == 1
+    with database.session() as session, statement_deadline(session, time.monotonic() + 0.05):
+        assert session.execute(text("SELECT 1")).scalar() == 1
     time.sleep(0.1)  # past that deadline: a handler left behind would stop what follows
     for _ in range(3):
         with database.session() as session:
@@ -46,7 +46,9 @@ def test_statements_within_the_deadline_run_and_the_connection_is_left_as_it_was
 
 
 def test_a_deadline_already_passed_runs_nothing(database: Database) -> None:
-    with database.session() as session:
-        with pytest.raises(DeadlinePassed):
-            with statement_deadline(session, time.monotonic() - 1):
-                pass
+    with (
+        database.session() as session,
+        pytest.raises(DeadlinePassed),
+        statement_deadline(session, time.monotonic() - 1),
+    ):
+        pass

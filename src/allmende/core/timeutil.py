@@ -11,9 +11,11 @@ The grammar is the RFC 3339 profile of ISO 8601 that OData and the OGC standards
     interval  = time "/" time                       start/end, end not before start
     duration  = ["-"] "P" [n "W"] [n "D"] ["T" [n "H"] [n "M"] [n "S"]]   fixed lengths only
 
-Digits are ASCII; a date-time without an offset is refused (there is no "local" time on the
-wire); a bare date is read only where a standard allows it (OGC API - Features ``datetime``,
-GeoReport ``start_date``, OData date literals). No week or ordinal dates, no basic format.
+Digits are ASCII and white space around the text is ignored. A date-time without an offset
+is refused (there is no "local" time on the wire; HTML forms' ``datetime-local`` fields have
+:func:`parse_local_datetime`, read in the region's time zone); a bare date is read only where
+a standard or a form allows it (OGC API - Features ``datetime``, GeoReport ``start_date``,
+OData date literals, ``<input type="date">``). No week or ordinal dates, no basic format.
 
 Every time must lie in the supported range, years 1583 (the first whole year of the Gregorian
 calendar) to 2999: wide enough for historical records and for projections, and far enough from
@@ -25,7 +27,7 @@ overflow. Durations are at most as long as that range.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from fractions import Fraction
 
 from allmende.core.errors import N_, ValidationFailed
@@ -123,6 +125,21 @@ def parse_date(text: object, *, field: str) -> date:
     return day
 
 
+def parse_local_datetime(text: object, *, field: str, zone: tzinfo) -> datetime:
+    """A date-time as an HTML ``datetime-local`` field sends it (``2024-05-01T12:00``, no
+    offset), read in ``zone``; one with an offset keeps it. In UTC."""
+    value = _text(text, field)
+    if len(value) > MAX_TEXT or not _LOCAL.fullmatch(value):
+        return parse_datetime(value, field=field)
+    try:
+        moment = datetime.fromisoformat(value.upper()).replace(tzinfo=zone)
+    except ValueError:
+        raise _refuse(field, NOT_DATETIME if _year_in_range(value) else OUT_OF_RANGE) from None
+    if not EARLIEST <= moment <= LATEST:
+        raise _refuse(field, OUT_OF_RANGE)
+    return moment.astimezone(UTC)
+
+
 def parse_datetime_or_date(text: object, *, field: str) -> datetime | date:
     """A date-time, or a bare date where the standard allows one (the caller decides what a
     whole day means)."""
@@ -189,15 +206,6 @@ def parse_duration(text: object, *, field: str) -> timedelta:
         raise _refuse(field, TOO_LONG)
     length = timedelta(microseconds=int(micros))
     return -length if match["sign"] else length
-
-
-def check_in_range(value: datetime, *, field: str) -> datetime:
-    """An aware datetime inside the supported range, or a refusal naming ``field``."""
-    if value.tzinfo is None:
-        raise _refuse(field, NO_ZONE)
-    if not EARLIEST <= value <= LATEST:
-        raise _refuse(field, OUT_OF_RANGE)
-    return value
 
 
 def as_utc(value: datetime) -> datetime:

@@ -77,7 +77,7 @@ def _refusal(body: bytes) -> BadRequest | None:
 def _is_json(scope: Scope) -> bool:
     for key, value in scope["headers"]:
         if key.lower() == b"content-type":
-            kind = value.decode("latin-1").split(";")[0].strip().lower()
+            kind: str = value.decode("latin-1").split(";")[0].strip().lower()
             return kind == "application/json" or kind.endswith("+json")
     return False
 

@@ -38,10 +38,6 @@ def now_micros() -> int:
     return to_micros(datetime.now(UTC))
 
 
-def in_range(value: int) -> bool:
-    return MIN_MICROS <= value <= MAX_MICROS
-
-
 def parse_instant(text: object, *, field: str) -> int:
     """An ISO 8601 date-time with a time zone, as microseconds."""
     return (parse_datetime(text, field=field) - EPOCH) // ONE_MICRO

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -30,11 +31,12 @@ def statement_deadline(session: Session, deadline: float) -> Iterator[None]:
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise DeadlinePassed
-    raw = None
+    raw: Any = None
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, int(remaining * 1000))}")
     else:
         raw = connection.connection.driver_connection
+        assert raw is not None
         raw.set_progress_handler(lambda: int(time.monotonic() > deadline), _STEPS)
     try:
         yield
