@@ -44,6 +44,7 @@ from allmende.core.timeutil import (
 from allmende.http.auth import Caller
 from allmende.http.context import AppContext, app_context
 from allmende.http.csrf import check_request as check_csrf
+from allmende.http.jsonbody import json_loads
 from allmende.http.links import absolute_url, base_url, local_path, safe_next
 from allmende.http.params import MAX_ID, RowId
 from allmende.http.problems import ErrorFormats, problem_response
@@ -125,6 +126,7 @@ __all__ = [
     "in_bbox",
     "intersects",
     "isoformat",
+    "json_loads",
     "local_path",
     "open311",
     "parse_bbox",

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from allmende.core.errors import BadRequest
-from allmende.http.jsonbody import MAX_JSON_DEPTH, json_depth, load_json
+from allmende.http.jsonbody import MAX_JSON_DEPTH, TooDeep, json_depth, json_loads, load_json
 
 pytestmark = pytest.mark.integration
 
@@ -58,3 +58,13 @@ def test_json_within_the_limit_reaches_the_endpoint(client: TestClient) -> None:
     )
     assert response.status_code == 422  # the endpoint's own validation of its body
     assert "levels" not in response.text
+
+
+@pytest.mark.unit
+def test_json_in_forms_and_files_is_bounded_the_same_way() -> None:
+    assert json_loads(_nested(MAX_JSON_DEPTH)) == orjson.loads(_nested(MAX_JSON_DEPTH))
+    for text in (_nested(MAX_JSON_DEPTH + 1), _nested(5000)):
+        with pytest.raises(TooDeep):
+            json_loads(text)
+    with pytest.raises(ValueError, match="unexpected character"):  # what forms catch already
+        json_loads("{not json")

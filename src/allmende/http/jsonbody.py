@@ -5,8 +5,8 @@ and validators hit Python's recursion limit, ``orjson`` refuses to write more th
 so a stored value nested too deeply would break every page that shows it. Every JSON body
 is therefore refused with a 400 when it nests deeper than :data:`MAX_JSON_DEPTH` levels:
 :class:`JsonDepthMiddleware` does so for every request before any handler (kernel, modules,
-standards) parses it, and :func:`load_json` for the JSON that arrives another way (the parts
-of a multipart batch, MQTT messages).
+standards) parses it, :func:`load_json` for the JSON that arrives another way (the parts of a
+multipart batch, MQTT messages), and :func:`json_loads` for JSON in form fields and files.
 """
 
 from __future__ import annotations
@@ -51,17 +51,33 @@ def too_deep(field: str) -> BadRequest:
     return BadRequest(detail=f"{field}: {TOO_DEEP}.", errors=[FieldError(field, TOO_DEEP)])
 
 
-def load_json(body: bytes | str, *, field: str = "body") -> Any:
-    """Parse JSON, refusing invalid or too deeply nested text with a 400 naming ``field``."""
+class TooDeep(ValueError):
+    """JSON text nested deeper than :data:`MAX_JSON_DEPTH`."""
+
+
+def json_loads(text: bytes | str) -> Any:
+    """``json.loads`` with the depth bound, for JSON in form fields and uploaded files: invalid
+    or too deeply nested text raises :class:`ValueError` (:class:`TooDeep` for the latter)."""
     try:
-        value = orjson.loads(body)
+        value = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         if "depth" in str(exc) or "recursion" in str(exc).lower():  # beyond orjson's own 1024
-            raise too_deep(field) from None
-        raise BadRequest(detail=f"{field} is not JSON: {exc}") from None
+            raise TooDeep(TOO_DEEP) from None
+        raise
     if json_depth(value) > MAX_JSON_DEPTH:
-        raise too_deep(field)
+        raise TooDeep(TOO_DEEP)
     return value
+
+
+def load_json(body: bytes | str, *, field: str = "body") -> Any:
+    """Parse a JSON body, refusing invalid or too deeply nested text with a 400 naming
+    ``field``."""
+    try:
+        return json_loads(body)
+    except TooDeep:
+        raise too_deep(field) from None
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(detail=f"{field} is not JSON: {exc}") from None
 
 
 def _refusal(body: bytes) -> BadRequest | None:

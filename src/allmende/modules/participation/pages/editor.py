@@ -46,6 +46,7 @@ from allmende.sdk import (
     RowId,
     ValidationFailed,
     app_context,
+    json_loads,
     local_path,
     parse_date,
     parse_local_datetime,
@@ -160,7 +161,7 @@ def _fields(data: FormData, form: Form, translate: Translate) -> dict[str, Any]:
     area: Any = None
     if area_text:
         try:
-            area = json.loads(area_text)
+            area = json_loads(area_text)
         except ValueError:
             form.errors["area"] = translate("This is not GeoJSON.")
     return {
@@ -350,7 +351,7 @@ async def add_layer(request: Request, process_id: RowId, principal: Caller) -> R
         raise ValidationFailed.one("file", "choose a GeoJSON file")
     content = await upload.read(MAX_LAYER_BYTES + 1)
     try:
-        data = json.loads(content) if len(content) <= MAX_LAYER_BYTES else None
+        data = json_loads(content) if len(content) <= MAX_LAYER_BYTES else None
     except ValueError:
         data = None
     layer = LayerIn(

@@ -26,7 +26,13 @@ from allmende.sensing.service import CREATED, OBSERVATIONS_CREATED, UPDATED
 from allmende.standards.sensorthings.handlers import Api
 from allmende.standards.sensorthings.model import ENTITY_TYPES, EntityType, entity_type
 from allmende.standards.sensorthings.mqtt.topics import VERSION, Watch
-from allmende.standards.sensorthings.reader import ReadContext, columns_for, expand, resolve
+from allmende.standards.sensorthings.reader import (
+    ReadContext,
+    check_expand,
+    columns_for,
+    expand,
+    resolve,
+)
 from allmende.standards.sensorthings.render import Selection
 from allmende.storage.id_sets import in_set
 
@@ -161,6 +167,7 @@ def messages_for(
             return []
         return [(found, api._property(session, target, path).body)]
     options = watch.query.options
+    check_expand(options.expand, context.limits)  # a topic that asks too much gets nothing
     selection = Selection.of(etype, options.select)
     columns = columns_for(etype, selection, options.expand)
     query = select(*columns).where(target.condition, in_set(model.id, change.ids))
