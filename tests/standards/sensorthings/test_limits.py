@@ -253,3 +253,12 @@ def test_a_huge_json_property_is_refused_naming_the_field(sta: Sta, thing: int) 
 def test_sizes_within_the_limits_are_kept(sta: Sta, thing: int) -> None:
     sta.patch(f"Things({thing})", {"description": "x" * 65_536})
     assert len(sta.get(f"Things({thing})")["description"]) == 65_536
+
+
+def test_a_batch_answer_is_bounded_like_one_read(sta: Sta, thing: int) -> None:
+    sta.patch(f"Things({thing})", {"properties": {"notes": "x" * 9_000}})
+    parts = [{"id": str(n), "method": "get", "url": f"Things({thing})"} for n in range(4)]
+    response = sta.client.post("/v1.1/$batch", json={"requests": parts}, headers=sta.headers)
+    assert response.status_code == 200, response.text
+    statuses = [part["status"] for part in response.json()["responses"]]
+    assert statuses == [200, 200, 200, 400]  # the third passes 20 000 bytes; the fourth is refused

@@ -23,6 +23,7 @@ from allmende.core.errors import BadRequest, UnsupportedMediaType
 from allmende.http.jsonbody import load_json
 from allmende.standards.sensorthings.errors import error_body
 from allmende.standards.sensorthings.handlers import JSON, StaRequest, StaResponse, error_of
+from allmende.standards.sensorthings.reader import result_too_large
 
 if TYPE_CHECKING:
     from allmende.standards.sensorthings.handlers import Api
@@ -176,6 +177,8 @@ def _run_parts(
     out: list[Part | list[Done] | Done] = []
     if sum(len(i) if isinstance(i, list) else 1 for i in items) > MAX_PARTS:
         raise BadRequest(detail=f"A batch holds at most {MAX_PARTS} requests.")
+    limits = api.limits
+    answered = 0  # bytes of the answers so far: a batch answer is bounded like one read
     for item in items:
         if isinstance(item, list):
             try:
@@ -185,7 +188,12 @@ def _run_parts(
                 failed = _error_response(exc)
                 out.append([Done(item[0], failed)])
         elif item.method.upper() in ("GET", "HEAD"):
-            out.append(Done(item, _read(api, request, item)))
+            if answered > limits.response_bytes:
+                response = _error_response(result_too_large(limits))
+            else:
+                response = _read(api, request, item)
+                answered += len(response.body)
+            out.append(Done(item, response))
         else:
             try:
                 response = _change_set(api, request, [item])[0]

@@ -111,6 +111,14 @@ def timed_out(limits: Limits) -> ServiceUnavailable:
     )
 
 
+def result_too_large(limits: Limits) -> ResultTooLarge:
+    return ResultTooLarge(
+        detail=f"The answer would hold more than {limits.entities} entities or "
+        f"{limits.response_bytes} bytes (an expanded entity counts each time it appears); "
+        "ask for less: a smaller $top, fewer or shallower $expand, or $select."
+    )
+
+
 def check_expand(expands: Sequence[ast.Expand], limits: Limits) -> None:
     """Refuse an ``$expand`` deeper or wider than the limits, before anything runs."""
     depth, count = _expand_shape(expands)
@@ -192,12 +200,7 @@ class Budget:
             raise self.too_large()
 
     def too_large(self) -> ResultTooLarge:
-        limits = self.limits
-        return ResultTooLarge(
-            detail=f"The answer would hold more than {limits.entities} entities or "
-            f"{limits.response_bytes} bytes (an expanded entity counts each time it appears); "
-            "ask for less: a smaller $top, fewer or shallower $expand, or $select."
-        )
+        return result_too_large(self.limits)
 
 
 @dataclass
