@@ -171,6 +171,20 @@ def test_an_aggregate_interval_beyond_the_time_range_is_400(
     assert "$aggregate" in body["message"]
 
 
+@pytest.mark.parametrize("settings", [{}], indirect=True)
+def test_counts_at_the_edge_of_64_bits_inside_expand(anonymous: Sta, thing: int) -> None:
+    most = 2**63 - 1
+    body = anonymous.get(f"Things?$expand=Datastreams($skip={most})")
+    assert body["value"][0]["Datastreams"] == []
+    body = anonymous.get(f"Things?$expand=Datastreams($skip={most - 1};$top={most})")
+    assert body["value"][0]["Datastreams"] == []
+    for option in ("$skip", "$top"):
+        refused = _problem(
+            anonymous.client.get(f"/v1.1/Things?$expand=Datastreams({option}={most + 1})"), 400
+        )
+        assert f"{option} must be at most {most}" in refused["message"]
+
+
 def _nested(depth: int) -> str:
     return '{"a":' * depth + "1" + "}" * depth
 

@@ -38,6 +38,7 @@ from allmende.standards.sensorthings.render import Renderer, Selection
 from allmende.storage.id_sets import in_set
 
 NEXT_LINK = "@iot.nextLink"
+MAX_ROW_NUMBER = 2**63 - 1
 COUNT = "@iot.count"
 
 
@@ -623,7 +624,10 @@ def _expand_set(
     budget = context.budget
     query = (
         select(numbered)
-        .where(numbered.c["__rank"] > options.skip, numbered.c["__rank"] <= options.skip + top + 1)
+        .where(
+            numbered.c["__rank"] > options.skip,
+            numbered.c["__rank"] <= min(options.skip + top + 1, MAX_ROW_NUMBER),
+        )
         .order_by(numbered.c["__parent"], numbered.c["__rank"])
         .limit(budget.rows_allowed())
     )

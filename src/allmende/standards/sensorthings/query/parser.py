@@ -34,6 +34,7 @@ from allmende.standards.sensorthings.query import ast
 GRAMMAR = Path(__file__).with_name("grammar.lark")
 MAX_LENGTH = 8000
 MAX_DEPTH = 60
+MAX_COUNT = 2**63 - 1
 
 _TERMINAL_NAMES = {
     "COMPARATOR": "a comparison (eq, ne, gt, ge, lt, le)",
@@ -90,6 +91,14 @@ def _geometry(text: str) -> Any:
 
 def _int(token: Token) -> int:
     return int(str(token).rstrip("lL"))
+
+
+def _count(name: str, token: Token) -> int:
+    """``$top`` or ``$skip`` inside ``$expand``: at most 2⁶³ − 1, as outside."""
+    value = _int(token)
+    if value > MAX_COUNT:
+        raise ValueError(f"{name} must be at most {MAX_COUNT}")
+    return value
 
 
 _Option = tuple[str, Any, str]
@@ -259,11 +268,11 @@ class _Build(Transformer[Token, Any]):
 
     @v_args(meta=True, inline=True)
     def opt_top(self, meta: Any, _name: Token, value: Token) -> _Option:
-        return ("top", _int(value), self._raw(meta))
+        return ("top", _count("$top", value), self._raw(meta))
 
     @v_args(meta=True, inline=True)
     def opt_skip(self, meta: Any, _name: Token, value: Token) -> _Option:
-        return ("skip", _int(value), self._raw(meta))
+        return ("skip", _count("$skip", value), self._raw(meta))
 
     @v_args(meta=True, inline=True)
     def opt_count(self, meta: Any, _name: Token, value: Token) -> _Option:
