@@ -88,6 +88,8 @@ def _text(text: object, field: str) -> str:
 
 
 def _year_in_range(text: str) -> bool:
+    """Whether the year written is within a day's offset of the range (checked exactly once
+    the offset is applied): no conversion to UTC can then leave Python's calendar."""
     return FIRST_YEAR - 1 <= int(text[:4]) <= LAST_YEAR + 1
 
 
@@ -102,13 +104,15 @@ def parse_datetime(text: object, *, field: str = "datetime") -> datetime:
         if len(text) > MAX_TEXT or _DATETIME.fullmatch(text) is None:
             local = len(text) <= MAX_TEXT and _LOCAL.fullmatch(text) is not None
             raise _refuse(field, NO_ZONE if local else NOT_DATETIME)
-    try:
-        moment = datetime.fromisoformat(text.upper())
-    except ValueError:  # a 30 February, a 25th hour, a year 0
-        raise _refuse(field, NOT_DATETIME if _year_in_range(text) else OUT_OF_RANGE) from None
-    if not EARLIEST <= moment <= LATEST:
+    if not _year_in_range(text):  # before Python's calendar (years 1 to 9999) is asked
         raise _refuse(field, OUT_OF_RANGE)
-    return moment.astimezone(UTC)
+    try:
+        moment = datetime.fromisoformat(text.upper()).astimezone(UTC)
+    except ValueError:  # a 30 February, a 25th hour, an offset of 24 hours
+        raise _refuse(field, NOT_DATETIME) from None
+    if not EARLIEST <= moment <= LATEST:  # exact, now that the offset is applied
+        raise _refuse(field, OUT_OF_RANGE)
+    return moment
 
 
 def parse_date(text: object, *, field: str) -> date:
@@ -131,13 +135,15 @@ def parse_local_datetime(text: object, *, field: str, zone: tzinfo) -> datetime:
     value = _text(text, field)
     if len(value) > MAX_TEXT or not _LOCAL.fullmatch(value):
         return parse_datetime(value, field=field)
+    if not _year_in_range(value):
+        raise _refuse(field, OUT_OF_RANGE)
     try:
-        moment = datetime.fromisoformat(value.upper()).replace(tzinfo=zone)
+        moment = datetime.fromisoformat(value.upper()).replace(tzinfo=zone).astimezone(UTC)
     except ValueError:
-        raise _refuse(field, NOT_DATETIME if _year_in_range(value) else OUT_OF_RANGE) from None
+        raise _refuse(field, NOT_DATETIME) from None
     if not EARLIEST <= moment <= LATEST:
         raise _refuse(field, OUT_OF_RANGE)
-    return moment.astimezone(UTC)
+    return moment
 
 
 def parse_datetime_or_date(text: object, *, field: str) -> datetime | date:
