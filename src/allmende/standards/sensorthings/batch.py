@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from allmende.core.errors import BadRequest, UnsupportedMediaType
 from allmende.http.jsonbody import load_json
+from allmende.standards.sensorthings.budget import result_too_large
 from allmende.standards.sensorthings.errors import error_body
 from allmende.standards.sensorthings.handlers import JSON, StaRequest, StaResponse, error_of
-from allmende.standards.sensorthings.reader import result_too_large
 
 if TYPE_CHECKING:
     from allmende.standards.sensorthings.handlers import Api

@@ -33,6 +33,7 @@ from allmende.http.jsonbody import load_json
 from allmende.identity.principal import Principal
 from allmende.sensing.ingest import DuplicatePolicy
 from allmende.standards.sensorthings import formats
+from allmende.standards.sensorthings.budget import Limits, check_expand, timed_out
 from allmende.standards.sensorthings.model import ROOT_COLLECTIONS, EntityType, Kind
 from allmende.standards.sensorthings.paths import ResourcePath, parse_path
 from allmende.standards.sensorthings.query.compiler import Compiler, Scope
@@ -41,15 +42,12 @@ from allmende.standards.sensorthings.query.parser import QueryError
 from allmende.standards.sensorthings.reader import (
     COUNT,
     NEXT_LINK,
-    Limits,
     ReadContext,
     Target,
-    check_expand,
     columns_for,
     expand,
     fetch_page,
     resolve,
-    timed_out,
 )
 from allmende.standards.sensorthings.render import Selection, value_of
 from allmende.standards.sensorthings.writer import Owner, Parent, WriteContext, Writer

@@ -8,27 +8,26 @@
   of a Datastream, whose count the Datastream keeps.
 * Each ``$expand`` level is one query for all parents together; ``$top``/``$skip`` per parent
   are a window function (``row_number() OVER (PARTITION BY parent …)``).
+* Every query asks the read's :class:`~.budget.Budget` first: how many rows it may still
+  fetch, whether time is left; what is built is weighed as it joins its parents.
 """
 
 from __future__ import annotations
 
-import math
-import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-import orjson
 from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from allmende.core.errors import BadRequest, NotFound, ServiceUnavailable
-from allmende.core.settings import Settings
+from allmende.core.errors import NotFound
 from allmende.identity.permissions import readable_municipalities, visible
 from allmende.identity.principal import Principal
+from allmende.standards.sensorthings.budget import Budget, Limits
 from allmende.standards.sensorthings.model import EntityType, Nav, entity_type
 from allmende.standards.sensorthings.paths import ResourcePath
 from allmende.standards.sensorthings.query import ast
@@ -38,8 +37,8 @@ from allmende.standards.sensorthings.render import Renderer, Selection
 from allmende.storage.id_sets import in_set
 
 NEXT_LINK = "@iot.nextLink"
-MAX_ROW_NUMBER = 2**63 - 1
 COUNT = "@iot.count"
+MAX_ROW_NUMBER = 2**63 - 1
 
 
 def visibility_for(principal: Principal) -> Visibility:
@@ -72,136 +71,6 @@ def visibility_for(principal: Principal) -> Visibility:
         return case((first_key.is_not(None), first), else_=second)
 
     return condition
-
-
-# --- the work one read may cause -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one read may cost: the settings ``sensorthings_max_*`` and the time-out."""
-
-    expand_depth: int
-    expands: int
-    entities: int
-    response_bytes: int
-    timeout: float
-
-    @classmethod
-    def of(cls, settings: Settings) -> Limits:
-        return cls(
-            expand_depth=settings.sensorthings_max_expand_depth,
-            expands=settings.sensorthings_max_expands,
-            entities=settings.sensorthings_max_entities,
-            response_bytes=settings.sensorthings_max_response_bytes,
-            timeout=settings.sensorthings_timeout_seconds,
-        )
-
-
-class ResultTooLarge(BadRequest):
-    code = "result-too-large"
-    title = "Result too large"
-
-
-def timed_out(limits: Limits) -> ServiceUnavailable:
-    retry = str(max(1, math.ceil(limits.timeout)))
-    return ServiceUnavailable(
-        detail=f"The request ran out of time: one request may take {limits.timeout:g} s. "
-        "Narrow it (a $filter, a smaller $top, less $expand) or try again later.",
-        headers={"Retry-After": retry},
-    )
-
-
-def result_too_large(limits: Limits) -> ResultTooLarge:
-    return ResultTooLarge(
-        detail=f"The answer would hold more than {limits.entities} entities or "
-        f"{limits.response_bytes} bytes (an expanded entity counts each time it appears); "
-        "ask for less: a smaller $top, fewer or shallower $expand, or $select."
-    )
-
-
-def check_expand(expands: Sequence[ast.Expand], limits: Limits) -> None:
-    """Refuse an ``$expand`` deeper or wider than the limits, before anything runs."""
-    depth, count = _expand_shape(expands)
-    if depth > limits.expand_depth:
-        raise QueryError(
-            detail=f"$expand: nests {depth} navigation properties; at most "
-            f"{limits.expand_depth} levels are expanded in one request."
-        )
-    if count > limits.expands:
-        raise QueryError(
-            detail=f"$expand: expands {count} navigation properties; at most "
-            f"{limits.expands} are expanded in one request."
-        )
-
-
-def _expand_shape(expands: Sequence[ast.Expand]) -> tuple[int, int]:
-    """The deepest path and the number of navigation properties of an ``$expand`` tree."""
-    deepest = count = 0
-    for item in expands:
-        depth, inner = _expand_shape(item.options.expand)
-        deepest = max(deepest, len(item.path) + depth)
-        count += len(item.path) + inner
-    return deepest, count
-
-
-@dataclass
-class Budget:
-    """The rows one read has fetched, the weight of what it has built, and its deadline.
-
-    An entity expanded into several parents (the Thing of every Datastream) is built once but
-    written once per parent, so each entity's weight (entities and bytes, with everything
-    expanded into it) is added to every parent that holds it: an answer that would grow
-    beyond the limits is refused while it is built, before it is written."""
-
-    limits: Limits
-    deadline: float
-    fetched: int = 0
-    _weights: dict[int, tuple[int, int]] = field(default_factory=dict)
-
-    def check_time(self) -> None:
-        if time.monotonic() > self.deadline:
-            raise timed_out(self.limits)
-
-    def rows_allowed(self) -> int:
-        """How many rows the next query may return (one more than the budget shows that the
-        answer would be too large)."""
-        return max(0, self.limits.entities - self.fetched) + 1
-
-    def took(self, rows: int) -> None:
-        self.fetched += rows
-        if self.fetched > self.limits.entities:
-            raise self.too_large()
-
-    def weigh(self, entity: dict[str, Any]) -> None:
-        """An expanded entity as rendered (before anything is expanded into it)."""
-        self._weights[id(entity)] = (1, len(orjson.dumps(entity)))
-
-    def attach(self, parent: dict[str, Any], child: dict[str, Any]) -> None:
-        """``child`` (with all that is expanded into it) is now part of ``parent``."""
-        entities, size = self._weights.get(id(parent), (1, 0))
-        child_entities, child_size = self._weights.get(id(child), (1, 0))
-        entities, size = entities + child_entities, size + child_size
-        if entities > self.limits.entities or size > self.limits.response_bytes:
-            raise self.too_large()
-        self._weights[id(parent)] = (entities, size)
-
-    def check_answer(self, items: Sequence[dict[str, Any]]) -> None:
-        """The entities of a page (or one entity), each with what is expanded into it."""
-        entities = size = 0
-        for item in items:
-            weight = self._weights.get(id(item), (1, 0))
-            entities += weight[0]
-            size += weight[1]
-        if entities > self.limits.entities or size > self.limits.response_bytes:
-            raise self.too_large()
-
-    def check_size(self, body: bytes) -> None:
-        if len(body) > self.limits.response_bytes:
-            raise self.too_large()
-
-    def too_large(self) -> ResultTooLarge:
-        return result_too_large(self.limits)
 
 
 @dataclass

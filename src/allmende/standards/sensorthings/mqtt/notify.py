@@ -23,16 +23,11 @@ from allmende.core.events import Event
 from allmende.identity.permissions import readable_municipalities
 from allmende.identity.principal import Principal
 from allmende.sensing.service import CREATED, OBSERVATIONS_CREATED, UPDATED
+from allmende.standards.sensorthings.budget import check_expand
 from allmende.standards.sensorthings.handlers import Api
 from allmende.standards.sensorthings.model import ENTITY_TYPES, EntityType, entity_type
 from allmende.standards.sensorthings.mqtt.topics import VERSION, Watch
-from allmende.standards.sensorthings.reader import (
-    ReadContext,
-    check_expand,
-    columns_for,
-    expand,
-    resolve,
-)
+from allmende.standards.sensorthings.reader import ReadContext, columns_for, expand, resolve
 from allmende.standards.sensorthings.render import Selection
 from allmende.storage.id_sets import in_set
 
