@@ -68,3 +68,14 @@ def test_json_in_forms_and_files_is_bounded_the_same_way() -> None:
             json_loads(text)
     with pytest.raises(ValueError, match="unexpected character"):  # what forms catch already
         json_loads("{not json")
+
+
+def test_a_json_body_past_the_size_limit_is_413_also_without_a_length(client: TestClient) -> None:
+    def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(12):
+            yield b"[" + b"1," * 500_000 + b"1]"
+
+    response = client.post(
+        "/api/apikeys", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413, response.text

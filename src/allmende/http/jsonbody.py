@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from allmende.core.errors import BadRequest, FieldError
+from allmende.core.errors import AllmendeError, BadRequest, FieldError
 from allmende.http.middleware import ErrorRenderer
 
 #: Objects and arrays inside each other; GeoJSON, deep inserts and JSON Patch need far fewer.
@@ -115,14 +115,18 @@ class JsonDepthMiddleware:
             return
         messages: list[Message] = []
         body = bytearray()
-        while True:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            body += message.get("body", b"")
-            if not message.get("more_body", False):
-                break
+        try:
+            while True:
+                message = await receive()
+                messages.append(message)
+                if message["type"] != "http.request":
+                    break
+                body += message.get("body", b"")
+                if not message.get("more_body", False):
+                    break
+        except AllmendeError as too_large:  # the size limit of the request middleware
+            await self.render(Request(scope), too_large)(scope, receive, send)
+            return
         data = bytes(body)
         if len(data) > _INLINE_BYTES:
             refused = await run_in_threadpool(_refusal, data)
