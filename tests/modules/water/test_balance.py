@@ -78,13 +78,14 @@ def test_a_reading_pulls_the_state_by_the_kalman_gain() -> None:
     assert prior == pytest.approx(free.history[4, 0] / 100)
     after = pulled.history[4, 0] / 100
     assert prior < after < 0.9
-    # σ² grew from 0.01 by (0.25 · ΣETa / TAW)²; the gain is σ² / (σ² + 0.05²).
-    used = free.actual_l[0] - 0  # over the whole run; recompute up to day 4
-    used = float(np.sum(np.diff(np.r_[0.0, free.history[:5, 0]])))
-    variance = 0.01 + (0.25 * used / 100) ** 2
+    # σ² grew from 0.04 by (0.25 · ΣETa / TAW)² and 0.02² for each of the five days;
+    # the gain is σ² / (σ² + 0.05²).
+    used = float(free.history[4, 0])  # no rain: the depletion is the water used
+    variance = 0.04 + (0.25 * used / 100) ** 2 + 5 * 0.02**2
     gain = variance / (variance + 0.05**2)
     assert after == pytest.approx(prior + gain * (0.9 - prior))
     assert pulled.variance[0] < free.variance[0]
+    assert pulled.corrections_l[0] == pytest.approx((after - prior) * 100)
 
 
 def test_waterings_are_applied_on_their_day() -> None:

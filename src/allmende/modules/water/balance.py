@@ -20,8 +20,8 @@ depletion Dr in litres (0 = field capacity). Each day (FAO-56 eq. 85, in litres)
 * What exceeds field capacity drains below the root zone (deep percolation) and is lost.
 
 The model carries the variance of the depletion *fraction* Dr/TAW: it grows with each day's
-uncertain demand and supply (``demand_error``, ``supply_error``) and shrinks when a probe
-reading is assimilated (a scalar Kalman update with the probe's own variance).
+uncertain demand and supply (``demand_error``, ``supply_error``, ``process_noise``) and shrinks
+when a probe reading is assimilated (a scalar Kalman update with the probe's own variance).
 """
 
 from __future__ import annotations
@@ -123,6 +123,8 @@ class Balance:
     history: Array = field(default_factory=lambda: np.zeros((0, 0)))
     #: Model depletion fraction just before each reading was assimilated (innovation base).
     prior_at_readings: Array = field(default_factory=lambda: np.zeros(0))
+    #: Σ per plant of what the readings changed (litres): how far the model drifted from them.
+    corrections_l: Array = field(default_factory=lambda: np.zeros(0))
 
 
 def run(
@@ -133,10 +135,11 @@ def run(
     supplies: Supplies | None = None,
     readings: Readings | None = None,
     initial_depletion_l: ArrayLike | None = None,
-    initial_variance: ArrayLike = 0.01,
+    initial_variance: ArrayLike = 0.04,
     keep: IntArray | None = None,
     demand_error: float = 0.25,
     supply_error: float = 0.1,
+    process_noise: float = 0.02,
 ) -> Balance:
     """Run the bucket over ``et0.shape[1]`` days.
 
@@ -147,7 +150,10 @@ def run(
     Uncertainty: the error of the demand is mostly systematic (a wrong KL or crown), so the
     standard deviation of the depletion fraction grows with the water used since the last
     reading, σ = ``demand_error`` · ΣETa / TAW; each watering adds ``supply_error`` of its
-    amount independently.
+    amount independently, and every day adds ``process_noise`` (σ per day, independent: rain
+    on the pit, runoff, roots we do not know), so that a sustained difference from a probe is
+    followed rather than averaged away. The initial variance says how well the start of the
+    season is known (σ 0.2: roughly).
     """
     n, days = plants.size, et0.shape[1]
     supplies = supplies or Supplies.none()
@@ -176,6 +182,7 @@ def run(
     base_variance = sorted_(np.asarray(initial_variance, dtype=np.float64), 0.01)
     used = np.zeros(n)  # cumulative ETa, litres
     used_at_reading = np.zeros(n)
+    last_reading_day = np.full(n, -1, dtype=np.int64)
     supplied = np.zeros(n)
     assimilated = np.zeros(n)  # water the probe readings added (−) or removed (+)
     keep_sorted = None if keep is None else rank[keep]
@@ -224,13 +231,15 @@ def run(
             modelled = depletion[idx] / taw[idx]
             prior[lo:hi] = modelled
             drift = demand_error * (used[idx] - used_at_reading[idx]) / taw[idx]
-            variance = np.minimum(base_variance[idx] + np.square(drift), MAX_VARIANCE)
+            noise = process_noise**2 * (d - last_reading_day[idx])
+            variance = np.minimum(base_variance[idx] + np.square(drift) + noise, MAX_VARIANCE)
             gain = variance / (variance + np.square(readings.sigma[lo:hi]))
             corrected = (modelled + gain * (readings.fraction[lo:hi] - modelled)) * taw[idx]
             np.add.at(assimilated, idx, corrected - depletion[idx])
             depletion[idx] = corrected
             base_variance[idx] = variance * (1 - gain)
             used_at_reading[idx] = used[idx]
+            last_reading_day[idx] = d
         if keep_sorted is not None:
             history[d] = depletion[keep_sorted]
 
@@ -239,7 +248,8 @@ def run(
     # Mass balance: end = start + ETa − rain − watering + drained + assimilated.
     drained = np.maximum(depletion - start - used + rain_total + supplied - assimilated, 0.0)
     drift = demand_error * (used - used_at_reading) / taw
-    variance = np.minimum(base_variance + np.square(drift), MAX_VARIANCE)
+    noise = process_noise**2 * (days - 1 - last_reading_day)
+    variance = np.minimum(base_variance + np.square(drift) + noise, MAX_VARIANCE)
     return Balance(
         depletion_l=depletion[rank],
         variance=variance[rank],
@@ -251,6 +261,7 @@ def run(
         shortfall_l=(demand - used)[rank],
         history=history,
         prior_at_readings=prior,
+        corrections_l=assimilated[rank],
     )
 
 

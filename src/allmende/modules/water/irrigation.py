@@ -5,9 +5,10 @@ of plant-available water; the controller keeps the depletion between field capac
 management-allowed depletion (MAD = ``mad`` · TAW) and never waters into rain:
 
 1. a valid probe says the soil is wet (depletion below ``probe_wet``): skip;
-2. the depletion expected by the next window (now + tomorrow's demand − the rain expected
-   until then) stays below MAD: skip, the soil holds enough;
-3. the rain expected in the next two days refills most of the depletion: skip;
+2. the depletion expected by the next window (now + tomorrow's demand) stays below MAD: skip,
+   the soil holds enough;
+3. the rain expected by then keeps it below MAD, or the rain of the next two days refills
+   most of the depletion: skip before rain;
 4. otherwise water: refill to ``refill`` of field capacity (leaving room for rain) minus the
    rain expected, as ``gross = net / efficiency``, run time ``gross / rate``, at most
    ``max_minutes`` a window.
@@ -91,8 +92,10 @@ def decide(
             return Decision(PROBE_WET, facts=facts)
     allowed = zone.mad * zone.taw_mm
     expected_rain = zone.rain_trust * rain_next_mm
-    if depletion_mm + demand_next_mm - expected_rain < allowed:
+    if depletion_mm + demand_next_mm < allowed:
         return Decision(SOIL_MOIST, facts=facts)
+    if depletion_mm + demand_next_mm - expected_rain < allowed:
+        return Decision(RAIN_EXPECTED, facts=facts)
     target = max(depletion_mm - (1 - zone.refill) * zone.taw_mm, 0.0)
     coming = zone.rain_trust * (rain_next_mm + rain_after_mm)
     if coming >= 0.8 * target:

@@ -16,7 +16,8 @@ is raised when the night minimum was suspicious on two nights in a row (nights w
 skipped) and the 24-hour minimum on the second. A leak that starts before a night is so found
 by the end of the second night. The alarm lasts until a quiet night; one alarm per episode.
 The usual levels are the medians of the previous ``history_nights`` nights that were not
-suspicious, so a leak never becomes the new normal.
+suspicious, so a leak never becomes the new normal; a new meter learns them over its first
+``min_history`` nights, during which it raises no alarm.
 
 Hours with estimated or unknown flow (NaN) are left out; a night needs one measured hour,
 a 24-hour window twelve.
@@ -115,11 +116,12 @@ def detect(
         history = quiet[-s.history_nights :]
         if np.isnan(night_min[n]) or np.isnan(day_min[n]):
             continue
-        if len(history) >= s.min_history:
-            base_n, spread_n = _usual(night_min[history])
-            base_d, spread_d = _usual(day_min[history])
-        else:  # a new meter: assume it stands still at night until it has shown otherwise
-            base_n = spread_n = base_d = spread_d = 0.0
+        if len(history) < s.min_history:  # a new meter: learn its usual nights first
+            quiet.append(n)
+            last_evaluated = n
+            continue
+        base_n, spread_n = _usual(night_min[history])
+        base_d, spread_d = _usual(day_min[history])
         usual_night[n], usual_day[n] = base_n, base_d
         rise_night = night_min[n] - base_n >= max(s.threshold_l_per_h, s.k * spread_n)
         rise_day = day_min[n] - base_d >= max(s.threshold_l_per_h, s.k * spread_d)

@@ -58,15 +58,22 @@ def daily(
     start_s: float,
     days: int,
     curve: soil.RetentionCurve = soil.DEFAULT_CURVE,
+    day_index: ArrayLike | None = None,
 ) -> DailyReadings:
     """Daily depletion fractions of one probe over ``days`` days from ``start_s``.
 
-    ``kind`` "suction" (kPa) or "volumetric" (% water by volume)."""
+    ``kind`` "suction" (kPa) or "volumetric" (% water by volume). ``day_index`` gives each
+    reading's day (local calendar days); by default days are 24-hour steps from ``start_s``."""
     t = np.asarray(times_s, dtype=np.float64)
     v = np.asarray(values, dtype=np.float64)
     flags = soil.quality_flags(t, v, kind=kind) if t.size else np.zeros(0, np.uint8)
-    good = (flags == 0) & (t >= start_s) & (t < start_s + days * DAY)
-    day = ((t[good] - start_s) // DAY).astype(np.int64)
+    all_days = (
+        ((t - start_s) // DAY).astype(np.int64)
+        if day_index is None
+        else np.asarray(day_index, dtype=np.int64)
+    )
+    good = (flags == 0) & (all_days >= 0) & (all_days < days)
+    day = all_days[good]
     value = v[good]
     if kind == "suction":
         fraction = curve.depletion_of_suction(value)
