@@ -179,6 +179,7 @@ def build(session: Session, people: People, region: Region, now: datetime) -> Wa
         8.65001,
         49.45001,
         kind="soil-moisture",
+        tree="Linde jung",
         tree_object_id=young,
     )
     probe_stream = stream(

@@ -28,7 +28,7 @@ from allmende.modules.water import stations as meteo
 from allmende.modules.water.catalogue import LOCAL_ZONE
 from allmende.modules.water.models import Tree, Zone
 from allmende.modules.water.schemas import ZoneCreate
-from allmende.sdk import DemoContext, Municipality, actuation, sensing, vocabulary
+from allmende.sdk import DemoContext, Municipality, actuation, sensing, utcnow, vocabulary
 
 SEED = 20261206
 UCUM = "http://unitsofmeasure.org/ucum.html"
@@ -303,7 +303,7 @@ def _replay_week(ctx: DemoContext, zone: Zone, *, start: float, silent: bool) ->
             continue
         decided += 1
         if decision.task_id is not None:
-            _answer(ctx, decision.task_id, feedback, morning, silent=silent)
+            _answer(ctx, decision.task_id, feedback, silent=silent)
     return decided
 
 
@@ -312,16 +312,18 @@ def _feedback_stream(session: Any, zone: Zone) -> int:
     return next(s.id for s in thing.streams if s.definition == vocabulary.TASK_FEEDBACK)
 
 
-def _answer(ctx: DemoContext, task: int, feedback: int, morning: datetime, *, silent: bool) -> None:
+def _answer(ctx: DemoContext, task: int, feedback: int, *, silent: bool) -> None:
     """A valve acknowledges its Task a minute later; the silent one never does, so the kernel's
-    resends run out and the delivery fails."""
+    resends run out and the delivery fails. (The Tasks are sent while the demo is built, so
+    the valves answer in the building's time, not on the replayed mornings.)"""
     session = ctx.session
+    sent = utcnow()
     if not silent:
         sensing.ingest_series(
-            session, datastream_id=feedback, times=[morning + timedelta(minutes=1)],
+            session, datastream_id=feedback, times=[sent + timedelta(minutes=1)],
             values=["done"], parameters=[{"task": task}],
         )  # fmt: skip
-    moment = morning
+    moment = sent
     for _ in range(6):
         moment += timedelta(minutes=20)
         actuation.process_deliveries(
