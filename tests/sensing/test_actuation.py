@@ -189,7 +189,7 @@ def test_a_device_on_mqtt_receives_the_task_and_acknowledges_it(
     capability = _device(database, region.municipality_a, "Markt")
     feedback = _feedback(database, capability)
     app = create_app(settings, database=database, registry=Registry([]))
-    with TestClient(app):
+    with TestClient(app) as http:
         device = Client(port, password=region.key_sensorthings_a)
         try:
             assert device.subscribe(f"v1.1/TaskingCapabilities({capability})/Tasks") == [1]
@@ -197,6 +197,11 @@ def test_a_device_on_mqtt_receives_the_task_and_acknowledges_it(
             topic, body = device.next()
             assert topic == f"v1.1/TaskingCapabilities({capability})/Tasks"
             assert (body["@iot.id"], body["taskingParameters"]) == (task, {"state": "on"})
+            polled = http.get(
+                f"/v1.1/TaskingCapabilities({capability})/Tasks",
+                headers={"X-API-Key": region.key_sensorthings_a},
+            ).json()
+            assert [t["@iot.id"] for t in polled["value"]] == [task]
             device.publish(
                 f"v1.1/Datastreams({feedback})/Observations",
                 {"result": "done", "parameters": {"task": body["@iot.id"]}},

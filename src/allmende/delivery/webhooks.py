@@ -116,7 +116,11 @@ def refusal(url: str, *, allow_private: bool) -> str | None:
     return None
 
 
-def _check_url(url: str, allow_private: bool) -> str:
+def check_url(url: str, *, allow_private: bool) -> str:
+    """``url`` if it may receive webhooks, else ValidationFailed naming ``body.url``.
+
+    With ``allow_private`` False this resolves the host: call it before the write
+    transaction, not inside it (a slow name server must not hold the database)."""
     why = refusal(url, allow_private=allow_private)
     if why is not None:
         raise ValidationFailed.one("body.url", why)
@@ -155,12 +159,14 @@ def create_subscription(
     description: str = "",
     active: bool = True,
     created_by_id: int | None = None,
-    allow_private: bool,
 ) -> tuple[Subscription, str]:
-    """A new subscription and its secret (show it to the caller once; it is not shown again)."""
+    """A new subscription and its secret (show it to the caller once; it is not shown again).
+
+    Only the form of ``url`` is checked here; the caller checks where it points first
+    (:func:`check_url`), and every delivery checks again."""
     row = WebhookSubscription(
         municipality_id=municipality_id,
-        url=_check_url(url, allow_private),
+        url=check_url(url, allow_private=True),
         description=description,
         events=_check_events(events),
         secret=new_secret(),
@@ -189,12 +195,12 @@ def update_subscription(
     *,
     subscription_id: int,
     changes: dict[str, Any],
-    allow_private: bool,
 ) -> Subscription:
-    """Change ``url``, ``events``, ``description`` or ``active``."""
+    """Change ``url`` (checked as in :func:`create_subscription`), ``events``,
+    ``description`` or ``active``."""
     row = _get(session, subscription_id)
     if "url" in changes:
-        row.url = _check_url(changes["url"], allow_private)
+        row.url = check_url(changes["url"], allow_private=True)
     if "events" in changes:
         row.events = _check_events(changes["events"])
     if "description" in changes:

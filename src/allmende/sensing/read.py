@@ -395,7 +395,6 @@ def series(
     """
     low, high = _range(start, end)
     ids = sorted(set(datastream_ids))
-    empty = Series(np.empty(0, dtype="datetime64[us]"), np.empty(0, dtype=np.float64))
     if not ids:
         return {}
     rows = session.execute(
@@ -413,7 +412,9 @@ def series(
         raise ValidationFailed.one(
             "datastream_ids", f"more than {limit} Observations in the range; read less at once"
         )
-    found = dict.fromkeys(ids, empty)
+    found = {
+        i: Series(np.empty(0, dtype="datetime64[us]"), np.empty(0, dtype=np.float64)) for i in ids
+    }
     if rows:
         streams, times, values = zip(*rows, strict=True)
         stream_array = np.asarray(streams, dtype=np.int64)

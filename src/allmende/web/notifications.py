@@ -64,9 +64,7 @@ class Marked(BaseModel):
 def readable(session: Session, principal: Principal) -> tuple[list[int] | None, dict[int, str]]:
     """The municipalities whose notifications the caller reads (None: all, with the region's);
     refuses callers who read none."""
-    keys: dict[int, str] = dict(
-        session.execute(select(Municipality.id, Municipality.key)).all()
-    )
+    keys: dict[int, str] = dict(session.execute(select(Municipality.id, Municipality.key)).all())
     if can(principal, Action.ADMINISTER):
         return None, keys
     ids = [m for m in keys if can(principal, Action.READ_INTERNAL, municipality_id=m, scope=SCOPE)]

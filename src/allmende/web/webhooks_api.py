@@ -154,7 +154,7 @@ def create_webhook(request: Request, body: WebhookCreate, principal: Caller) -> 
         with context.database.session() as session:
             municipality_id = identity.municipality_by_key(session, key=body.municipality).id
     _require(principal, municipality_id)
-    allow = allow_private_targets(context.settings)
+    webhooks.check_url(body.url, allow_private=allow_private_targets(context.settings))
 
     def create(session: Session) -> WebhookCreated:
         item, secret = webhooks.create_subscription(
@@ -165,7 +165,6 @@ def create_webhook(request: Request, body: WebhookCreate, principal: Caller) -> 
             description=body.description,
             active=body.active,
             created_by_id=principal.user_id,
-            allow_private=allow,
         )
         return WebhookCreated(secret=secret, **_out(item, _keys(session)))
 
@@ -196,19 +195,18 @@ def update_webhook(
 ) -> WebhookOut:
     """Change the URL, the events, the description, or switch it off and on."""
     context = app_context(request)
-    allow = allow_private_targets(context.settings)
     changes = body.model_dump(exclude_unset=True)
     for name in ("url", "events", "active", "description"):
         if name in changes and changes[name] is None:
             raise ValidationFailed.one(f"body.{name}", "must not be null")
+    if "url" in changes:
+        webhooks.check_url(changes["url"], allow_private=allow_private_targets(context.settings))
 
     def update(session: Session) -> WebhookOut:
         keys = _keys(session)
         _caller_must_manage_some(principal, keys)
         _managed(session, principal, webhook_id)
-        item = webhooks.update_subscription(
-            session, subscription_id=webhook_id, changes=changes, allow_private=allow
-        )
+        item = webhooks.update_subscription(session, subscription_id=webhook_id, changes=changes)
         return WebhookOut(**_out(item, keys))
 
     return context.database.write(update)
