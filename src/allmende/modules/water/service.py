@@ -14,7 +14,8 @@ the numerical work holds no write lock:
 
 The season starts on 1 March (the soil is at field capacity after winter), or on the first
 day the stations measured, whichever is later. Days a station did not measure take its
-climatology (and its ET0 says so); rain not measured counts as none.
+climatology (and its ET0 says so); days without a rain measurement take the mean of the days
+with one.
 
 Per-tree Datastreams are not published: 100 000 trees would be 100 000 Things with a value a
 day each, for a quantity the module recomputes from its inputs at any time. The SensorThings
@@ -176,13 +177,15 @@ def gather(session: Session, *, now: datetime) -> Inputs:
         first = measured_from
         weather = {k: _cut(w, first, None) for k, w in weather.items()}
     et0_streams = dict(session.execute(select(Station.thing_id, Station.et0_datastream_id)).all())
+    measured_weather = weather
+    weather = {k: meteo.fill_rain(w) for k, w in weather.items()}
     forecasts = meteo.find_forecasts(session, found)
     outlooks = {
         s.thing_id: meteo.outlook(
             session,
             station=s,
             et0_stream=et0_streams.get(s.thing_id),
-            history=_cut(weather[s.thing_id], first, today),
+            history=_cut(measured_weather[s.thing_id], first, today),
             forecast_streams=forecasts.get(s.thing_id),
             first=today,
             days=needs.HORIZON_DAYS + 1,

@@ -216,6 +216,15 @@ def _station_days(
     return DailyWeather(first, values, flags, rain, tmin)
 
 
+def fill_rain(weather: DailyWeather) -> DailyWeather:
+    """Days without a rain measurement take the mean of the station's measured days (none
+    measured: no rain); the tree balance must not dry out on a broken gauge."""
+    rain = weather.rain.copy()
+    measured = np.isfinite(rain)
+    rain[~measured] = float(rain[measured].mean()) if measured.any() else 0.0
+    return DailyWeather(weather.first, weather.et0, weather.flags, rain, weather.tmin)
+
+
 # --- publishing ------------------------------------------------------------------------------
 
 
