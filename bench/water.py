@@ -11,7 +11,9 @@ Prints:
 * the soil-water bucket for 100 000 trees over 365 days;
 * the season simulation (controller against a fixed timer) on the Mannheim test reference
   year and on Greensboro's TMY3, per zone;
-* the leak detector on two generated meter sets (the tuning set and the validation set).
+* the leak detector on two generated meter sets (the tuning set and the validation set);
+* the needs-water map over 100 000 trees in SQLite: the whole region (clusters) and a
+  street (points), the query the map's GeoJSON endpoint runs.
 
 Needs the test extra (pyet, teaser, pvlib). Figures depend on the machine: it is printed.
 """
@@ -180,6 +182,56 @@ def _alarms(meter: consumption.Meter, seed: tuple[int, ...]) -> list[leaks.Alarm
     return leaks.detect(hourly.measured, hour // 24, hour % 24)[1]
 
 
+def bench_map(n: int = 100_000) -> None:
+    import tempfile
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from allmende.app import KERNEL_MIGRATIONS
+    from allmende.core.registry import Registry, discover
+    from allmende.identity import service as identity
+    from allmende.modules.water import lists
+    from allmende.modules.water.models import Tree
+    from allmende.storage.database import Database, make_engine
+    from allmende.storage.migrate import upgrade
+
+    folder = tempfile.mkdtemp()
+    url = f"sqlite:///{folder}/map.sqlite3"
+    registry = Registry.build(discover())
+    engine = make_engine(url)
+    upgrade(url, [*KERNEL_MIGRATIONS, *registry.migration_locations()], engine=engine)
+    engine.dispose()
+    database = Database(url)
+    rng = np.random.default_rng(3)
+    now = datetime.now(UTC)
+    lon = rng.uniform(8.40, 8.80, n)  # a city of 30 × 45 km
+    lat = rng.uniform(49.30, 49.70, n)
+    status = rng.choice(["ok", "soon", "now"], n, p=[0.6, 0.3, 0.1])
+
+    def fill(session):  # type: ignore[no-untyped-def]
+        m = identity.create_municipality(session, key="stadt", name="Stadt", ags="08999999")
+        rows = [
+            {"municipality_id": m.id, "collection": "assets-tree", "object_id": i + 1,
+             "name": f"Baum {i + 1}", "water_use": "moderate", "lon": float(lon[i]),
+             "lat": float(lat[i]), "status": str(status[i]), "synced_at": now}
+            for i in range(n)
+        ]  # fmt: skip
+        session.execute(insert(Tree), rows)
+
+    database.write(fill)
+    with database.session() as session:
+        whole, region = best_of(3, lambda: lists.map_features(session, bbox=None, zoom=10))
+        street, points = best_of(
+            3,
+            lambda: lists.map_features(session, bbox=(8.600, 49.500, 8.606, 49.504), zoom=17),
+        )
+    database.close()
+    print(f"\nNeeds-water map, {n:,} trees (SQLite, the map's query):")
+    print(f"  whole region, zoom 10: {len(region['features'])} clusters in {whole * 1000:.0f} ms")
+    print(f"  a street, zoom 17: {len(points['features'])} trees in {street * 1000:.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller leak sets")
@@ -195,6 +247,7 @@ def main() -> None:
     bench_bucket()
     bench_season()
     bench_leaks(20 if args.quick else 100)
+    bench_map()
 
 
 if __name__ == "__main__":
