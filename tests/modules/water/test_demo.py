@@ -45,7 +45,7 @@ def test_the_water_demo(database: Database) -> None:
     assert tours and all(s.tree.status in ("now", "soon") for t in tours for s in t.stops)
     assert flagged == 2  # the broken cable and the stuck logger
     assert {"water", "soil_moist", "rain_expected"} <= reasons and days == 7
-    assert len(failed) == 1 and failed[0].state == actuation.FAILED
+    assert failed and len({t.thing_id for t in failed}) == 1  # one valve never answers
     assert [b for b, _ in leaks] == ["Sporthalle Lindenbach"]  # the planted leak, nothing else
     assert kinds == {"building", "fountain", "irrigation"}
     assert "water.leak.detected" in told and actuation.TASK_FAILED in told

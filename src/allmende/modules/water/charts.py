@@ -22,12 +22,15 @@ def _scale(high: float) -> float:
     return high
 
 
-def _frame(title: str, description: str, body: list[str], top: float, unit: str) -> str:
+def _frame(key: str, title: str, description: str, body: list[str], top: float, unit: str) -> str:
+    """The SVG around ``body``; ``key`` makes the ids of its title and description unique on
+    the page (several charts on one page must not label each other)."""
     plot_h = HEIGHT - TOP - BOTTOM
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'class="water-chart" aria-labelledby="t d"><title id="t">{escape(title)}</title>'
-        f'<desc id="d">{escape(description)}</desc>',
+        f'class="water-chart" aria-labelledby="{key}-title {key}-desc">'
+        f'<title id="{key}-title">{escape(title)}</title>'
+        f'<desc id="{key}-desc">{escape(description)}</desc>',
         *body,
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" '
         'class="axis"/>',
@@ -45,6 +48,7 @@ def _frame(title: str, description: str, body: list[str], top: float, unit: str)
 def bars(
     values: Sequence[float | None],
     *,
+    key: str,
     title: str,
     description: str,
     unit: str,
@@ -83,12 +87,13 @@ def bars(
             f'<text x="{LEFT + (i + 0.5) * width:.1f}" y="{HEIGHT - 8}" text-anchor="middle" '
             f'class="tick">{escape(text)}</text>'
         )
-    return _frame(title, description, body, top, unit)
+    return _frame(key, title, description, body, top, unit)
 
 
 def suction(
     values: Sequence[float],
     *,
+    key: str,
     title: str,
     description: str,
     labels: Sequence[tuple[int, str]] = (),
@@ -121,4 +126,4 @@ def suction(
             f'<text x="{LEFT + plot_w * i / (n - 1):.1f}" y="{HEIGHT - 8}" text-anchor="middle" '
             f'class="tick">{escape(text)}</text>'
         )
-    return _frame(title, description, body, top, "kPa")
+    return _frame(key, title, description, body, top, "kPa")

@@ -226,6 +226,7 @@ def tree_page(request: Request, object_id: RowId, principal: Caller) -> Response
         values = [tree.suction_kpa or 0.0, *tree.forecast_kpa]
         chart = charts.suction(
             values,
+            key="forecast",
             title=gettext("Soil water suction: today and the coming days"),
             description=gettext(
                 "Suction in kPa; below 33 the tree is well supplied, above 81 it needs water now."
@@ -384,6 +385,7 @@ def meter_page(request: Request, meter_id: RowId, principal: Caller) -> Response
         found = usage.leaks_of(session, principal=principal, meter_row=row)
     daily = charts.bars(
         [t.litres / 1000 for t in board.days],
+        key="daily",
         title=gettext("Water per day"),
         description=gettext(
             "Cubic metres per day over the last 31 days; the table below has the numbers."
@@ -396,6 +398,7 @@ def meter_page(request: Request, meter_id: RowId, principal: Caller) -> Response
         hours = leak.evidence.get("litres_per_hour", [])
         evidence[leak.id] = charts.bars(
             hours,
+            key=f"leak-{leak.id}",
             title=gettext("Hourly flow before the alarm"),
             description=gettext(
                 "Litres per hour over the three days up to the alarm; nights (0 to 5 h) are "
