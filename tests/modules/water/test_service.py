@@ -70,6 +70,17 @@ def test_a_refresh_computes_every_public_tree(
     assert probes[water.negative].status == "flagged"
     assert probes[water.stuck].status == "flagged"
     assert len(et0.values) >= 19 and all(1.0 < v < 8.0 for v in et0.values)
+    # Hourly ET0 too, for every measured hour: its days add up to about the daily values.
+    assert station.et0_hourly_datastream_id is not None
+    with database.session() as session:
+        hourly = sensing.series(
+            session,
+            datastream_ids=[station.et0_hourly_datastream_id],
+            start=water.now - timedelta(days=30),
+            end=water.now,
+        )[station.et0_hourly_datastream_id]
+    assert len(hourly.values) == 21 * 24 - 1  # up to the last complete hour
+    assert hourly.values.sum() == pytest.approx(et0.values.sum(), rel=0.25)
     assert len(groups) == 1 and set(groups[0].datastreams) == {"suction", "now", "soon", "need"}
     # The birch's stuck probe is left out: the birch is computed from the model (and the young
     # tree's probe nearby), not from the stuck readings.

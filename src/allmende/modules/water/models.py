@@ -140,6 +140,9 @@ class Station(Base):
     et0_datastream_id: Mapped[int | None] = mapped_column(IdType)
     #: The last local day (YYYY-MM-DD) whose ET0 was published.
     published_until: Mapped[str | None] = mapped_column(String(10))
+    et0_hourly_datastream_id: Mapped[int | None] = mapped_column(IdType)
+    #: The start of the last hour whose hourly ET0 was published.
+    hourly_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     elevation_m: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)

@@ -134,6 +134,7 @@ class Inputs:
     waterings: list[tuple[int, int, float]]  # tree row, day index from ``first``, litres
     probes: list[ProbeInput]
     recent: dict[int, tuple[float, datetime | None]] = field(default_factory=dict)
+    hourly: dict[int, meteo.HourlyET0] = field(default_factory=dict)
 
     @property
     def days(self) -> int:
@@ -177,6 +178,15 @@ def gather(session: Session, *, now: datetime) -> Inputs:
         first = measured_from
         weather = {k: _cut(w, first, None) for k, w in weather.items()}
     et0_streams = dict(session.execute(select(Station.thing_id, Station.et0_datastream_id)).all())
+    hourly_until = dict(session.execute(select(Station.thing_id, Station.hourly_until)).all())
+    this_hour = now.replace(minute=0, second=0, microsecond=0)
+    hourly = {}
+    for s in found:
+        done = hourly_until.get(s.thing_id)
+        start = this_hour - meteo.HOURLY_BACK
+        if done is not None:
+            start = max(start, as_utc(done) + timedelta(hours=1))
+        hourly[s.thing_id] = meteo.hourly_et0(session, station=s, start=start, end=this_hour)
     measured_weather = weather
     weather = {k: meteo.fill_rain(w) for k, w in weather.items()}
     forecasts = meteo.find_forecasts(session, found)
@@ -225,6 +235,7 @@ def gather(session: Session, *, now: datetime) -> Inputs:
         waterings=waterings,
         probes=_probe_inputs(session, trees, first, (today - first).days + 1),
         recent=recent,
+        hourly=hourly,
     )
 
 
@@ -661,6 +672,8 @@ def _publish_stations(session: Session, inputs: Inputs) -> int:
         published += meteo.publish_et0(
             session, station=s, row=row, weather=inputs.weather[s.thing_id], today=inputs.today
         )
+        if s.thing_id in inputs.hourly:
+            meteo.publish_hourly(session, station=s, row=row, hourly=inputs.hourly[s.thing_id])
         outlook = inputs.outlooks[s.thing_id]
         row.outlook_et0 = [round(float(v), 2) for v in outlook.et0]
         row.outlook_rain = [round(float(v), 1) for v in np.nan_to_num(outlook.rain)]

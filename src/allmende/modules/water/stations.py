@@ -307,6 +307,103 @@ def publish_et0(
     return len(times)
 
 
+# --- hourly ----------------------------------------------------------------------------------
+
+ET0_HOURLY_NAME = "Referenzverdunstung ET0 (FAO-56, stündlich)"
+#: Hourly ET0 is published for at most this far back (a new station, a long outage).
+HOURLY_BACK = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class HourlyET0:
+    starts: list[datetime]
+    values: Array
+    flags: NDArray[np.uint8]
+
+
+def hourly_et0(
+    session: Session, *, station: StationInfo, start: datetime, end: datetime
+) -> HourlyET0:
+    """FAO-56 hourly ET0 (eq. 53) for the whole hours in [start, end) with a temperature."""
+    hours = int((end - start).total_seconds() // 3600)
+    if hours <= 0 or "temperature" not in station.streams:
+        return HourlyET0([], np.zeros(0), np.zeros(0, np.uint8))
+    ids = list(station.streams.values())
+    series = sensing.series(session, datastream_ids=ids, start=start, end=end)
+    origin = np.datetime64(start.replace(tzinfo=None), "s")
+
+    def mean(key: str) -> Array:
+        out = np.full(hours, np.nan)
+        stream = station.streams.get(key)
+        data = series.get(stream) if stream else None
+        if data is None or data.times.size == 0:
+            return out
+        slot = ((data.times.astype("datetime64[s]") - origin).astype(np.int64) // 3600).astype(
+            np.int64
+        )
+        keep = (slot >= 0) & (slot < hours) & np.isfinite(data.values)
+        total = np.bincount(slot[keep], weights=data.values[keep], minlength=hours)
+        count = np.bincount(slot[keep], minlength=hours)
+        return np.asarray(np.divide(total, count, out=out, where=count > 0))
+
+    temperature = mean("temperature")
+    measured = np.isfinite(temperature)
+    if not measured.any():
+        return HourlyET0([], np.zeros(0), np.zeros(0, np.uint8))
+    filled = np.interp(np.arange(hours), np.flatnonzero(measured), temperature[measured])
+    wind = mean("wind")
+    result = fao.et0_hourly(
+        temperature=filled,
+        start_utc=origin + np.arange(hours) * np.timedelta64(3600, "s"),
+        latitude=station.lat,
+        longitude=station.lon,
+        elevation=station.elevation_m,
+        rh=mean("humidity"),
+        rs=mean("radiation") * 0.0036,  # W/m² mean over the hour → MJ/m²
+        wind_2m=fao.wind_at_2m(wind, station.wind_height_m),
+    )
+    starts = [start + timedelta(hours=h) for h in np.flatnonzero(measured).tolist()]
+    return HourlyET0(starts, result.values[measured], result.flags[measured])
+
+
+def publish_hourly(
+    session: Session, *, station: StationInfo, row: Station, hourly: HourlyET0
+) -> int:
+    """Publish the hourly ET0 not yet published; returns how many values."""
+    if not hourly.starts:
+        return 0
+    row.et0_hourly_datastream_id = stream = sensing.ensure_datastream(
+        session,
+        thing_id=station.thing_id,
+        name=ET0_HOURLY_NAME,
+        definition=vocabulary.REFERENCE_EVAPOTRANSPIRATION,
+        observed_property_name="Referenzverdunstung ET0",
+        unit_name=MM[0],
+        unit_symbol=MM[1],
+        unit_definition=MM[2],
+        description=(
+            "Gras-Referenzverdunstung je Stunde nach FAO-56 Penman-Monteith (Gl. 53) aus den "
+            "Messungen dieser Station; parameters.estimated nennt Ersatzverfahren."
+        ),
+        public=station.public,
+        properties={"method": "FAO-56 Penman-Monteith, hourly", "interval": "PT1H"},
+    )
+    parameters = []
+    for bits in hourly.flags.tolist():
+        names = [name for bit, name in FLAG_NAMES.items() if bits & bit]
+        parameters.append({"estimated": names} if names else None)
+    stored = sensing.ingest_series(
+        session,
+        datastream_id=stream,
+        times=hourly.starts,
+        values=[round(float(v), 3) for v in hourly.values],
+        parameters=parameters,
+        duplicates=sensing.DuplicatePolicy.IGNORE,
+    )
+    row.hourly_until = hourly.starts[-1]
+    return stored
+
+
 # --- the coming days -------------------------------------------------------------------------
 
 

@@ -86,6 +86,8 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=300), nullable=False),
         sa.Column("et0_datastream_id", IdType, nullable=True),
         sa.Column("published_until", sa.String(length=10), nullable=True),
+        sa.Column("et0_hourly_datastream_id", IdType, nullable=True),
+        sa.Column("hourly_until", UTCDateTime(), nullable=True),
         sa.Column("elevation_m", sa.Float(), nullable=False),
         sa.Column("lon", sa.Float(), nullable=False),
         sa.Column("lat", sa.Float(), nullable=False),
