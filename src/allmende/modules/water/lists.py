@@ -21,7 +21,7 @@ from sqlalchemy import Integer, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from allmende.modules.water import soil
-from allmende.modules.water.catalogue import SCOPE
+from allmende.modules.water.catalogue import LOCAL_ZONE, SCOPE
 from allmende.modules.water.models import Probe, Tree, Watering
 from allmende.sdk import Action, NotFound, Principal, require, utcnow
 
@@ -224,7 +224,7 @@ def crew_tours(
     (status, days until critical, need, youth, time since the last watering), grouped into
     tours by district, each tour in a walking order (nearest next stop)."""
     require(principal, Action.READ_INTERNAL, municipality_id=municipality_id, scope=SCOPE)
-    today = day or utcnow().date()
+    today = day or utcnow().astimezone(LOCAL_ZONE).date()
     trees = session.scalars(
         select(Tree).where(
             Tree.municipality_id == municipality_id, Tree.status.in_(["now", "soon"])
