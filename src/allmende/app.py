@@ -143,7 +143,10 @@ def create_app(
             adapter.setup(context)
 
     scheduler = Scheduler(
-        [*KERNEL_JOBS, *(job for m in registry for job in m.jobs)], database, settings
+        [*KERNEL_JOBS, *(job for m in registry for job in m.jobs)],
+        database,
+        settings,
+        feature_sources=[source for m in registry for source in m.feature_sources],
     )
 
     @asynccontextmanager

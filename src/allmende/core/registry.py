@@ -29,6 +29,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "allmende.modules.participation",
     "allmende.modules.sensors",
     "allmende.modules.energy",
+    "allmende.modules.water",
 )
 
 
