@@ -10,9 +10,12 @@ import xstatic.pkg.leaflet
 import xstatic.pkg.leaflet_markercluster
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from allmende import __version__, delivery, identity, sensing
+from allmende.core.errors import AllmendeError
 from allmende.core.events import EventBus
 from allmende.core.registry import JobSpec, Registry, discover
 from allmende.core.settings import Settings, load_settings
@@ -21,6 +24,7 @@ from allmende.http.adapters import Adapter
 from allmende.http.auth import current_principal
 from allmende.http.context import AppContext
 from allmende.http.i18n import KERNEL_DOMAIN, Catalogs
+from allmende.http.jsonbody import JsonDepthMiddleware
 from allmende.http.links import ProxyHeadersMiddleware
 from allmende.http.middleware import RequestContextMiddleware
 from allmende.http.openapi import install_openapi
@@ -28,7 +32,7 @@ from allmende.http.problems import ErrorFormats, install_error_handlers
 from allmende.http.templating import Templates
 from allmende.identity.oidc import OidcVerifier
 from allmende.sensing import actuation
-from allmende.standards import ogcapi_features, open311, sensorthings
+from allmende.standards import dcat, ogcapi_features, open311, sensorthings
 from allmende.storage.database import Database
 from allmende.storage.migrate import pending_heads
 from allmende.storage.scheduler import Scheduler
@@ -49,9 +53,15 @@ STANDARDS: tuple[Adapter, ...] = (
     sensorthings.ADAPTER,
     open311.ADAPTER,
     ogcapi_features.ADAPTER,
+    dcat.ADAPTER,
 )
 #: Migrations of the kernel's own tables, before those of the modules.
-KERNEL_MIGRATIONS: tuple[Path, ...] = (identity.MIGRATIONS, delivery.MIGRATIONS, sensing.MIGRATIONS)
+KERNEL_MIGRATIONS: tuple[Path, ...] = (
+    identity.MIGRATIONS,
+    delivery.MIGRATIONS,
+    sensing.MIGRATIONS,
+    dcat.MIGRATIONS,
+)
 BODY_SLACK_BYTES = 1024 * 1024
 #: The kernel's own jobs, scheduled next to the modules'.
 KERNEL_JOBS: tuple[JobSpec, ...] = (actuation.JOB, dispatch.JOB)
@@ -133,7 +143,10 @@ def create_app(
             adapter.setup(context)
 
     scheduler = Scheduler(
-        [*KERNEL_JOBS, *(job for m in registry for job in m.jobs)], database, settings
+        [*KERNEL_JOBS, *(job for m in registry for job in m.jobs)],
+        database,
+        settings,
+        feature_sources=[source for m in registry for source in m.feature_sources],
     )
 
     @asynccontextmanager
@@ -201,11 +214,15 @@ def create_app(
         name="leaflet-markercluster",
     )
 
+    def render(request: Request, error: AllmendeError) -> Response:
+        return formats.renderer(request)(request, error)
+
+    app.add_middleware(JsonDepthMiddleware, render=render)
     app.add_middleware(
         RequestContextMiddleware,
-        tile_url=settings.map_tile_url or None,
+        tile_origin=settings.basemap.origin,
         max_body_bytes=settings.upload_max_bytes + BODY_SLACK_BYTES,
-        render=lambda request, error: formats.renderer(request)(request, error),
+        render=render,
     )
     app.add_middleware(ProxyHeadersMiddleware, trusted=settings.trusted_proxies)
     return app

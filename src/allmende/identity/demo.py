@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from allmende.core.registry import Registry
+from allmende.core.features import FeatureSource
 from allmende.identity.models import District, Municipality, User
 
 
@@ -28,5 +28,5 @@ class DemoContext:
     users: dict[str, User]
     #: What the demo tells people on start (printed, and shown on the sign-in page).
     notes: list[str] = field(default_factory=list)
-    #: The enabled modules: a hook reaches other modules' feature sources through it.
-    registry: Registry | None = None
+    #: The enabled modules' feature sources (a module reads another's public features here).
+    feature_sources: tuple[FeatureSource, ...] = ()

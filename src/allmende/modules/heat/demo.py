@@ -500,7 +500,7 @@ def add_demo(ctx: DemoContext) -> None:
     summer = _summer(ctx.now)
     streams = Streams(session)
     lon, lat = _reference_station(ctx, summer, streams)
-    sources = maps.feature_sources(ctx.registry)
+    sources = ctx.feature_sources
     _layers(ctx, m)
     for key, place in ctx.municipalities.items():
         if key != CITY:
