@@ -18,6 +18,7 @@ from allmende.app import create_app, load_registry, migration_locations, open_da
 from allmende.core.errors import AllmendeError, ConfigurationError
 from allmende.core.geo import geometry_from_geojson
 from allmende.core.logging import configure_logging
+from allmende.core.registry import Registry, discover
 from allmende.core.settings import Mode, Settings, load_settings
 from allmende.core.timeutil import isoformat, utcnow
 from allmende.identity import service
@@ -41,6 +42,7 @@ app.add_typer(places_app, name="municipalities")
 app.add_typer(modules_app, name="modules")
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 DEMO_DATABASE = "allmende-demo.sqlite3"
 LOOPBACK_OR_ANY = ("127.0.0.1", "0.0.0.0")  # noqa: S104 - names the address, binds nothing
 
@@ -383,6 +385,45 @@ def modules_list() -> None:
         typer.echo(
             f"{module.key:<16} {module.version:<8} {module.title}{requires}  [{module.origin}]"
         )
+
+
+# --- the modules' own commands -----------------------------------------------------------------
+
+
+class Installation:
+    """The :class:`~allmende.core.registry.CommandContext` of module commands."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._registry: Registry | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = _settings()
+        return self._settings
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            self._registry = load_registry(self.settings)
+        return self._registry
+
+    def read(self, fn: Callable[[Session], T]) -> T:
+        return _read(self.settings, fn)  # type: ignore[no-any-return]
+
+    def write(self, fn: Callable[[Session], T]) -> T:
+        return _write(self.settings, fn)  # type: ignore[no-any-return]
+
+
+@app.callback()
+def _installation(context: typer.Context) -> None:
+    context.obj = Installation()
+
+
+for _module in discover():
+    if _module.commands is not None:
+        app.add_typer(_module.commands, name=_module.key, help=_module.title)
 
 
 def main() -> None:

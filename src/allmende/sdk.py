@@ -28,7 +28,7 @@ from allmende.core.geo import (
     parse_bbox,
     to_metric,
 )
-from allmende.core.registry import JobSpec, ModuleSpec, NavItem
+from allmende.core.registry import CommandContext, JobSpec, ModuleSpec, NavItem
 from allmende.core.timeutil import (
     EARLIEST,
     LATEST,
@@ -82,6 +82,7 @@ __all__ = [
     "BadRequest",
     "Base",
     "Caller",
+    "CommandContext",
     "Conflict",
     "Database",
     "DemoContext",
