@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -134,6 +135,7 @@ def create_app(
                 if adapter.stop is not None:
                     await adapter.stop(context)
             scheduler.stop()
+            await asyncio.to_thread(context.rate_limits.close)
         if owns_database:
             database.close()
 

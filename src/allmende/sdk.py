@@ -30,13 +30,14 @@ from allmende.core.geo import (
 )
 from allmende.core.registry import JobSpec, ModuleSpec, NavItem
 from allmende.core.timeutil import as_utc, isoformat, parse_datetime, utcnow
+from allmende.http import uploads
 from allmende.http.auth import Caller
 from allmende.http.context import AppContext, app_context
 from allmende.http.csrf import check_request as check_csrf
 from allmende.http.links import absolute_url, base_url, local_path, safe_next
 from allmende.http.params import MAX_ID, RowId
 from allmende.http.problems import ErrorFormats, problem_response
-from allmende.http.ratelimit import RateLimiter
+from allmende.http.ratelimit import RateLimit, client_address, rate_limit
 from allmende.identity.demo import DemoContext
 from allmende.identity.models import District, Municipality, Role, User
 from allmende.identity.permissions import Action, can, readable_municipalities, require, visible
@@ -86,7 +87,7 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "Principal",
-    "RateLimiter",
+    "RateLimit",
     "Role",
     "RowId",
     "UTCDateTime",
@@ -101,6 +102,7 @@ __all__ = [
     "bbox_of",
     "can",
     "check_csrf",
+    "client_address",
     "create_spatial_indexes",
     "distance_m",
     "emit",
@@ -118,12 +120,14 @@ __all__ = [
     "parse_datetime",
     "predicate",
     "problem_response",
+    "rate_limit",
     "readable_municipalities",
     "require",
     "safe_next",
     "sensing",
     "spatial_indexes",
     "to_metric",
+    "uploads",
     "utcnow",
     "visible",
 ]

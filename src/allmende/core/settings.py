@@ -87,6 +87,12 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = Field(
         default=8 * 3600, gt=0, description="How long a web login lasts before signing in again."
     )
+    login_attempts_per_address: int = Field(
+        default=30,
+        gt=0,
+        description="Sign-in attempts per client address and 15 minutes (each account also "
+        "backs off after five failures).",
+    )
     cookie_secure: bool | None = Field(
         default=None,
         description="Mark cookies Secure. Unset: on when base_url or the request is https.",

@@ -136,7 +136,9 @@ def _forwarded_elements(value: str) -> list[dict[str, str]]:
 
 
 def _split_unquoted(value: str, separator: str) -> list[str]:
-    parts, current, quoted = [], [], False
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
     for char in value:
         if char == '"':
             quoted = not quoted

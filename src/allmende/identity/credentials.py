@@ -1,7 +1,10 @@
 """Secrets and their hashes: argon2 for passwords, SHA-256 for random tokens and API keys.
 
 API keys and session tokens are 256-bit random values, so a fast hash is enough to make a
-leaked table useless; passwords are chosen by people and get argon2.
+leaked table useless; passwords are chosen by people and get argon2. An argon2 hash costs about
+150 ms of CPU and 64 MiB, so it runs only in :data:`PASSWORD_WORKERS` (``check_password`` /
+``new_password_hash``): never in the SQLite writer, never on the event loop, never more than half
+the cores at once.
 """
 
 from __future__ import annotations
@@ -15,12 +18,22 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from allmende.core.workers import BoundedWorkers, half_the_cores
+
 KEY_PATTERN = re.compile(r"^alm_([a-z0-9]{8})_([A-Za-z0-9_-]{32,64})$")
 MIN_PASSWORD_LENGTH = 8
 
 _hasher = PasswordHasher()
 # Verifying against this when a user does not exist keeps login time independent of that fact.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+#: The process's password hashing threads; more than ``queue_limit`` waiting sign-ins get 503.
+PASSWORD_WORKERS = BoundedWorkers(
+    "allmende-password",
+    workers=half_the_cores(),
+    queue_limit=32,
+    busy="Too many sign-ins at once. Please try again in a moment.",
+)
 
 
 def hash_password(password: str) -> str:
@@ -32,6 +45,16 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def check_password(password_hash: str | None, password: str) -> bool:
+    """:func:`verify_password` in the password workers, awaited from the event loop."""
+    return await PASSWORD_WORKERS.arun(verify_password, password_hash, password)
+
+
+def new_password_hash(password: str) -> str:
+    """:func:`hash_password` in the password workers, from synchronous code (CLI, demo)."""
+    return PASSWORD_WORKERS.run(hash_password, password)
 
 
 def password_problem(password: str) -> str | None:

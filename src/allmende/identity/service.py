@@ -140,15 +140,6 @@ def set_role(
     return user
 
 
-def authenticate(session: Session, *, email: str, password: str) -> User:
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    hashed = user.password_hash if user is not None else None
-    if not credentials.verify_password(hashed, password) or user is None or not user.is_active:
-        raise Unauthorized(detail="E-mail or password is wrong.")
-    user.last_login_at = utcnow()
-    return user
-
-
 def principal_for_user(user: User) -> Principal:
     return Principal(
         kind="user",
