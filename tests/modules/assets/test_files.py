@@ -97,10 +97,24 @@ def test_oversized_photo_is_refused_naming_the_field(
     assert files_on_disk(settings) == []
 
 
+def _huge_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("1", (7000, 7000)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _bmp() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(out, "BMP")
+    return out.getvalue()
+
+
 @pytest.mark.parametrize(
     ("kind", "name", "content", "status", "reason"),
     [
         ("photos", "photo.jpg", b"not an image at all", 415, "JPEG, PNG, WebP or GIF"),
+        ("photos", "photo.bmp", _bmp(), 415, "JPEG, PNG, WebP or GIF"),
+        ("photos", "photo.png", _huge_png(), 422, "pixels"),
         ("photos", "photo.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", 422, "damaged"),
         ("documents", "plan.exe", b"MZ\x90\x00", 415, "file types"),
         ("documents", "plan.pdf", b"<html>", 415, "file types"),
