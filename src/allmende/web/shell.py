@@ -23,8 +23,6 @@ from allmende.identity.models import District, Municipality, User
 router = APIRouter(include_in_schema=False)
 
 
-
-
 def login_attempts(request: Request) -> RateLimit:
     """Sign-in attempts per client address (``login_attempts_per_address`` per 15 minutes);
     each account has its own back-off besides (:data:`allmende.identity.login.ACCOUNT_BACKOFF`)."""
