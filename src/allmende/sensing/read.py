@@ -56,6 +56,8 @@ __all__ = [
     "observations",
 ]
 
+#: The scope an API key needs to read internal entities: they are SensorThings entities.
+READ_SCOPE = "sensorthings"
 #: Things per list; a region has hundreds, not hundreds of thousands, of sensor stations.
 MAX_THINGS = 5000
 #: Observations per range read (a month of one-minute values).
@@ -135,7 +137,7 @@ def list_things(
     """The Things ``principal`` may see (public ones, internal ones of readable municipalities),
     ordered by name, optionally only those of some municipalities or with a Datastream of an
     ObservedProperty ``definition``. Each carries only the Datastreams the caller may see."""
-    condition = visible(principal, Thing.municipality_id, Thing.public)
+    condition = visible(principal, Thing.municipality_id, Thing.public, scope=READ_SCOPE)
     if municipality_ids is not None:
         condition = and_(condition, Thing.municipality_id.in_(sorted(municipality_ids)))
     if thing_ids is not None:
@@ -146,7 +148,7 @@ def list_things(
             .join(ObservedProperty, ObservedProperty.id == Datastream.observed_property_id)
             .where(
                 ObservedProperty.definition.in_(sorted(definitions)),
-                visible(principal, Datastream.municipality_id, Datastream.public),
+                visible(principal, Datastream.municipality_id, Datastream.public, scope=READ_SCOPE),
             )
         )
         condition = and_(condition, Thing.id.in_(measured))
@@ -241,7 +243,7 @@ def _streams(
             .outerjoin(Observation, Observation.id == Datastream.latest_observation_id)
             .where(
                 in_set(Datastream.thing_id, ids),
-                visible(principal, Datastream.municipality_id, Datastream.public),
+                visible(principal, Datastream.municipality_id, Datastream.public, scope=READ_SCOPE),
             )
             .order_by(Datastream.thing_id, Datastream.id)
         ).all()
