@@ -54,6 +54,7 @@ __all__ = [
     "ingest_series",
     "list_things",
     "observations",
+    "thing_municipalities",
 ]
 
 #: The scope an API key needs to read internal entities: they are SensorThings entities.
@@ -191,6 +192,14 @@ def get_thing(session: Session, *, principal: Principal, thing_id: int) -> Thing
     if not found:
         raise NotFound(detail=f"No Thing with id {thing_id}.")
     return found[0]
+
+
+def thing_municipalities(session: Session, *, thing_ids: Collection[int]) -> dict[int, int]:
+    """The municipality of each Thing of ``thing_ids`` that exists (for links to Things)."""
+    rows = session.execute(
+        select(Thing.id, Thing.municipality_id).where(in_set(Thing.id, sorted(set(thing_ids))))
+    )
+    return {int(row[0]): int(row[1]) for row in rows}
 
 
 def _positions(session: Session, ids: Sequence[int]) -> dict[int, tuple[float, float, str]]:
