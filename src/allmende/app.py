@@ -187,6 +187,8 @@ def create_app(
         tile_url=settings.map_tile_url or None,
         max_body_bytes=settings.upload_max_bytes + BODY_SLACK_BYTES,
         render=lambda request, error: formats.renderer(request)(request, error),
+        allowed_hosts=settings.allowed_hosts,
+        hsts_max_age=settings.hsts_max_age_seconds,
     )
     app.add_middleware(ProxyHeadersMiddleware, trusted=settings.trusted_proxies)
     return app

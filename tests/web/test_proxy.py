@@ -105,3 +105,31 @@ def test_an_untrusted_peer_keeps_its_own_address(settings: Settings, database: D
     with TestClient(app, client=("198.51.100.9", 40000)) as client:
         seen = client.get("/client", headers={"X-Forwarded-For": "1.2.3.4"}).json()["client"]
         assert seen == "198.51.100.9"
+
+
+def test_https_answers_carry_hsts(settings: Settings, database: Database) -> None:
+    with TestClient(_app(settings, database), base_url="https://daten.example.de") as client:
+        assert client.get("/probe").headers["strict-transport-security"] == "max-age=31536000"
+    with TestClient(_app(settings, database, trusted_proxies=["*"])) as client:
+        behind = client.get("/probe", headers={"X-Forwarded-Proto": "https"})
+        assert behind.headers["strict-transport-security"] == "max-age=31536000"
+        assert "strict-transport-security" not in client.get("/probe").headers  # plain http
+    quiet = _app(settings, database, hsts_max_age_seconds=0)
+    with TestClient(quiet, base_url="https://daten.example.de") as client:
+        assert "strict-transport-security" not in client.get("/probe").headers
+
+
+def test_other_hosts_are_refused_when_hosts_are_listed(
+    settings: Settings, database: Database
+) -> None:
+    app = _app(settings, database, allowed_hosts=["daten.example.de", "*.stadt.example"])
+    with TestClient(app, base_url="http://daten.example.de:8000") as client:
+        assert client.get("/probe").json()["link"] == "http://daten.example.de:8000/v1.1/Things"
+        assert client.get("/probe", headers={"Host": "karte.stadt.example"}).status_code == 200
+        evil = client.get("/probe", headers={"Host": "evil.example"})
+        assert evil.status_code == 400
+        assert evil.json()["detail"] == "The Host header names no host of this installation."
+        assert client.get("/probe", headers={"Host": "stadt.example.evil"}).status_code == 400
+        assert client.get("/healthz", headers={"Host": "10.0.0.7:8000"}).status_code == 200
+    with TestClient(_app(settings, database)) as client:  # dev and tests: any host
+        assert client.get("/probe", headers={"Host": "evil.example"}).status_code == 200
