@@ -2,9 +2,9 @@
 
 API keys and session tokens are 256-bit random values, so a fast hash is enough to make a
 leaked table useless; passwords are chosen by people and get argon2. An argon2 hash costs about
-150 ms of CPU and 64 MiB, so it runs only in :data:`PASSWORD_WORKERS` (``check_password`` /
-``new_password_hash``): never in the SQLite writer, never on the event loop, never more than half
-the cores at once.
+150 ms of CPU and 64 MiB, so a sign-in checks it in :data:`PASSWORD_WORKERS`
+(:func:`check_password`): never in the SQLite writer, never on the event loop, never on more
+than half the cores at once; new passwords are hashed before the write that stores them.
 """
 
 from __future__ import annotations
@@ -50,11 +50,6 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 async def check_password(password_hash: str | None, password: str) -> bool:
     """:func:`verify_password` in the password workers, awaited from the event loop."""
     return await PASSWORD_WORKERS.arun(verify_password, password_hash, password)
-
-
-def new_password_hash(password: str) -> str:
-    """:func:`hash_password` in the password workers, from synchronous code (CLI, demo)."""
-    return PASSWORD_WORKERS.run(hash_password, password)
 
 
 def password_problem(password: str) -> str | None:
