@@ -32,3 +32,38 @@ def test_a_full_pool_refuses_at_once_and_frees_its_slots() -> None:
     running.result(timeout=10)
     waiting.result(timeout=10)
     assert pool.run(lambda: 42) == 42
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_a_worker_rests_so_that_it_is_busy_only_its_share_of_the_time() -> None:
+    fake = FakeTime()
+    pool = BoundedWorkers(
+        "test-share",
+        workers=1,
+        queue_limit=4,
+        busy="busy",
+        busy_share=0.25,
+        clock=fake.clock,
+        sleep=fake.sleep,
+    )
+
+    def job(seconds: float) -> None:
+        fake.now += seconds
+
+    pool.run(job, 1.0)
+    pool.run(job, 2.0)  # waits 3 s (three times the last job) first
+    fake.now += 1.0  # idle time counts as rest
+    pool.run(job, 0.5)  # 6 s of rest were due, 1 s passed: waits 5 s
+    assert fake.slept == [3.0, 5.0]

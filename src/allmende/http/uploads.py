@@ -18,7 +18,8 @@ GIF (its first frame) as PNG.
 XML files (zip archives), UTF-8 text and CSV, and any of the image formats, cleaned as images.
 
 Decoding is CPU work: :func:`clean_image` and :func:`clean_document` run it in
-:data:`UPLOAD_WORKERS` (off the event loop, at most half the cores, 503 when too many wait);
+:data:`UPLOAD_WORKERS` (off the event loop, on at most half the cores for at most half the
+time, 503 when too many wait);
 synchronous code calls ``UPLOAD_WORKERS.run(sanitize_image, …)``.
 """
 
@@ -69,12 +70,13 @@ MAX_PIXELS = 4096 * 4096
 IMAGE_NAMES = "JPEG, PNG, WebP or GIF"
 UNSAFE_NAME = re.compile(r"[^\w.\- ]+")
 
-#: The process's threads for decoding uploads.
+#: The process's threads for decoding uploads: half the cores, busy at most half the time.
 UPLOAD_WORKERS = BoundedWorkers(
     "allmende-upload",
     workers=half_the_cores(),
     queue_limit=8,
     busy="Too many uploads at once. Please try again in a moment.",
+    busy_share=0.5,
 )
 
 

@@ -3,8 +3,8 @@
 API keys and session tokens are 256-bit random values, so a fast hash is enough to make a
 leaked table useless; passwords are chosen by people and get argon2. An argon2 hash costs about
 150 ms of CPU and 64 MiB, so a sign-in checks it in :data:`PASSWORD_WORKERS`
-(:func:`check_password`): never in the SQLite writer, never on the event loop, never on more
-than half the cores at once; new passwords are hashed before the write that stores them.
+(:func:`check_password`): never in the SQLite writer, never on the event loop, one at a time
+and at most a quarter of the time; new passwords are hashed before the write that stores them.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from allmende.core.workers import BoundedWorkers, half_the_cores
+from allmende.core.workers import BoundedWorkers
 
 KEY_PATTERN = re.compile(r"^alm_([a-z0-9]{8})_([A-Za-z0-9_-]{32,64})$")
 MIN_PASSWORD_LENGTH = 8
@@ -27,12 +27,15 @@ _hasher = PasswordHasher()
 # Verifying against this when a user does not exist keeps login time independent of that fact.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 
-#: The process's password hashing threads; more than ``queue_limit`` waiting sign-ins get 503.
+#: The process's password checks: one at a time, at most a quarter of the time, at most 16
+#: waiting (then 503). About two checks a second on a small machine: plenty for people signing
+#: in, and a flood of guesses cannot take the CPU from everyone else.
 PASSWORD_WORKERS = BoundedWorkers(
     "allmende-password",
-    workers=half_the_cores(),
-    queue_limit=32,
+    workers=1,
+    queue_limit=16,
     busy="Too many sign-ins at once. Please try again in a moment.",
+    busy_share=0.25,
 )
 
 

@@ -3,8 +3,8 @@
 1. The account's back-off is read (a read, concurrent with everything): while it lasts the
    attempt is refused at once, without checking the password and without counting.
 2. The password is checked in the password workers (:data:`credentials.PASSWORD_WORKERS`):
-   off the event loop, off the SQLite writer, at most half the cores at once; when too many
-   wait, the attempt is refused with 503 instead of queueing without end.
+   off the event loop, off the SQLite writer, one at a time and at most a quarter of the time;
+   when too many wait, the attempt is refused with 503 instead of queueing without end.
 3. Only the outcome is written: on success the login time, the new session and a cleared
    back-off; on failure one more failure of the account.
 
@@ -59,13 +59,14 @@ async def sign_in(
     password: str,
     max_age: timedelta,
     user_agent: str | None = None,
+    backoff: Backoff = ACCOUNT_BACKOFF,
 ) -> str:
     """A new session token for the account, or 401 (wrong), 429 (waiting), 503 (busy)."""
     address = email.strip().lower()
 
     def look_up() -> _Candidate:
         with database.session() as session:
-            waiting = limits.waiting(session, ACCOUNT_BACKOFF, address)
+            waiting = limits.waiting(session, backoff, address)
             row = session.execute(
                 select(User.id, User.password_hash, User.is_active).where(User.email == address)
             ).first()
@@ -80,7 +81,7 @@ async def sign_in(
         )
     matches = await credentials.check_password(found.password_hash, password)
     if not matches or found.user_id is None or not found.active:
-        await database.awrite(lambda s: limits.failed(s, ACCOUNT_BACKOFF, address))
+        await database.awrite(lambda s: limits.failed(s, backoff, address))
         raise Unauthorized(detail=WRONG)
     user_id = found.user_id
 
@@ -89,7 +90,7 @@ async def sign_in(
         if user is None or not user.is_active:  # removed or disabled meanwhile
             raise Unauthorized(detail=WRONG)
         user.last_login_at = utcnow()
-        limits.succeeded(session, ACCOUNT_BACKOFF, address)
+        limits.succeeded(session, backoff, address)
         return service.start_session(session, user=user, max_age=max_age, user_agent=user_agent)
 
     return await database.awrite(record_success)
