@@ -8,7 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from allmende.identity.models import RateCounter
-from allmende.identity.ratelimits import RateLimit, RateLimits, bucket_of, sliding_count
+from allmende.identity.ratelimits import (
+    FLUSH_MAX_BUCKETS,
+    RateLimit,
+    RateLimits,
+    bucket_of,
+    sliding_count,
+)
 from allmende.storage.database import Database
 
 pytestmark = pytest.mark.integration
@@ -107,3 +113,14 @@ def test_forget_clears_a_caller(database: Database) -> None:
 )
 def test_sliding_count(window_start: int, now: float, expected: float) -> None:
     assert sliding_count(window_start, 4, 10, 60, now) == expected
+
+
+def test_a_flush_writes_a_bounded_number_of_callers(database: Database) -> None:
+    """Many distinct callers at once never hold the writer long: the rest waits a flush."""
+    limits = RateLimits(database, flush_seconds=3600)
+    for n in range(FLUSH_MAX_BUCKETS + 5):
+        limits.hit(LIMIT, f"caller {n}")
+    limits.flush()
+    assert len(_rows(database)) == FLUSH_MAX_BUCKETS
+    limits.close()
+    assert len(_rows(database)) == FLUSH_MAX_BUCKETS + 5

@@ -23,15 +23,17 @@ before the costly check and written with the outcome, directly, since that write
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import math
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -45,6 +47,9 @@ FLUSH_SECONDS = 0.5
 PURGE_SECONDS = 60.0
 #: Buckets a process remembers before it forgets idle ones.
 LOCAL_BUCKETS = 10_000
+#: Buckets written per flush at most (50–100 ms of the writer on a small machine); more wait
+#: for the next flush.
+FLUSH_MAX_BUCKETS = 1000
 
 
 @dataclass(frozen=True)
@@ -155,33 +160,42 @@ class RateLimits:
             self._buckets.pop(key, None)
         self.database.write(lambda session: clear(session, key))
 
-    def flush(self) -> None:
-        """Write the hits counted since the last flush (also called by the timer)."""
+    def flush(self) -> bool:
+        """Write the hits counted since the last flush (also called by the timer); ``True``
+        when it wrote a full batch, so that more may wait."""
         with self._lock:
             self._timer = None
-            batch = {k: (b.pending, b.window) for k, b in self._buckets.items() if b.pending}
+            waiting = (k for k, b in self._buckets.items() if b.pending)
+            batch = {
+                k: (self._buckets[k].pending, self._buckets[k].window)
+                for k in itertools.islice(waiting, FLUSH_MAX_BUCKETS)
+            }
             for key in batch:
                 self._buckets[key].pending = 0
+            full = len(batch) == FLUSH_MAX_BUCKETS
+            if full:
+                self._schedule()  # the rest with the next flush
             purge = self.clock() - self._last_purge >= PURGE_SECONDS
             if purge:
                 self._last_purge = self.clock()
         if not batch and not purge:
-            return
+            return False
         now = self.clock()
         try:
             shared = self.database.write(lambda session: add_hits(session, batch, now, purge))
         except Exception:  # the database went away (shutdown): the counts stay here
             log.warning("rate limit counts not written", exc_info=True)
             with self._lock:
-                for key, (pending, _) in batch.items():
+                for key, (count, _) in batch.items():
                     if key in self._buckets:
-                        self._buckets[key].pending += pending
-            return
+                        self._buckets[key].pending += count
+            return False
         with self._lock:
             for key, (window_start, hits, previous) in shared.items():
                 found = self._buckets.get(key)
                 if found is not None:
                     found.window_start, found.hits, found.previous = window_start, hits, previous
+        return full
 
     def close(self) -> None:
         """Write what is still counted and stop the timer (at shutdown)."""
@@ -190,7 +204,8 @@ class RateLimits:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
-        self.flush()
+        while self.flush():
+            pass
 
     def _schedule(self) -> None:
         if self._timer is None and not self._closed:
@@ -257,24 +272,31 @@ class RateLimits:
 def add_hits(
     session: Session, batch: dict[str, tuple[int, int]], now: float, purge: bool
 ) -> dict[str, tuple[int, int, int]]:
-    """Add each bucket's pending hits atomically; returns the shared counts after."""
+    """Add each bucket's pending hits atomically (one statement, many rows, for each window
+    length); returns the shared counts after."""
     table = RateCounter.__table__
     start = int(now)
-    shared: dict[str, tuple[int, int, int]] = {}
+    by_window: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for key, (pending, window) in sorted(batch.items()):  # one lock order for all writers
         window_start = start - start % window
-        insert = _insert(session)(table).values(
-            bucket=key,
-            window_start=window_start,
-            hits=pending,
-            previous_hits=0,
-            blocked_until=0,
-            expires_at=window_start + 2 * window,
+        by_window[window].append(
+            {
+                "bucket": key,
+                "window_start": window_start,
+                "hits": pending,
+                "previous_hits": 0,
+                "blocked_until": 0,
+                "expires_at": window_start + 2 * window,
+            }
         )
+    shared: dict[str, tuple[int, int, int]] = {}
+    connection = session.connection()
+    for window, rows in by_window.items():
+        insert = _insert(session)(table)
         new = insert.excluded
         same = table.c.window_start == new.window_start
-        follows = table.c.window_start == new.window_start - window
-        # SET reads the row as it was before this statement on both SQLite and PostgreSQL.
+        follows = table.c.window_start == new.window_start - literal_column(str(int(window)))
+        # SET reads the row as it was before this statement on SQLite and PostgreSQL.
         upsert = insert.on_conflict_do_update(
             index_elements=[table.c.bucket],
             set_={
@@ -285,9 +307,10 @@ def add_hits(
                 "window_start": new.window_start,
                 "expires_at": new.expires_at,
             },
-        ).returning(table.c.window_start, table.c.hits, table.c.previous_hits)
-        row = session.execute(upsert).one()
-        shared[key] = (int(row[0]), int(row[1]), int(row[2]))
+        ).returning(table.c.bucket, table.c.window_start, table.c.hits, table.c.previous_hits)
+        # Executed for many rows, SQLAlchemy sends them as multi-row VALUES in a few statements.
+        for row in connection.execute(upsert, rows):
+            shared[row[0]] = (int(row[1]), int(row[2]), int(row[3]))
     if purge:
         session.execute(delete(RateCounter).where(RateCounter.expires_at < start))
     return shared
