@@ -30,6 +30,8 @@ from allmende.core.geo import (
 )
 from allmende.core.registry import JobSpec, ModuleSpec, NavItem
 from allmende.core.timeutil import as_utc, isoformat, parse_datetime, utcnow
+from allmende.delivery.events import StoredEvent, events_after, publish
+from allmende.delivery.notifications import notify_staff
 from allmende.http import uploads
 from allmende.http.auth import Caller
 from allmende.http.context import AppContext, app_context
@@ -42,6 +44,7 @@ from allmende.identity.demo import DemoContext
 from allmende.identity.models import District, Municipality, Role, User
 from allmende.identity.permissions import Action, can, readable_municipalities, require, visible
 from allmende.identity.principal import ANONYMOUS, Principal
+from allmende.sensing import actuation, vocabulary
 from allmende.sensing import read as sensing
 from allmende.storage.base import Base, IdType, JSONType, UTCDateTime
 from allmende.storage.database import Database
@@ -90,12 +93,14 @@ __all__ = [
     "RateLimit",
     "Role",
     "RowId",
+    "StoredEvent",
     "UTCDateTime",
     "Unauthorized",
     "UnsupportedMediaType",
     "User",
     "ValidationFailed",
     "absolute_url",
+    "actuation",
     "app_context",
     "as_utc",
     "base_url",
@@ -106,6 +111,7 @@ __all__ = [
     "create_spatial_indexes",
     "distance_m",
     "emit",
+    "events_after",
     "features",
     "geometry_columns",
     "geometry_from_geojson",
@@ -115,11 +121,13 @@ __all__ = [
     "intersects",
     "isoformat",
     "local_path",
+    "notify_staff",
     "open311",
     "parse_bbox",
     "parse_datetime",
     "predicate",
     "problem_response",
+    "publish",
     "rate_limit",
     "readable_municipalities",
     "require",
@@ -130,4 +138,5 @@ __all__ = [
     "uploads",
     "utcnow",
     "visible",
+    "vocabulary",
 ]
