@@ -7,6 +7,7 @@ import time
 import pytest
 from sqlalchemy import select
 
+from allmende.identity import ratelimits
 from allmende.identity.models import RateCounter
 from allmende.identity.ratelimits import (
     FLUSH_MAX_BUCKETS,
@@ -124,3 +125,14 @@ def test_a_flush_writes_a_bounded_number_of_callers(database: Database) -> None:
     assert len(_rows(database)) == FLUSH_MAX_BUCKETS
     limits.close()
     assert len(_rows(database)) == FLUSH_MAX_BUCKETS + 5
+
+
+def test_memory_stays_bounded(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ratelimits, "LOCAL_BUCKETS", 10)
+    limits = RateLimits(database, flush_seconds=3600)
+    for n in range(10):
+        limits.hit(LIMIT, f"caller {n}")
+    limits.flush()  # nothing pending: the older half may go
+    limits.hit(LIMIT, "one more")
+    assert len(limits._buckets) == 6
+    limits.close()

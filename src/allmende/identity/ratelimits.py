@@ -147,14 +147,14 @@ class RateLimits:
                 found = self._buckets[key] = _Bucket(window=limit.window_seconds)
             seen = sliding_count(found.window_start, found.hits, found.previous, found.window, now)
             if seen + found.pending >= limit.limit:
-                return self._retry_after(found, limit, now)
+                return self._retry_after(limit, now)
             found.pending += 1
             found.last_hit = now
             self._schedule()
         return None
 
     def forget(self, limit: RateLimit, subject: str) -> None:
-        """Clear ``subject``'s count (here at once, in the database with the next write)."""
+        """Clear ``subject``'s count, here and in the database (a write: not on the event loop)."""
         key = limit.bucket(subject)
         with self._lock:
             self._buckets.pop(key, None)
@@ -214,14 +214,19 @@ class RateLimits:
             self._timer.start()
 
     @staticmethod
-    def _retry_after(found: _Bucket, limit: RateLimit, now: float) -> int:
+    def _retry_after(limit: RateLimit, now: float) -> int:
         current = int(now) - int(now) % limit.window_seconds
         return max(1, math.ceil(current + limit.window_seconds - now))
 
     def _forget_idle(self, now: float) -> None:
-        for key in [
-            k for k, b in self._buckets.items() if not b.pending and b.last_hit < now - 2 * b.window
-        ]:
+        """Make room: forget buckets idle for two windows, else the older half of those with
+        nothing to write (their shared count comes back with their next write)."""
+        idle = [k for k, b in self._buckets.items() if not b.pending]
+        stale = [k for k in idle if self._buckets[k].last_hit < now - 2 * self._buckets[k].window]
+        if not stale:
+            idle.sort(key=lambda k: self._buckets[k].last_hit)
+            stale = idle[: len(idle) // 2]
+        for key in stale:
             del self._buckets[key]
 
     # --- back-offs --------------------------------------------------------------------------
