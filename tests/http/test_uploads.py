@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import io
-import threading
 import zipfile
 
 import pytest
-from PIL import Image, ImageFile
+from PIL import Image
 
 from allmende.core.errors import (
     AllmendeError,
@@ -17,6 +16,7 @@ from allmende.core.errors import (
     ValidationFailed,
 )
 from allmende.http import uploads
+from tests.support.threads import watch_decoding
 
 pytestmark = pytest.mark.unit
 LIMIT = 2_000_000
@@ -44,16 +44,7 @@ def huge_png(side: int = 7000) -> bytes:
 
 @pytest.fixture
 def decoding(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Names of the threads that decoded pixels (Pillow's ``load``)."""
-    threads: list[str] = []
-    original = ImageFile.ImageFile.load
-
-    def watched(self: ImageFile.ImageFile):  # type: ignore[no-untyped-def]
-        threads.append(threading.current_thread().name)
-        return original(self)
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", watched)
-    return threads
+    return watch_decoding(monkeypatch)
 
 
 def clean(data: bytes, **options: object) -> uploads.CleanFile:

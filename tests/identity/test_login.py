@@ -4,18 +4,17 @@ each account has a back-off that expires (both backends)."""
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from datetime import timedelta
 
 import pytest
-from argon2 import PasswordHasher
 
 from allmende.core.errors import TooManyRequests, Unauthorized
 from allmende.identity import login, service
 from allmende.identity.ratelimits import Backoff, RateLimits
 from allmende.storage.database import Database
 from tests.support.region import PASSWORD, Region
+from tests.support.threads import watch_password_checks
 
 pytestmark = pytest.mark.integration
 HOUR = timedelta(hours=1)
@@ -72,14 +71,7 @@ def test_the_password_is_checked_in_the_password_workers(
     database: Database, region: Region, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Never in the SQLite writer or on the event loop, where it would stall everyone."""
-    threads: list[str] = []
-    original = PasswordHasher.verify
-
-    def watched(self: PasswordHasher, hash: str, password: str) -> bool:
-        threads.append(threading.current_thread().name)
-        return original(self, hash, password)
-
-    monkeypatch.setattr(PasswordHasher, "verify", watched)
+    threads = watch_password_checks(monkeypatch)
     limits = RateLimits(database)
     _sign_in(database, limits, region.staff_a_email, PASSWORD)
     with pytest.raises(Unauthorized):

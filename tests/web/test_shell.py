@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from allmende.app import create_app
 from allmende.core.settings import Settings
 from allmende.storage.database import Database
 from tests.support.region import PASSWORD, Region
+from tests.support.threads import watch_password_checks
 from tests.support.web import csrf_from, sign_in
 
 pytestmark = pytest.mark.integration
@@ -147,14 +145,7 @@ def test_rotating_addresses_are_limited_per_account(
 def test_passwords_are_checked_outside_the_writer(
     client: TestClient, region: Region, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    threads: list[str] = []
-    original = PasswordHasher.verify
-
-    def watched(self: PasswordHasher, hash: str, password: str) -> bool:
-        threads.append(threading.current_thread().name)
-        return original(self, hash, password)
-
-    monkeypatch.setattr(PasswordHasher, "verify", watched)
+    threads = watch_password_checks(monkeypatch)
     assert _login(client, region.staff_a_email, PASSWORD) == 303
     assert len(threads) == 1 and threads[0].startswith("allmende-password")
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image, ImageFile
+from PIL import Image
 from sqlalchemy import select
 
 from allmende.modules.assets.models import Report, ReportService, StoredFile, WorkOrder
@@ -17,6 +16,7 @@ from allmende.storage.database import Database
 from tests.modules.assets.conftest import World, snapshot
 from tests.modules.assets.test_files import jpeg_with_gps
 from tests.support.region import Region
+from tests.support.threads import watch_decoding
 from tests.support.web import csrf_from, sign_in
 
 pytestmark = pytest.mark.integration
@@ -67,16 +67,7 @@ def test_a_citizen_reports_without_javascript(
 
 @pytest.fixture
 def decoding(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Names of the threads in which Pillow decoded pixels."""
-    threads: list[str] = []
-    original = ImageFile.ImageFile.load
-
-    def watched(self: ImageFile.ImageFile):  # type: ignore[no-untyped-def]
-        threads.append(threading.current_thread().name)
-        return original(self)
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", watched)
-    return threads
+    return watch_decoding(monkeypatch)
 
 
 def _report(client: TestClient, database: Database, region: Region, photo: bytes):  # type: ignore[no-untyped-def]
