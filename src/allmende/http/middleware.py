@@ -8,7 +8,6 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from urllib.parse import urlsplit
 
 import orjson
 from starlette.datastructures import MutableHeaders
@@ -35,7 +34,7 @@ class RequestContextMiddleware:
         self,
         app: ASGIApp,
         *,
-        tile_url: str | None,
+        tile_origin: str | None,
         max_body_bytes: int,
         render: ErrorRenderer | None = None,
         allowed_hosts: Sequence[str] = (),
@@ -46,14 +45,10 @@ class RequestContextMiddleware:
         self.render = render
         self.allowed_hosts = [h.lower() for h in allowed_hosts]
         self.hsts = f"max-age={hsts_max_age}" if hsts_max_age > 0 else None
-        tile_origin = ""
-        if tile_url:
-            parts = urlsplit(tile_url.replace("{s}", "a"))
-            host = parts.netloc.replace("a.", "*.", 1) if "{s}" in tile_url else parts.netloc
-            tile_origin = f" {parts.scheme}://{host}"
+        tiles = f" {tile_origin}" if tile_origin else ""
         self.csp = (
             "default-src 'self'; "
-            f"img-src 'self' data: blob:{tile_origin}; "
+            f"img-src 'self' data: blob:{tiles}; "
             "style-src 'self'; script-src 'self'; object-src 'none'; "
             "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
         )

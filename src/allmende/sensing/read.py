@@ -102,6 +102,8 @@ class StreamSummary:
     observation_count: int
     latest_value: Any
     latest_time: datetime | None
+    #: The earliest phenomenonTime of its Observations (None if it has none).
+    first_time: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -267,6 +269,7 @@ def _streams(
                 Observation.result_number,
                 Observation.result_text,
                 Observation.result_json,
+                Datastream.phenomenon_time_start,
             )
             .join(ObservedProperty, ObservedProperty.id == Datastream.observed_property_id)
             .outerjoin(Observation, Observation.id == Datastream.latest_observation_id)
@@ -295,6 +298,7 @@ def _streams(
                     latest_value=None
                     if r[11] is None
                     else decode_result(r[11], r[12], r[13], r[14]),
+                    first_time=None if r[15] is None else from_micros(r[15]),
                 )
             )
     return found
