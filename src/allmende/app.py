@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -165,6 +166,7 @@ def create_app(
                 if adapter.stop is not None:
                     await adapter.stop(context)
             scheduler.stop()
+            await asyncio.to_thread(context.rate_limits.close)
         if owns_database:
             database.close()
 
@@ -223,6 +225,8 @@ def create_app(
         tile_origin=settings.basemap.origin,
         max_body_bytes=settings.upload_max_bytes + BODY_SLACK_BYTES,
         render=render,
+        allowed_hosts=settings.allowed_hosts,
+        hsts_max_age=settings.hsts_max_age_seconds,
     )
     app.add_middleware(ProxyHeadersMiddleware, trusted=settings.trusted_proxies)
     return app

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from allmende import __version__
@@ -23,7 +24,8 @@ from allmende.core.settings import Mode, Settings, load_settings
 from allmende.core.timeutil import isoformat, utcnow
 from allmende.identity import service
 from allmende.identity.models import Role
-from allmende.storage.migrate import upgrade
+from allmende.storage.database import Database
+from allmende.storage.migrate import pending_heads, upgrade
 
 app = typer.Typer(
     help="Allmende – open-source platform for smart cities and regions.",
@@ -45,6 +47,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 DEMO_DATABASE = "allmende-demo.sqlite3"
 LOOPBACK_OR_ANY = ("127.0.0.1", "0.0.0.0")  # noqa: S104 - names the address, binds nothing
+NO_SCHEMA = "the database lacks Allmende's current schema; run `allmende db upgrade` first."
 
 
 def friendly(fn: F) -> F:
@@ -56,6 +59,10 @@ def friendly(fn: F) -> F:
             return fn(*args, **kwargs)
         except (AllmendeError, ConfigurationError) as exc:
             typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        except DBAPIError as exc:  # unreachable, refused, or a schema out of step
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            typer.echo(f"error: database: {reason}", err=True)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
@@ -74,9 +81,17 @@ def _migrate(settings: Settings) -> None:
     upgrade(settings.database_url, migration_locations(load_registry(settings)))
 
 
+def _require_schema(settings: Settings, database: Database) -> None:
+    """Refuse to work on a database whose migrations are not all applied."""
+    locations = migration_locations(load_registry(settings))
+    if pending_heads(settings.database_url, locations, database.engine):
+        raise ConfigurationError(NO_SCHEMA)
+
+
 def _write(settings: Settings, fn: Callable[[Session], Any]) -> Any:
     database = open_database(settings)
     try:
+        _require_schema(settings, database)
         return database.write(fn)
     finally:
         database.close()
@@ -85,6 +100,7 @@ def _write(settings: Settings, fn: Callable[[Session], Any]) -> Any:
 def _read(settings: Settings, fn: Callable[[Session], Any]) -> Any:
     database = open_database(settings)
     try:
+        _require_schema(settings, database)
         with database.session() as session:
             return fn(session)
     finally:
@@ -127,6 +143,8 @@ def serve(
         )
     if migrate:
         _migrate(settings)
+    else:
+        _read(settings, lambda session: None)  # the schema must be current
     typer.echo(f"Allmende {__version__} on http://{host}:{port}/ ({settings.mode.value})")
     _run_server(settings, host=host, port=port, workers=workers, app_object=None)
 
@@ -206,13 +224,14 @@ def users_create(
     municipality: Annotated[str | None, typer.Option(help="Municipality key (staff).")] = None,
 ) -> None:
     """Create a user account."""
+    password_hash = service.hashed_password(password)  # not in the write: it takes a while
 
     def create(session: Session) -> str:
         user = service.create_user(
             session,
             email=email,
             display_name=name,
-            password=password,
+            password_hash=password_hash,
             is_admin=role is Role.ADMIN,
         )
         if role is Role.STAFF:

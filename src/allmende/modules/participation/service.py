@@ -176,7 +176,7 @@ def get_process(session: Session, *, principal: Principal, process_id: int) -> P
     process = session.scalar(
         select(Process)
         .where(Process.id == process_id)
-        .where(visible(principal, Process.municipality_id, Process.public))
+        .where(visible(principal, Process.municipality_id, Process.public, scope=SCOPE))
     )
     if process is None:
         raise NotFound(detail=f"No process {process_id}.")

@@ -300,5 +300,5 @@ def _stream_of(row: NewObservation) -> tuple[str, int]:
 
 
 def _may_read(principal: Principal, municipality_id: int) -> bool:
-    readable = readable_municipalities(principal)
+    readable = readable_municipalities(principal, scope=SCOPE)
     return readable is None or municipality_id in readable
