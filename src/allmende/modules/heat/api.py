@@ -44,7 +44,6 @@ from allmende.sdk import (
     absolute_url,
     app_context,
     as_utc,
-    readable_municipalities,
 )
 
 router = APIRouter(prefix="/api/heat", tags=["heat"])
@@ -72,11 +71,6 @@ def warning_read(
         cap=absolute_url(request, f"/heat/warnings/{w.id}.cap.xml"),
         evidence=alerts.shown_evidence(w.evidence, internal=internal),
     )
-
-
-def _internal(principal: Principal, municipality_id: int) -> bool:
-    readable = readable_municipalities(principal)
-    return readable is None or municipality_id in readable
 
 
 @router.get("/municipalities/{key}/map", operation_id="heat_map", response_model=MapRead)
@@ -183,7 +177,8 @@ def list_warnings(
         ids = [service.municipality(session, key=municipality).id] if municipality else None
         rows = alerts.listed(session, municipality_ids=ids, status=status)
         return [
-            warning_read(request, w, d, m, internal=_internal(principal, m.id)) for w, d, m in rows
+            warning_read(request, w, d, m, internal=service.reads_internal(principal, m.id))
+            for w, d, m in rows
         ]
 
 
@@ -191,7 +186,7 @@ def list_warnings(
 def get_warning(request: Request, warning_id: RowId, principal: Caller) -> WarningRead:
     with app_context(request).database.session() as session:
         w, d, m = alerts.one(session, warning_id=warning_id)
-        return warning_read(request, w, d, m, internal=_internal(principal, m.id))
+        return warning_read(request, w, d, m, internal=service.reads_internal(principal, m.id))
 
 
 @router.get(

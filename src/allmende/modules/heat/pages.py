@@ -54,7 +54,6 @@ from allmende.sdk import (
     check_csrf,
     geometry_to_geojson,
     local_path,
-    readable_municipalities,
     sensing,
     utcnow,
 )
@@ -397,11 +396,6 @@ def station_page(
 # --- warnings --------------------------------------------------------------------------------
 
 
-def _internal(principal: Principal, municipality_id: int) -> bool:
-    readable = readable_municipalities(principal)
-    return readable is None or municipality_id in readable
-
-
 @pages.get("/heat/warnings")
 def warnings_page(
     request: Request, municipality: str | None = Query(None, max_length=40, pattern=KEY)
@@ -480,7 +474,9 @@ def warning_cap(request: Request, warning_id: RowId) -> Response:
 def warning_page(request: Request, warning_id: RowId, principal: Caller) -> Response:
     with app_context(request).database.session() as session:
         w, d, m = alerts.one(session, warning_id=warning_id)
-        evidence = alerts.shown_evidence(w.evidence, internal=_internal(principal, m.id))
+        evidence = alerts.shown_evidence(
+            w.evidence, internal=service.reads_internal(principal, m.id)
+        )
     return render_page(
         request, "heat/warning.html", {"w": w, "district": d, "place": m, "evidence": evidence}
     )

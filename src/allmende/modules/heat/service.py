@@ -26,11 +26,18 @@ from allmende.sdk import (
     NotFound,
     Principal,
     ValidationFailed,
+    readable_municipalities,
     require,
     utcnow,
 )
 
 T = TypeVar("T")
+
+
+def reads_internal(principal: Principal, municipality_id: int) -> bool:
+    """Whether the caller sees the internal evidence of the municipality's heat warnings."""
+    readable = readable_municipalities(principal, scope=SCOPE)
+    return readable is None or municipality_id in readable
 
 
 class Store(Protocol):
