@@ -37,7 +37,7 @@ from allmende.modules.assets.schemas import (
     WorkOrderFromReport,
     WorkOrderRead,
 )
-from allmende.modules.assets.service import municipality_keys
+from allmende.modules.assets.service import municipality_by_key, municipality_keys
 from allmende.sdk import Caller, RowId, ValidationFailed, app_context, utcnow
 
 ADOPT_ERRORS = {401: {"description": "Sign in"}, **WRITE_ERRORS}
@@ -85,13 +85,14 @@ def create_service(request: Request, body: ServiceCreate, principal: Caller) -> 
     responses=WRITE_ERRORS,
 )
 def add_default_services(
-    request: Request, principal: Caller, municipality: str = Query(..., max_length=40)
+    request: Request,
+    principal: Caller,
+    municipality: str = Query(..., min_length=1, max_length=40),
 ) -> list[ServiceRead]:
     """Add the standard categories the municipality does not have yet."""
 
     def run(session: Session) -> list[ServiceRead]:
-        mid = municipality_id(session, municipality)
-        assert mid is not None
+        mid = municipality_by_key(session, municipality, field="municipality").id
         added = reports.add_default_services(session, principal=principal, municipality_id=mid)
         keys = municipality_keys(session)
         return [reports.service_read(s, keys) for s in added]
