@@ -186,6 +186,54 @@ def db_upgrade() -> None:
     typer.echo("Database schema is current.")
 
 
+# --- backup and restore --------------------------------------------------------------------------
+
+
+@app.command("backup")
+@friendly
+def backup_command(
+    target: Annotated[
+        Path | None,
+        typer.Argument(help="Archive to write (.tar or .tar.gz). Default: a dated .tar.gz here."),
+    ] = None,
+) -> None:
+    """Back up the database and the uploaded files while the installation runs."""
+    from allmende.storage.backup import backup
+
+    settings = _settings()
+    if target is None:
+        target = Path(f"allmende-backup-{utcnow().strftime('%Y%m%dT%H%M%SZ')}.tar.gz")
+    manifest = backup(settings.database_url, settings.data_dir, target)
+    typer.echo(f"Backed up the {manifest.backend} database and {manifest.files} files to {target}.")
+
+
+@app.command("restore")
+@friendly
+def restore_command(
+    source: Annotated[Path, typer.Argument(help="A backup written by `allmende backup`.")],
+) -> None:
+    """Restore a backup into an empty database and an empty data folder."""
+    from allmende.storage.backup import restore
+    from allmende.storage.database import make_engine
+    from allmende.storage.migrate import pending_heads
+
+    settings = _settings()
+    manifest = restore(source, settings.database_url, settings.data_dir)
+    typer.echo(
+        f"Restored the {manifest.backend} database of {manifest.created_at} "
+        f"(Allmende {manifest.allmende}) and {manifest.files} files."
+    )
+    engine = make_engine(settings.database_url)
+    try:
+        pending = pending_heads(
+            settings.database_url, migration_locations(load_registry(settings)), engine
+        )
+    finally:
+        engine.dispose()
+    if pending:
+        typer.echo("The backup predates this version's schema: run `allmende db upgrade`.")
+
+
 # --- users -------------------------------------------------------------------------------------
 
 
