@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from allmende import __version__, identity, sensing
 from allmende.core.events import EventBus
+from allmende.core.metrics import OBSERVATIONS_STORED
 from allmende.core.registry import Registry, discover
 from allmende.core.settings import Settings, load_settings
 from allmende.http.adapters import Adapter
@@ -26,11 +27,12 @@ from allmende.http.openapi import install_openapi
 from allmende.http.problems import ErrorFormats, install_error_handlers
 from allmende.http.templating import Templates
 from allmende.identity.oidc import OidcVerifier
+from allmende.sensing.service import OBSERVATIONS_CREATED
 from allmende.standards import ogcapi_features, open311, sensorthings
 from allmende.storage.database import Database
 from allmende.storage.migrate import pending_heads
 from allmende.storage.scheduler import Scheduler
-from allmende.web import LOCALE, STATIC, TEMPLATES, health, identity_api, shell
+from allmende.web import LOCALE, STATIC, TEMPLATES, health, identity_api, metrics, shell
 from allmende.web.errors import html_error
 
 #: The standards' wire formats, mounted before the modules.
@@ -112,6 +114,9 @@ def create_app(
         else None,
     )
     context.services["readiness"] = readiness
+    database.bus.subscribe(
+        OBSERVATIONS_CREATED, lambda event: OBSERVATIONS_STORED.inc(len(event.payload["rows"]))
+    )
     for adapter in STANDARDS:
         if adapter.setup is not None:
             adapter.setup(context)
@@ -157,6 +162,7 @@ def create_app(
     install_openapi(app, [a.errors for a in STANDARDS if a.errors is not None])
 
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(identity_api.router)
     for adapter in STANDARDS:
         app.include_router(adapter.router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -102,9 +103,26 @@ def _run_server(settings: Settings, *, host: str, port: int, workers: int, app_o
         "server_header": False,
     }
     if workers > 1:
+        _metrics_across_workers()
         uvicorn.run("allmende.app:create_app", factory=True, workers=workers, **common)
     else:
         uvicorn.run(app_object or create_app(settings), **common)
+
+
+def _metrics_across_workers() -> None:
+    """Each worker writes its figures to one folder that /metrics adds up: the operator's
+    ``PROMETHEUS_MULTIPROC_DIR`` (emptied, as the figures of a former start are stale) or a
+    fresh temporary one. Set before the workers start, so each of them picks it up."""
+    from allmende.core.metrics import MULTIPROCESS_VARIABLE
+
+    configured = os.environ.get(MULTIPROCESS_VARIABLE)
+    if configured:
+        folder = Path(configured)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+    else:
+        os.environ[MULTIPROCESS_VARIABLE] = tempfile.mkdtemp(prefix="allmende-metrics-")
 
 
 @app.command()

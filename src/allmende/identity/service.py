@@ -19,7 +19,9 @@ from allmende.identity.permissions import ADMIN_SCOPE
 from allmende.identity.principal import Principal
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-BUILTIN_SCOPES = frozenset({"sensorthings", "open311", ADMIN_SCOPE})
+#: Reads /metrics (unbound keys only: the figures are region-wide).
+METRICS_SCOPE = "metrics"
+BUILTIN_SCOPES = frozenset({"sensorthings", "open311", METRICS_SCOPE, ADMIN_SCOPE})
 
 
 # --- municipalities --------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from allmende.core.errors import AllmendeError
+from allmende.core.metrics import MQTT_MESSAGES
 from allmende.identity.permissions import Action, can, readable_municipalities
 from allmende.identity.principal import Principal
 from allmende.sensing.ingest import (
@@ -258,6 +259,7 @@ class Ingestor:
 
     def _refuse(self, pending: Pending, reason: str) -> None:
         self.refused += 1
+        MQTT_MESSAGES.labels("refused").inc()
         log.warning("MQTT message dropped: %s", reason, extra={"mqtt": pending.label})
 
 
