@@ -19,9 +19,13 @@ from allmende.identity.permissions import ADMIN_SCOPE
 from allmende.identity.principal import Principal
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-#: Reads /metrics (unbound keys only: the figures are region-wide).
+#: "webhooks": manage the outgoing webhooks of the key's municipality; "notifications": read
+#: and mark the staff notifications (both for tools that act for a municipality's staff);
+#: "metrics": read /metrics (unbound keys only: the figures are region-wide).
 METRICS_SCOPE = "metrics"
-BUILTIN_SCOPES = frozenset({"sensorthings", "open311", METRICS_SCOPE, ADMIN_SCOPE})
+BUILTIN_SCOPES = frozenset(
+    {"sensorthings", "open311", "webhooks", "notifications", METRICS_SCOPE, ADMIN_SCOPE}
+)
 
 
 # --- municipalities --------------------------------------------------------------------------
