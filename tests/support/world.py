@@ -273,7 +273,7 @@ def _report(w: World, m: str) -> int:
             "service_code": "sonstiges",
             "lat": str(CENTRE[m][1]),
             "long": str(CENTRE[m][0]),
-            "description": marker(m, "report"),
+            "description": f"Schlagloch {m}",
         },
         expected=200,
     )
@@ -315,7 +315,7 @@ def _plan(w: World, m: str) -> int:
 def _inspection(w: World, m: str) -> int:
     created = w.post(
         f"/api/assets/objects/{w.id(m, 'object')}/inspections",
-        json={"kind": "visual", "defects": [{"description": marker(m, "defect")}]},
+        json={"kind": "visual", "defects": [{"description": f"Schaden {m}"}]},
     )
     return int(created["id"])
 
@@ -323,9 +323,17 @@ def _inspection(w: World, m: str) -> int:
 def _work_order(w: World, m: str) -> int:
     created = w.post(
         "/api/assets/work-orders",
-        json={"object_id": w.id(m, "object"), "title": marker(m, "work-order")},
+        json={"object_id": w.id(m, "object"), "title": f"Auftrag {m}"},
     )
     return int(created["id"])
+
+
+def _defect(w: World, m: str) -> int:
+    created = w.post(
+        f"/api/assets/objects/{w.id(m, 'object')}/inspections",
+        json={"kind": "visual", "defects": [{"description": f"Schaden {m}"}]},
+    )
+    return int(created["defects"][0]["id"])
 
 
 def _process(w: World, m: str, *, public: bool = True) -> int:
@@ -431,6 +439,33 @@ def _survey(w: World, m: str) -> int:
     return int(created["id"])
 
 
+def _question(w: World, m: str) -> int:
+    survey = w.served.client.get(
+        f"/api/participation/surveys/{w.id(m, 'survey')}", headers=w.admin
+    ).json()
+    return int(survey["questions"][0]["id"])
+
+
+def _webhook(w: World, m: str) -> int:
+    created = w.post(
+        "/api/webhooks",
+        json={
+            "url": "http://127.0.0.1:9/hook",
+            "events": ["assets.*"],
+            "municipality": MUNICIPALITIES[m],
+        },
+    )
+    return int(created["id"])
+
+
+def _api_key(w: World, m: str) -> int:
+    created = w.post(
+        "/api/apikeys",
+        json={"name": f"Schlüssel {m}", "scopes": ["open311"], "municipality": MUNICIPALITIES[m]},
+    )
+    return int(created["id"])
+
+
 def _notice(w: World, m: str, *, public: bool = True) -> int:
     created = w.post(
         "/api/notices",
@@ -482,6 +517,7 @@ FACTORIES: dict[str, Any] = {
     "booking": _booking,
     "plan": _plan,
     "inspection": _inspection,
+    "defect": _defect,
     "work_order": _work_order,
     "process": _process,
     "internal_process": _internal_process,
@@ -494,10 +530,13 @@ FACTORIES: dict[str, Any] = {
     "document": _document,
     "layer": _layer,
     "survey": _survey,
+    "question": _question,
     "notice": _notice,
     "internal_notice": _internal_notice,
     "thing": _thing,
     "internal_thing": lambda w, m: _thing(w, m, public=False),
+    "webhook": _webhook,
+    "api_key": _api_key,
 }
 
 
