@@ -44,3 +44,13 @@ def test_category_attributes_changed_without_an_order_take_the_default(
     assert changed.status_code == 200, changed.text
     first = changed.json()["attributes"][0]
     assert (first["code"], first["order"]) == ("uhrzeit", 1)
+
+
+def test_notification_ids_beyond_64_bits_are_refused(client: TestClient, region: Region) -> None:
+    response = client.post(
+        "/api/notifications/read",
+        headers=bearer(region.key_admin),
+        json={"ids": [19594990574103339932319744, 5]},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "body.ids.0"
