@@ -27,6 +27,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "allmende.modules.assets",
     "allmende.modules.participation",
     "allmende.modules.sensors",
+    "allmende.modules.energy",
 )
 
 

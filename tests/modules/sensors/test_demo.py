@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from allmende.core.registry import Registry
+from allmende.core.registry import Registry, discover
 from allmende.demo.region import build_region
 from allmende.identity.principal import ANONYMOUS, Principal
 from allmende.modules.sensors import demo
@@ -75,7 +75,9 @@ def test_the_generators_are_deterministic_and_plausible() -> None:
     assert g["power"][afternoon & weekday].mean() > 3 * g["power"][afternoon & ~weekday].mean()
 
 
-def test_the_demo_network_in_the_demo_region(database: Database, registry: Registry) -> None:
+def test_the_demo_network_in_the_demo_region(database: Database) -> None:
+    # The energy demo extends the network's meters and stations backwards: leave it out here.
+    registry = Registry.build(discover(), disabled=["energy"])
     notes = database.write(lambda s: build_region(s, registry=registry, now=NOW).notes)
     assert any("/sensors" in n for n in notes)
     with database.session() as session:
