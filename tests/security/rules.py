@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -158,6 +159,7 @@ class Need:
     world: World
     m: str
     _new: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __getitem__(self, kind: str) -> int:
         return self.world.id(self.m, kind)
@@ -171,9 +173,10 @@ class Need:
         return {"jurisdiction_id": f"{self.key}.example"}
 
     def new(self, kind: str) -> int:
-        if kind not in self._new:
-            self._new[kind] = self.world.fresh(self.m, kind)
-        return self._new[kind]
+        with self._lock:  # the roles of a request are sent side by side
+            if kind not in self._new:
+                self._new[kind] = self.world.fresh(self.m, kind)
+            return self._new[kind]
 
     def spent(self, kind: str) -> int:
         return self.world.fresh(self.m, kind)
@@ -215,8 +218,10 @@ class Case:
 
         def fill(match: re.Match[str]) -> str:
             name = match.group(1)
-            if name == "key":
+            if name in ("key", "municipality"):
                 return need.key
+            if name == "year":
+                return "2025"
             choice = self.ids.get(name, name.removesuffix("_id"))
             return str(need.pick(choice))
 
@@ -655,6 +660,28 @@ EDITS_NOTICES = api(edit(NOTICES))
 route(EDITS_NOTICES, "POST /api/notices", json=lambda n: {"municipality": n.key, "title": "Matrix"})
 route(EDITS_NOTICES, "PATCH /api/notices/{notice_id}", json={"body": "geändert"})
 route(EDITS_NOTICES, "DELETE /api/notices/{notice_id}", ids={"notice_id": "spent:notice"})
+
+# Energy (zones come from the service only, not the API: an unknown one is tried)
+ENERGY = "energy"
+SEES_BUILDING = hidden(read(ENERGY))
+SPAN = {"start": "2025-01-01T00:00:00Z", "end": "2025-02-01T00:00:00Z"}
+whole(public, "GET /api/energy/buildings")
+public_and_internal("GET /api/energy/buildings/{building_id}", SEES_BUILDING, "internal_building")
+public_and_internal("GET /api/energy/buildings/{building_id}/meters", SEES_BUILDING,
+                    "internal_building")  # fmt: skip
+route(api(edit(ENERGY)), "POST /api/energy/buildings", json=lambda n: {
+    "municipality": n.key, "name": f"Turnhalle {n.unique()}", "use": "school", "floor_area": 800,
+    "heating_system": "gas", "lon": CENTRE[n.m][0], "lat": CENTRE[n.m][1]})  # fmt: skip
+route(api(edit(ENERGY)), "POST /api/energy/buildings/{building_id}/meters",
+      json={"name": "Strom", "carrier": "electricity"})  # fmt: skip
+for what in ("consumption", "baseline"):
+    public_and_internal(f"GET /api/energy/meters/{{meter_id}}/{what}", SEES_BUILDING,
+                        "internal_meter", params=SPAN)  # fmt: skip
+route(same(404), "GET /api/energy/zones/{zone_id}/plan", path="/api/energy/zones/999999/plan")
+route(public, "GET /api/energy/report/{municipality}/{year}.csv")
+whole(public, "GET /energy")
+public_and_internal("GET /energy/buildings/{building_id}", SEES_BUILDING, "internal_building")
+route(public, "GET /energy/report/{municipality}/{year}")
 
 # The web shell
 for path in ("/", "/login", "/accessibility", "/privacy", "/imprint"):

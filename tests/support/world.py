@@ -504,6 +504,32 @@ def _thing(w: World, m: str, *, public: bool = True) -> int:
     return int(location[location.rindex("(") + 1 : -1])
 
 
+def _building(w: World, m: str, *, public: bool = True) -> int:
+    lon, lat = CENTRE[m]
+    created = w.post(
+        "/api/energy/buildings",
+        json={
+            "municipality": MUNICIPALITIES[m],
+            "name": f"Schule {m}" if public else marker(m, "building"),
+            "use": "school",
+            "floor_area": 1200,
+            "heating_system": "gas",
+            "lon": lon,
+            "lat": lat,
+            "public": public,
+        },
+    )
+    return int(created["id"])
+
+
+def _meter(w: World, m: str, *, building: str = "building") -> int:
+    created = w.post(
+        f"/api/energy/buildings/{w.id(m, building)}/meters",
+        json={"name": "Hauptzähler Gas", "carrier": "gas"},
+    )
+    return int(created["id"])
+
+
 #: How to make each kind of resource in a municipality (in dependency order).
 FACTORIES: dict[str, Any] = {
     "type": _type,
@@ -536,6 +562,10 @@ FACTORIES: dict[str, Any] = {
     "thing": _thing,
     "internal_thing": lambda w, m: _thing(w, m, public=False),
     "webhook": _webhook,
+    "building": _building,
+    "internal_building": lambda w, m: _building(w, m, public=False),
+    "meter": _meter,
+    "internal_meter": lambda w, m: _meter(w, m, building="internal_building"),
     "api_key": _api_key,
 }
 
