@@ -30,13 +30,12 @@ from allmende.app import create_app
 from allmende.core.registry import Registry, discover
 from allmende.core.settings import Mode, Settings
 from allmende.identity import service
-from allmende.identity.models import Role
 from allmende.modules.participation import challenge
 from allmende.storage.database import Database
+from tests.conftest import SECRET
 from tests.support.region import Region
 from tests.support.web import bearer
 
-SECRET = "test-secret-key-that-is-long-enough-0123456789"  # as tests.conftest
 MUNICIPALITIES = {"a": "a-stadt", "b": "b-dorf"}
 #: A point and a small square inside each municipality's boundary (see tests.support.region).
 CENTRE = {"a": (8.65, 49.45), "b": (8.75, 49.45)}
@@ -155,15 +154,6 @@ def new_key(
         ).key
 
     return str(served.database.write(create))
-
-
-def new_user(served: Served, email: str, *, staff_of: str | None = None) -> None:
-    def create(session: Session) -> None:
-        service.create_user(session, email=email, display_name=email, password=None)
-        if staff_of:
-            service.set_role(session, email=email, role=Role.STAFF, municipality_key=staff_of)
-
-    served.database.write(create)
 
 
 # --- the world -----------------------------------------------------------------------------------
