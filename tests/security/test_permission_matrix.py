@@ -40,15 +40,16 @@ pytestmark = pytest.mark.integration
 
 #: Requests of the roles sent side by side (the answers do not depend on each other).
 PARALLEL = 4
-#: Internal resources whose titles carry a marker, and the scope that reads them.
+#: Internal resources whose titles carry a marker, and the scopes that may read them (a building
+#: is published as a SensorThings Thing too, so that scope reads its name as well).
 MARKED = {
-    "object": "assets",
-    "file": "assets",
-    "booking": "assets",
-    "process": "participation",
-    "notice": "notices",
-    "thing": "sensorthings",
-    "building": "energy",
+    "object": ("assets",),
+    "file": ("assets",),
+    "booking": ("assets",),
+    "process": ("participation",),
+    "notice": ("notices",),
+    "thing": ("sensorthings",),
+    "building": ("energy", "sensorthings"),
 }
 
 
@@ -187,12 +188,15 @@ def _leaks(matrix: Matrix, role: Role, text: str) -> list[str]:
     found = []
     for m, key in MUNICIPALITIES.items():
         place = matrix.world.places[m]
-        for kind, scope in MARKED.items():
-            if marker(m, kind) in text and not can(
-                role.principal,
-                Action.READ_INTERNAL,
-                municipality_id=place.municipality_id,
-                scope=scope,
+        for kind, scopes in MARKED.items():
+            if marker(m, kind) in text and not any(
+                can(
+                    role.principal,
+                    Action.READ_INTERNAL,
+                    municipality_id=place.municipality_id,
+                    scope=scope,
+                )
+                for scope in scopes
             ):
                 found.append(f"internal {kind} of {key}")
     return found
@@ -219,7 +223,7 @@ def _email(session: Session, principal: Principal) -> str:
 
 #: Routes that answer otherwise today, with the reason; each passes once its fix lands (then
 #: the entry goes: the marks are strict).
-SCOPED_READS = "issue 10 item 6: an API key reads internal records without their scope"
+SCOPED_READS = "issue 10 item 6: an API key reads internal records without their scope (hard-web)"
 ENERGY_READS = "energy reads internal buildings without naming its scope (issue 10 item 6)"
 KNOWN_FAULTS = dict.fromkeys(
     (
