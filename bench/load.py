@@ -13,9 +13,9 @@ than the machine). Then, for ``--seconds``:
   ``/sensors``, ``/assets``, a station page, a process page), SensorThings reads (the latest
   Observation of every Datastream through a nested ``$expand``, a page of Observations, a
   filtered count) and SensorThings writers (single POSTs of Observations);
-- ``--abusers`` clients in another process, without pause: failed sign-ins with a new e-mail
-  address and X-Forwarded-For each time, reports with a small PNG of 7000 × 7000 pixels, and
-  ``$expand`` nested ``--expand-depth`` levels deep.
+- ``--abusers`` clients (threads of one other process), without pause: failed sign-ins with a
+  new e-mail address and X-Forwarded-For each time, reports with a small PNG of 7000 × 7000
+  pixels, and ``$expand`` nested ``--expand-depth`` levels deep.
 
 It prints p50/p95/p99 per class of honest request, the errors (any answer other than 2xx/3xx;
 the abusers' answers are counted, not judged), the server's memory (RSS, sampled every second)
@@ -338,19 +338,27 @@ def abuser(url: str, kind: str, seconds: float, depth: int, seed: int, out: Any)
     out.put((kind, dict(statuses)))
 
 
-def run_abusers(url: str, count: int, seconds: float, depth: int) -> tuple[Any, list[Any]]:
+def abusers(url: str, count: int, seconds: float, depth: int, out: Any) -> None:
+    """All abusive clients as threads of one process (they mostly wait for the server)."""
     kinds = ["login", "photo", "expand"]
-    context = multiprocessing.get_context("spawn")
-    results = context.Queue()
-    processes = [
-        context.Process(
-            target=abuser, args=(url, kinds[i % 3], seconds, depth, 1000 + i, results), daemon=True
-        )
+    threads = [
+        threading.Thread(target=abuser, args=(url, kinds[i % 3], seconds, depth, 1000 + i, out))
         for i in range(count)
     ]
-    for process in processes:
-        process.start()
-    return results, processes
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def run_abusers(url: str, count: int, seconds: float, depth: int) -> tuple[Any, Any]:
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    process = context.Process(
+        target=abusers, args=(url, count, seconds, depth, results), daemon=True
+    )
+    process.start()
+    return results, process
 
 
 # --- the run -------------------------------------------------------------------------------------
@@ -418,7 +426,7 @@ def measure(installation: Installation, args: argparse.Namespace) -> int:
         )
     ]
     log(f"honest clients: {len(threads)}; abusive: {args.abusers}; {args.seconds:.0f} s …")
-    results, abusers = run_abusers(installation.url, args.abusers, args.seconds, args.expand_depth)
+    results, abusive = run_abusers(installation.url, args.abusers, args.seconds, args.expand_depth)
     for thread in threads:
         thread.start()
     deadline = time.monotonic() + args.seconds
@@ -431,15 +439,14 @@ def measure(installation: Installation, args: argparse.Namespace) -> int:
     for thread in threads:
         thread.join(120)
     abuse: dict[str, Counter[str]] = defaultdict(Counter)
-    for _ in abusers:
+    for _ in range(args.abusers):
         try:
             kind, statuses = results.get(timeout=180)
         except Exception:  # an abuser that never reported (its process died)
             log("an abusive client did not report")
             continue
         abuse[kind].update(statuses)
-    for process in abusers:
-        process.join(10)
+    abusive.join(10)
     alive = installation.process is None or installation.process.poll() is None
     return report(tally, abuse, memory, alive, args)
 
