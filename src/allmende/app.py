@@ -10,9 +10,12 @@ import xstatic.pkg.leaflet
 import xstatic.pkg.leaflet_markercluster
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from allmende import __version__, delivery, identity, sensing
+from allmende.core.errors import AllmendeError
 from allmende.core.events import EventBus
 from allmende.core.metrics import OBSERVATIONS_STORED
 from allmende.core.registry import JobSpec, Registry, discover
@@ -22,6 +25,7 @@ from allmende.http.adapters import Adapter
 from allmende.http.auth import current_principal
 from allmende.http.context import AppContext
 from allmende.http.i18n import KERNEL_DOMAIN, Catalogs
+from allmende.http.jsonbody import JsonDepthMiddleware
 from allmende.http.links import ProxyHeadersMiddleware
 from allmende.http.middleware import RequestContextMiddleware
 from allmende.http.openapi import install_openapi
@@ -139,7 +143,10 @@ def create_app(
             adapter.setup(context)
 
     scheduler = Scheduler(
-        [*KERNEL_JOBS, *(job for m in registry for job in m.jobs)], database, settings
+        [*KERNEL_JOBS, *(job for m in registry for job in m.jobs)],
+        database,
+        settings,
+        feature_sources=[source for m in registry for source in m.feature_sources],
     )
 
     @asynccontextmanager
@@ -208,11 +215,15 @@ def create_app(
         name="leaflet-markercluster",
     )
 
+    def render(request: Request, error: AllmendeError) -> Response:
+        return formats.renderer(request)(request, error)
+
+    app.add_middleware(JsonDepthMiddleware, render=render)
     app.add_middleware(
         RequestContextMiddleware,
         tile_url=settings.map_tile_url or None,
         max_body_bytes=settings.upload_max_bytes + BODY_SLACK_BYTES,
-        render=lambda request, error: formats.renderer(request)(request, error),
+        render=render,
     )
     app.add_middleware(ProxyHeadersMiddleware, trusted=settings.trusted_proxies)
     return app

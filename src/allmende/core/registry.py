@@ -28,6 +28,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "allmende.modules.participation",
     "allmende.modules.sensors",
     "allmende.modules.energy",
+    "allmende.modules.water",
 )
 
 

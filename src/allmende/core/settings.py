@@ -141,6 +141,35 @@ class Settings(BaseSettings):
     sensorthings_max_top: int = Field(
         default=10000, gt=0, description="SensorThings: the largest $top honoured."
     )
+    sensorthings_max_expand_depth: int = Field(
+        default=5,
+        gt=0,
+        description="SensorThings: the most navigation properties nested in one $expand "
+        "(deeper is refused with 400 before the query runs).",
+    )
+    sensorthings_max_expands: int = Field(
+        default=20,
+        gt=0,
+        description="SensorThings: the most navigation properties one request expands, all "
+        "levels together (more is refused with 400 before the query runs).",
+    )
+    sensorthings_max_entities: int = Field(
+        default=50_000,
+        gt=0,
+        description="SensorThings: the most entities one answer holds, an expanded entity "
+        "counted each time it appears (more is refused with 400).",
+    )
+    sensorthings_max_response_bytes: int = Field(
+        default=25_000_000,
+        gt=0,
+        description="SensorThings: the largest answer in bytes (larger is refused with 400).",
+    )
+    sensorthings_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="SensorThings: how long one read (or one batch) may take before it is "
+        "stopped and answered 503 with Retry-After.",
+    )
     mqtt_mode: Literal["embedded", "external", "off"] = Field(
         default="embedded",
         description="SensorThings MQTT: 'embedded' (a broker in this process), 'external' "

@@ -146,7 +146,9 @@ def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
 
 def install_error_handlers(app: FastAPI, formats: ErrorFormats) -> None:
     def respond(request: Request, error: AllmendeError) -> Response:
-        return formats.renderer(request)(request, error)
+        response = formats.renderer(request)(request, error)
+        response.headers.update(error.headers)
+        return response
 
     async def on_allmende(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AllmendeError)

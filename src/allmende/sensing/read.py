@@ -558,17 +558,22 @@ def ingest_series(
     times: Sequence[datetime] | Sequence[int],
     values: Sequence[float | int | bool | str | None],
     duplicates: DuplicatePolicy = DuplicatePolicy.REJECT,
+    parameters: Sequence[dict[str, Any] | None] | None = None,
 ) -> int:
     """Store a series of Observations of one Datastream in one batched ingest; returns how many
     were stored. ``times`` are aware datetimes or microseconds since the epoch (UTC); values
-    must be Python scalars (convert numpy arrays with ``.tolist()``). The first refused row
-    raises its error (a duplicate as Conflict)."""
+    must be Python scalars (convert numpy arrays with ``.tolist()``); ``parameters`` (one per
+    value, or None) become each Observation's ``parameters`` (how a value was derived). The
+    first refused row raises its error (a duplicate as Conflict)."""
     if len(times) != len(values):
         raise ValidationFailed.one("values", "needs one value per time")
+    if parameters is not None and len(parameters) != len(values):
+        raise ValidationFailed.one("parameters", "needs one entry per value")
     micros = [t if isinstance(t, int) else to_micros(t) for t in times]
+    extra = parameters if parameters is not None else [None] * len(values)
     rows = [
-        NewObservation(datastream_id, None, None, t, None, None, None, None, v)
-        for t, v in zip(micros, values, strict=True)
+        NewObservation(datastream_id, None, None, t, None, None, None, None, v, None, p)
+        for t, v, p in zip(micros, values, extra, strict=True)
     ]
     stored = 0
     for outcome in _ingest(session, rows=rows, duplicates=duplicates):

@@ -47,6 +47,9 @@ class Value:
     shape: BaseGeometry | None = None
     literal: Any = NOTHING
     position: int = 0
+    # TIME: how far (µs) it may lie outside the supported range of times; DURATION: how long
+    # it may be. Bounded so that no time arithmetic can overflow 64 bits in the database.
+    reach: int = 0
 
     @property
     def is_literal(self) -> bool:
