@@ -220,6 +220,8 @@ class Case:
             name = match.group(1)
             if name in ("key", "municipality"):
                 return need.key
+            if name == "municipality_id":
+                return str(need.world.places[need.m].municipality_id)
             if name == "year":
                 return "2025"
             choice = self.ids.get(name, name.removesuffix("_id"))
@@ -682,6 +684,37 @@ route(public, "GET /api/energy/report/{municipality}/{year}.csv")
 whole(public, "GET /energy")
 public_and_internal("GET /energy/buildings/{building_id}", SEES_BUILDING, "internal_building")
 route(public, "GET /energy/report/{municipality}/{year}")
+
+# Water (the world's trees, zones and meters are not in the water balance: its jobs add them
+# from the register and the meters; an unknown one answers alike for everyone)
+WATER = "water"
+STAFF_OF_WATER = api(somewhere(read(WATER)))
+whole(public, "GET /api/water/trees")
+whole(public, "GET /api/water/map.geojson")
+whole(public, "GET /api/water/zones")  # each sees the zones of the municipalities it may read
+whole(api(signed_in), "GET /api/water/leaks")
+for key in ("GET /api/water/trees/{object_id}", "GET /water/trees/{object_id}"):
+    route(same(404), key, ids={"object_id": "tree"})
+route(same(404), "POST /api/water/trees/{object_id}/waterings", ids={"object_id": "tree"},
+      json={"litres": 80})  # fmt: skip
+route(same(404), "PUT /api/water/trees/{object_id}/settings", ids={"object_id": "tree"}, json={})
+route(same(404), "POST /water/trees/{object_id}/waterings", ids={"object_id": "tree"},
+      data={"litres": "80"})  # fmt: skip
+route(same(404), "POST /water/trees/{object_id}/pit", ids={"object_id": "tree"}, data={})
+route(api(read(WATER)), "GET /api/water/crews/{municipality_id}")
+route(api(edit(WATER)), "POST /api/water/zones", json=lambda n: {
+    "municipality_id": n.world.places[n.m].municipality_id, "name": f"Rasen {n.unique()}",
+    "kind": "lawn", "area_m2": 400, "coefficient": 0.8, "taw_mm": 60, "rate_mm_per_h": 10,
+    "lon": CENTRE[n.m][0], "lat": CENTRE[n.m][1]})  # fmt: skip
+route(same(404), "GET /api/water/zones/{zone_id}", path="/api/water/zones/999999")
+route(same(404), "GET /api/water/meters/{meter_id}/days", path="/api/water/meters/999999/days")
+whole(public, "GET /water")
+whole(public, "GET /water/meters")
+route(same(404), "GET /water/meters/{meter_id}", path="/water/meters/999999")
+whole(STAFF_OF_WATER, "GET /water/crews")
+for path in ("/water/probes", "/water/zones"):  # any signed-in caller: those it may read
+    whole(api(signed_in), f"GET {path}")
+route(same(404), "GET /water/zones/{zone_id}", path="/water/zones/999999")
 
 # The web shell
 for path in ("/", "/login", "/accessibility", "/privacy", "/imprint"):
