@@ -101,6 +101,7 @@ def serve_module(request: pytest.FixtureRequest, backend: str, folder: Path) -> 
         region_name="Testregion",
         data_dir=folder / "data",
         mqtt_mode="off",
+        run_jobs=False,  # what the world holds is what the test made, nothing more
     )
     app = create_app(settings, database=database, registry=Registry.build(discover()))
     try:
