@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from allmende import __version__, delivery, identity, sensing
 from allmende.core.errors import AllmendeError
 from allmende.core.events import EventBus
+from allmende.core.metrics import OBSERVATIONS_STORED
 from allmende.core.registry import JobSpec, Registry, discover
 from allmende.core.settings import Settings, load_settings
 from allmende.delivery import dispatch
@@ -33,6 +34,7 @@ from allmende.http.problems import ErrorFormats, install_error_handlers
 from allmende.http.templating import Templates
 from allmende.identity.oidc import OidcVerifier
 from allmende.sensing import actuation
+from allmende.sensing.service import OBSERVATIONS_CREATED
 from allmende.standards import dcat, ogcapi_features, open311, sensorthings
 from allmende.storage.database import Database
 from allmende.storage.migrate import pending_heads
@@ -43,6 +45,7 @@ from allmende.web import (
     TEMPLATES,
     health,
     identity_api,
+    metrics,
     notifications,
     shell,
     webhooks_api,
@@ -139,6 +142,9 @@ def create_app(
         else None,
     )
     context.services["readiness"] = readiness
+    database.bus.subscribe(
+        OBSERVATIONS_CREATED, lambda event: OBSERVATIONS_STORED.inc(len(event.payload["rows"]))
+    )
     for adapter in STANDARDS:
         if adapter.setup is not None:
             adapter.setup(context)
@@ -190,6 +196,7 @@ def create_app(
     install_openapi(app, [a.errors for a in STANDARDS if a.errors is not None])
 
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(identity_api.router)
     app.include_router(webhooks_api.router)
     app.include_router(notifications.router)

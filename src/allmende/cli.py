@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -120,9 +121,26 @@ def _run_server(settings: Settings, *, host: str, port: int, workers: int, app_o
         "server_header": False,
     }
     if workers > 1:
+        _metrics_across_workers()
         uvicorn.run("allmende.app:create_app", factory=True, workers=workers, **common)
     else:
         uvicorn.run(app_object or create_app(settings), **common)
+
+
+def _metrics_across_workers() -> None:
+    """Each worker writes its figures to one folder that /metrics adds up: the operator's
+    ``PROMETHEUS_MULTIPROC_DIR`` (emptied, as the figures of a former start are stale) or a
+    fresh temporary one. Set before the workers start, so each of them picks it up."""
+    from allmende.core.metrics import MULTIPROCESS_VARIABLE
+
+    configured = os.environ.get(MULTIPROCESS_VARIABLE)
+    if configured:
+        folder = Path(configured)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+    else:
+        os.environ[MULTIPROCESS_VARIABLE] = tempfile.mkdtemp(prefix="allmende-metrics-")
 
 
 @app.command()
@@ -204,6 +222,54 @@ def db_upgrade() -> None:
     settings = _settings()
     _migrate(settings)
     typer.echo("Database schema is current.")
+
+
+# --- backup and restore --------------------------------------------------------------------------
+
+
+@app.command("backup")
+@friendly
+def backup_command(
+    target: Annotated[
+        Path | None,
+        typer.Argument(help="Archive to write (.tar or .tar.gz). Default: a dated .tar.gz here."),
+    ] = None,
+) -> None:
+    """Back up the database and the uploaded files while the installation runs."""
+    from allmende.storage.backup import backup
+
+    settings = _settings()
+    if target is None:
+        target = Path(f"allmende-backup-{utcnow().strftime('%Y%m%dT%H%M%SZ')}.tar.gz")
+    manifest = backup(settings.database_url, settings.data_dir, target)
+    typer.echo(f"Backed up the {manifest.backend} database and {manifest.files} files to {target}.")
+
+
+@app.command("restore")
+@friendly
+def restore_command(
+    source: Annotated[Path, typer.Argument(help="A backup written by `allmende backup`.")],
+) -> None:
+    """Restore a backup into an empty database and an empty data folder."""
+    from allmende.storage.backup import restore
+    from allmende.storage.database import make_engine
+    from allmende.storage.migrate import pending_heads
+
+    settings = _settings()
+    manifest = restore(source, settings.database_url, settings.data_dir)
+    typer.echo(
+        f"Restored the {manifest.backend} database of {manifest.created_at} "
+        f"(Allmende {manifest.allmende}) and {manifest.files} files."
+    )
+    engine = make_engine(settings.database_url)
+    try:
+        pending = pending_heads(
+            settings.database_url, migration_locations(load_registry(settings)), engine
+        )
+    finally:
+        engine.dispose()
+    if pending:
+        typer.echo("The backup predates this version's schema: run `allmende db upgrade`.")
 
 
 # --- users -------------------------------------------------------------------------------------

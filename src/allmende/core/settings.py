@@ -5,6 +5,7 @@ Every field is documented in docs/configuration.md (a test keeps the two in step
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import re
@@ -173,6 +174,10 @@ class Settings(BaseSettings):
         description="Run the modules' scheduled jobs in this process (off for API-only nodes).",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    metrics_allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) that may read /metrics without a credential.",
+    )
     log_format: str = Field(default="json", description="json (one object a line) or text.")
     upload_max_bytes: int = Field(
         default=10 * 1024 * 1024, gt=0, description="Largest accepted upload (photos, documents)."
@@ -280,6 +285,16 @@ class Settings(BaseSettings):
     def _language_known(cls, value: str) -> str:
         if value not in ("de", "en"):
             raise ValueError("must be 'de' or 'en'")
+        return value
+
+    @field_validator("metrics_allowed_networks")
+    @classmethod
+    def _networks_valid(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an address or a network (10.0.0.0/8)") from None
         return value
 
     @field_validator("log_format")

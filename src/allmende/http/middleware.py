@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from allmende.core.errors import AllmendeError, BadRequest, PayloadTooLarge
 from allmende.core.logging import request_id
+from allmende.core.metrics import HTTP_IN_PROGRESS, HTTP_REQUESTS
 
 #: Renders an error the way the application would (a standard's format for its paths).
 ErrorRenderer = Callable[[Request, AllmendeError], Response]
@@ -122,9 +123,13 @@ class RequestContextMiddleware:
                     raise PayloadTooLarge(detail=f"The body exceeds {self.max_body_bytes} bytes.")
             return message
 
+        HTTP_IN_PROGRESS.inc()
         try:
             await self.app(scope, receive_limited, send_wrapper)
         finally:
+            HTTP_IN_PROGRESS.dec()
+            elapsed = time.perf_counter() - started
+            HTTP_REQUESTS.labels(scope["method"], route_label(scope), str(status)).observe(elapsed)
             log.info(
                 "%s %s %s",
                 scope["method"],
@@ -135,7 +140,7 @@ class RequestContextMiddleware:
                     "method": scope["method"],
                     "path": scope["path"],
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "duration_ms": round(elapsed * 1000, 1),
                 },
             )
             request_id.reset(token)
@@ -153,6 +158,7 @@ class RequestContextMiddleware:
         self, scope: Scope, receive: Receive, send: Send, rid: str, error: AllmendeError
     ) -> None:
         """Answer before the application sees the request (it never should)."""
+        HTTP_REQUESTS.labels(scope["method"], "refused", str(error.status)).observe(0)
         if self.render is None or "app" not in scope:
             await _problem(send, rid, error.status, error.title, str(error))
             return
@@ -167,6 +173,17 @@ def _host_name(host: str) -> str:
     if host.startswith("["):
         return host.split("]", 1)[0] + "]"
     return host.rsplit(":", 1)[0] if ":" in host else host
+
+
+def route_label(scope: Scope) -> str:
+    """The route's template (``/api/assets/objects/{object_id}``): bounded, unlike paths."""
+    route = scope.get("route")
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    if isinstance(template, str):
+        return template
+    if str(scope.get("path", "")).startswith("/static/"):
+        return "/static"
+    return "unmatched"
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -20,8 +20,12 @@ from allmende.identity.principal import Principal
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: "webhooks": manage the outgoing webhooks of the key's municipality; "notifications": read
-#: and mark the staff notifications (both for tools that act for a municipality's staff).
-BUILTIN_SCOPES = frozenset({"sensorthings", "open311", "webhooks", "notifications", ADMIN_SCOPE})
+#: and mark the staff notifications (both for tools that act for a municipality's staff);
+#: "metrics": read /metrics (unbound keys only: the figures are region-wide).
+METRICS_SCOPE = "metrics"
+BUILTIN_SCOPES = frozenset(
+    {"sensorthings", "open311", "webhooks", "notifications", METRICS_SCOPE, ADMIN_SCOPE}
+)
 
 
 # --- municipalities --------------------------------------------------------------------------
