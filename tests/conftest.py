@@ -55,11 +55,28 @@ ONE_WORKER_PER = {
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group the tests of costly session fixtures, and hand out the long work first: the groups
+    (each runs as one unit), largest first, then property tests, then the rest in their order;
+    a long unit started last would keep one worker busy while the other idles."""
+    groups: dict[str, list[pytest.Item]] = {}
     for item in items:
         names = getattr(item, "fixturenames", ())
         group = next((g for fixture, g in ONE_WORKER_PER.items() if fixture in names), None)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
+            groups.setdefault(group, []).append(item)
+    grouped = sorted(groups.values(), key=len, reverse=True)
+    first = [item for members in grouped for item in members]
+    taken = {id(item) for item in first}
+    rest = [item for item in items if id(item) not in taken]
+    properties = [item for item in rest if _is_property_test(item)]
+    others = [item for item in rest if not _is_property_test(item)]
+    items[:] = [*first, *properties, *others]
+
+
+def _is_property_test(item: pytest.Item) -> bool:
+    """Hypothesis and schemathesis tests: many examples each, the longest single tests."""
+    return bool(getattr(getattr(item, "obj", None), "is_hypothesis_test", False))
 
 
 @pytest.fixture(scope="session")

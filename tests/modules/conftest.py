@@ -42,8 +42,8 @@ def demo(database: Database, region: None) -> Demo:
     return _build_demo(database)
 
 
-@pytest.fixture
-def demo_rebuilt(templates: Templates) -> Database:
-    """A second, independent build of the demo for ``DEMO_NOW``: for tests that every build
-    gives the same data. Shared by the session, so read only."""
-    return templates.kept("demo_rebuilt", _build_demo)
+@pytest.fixture(scope="session")
+def demo_rebuilt(sqlite_templates: Templates) -> Database:
+    """A second, independent build of the demo for ``DEMO_NOW``, on SQLite: for tests that every
+    build gives the same data, on either backend. Shared by the session, so read only."""
+    return sqlite_templates.kept("demo_rebuilt", _build_demo)

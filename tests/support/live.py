@@ -20,6 +20,7 @@ class Running:
 
     def stop(self) -> None:
         self.server.should_exit = True
+        self.server.force_exit = True  # no waiting for clients' keep-alive connections
         self.thread.join(timeout=10)
 
 
