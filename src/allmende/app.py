@@ -12,10 +12,11 @@ from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 from starlette.staticfiles import StaticFiles
 
-from allmende import __version__, identity, sensing
+from allmende import __version__, delivery, identity, sensing
 from allmende.core.events import EventBus
-from allmende.core.registry import Registry, discover
+from allmende.core.registry import JobSpec, Registry, discover
 from allmende.core.settings import Settings, load_settings
+from allmende.delivery import dispatch
 from allmende.http.adapters import Adapter
 from allmende.http.auth import current_principal
 from allmende.http.context import AppContext
@@ -26,11 +27,21 @@ from allmende.http.openapi import install_openapi
 from allmende.http.problems import ErrorFormats, install_error_handlers
 from allmende.http.templating import Templates
 from allmende.identity.oidc import OidcVerifier
+from allmende.sensing import actuation
 from allmende.standards import ogcapi_features, open311, sensorthings
 from allmende.storage.database import Database
 from allmende.storage.migrate import pending_heads
 from allmende.storage.scheduler import Scheduler
-from allmende.web import LOCALE, STATIC, TEMPLATES, health, identity_api, shell
+from allmende.web import (
+    LOCALE,
+    STATIC,
+    TEMPLATES,
+    health,
+    identity_api,
+    notifications,
+    shell,
+    webhooks_api,
+)
 from allmende.web.errors import html_error
 
 #: The standards' wire formats, mounted before the modules.
@@ -40,8 +51,12 @@ STANDARDS: tuple[Adapter, ...] = (
     ogcapi_features.ADAPTER,
 )
 #: Migrations of the kernel's own tables, before those of the modules.
-KERNEL_MIGRATIONS: tuple[Path, ...] = (identity.MIGRATIONS, sensing.MIGRATIONS)
+KERNEL_MIGRATIONS: tuple[Path, ...] = (identity.MIGRATIONS, delivery.MIGRATIONS, sensing.MIGRATIONS)
 BODY_SLACK_BYTES = 1024 * 1024
+#: The kernel's own jobs, scheduled next to the modules'.
+KERNEL_JOBS: tuple[JobSpec, ...] = (actuation.JOB, dispatch.JOB)
+#: The catalogue of the kernel's sensing vocabulary (labels of the kinds of measurement).
+SENSING_DOMAIN = "sensing"
 
 
 def load_registry(settings: Settings) -> Registry:
@@ -90,6 +105,7 @@ def create_app(
         catalogs=Catalogs.load(
             [
                 (KERNEL_DOMAIN, LOCALE),
+                (SENSING_DOMAIN, sensing.LOCALE),
                 *((a.key, a.locale) for a in STANDARDS if a.locale),
                 *((m.key, m.locale) for m in registry if m.locale),
             ],
@@ -116,7 +132,9 @@ def create_app(
         if adapter.setup is not None:
             adapter.setup(context)
 
-    scheduler = Scheduler([job for m in registry for job in m.jobs], database, settings)
+    scheduler = Scheduler(
+        [*KERNEL_JOBS, *(job for m in registry for job in m.jobs)], database, settings
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -158,6 +176,9 @@ def create_app(
 
     app.include_router(health.router)
     app.include_router(identity_api.router)
+    app.include_router(webhooks_api.router)
+    app.include_router(notifications.router)
+    app.include_router(notifications.pages)
     for adapter in STANDARDS:
         app.include_router(adapter.router)
     for module in registry:

@@ -30,6 +30,8 @@ from allmende.core.geo import (
 )
 from allmende.core.registry import JobSpec, ModuleSpec, NavItem
 from allmende.core.timeutil import as_utc, isoformat, parse_datetime, utcnow
+from allmende.delivery.events import StoredEvent, events_after, publish
+from allmende.delivery.notifications import notify_staff
 from allmende.http.auth import Caller
 from allmende.http.context import AppContext, app_context
 from allmende.http.csrf import check_request as check_csrf
@@ -41,6 +43,7 @@ from allmende.identity.demo import DemoContext
 from allmende.identity.models import District, Municipality, Role, User
 from allmende.identity.permissions import Action, can, readable_municipalities, require, visible
 from allmende.identity.principal import ANONYMOUS, Principal
+from allmende.sensing import actuation, vocabulary
 from allmende.sensing import read as sensing
 from allmende.storage.base import Base, IdType, JSONType, UTCDateTime
 from allmende.storage.database import Database
@@ -89,12 +92,14 @@ __all__ = [
     "RateLimiter",
     "Role",
     "RowId",
+    "StoredEvent",
     "UTCDateTime",
     "Unauthorized",
     "UnsupportedMediaType",
     "User",
     "ValidationFailed",
     "absolute_url",
+    "actuation",
     "app_context",
     "as_utc",
     "base_url",
@@ -104,6 +109,7 @@ __all__ = [
     "create_spatial_indexes",
     "distance_m",
     "emit",
+    "events_after",
     "features",
     "geometry_columns",
     "geometry_from_geojson",
@@ -113,11 +119,13 @@ __all__ = [
     "intersects",
     "isoformat",
     "local_path",
+    "notify_staff",
     "open311",
     "parse_bbox",
     "parse_datetime",
     "predicate",
     "problem_response",
+    "publish",
     "readable_municipalities",
     "require",
     "safe_next",
@@ -126,4 +134,5 @@ __all__ = [
     "to_metric",
     "utcnow",
     "visible",
+    "vocabulary",
 ]

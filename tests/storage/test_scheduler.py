@@ -1,4 +1,5 @@
-"""Scheduled jobs run, and on PostgreSQL only one process runs a job at a time."""
+"""Scheduled jobs run periodically and when events wake them, never twice at once, and on
+PostgreSQL only one process runs a job at a time."""
 
 from __future__ import annotations
 
@@ -6,12 +7,20 @@ import threading
 import time
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from allmende.core.registry import JobSpec
+from allmende.app import create_app
+from allmende.core.errors import ConfigurationError
+from allmende.core.events import Event
+from allmende.core.registry import JobSpec, ModuleSpec, Registry
 from allmende.core.settings import Settings
+from allmende.sensing import read as sensing
+from allmende.sensing import vocabulary
+from allmende.sensing.service import OBSERVATIONS_CREATED
 from allmende.storage.database import Database
 from allmende.storage.scheduler import JobContext, Scheduler, _lock_id
+from tests.support.region import Region
 
 pytestmark = pytest.mark.integration
 
@@ -63,3 +72,105 @@ def test_a_failing_job_keeps_the_scheduler_alive(database: Database, settings: S
         time.sleep(0.1)
     scheduler.stop()
     assert len(calls) >= 2
+
+
+def _datastream(database: Database, municipality_id: int) -> int:
+    def make(session):  # type: ignore[no-untyped-def]
+        thing = sensing.create_thing(
+            session, municipality_id=municipality_id, name="Probe", lon=8.65, lat=49.45
+        )
+        return sensing.ensure_datastream(
+            session,
+            thing_id=thing,
+            name="Temperatur",
+            definition=vocabulary.AIR_TEMPERATURE,
+            observed_property_name="Lufttemperatur",
+            unit_name="degree Celsius",
+            unit_symbol="Cel",
+            unit_definition="http://unitsofmeasure.org/ucum.html",
+            public=True,
+        )
+
+    return database.write(make)
+
+
+def test_a_job_wakes_on_an_observation_posted_over_http(
+    database: Database, settings: Settings, region: Region
+) -> None:
+    stream = _datastream(database, region.municipality_a)
+    runs: list[float] = []
+    active: list[int] = []
+    overlaps: list[int] = []
+    lock = threading.Lock()
+
+    def react(context: JobContext) -> None:
+        with lock:
+            active.append(1)
+            overlaps.append(len(active))
+        time.sleep(0.2)  # long enough for the next events to arrive while it runs
+        with lock:
+            active.pop()
+            runs.append(time.monotonic())
+
+    job = JobSpec("react", 3600, react, wake_on=(OBSERVATIONS_CREATED,))
+    module = ModuleSpec(key="reactive", title="Reactive", jobs=(job,))
+    app = create_app(settings, database=database, registry=Registry([module]))
+    headers = {"X-API-Key": region.key_admin}
+    with TestClient(app) as client:
+        for minute in range(5):
+            answer = client.post(
+                f"/v1.1/Datastreams({stream})/Observations",
+                json={"phenomenonTime": f"2026-07-01T12:0{minute}:00Z", "result": 20 + minute},
+                headers=headers,
+            )
+            assert answer.status_code == 201
+        deadline = time.monotonic() + 15
+        while not runs and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert runs, "the job did not run after the Observations were posted"
+        time.sleep(1.5)  # let debounced reruns happen
+    assert max(overlaps) == 1
+
+
+def test_an_event_while_the_job_runs_gives_one_more_run(
+    database: Database, settings: Settings
+) -> None:
+    started = threading.Event()
+    release = threading.Event()
+    runs: list[int] = []
+
+    def slow(context: JobContext) -> None:
+        runs.append(1)
+        started.set()
+        release.wait(timeout=10)
+
+    job = JobSpec("slow", 3600, slow, wake_on=("test.poke",))
+    scheduler = Scheduler([job], database, settings, debounce_seconds=0.05)
+    scheduler.start()
+    try:
+        database.bus.publish(Event("test.poke"))
+        assert started.wait(timeout=10)
+        for _ in range(3):  # several events while it runs: one run after it, not three
+            database.bus.publish(Event("test.poke"))
+        release.set()
+        deadline = time.monotonic() + 10
+        while len(runs) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+    finally:
+        scheduler.stop()
+    assert len(runs) == 2
+    database.bus.publish(Event("test.poke"))  # after stop: nobody listens any more
+    time.sleep(0.1)
+    assert len(runs) == 2
+
+
+def test_modules_requiring_a_missing_module_stop_the_start(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from allmende import app as app_module
+
+    needy = ModuleSpec(key="needy", title="Needy", requires=("absent",))
+    monkeypatch.setattr(app_module, "discover", lambda: [needy])
+    with pytest.raises(ConfigurationError, match="'needy' requires 'absent'"):
+        app_module.create_app(settings)

@@ -35,6 +35,12 @@ class EventBus:
         """Call ``handler`` for events named ``name``; ``*`` receives every event."""
         self._handlers[name].append(handler)
 
+    def unsubscribe(self, name: str, handler: Handler) -> None:
+        """Stop calling ``handler`` for ``name`` (no error if it was not subscribed)."""
+        handlers = self._handlers.get(name)
+        if handlers is not None and handler in handlers:
+            handlers.remove(handler)
+
     def publish(self, event: Event) -> None:
         for handler in (*self._handlers.get(event.name, ()), *self._handlers.get("*", ())):
             try:

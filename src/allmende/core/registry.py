@@ -27,6 +27,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "allmende.modules.assets",
     "allmende.modules.participation",
     "allmende.modules.sensors",
+    "allmende.modules.energy",
 )
 
 
@@ -44,12 +45,19 @@ class JobSpec:
     """A scheduled computation: ``run(context)`` every ``every_seconds``.
 
     ``context`` is an :class:`allmende.storage.scheduler.JobContext` (database, settings, bus,
-    now). With several worker processes only one runs a job at a time.
+    now). With several worker processes only one runs a job at a time, and a job never runs
+    twice at once.
+
+    ``wake_on`` names events (``sensing.observations.created``, a module's domain events...):
+    when one is published in this process, the job runs promptly as well, at most once a
+    second. The periodic run stays the safety net (for events of other processes and after a
+    restart), so a job must find its work in the database, not in the event.
     """
 
     name: str
     every_seconds: int
     run: Callable[[Any], None]
+    wake_on: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

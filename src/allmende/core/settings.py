@@ -161,6 +161,34 @@ class Settings(BaseSettings):
         description="MQTT: how long published Observations wait for others to share a transaction.",
     )
 
+    tasking_ack_timeout_seconds: int = Field(
+        default=60,
+        gt=0,
+        description="Tasking: how long a device has to acknowledge a Task before it is sent "
+        "again (doubled after each attempt, at most an hour).",
+    )
+    tasking_max_attempts: int = Field(
+        default=4,
+        ge=1,
+        description="Tasking: how often a Task is sent before it is marked failed.",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="Webhooks: how long one delivery may take (connect, send, answer).",
+    )
+    webhook_max_age_seconds: int = Field(
+        default=24 * 3600,
+        gt=0,
+        description="Webhooks: how long a failing delivery is retried before it is failed.",
+    )
+    webhook_allow_private_targets: bool | None = Field(
+        default=None,
+        description="Webhooks: allow URLs on loopback and private networks. Unset: refused in "
+        "production (they reach the server's own network), allowed in dev and demo.",
+    )
+
     @field_validator("default_language")
     @classmethod
     def _language_known(cls, value: str) -> str:

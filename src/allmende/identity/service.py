@@ -19,7 +19,9 @@ from allmende.identity.permissions import ADMIN_SCOPE
 from allmende.identity.principal import Principal
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-BUILTIN_SCOPES = frozenset({"sensorthings", "open311", ADMIN_SCOPE})
+#: "webhooks": manage the outgoing webhooks of the key's municipality; "notifications": read
+#: and mark the staff notifications (both for tools that act for a municipality's staff).
+BUILTIN_SCOPES = frozenset({"sensorthings", "open311", "webhooks", "notifications", ADMIN_SCOPE})
 
 
 # --- municipalities --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ Datastream changes hands.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -31,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from allmende.storage.base import Base, IdType, JSONType
+from allmende.storage.base import Base, IdType, JSONType, UTCDateTime
 from allmende.storage.geometry import HasGeometry, spatial_indexes
 
 #: Microseconds since 1970-01-01T00:00:00Z.
@@ -339,3 +340,45 @@ class Task(Base):
     )
     creation_time: Mapped[int] = mapped_column(Micros)
     tasking_parameters: Mapped[Any] = mapped_column(JSONType)
+
+
+class TaskDelivery(Base):
+    """Whether a device carried out a Task the platform sent (``actuation.send_task``).
+
+    One row per Task sent, keyed by the first Task; a resend is a new Task of the same
+    capability, recorded in :class:`TaskAttempt`. ``state``: ``pending`` (waiting for the
+    device's acknowledgement), ``done`` or ``failed``. Times are ``UTCDateTime`` like the rest
+    of the kernel's bookkeeping, not the integer times of the hot table.
+    """
+
+    __tablename__ = "sensing_task_deliveries"
+    __table_args__ = (Index("ix_sensing_task_deliveries_state", "state", "last_attempt_at"),)
+
+    task_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("sensing_tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    tasking_capability_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("sensing_tasking_capabilities.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String(200), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    last_task_id: Mapped[int] = mapped_column(IdType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class TaskAttempt(Base):
+    """A Task sent for a delivery: the first one and every resend."""
+
+    __tablename__ = "sensing_task_attempts"
+
+    task_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("sensing_tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    delivery_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("sensing_task_deliveries.task_id", ondelete="CASCADE"), index=True
+    )

@@ -5,23 +5,31 @@ Datastream's Observations in a time range; the same aggregated per fixed interva
 value comes from the pointer each Datastream keeps current on ingest (a primary-key join), so
 listing every sensor never scans the Observations.
 
-Writing (for demo data and importers): Things with a point Location, Sensors, Observed
-Properties, Datastreams, and a whole series of Observations through the batched ingest.
+Reading many Datastreams at once for models: :func:`series` gives each stream's numeric
+Observations as numpy arrays from one query.
+
+Writing (for demo data, importers and the modules' derived values): Things with a point
+Location, Sensors, Observed Properties, Datastreams, and a whole series of Observations through
+the batched ingest. :func:`ensure_thing` and :func:`ensure_datastream` get or create, so a job
+that publishes what it derives can call them on every run.
 
 Times are timezone-aware ``datetime`` values in UTC; the tables store microseconds.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, func, select
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import and_, case, func, select, text
 from sqlalchemy.orm import Session
 
-from allmende.core.errors import NotFound, ValidationFailed
+from allmende.core.errors import Conflict, NotFound, ValidationFailed
 from allmende.identity.permissions import visible
 from allmende.identity.principal import Principal
 from allmende.sensing import service
@@ -33,6 +41,7 @@ from allmende.sensing.models import (
     Observation,
     ObservedProperty,
     ResultKind,
+    Sensor,
     Thing,
     thing_locations,
 )
@@ -41,8 +50,12 @@ from allmende.sensing.times import from_micros, to_micros
 from allmende.storage.id_sets import in_set
 
 __all__ = [
+    "DERIVED_SENSOR_METADATA",
+    "MEASUREMENT",
     "Bucket",
+    "DuplicatePolicy",
     "Point",
+    "Series",
     "StreamSummary",
     "ThingSummary",
     "aggregate",
@@ -50,16 +63,23 @@ __all__ = [
     "create_observed_property",
     "create_sensor",
     "create_thing",
+    "ensure_datastream",
+    "ensure_thing",
     "get_thing",
     "ingest_series",
     "list_things",
     "observations",
+    "series",
 ]
 
 #: Things per list; a region has hundreds, not hundreds of thousands, of sensor stations.
 MAX_THINGS = 5000
 #: Observations per range read (a month of one-minute values).
 MAX_POINTS = 50_000
+#: Observations per :func:`series` read: a year of quarter-hours of 100 streams.
+MAX_SERIES_POINTS = 5_000_000
+#: What the Sensor of derived Datastreams points to (STA needs a document for every Sensor).
+DERIVED_SENSOR_METADATA = "https://allmende.example/docs/sensorthings.html"
 
 
 @dataclass(frozen=True)
@@ -350,6 +370,63 @@ def aggregate(
     ]
 
 
+class Series(NamedTuple):
+    """The numeric Observations of one Datastream: times (``datetime64[us]``, UTC) and values,
+    in time order."""
+
+    times: NDArray[np.datetime64]
+    values: NDArray[np.float64]
+
+
+def series(
+    session: Session,
+    *,
+    datastream_ids: Collection[int],
+    start: datetime,
+    end: datetime,
+    limit: int = MAX_SERIES_POINTS,
+) -> dict[int, Series]:
+    """The numeric Observations (numbers and booleans as 1/0; text and JSON results left out)
+    of many Datastreams with ``start <= phenomenonTime < end``, read in one query.
+
+    Every asked id is a key of the answer (empty arrays when it has nothing in the range). For
+    models: the caller decides what it may read (jobs read everything of their region). More
+    than ``limit`` Observations in all is refused rather than cut short silently.
+    """
+    low, high = _range(start, end)
+    ids = sorted(set(datastream_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Observation.datastream_id, Observation.phenomenon_time, Observation.result_number)
+        .where(
+            in_set(Observation.datastream_id, ids),
+            Observation.phenomenon_time >= low,
+            Observation.phenomenon_time < high,
+            Observation.result_kind.in_([ResultKind.INTEGER, ResultKind.FLOAT, ResultKind.BOOLEAN]),
+        )
+        .order_by(Observation.datastream_id, Observation.phenomenon_time)
+        .limit(max(0, limit) + 1)
+    ).all()
+    if len(rows) > limit:
+        raise ValidationFailed.one(
+            "datastream_ids", f"more than {limit} Observations in the range; read less at once"
+        )
+    found = {
+        i: Series(np.empty(0, dtype="datetime64[us]"), np.empty(0, dtype=np.float64)) for i in ids
+    }
+    if rows:
+        streams, times, values = zip(*rows, strict=True)
+        stream_array = np.asarray(streams, dtype=np.int64)
+        time_array = np.asarray(times, dtype=np.int64).astype("datetime64[us]")
+        value_array = np.asarray(values, dtype=np.float64)
+        keys, starts = np.unique(stream_array, return_index=True)
+        ends = [*starts[1:], len(stream_array)]
+        for key, first, last in zip(keys.tolist(), starts.tolist(), ends, strict=True):
+            found[key] = Series(time_array[first:last], value_array[first:last])
+    return found
+
+
 # --- writing ---------------------------------------------------------------------------------
 
 
@@ -448,19 +525,22 @@ def create_datastream(
     unit: dict[str, str],
     description: str = "",
     properties: dict[str, Any] | None = None,
+    public: bool | None = None,
+    observation_type: str = MEASUREMENT,
 ) -> int:
-    """A Datastream of measurements; it belongs to its Thing's municipality and visibility.
-    ``unit``: ``{"name", "symbol", "definition"}`` (UCUM symbols)."""
+    """A Datastream (of measurements unless ``observation_type`` says otherwise); it belongs
+    to its Thing's municipality and, unless ``public`` says otherwise, visibility. ``unit``:
+    ``{"name", "symbol", "definition"}`` (UCUM symbols)."""
     thing = service.get(session, Thing, thing_id)
     stream = service.create_entity(
         session,
         kind="Datastream",
         values={
             "municipality_id": thing.municipality_id,
-            "public": thing.public,
+            "public": thing.public if public is None else public,
             "name": name,
             "description": description,
-            "observation_type": MEASUREMENT,
+            "observation_type": observation_type,
             "unit_of_measurement": unit,
             "properties": properties,
             "thing_id": thing_id,
@@ -496,3 +576,151 @@ def ingest_series(
             outcome.raise_()
         stored += 1
     return stored
+
+
+# --- get or create ---------------------------------------------------------------------------
+
+
+def _serialise(session: Session, *key: object) -> None:
+    """On PostgreSQL, one get-or-create of ``key`` at a time until the transaction ends (the
+    tables have no unique name, so two workers could otherwise both create). SQLite's single
+    writer serialises every write already."""
+    if session.get_bind().dialect.name == "postgresql":
+        digest = hashlib.sha256(repr(key).encode()).digest()[:8]
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:id)"),
+            {"id": int.from_bytes(digest, "big", signed=True)},
+        )
+
+
+def ensure_thing(
+    session: Session,
+    *,
+    name: str,
+    municipality_id: int,
+    public: bool,
+    lon: float,
+    lat: float,
+    properties: dict[str, Any] | None = None,
+    description: str = "",
+) -> int:
+    """The Thing named ``name`` in the municipality, made at the point (lon, lat) if missing.
+    An existing one keeps its Location and properties; its visibility follows ``public``."""
+    _serialise(session, "thing", municipality_id, name)
+    found = session.scalar(
+        select(Thing.id)
+        .where(Thing.municipality_id == municipality_id, Thing.name == name)
+        .order_by(Thing.id)
+        .limit(1)
+    )
+    if found is None:
+        return create_thing(
+            session,
+            municipality_id=municipality_id,
+            name=name,
+            lon=lon,
+            lat=lat,
+            description=description,
+            properties=properties,
+            public=public,
+        )
+    thing = service.get(session, Thing, found)
+    if thing.public != public:
+        service.update_entity(session, kind="Thing", entity_id=found, values={"public": public})
+    return int(found)
+
+
+def ensure_datastream(
+    session: Session,
+    *,
+    thing_id: int,
+    name: str,
+    definition: str,
+    observed_property_name: str,
+    unit_name: str,
+    unit_symbol: str,
+    unit_definition: str,
+    description: str = "",
+    public: bool,
+    sensor_name: str = "Allmende",
+    sensor_description: str = "Values that Allmende derives from other Observations.",
+    sensor_metadata: str = DERIVED_SENSOR_METADATA,
+    properties: dict[str, Any] | None = None,
+    observation_type: str = MEASUREMENT,
+) -> int:
+    """The Datastream ``name`` of a Thing, made if missing; returns its id.
+
+    A new one reuses the ObservedProperty of the municipality with ``definition`` (a public
+    one for a public Datastream) and the Sensor named ``sensor_name``, making either when
+    there is none; it belongs to the Thing's municipality. An existing one keeps everything
+    but its visibility, which follows ``public``. Conflict if a Datastream of that name
+    measures another ``definition``.
+    """
+    thing = service.get(session, Thing, thing_id)
+    _serialise(session, "datastream", thing_id, name)
+    found = session.execute(
+        select(Datastream.id, Datastream.public, ObservedProperty.definition)
+        .join(ObservedProperty, ObservedProperty.id == Datastream.observed_property_id)
+        .where(Datastream.thing_id == thing_id, Datastream.name == name)
+        .order_by(Datastream.id)
+        .limit(1)
+    ).first()
+    if found is not None:
+        if found.definition != definition:
+            raise Conflict(
+                detail=f"Thing {thing_id} has a Datastream '{name}' of {found.definition}, "
+                f"not {definition}."
+            )
+        if found.public != public:
+            service.update_entity(
+                session, kind="Datastream", entity_id=found.id, values={"public": public}
+            )
+        return int(found.id)
+    municipality_id = thing.municipality_id
+    observed_property_id = _reusable(
+        session,
+        ObservedProperty,
+        municipality_id,
+        public,
+        ObservedProperty.definition == definition,
+    ) or create_observed_property(
+        session,
+        municipality_id=municipality_id,
+        name=observed_property_name,
+        definition=definition,
+        public=public,
+    )
+    sensor_id = _reusable(
+        session, Sensor, municipality_id, public, Sensor.name == sensor_name
+    ) or create_sensor(
+        session,
+        municipality_id=municipality_id,
+        name=sensor_name,
+        description=sensor_description,
+        metadata=sensor_metadata,
+        public=public,
+    )
+    return create_datastream(
+        session,
+        thing_id=thing_id,
+        sensor_id=sensor_id,
+        observed_property_id=observed_property_id,
+        name=name,
+        unit={"name": unit_name, "symbol": unit_symbol, "definition": unit_definition},
+        description=description,
+        properties=properties,
+        public=public,
+        observation_type=observation_type,
+    )
+
+
+def _reusable(
+    session: Session, model: Any, municipality_id: int, public: bool, condition: Any
+) -> int | None:
+    """An entity of the municipality that fits, public first; only a public one for ``public``
+    (a public Datastream must not lead to an internal Sensor or ObservedProperty)."""
+    query = select(model.id).where(model.municipality_id == municipality_id, condition)
+    if public:
+        query = query.where(model.public.is_(True))
+    found = session.scalar(query.order_by(model.public.desc(), model.id).limit(1))
+    return None if found is None else int(found)

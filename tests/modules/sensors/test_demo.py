@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
+from allmende.core.registry import Registry, discover
+from allmende.demo.region import build_region
 from allmende.identity.principal import ANONYMOUS, Principal
-from allmende.modules.sensors import demo as sensors_demo
+from allmende.modules.sensors import demo
 from allmende.sdk import sensing
 from allmende.sensing.models import Datastream, Observation, Thing
 from allmende.storage.database import Database
-from tests.modules.conftest import Demo
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 9, 20, 14, 37, tzinfo=UTC)
@@ -21,20 +22,20 @@ ADMIN = Principal(kind="user", is_admin=True)
 
 
 def generate() -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(sensors_demo.SEED)
-    clock = sensors_demo._clock(NOW)
-    weather = sensors_demo._weather(rng, clock)
-    upper, lower = sensors_demo._soil(rng, weather, 4, clock)
+    rng = np.random.default_rng(demo.SEED)
+    clock = demo._clock(NOW)
+    weather = demo._weather(rng, clock)
+    upper, lower = demo._soil(rng, weather, 4, clock)
     return {
         "temperature": weather.temperature,
-        "humidity": sensors_demo._humidity(weather.temperature, weather.dew_point),
+        "humidity": demo._humidity(weather.temperature, weather.dew_point),
         "rain": weather.rain,
         "radiation": weather.radiation,
         "wind": weather.wind,
         "upper": upper,
         "lower": lower,
-        "water": sensors_demo._water_flow(rng, clock, "sports"),
-        "power": sensors_demo._power(rng, clock, "office"),
+        "water": demo._water_flow(rng, clock, "sports"),
+        "power": demo._power(rng, clock, "office"),
         "local_hour": clock.local_hour,
         "weekday": clock.weekday,
         "hours": clock.hours,
@@ -46,9 +47,9 @@ def test_the_generators_are_deterministic_and_plausible() -> None:
     for name in first:
         assert np.array_equal(first[name], second[name]), name
     g = first
-    assert g["temperature"].size == sensors_demo.DAYS * 24 * 4
+    assert g["temperature"].size == demo.DAYS * 24 * 4
     assert g["temperature"].min() > 0 and g["temperature"].max() < 30  # late summer, autumn
-    daily_range = np.ptp(g["temperature"].reshape(sensors_demo.DAYS, -1), axis=1)
+    daily_range = np.ptp(g["temperature"].reshape(demo.DAYS, -1), axis=1)
     assert 2 < daily_range.mean() < 12  # a diurnal cycle
     # humidity falls as the air warms
     assert np.corrcoef(g["temperature"], g["humidity"])[0, 1] < -0.4
@@ -74,8 +75,11 @@ def test_the_generators_are_deterministic_and_plausible() -> None:
     assert g["power"][afternoon & weekday].mean() > 3 * g["power"][afternoon & ~weekday].mean()
 
 
-def test_the_demo_network_in_the_demo_region(database: Database, demo: Demo) -> None:
-    assert any("/sensors" in n for n in demo.notes)
+def test_the_demo_network_in_the_demo_region(database: Database) -> None:
+    # The energy demo extends the network's meters and stations backwards: leave it out here.
+    registry = Registry.build(discover(), disabled=["energy"])
+    notes = database.write(lambda s: build_region(s, registry=registry, now=NOW).notes)
+    assert any("/sensors" in n for n in notes)
     with database.session() as session:
         things = sensing.list_things(session, principal=ADMIN)
         public = sensing.list_things(session, principal=ANONYMOUS)
@@ -90,10 +94,10 @@ def test_the_demo_network_in_the_demo_region(database: Database, demo: Demo) -> 
     assert internal == ["Stromzähler Bauhof Auenstadt"]
     assert kinds == {"weather-station", "soil-moisture", "water-meter", "energy-meter"}
     assert streams == 47
-    assert observations == 47 * sensors_demo.DAYS * 24 * 4
+    assert observations == 47 * demo.DAYS * 24 * 4
     assert 100_000 <= observations <= 200_000
     assert None not in tree_ids and len(tree_ids) == 8  # at the assets module's demo trees
-    hour = demo.now.replace(minute=0)
+    hour = NOW.replace(minute=0)
     assert all(s.latest_time == hour for t in things for s in t.streams)
     assert first is not None
     station = next(t for t in things if t.name == "Wetterstation Auenstadt")

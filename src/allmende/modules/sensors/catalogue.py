@@ -1,11 +1,14 @@
-"""Fixed vocabularies of the module: the kinds of measurement it knows, the chart periods and
-the display form of UCUM units. Labels are English source strings, translated where shown."""
+"""Fixed vocabularies of the module: the kinds of measurement (the kernel's vocabulary), the
+chart periods and the display form of UCUM units. Labels are English source strings, translated
+where shown."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
+
+from allmende.sdk import vocabulary
 
 #: Times are stored in UTC and shown in the region's time zone.
 LOCAL_ZONE = ZoneInfo("Europe/Berlin")
@@ -15,45 +18,9 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, t
     return message
 
 
-@dataclass(frozen=True)
-class Kind:
-    """A kind of measurement: an ObservedProperty ``definition`` with a short key for links.
-
-    ``style`` "bar" draws amounts per interval (precipitation) and sums them when aggregating;
-    "line" draws states and averages them.
-    """
-
-    key: str
-    definition: str
-    label: str
-    style: str = "line"
-    decimals: int = 1
-
-
-NERC = "http://vocab.nerc.ac.uk/standard_name/"
-QUDT = "http://qudt.org/vocab/quantitykind/"
-
-KINDS: tuple[Kind, ...] = (
-    Kind("air-temperature", NERC + "air_temperature/", N_("Air temperature")),
-    Kind("relative-humidity", NERC + "relative_humidity/", N_("Relative humidity"), decimals=0),
-    Kind("precipitation", NERC + "precipitation_amount/", N_("Precipitation"), "bar"),
-    Kind("wind-speed", NERC + "wind_speed/", N_("Wind speed")),
-    Kind(
-        "global-radiation",
-        NERC + "surface_downwelling_shortwave_flux_in_air/",
-        N_("Global radiation"),
-        decimals=0,
-    ),
-    Kind(
-        "soil-moisture",
-        NERC + "volume_fraction_of_condensed_water_in_soil/",
-        N_("Soil moisture"),
-    ),
-    Kind("water-volume", QUDT + "Volume", N_("Water meter reading"), decimals=2),
-    Kind("water-flow", QUDT + "VolumeFlowRate", N_("Water flow"), decimals=0),
-    Kind("energy", QUDT + "Energy", N_("Energy meter reading"), decimals=0),
-    Kind("power", QUDT + "Power", N_("Electric power")),
-)
+#: The kinds of measurement the platform knows (ObservedProperty definitions with labels).
+Kind = vocabulary.Kind
+KINDS: tuple[Kind, ...] = vocabulary.KINDS
 
 #: Kinds of station (``properties.kind`` of a Thing).
 STATION_KINDS = {

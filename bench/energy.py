@@ -1,0 +1,316 @@
+"""Speed and savings of the energy models; prints its figures and the machine.
+
+    PYTHONPATH=src python bench/energy.py            # speed, and the savings of a January fortnight
+    PYTHONPATH=src python bench/energy.py --full     # ... and of the whole heating season
+
+Figures:
+* 5R1C simulation of one zone over 8 760 hours (median of 50 runs after compilation), beside
+  the same year in rcbsim's Python loop when rcbsim is installed;
+* one building's MPC plan (24 h and 48 h in 15-minute steps, HiGHS), median of 50;
+* a portfolio of 50 buildings re-planned: the LPs alone, and through the service (SQLite file,
+  reading the inputs, storing the plans, sending the Tasks) in one write;
+* the savings simulation: reference school and town hall, Mannheim test reference year,
+  generated day-ahead tariff, MPC re-planning hourly vs the scheduled thermostat, BOPTEST KPIs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from allmende.modules.energy import mpc, rc, simulation, tariff, weather
+
+
+def machine() -> str:
+    cpu = "unknown"
+    with open("/proc/cpuinfo", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    import highspy
+    import numba
+
+    return (
+        f"CPU: {cpu}, {os.cpu_count()} cores; Python {platform.python_version()}; "
+        f"numpy {np.__version__}, numba {numba.__version__}, "
+        f"HiGHS {highspy.Highs().version()}"  # type: ignore[no-untyped-call]
+    )
+
+
+def zone(scale: float = 1.0) -> rc.Zone:
+    return rc.Zone.from_building(
+        floor_area=1500.0 * scale,
+        volume=4800.0 * scale,
+        window_area=330.0 * scale,
+        opaque_area=2200.0 * scale,
+        u_window=1.3,
+        u_opaque=0.45,
+        air_changes=0.6,
+        heat_capacity_per_floor_area=260_000.0,
+    )
+
+
+def bench_simulation() -> None:
+    hours = np.arange(8760)
+    t_out = 10 - 10 * np.cos(2 * np.pi * hours / 8760) - 4 * np.cos(2 * np.pi * hours / 24)
+    sun = 20000 * np.clip(np.sin(2 * np.pi * (hours % 24 - 6) / 24), 0, None)
+    gains = np.where((hours % 24 >= 7) & (hours % 24 < 17), 15000.0, 2000.0)
+    z = zone()
+
+    def run() -> None:
+        rc.simulate(
+            z,
+            t_out=t_out,
+            internal_gains=gains,
+            solar_gains=sun,
+            t_set_heating=20.0,
+            t_set_cooling=26.0,
+        )
+
+    run()  # compile (or load the cached machine code)
+    times = []
+    for _ in range(50):
+        tick = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - tick)
+    print(
+        f"5R1C, one zone, 8 760 h:           {statistics.median(times) * 1000:8.2f} ms"
+        " (median of 50)"
+    )
+    try:
+        from rcbsim.building_physics import Zone as Reference
+    except ImportError:
+        return
+    ref = Reference()
+    tick = time.perf_counter()
+    t_m = 20.0
+    for k in range(8760):
+        ref.solve_energy(gains[k] / 40, sun[k] / 40, t_out[k], t_m)
+        t_m = ref.t_m_next
+    print(f"   rcbsim's Python loop, same year:   {(time.perf_counter() - tick) * 1000:8.1f} ms")
+
+
+def forecast(n: int, seed: int) -> mpc.Forecast:
+    rng = np.random.default_rng(seed)
+    hours = np.arange(n) / 4
+    occupied = (hours % 24 >= 7) & (hours % 24 < 17)
+    return mpc.Forecast(
+        t_out=2 + 4 * np.sin(2 * np.pi * (hours - 9) / 24) + rng.normal(0, 0.5, n),
+        internal_gains=np.where(occupied, 14000.0, 2000.0),
+        solar_gains=8000 * np.clip(np.sin(2 * np.pi * (hours % 24 - 7) / 20), 0, None),
+        low=np.where(occupied, 20.5, 16.0),
+        high=np.where(occupied, 26.0, 30.0),
+        price=tariff.retail_price(np.floor(hours) + 24 * seed),
+        co2=tariff.grid_co2(np.floor(hours) + 24 * seed),
+        base_load=np.full(n, 6.0),
+        pv=np.zeros(n),
+    )
+
+
+def bench_plans() -> None:
+    plant = mpc.Plant(heating_kw=90.0)
+    for steps in (96, 192):
+        mpc.plan(zone(), plant, forecast(steps, 0), t_m0=19.0)
+        times = []
+        for i in range(50):
+            tick = time.perf_counter()
+            result = mpc.plan(zone(), plant, forecast(steps, i), t_m0=19.0)
+            times.append(time.perf_counter() - tick)
+            assert result.feasible
+        label = f"MPC plan, one building, {steps // 4} h:"
+        print(f"{label:36s}{statistics.median(times) * 1000:8.2f} ms (median of 50)")
+    zones = [zone(0.5 + i / 50) for i in range(50)]
+    plants = [mpc.Plant(heating_kw=60.0 + i) for i in range(50)]
+    inputs = [forecast(96, i) for i in range(50)]
+    tick = time.perf_counter()
+    for z, p, f in zip(zones, plants, inputs, strict=True):
+        mpc.plan(z, p, f, t_m0=19.0)
+    print(f"Portfolio of 50 buildings, LPs only: {time.perf_counter() - tick:8.2f} s")
+
+
+def bench_service() -> None:
+    from shapely.geometry import box
+
+    from allmende.core.registry import discover
+    from allmende.identity import service as identity
+    from allmende.modules.energy import service
+    from allmende.sdk import sensing, vocabulary
+    from allmende.storage import migrate
+    from allmende.storage.database import Database
+
+    root = Path(sys.modules["allmende"].__file__ or "").parent
+    locations = [
+        root / "identity/migrations",
+        root / "delivery/migrations",
+        root / "sensing/migrations",
+    ]
+    locations += [m.migrations for m in discover() if m.migrations is not None]
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/energy-bench.db"
+        migrate.upgrade(url, [p for p in locations if p.is_dir()])
+        database = Database(url)
+        now = datetime(2026, 1, 14, 6, 0, tzinfo=UTC)
+
+        def setup(session) -> None:  # type: ignore[no-untyped-def]
+            town = identity.create_municipality(
+                session,
+                key="bench",
+                name="Bench",
+                ags="08999199",
+                jurisdiction_id="bench.example",
+                boundary=box(8.6, 49.4, 8.7, 49.5),
+            )
+            station = sensing.ensure_thing(
+                session, name="Wetter", municipality_id=town.id, public=True, lon=8.65, lat=49.45
+            )
+            temperature = sensing.ensure_datastream(
+                session,
+                thing_id=station,
+                name="Lufttemperatur",
+                definition=vocabulary.AIR_TEMPERATURE,
+                observed_property_name="Lufttemperatur",
+                unit_name="degree Celsius",
+                unit_symbol="°C",
+                unit_definition="ucum:Cel",
+                public=True,
+            )
+            hours = [now - timedelta(hours=48 - h) for h in range(48)]
+            sensing.ingest_series(
+                session,
+                datastream_id=temperature,
+                times=hours,
+                values=[float(2 + 4 * np.sin(h / 24 * 2 * np.pi)) for h in range(48)],
+            )
+            market = service.ensure_market(session, municipality_id=town.id, lon=8.65, lat=49.45)
+            grid = [now - timedelta(hours=24) + timedelta(hours=h) for h in range(72)]
+            hour_of_year = np.array(
+                [(t - datetime(t.year, 1, 1, tzinfo=UTC)).total_seconds() / 3600 for t in grid]
+            )
+            sensing.ingest_series(
+                session,
+                datastream_id=market.price_stream,
+                times=grid,
+                values=[float(v) for v in tariff.retail_price(hour_of_year)],
+            )
+            sensing.ingest_series(
+                session,
+                datastream_id=market.co2_stream,
+                times=grid,
+                values=[float(v) * 1000 for v in tariff.grid_co2(hour_of_year)],
+            )
+            for i in range(50):
+                area = 600.0 + 40 * i
+                building = service.create_building(
+                    session,
+                    municipality_id=town.id,
+                    name=f"Gebäude {i:02d}",
+                    use="school",
+                    floor_area=area,
+                    heating_system="heat_pump",
+                    lon=8.65,
+                    lat=49.45,
+                )
+                service.add_zone(
+                    session,
+                    building_id=building.id,
+                    name="Zone",
+                    floor_area=area,
+                    volume=area * 3.2,
+                    window_area=area * 0.22,
+                    opaque_area=area * 1.4,
+                    heat_capacity=260_000.0,
+                    heating_kw=area * 0.08,
+                    control="mpc",
+                )
+
+        database.write(setup)
+        database.write(lambda s: service.replan_all(s, now=now - timedelta(minutes=15)))
+        tick = time.perf_counter()
+        plans = database.write(lambda s: service.replan_all(s, now=now))
+        elapsed = time.perf_counter() - tick
+        database.close()
+    fallbacks = sum(p.status == "fallback" for p in plans)
+    print(
+        f"Portfolio of 50 buildings, service:   {elapsed:8.2f} s "
+        f"(inputs read, LPs, plans stored, Tasks sent; {fallbacks} fell back)"
+    )
+
+
+def bench_savings(full: bool) -> None:
+    import teaser
+
+    site = weather.read_mos(
+        Path(teaser.__file__).parent
+        / "data/input/inputdata/weatherdata/DEU_BW_Mannheim_107290_TRY2010_12_Jahr_BBSR.mos"
+    )
+    if full:
+        periods = [("heating season 1 Oct – 30 Apr", 96 * 273, 96 * (365 - 273 + 120))]
+    else:
+        periods = [("January fortnight 15–28 Jan", 96 * 14, 96 * 14)]
+    for label, start, steps in periods:
+        print(f"\nSavings, {label} (Mannheim TRY 2010, generated day-ahead tariff):")
+        print(
+            f"{'building':34s}{'cost €':>10s}{'kWh el':>10s}{'tdis Kh':>9s}{'cost_tot':>10s}"
+            f"{'ener_tot':>10s}{'emis_tot':>10s}{'time_rat':>11s}"
+        )
+        for factory in (simulation.reference_school, simulation.reference_town_hall):
+            building = factory()
+            x = simulation.inputs(building, site)
+            if start + steps > len(x.t_out):  # the season wraps around the new year
+                x = simulation.Inputs(
+                    *(
+                        np.concatenate([v, v]) if isinstance(v, np.ndarray) else v
+                        for v in vars(x).values()
+                    )
+                )
+            t_m0 = simulation.warm_state(building, x, start=start)
+            runs = {
+                "thermostat": simulation.run_thermostat(
+                    building, x, start=start, steps=steps, t_m0=t_m0
+                ),
+                "MPC": simulation.run_mpc(
+                    building, x, start=start, steps=steps, t_m0=t_m0, comfort_margin=0.5
+                ),
+            }
+            for name, run in runs.items():
+                k = run.kpis
+                print(
+                    f"{building.name + ', ' + name:34s}{run.cost:10.0f}"
+                    f"{run.electricity_kw.sum() / 4:10.0f}{k.tdis_tot:9.2f}{k.cost_tot:10.3f}"
+                    f"{k.ener_tot:10.2f}{k.emis_tot:10.3f}{k.time_rat:11.2e}"
+                )
+            saving = 1 - runs["MPC"].cost / runs["thermostat"].cost
+            print(
+                f"{'':34s}cost saving {saving * 100:.1f} %, {runs['MPC'].infeasible} fallbacks"
+                f" in {runs['MPC'].solves} plans"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--full", action="store_true", help="the savings of a whole heating season")
+    parser.add_argument("--no-savings", action="store_true", help="speed only")
+    args = parser.parse_args()
+    print(machine())
+    print("(provisional: the machine is shared)\n")
+    bench_simulation()
+    bench_plans()
+    bench_service()
+    if not args.no_savings:
+        bench_savings(args.full)
+
+
+if __name__ == "__main__":
+    main()

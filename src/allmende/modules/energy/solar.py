@@ -1,0 +1,142 @@
+"""Sun position and irradiance on a building's surfaces (pvlib), and the solar heat gains of
+ISO 13790 11.3: through glazing with an angle-dependent g-value, absorbed by opaque elements,
+less the long-wave radiation to the sky.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from allmende.modules.energy.weather import WeatherYear
+
+Array = NDArray[np.float64]
+
+#: ISO 13790 11.4.6: external surface resistance, m²K/W.
+R_SE = 0.04
+#: ISO 13790 11.4.6: external radiative heat transfer coefficient h_r = 5·ε with ε = 0.9.
+H_R = 4.5
+#: ISO 13790 11.4.6: mean difference between the outside air and the sky temperature, K.
+DELTA_SKY = 11.0
+GROUND_ALBEDO = 0.2
+
+
+@dataclass(frozen=True)
+class Surface:
+    """An envelope element facing the outside: ``azimuth`` in degrees from north (180 = south),
+    ``tilt`` from horizontal (90 = a wall). Glazing has a ``g_value`` (total solar energy
+    transmittance at normal incidence); opaque elements an ``absorptance``."""
+
+    area: float
+    u_value: float
+    azimuth: float = 180.0
+    tilt: float = 90.0
+    g_value: float = 0.0
+    absorptance: float = 0.0
+    panes: int = 2
+    shading: float = 1.0
+
+    @property
+    def glazed(self) -> bool:
+        return self.g_value > 0
+
+
+@dataclass(frozen=True)
+class SunPath:
+    """The sun's position at the middle of each hour of a weather year (degrees)."""
+
+    zenith: Array
+    azimuth: Array
+    dni_extra: Array
+    airmass: Array
+
+
+def sun_path(weather: WeatherYear) -> SunPath:
+    import pandas as pd
+    import pvlib
+
+    start = pd.Timestamp("2019-01-01", tz="UTC") - pd.Timedelta(hours=weather.utc_offset)
+    times = start + pd.to_timedelta(weather.hour_mid, unit="h")
+    position = pvlib.solarposition.get_solarposition(
+        times,
+        weather.latitude,
+        weather.longitude,
+        altitude=weather.elevation,
+        temperature=float(np.mean(weather.t_air)),
+    )
+    zenith = position["apparent_zenith"].to_numpy(dtype=float)
+    airmass = pvlib.atmosphere.get_relative_airmass(zenith)
+    return SunPath(
+        zenith=zenith,
+        azimuth=position["azimuth"].to_numpy(dtype=float),
+        dni_extra=np.asarray(pvlib.irradiance.get_extra_radiation(times), dtype=float),
+        airmass=np.nan_to_num(np.asarray(airmass, dtype=float), nan=0.0),
+    )
+
+
+def incident(
+    weather: WeatherYear, sun: SunPath, surface: Surface
+) -> tuple[Array, Array, Array, Array]:
+    """Beam, sky-diffuse (Perez) and ground-reflected irradiance on ``surface`` in W/m², and the
+    beam's angle of incidence in degrees."""
+    import pvlib
+
+    parts = pvlib.irradiance.get_total_irradiance(
+        surface.tilt,
+        surface.azimuth,
+        sun.zenith,
+        sun.azimuth,
+        weather.dni,
+        weather.ghi,
+        weather.dhi,
+        dni_extra=sun.dni_extra,
+        airmass=sun.airmass,
+        albedo=GROUND_ALBEDO,
+        model="perez",
+    )
+    aoi = pvlib.irradiance.aoi(surface.tilt, surface.azimuth, sun.zenith, sun.azimuth)
+    beam = np.nan_to_num(np.asarray(parts["poa_direct"], dtype=float))
+    sky = np.nan_to_num(np.asarray(parts["poa_sky_diffuse"], dtype=float))
+    ground = np.nan_to_num(np.asarray(parts["poa_ground_diffuse"], dtype=float))
+    return beam, sky, ground, np.asarray(aoi, dtype=float)
+
+
+def _glazing_modifier(surface: Surface, aoi: Array) -> tuple[Array, float, float]:
+    """Angle modifiers for beam, sky and ground light: Fresnel reflection and absorption per
+    pane (pvlib's physical model for glass of n = 1.526), raised to the number of panes."""
+    import pvlib
+
+    beam = np.asarray(pvlib.iam.physical(aoi), dtype=float) ** surface.panes
+    diffuse = pvlib.iam.marion_diffuse("physical", surface_tilt=surface.tilt)
+    return (
+        np.nan_to_num(beam),
+        float(diffuse["sky"]) ** surface.panes,
+        float(diffuse["ground"]) ** surface.panes,
+    )
+
+
+def solar_gains(weather: WeatherYear, surfaces: list[Surface], sun: SunPath | None = None) -> Array:
+    """Hourly solar heat gains of a zone in W (ISO 13790 11.3.2): transmitted through glazing,
+    absorbed by opaque elements (α·R_se·U·A·I), less the long-wave radiation to the sky
+    (F_r·R_se·U·A·h_r·Δθ_er with F_r = 1 for a roof and 0.5 for a wall)."""
+    sun = sun or sun_path(weather)
+    total = np.zeros(len(weather.t_air))
+    for surface in surfaces:
+        beam, sky, ground, aoi = incident(weather, sun, surface)
+        if surface.glazed:
+            m_beam, m_sky, m_ground = _glazing_modifier(surface, aoi)
+            total += (
+                surface.shading
+                * surface.g_value
+                * surface.area
+                * (beam * m_beam + sky * m_sky + ground * m_ground)
+            )
+        elif surface.absorptance > 0:
+            total += (
+                surface.absorptance * R_SE * surface.u_value * surface.area * (beam + sky + ground)
+            )
+        view_to_sky = (1.0 + np.cos(np.radians(surface.tilt))) / 2.0
+        total -= view_to_sky * R_SE * surface.u_value * surface.area * H_R * DELTA_SKY
+    return total

@@ -1,0 +1,207 @@
+"""The energy service on both backends: buildings and meters, consumption with plausibility
+checks, the report, baselines that refuse thin data, and plans with their fallback."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from allmende.delivery.models import Notification
+from allmende.modules.energy import service
+from allmende.modules.energy.models import Building, Meter, Zone
+from allmende.sdk import ValidationFailed, sensing
+from allmende.sensing.models import Task
+from allmende.storage.database import Database
+from tests.support.region import Region
+
+pytestmark = pytest.mark.integration
+START = datetime(2025, 1, 6, tzinfo=UTC)  # a Monday
+
+
+def _building(database: Database, region: Region, **zone: float) -> tuple[int, int, int]:
+    def run(session) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+        building = service.create_building(
+            session,
+            municipality_id=region.municipality_a,
+            name="Grundschule Test",
+            use="school",
+            floor_area=1800.0,
+            heating_system="heat_pump",
+            lon=8.65,
+            lat=49.45,
+        )
+        meter = service.add_meter(
+            session, building_id=building.id, name="Wärmezähler", carrier="heat"
+        )
+        made = service.add_zone(
+            session,
+            building_id=building.id,
+            name="Hauptzone",
+            floor_area=1800.0,
+            volume=5800.0,
+            window_area=400.0,
+            opaque_area=2600.0,
+            heating_kw=zone.get("heating_kw", 120.0),
+            control="mpc",
+        )
+        return building.id, meter.id, made.id
+
+    return database.write(run)
+
+
+def test_a_meter_that_jumps_backwards_is_a_counter_reset(
+    database: Database, region: Region
+) -> None:
+    building_id, meter_id, _ = _building(database, region)
+    times = [START + timedelta(minutes=15 * k) for k in range(12)]
+    readings = [1000.0, 1002.0, 1004.0, 1006.0, 1.5, 3.5, 5.5, 7.5, 9.5, 11.5, 13.5, 15.5]
+
+    def ingest(session) -> None:  # type: ignore[no-untyped-def]
+        meter = session.get(Meter, meter_id)
+        sensing.ingest_series(
+            session, datastream_id=meter.datastream_id, times=times, values=readings
+        )
+
+    database.write(ingest)
+    with database.session() as session:
+        meter = session.get(Meter, meter_id)
+        used = service.consumption(session, meter=meter, start=START, end=times[-1] + timedelta(1))
+        assert np.nanmin(used.value) >= 0
+        assert used.total() == pytest.approx(6.0 + 1.5 + 7 * 2.0)
+        assert [i.kind for i in used.issues] == ["counter_reset"]
+        hourly = service.buckets(
+            session, meter=meter, start=START, end=START + timedelta(hours=3), resolution="hour"
+        )
+        # Local hours (UTC+1); the reset interval ends at 01:00 local.
+        assert hourly.values == [pytest.approx(7.5), pytest.approx(8.0), pytest.approx(6.0)]
+        assert building_id == meter.building_id
+
+
+def test_a_building_without_enough_data_gets_no_baseline_and_says_why(
+    database: Database, region: Region
+) -> None:
+    _, meter_id, _ = _building(database, region)
+
+    def add(session) -> None:  # type: ignore[no-untyped-def]
+        station = sensing.ensure_thing(
+            session,
+            name="Wetterstation",
+            municipality_id=region.municipality_a,
+            public=True,
+            lon=8.6,
+            lat=49.4,
+        )
+        stream = sensing.ensure_datastream(
+            session,
+            thing_id=station,
+            name="Lufttemperatur",
+            definition=sensing_vocabulary_air(),
+            observed_property_name="Lufttemperatur",
+            unit_name="degree Celsius",
+            unit_symbol="°C",
+            unit_definition="ucum:Cel",
+            public=True,
+        )
+        hours = [START + timedelta(hours=h) for h in range(24 * 40)]
+        sensing.ingest_series(
+            session,
+            datastream_id=stream,
+            times=hours,
+            values=[float(3 + 4 * np.sin(h / 24 * 2 * np.pi)) for h in range(len(hours))],
+        )
+        meter = session.get(Meter, meter_id)
+        steps = [START + timedelta(minutes=15 * k) for k in range(96 * 40 + 1)]
+        sensing.ingest_series(
+            session,
+            datastream_id=meter.datastream_id,
+            times=steps,
+            values=[float(k * 5) for k in range(len(steps))],
+        )
+
+    database.write(add)
+    with database.session() as session:
+        meter = session.get(Meter, meter_id)
+        result = service.meter_baseline(
+            session, meter=meter, start=START, end=START + timedelta(days=40)
+        )
+    assert result.model is None
+    assert result.reason == "40 days with both usage and temperature; a baseline needs at least 328"
+
+
+def sensing_vocabulary_air() -> str:
+    from allmende.sdk import vocabulary
+
+    return vocabulary.AIR_TEMPERATURE
+
+
+def test_a_plan_goes_out_as_a_task_to_the_set_point_actuator(
+    database: Database, region: Region
+) -> None:
+    _, _, zone_id = _building(database, region)
+    plan = database.write(
+        lambda s: service.replan_zone(s, zone=s.get(Zone, zone_id), now=START + timedelta(hours=5))
+    )
+    assert plan.status == "optimal"
+    assert plan.source == "mpc"
+    assert len(plan.setpoints) == 96
+    with database.session() as session:
+        task = session.get(Task, plan.task_id)
+        assert task.tasking_parameters == {"setpoint": plan.setpoints[0]}
+        zone = session.get(Zone, zone_id)
+        sent = sensing.series(
+            session, datastream_ids=[zone.setpoint_stream_id], start=START, end=START + timedelta(1)
+        )[zone.setpoint_stream_id]
+        assert list(sent.values) == [plan.setpoints[0]]
+
+
+def test_an_infeasible_plan_falls_back_to_the_schedule_and_tells_staff(
+    database: Database, region: Region
+) -> None:
+    _, _, zone_id = _building(database, region, heating_kw=0.5)
+    plan = database.write(
+        lambda s: service.replan_zone(s, zone=s.get(Zone, zone_id), now=START + timedelta(hours=5))
+    )
+    assert plan.status == "fallback"
+    assert plan.source == "schedule"
+    assert plan.message.startswith("Plan infeasible (the comfort band cannot be held")
+    assert plan.setpoints[0] == 21.0  # 06:00 local: the thermostat starts two hours early
+    with database.session() as session:
+        notes = session.scalars(
+            select(Notification).where(Notification.kind == "energy.plan.fallback")
+        ).all()
+        assert [n.municipality_id for n in notes] == [region.municipality_a]
+        assert session.get(Task, plan.task_id).tasking_parameters == {"setpoint": 21.0}
+
+
+def test_bad_building_data_is_refused_naming_the_field(database: Database, region: Region) -> None:
+    def run(session) -> None:  # type: ignore[no-untyped-def]
+        service.create_building(
+            session,
+            municipality_id=region.municipality_a,
+            name="X",
+            use="castle",
+            floor_area=100,
+            heating_system="gas",
+            lon=8.6,
+            lat=49.4,
+        )
+
+    with pytest.raises(ValidationFailed) as raised:
+        database.write(run)
+    assert raised.value.errors[0].field == "use"
+    with database.session() as session:
+        assert session.scalars(select(Building)).all() == []
+
+
+def test_report_csv_follows_the_german_excel_convention(database: Database, region: Region) -> None:
+    _building(database, region)
+    with database.session() as session:
+        rows = service.portfolio(session, municipality_id=region.municipality_a, year=2025)
+    data = service.report_csv(rows)
+    assert data.startswith("\ufeff".encode())
+    text = data.decode("utf-8-sig").splitlines()
+    assert text[0].split(";")[0] == "Gebäude"
+    assert text[1].startswith("Grundschule Test;Schulen;1800,0;")

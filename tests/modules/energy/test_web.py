@@ -1,0 +1,126 @@
+"""The energy pages and JSON API through the app: what anyone and what staff see, refused
+input with the field named, the report as HTML and as CSV."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from allmende.modules.energy import service
+from allmende.modules.energy.models import Zone
+from allmende.sdk import sensing
+from allmende.storage.database import Database
+from tests.support.region import Region
+from tests.support.web import bearer, sign_in
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def school(database: Database, region: Region) -> int:
+    def run(session) -> int:  # type: ignore[no-untyped-def]
+        building = service.create_building(
+            session,
+            municipality_id=region.municipality_a,
+            name="Grundschule Test",
+            use="school",
+            floor_area=1800.0,
+            heating_system="heat_pump",
+            lon=8.65,
+            lat=49.45,
+        )
+        meter = service.add_meter(
+            session, building_id=building.id, name="Strom", carrier="electricity"
+        )
+        start = datetime(2025, 1, 1, tzinfo=UTC)
+        times = [start + timedelta(hours=h) for h in range(24 * 30)]
+        sensing.ingest_series(
+            session,
+            datastream_id=meter.datastream_id,
+            times=times,
+            values=[1000.0 + 12.5 * h for h in range(len(times))],
+        )
+        zone = service.add_zone(
+            session,
+            building_id=building.id,
+            name="Hauptzone",
+            floor_area=1800.0,
+            volume=5800.0,
+            window_area=400.0,
+            opaque_area=2600.0,
+            heating_kw=120.0,
+            control="mpc",
+        )
+        service.replan_zone(session, zone=session.get(Zone, zone.id), now=datetime.now(UTC))
+        return building.id
+
+    return database.write(run)
+
+
+def test_pages_for_anyone_and_for_staff(client, school: int, region: Region) -> None:  # type: ignore[no-untyped-def]
+    assert "Grundschule Test" in client.get("/energy?municipality=a-stadt&year=2025").text
+    public = client.get(f"/energy/buildings/{school}?year=2025")
+    assert public.status_code == 200
+    assert "Hauptzone" not in public.text  # plans are for staff
+    sign_in(client, region.staff_a_email)
+    staff = client.get(f"/energy/buildings/{school}?year=2025")
+    assert "Hauptzone" in staff.text and "<svg" in staff.text
+    report = client.get("/energy/report/a-stadt/2025")
+    assert report.status_code == 200 and "Grundschule Test" in report.text
+
+
+def test_report_csv_download(client, school: int) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/api/energy/report/a-stadt/2025.csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith("\ufeff".encode())
+    assert ";" in response.text.splitlines()[0]
+
+
+def test_bad_input_gets_a_clear_error_and_nothing_is_stored(client, region: Region) -> None:  # type: ignore[no-untyped-def]
+    body = {
+        "municipality": "a-stadt",
+        "name": "Neubau",
+        "use": "castle",
+        "floor_area": 500,
+        "heating_system": "gas",
+        "lon": 8.6,
+        "lat": 49.4,
+    }
+    refused = client.post("/api/energy/buildings", json=body, headers=bearer(region.key_admin))
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [
+        {
+            "field": "use",
+            "reason": "must be one of "
+            + ", ".join(
+                [
+                    "town_hall",
+                    "office",
+                    "fire_station",
+                    "school",
+                    "daycare",
+                    "sports_hall",
+                    "swimming_pool",
+                    "community_hall",
+                    "library",
+                    "depot",
+                ]
+            ),
+        }
+    ]
+    assert client.get("/api/energy/buildings").json() == []
+    anonymous = client.post("/api/energy/buildings", json={**body, "use": "school"})
+    assert anonymous.status_code == 401
+    made = client.post(
+        "/api/energy/buildings", json={**body, "use": "school"}, headers=bearer(region.key_admin)
+    )
+    assert made.status_code == 201
+    naive = client.get(
+        "/api/energy/meters/1/consumption?start=2025-01-01T00:00:00&end=2025-02-01T00:00:00Z"
+    )
+    assert naive.status_code == 422
+    assert naive.json()["errors"] == [
+        {"field": "query.start", "reason": "needs a time zone (…Z or +01:00)"}
+    ]

@@ -1,0 +1,167 @@
+"""The modules' facade: get-or-create of Things and Datastreams, and many series in one read."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+
+from allmende.core.errors import Conflict, ValidationFailed
+from allmende.identity.principal import Principal
+from allmende.sensing import read, vocabulary
+from allmende.sensing.models import Datastream, ObservedProperty, Sensor, Thing
+from allmende.storage.database import Database
+from tests.support.region import Region
+
+pytestmark = pytest.mark.integration
+
+START = datetime(2026, 7, 1, tzinfo=UTC)
+UTCI = {
+    "definition": vocabulary.UTCI,
+    "observed_property_name": "UTCI",
+    "unit_name": "degree Celsius",
+    "unit_symbol": "Cel",
+    "unit_definition": "http://unitsofmeasure.org/ucum.html#para-30",
+}
+
+
+def _station(database: Database, region: Region, *, public: bool = True) -> int:
+    return database.write(
+        lambda s: read.ensure_thing(
+            s,
+            name="Station Markt",
+            municipality_id=region.municipality_a,
+            public=public,
+            lon=8.65,
+            lat=49.45,
+            properties={"kind": "weather-station"},
+        )
+    )
+
+
+def test_ensure_thing_creates_once_and_follows_visibility(
+    database: Database, region: Region
+) -> None:
+    first = _station(database, region)
+    again = _station(database, region, public=False)
+    assert again == first
+    with database.session() as session:
+        thing = session.get(Thing, first)
+        assert thing is not None and thing.public is False
+        assert session.scalar(select(func.count()).select_from(Thing)) == 1
+        summary = read.list_things(session, principal=_admin(), thing_ids=[first])[0]
+    assert (summary.lon, summary.lat) == (8.65, 49.45)
+
+
+def _admin() -> Principal:
+    return Principal(kind="user", user_id=0, is_admin=True)
+
+
+def test_ensure_datastream_is_idempotent_and_shares_property_and_sensor(
+    database: Database, region: Region
+) -> None:
+    thing = _station(database, region)
+
+    def ensure(name: str, public: bool) -> int:
+        return database.write(
+            lambda s: read.ensure_datastream(s, thing_id=thing, name=name, public=public, **UTCI)
+        )
+
+    utci = ensure("UTCI", True)
+    assert ensure("UTCI", True) == utci
+    other = ensure("UTCI (Prognose)", True)
+    assert other != utci
+    assert ensure("UTCI", False) == utci  # visibility follows the caller
+    with database.session() as session:
+        streams = {d.id: d for d in session.scalars(select(Datastream))}
+        assert streams[utci].public is False and streams[other].public is True
+        assert streams[utci].municipality_id == region.municipality_a
+        assert streams[utci].unit_of_measurement["symbol"] == "Cel"
+        assert streams[utci].observed_property_id == streams[other].observed_property_id
+        assert streams[utci].sensor_id == streams[other].sensor_id
+        assert session.scalar(select(func.count()).select_from(ObservedProperty)) == 1
+        sensor = session.scalars(select(Sensor)).one()
+        assert (sensor.name, sensor.encoding_type) == ("Allmende", "text/html")
+        assert sensor.metadata_.startswith("https://")
+
+
+def test_a_public_stream_never_reuses_an_internal_property(
+    database: Database, region: Region
+) -> None:
+    thing = _station(database, region)
+    internal = database.write(
+        lambda s: read.ensure_datastream(s, thing_id=thing, name="a", public=False, **UTCI)
+    )
+    public = database.write(
+        lambda s: read.ensure_datastream(s, thing_id=thing, name="b", public=True, **UTCI)
+    )
+    with database.session() as session:
+        a, b = session.get(Datastream, internal), session.get(Datastream, public)
+        assert a is not None and b is not None
+        assert a.observed_property_id != b.observed_property_id
+        made = session.get(ObservedProperty, b.observed_property_id)
+        assert made is not None and made.public is True
+
+
+def test_ensure_datastream_refuses_another_definition_under_the_same_name(
+    database: Database, region: Region
+) -> None:
+    thing = _station(database, region)
+    database.write(
+        lambda s: read.ensure_datastream(s, thing_id=thing, name="x", public=True, **UTCI)
+    )
+    other = {**UTCI, "definition": vocabulary.HEAT_INDEX}
+    with pytest.raises(Conflict):
+        database.write(
+            lambda s: read.ensure_datastream(s, thing_id=thing, name="x", public=True, **other)
+        )
+
+
+def test_series_reads_many_streams_in_one_go(database: Database, region: Region) -> None:
+    thing = _station(database, region)
+    names = ("a", "b", "empty", "text")
+    ids = {
+        n: database.write(
+            lambda s, n=n: read.ensure_datastream(s, thing_id=thing, name=n, public=True, **UTCI)
+        )
+        for n in names
+    }
+    hours = [START + timedelta(hours=h) for h in range(5)]
+
+    def fill(s):  # type: ignore[no-untyped-def]
+        read.ingest_series(s, datastream_id=ids["a"], times=hours, values=[1.5, 2, 3, 4, 5])
+        read.ingest_series(s, datastream_id=ids["b"], times=hours[:2], values=[True, False])
+        read.ingest_series(s, datastream_id=ids["text"], times=hours[:1], values=["high"])
+
+    database.write(fill)
+    with database.session() as session:
+        found = read.series(
+            session,
+            datastream_ids=list(ids.values()),
+            start=START + timedelta(hours=1),
+            end=START + timedelta(hours=4),
+        )
+    assert set(found) == set(ids.values())
+    times, values = found[ids["a"]]
+    assert times.dtype == np.dtype("datetime64[us]")
+    assert times.tolist() == [h.replace(tzinfo=None) for h in hours[1:4]]
+    assert values.tolist() == [2.0, 3.0, 4.0]
+    assert found[ids["b"]].values.tolist() == [0.0]
+    assert len(found[ids["empty"]].times) == 0
+    assert len(found[ids["text"]].values) == 0
+    with database.session() as session, pytest.raises(ValidationFailed):
+        read.series(
+            session, datastream_ids=[ids["a"]], start=START, end=START + timedelta(days=1), limit=3
+        )
+
+
+def test_vocabulary_is_one_list_of_distinct_kinds() -> None:
+    keys = [k.key for k in vocabulary.KINDS]
+    definitions = [k.definition for k in vocabulary.KINDS]
+    assert len(set(keys)) == len(keys) and len(set(definitions)) == len(definitions)
+    assert all(k.style in ("line", "bar") for k in vocabulary.KINDS)
+    assert vocabulary.kind_of(vocabulary.AIR_TEMPERATURE) is vocabulary.BY_KEY["air-temperature"]
+    for uri in (vocabulary.GLOBE_TEMPERATURE, vocabulary.UTCI, vocabulary.SOIL_WATER_TENSION):
+        assert vocabulary.kind_of(uri) is not None
