@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.example_module import ROOT
-
 pytestmark = pytest.mark.unit
 
 SKIPPING = """
@@ -26,15 +24,18 @@ def test_expected_to_fail():
 
 
 def _run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, ci: bool):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
     if ci:
         monkeypatch.setenv("ALLMENDE_CI", "1")
     else:
         monkeypatch.delenv("ALLMENDE_CI", raising=False)
     pytester.makepyfile(test_skipping=SKIPPING)
     pytester.makepyfile(test_module_skip='import pytest\npytest.importorskip("no_such_package")\n')
-    return pytester.runpytest_subprocess(
-        "-p", "tests.support.ci_guard", "-p", "no:cacheprovider", "--continue-on-collection-errors"
+    # In this process, without the plugins these files do not need: quick.
+    return pytester.runpytest_inprocess(
+        "-p",
+        "tests.support.ci_guard",
+        "--continue-on-collection-errors",
+        *(f"-pno:{plugin}" for plugin in ("xdist", "schemathesis", "hypothesispytest", "anyio")),
     )
 
 
