@@ -43,7 +43,7 @@ from allmende.core.timeutil import (
 )
 from allmende.delivery.events import StoredEvent, events_after, publish
 from allmende.delivery.notifications import notify_staff
-from allmende.http import uploads
+from allmende.http import formatting, uploads
 from allmende.http.auth import Caller
 from allmende.http.context import AppContext, app_context
 from allmende.http.csrf import check_request as check_csrf
@@ -130,6 +130,7 @@ __all__ = [
     "emit",
     "events_after",
     "features",
+    "formatting",
     "geometry_columns",
     "geometry_from_geojson",
     "geometry_to_geojson",

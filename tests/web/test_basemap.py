@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,20 @@ def test_pages_carry_the_configured_background(client: TestClient, settings: Set
     assert 'data-tiles="https://sgx.geodatenzentrum.de/wmts_basemapde/' in page.text
     assert 'data-max-zoom="18"' in page.text
     assert "basemap.js" in page.text
+
+
+def test_the_element_that_becomes_the_map_carries_the_background() -> None:
+    """The participation pickers draw the map into their inner ``.picker__map``: the basemap
+    attributes must sit there, not on the outer ``data-picker`` element the script leaves."""
+    tags = [
+        tag
+        for path in SOURCE.rglob("*.html")
+        for tag in re.findall(r"<div\b[^>]*>", path.read_text(), flags=re.DOTALL)
+    ]
+    inner = [tag for tag in tags if "picker__map" in tag]
+    assert inner  # the participation pickers
+    for tag in inner:
+        assert "basemap_attrs()" in tag, tag
+    for tag in tags:
+        if "data-picker" in tag and 'class="map ' not in tag and "picker__map" not in tag:
+            assert "basemap_attrs()" not in tag, tag

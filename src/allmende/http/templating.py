@@ -6,11 +6,13 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from allmende.http import formatting
 from allmende.http.context import app_context
 from allmende.http.csrf import csrf_token, remember_seed
 from allmende.http.links import local_path
@@ -28,6 +30,7 @@ class Templates:
             lstrip_blocks=True,
         )
         self.env.newstyle_gettext = True  # type: ignore[attr-defined]
+        self.env.filters.update(FILTERS)
         self.globals: dict[str, Any] = {}
 
     def render(
@@ -45,6 +48,26 @@ class Templates:
         response = HTMLResponse(html, status_code=status_code, headers=headers)
         remember_seed(request, response)
         return response
+
+
+def _in_language(format_: Callable[..., str]) -> Callable[..., str]:
+    """A formatting function as a filter in the language of the page being rendered."""
+
+    @pass_context
+    def apply(context: Context, value: Any, *args: Any) -> str:
+        return format_(value, context.get("lang", "de"), *args)
+
+    return apply
+
+
+FILTERS = {
+    "number": _in_language(formatting.number),
+    "money": _in_language(formatting.money),
+    "filesize": _in_language(formatting.filesize),
+    "coordinate": _in_language(formatting.coordinate),
+    "datetime": _in_language(formatting.local_datetime),
+    "date": _in_language(formatting.local_date),
+}
 
 
 def _gettext(translate: Callable[[str], str]) -> Callable[..., Markup]:

@@ -67,6 +67,7 @@ from allmende.sdk import (
     ValidationFailed,
     app_context,
     check_csrf,
+    formatting,
     geometry_to_geojson,
     local_path,
     uploads,
@@ -101,28 +102,24 @@ MESSAGES = {
 
 
 class Formats:
-    """Dates and numbers as people read them, in the region's time zone."""
+    """Dates and numbers as readers of the page's language write them, in the region's time."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
 
     def dt(self, value: datetime | None) -> str:
-        return value.astimezone(LOCAL_ZONE).strftime("%d.%m.%Y %H:%M") if value else "—"
+        return formatting.local_datetime(value, self.language)
 
     def date(self, value: date | datetime | None) -> str:
-        if value is None:
-            return "—"
-        if isinstance(value, datetime):
-            value = value.astimezone(LOCAL_ZONE).date()
-        return value.strftime("%d.%m.%Y")
+        return formatting.local_date(value, self.language)
 
     def iso_local(self, value: datetime | None) -> str:
         return value.astimezone(LOCAL_ZONE).strftime("%Y-%m-%dT%H:%M") if value else ""
 
     def number(self, value: Any) -> str:
-        if isinstance(value, float):
-            return f"{value:.1f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.0f}"
+        if isinstance(value, float | int) and not isinstance(value, bool):
+            return formatting.number(value, self.language)
         return str(value)
-
-
-FORMATS = Formats()
 
 
 def is_staff(principal: Principal) -> bool:
@@ -136,7 +133,7 @@ def render(
     message = request.query_params.get("msg")
     flash = translate(request)(MESSAGES[message]) if message in MESSAGES else None
     base = {
-        "fmt": FORMATS,
+        "fmt": Formats(context.catalogs.negotiate(request)),
         "is_staff": is_staff(getattr(request.state, "principal", None) or Principal()),
         "flash": flash,
         "flash_kind": "ok",
