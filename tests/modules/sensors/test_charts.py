@@ -52,5 +52,11 @@ def test_bars_start_at_zero_and_a_range_band() -> None:
     assert len(band.band) == 1 and band.x_ticks[0][1].endswith(".")
 
 
+def test_a_dry_day_of_bars_has_an_axis_from_zero_to_one() -> None:
+    points = [(START + timedelta(hours=h), 0.0) for h in range(24)]
+    dry = build(start=START, end=START + timedelta(days=1), points=points, style="bar")
+    assert [label for _, label in dry.y_ticks] == ["0.00", "0.25", "0.50", "0.75", "1.00"]
+
+
 def test_nothing_to_draw() -> None:
     assert build(start=START, end=START + timedelta(days=1), points=[]).empty

@@ -95,8 +95,9 @@ def build(
     values = [v for _, v in points]
     lo = min(low) if low else min(values)
     hi = max(high) if high else max(values)
-    if style == "bar":
+    if style == "bar":  # amounts (rain, energy): the axis starts at zero, a dry day at 0…1
         lo = min(0.0, lo)
+        hi = max(hi, lo + 1.0)
     ticks = nice_ticks(lo, hi)
     y0, y1 = ticks[0], ticks[-1]
     total = (end - start).total_seconds() or 1.0
@@ -109,9 +110,8 @@ def build(
         return round(chart.top + chart.plot_height * (1 - share), 1)
 
     spacing_y = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
-    decimals = max(0, -math.floor(math.log10(spacing_y) + 1e-9)) if spacing_y < 1 else 0
-    if decimals and round(spacing_y * 10**decimals) % 10 == 5 and spacing_y < 1:
-        decimals += 1  # 0.25 needs two places
+    # As many decimals as the step needs (0.25 is labelled 0.25, not 0.2).
+    decimals = next(d for d in range(6) if abs(round(spacing_y, d) - spacing_y) < 1e-9 or d == 5)
     chart.y_ticks = [(y(t), number(t, decimals)) for t in ticks]
     chart.x_ticks = [
         (x(t), t.strftime("%H:%M") if end - start <= timedelta(days=1) else t.strftime("%d.%m."))
