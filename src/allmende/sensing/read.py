@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -352,37 +352,75 @@ def aggregate(
     start: datetime,
     end: datetime,
     step: timedelta,
+    zone: tzinfo = UTC,
 ) -> list[Bucket]:
-    """Count, min, max, mean and sum of the numeric Observations per interval of ``step``
-    (intervals aligned to the Unix epoch, so hours and UTC days), computed in SQL."""
+    """Count, min, max, mean and sum of the numeric Observations per interval of ``step``,
+    computed in SQL. Intervals are aligned to midnight in ``zone``: a day is a day of its
+    clock (23 or 25 hours long where summer time begins or ends)."""
     low, high = _range(start, end)
     width = step // timedelta(microseconds=1)
     if width < 1_000_000:
         raise ValidationFailed.one("step", "must be at least one second")
-    # Times are after 1970, so integer division rounds down on both backends.
-    bucket = (Observation.phenomenon_time // width) * width
-    rows = session.execute(
-        select(
-            bucket.label("start"),
-            func.count(_NUMERIC),
-            func.min(_NUMERIC),
-            func.max(_NUMERIC),
-            func.avg(_NUMERIC),
-            func.sum(_NUMERIC),
-        )
-        .where(
-            Observation.datastream_id == datastream_id,
-            Observation.phenomenon_time >= low,
-            Observation.phenomenon_time < high,
-        )
-        .group_by(bucket)
-        .order_by(bucket)
-    ).all()
+    merged: dict[int, list[float]] = {}  # local bucket → count, min, max, sum
+    for part_low, part_high, offset in _constant_offsets(low, high, zone):
+        # Times are after 1970, so integer division rounds down on both backends.
+        bucket = ((Observation.phenomenon_time + offset) // width) * width
+        rows = session.execute(
+            select(
+                bucket.label("start"),
+                func.count(_NUMERIC),
+                func.min(_NUMERIC),
+                func.max(_NUMERIC),
+                func.sum(_NUMERIC),
+            )
+            .where(
+                Observation.datastream_id == datastream_id,
+                Observation.phenomenon_time >= part_low,
+                Observation.phenomenon_time < part_high,
+            )
+            .group_by(bucket)
+        ).all()
+        for local, n, lo, hi, total in rows:
+            if not n:
+                continue
+            found = merged.get(int(local))
+            if found is None:
+                merged[int(local)] = [int(n), float(lo), float(hi), float(total)]
+            else:  # a bucket that a change of summer time splits
+                found[0] += int(n)
+                found[1], found[2] = min(found[1], float(lo)), max(found[2], float(hi))
+                found[3] += float(total)
     return [
-        Bucket(from_micros(int(s)), int(n), float(lo), float(hi), float(mean), float(total))
-        for s, n, lo, hi, mean, total in rows
-        if n
+        Bucket(_local_start(local, zone), int(n), lo, hi, total / n, total)
+        for local, (n, lo, hi, total) in sorted(merged.items())
     ]
+
+
+def _constant_offsets(low: int, high: int, zone: tzinfo) -> list[tuple[int, int, int]]:
+    """``[low, high)`` (µs since the epoch) cut where ``zone``'s UTC offset changes, each part
+    with its offset in µs (changes are found to the hour, as every zone in use makes them)."""
+    hour = 3_600_000_000
+
+    def offset(moment: int) -> int:
+        delta = from_micros(moment).astimezone(zone).utcoffset() or timedelta(0)
+        return delta // timedelta(microseconds=1)
+
+    parts: list[tuple[int, int, int]] = []
+    part_start, current = low, offset(low)
+    moment = (low // hour + 1) * hour
+    while moment < high:
+        if offset(moment) != current:
+            parts.append((part_start, moment, current))
+            part_start, current = moment, offset(moment)
+        moment += hour
+    parts.append((part_start, high, current))
+    return parts
+
+
+def _local_start(local: int, zone: tzinfo) -> datetime:
+    """The UTC time at which the bucket that starts at ``local`` on the zone's clock begins."""
+    wall = from_micros(local).replace(tzinfo=None)
+    return wall.replace(tzinfo=zone).astimezone(UTC)
 
 
 class Series(NamedTuple):

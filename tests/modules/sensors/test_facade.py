@@ -3,12 +3,15 @@ pointer, filters, ranges and aggregates, and the batched series ingest."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from allmende.core.errors import Conflict, NotFound, ValidationFailed
 from allmende.sdk import sensing
+from allmende.sensing import read
+from allmende.sensing.times import from_micros, to_micros
 from allmende.storage.database import Database
 from tests.modules.sensors.conftest import DEFINITION, END, HOURS, Network, times
 from tests.support.region import People, Region
@@ -112,6 +115,46 @@ def test_aggregates_per_day(database: Database, network: Network) -> None:
     first = 10 + 0.1 * (HOURS - 5)  # 08:00, the start of an even hour
     assert hours[0].low == pytest.approx(first) and hours[0].high == pytest.approx(first + 0.1)
     assert hours[0].mean == pytest.approx(first + 0.05)
+
+
+def test_days_of_the_local_clock_across_the_end_of_summer_time(
+    database: Database, network: Network
+) -> None:
+    """Berlin's days begin at local midnight: 22:00 UTC in summer, 23:00 UTC in winter, and the
+    day summer time ends lasts 25 hours (a 30-day table no longer starts its days at 01:00)."""
+    berlin = ZoneInfo("Europe/Berlin")
+    with database.session() as session:
+        days = sensing.aggregate(
+            session,
+            datastream_id=network.precipitation,
+            start=END - timedelta(days=4),
+            end=END + timedelta(hours=1),
+            step=timedelta(days=1),
+            zone=berlin,
+        )
+    local = [d.start.astimezone(berlin) for d in days]
+    assert all((t.hour, t.minute) == (0, 0) for t in local)
+    assert [t.date() for t in local] == sorted({t.date() for t in local})
+    assert sum(d.count for d in days) == HOURS
+    with database.session() as session:
+        autumn = sensing.aggregate(
+            session,
+            datastream_id=network.precipitation,
+            start=datetime(2026, 10, 24, 22, tzinfo=UTC),
+            end=datetime(2026, 10, 26, 23, tzinfo=UTC),
+            step=timedelta(days=1),
+            zone=berlin,
+        )
+    assert autumn == []  # no data then: nothing invented
+    parts = read._constant_offsets(  # 25 October 2026, 01:00 UTC: CEST → CET
+        to_micros(datetime(2026, 10, 24, 22, tzinfo=UTC)),
+        to_micros(datetime(2026, 10, 26, 23, tzinfo=UTC)),
+        berlin,
+    )
+    assert [(from_micros(a), o // 3_600_000_000) for a, _, o in parts] == [
+        (datetime(2026, 10, 24, 22, tzinfo=UTC), 2),
+        (datetime(2026, 10, 25, 1, tzinfo=UTC), 1),
+    ]
 
 
 def test_refusals(database: Database, network: Network) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from allmende.modules.sensors.catalogue import KINDS, N_, PERIODS, Kind, Period
+from allmende.modules.sensors.catalogue import KINDS, LOCAL_ZONE, N_, PERIODS, Kind, Period
 from allmende.modules.sensors.models import SensorKind
 from allmende.sdk import Municipality, Principal, ValidationFailed, sensing
 
@@ -117,7 +117,12 @@ def series(
         points = [(p.time, p.value) for p in raw]
     else:
         buckets = sensing.aggregate(
-            session, datastream_id=stream.id, start=start, end=end, step=period.step
+            session,
+            datastream_id=stream.id,
+            start=start,
+            end=end,
+            step=period.step,
+            zone=LOCAL_ZONE,
         )
         if kind.style == "bar":
             points = [(b.start, b.total) for b in buckets]
@@ -126,7 +131,12 @@ def series(
             low = [b.low for b in buckets]
             high = [b.high for b in buckets]
     table = sensing.aggregate(
-        session, datastream_id=stream.id, start=start, end=end, step=period.table_step
+        session,
+        datastream_id=stream.id,
+        start=start,
+        end=end,
+        step=period.table_step,
+        zone=LOCAL_ZONE,
     )
     return Series(start, end, points, low, high, table, period.step)
 
