@@ -134,6 +134,19 @@ def test_top_and_skip_with_next_links(anonymous: Sta, filtering: FilterFixture) 
         check_page(anonymous.get(f"{path}?$top=12&$skip=1"), expected, 12, 1)
 
 
+def test_top_zero_counts_without_a_next_link(anonymous: Sta, filtering: FilterFixture) -> None:
+    """A page of nothing has no next page (the link would name this page again)."""
+    body = anonymous.get("Observations?$top=0&$count=true")
+    assert body["value"] == [] and body["@iot.count"] > 0
+    assert "@iot.nextLink" not in body
+    stream = first_id(anonymous, "Datastreams")
+    expanded = anonymous.get(f"Datastreams({stream})?$expand=Observations($top=0)")
+    assert expanded["Observations"] == []
+    assert "Observations@iot.nextLink" not in expanded
+    aggregated = anonymous.get(f"Datastreams({stream})/Observations?$aggregate=PT1H&$top=0")
+    assert aggregated["value"] == [] and "@iot.nextLink" not in aggregated
+
+
 def test_next_links_walk_every_entity_once(anonymous: Sta, filtering: FilterFixture) -> None:
     seen: list[int] = []
     url = "Observations?$top=5&$orderby=result desc&$filter=result gt 1"

@@ -132,7 +132,7 @@ def aggregate(
         }
         for r in rows[:top]
     ]
-    if len(rows) > top:
+    if top and len(rows) > top:  # $top=0: no next page (it would be this one again)
         link = f"{context.root}/{_path_text(path)}"
         body[NEXT_LINK] = f"{link}?{query.link_query(skip=options.skip + top, top=top)}"
     return StaResponse.json(body)

@@ -309,6 +309,8 @@ class Api:
             return
         options = query.options
         top = context.default_top if options.top is None else min(options.top, context.max_top)
+        if top == 0:  # $top=0 asks for the count alone: a next page would be this one again
+            return
         link = f"{context.root}/{_path_text(request_path)}"
         body[NEXT_LINK] = f"{link}?{query.link_query(skip=options.skip + top, top=top)}"
 

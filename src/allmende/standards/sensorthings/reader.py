@@ -535,7 +535,7 @@ def _expand_set(
             budget.attach(output, item)
         if options.count:
             output[f"{nav.name}@iot.count"] = counts.get(row["id"], 0)
-        if len(grouped.get(row["id"], ())) > top:
+        if top and len(grouped.get(row["id"], ())) > top:
             link = f"{context.renderer.self_link(parent_type, row['id'])}/{nav.name}"
             output[f"{nav.name}@iot.nextLink"] = f"{link}?{_expand_query(options, top)}"
 
