@@ -95,9 +95,10 @@ def _districts(outline: Polygon, centre: Point, radius: float, count: int) -> li
     ring = outline.difference(core)
     wedges = count - 1
     parts: list[BaseGeometry] = [core]
+    # Clockwise from the north, as the districts are listed (Nord, Ost, Süd, West).
     for i in range(wedges):
-        a0 = 2 * math.pi * i / wedges + math.pi / 4
-        a1 = 2 * math.pi * (i + 1) / wedges + math.pi / 4
+        a0 = math.pi / 2 - math.pi / wedges - 2 * math.pi * i / wedges
+        a1 = a0 + 2 * math.pi / wedges
         far = radius * 3
         steps = [a0 + (a1 - a0) * k / 8 for k in range(9)]
         wedge = Polygon(
