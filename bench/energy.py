@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from allmende.modules.energy import mpc, rc, simulation, tariff, weather
+from allmende.modules.energy import kpi, mpc, rc, simulation, tariff, weather
 
 
 def machine() -> str:
@@ -246,7 +246,19 @@ def bench_service() -> None:
     )
 
 
-def bench_savings(full: bool) -> None:
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def month_of(step: np.ndarray) -> np.ndarray:
+    """The month (0–11) of 15-minute steps counted from 1 January of the (non-leap) year."""
+    first_step = np.cumsum((0, *MONTH_DAYS[:-1])) * 96
+    return np.searchsorted(first_step, step % (365 * 96), side="right") - 1
+
+
+def bench_savings(full: bool, fixed_supply: bool) -> None:
+    import dataclasses
+
     import teaser
 
     site = weather.read_mos(
@@ -254,45 +266,80 @@ def bench_savings(full: bool) -> None:
         / "data/input/inputdata/weatherdata/DEU_BW_Mannheim_107290_TRY2010_12_Jahr_BBSR.mos"
     )
     if full:
-        periods = [("heating season 1 Oct – 30 Apr", 96 * 273, 96 * (365 - 273 + 120))]
+        label, start, steps = "heating season 1 Oct – 30 Apr", 96 * 273, 96 * (365 - 273 + 120)
     else:
-        periods = [("January fortnight 15–28 Jan", 96 * 14, 96 * 14)]
-    for label, start, steps in periods:
-        print(f"\nSavings, {label} (Mannheim TRY 2010, generated day-ahead tariff):")
-        print(
-            f"{'building':34s}{'cost €':>10s}{'kWh el':>10s}{'tdis Kh':>9s}{'cost_tot':>10s}"
-            f"{'ener_tot':>10s}{'emis_tot':>10s}{'time_rat':>11s}"
-        )
-        for factory in (simulation.reference_school, simulation.reference_town_hall):
-            building = factory()
-            x = simulation.inputs(building, site)
-            if start + steps > len(x.t_out):  # the season wraps around the new year
-                x = simulation.Inputs(
-                    *(
-                        np.concatenate([v, v]) if isinstance(v, np.ndarray) else v
-                        for v in vars(x).values()
-                    )
+        label, start, steps = "January fortnight 15–28 Jan", 96 * 14, 96 * 14
+    plant_note = (
+        "heat pump at a fixed 45 °C supply" if fixed_supply else "heat pump, supply by load"
+    )
+    print(f"\nSavings, {label} (Mannheim TRY 2010, generated day-ahead tariff, {plant_note}):")
+    print(
+        "band 20–24 °C occupied (DIN EN 16798-1 cat. II), 16–30 °C empty; thermostat 20 °C "
+        "from 2 h before occupancy, 16 °C otherwise"
+    )
+    print(
+        f"{'building':34s}{'cost €':>10s}{'kWh el':>10s}{'tdis Kh':>9s}{'cold Kh':>9s}"
+        f"{'warm Kh':>9s}{'cost_tot':>10s}{'ener_tot':>10s}{'emis_tot':>10s}{'pele W/m²':>10s}"
+        f"{'time_rat':>11s}"
+    )
+    for factory in (simulation.reference_school, simulation.reference_town_hall):
+        building = factory()
+        if fixed_supply:
+            plant = dataclasses.replace(
+                building.plant, design_supply=45.0, design_return=45.0, min_supply=45.0
+            )
+            building = dataclasses.replace(building, plant=plant)
+        x = simulation.inputs(building, site)
+        if start + steps > len(x.t_out):  # the season wraps around the new year
+            x = simulation.Inputs(
+                *(
+                    np.concatenate([v, v]) if isinstance(v, np.ndarray) else v
+                    for v in vars(x).values()
                 )
-            t_m0 = simulation.warm_state(building, x, start=start)
-            runs = {
-                "thermostat": simulation.run_thermostat(
-                    building, x, start=start, steps=steps, t_m0=t_m0
-                ),
-                "MPC": simulation.run_mpc(
-                    building, x, start=start, steps=steps, t_m0=t_m0, comfort_margin=0.5
-                ),
-            }
-            for name, run in runs.items():
-                k = run.kpis
-                print(
-                    f"{building.name + ', ' + name:34s}{run.cost:10.0f}"
-                    f"{run.electricity_kw.sum() / 4:10.0f}{k.tdis_tot:9.2f}{k.cost_tot:10.3f}"
-                    f"{k.ener_tot:10.2f}{k.emis_tot:10.3f}{k.time_rat:11.2e}"
-                )
-            saving = 1 - runs["MPC"].cost / runs["thermostat"].cost
+            )
+        t_m0 = simulation.warm_state(building, x, start=start)
+        runs = {
+            "thermostat": simulation.run_thermostat(
+                building, x, start=start, steps=steps, t_m0=t_m0
+            ),
+            "MPC": simulation.run_mpc(building, x, start=start, steps=steps, t_m0=t_m0),
+        }
+        sl = slice(start, start + steps)
+        for name, run in runs.items():
+            k = run.kpis
+            cold = kpi.discomfort(run.t_air, x.low[sl], np.full(steps, np.inf), 0.25)
             print(
-                f"{'':34s}cost saving {saving * 100:.1f} %, {runs['MPC'].infeasible} fallbacks"
-                f" in {runs['MPC'].solves} plans"
+                f"{building.name + ', ' + name:34s}{run.cost:10.0f}"
+                f"{run.electricity_kw.sum() / 4:10.0f}{k.tdis_tot:9.2f}{cold:9.2f}"
+                f"{k.tdis_tot - cold:9.2f}{k.cost_tot:10.3f}{k.ener_tot:10.2f}"
+                f"{k.emis_tot:10.3f}{k.pele_tot * 1000:10.2f}{k.time_rat:11.2e}"
+            )
+        saving = 1 - runs["MPC"].cost / runs["thermostat"].cost
+        print(
+            f"{'':34s}cost saving {saving * 100:.1f} %, {runs['MPC'].infeasible} fallbacks"
+            f" in {runs['MPC'].solves} plans"
+        )
+        if not full:
+            continue
+        months = month_of(np.arange(start, start + steps))
+        print(
+            f"{'':4s}{'month':8s}{'thermostat €':>14s}{'MPC €':>10s}{'saving':>9s}"
+            f"{'tdis Kh th/MPC':>18s}"
+        )
+        for month in dict.fromkeys(months.tolist()):
+            inside = months == month
+            cost = {
+                n: float(np.sum(r.electricity_kw[inside] * x.price[sl][inside]) / 4)
+                for n, r in runs.items()
+            }
+            tdis = {
+                n: kpi.discomfort(r.t_air[inside], x.low[sl][inside], x.high[sl][inside], 0.25)
+                for n, r in runs.items()
+            }
+            print(
+                f"{'':4s}{MONTHS[month]:8s}{cost['thermostat']:14.0f}{cost['MPC']:10.0f}"
+                f"{(1 - cost['MPC'] / cost['thermostat']) * 100:8.1f}%"
+                f"{tdis['thermostat']:10.1f} / {tdis['MPC']:.1f}"
             )
 
 
@@ -302,6 +349,11 @@ def main() -> None:
     )
     parser.add_argument("--full", action="store_true", help="the savings of a whole heating season")
     parser.add_argument("--no-savings", action="store_true", help="speed only")
+    parser.add_argument(
+        "--fixed-supply",
+        action="store_true",
+        help="the savings with the heat pump at a fixed 45 °C supply (no part-load benefit)",
+    )
     args = parser.parse_args()
     print(machine())
     print("(provisional: the machine is shared)\n")
@@ -309,7 +361,7 @@ def main() -> None:
     bench_plans()
     bench_service()
     if not args.no_savings:
-        bench_savings(args.full)
+        bench_savings(args.full, args.fixed_supply)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from allmende.modules.energy import rc, service, tariff
+from allmende.modules.energy import outlook, rc, service, tariff
 from allmende.modules.energy.models import DemandEvent, VenLink, Zone
 from allmende.sdk import ANONYMOUS, DemoContext, Municipality, sensing, vocabulary
 
@@ -178,7 +178,7 @@ def _building(
     model = service.zone_model(zone)
     design = model.heat_loss_coefficient * 32 / 1000
     zone.heating_kw = float(round(1.3 * design))
-    thermostat = service.schedule(zone, grid)[2]
+    thermostat = outlook.schedule(zone, grid)[2]
     local = [t.astimezone(service._local()) for t in grid]
     occupied = np.array([t.weekday() < 5 and start <= t.hour + t.minute / 60 < end for t in local])
     gains = area * np.where(occupied, 9.0, 1.5)
@@ -227,8 +227,8 @@ def _building(
     # Electricity: the sensors network's smart meter, extended backwards with hourly readings.
     power = area * 0.004 * np.where(occupied, 2.2, 0.6) * rng.normal(1, 0.06, len(grid))
     if heating == "heat_pump":
-        cop = service.plant_of(zone, building).cop(t_out)
-        power = power + heat_kw / cop
+        plant = service.plant_of(session, zone=zone, building=building, when=grid[-1])
+        power = power + plant.electricity(heat_kw, t_out)
     existing = _stream_of(session, m, f"Stromzähler {name}", vocabulary.ENERGY)
     first = _first(session, existing) if existing is not None else None
     cut = len(grid) if first is None else sum(1 for t in grid if t < first[0])
