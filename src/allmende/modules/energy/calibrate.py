@@ -10,7 +10,7 @@ from then on the plans use the calibrated model. Too little data stores nothing 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -18,7 +18,8 @@ from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from allmende.modules.energy import calibration, catalogue, outlook, service
+from allmende.modules.energy import calibration, outlook, service
+from allmende.modules.energy.catalogue import N_
 from allmende.modules.energy.models import Building, Meter, Zone
 from allmende.sdk import isoformat, sensing
 
@@ -33,11 +34,25 @@ FUEL_TO_HEAT = 0.92
 
 @dataclass(frozen=True)
 class Outcome:
-    """The calibration stored on the zone, or the reason there is none."""
+    """The calibration stored on the zone, or why there is none: ``why`` is a message marked
+    for translation, ``params`` its values."""
 
     zone: Zone
     stored: dict[str, object] | None
-    reason: str | None
+    why: str | None = None
+    params: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str | None:
+        return None if self.why is None else self.why % self.params
+
+
+NO_METER = N_("the building has no heat, gas or oil meter")
+NO_OUTDOOR = N_("the municipality has no outdoor temperature")
+TOO_FEW = N_(
+    "%(hours)s hours with indoor temperature, heat and outdoor temperature in the last "
+    "%(days)s days; a calibration needs at least %(needed)s"
+)
 
 
 def heat_meter(session: Session, building: Building) -> tuple[Meter | None, float]:
@@ -81,10 +96,10 @@ def calibrate_zone(session: Session, *, zone_id: int, now: datetime) -> Outcome:
     hours = [start + HOUR * k for k in range(DAYS * 24)]
     meter, share = heat_meter(session, building)
     if meter is None:
-        return Outcome(zone, None, "the building has no heat, gas or oil meter")
+        return Outcome(zone, None, NO_METER)
     streams = outlook.streams(session, municipality_id=building.municipality_id)
     if streams.outdoor is None:
-        return Outcome(zone, None, "the municipality has no outdoor temperature")
+        return Outcome(zone, None, NO_OUTDOOR)
     ids = [zone.indoor_stream_id, streams.outdoor]
     if streams.radiation is not None:
         ids.append(streams.radiation)
@@ -96,10 +111,7 @@ def calibrate_zone(session: Session, *, zone_id: int, now: datetime) -> Outcome:
     usable = np.isfinite(indoor) & np.isfinite(heat_kw) & np.isfinite(outdoor)
     if usable.sum() < MIN_HOURS:
         return Outcome(
-            zone,
-            None,
-            f"{int(usable.sum())} hours with indoor temperature, heat and outdoor temperature "
-            f"in the last {DAYS} days; a calibration needs at least {MIN_HOURS}",
+            zone, None, TOO_FEW, {"hours": int(usable.sum()), "days": DAYS, "needed": MIN_HOURS}
         )
     t_out = _fill(outdoor)
     if streams.radiation is not None:
@@ -138,7 +150,7 @@ def calibrate_zone(session: Session, *, zone_id: int, now: datetime) -> Outcome:
     }
     zone.calibration = stored
     session.flush()
-    return Outcome(zone, stored, None)
+    return Outcome(zone, stored)
 
 
 def _hourly_sums(ends: NDArray[np.datetime64], values: Array, hours: list[datetime]) -> Array:
@@ -163,8 +175,8 @@ def calibrate_all(session: Session, *, now: datetime) -> list[Outcome]:
 
 
 LABELS = {
-    "envelope": catalogue.N_("Envelope conductance"),
-    "ventilation": catalogue.N_("Ventilation"),
-    "capacity": catalogue.N_("Heat capacity"),
-    "solar": catalogue.N_("Solar aperture"),
+    "envelope": N_("Envelope conductance"),
+    "ventilation": N_("Ventilation"),
+    "capacity": N_("Heat capacity"),
+    "solar": N_("Solar aperture"),
 }
