@@ -113,10 +113,13 @@ def calibrate_zone(session: Session, *, zone_id: int, now: datetime) -> Outcome:
         return Outcome(
             zone, None, TOO_FEW, {"hours": int(usable.sum()), "days": DAYS, "needed": MIN_HOURS}
         )
-    t_out = _fill(outdoor)
+    # The model runs from the first hour with all measurements (it starts from that hour's
+    # indoor temperature) to the end; later gaps in the outside air are interpolated.
+    first = int(np.argmax(usable))
+    hours, usable, indoor = hours[first:], usable[first:], indoor[first:]
+    t_out, heat_kw = _fill(outdoor[first:]), heat_kw[first:]
     if streams.radiation is not None:
-        ghi = _fill(_hourly_means(found[streams.radiation], hours))
-        ghi = np.nan_to_num(ghi)
+        ghi = np.nan_to_num(_fill(_hourly_means(found[streams.radiation], hours)))
         gains_sun = outlook.solar_gains(
             session, zone=zone, building=building, grid=hours, ghi=ghi, step=HOUR
         )

@@ -30,7 +30,6 @@ from allmende.sdk import (
     Action,
     AllmendeError,
     Caller,
-    Conflict,
     Municipality,
     NotFound,
     Principal,
@@ -309,7 +308,7 @@ async def new_building_submit(request: Request, principal: Caller) -> Response:
             ).id
 
         building_id = await context.database.awrite(run)
-    except (Refused, ValidationFailed, Conflict) as refused:
+    except (Refused, ValidationFailed) as refused:
         errors = refused.errors if isinstance(refused, Refused) else field_errors(request, refused)
         with context.database.session() as session:
             return _form(
@@ -371,7 +370,7 @@ async def edit_building_submit(request: Request, building_id: RowId, principal: 
             )
 
         await context.database.awrite(run)
-    except (Refused, ValidationFailed, Conflict) as refused:
+    except (Refused, ValidationFailed) as refused:
         errors = refused.errors if isinstance(refused, Refused) else field_errors(request, refused)
         with context.database.session() as session:
             return _form(
@@ -434,7 +433,7 @@ async def new_zone_submit(request: Request, building_id: RowId, principal: Calle
             service.add_zone(session, building_id=building_id, name=text(form, "name"), **values)
 
         await context.database.awrite(run)
-    except (Refused, ValidationFailed, Conflict) as refused:
+    except (Refused, ValidationFailed) as refused:
         errors = refused.errors if isinstance(refused, Refused) else field_errors(request, refused)
         with context.database.session() as session:
             building = _editable_building(session, principal, building_id)
@@ -482,7 +481,7 @@ async def edit_zone_submit(request: Request, zone_id: RowId, principal: Caller) 
             return building.id
 
         building_id = await context.database.awrite(run)
-    except (Refused, ValidationFailed, Conflict) as refused:
+    except (Refused, ValidationFailed) as refused:
         errors = refused.errors if isinstance(refused, Refused) else field_errors(request, refused)
         with context.database.session() as session:
             zone, building = _editable_zone(session, principal, zone_id)
@@ -552,7 +551,7 @@ async def control_submit(request: Request, zone_id: RowId, principal: Caller) ->
             return building.id
 
         building_id = await context.database.awrite(run)
-    except (Refused, ValidationFailed, Conflict) as refused:
+    except (Refused, ValidationFailed) as refused:
         errors = refused.errors if isinstance(refused, Refused) else field_errors(request, refused)
         with context.database.session() as session:
             zone, building = _editable_zone(session, principal, zone_id)
@@ -675,7 +674,7 @@ async def new_meter_submit(request: Request, building_id: RowId, principal: Call
             )
 
         await context.database.awrite(run)
-    except (Refused, ValidationFailed, Conflict) as refused:
+    except (Refused, ValidationFailed) as refused:
         errors = refused.errors if isinstance(refused, Refused) else field_errors(request, refused)
         with context.database.session() as session:
             building = _editable_building(session, principal, building_id)
@@ -740,7 +739,7 @@ async def edit_meter_submit(request: Request, meter_id: RowId, principal: Caller
             return building.id
 
         building_id = await context.database.awrite(run)
-    except (Refused, ValidationFailed, Conflict) as refused:
+    except (Refused, ValidationFailed) as refused:
         errors = refused.errors if isinstance(refused, Refused) else field_errors(request, refused)
         with context.database.session() as session:
             meter, building = _editable_meter(session, principal, meter_id)
@@ -854,7 +853,7 @@ async def tariffs_submit(
             return place.key
 
         key = await context.database.awrite(run)
-    except (Refused, ValidationFailed, Conflict) as refused:
+    except (Refused, ValidationFailed) as refused:
         errors = refused.errors if isinstance(refused, Refused) else field_errors(request, refused)
         with context.database.session() as session:
             place = _editable_place(session, principal, municipality)

@@ -29,10 +29,10 @@ from allmende.modules.energy import (
     rc,
     tariffs,
 )
+from allmende.modules.energy.catalogue import N_
 from allmende.modules.energy.models import Building, DemandEvent, Meter, Plan, VenLink, Zone
 from allmende.sdk import (
     ANONYMOUS,
-    Conflict,
     NotFound,
     ValidationFailed,
     actuation,
@@ -87,11 +87,11 @@ def _check_ref(
 ) -> None:
     collection, _, feature_id = ref.partition("/")
     if not collection or not feature_id:
-        raise ValidationFailed.one("object_ref", "must be '<collection>/<feature id>'")
+        raise ValidationFailed.one("object_ref", N_("must be '<collection>/<feature id>'"))
     for source in sources:
         if source.item(session, principal, collection, feature_id) is not None:
             return
-    raise ValidationFailed.one("object_ref", f"no register object {ref!r} is visible to you")
+    raise ValidationFailed.one("object_ref", N_("no register object of that id is visible to you"))
 
 
 def create_building(
@@ -173,15 +173,15 @@ def _check_building(
     if use not in catalogue.USE_BY_KEY:
         raise ValidationFailed.one("use", f"must be one of {', '.join(catalogue.USE_BY_KEY)}")
     if not 10 <= floor_area <= 1_000_000:
-        raise ValidationFailed.one("floor_area", "must be between 10 and 1 000 000 m²")
+        raise ValidationFailed.one("floor_area", N_("must be between 10 and 1 000 000 m²"))
     if heating_system not in catalogue.HEATING_SYSTEMS:
         raise ValidationFailed.one(
             "heating_system", f"must be one of {', '.join(catalogue.HEATING_SYSTEMS)}"
         )
     if year_built is not None and not 1000 <= year_built <= 2100:
-        raise ValidationFailed.one("year_built", "must be a year between 1000 and 2100")
+        raise ValidationFailed.one("year_built", N_("must be a year between 1000 and 2100"))
     if not 0 <= pv_kwp <= 100_000:
-        raise ValidationFailed.one("pv_kwp", "must be between 0 and 100 000 kWp")
+        raise ValidationFailed.one("pv_kwp", N_("must be between 0 and 100 000 kWp"))
     if object_ref:
         _check_ref(session, object_ref, sources, principal)
     clash = session.scalar(
@@ -190,7 +190,7 @@ def _check_building(
         )
     )
     if clash is not None and clash != building_id:
-        raise Conflict(detail=f"The municipality already has a building named {name!r}.")
+        raise ValidationFailed.one("name", N_("another building of the municipality has this name"))
     return name
 
 
@@ -303,21 +303,21 @@ def _check_control(
         CONTROL_BOUNDS,
     )
     if comfort_high <= comfort_low:
-        raise ValidationFailed.one("comfort_high", "must be above comfort_low")
+        raise ValidationFailed.one("comfort_high", N_("must be above comfort_low"))
     if setback > comfort_low:
-        raise ValidationFailed.one("setback", "must not be above comfort_low")
+        raise ValidationFailed.one("setback", N_("must not be above comfort_low"))
     if occupied_end <= occupied_start:
-        raise ValidationFailed.one("occupied_end", "must be after occupied_start")
+        raise ValidationFailed.one("occupied_end", N_("must be after occupied_start"))
     if control not in CONTROLS:
-        raise ValidationFailed.one("control", "must be 'schedule' or 'mpc'")
+        raise ValidationFailed.one("control", N_("must be 'schedule' or 'mpc'"))
     if objective not in OBJECTIVES:
-        raise ValidationFailed.one("objective", "must be 'cost' or 'co2'")
+        raise ValidationFailed.one("objective", N_("must be 'cost' or 'co2'"))
 
 
 def _check_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > 200:
-        raise ValidationFailed.one("name", "must be 1 to 200 characters")
+        raise ValidationFailed.one("name", N_("must be 1 to 200 characters"))
     return name
 
 
@@ -375,7 +375,7 @@ def add_zone(
     }
     _check_control(**control_values)
     if session.scalar(select(Zone.id).where(Zone.building_id == building_id, Zone.name == name)):
-        raise Conflict(detail=f"The building already has a zone named {name!r}.")
+        raise ValidationFailed.one("name", N_("another zone of the building has this name"))
     prefix = f"{name}: "
 
     def stream(label: str, definition: str, property_name: str, unit: tuple[str, str, str]) -> int:
@@ -522,7 +522,7 @@ def add_meter(
             properties={"carrier": carrier, "reading": reading},
         )
     if session.scalar(select(Meter.id).where(Meter.datastream_id == datastream_id)):
-        raise Conflict(detail="That Datastream is already a meter.")
+        raise ValidationFailed.one("datastream_id", N_("is a meter already"))
     meter = Meter(
         building_id=building_id,
         parent_id=parent_id,
@@ -587,13 +587,13 @@ def _check_meter(
     session: Session, building_id: int, reading: str, nominal_seconds: int, parent_id: int | None
 ) -> None:
     if reading not in ("counter", "interval"):
-        raise ValidationFailed.one("reading", "must be 'counter' or 'interval'")
+        raise ValidationFailed.one("reading", N_("must be 'counter' or 'interval'"))
     if not 60 <= nominal_seconds <= 31 * 86400:
-        raise ValidationFailed.one("nominal_seconds", "must be between 60 s and 31 days")
+        raise ValidationFailed.one("nominal_seconds", N_("must be between 60 s and 31 days"))
     if parent_id is not None:
         parent = session.get(Meter, parent_id)
         if parent is None or parent.building_id != building_id:
-            raise ValidationFailed.one("parent_id", "must be a meter of the same building")
+            raise ValidationFailed.one("parent_id", N_("must be a meter of the same building"))
 
 
 def _meterable_streams(
@@ -676,9 +676,9 @@ def buckets(
             "resolution", f"must be one of {', '.join(metering.RESOLUTIONS)}"
         )
     if end <= start:
-        raise ValidationFailed.one("end", "must be after start")
+        raise ValidationFailed.one("end", N_("must be after start"))
     if end - start > timedelta(days=3 * 366):
-        raise ValidationFailed.one("end", "a range of at most three years")
+        raise ValidationFailed.one("end", N_("a range of at most three years"))
     used = consumption(session, meter=meter, start=start, end=end)
     if not len(used.end):
         return Buckets([], [], [], used.issues)
@@ -770,7 +770,7 @@ class BuildingYear:
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
     if not 1990 <= year <= 2100:
-        raise ValidationFailed.one("year", "must be between 1990 and 2100")
+        raise ValidationFailed.one("year", N_("must be between 1990 and 2100"))
     zone = _local()
     return (
         datetime(year, 1, 1, tzinfo=zone).astimezone(UTC),

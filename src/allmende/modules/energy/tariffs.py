@@ -17,8 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from allmende.modules.energy import catalogue
+from allmende.modules.energy.catalogue import N_
 from allmende.modules.energy.models import Tariff
-from allmende.sdk import Conflict, NotFound, ValidationFailed
+from allmende.sdk import NotFound, ValidationFailed
 
 Array = NDArray[np.float64]
 #: Bounds a price (€ per unit) and an emission factor (kg/kWh) must keep.
@@ -60,14 +61,14 @@ def save_tariff(
             "carrier", f"must be one of {', '.join(catalogue.CARRIER_BY_KEY)}"
         )
     if not 1990 <= valid_from.year <= 2100:
-        raise ValidationFailed.one("valid_from", "must be a day between 1990 and 2100")
+        raise ValidationFailed.one("valid_from", N_("must be a day between 1990 and 2100"))
     if not 0 <= price <= MAX_PRICE:
-        raise ValidationFailed.one("price", f"must be between 0 and {MAX_PRICE:g} € per unit")
+        raise ValidationFailed.one("price", N_("must be between 0 and 100 € per unit"))
     if not 0 <= co2 <= MAX_CO2:
-        raise ValidationFailed.one("co2", f"must be between 0 and {MAX_CO2:g} kg/kWh")
+        raise ValidationFailed.one("co2", N_("must be between 0 and 5 kg/kWh"))
     note = note.strip()
     if len(note) > 200:
-        raise ValidationFailed.one("note", "must be at most 200 characters")
+        raise ValidationFailed.one("note", N_("must be at most 200 characters"))
     clash = session.scalar(
         select(Tariff.id).where(
             Tariff.municipality_id == municipality_id,
@@ -76,7 +77,9 @@ def save_tariff(
         )
     )
     if clash is not None and clash != tariff_id:
-        raise Conflict(detail=f"A tariff for {carrier} from {valid_from} exists already.")
+        raise ValidationFailed.one(
+            "valid_from", N_("a tariff of this carrier starts on this day already")
+        )
     if tariff_id is None:
         row = Tariff(municipality_id=municipality_id)
         session.add(row)
