@@ -134,3 +134,10 @@ def test_full_load_costs_more_electricity_per_kwh_of_heat() -> None:
     pieces = np.array([np.clip(h - np.cumsum(np.r_[0, widths[:-1]]), 0, widths) for h in heat])
     promised = pieces @ slopes[:, 0]
     assert np.all(promised >= plant.electricity(heat, np.zeros_like(heat)) - 1e-9)
+
+
+def test_the_solver_prints_nothing(capfd: pytest.CaptureFixture[str]) -> None:
+    """No HiGHS banner or log on stdout, not even from the first solver of the process."""
+    mpc.plan(_zone(), mpc.Plant(heating_kw=60.0), _forecast(), t_m0=18.0)
+    captured = capfd.readouterr()
+    assert (captured.out, captured.err) == ("", "")

@@ -226,9 +226,13 @@ def test_tariffs_and_a_calibration_without_data(client, database: Database, regi
 
 def test_the_annual_report_as_pdf(client, database: Database, region: Region) -> None:  # type: ignore[no-untyped-def]
     sign_in(client, region.staff_a_email)
+    client.headers["Accept-Language"] = "en"
     _post(client, "/energy/buildings/new", {**BUILDING, "name": "Schule – Süd"})
     response = client.get("/api/energy/report/a-stadt/2025.pdf")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
     assert b"/Title (Annual energy report 2025: A-Stadt)" in response.content
+    client.headers["Accept-Language"] = "de"
+    german = client.get("/api/energy/report/a-stadt/2025.pdf")
+    assert b"/Title (Energiebericht 2025: A-Stadt)" in german.content
