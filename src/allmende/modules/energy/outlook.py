@@ -234,6 +234,26 @@ def schedule(zone: Zone, times: Sequence[datetime]) -> tuple[Array, Array, Array
 
 
 @dataclass(frozen=True)
+class Surroundings:
+    """What the zones of a municipality share at one moment: its weather and market
+    Datastreams and their values from a day before ``now`` to two days after (read once per
+    re-planning round, not once per zone)."""
+
+    now: datetime
+    start: datetime
+    end: datetime
+    streams: Streams
+    found: dict[int, sensing.Series]
+
+
+def surroundings(session: Session, *, municipality_id: int, now: datetime) -> Surroundings:
+    found_streams = streams(session, municipality_id=municipality_id)
+    start, end = now - timedelta(days=1, hours=1), now + timedelta(days=2)
+    found = sensing.series(session, datastream_ids=found_streams.ids(), start=start, end=end)
+    return Surroundings(now, start, end, found_streams, found)
+
+
+@dataclass(frozen=True)
 class Inputs:
     grid: list[datetime]
     forecast: mpc.Forecast
@@ -252,20 +272,23 @@ def plan_inputs(
     electricity_price: float,
     electricity_co2: float,
     solar_share: float = 1.0,
+    around: Surroundings | None = None,
 ) -> Inputs:
     """The controller's view of the next 24 hours (see the module's description).
     ``electricity_price`` (€/kWh) and ``electricity_co2`` (kg/kWh) stand in where the
-    municipality has no dynamic tariff; ``solar_share`` is the calibrated solar aperture."""
+    municipality has no dynamic tariff; ``solar_share`` is the calibrated solar aperture;
+    ``around`` what the municipality's zones share (read here when not given)."""
     grid = step_grid(now)
     notes: list[str] = []
-    found_streams = streams(session, municipality_id=building.municipality_id)
-    ids = [zone.indoor_stream_id, *found_streams.ids()]
-    found = sensing.series(
-        session,
-        datastream_ids=ids,
-        start=now - timedelta(days=1, hours=1),
-        end=now + timedelta(days=2),
-    )
+    if around is None or around.now != now:
+        around = surroundings(session, municipality_id=building.municipality_id, now=now)
+    found_streams = around.streams
+    found = {
+        **around.found,
+        **sensing.series(
+            session, datastream_ids=[zone.indoor_stream_id], start=around.start, end=around.end
+        ),
+    }
 
     def series(stream: int | None) -> sensing.Series | None:
         return None if stream is None else found[stream]

@@ -969,14 +969,22 @@ def zone_model(zone: Zone, *, calibrated: bool = True) -> rc.Zone:
     return prior
 
 
-def plant_of(session: Session, *, zone: Zone, building: Building, when: datetime) -> mpc.Plant:
+def plant_of(
+    session: Session,
+    *,
+    zone: Zone,
+    building: Building,
+    when: datetime,
+    book: tariffs.PriceBook | None = None,
+) -> mpc.Plant:
     """The zone's plant; a boiler or district heat buys its fuel at the municipality's tariff
-    at ``when``."""
+    at ``when`` (from ``book``, read when not given)."""
     if building.heat_pump:
         return mpc.Plant(heating_kw=zone.heating_kw, cooling_kw=zone.cooling_kw)
     fuels = ("gas", "heat", "oil")
     carrier = building.heating_system if building.heating_system in fuels else "gas"
-    book = tariffs.price_book(session, municipality_id=building.municipality_id)
+    if book is None:
+        book = tariffs.price_book(session, municipality_id=building.municipality_id)
     price, co2 = book.at(carrier, when)
     return mpc.Plant(
         heating_kw=zone.heating_kw,
@@ -1033,12 +1041,33 @@ def ensure_market(session: Session, *, municipality_id: int, lon: float, lat: fl
     return Market(price, co2)
 
 
+@dataclass(frozen=True)
+class Round:
+    """What a re-planning round reads once per municipality: its surroundings and tariffs."""
+
+    around: outlook.Surroundings
+    book: tariffs.PriceBook
+
+
+def planning_round(session: Session, *, municipality_id: int, now: datetime) -> Round:
+    return Round(
+        outlook.surroundings(session, municipality_id=municipality_id, now=now),
+        tariffs.price_book(session, municipality_id=municipality_id),
+    )
+
+
 def plan_inputs(
-    session: Session, *, zone: Zone, building: Building, now: datetime
+    session: Session,
+    *,
+    zone: Zone,
+    building: Building,
+    now: datetime,
+    shared: Round | None = None,
 ) -> outlook.Inputs:
     """The controller's view of the zone's next 24 hours (see :mod:`outlook`)."""
-    book = tariffs.price_book(session, municipality_id=building.municipality_id)
-    price, co2 = book.at("electricity", now)
+    if shared is None:
+        shared = planning_round(session, municipality_id=building.municipality_id, now=now)
+    price, co2 = shared.book.at("electricity", now)
     solar_share = (zone.calibration or {}).get("multipliers", {}).get("solar", 1.0)
     return outlook.plan_inputs(
         session,
@@ -1048,18 +1077,24 @@ def plan_inputs(
         electricity_price=price,
         electricity_co2=co2,
         solar_share=float(solar_share),
+        around=shared.around,
     )
 
 
-def replan_zone(session: Session, *, zone: Zone, now: datetime) -> Plan:
+def replan_zone(
+    session: Session, *, zone: Zone, now: datetime, shared: Round | None = None
+) -> Plan:
     """Plan the next 24 h, store the plan, publish the planned set point and heating power,
     and send the first step's set point as a Task when it changed. An infeasible plan falls
-    back to the schedule and tells the municipality's staff."""
+    back to the schedule and tells the municipality's staff. ``shared``: what the round read
+    once for the municipality (read here when not given)."""
     building = get_building(session, zone.building_id)
-    inputs = plan_inputs(session, zone=zone, building=building, now=now)
+    if shared is None:
+        shared = planning_round(session, municipality_id=building.municipality_id, now=now)
+    inputs = plan_inputs(session, zone=zone, building=building, now=now, shared=shared)
     grid, limit, event = inputs.grid, inputs.forecast.limit, inputs.event
     model = zone_model(zone)
-    plant = plant_of(session, zone=zone, building=building, when=now)
+    plant = plant_of(session, zone=zone, building=building, when=now, book=shared.book)
     weights = (1.0, 0.0) if zone.objective == "cost" else (0.0, 1.0)
     result = mpc.plan(
         model,
@@ -1141,8 +1176,23 @@ def replan_zone(session: Session, *, zone: Zone, now: datetime) -> Plan:
 
 
 def replan_all(session: Session, *, now: datetime) -> list[Plan]:
-    found = session.scalars(select(Zone).where(Zone.control == "mpc").order_by(Zone.id))
-    return [replan_zone(session, zone=z, now=now) for z in found]
+    """Re-plan every zone under predictive control, reading each municipality's weather,
+    market and tariffs once."""
+    found = session.execute(
+        select(Zone, Building.municipality_id)
+        .join(Building, Building.id == Zone.building_id)
+        .where(Zone.control == "mpc")
+        .order_by(Zone.id)
+    ).all()
+    rounds: dict[int, Round] = {}
+    made: list[Plan] = []
+    for zone, municipality_id in found:
+        if municipality_id not in rounds:
+            rounds[municipality_id] = planning_round(
+                session, municipality_id=municipality_id, now=now
+            )
+        made.append(replan_zone(session, zone=zone, now=now, shared=rounds[municipality_id]))
+    return made
 
 
 def plans(session: Session, *, zone_id: int, start: datetime, end: datetime) -> list[Plan]:
