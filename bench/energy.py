@@ -270,10 +270,7 @@ def bench_savings(full: bool, fixed_supply: bool) -> None:
         Path(teaser.__file__).parent
         / "data/input/inputdata/weatherdata/DEU_BW_Mannheim_107290_TRY2010_12_Jahr_BBSR.mos"
     )
-    if full:
-        label, start, steps = "heating season 1 Oct – 30 Apr", 96 * 273, 96 * (365 - 273 + 120)
-    else:
-        label, start, steps = "January fortnight 15–28 Jan", 96 * 14, 96 * 14
+    label = "heating season 1 Oct – 30 Apr" if full else "January fortnight 15–28 Jan"
     plant_note = (
         "heat pump at a fixed 45 °C supply" if fixed_supply else "heat pump, supply by load"
     )
@@ -295,13 +292,11 @@ def bench_savings(full: bool, fixed_supply: bool) -> None:
             )
             building = dataclasses.replace(building, plant=plant)
         x = simulation.inputs(building, site)
-        if start + steps > len(x.t_out):  # the season wraps around the new year
-            x = simulation.Inputs(
-                *(
-                    np.concatenate([v, v]) if isinstance(v, np.ndarray) else v
-                    for v in vars(x).values()
-                )
-            )
+        if full:
+            x, period = simulation.season(x)
+            start, steps = period.start, period.stop - period.start
+        else:
+            start, steps = 96 * 14, 96 * 14
         t_m0 = simulation.warm_state(building, x, start=start)
         runs = {
             "thermostat": simulation.run_thermostat(

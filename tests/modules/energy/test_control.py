@@ -98,24 +98,25 @@ def test_kpis_follow_the_boptest_definitions() -> None:
 
 
 @pytest.mark.parametrize("factory", [simulation.reference_school, simulation.reference_town_hall])
-def test_predictive_control_saves_at_no_more_discomfort(
+def test_predictive_control_saves_a_tenth_over_the_heating_season(
     mannheim: weather.WeatherYear, factory
 ) -> None:
-    """The coldest week of the test reference year (22–28 Jan), hourly re-planning over 24 h,
-    both controllers judged on the same band (20–24 °C occupied, the setback to 30 °C empty)
-    with the thermostat holding its lower edge from a fixed start two hours before occupancy.
-    Midwinter is where predictive control saves least (8.5–10 % here; 10.4 % and 10.8 % over
-    the heating season, in bench/energy.py --full)."""
+    """The heating season of the test reference year (1 Oct – 30 Apr), both controllers judged
+    on the same band (20–24 °C occupied, the setback to 30 °C empty), the thermostat holding
+    its lower edge from a fixed start two hours before occupancy. The controller re-plans
+    every six hours over 24 h here (848 plans, a coarser controller than the bench's hourly
+    one: 10.3 % and 10.8 % here, 10.4 % and 10.8 % hourly in bench/energy.py --full)."""
     building = factory()
-    inputs = simulation.inputs(building, mannheim)
-    start, steps = 96 * 21, 96 * 7
+    inputs, season = simulation.season(simulation.inputs(building, mannheim))
+    start, steps = season.start, season.stop - season.start
     t_m0 = simulation.warm_state(building, inputs, start=start)
     thermostat = simulation.run_thermostat(building, inputs, start=start, steps=steps, t_m0=t_m0)
-    predictive = simulation.run_mpc(building, inputs, start=start, steps=steps, t_m0=t_m0)
+    predictive = simulation.run_mpc(
+        building, inputs, start=start, steps=steps, t_m0=t_m0, replan_every=24
+    )
     assert predictive.infeasible == 0
-    assert predictive.cost <= 0.92 * thermostat.cost
+    assert predictive.cost <= 0.90 * thermostat.cost
     assert predictive.kpis.tdis_tot <= thermostat.kpis.tdis_tot
-    assert predictive.kpis.cost_tot < thermostat.kpis.cost_tot
 
 
 def test_full_load_costs_more_electricity_per_kwh_of_heat() -> None:

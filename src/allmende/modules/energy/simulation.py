@@ -195,6 +195,21 @@ def inputs(building: Building, site: WeatherYear, *, seed: int = 2024) -> Inputs
     )
 
 
+#: The heating season of the savings comparison: 1 October (day 273 of a non-leap year) to
+#: 30 April, 212 days.
+SEASON_START_DAY, SEASON_DAYS = 273, 212
+
+
+def season(x: Inputs) -> tuple[Inputs, slice]:
+    """The inputs of the year followed by the same year again (the season runs across the new
+    year), and the 15-minute steps of the heating season in them."""
+    steps = len(x.hour)
+    joined = {k: np.concatenate([v, v]) for k, v in vars(x).items()}
+    joined["hour"] = np.concatenate([x.hour, x.hour + steps / STEPS_PER_HOUR])
+    start = SEASON_START_DAY * 24 * STEPS_PER_HOUR
+    return Inputs(**joined), slice(start, start + SEASON_DAYS * 24 * STEPS_PER_HOUR)
+
+
 @dataclass
 class Run:
     t_air: Array
