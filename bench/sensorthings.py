@@ -197,6 +197,7 @@ class Installation:
             "ALLMENDE_MODE": "production",
             "ALLMENDE_DATABASE_URL": self.url,
             "ALLMENDE_SECRET_KEY": self.secret,
+            "ALLMENDE_ALLOWED_HOSTS": '["127.0.0.1"]',  # production needs it (or base_url)
             "ALLMENDE_REGION_NAME": "Benchregion",
             "ALLMENDE_DATA_DIR": str(self.folder / "data"),
             "ALLMENDE_LOG_LEVEL": "WARNING",

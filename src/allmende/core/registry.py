@@ -13,12 +13,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
+from allmende.core.datasets import DatasetSource
 from allmende.core.errors import ConfigurationError
 from allmende.core.features import FeatureSource
 from allmende.core.open311 import Open311Provider
 
+T = TypeVar("T")
 ENTRY_POINT_GROUP = "allmende.modules"
 MODULE_KEY = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 
@@ -29,6 +31,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "allmende.modules.sensors",
     "allmende.modules.energy",
     "allmende.modules.water",
+    "allmende.modules.heat",
 )
 
 
@@ -66,7 +69,9 @@ class ModuleSpec:
     """What a module contributes. Every field but ``key`` and ``title`` is optional.
 
     ``router`` and ``pages`` are FastAPI routers (JSON under ``/api/<key>`` and HTML pages);
-    the kernel keeps them untyped so it needs no web framework.
+    the kernel keeps them untyped so it needs no web framework. ``feature_sources``,
+    ``open311_services`` and ``datasets`` are what the module offers to OGC API - Features,
+    Open311 and the open-data catalogue (see :mod:`allmende.core.datasets`).
     """
 
     key: str
@@ -84,10 +89,26 @@ class ModuleSpec:
     migrations: Path | None = None
     feature_sources: tuple[FeatureSource, ...] = ()
     open311_services: tuple[Open311Provider, ...] = ()
-    datasets: tuple[Any, ...] = ()
+    datasets: tuple[DatasetSource, ...] = ()
     jobs: tuple[JobSpec, ...] = ()
     demo: Callable[[Any], None] | None = None
+    #: A ``typer.Typer`` mounted as ``allmende <key> …`` (untyped: the kernel needs no CLI
+    #: library); its commands find a :class:`CommandContext` in ``typer.Context.obj``.
+    commands: Any = None
     origin: str = field(default="builtin", compare=False)
+
+
+class CommandContext(Protocol):
+    """What a module's commands work on: the installation the settings describe, opened on
+    first use. ``read`` runs ``fn(session)`` in a read-only session, ``write`` in one write
+    transaction."""
+
+    @property
+    def registry(self) -> Registry: ...
+
+    def read(self, fn: Callable[[Any], T]) -> T: ...
+
+    def write(self, fn: Callable[[Any], T]) -> T: ...
 
 
 @dataclass

@@ -353,6 +353,12 @@ def test_categories_api(client: TestClient, region: Region, world: World) -> Non
         "/api/assets/default-services", params={"municipality": "a-stadt"}, headers=headers
     )
     assert with_defaults.status_code == 200 and with_defaults.json() == []  # all there already
+    for blank in ("", " "):
+        nameless = client.post(
+            "/api/assets/default-services", params={"municipality": blank}, headers=headers
+        )
+        assert nameless.status_code == 422
+        assert nameless.json()["errors"] == [{"field": "municipality", "reason": "is required"}]
     with TestClient(client.app) as anonymous:
         listed = anonymous.get("/api/assets/services", params={"municipality": "a-stadt"}).json()
     assert "hundekot" in {s["code"] for s in listed}

@@ -120,7 +120,7 @@ def test_survey_answers_with_generated_input(
     client: TestClient, survey: dict[str, Any], answers: list[Any], browser: Any
 ) -> None:
     """Anonymous answers, each from another browser, so every example reaches the checks."""
-    client.app.state.allmende.services.pop("ratelimit:participation:survey:anonymous", None)  # type: ignore[attr-defined]
+    client.app.state.allmende.rate_limits.forget(challenge.ANONYMOUS_LIMITS["survey"], "testclient")  # type: ignore[attr-defined]
     client.cookies.set(challenge.PARTICIPANT_COOKIE, browser.hex)
     ids = [q["id"] for q in survey["questions"]]
     shaped = [

@@ -18,6 +18,7 @@ from allmende.modules.assets.routing import (
     Offset,
     OptionalId,
     municipality_id,
+    required_municipality_id,
     router,
 )
 from allmende.modules.assets.schemas import (
@@ -85,13 +86,14 @@ def create_service(request: Request, body: ServiceCreate, principal: Caller) -> 
     responses=WRITE_ERRORS,
 )
 def add_default_services(
-    request: Request, principal: Caller, municipality: str = Query(..., max_length=40)
+    request: Request,
+    principal: Caller,
+    municipality: str = Query(..., min_length=1, max_length=40),
 ) -> list[ServiceRead]:
     """Add the standard categories the municipality does not have yet."""
 
     def run(session: Session) -> list[ServiceRead]:
-        mid = municipality_id(session, municipality)
-        assert mid is not None
+        mid = required_municipality_id(session, municipality)
         added = reports.add_default_services(session, principal=principal, municipality_id=mid)
         keys = municipality_keys(session)
         return [reports.service_read(s, keys) for s in added]

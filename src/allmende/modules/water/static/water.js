@@ -8,9 +8,7 @@
   var colours = { now: "#b3261e", soon: "#c77700", ok: "#2e7d32" };
   var labels = JSON.parse(element.dataset.labels || "{}");
   var map = L.map(element, { scrollWheelZoom: false, maxZoom: 19 });
-  if (element.dataset.tiles) {
-    L.tileLayer(element.dataset.tiles, { maxZoom: 19, attribution: element.dataset.attribution || "" }).addTo(map);
-  }
+  window.AllmendeBasemap.add(map, element);
   var layer = L.layerGroup().addTo(map);
   var url = element.dataset.waterMap;
   var request = 0;
