@@ -78,9 +78,6 @@ def test_an_irrigation_zone_in_an_unknown_municipality_is_refused(
     assert response.json()["errors"][0]["field"] == "body.municipality_id"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="energy: an unknown municipality in the body answers 404, not 422"
-)
 def test_a_building_in_an_unknown_municipality_is_refused(
     client: TestClient, region: Region
 ) -> None:

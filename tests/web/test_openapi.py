@@ -44,7 +44,6 @@ REVOKING = {("DELETE", "/api/apikeys/{key_id}")}
 #: Operations with a fault under repair in its module, left out until the fix lands; each has
 #: an xfail(strict) test in tests/security/test_found_by_fuzzing.py that says when.
 KNOWN_FAULTS = {
-    ("POST", "/api/energy/buildings"): "an unknown municipality answers 404, not 422 (energy)",
     ("GET", "/api/water/map.geojson"): "answers application/geo+json, documents JSON (water)",
     ("POST", "/api/water/zones"): "an unknown municipality_id is a 500 (water)",
 }

@@ -32,6 +32,7 @@ from allmende.sdk import (
     NotFound,
     Principal,
     RowId,
+    ValidationFailed,
     absolute_url,
     app_context,
     can,
@@ -101,7 +102,10 @@ def create_building(request: Request, body: BuildingCreate, principal: Caller) -
     sources = [s for m in context.registry for s in m.feature_sources]
 
     def run(session: Session) -> BuildingRead:
-        municipality_id = municipality_id_of(session, body.municipality)
+        found = session.scalar(select(Municipality.id).where(Municipality.key == body.municipality))
+        if found is None:  # a field of the body, not the resource addressed: 422
+            raise ValidationFailed.one("body.municipality", "is not a municipality of the region")
+        municipality_id = int(found)
         require(principal, Action.EDIT, municipality_id=municipality_id, scope=SCOPE)
         building = service.create_building(
             session,

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from allmende.modules.energy import calibrate, catalogue, service, tariffs
-from allmende.modules.energy.api import SCOPE
+from allmende.modules.energy.api import SCOPE, visible_building
 from allmende.modules.energy.catalogue import N_
 from allmende.modules.energy.models import Building, Meter, Zone
 from allmende.modules.energy.pages import pages, render
@@ -328,7 +328,9 @@ async def new_building_submit(request: Request, principal: Caller) -> Response:
 
 
 def _editable_building(session: Session, principal: Principal, building_id: int) -> Building:
-    building = service.get_building(session, building_id)
+    """The building if the caller may change it; one it may not see is not found (404), so
+    that a refusal tells nothing about internal buildings."""
+    building = visible_building(session, principal, building_id)
     require(principal, Action.EDIT, municipality_id=building.municipality_id, scope=SCOPE)
     return building
 

@@ -150,9 +150,7 @@ def building_page(
         staff = can(
             principal, Action.READ_INTERNAL, municipality_id=building.municipality_id, scope=SCOPE
         )
-        editor = can(
-            principal, Action.EDIT, municipality_id=building.municipality_id, scope=SCOPE
-        )
+        editor = can(principal, Action.EDIT, municipality_id=building.municipality_id, scope=SCOPE)
         summary = service.building_year(session, building=building, year=shown)
         start, end = service.year_bounds(shown)
         monthly = []
