@@ -95,6 +95,16 @@ def test_staff_make_a_building_with_a_zone_and_a_meter(
             7.5,
             1.5,
         )
+    stopped = _post(
+        client,
+        f"/energy/zones/{zone_id}/control",
+        {"objective": "cost", "control": "schedule", "occupied_start": "07:00",
+         "occupied_end": "16:00", "comfort_low": "20", "comfort_high": "24", "setback": "16",
+         "preheat_hours": "2"},
+    )  # fmt: skip
+    assert stopped.status_code == 303
+    with database.session() as session:
+        assert session.get(Zone, zone_id).control == "schedule"  # predictive control stopped
 
     def smart_meter(session) -> int:  # type: ignore[no-untyped-def]
         thing = sensing.ensure_thing(
