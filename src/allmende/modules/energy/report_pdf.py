@@ -61,7 +61,7 @@ class Report:
 WIDTHS = (3.2, 2.6, 1.1, 1.1, 1.1, 1.3, 1.3, 1.3, 1.2, 1.0)
 
 
-class _Document(FPDF):  # type: ignore[misc]
+class _Document(FPDF):
     """A landscape A4 page with the report's footer and the page number."""
 
     def __init__(self, footer_text: str) -> None:
