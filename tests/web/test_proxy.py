@@ -12,7 +12,11 @@ from allmende.core.settings import Settings
 from allmende.http.links import absolute_url
 from allmende.storage.database import Database
 
-pytestmark = pytest.mark.integration
+# Links are HTTP alone: SQLite only (docs/architecture.md, Tests).
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.parametrize("backend", ["sqlite"], indirect=True),
+]
 
 
 def _app(settings: Settings, database: Database, **changes: object):  # type: ignore[no-untyped-def]

@@ -217,9 +217,9 @@ def test_keys_need_the_participation_scope(client: TestClient, region: Region) -
     )
     assert response.status_code == 403 and "participation" in response.json()["detail"]
     # Following belongs to a person's account: a key is known, so refused with 403.
-    assert (
-        client.put(f"{API}/processes/1/follow", headers=bearer(region.key_admin)).status_code == 403
-    )
+    process_id = _process(client, region)
+    response = client.put(f"{API}/processes/{process_id}/follow", headers=bearer(region.key_admin))
+    assert response.status_code == 403 and "account" in response.json()["detail"]
 
 
 def test_uploads_are_checked_and_stored_without_metadata(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from allmende.modules.energy import catalogue, service
 from allmende.modules.energy import report_pdf as report_pdf_module
+from allmende.modules.energy.catalogue import N_
 from allmende.modules.energy.models import Building, Meter, Zone
 from allmende.modules.energy.schemas import (
     BaselineRead,
@@ -56,8 +57,11 @@ def visible_building(session: Session, principal: Principal, building_id: int) -
     return building
 
 
-def municipality_id_of(session: Session, key: str) -> int:
+def municipality_id_of(session: Session, key: str, *, field: str | None = None) -> int:
+    """The municipality's id: 404 for one named in the path, 422 naming ``field`` in a body."""
     found = session.scalar(select(Municipality.id).where(Municipality.key == key))
+    if found is None and field is not None:
+        raise ValidationFailed.one(field, N_("no such municipality"))
     if found is None:
         raise NotFound(detail=f"No municipality {key!r}.")
     return int(found)
@@ -102,10 +106,7 @@ def create_building(request: Request, body: BuildingCreate, principal: Caller) -
     sources = [s for m in context.registry for s in m.feature_sources]
 
     def run(session: Session) -> BuildingRead:
-        found = session.scalar(select(Municipality.id).where(Municipality.key == body.municipality))
-        if found is None:  # a field of the body, not the resource addressed: 422
-            raise ValidationFailed.one("body.municipality", "is not a municipality of the region")
-        municipality_id = int(found)
+        municipality_id = municipality_id_of(session, body.municipality, field="body.municipality")
         require(principal, Action.EDIT, municipality_id=municipality_id, scope=SCOPE)
         building = service.create_building(
             session,

@@ -88,16 +88,19 @@ WANTED = {
 
 
 def streams(session: Session, *, municipality_id: int) -> Streams:
-    """The first public Datastream of each kind among the municipality's Things (by name)."""
-    found: dict[str, int] = {}
+    """The public Datastream of each kind among the municipality's Things with the most
+    Observations (the weather station, not a street station that measured one summer); the
+    oldest among equals."""
+    best: dict[str, tuple[int, int]] = {}
     for thing in sensing.list_things(
         session, principal=ANONYMOUS, municipality_ids=[municipality_id], definitions=WANTED
     ):
         for stream in thing.streams:
             role = WANTED.get(stream.definition)
             if role is not None:
-                found.setdefault(role, stream.id)
-    return Streams(**found)
+                rank = (stream.observation_count, -stream.id)
+                best[role] = max(best.get(role, rank), rank)
+    return Streams(**{role: -rank[1] for role, rank in best.items()})
 
 
 def step_grid(now: datetime) -> list[datetime]:

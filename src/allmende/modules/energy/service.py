@@ -701,7 +701,8 @@ def buckets(
 
 
 def outdoor_stream(session: Session, *, municipality_id: int) -> int | None:
-    """The municipality's first air-temperature Datastream (its weather station)."""
+    """The municipality's public air-temperature Datastream with the most Observations (see
+    :func:`outlook.streams`)."""
     return outlook.streams(session, municipality_id=municipality_id).outdoor
 
 
