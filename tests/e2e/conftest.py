@@ -10,6 +10,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,6 +55,7 @@ class LiveServer:
     url: str
     database: Database
     registry: Registry
+    app: Any
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +81,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     app = create_app(settings, database=database, registry=registry)
     app.state.allmende.services["demo_accounts"] = demo_accounts()
     running = serve(app)
-    yield LiveServer(url=running.url, database=database, registry=registry)
+    yield LiveServer(url=running.url, database=database, registry=registry, app=app)
     running.stop()
     database.close()
 

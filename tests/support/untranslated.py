@@ -21,6 +21,7 @@ import allmende
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{\w*\}")
 SPOKEN_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label")
 SILENT_TAGS = ("script", "style", "template")
+ADDRESSES = re.compile(r"\S+@\S+|https?://\S+")
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,18 @@ def english_sources() -> tuple[Source, ...]:
     return tuple(found.values())
 
 
+@cache
+def german_words() -> frozenset[str]:
+    """Source strings that are some catalogue's German too ("Status", "Name")."""
+    words: set[str] = set()
+    for po in catalogue_files():
+        with po.open("rb") as handle:
+            for message in read_po(handle, locale="de"):
+                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                words.update(s for s in strings if s)
+    return frozenset(words)
+
+
 class _Text(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -96,7 +109,7 @@ def visible_text(html: str) -> str:
 
 def english_in(html: str, *, allowed: frozenset[str] = frozenset()) -> list[str]:
     """The English source strings the page shows (each once)."""
-    text = visible_text(html)
+    text = ADDRESSES.sub(" ", visible_text(html))  # e-mail addresses and links are not words
     return [
         source.msgid
         for source in english_sources()

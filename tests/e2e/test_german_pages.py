@@ -1,0 +1,53 @@
+"""No English in German: every page of the demo, read in German by a visitor, a citizen and
+staff, shows no English source string of any catalogue (the msgids whose German differs)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import LiveServer
+from tests.e2e.pages import client, pages_with_details, route_pages
+from tests.support.untranslated import english_in, german_words
+
+pytestmark = pytest.mark.e2e
+
+#: Source strings that German text may contain as they are, and why.
+GERMAN_TOO = frozenset(
+    {
+        "Features",  # the standard's name: "OGC API - Features"
+        "Sensors",  # German genitive: "des Sensors"
+        "Services",  # the Open311 term, given in brackets after "Dienste"
+    }
+)
+#: Known gaps: texts stored in English by the layers below (staff notifications, task
+#: reasons, the vocabulary's ObservedProperty names and object type names in the open-data
+#: descriptions) — to be stored as keys and translated where shown.
+STORED_IN_ENGLISH = {
+    "/notifications",
+    "/heat/stations/N",
+    "/heat/staff",
+    "/sensors",
+    "/sensors/N",
+    "/open-data",
+}
+
+
+@pytest.mark.parametrize("who", [None, "citizen", "staff"])
+def test_no_english_on_german_pages(live_server: LiveServer, who: str | None) -> None:
+    allowed = GERMAN_TOO | german_words()
+    browser = client(live_server.url, "de", who)
+    try:
+        pages = pages_with_details(browser, route_pages(live_server.app))
+    finally:
+        browser.close()
+    assert len(pages) > 25
+    found = {}
+    for path, html in pages.items():
+        if re.sub(r"/\d+", "/N", path) in STORED_IN_ENGLISH:
+            continue
+        english = english_in(html, allowed=allowed)
+        if english:
+            found[path] = english
+    assert not found, found
