@@ -21,11 +21,12 @@ GERMAN_TOO = frozenset(
         "Services",  # the Open311 term, given in brackets after "Dienste"
     }
 )
-#: Known gaps: texts stored in English by the layers below (staff notifications, task
-#: reasons, the vocabulary's ObservedProperty names and object type names in the open-data
-#: descriptions) — to be stored as keys and translated where shown.
+#: Known gaps: texts stored in English by the layers below (staff notifications, the
+#: delivery's reasons why a Task failed, the vocabulary's ObservedProperty names and object
+#: type names in the open-data descriptions) — to be stored as keys and translated where shown.
 STORED_IN_ENGLISH = {
     "/notifications",
+    "/water/zones",
     "/heat/stations/N",
     "/heat/staff",
     "/sensors",

@@ -65,6 +65,29 @@ def test_a_citizen_reports_without_javascript(
     assert len(Image.open(io.BytesIO(image.content)).getexif()) == 0
 
 
+CATEGORY_FIELDSET = re.compile(r'<fieldset class="category-fields" data-category="(\d+)"([^>]*)>')
+
+
+def test_without_javascript_only_the_chosen_categorys_questions_show(
+    client: TestClient, world: World
+) -> None:
+    empty = client.get("/reports/new")
+    fieldsets = CATEGORY_FIELDSET.findall(empty.text)
+    assert fieldsets and all("hidden disabled" in rest for _, rest in fieldsets)
+    assert 'class="map map--small picker" hidden' in empty.text  # no empty grey box
+    assert 'accept="image/*" capture="environment"' in empty.text  # the phone's camera
+    assert 'formmethod="get"' in empty.text  # the button that shows the questions
+    chosen = fieldsets[0][0]
+    page = client.get(
+        "/reports/new",
+        params={"service": chosen, "description": "Bank wackelt", "step": "category"},
+    )
+    shown = {ident: "hidden" not in rest for ident, rest in CATEGORY_FIELDSET.findall(page.text)}
+    assert [ident for ident, visible in shown.items() if visible] == [chosen]
+    assert f'<option value="{chosen}" selected>' in page.text
+    assert "Bank wackelt</textarea>" in page.text
+
+
 @pytest.fixture
 def decoding(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return watch_decoding(monkeypatch)

@@ -130,13 +130,23 @@ def _object_for_report(
     return obj if obj.public else None
 
 
+#: What the report form keeps when it reloads with the fields of the chosen category.
+KEPT_ON_RELOAD = ("service", "description", "address", "lat", "lon", "email", "name", "phone")
+
+
 @pages.get("/reports/new")
 def report_form_page(
     request: Request, principal: Caller, object: int | None = Query(None, ge=1, le=2**63 - 1)
 ) -> Response:
+    # The form's "show the questions" button (without JavaScript) sends what was typed so far.
+    values = {
+        name: request.query_params[name][:4000]
+        for name in KEPT_ON_RELOAD
+        if request.query_params.get(name)
+    }
     with app_context(request).database.session() as session:
         obj = _object_for_report(session, principal, object)
-        return _report_form(request, session, obj=obj, values={}, errors={})
+        return _report_form(request, session, obj=obj, values=values, errors={})
 
 
 def _attributes(form: FormData, service: ReportService) -> dict[str, str | list[str]]:

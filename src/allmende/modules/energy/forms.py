@@ -184,8 +184,9 @@ def _sources(request: Request) -> list[features.FeatureSource]:
 
 
 def _collections(request: Request, session: Session, principal: Principal) -> list[tuple[str, str]]:
+    gettext = translate(request)  # titles of feature collections are source strings
     return [
-        (c.id, c.title)
+        (c.id, gettext(c.title))
         for source in _sources(request)
         for c in source.collections(session, principal)
     ]

@@ -13,6 +13,7 @@
     status.className = "visually-hidden";
     status.setAttribute("aria-live", "polite");
     element.parentNode.insertBefore(status, element.nextSibling);
+    element.hidden = false;
     var map = L.map(element, { scrollWheelZoom: false });
     window.AllmendeBasemap.add(map, element);
     var marker = null;
@@ -43,8 +44,10 @@
     function update() {
       groups.forEach(function (group) {
         group.hidden = group.dataset.category !== select.value;
+        group.disabled = group.hidden;
       });
     }
+    document.querySelectorAll("[data-category-show]").forEach(function (button) { button.hidden = true; });
     select.addEventListener("change", update);
     update();
   }
