@@ -17,6 +17,7 @@ pytestmark = pytest.mark.e2e
 GERMAN_TOO = frozenset(
     {
         "Features",  # the standard's name: "OGC API - Features"
+        "optional",  # a German word too
         "Sensors",  # German genitive: "des Sensors"
         "Services",  # the Open311 term, given in brackets after "Dienste"
     }
