@@ -88,6 +88,29 @@ def test_without_javascript_only_the_chosen_categorys_questions_show(
     assert "Bank wackelt</textarea>" in page.text
 
 
+def test_the_error_summary_names_fields_by_their_labels(
+    client: TestClient, database: Database, region: Region, world: World
+) -> None:
+    form = client.get("/reports/new")
+    light = service_id(database, "strassenbeleuchtung", region.municipality_a)
+    refused = client.post(
+        "/reports/new",
+        data={
+            "csrf_token": csrf_from(form.text),
+            "service": str(light),
+            "description": "Laterne aus",
+            "address": "Bahnhofstraße 3",
+        },
+        follow_redirects=False,
+    )
+    assert refused.status_code == 422
+    summary = refused.text.split('id="form-errors"', 1)[1].split("</div>", 1)[0]
+    assert f'<a href="#f-attribute-{light}-fault">Defekte Straßenlaterne: Was ist defekt?</a>' in (
+        summary
+    )
+    assert "attribute." not in summary
+
+
 @pytest.fixture
 def decoding(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return watch_decoding(monkeypatch)
