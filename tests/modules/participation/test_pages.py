@@ -197,6 +197,31 @@ def test_comment_support_report_and_survey_forms(
     assert count(database, Response) == 1
 
 
+def test_a_ranking_question_shows_one_hint(
+    client: TestClient, process_id: int, region: Region
+) -> None:
+    """Its own help replaces the general one (the demo showed both, one under the other)."""
+    survey = client.post(
+        f"/api/participation/processes/{process_id}/surveys",
+        json={
+            "title": "Umfrage",
+            "questions": [
+                {
+                    "kind": "ranking",
+                    "prompt": "Ziele?",
+                    "help": "Rang 1 zuerst.",
+                    "options": ["A", "B"],
+                },
+                {"kind": "ranking", "prompt": "Orte?", "options": ["C", "D"]},
+            ],
+        },
+        headers=bearer(region.key_admin),
+    ).json()
+    page = client.get(f"/participation/surveys/{survey['id']}", headers=HTML).text
+    assert page.count("Rang 1 zuerst.") == 1
+    assert page.count("Give each option a rank: 1 is the most important.") == 1
+
+
 def test_moderation_pages_are_for_staff_of_the_municipality(
     client: TestClient, process_id: int, region: Region
 ) -> None:
