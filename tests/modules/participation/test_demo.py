@@ -25,6 +25,7 @@ def test_the_market_square_process(database: Database, demo: Demo) -> None:
         assert detail.state == "running" and "contribute" in detail.allowed_actions
         assert len(detail.phases) == 5 and detail.layers and len(detail.drafts) == 3
         assert detail.events and detail.faq and detail.surveys
+        assert [d.rating_count for d in detail.drafts] == [0, 0, 0]  # the rating phase is ahead
         located = session.scalar(
             select(func.count(Contribution.id)).where(
                 Contribution.process_id == square.id, Contribution.bbox_minx.is_not(None)

@@ -42,6 +42,20 @@ def generate() -> dict[str, np.ndarray]:
     }
 
 
+@pytest.mark.parametrize(
+    ("now", "coldest", "warmest"),
+    [
+        (datetime(2026, 11, 30, 12, tzinfo=UTC), -10.0, 17.0),  # no 21 °C in November
+        (datetime(2027, 1, 31, 12, tzinfo=UTC), -15.0, 13.0),
+        (datetime(2026, 7, 31, 12, tzinfo=UTC), 7.0, 36.0),
+    ],
+)
+def test_the_weather_follows_the_season(now: datetime, coldest: float, warmest: float) -> None:
+    clock = demo._clock(now)
+    weather = demo._weather(np.random.default_rng(demo.SEED), clock)
+    assert coldest < weather.temperature.min() and weather.temperature.max() < warmest
+
+
 def test_the_generators_are_deterministic_and_plausible() -> None:
     first, second = generate(), generate()
     for name in first:

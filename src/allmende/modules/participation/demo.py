@@ -29,6 +29,7 @@ from allmende.modules.participation.models import (
     Support,
     Survey,
 )
+from allmende.modules.participation.service import Act
 from allmende.sdk import DemoContext, Municipality
 
 SQUARE_NAME = "Marktplatz Auenstadt"
@@ -442,7 +443,9 @@ def _market_square(demo: DemoContext, municipality: Municipality) -> None:
         item.comment_count = len(thread)
 
     _survey(demo, process)
-    for draft in drafts:  # ratings from the information evening's test run
+    # Drafts are rated only from the rating phase on (it lies ahead in the demo).
+    rating_begun = any(Act.RATE in p.allows and p.starts_at <= now for p in process.phases)
+    for draft in drafts if rating_begun else ():
         session.add_all(
             DraftRating(
                 draft_id=draft.id, voter_key=f"demo-draft-{draft.id}-{n}", stars=rng.randint(2, 5)

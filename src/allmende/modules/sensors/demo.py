@@ -159,10 +159,12 @@ def _weather(rng: np.random.Generator, clock: Clock) -> Weather:
     cloud = np.clip(0.45 + _smooth(rng, n, 18, 0.3), 0, 1)
     ahead = np.convolve(raining.astype(float), np.ones(4 * STEPS_PER_HOUR), mode="full")[:n]
     cloud = np.where(ahead > 0, np.maximum(cloud, 0.85), cloud)
-    # Late summer into autumn: the daily mean falls from about 17 to 11 °C over four weeks.
-    trend = 17.0 - 6.0 * clock.hours / clock.hours[-1]
+    # The season of the dates: the Upper Rhine's daily mean, about 2 °C in mid-January and
+    # 20 °C in mid-July, and a day-night swing that is smaller in winter.
+    season = (1 - np.cos(2 * np.pi * (clock.day_of_year - 15) / 365.25)) / 2  # 0 Jan … 1 Jul
+    trend = 2.0 + 18.4 * season
     synoptic = _smooth(rng, n, 60, 2.2)
-    amplitude = 5.5 * (1 - 0.65 * cloud)
+    amplitude = (3.0 + 3.0 * season) * (1 - 0.65 * cloud)
     diurnal = amplitude * np.cos(2 * np.pi * (clock.solar_hour - 15) / 24)
     temperature = trend + synoptic + diurnal - 1.5 * np.clip(rain, 0, 1)
     dew_point = trend + synoptic - 2.5 - 4.5 * (1 - cloud) + _smooth(rng, n, 6, 0.6)
