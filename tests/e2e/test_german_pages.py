@@ -28,7 +28,6 @@ GERMAN_TOO = frozenset(
 STORED_IN_ENGLISH = {
     "/notifications",
     "/water/zones",
-    "/heat/stations/N",
     "/heat/staff",
     "/sensors",
     "/sensors/N",

@@ -106,6 +106,9 @@ def page_context(request: Request, domain: str | None = None) -> dict[str, Any]:
         "gettext": gettext,
         "_": gettext,
         "ngettext": _ngettext(translations.ngettext),
+        # Names that are stored as source strings (ObservedProperties, object types): the
+        # translation if the catalogues have one, else the name as it is (never formatted).
+        "translated": lambda name: translations.gettext(name) if name else name,
         "principal": principal,
         "settings": context.settings,
         "registry": context.registry,
