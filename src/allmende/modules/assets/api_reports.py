@@ -4,7 +4,6 @@ GeoJSON)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 import orjson
@@ -21,13 +20,36 @@ from allmende.modules.assets.routing import (
 )
 from allmende.modules.assets.schemas import PlaceRead, ReportForward, ReportRead
 from allmende.modules.assets.service import municipality_keys, require_staff_somewhere
-from allmende.sdk import Caller, RateLimit, RowId, app_context, rate_limit
+from allmende.sdk import (
+    Caller,
+    RateLimit,
+    RowId,
+    ValidationFailed,
+    app_context,
+    parse_date,
+    rate_limit,
+)
 
 #: Address searches per client address and hour (each may ask the configured geocoder).
 SEARCHES = RateLimit("assets-place-search", limit=120, window_seconds=3600)
 ExportFormat = Literal["csv", "xlsx", "geojson"]
-StartQuery = Query(None, description="Created on or after this day (YYYY-MM-DD, local time)")
-EndQuery = Query(None, description="Created on or before this day (YYYY-MM-DD, local time)")
+StartQuery = Query(
+    None, max_length=10, description="Created on or after this day (YYYY-MM-DD, local time)"
+)
+EndQuery = Query(
+    None, max_length=10, description="Created on or before this day (YYYY-MM-DD, local time)"
+)
+REPORT_STATUSES = (
+    "open",
+    "closed",
+    "received",
+    "confirmed",
+    "in_progress",
+    "fixed",
+    "duplicate",
+    "not_responsible",
+)
+WORK_ORDER_STATUSES = ("open", "in_progress", "done", "cancelled")
 CategoryQuery = Query(None, max_length=40, description="Code of the report category")
 
 
@@ -80,6 +102,31 @@ def forward_report(
     return app_context(request).database.write(run)
 
 
+def _filter(
+    session: Session,
+    municipality: str | None,
+    status: str | None,
+    statuses: tuple[str, ...],
+    start: str | None,
+    end: str | None,
+    category: str | None,
+) -> exports.ExportFilter:
+    """The filters of an export; empty parameters (an export form left blank) are absent."""
+    if status and status not in statuses:
+        raise ValidationFailed.one("status", f"must be one of {', '.join(statuses)}")
+    first = parse_date(start, field="start") if start else None
+    last = parse_date(end, field="end") if end else None
+    if first is not None and last is not None and last < first:
+        raise ValidationFailed.one("end", "must not be before start")
+    return exports.ExportFilter(
+        municipality_id=municipality_id(session, municipality or None),
+        status=status or None,
+        category=category or None,
+        start=first,
+        end=last,
+    )
+
+
 def _download(table: exports.Table, fmt: ExportFormat) -> Response:
     if fmt == "csv":
         content = exports.to_csv(table)
@@ -105,24 +152,15 @@ def export_reports(
     principal: Caller,
     fmt: ExportFormat,
     municipality: str | None = MunicipalityQuery,
-    status: str | None = Query(
-        None,
-        pattern="^(open|closed|received|confirmed|in_progress|fixed|duplicate|not_responsible)$",
-    ),
+    status: str | None = Query(None, max_length=20, description=", ".join(REPORT_STATUSES)),
     category: str | None = CategoryQuery,
-    start: date | None = StartQuery,
-    end: date | None = EndQuery,
+    start: str | None = StartQuery,
+    end: str | None = EndQuery,
 ) -> Response:
     """Reports as CSV (semicolon, BOM), XLSX or GeoJSON: public ones, and the internal ones of
     the caller's municipalities; never the reporters' contact data."""
     with app_context(request).database.session() as session:
-        f = exports.ExportFilter(
-            municipality_id=municipality_id(session, municipality),
-            status=status,
-            category=category,
-            start=start,
-            end=end,
-        )
+        f = _filter(session, municipality, status, REPORT_STATUSES, start, end, category)
         table = exports.report_table(session, principal=principal, f=f)
     return _download(table, fmt)
 
@@ -141,18 +179,13 @@ def export_work_orders(
     principal: Caller,
     fmt: ExportFormat,
     municipality: str | None = MunicipalityQuery,
-    status: str | None = Query(None, pattern="^(open|in_progress|done|cancelled)$"),
-    start: date | None = StartQuery,
-    end: date | None = EndQuery,
+    status: str | None = Query(None, max_length=20, description=", ".join(WORK_ORDER_STATUSES)),
+    start: str | None = StartQuery,
+    end: str | None = EndQuery,
 ) -> Response:
     """Work orders of the caller's municipalities (staff)."""
     require_staff_somewhere(principal)
     with app_context(request).database.session() as session:
-        f = exports.ExportFilter(
-            municipality_id=municipality_id(session, municipality),
-            status=status,
-            start=start,
-            end=end,
-        )
+        f = _filter(session, municipality, status, WORK_ORDER_STATUSES, start, end, None)
         table = exports.work_order_table(session, principal=principal, f=f)
     return _download(table, fmt)

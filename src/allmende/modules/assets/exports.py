@@ -23,7 +23,11 @@ from allmende.modules.assets import reports as report_rules
 from allmende.modules.assets import workorders
 from allmende.modules.assets.catalogue import CLOSED_STATES, LOCAL_ZONE, OPEN_STATES
 from allmende.modules.assets.models import AssetObject, Report, ReportService
-from allmende.modules.assets.service import may_read_internal, municipality_keys
+from allmende.modules.assets.service import (
+    may_read_internal,
+    municipality_keys,
+    require_read_internal,
+)
 from allmende.sdk import Principal, csvformat, geometry_to_geojson
 
 Format = Literal["csv", "xlsx", "geojson"]
@@ -265,16 +269,38 @@ def to_geojson(table: Table) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def location_geojson(geom: BaseGeometry | None, name: str, url: str | None) -> dict[str, Any]:
-    """One place as a FeatureCollection for the maps of the staff pages."""
-    if geom is None:
-        return {"type": "FeatureCollection", "features": []}
-    properties: dict[str, Any] = {"name": name}
-    if url:
-        properties["url"] = url
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "geometry": geometry_to_geojson(geom), "properties": properties}
-        ],
-    }
+@dataclass(frozen=True)
+class MapItem:
+    """A thing on a staff page's map: a report's place or an object (with a link to it)."""
+
+    geom: BaseGeometry
+    name: str
+    object_id: int | None = None
+
+
+def report_map(session: Session, *, principal: Principal, report_id: int) -> list[MapItem]:
+    """The report's place and its object, for staff of its municipality."""
+    report = report_rules.get_report(session, principal=principal, report_id=report_id)
+    require_read_internal(principal, report.municipality_id)
+    items = []
+    if report.geom is not None:
+        items.append(MapItem(report.geom, f"#{report.id}"))
+    obj = session.get(AssetObject, report.object_id) if report.object_id else None
+    if obj is not None and obj.geom is not None:
+        items.append(MapItem(obj.geom, obj.name, obj.id))
+    return items
+
+
+def work_order_map(session: Session, *, principal: Principal, order_id: int) -> list[MapItem]:
+    """The work order's object and the places of its reports."""
+    order = workorders.get_work_order(session, principal=principal, order_id=order_id)
+    items = []
+    obj = session.get(AssetObject, order.object_id) if order.object_id else None
+    if obj is not None and obj.geom is not None:
+        items.append(MapItem(obj.geom, obj.name, obj.id))
+    for report in session.scalars(
+        select(Report).where(Report.work_order_id == order.id).order_by(Report.id)
+    ):
+        if report.geom is not None:
+            items.append(MapItem(report.geom, f"#{report.id}"))
+    return items
