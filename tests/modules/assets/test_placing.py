@@ -8,7 +8,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -32,9 +32,11 @@ def new_report(
 ) -> int:
     data = reports.Submission(service_code=code, lat=lat, long=lon, description="Sperrmüll")
     return database.write(
-        lambda s: reports.submit(
-            s, municipality_id=municipality, data=data, actor=Actor(None, "Bürger")
-        ).id
+        lambda s: (
+            reports.submit(
+                s, municipality_id=municipality, data=data, actor=Actor(None, "Bürger")
+            ).id
+        )
     )
 
 
@@ -46,9 +48,7 @@ def test_the_location_picks_the_municipality(
         assert placing.municipality_at(session, lat=49.45, lon=8.75).id == region.municipality_b
         with pytest.raises(ValidationFailed) as refused:
             placing.municipality_at(session, lat=49.45, lon=9.5)
-    assert [(e.field, e.reason) for e in refused.value.errors or []] == [
-        ("lat", placing.OUTSIDE)
-    ]
+    assert [(e.field, e.reason) for e in refused.value.errors or []] == [("lat", placing.OUTSIDE)]
 
 
 def test_categories_of_the_same_code_appear_once(
@@ -145,9 +145,9 @@ class Geocoder(BaseHTTPRequestHandler):
     """A Photon- and Nominatim-compatible geocoder on loopback: two hits, one of them outside
     the region; it records the query it was asked."""
 
-    asked: list[dict[str, list[str]]] = []
+    asked: ClassVar[list[dict[str, list[str]]]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server convention
+    def do_GET(self) -> None:
         url = urlsplit(self.path)
         query = parse_qs(url.query)
         Geocoder.asked.append(query)
@@ -233,9 +233,7 @@ def test_a_nominatim_geocoder_and_the_fallback_to_the_register(
         ]
         assert Geocoder.asked[-1]["bounded"] == ["1"]
         # a failing geocoder: the register's own names answer instead
-        broken = geocoding.search(
-            session, query="winter-linde", geocoder_url=f"{geocoder}/broken"
-        )
+        broken = geocoding.search(session, query="winter-linde", geocoder_url=f"{geocoder}/broken")
         local = geocoding.search(session, query="winter-linde", geocoder_url=None)
         internal = geocoding.search(session, query="Bank intern", geocoder_url=None)
     assert broken == local
