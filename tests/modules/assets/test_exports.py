@@ -145,13 +145,15 @@ def test_a_citizen_finds_the_place_by_address_and_sees_the_same_problem(
         "/reports/new", data={**base, "place_query": "Winter-Linde", "action": "search"}
     )
     assert found.status_code == 200
-    assert 'name="pick" value="49.45|8.65|Winter-Linde A-1"' in found.text
+    assert 'name="pick" value="49.45|8.65|Winter-Linde A-1, A-Stadt"' in found.text
     none = client.post(
         "/reports/new", data={**base, "place_query": "Nirgendwo", "action": "search"}
     )
     assert "Nichts gefunden" in none.text and 'id="f-place_query-error"' in none.text
-    picked = client.post("/reports/new", data={**base, "pick": "49.45|8.65|Winter-Linde A-1"})
-    assert 'value="49.45"' in picked.text and 'value="Winter-Linde A-1"' in picked.text
+    picked = client.post(
+        "/reports/new", data={**base, "pick": "49.45|8.65|Winter-Linde A-1, A-Stadt"}
+    )
+    assert 'value="49.45"' in picked.text and 'value="Winter-Linde A-1, A-Stadt"' in picked.text
     assert f"/reports/{earlier}" in picked.text  # open reports near the place
     send = {**base, "lat": "49.45", "lon": "8.65", "address": "Winter-Linde A-1"}
     step = client.post("/reports/new", data=send, follow_redirects=False)

@@ -237,5 +237,5 @@ def test_a_nominatim_geocoder_and_the_fallback_to_the_register(
         local = geocoding.search(session, query="winter-linde", geocoder_url=None)
         internal = geocoding.search(session, query="Bank intern", geocoder_url=None)
     assert broken == local
-    assert [(p.label, p.lat, p.lon) for p in local] == [("Winter-Linde A-1", 49.45, 8.65)]
+    assert [(p.label, p.lat, p.lon) for p in local] == [("Winter-Linde A-1, A-Stadt", 49.45, 8.65)]
     assert internal == []  # internal objects are no search hits

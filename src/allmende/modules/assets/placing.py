@@ -190,16 +190,17 @@ def search_local(session: Session, *, query: str, limit: int = 8) -> list[Place]
         .order_by(AssetObject.name, AssetObject.id)
         .limit(limit * 4)
     )
-    places: dict[str, Place] = {}
+    names = {m.id: m.name for m in session.scalars(select(Municipality))}
+    places: dict[tuple[str, float, float], Place] = {}
     for obj in rows:
         if obj.geom is None:
             continue
         point = obj.geom if obj.geom.geom_type == "Point" else obj.geom.representative_point()
-        by_address = obj.address is not None and words.lower() in obj.address.lower()
-        label = f"{obj.address} ({obj.name})" if by_address and obj.address else obj.name
-        if obj.address and not by_address:
-            label = f"{obj.name}, {obj.address}"
-        places.setdefault(label, Place(label, round(point.y, 6), round(point.x, 6)))
+        # the address tells the place; without one, the municipality tells same-named objects apart
+        where = obj.address or names.get(obj.municipality_id, "")
+        label = f"{obj.name}, {where}" if where else obj.name
+        lat, lon = round(point.y, 6), round(point.x, 6)
+        places.setdefault((label, lat, lon), Place(label, lat, lon))
     return list(places.values())[:limit]
 
 
