@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from allmende.modules.energy import catalogue, service
+from allmende.modules.energy.catalogue import N_
 from allmende.modules.energy.models import Building, Meter, Zone
 from allmende.modules.energy.schemas import (
     BaselineRead,
@@ -31,6 +32,7 @@ from allmende.sdk import (
     NotFound,
     Principal,
     RowId,
+    ValidationFailed,
     absolute_url,
     app_context,
     can,
@@ -53,8 +55,11 @@ def visible_building(session: Session, principal: Principal, building_id: int) -
     return building
 
 
-def municipality_id_of(session: Session, key: str) -> int:
+def municipality_id_of(session: Session, key: str, *, field: str | None = None) -> int:
+    """The municipality's id: 404 for one named in the path, 422 naming ``field`` in a body."""
     found = session.scalar(select(Municipality.id).where(Municipality.key == key))
+    if found is None and field is not None:
+        raise ValidationFailed.one(field, N_("no such municipality"))
     if found is None:
         raise NotFound(detail=f"No municipality {key!r}.")
     return int(found)
@@ -99,7 +104,7 @@ def create_building(request: Request, body: BuildingCreate, principal: Caller) -
     sources = [s for m in context.registry for s in m.feature_sources]
 
     def run(session: Session) -> BuildingRead:
-        municipality_id = municipality_id_of(session, body.municipality)
+        municipality_id = municipality_id_of(session, body.municipality, field="body.municipality")
         require(principal, Action.EDIT, municipality_id=municipality_id, scope=SCOPE)
         building = service.create_building(
             session,
