@@ -22,7 +22,6 @@ from allmende.modules.assets.models import (
     AssetObject,
     ObjectType,
     Report,
-    ReportService,
     StoredFile,
 )
 from allmende.modules.assets.pages import (
@@ -167,17 +166,6 @@ def _form_field(name: str, code: str | None) -> str:
     return OPEN311_FIELDS.get(name, name)
 
 
-def _category_code(session: Session, raw: str) -> tuple[str, int | None]:
-    """The category code chosen, and the municipality of a category named by its id (links
-    and forms of one municipality's category still work)."""
-    if raw.isdigit():
-        s = session.get(ReportService, int(raw))
-        if s is not None and s.active:
-            return s.code, s.municipality_id
-        return "", None
-    return raw, None
-
-
 def _place_of(
     session: Session,
     *,
@@ -263,7 +251,7 @@ async def report_submit(request: Request, principal: Caller) -> Response:
 
     try:
         with context.database.session() as session:
-            code, named_in = _category_code(session, text(form, "service"))
+            code, named_in = placing.chosen_category(session, text(form, "service"))
             if not code or code not in {c.code for c in placing.region_categories(session)}:
                 code = None
                 raise ValidationFailed.one("service", N_("choose a category"))

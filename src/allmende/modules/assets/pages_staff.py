@@ -601,11 +601,7 @@ def _staff_report(
             "state_options": _options(request, REPORT_STATES),
             "assignee_options": _options(request, ASSIGNEE_KINDS),
             "channel": report.channel,
-            "forward_options": [
-                (m.key, m.name)
-                for m in session.scalars(select(Municipality).order_by(Municipality.name))
-                if m.id != report.municipality_id
-            ],
+            "forward_options": placing.forward_targets(session, report.municipality_id),
         },
         status_code=status_code,
     )

@@ -106,6 +106,23 @@ def service_in(
     return found
 
 
+def chosen_category(session: Session, raw: str) -> tuple[str, int | None]:
+    """The category code a form chose, and the municipality of a category named by its id
+    (links and forms that name one municipality's category still work)."""
+    if raw.isdigit():
+        s = session.get(ReportService, int(raw))
+        if s is not None and s.active:
+            return s.code, s.municipality_id
+        return "", None
+    return raw, None
+
+
+def forward_targets(session: Session, municipality_id: int) -> list[tuple[str, str]]:
+    """Keys and names of the municipalities a report of ``municipality_id`` may go to."""
+    query = select(Municipality).where(Municipality.id != municipality_id)
+    return [(m.key, m.name) for m in session.scalars(query.order_by(Municipality.name))]
+
+
 # --- nearby ---------------------------------------------------------------------------------
 
 
