@@ -106,3 +106,19 @@ def test_a_bench_reported_by_address_is_forwarded_ordered_and_exported(  # type:
     assert any(line.startswith(f"{report_id};lindenbach;sonstiges;") for line in lines[1:])
     assert axe_violations(page) == []
     context.close()
+
+
+def test_use_my_location_fills_the_place(browser, live_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="de-DE",
+        viewport=PHONE,
+        geolocation={"latitude": 49.4712, "longitude": 8.7231},
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    page.goto("/reports/new")
+    page.get_by_role("button", name="Meinen Standort verwenden").click()
+    expect(page.locator("#f-lat")).to_have_value("49.471200")
+    expect(page.locator("#f-lon")).to_have_value("8.723100")
+    context.close()
