@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from allmende.modules.energy import catalogue, service
+from allmende.modules.energy import report_pdf as report_pdf_module
 from allmende.modules.energy.catalogue import N_
 from allmende.modules.energy.models import Building, Meter, Zone
 from allmende.modules.energy.schemas import (
@@ -37,6 +38,7 @@ from allmende.sdk import (
     app_context,
     can,
     require,
+    utcnow,
 )
 
 router = APIRouter(prefix="/api/energy", tags=["energy"])
@@ -297,5 +299,35 @@ def report_csv(request: Request, municipality: str, year: int, principal: Caller
     return Response(
         service.report_csv(rows),
         media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/report/{municipality}/{year}.pdf", operation_id="energy_report_pdf")
+def report_pdf(request: Request, municipality: str, year: int, principal: Caller) -> Response:
+    """The annual energy report as a PDF (made on the server), in the reader's language."""
+    context = app_context(request)
+    with context.database.session() as session:
+        municipality_id = municipality_id_of(session, municipality)
+        place = session.get(Municipality, municipality_id)
+        rows = [
+            r
+            for r in service.portfolio(session, municipality_id=municipality_id, year=year)
+            if r.building.public
+            or can(principal, Action.READ_INTERNAL, municipality_id=municipality_id, scope=SCOPE)
+        ]
+    language = context.catalogs.negotiate(request)
+    document = report_pdf_module.annual_report(
+        rows,
+        place=place.name if place else municipality,
+        year=year,
+        language=language,
+        gettext=context.catalogs.translator(request, "energy"),
+        made=utcnow().date().isoformat(),
+    )
+    filename = f"energiebericht-{municipality}-{year}.pdf"
+    return Response(
+        report_pdf_module.render(document),
+        media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
