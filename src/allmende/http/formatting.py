@@ -20,13 +20,15 @@ MISSING = "—"
 
 
 def number(value: float | int | None, language: str, decimals: int | None = None) -> str:
-    """Grouped, with the language's decimal sign; ``decimals=None``: up to one decimal."""
+    """With the language's decimal sign; ``decimals=None``: up to one decimal. Thousands are
+    grouped from five digits on (DIN 5008: a year or 2400 stays as it is)."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return MISSING
+    whole = "#,##0" if abs(value) >= 10_000 else "0"
     if decimals is None:
-        pattern = "#,##0.#"
+        pattern = whole + ".#"
     else:
-        pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+        pattern = whole + ("." + "0" * decimals if decimals > 0 else "")
     return format_decimal(value, format=pattern, locale=language)
 
 
