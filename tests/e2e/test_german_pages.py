@@ -18,6 +18,7 @@ GERMAN_TOO = frozenset(
     {
         "Features",  # the standard's name: "OGC API - Features"
         "optional",  # a German word too
+        "Export %(what)s",  # "Export" is German too (the heading above the export forms)
         "Sensors",  # German genitive: "des Sensors"
         "Services",  # the Open311 term, given in brackets after "Dienste"
     }

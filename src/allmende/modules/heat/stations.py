@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
 from allmende.modules.heat import indices, radiant
-from allmende.modules.heat.catalogue import DERIVED, INPUTS, UCUM, Derived
+from allmende.modules.heat.catalogue import DERIVED, INPUTS, UCUM, Derived, N_
 from allmende.modules.heat.service import SYSTEM, Store
 from allmende.modules.heat.utci import stress_category, utci
 from allmende.sdk import Principal, sensing
@@ -34,8 +34,8 @@ from allmende.sdk import Principal, sensing
 Floats = NDArray[np.float64]
 LOOKBACK = timedelta(hours=48)
 GLOBE_HEIGHT = 1.1
-MRT_ESTIMATED = "Mean radiant temperature (estimated)"
-MRT_GLOBE = "Mean radiant temperature (globe, ISO 7726)"
+MRT_ESTIMATED = N_("Mean radiant temperature (estimated)")
+MRT_GLOBE = N_("Mean radiant temperature (globe, ISO 7726)")
 DERIVED_NAMES = {d.name for d in DERIVED.values() if d.key != "mrt"} | {MRT_ESTIMATED, MRT_GLOBE}
 
 
