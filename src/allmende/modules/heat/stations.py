@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
 from allmende.modules.heat import indices, radiant
-from allmende.modules.heat.catalogue import DERIVED, INPUTS, UCUM, Derived, N_
+from allmende.modules.heat.catalogue import DERIVED, INPUTS, N_, UCUM, Derived
 from allmende.modules.heat.service import SYSTEM, Store
 from allmende.modules.heat.utci import stress_category, utci
 from allmende.sdk import Principal, sensing
