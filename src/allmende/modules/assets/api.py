@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from allmende.modules.assets import files, objects, transfer
-from allmende.modules.assets.models import AssetObject
-from allmende.modules.assets.routing import (
+from allmende.modules.assets.api_routing import (
     PROBLEM,
     READ_ERRORS,
     UPLOAD_ERRORS,
@@ -26,6 +25,7 @@ from allmende.modules.assets.routing import (
     municipality_id,
     router,
 )
+from allmende.modules.assets.models import AssetObject
 from allmende.modules.assets.schemas import (
     ChangeRead,
     FileRead,

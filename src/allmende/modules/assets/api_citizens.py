@@ -9,8 +9,7 @@ from fastapi import Query, Request, Response
 from sqlalchemy.orm import Session
 
 from allmende.modules.assets import adoption, bookings, objects, reports, workorders
-from allmende.modules.assets.catalogue import CLOSED_STATES, OPEN_STATES
-from allmende.modules.assets.routing import (
+from allmende.modules.assets.api_routing import (
     READ_ERRORS,
     WRITE_ERRORS,
     Limit,
@@ -21,6 +20,7 @@ from allmende.modules.assets.routing import (
     required_municipality_id,
     router,
 )
+from allmende.modules.assets.catalogue import CLOSED_STATES, OPEN_STATES
 from allmende.modules.assets.schemas import (
     ActivityCreate,
     ActivityRead,

@@ -8,8 +8,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from allmende.modules.assets import files, inspections, objects, workorders
-from allmende.modules.assets.models import Inspection, InspectionPlan
-from allmende.modules.assets.routing import (
+from allmende.modules.assets.api_routing import (
     READ_ERRORS,
     STAFF_ERRORS,
     UPLOAD_ERRORS,
@@ -21,6 +20,7 @@ from allmende.modules.assets.routing import (
     municipality_id,
     router,
 )
+from allmende.modules.assets.models import Inspection, InspectionPlan
 from allmende.modules.assets.schemas import (
     DefectRead,
     DefectUpdate,

@@ -22,12 +22,8 @@ import hmac
 import secrets
 import time
 
-from starlette.requests import HTTPConnection
-from starlette.responses import Response
-
 from allmende.modules.participation.service import Translate, english, refuse
-from allmende.sdk import FieldError, RateLimit, ValidationFailed, app_context
-from allmende.sdk import rate_limit as count_attempt
+from allmende.sdk import FieldError, RateLimit, ValidationFailed
 
 MIN_SECONDS = 3
 MAX_AGE_SECONDS = 3 * 3600
@@ -114,47 +110,3 @@ def voter_key(secret: str, value: str) -> str:
     """A keyed hash that tells one browser apart without storing anything about it."""
     mac = hmac.new(secret.encode(), f"participant:{value}".encode(), hashlib.sha256)
     return mac.hexdigest()
-
-
-def browser_id(connection: HTTPConnection) -> str | None:
-    value = connection.cookies.get(PARTICIPANT_COOKIE)
-    return value if value and 20 <= len(value) <= 64 else None
-
-
-def new_browser(connection: HTTPConnection) -> str:
-    """A random id for a browser taking part for the first time; the response sets it."""
-    value = secrets.token_urlsafe(24)
-    connection.state.new_participant = value
-    return value
-
-
-def remember_browser(
-    connection: HTTPConnection, response: Response, *, always: bool = False
-) -> None:
-    """Set the browser's id cookie when this request gave it one (or, with ``always``, when it
-    has none). Reading pages sets nothing: only taking part does."""
-    if browser_id(connection) is not None:
-        return
-    value = getattr(connection.state, "new_participant", None)
-    if value is None and always:
-        value = new_browser(connection)
-    if value is None:
-        return
-    base = app_context(connection).settings.base_url or str(connection.base_url)
-    response.set_cookie(
-        PARTICIPANT_COOKIE,
-        value,
-        max_age=365 * 24 * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=base.startswith("https://"),
-        path="/",
-    )
-
-
-def rate_limit(connection: HTTPConnection, action: str, *, user_id: int | None) -> None:
-    """Count one attempt at ``action``; 429 when the caller has done it too often."""
-    if user_id is not None:
-        count_attempt(connection, ACCOUNT_LIMITS[action], str(user_id))
-    else:
-        count_attempt(connection, ANONYMOUS_LIMITS[action])  # per address

@@ -10,9 +10,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from allmende.modules.participation import contributions, notifications, privacy
-from allmende.modules.participation.callers import translator
 from allmende.modules.participation.models import Contribution
 from allmende.modules.participation.pages.common import Form, form_values, redirect, render
+from allmende.modules.participation.web import translator
 from allmende.sdk import Caller, Principal, RowId, app_context, check_csrf, local_path
 
 

@@ -17,8 +17,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from allmende.modules.participation import challenge
-from allmende.modules.participation.callers import translator
+from allmende.modules.participation import challenge, web
 from allmende.modules.participation.service import (
     ACT_LABELS,
     N_,
@@ -27,6 +26,7 @@ from allmende.modules.participation.service import (
     Status,
     Translate,
 )
+from allmende.modules.participation.web import translator
 from allmende.sdk import AllmendeError, FieldError, ValidationFailed, app_context, local_path
 
 #: Times are shown as people on site read them; Allmende serves German municipalities.
@@ -141,7 +141,7 @@ def redirect(
 ) -> Response:
     query = f"?{urlencode({'notice': notice})}" if notice else ""
     response = RedirectResponse(local_path(request, path) + query + anchor, status_code=303)
-    challenge.remember_browser(request, response)  # after taking part for the first time
+    web.remember_browser(request, response)  # after taking part for the first time
     return response
 
 

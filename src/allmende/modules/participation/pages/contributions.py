@@ -12,7 +12,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from allmende.modules.participation import contributions, moderation
-from allmende.modules.participation.callers import participant_for, translator, viewer
 from allmende.modules.participation.models import Comment, ModerationEntry
 from allmende.modules.participation.pages.common import (
     Form,
@@ -40,6 +39,7 @@ from allmende.modules.participation.service import (
     check_participant,
     get_process,
 )
+from allmende.modules.participation.web import participant_for, translator, viewer
 from allmende.sdk import (
     MAX_ID,
     AllmendeError,

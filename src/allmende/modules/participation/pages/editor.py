@@ -15,7 +15,6 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from allmende.modules.participation import plans, processes
-from allmende.modules.participation.callers import translator
 from allmende.modules.participation.pages.common import (
     LOCAL_TIME,
     Form,
@@ -37,6 +36,7 @@ from allmende.modules.participation.schemas import (
     ProcessUpdate,
 )
 from allmende.modules.participation.service import SCOPE, Act, Translate
+from allmende.modules.participation.web import translator
 from allmende.sdk import (
     AllmendeError,
     Caller,

@@ -11,7 +11,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from allmende.modules.participation import contributions, files, notifications, plans, processes
-from allmende.modules.participation.callers import data_dir, participant_for, translator
 from allmende.modules.participation.pages.common import (
     challenge_token,
     form_values,
@@ -25,6 +24,7 @@ from allmende.modules.participation.service import (
     can_moderate,
     get_process,
 )
+from allmende.modules.participation.web import data_dir, participant_for, translator
 from allmende.sdk import (
     MAX_ID,
     Caller,

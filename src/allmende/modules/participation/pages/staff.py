@@ -12,7 +12,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from allmende.modules.participation import contributions, files, moderation, plans
-from allmende.modules.participation.callers import data_dir, translator
 from allmende.modules.participation.models import (
     Comment,
     Contribution,
@@ -33,6 +32,7 @@ from allmende.modules.participation.pages.common import (
 from allmende.modules.participation.pages.contributions import _contribution_page
 from allmende.modules.participation.processes import moderated_process, process_detail
 from allmende.modules.participation.schemas import FeedbackIn, ModerationIn, ResolveIn
+from allmende.modules.participation.web import data_dir, translator
 from allmende.sdk import (
     AllmendeError,
     Caller,

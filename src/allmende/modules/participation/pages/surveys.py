@@ -12,7 +12,6 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from allmende.modules.participation import surveys
-from allmende.modules.participation.callers import participant_for, translator, viewer
 from allmende.modules.participation.pages.common import (
     Form,
     challenge_token,
@@ -26,6 +25,7 @@ from allmende.modules.participation.pages.contributions import closed_reason
 from allmende.modules.participation.processes import process_detail
 from allmende.modules.participation.schemas import AnswerIn, QuestionRead, SurveyRead
 from allmende.modules.participation.service import Act, Translate, can_moderate
+from allmende.modules.participation.web import participant_for, translator, viewer
 from allmende.sdk import (
     AllmendeError,
     Caller,

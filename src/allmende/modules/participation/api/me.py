@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from allmende.modules.participation import notifications, privacy
-from allmende.modules.participation.endpoints.common import PREFIX, PROBLEM, TAGS
+from allmende.modules.participation.api.common import PREFIX, PROBLEM, TAGS
 from allmende.modules.participation.schemas import NotificationRead
 from allmende.sdk import Caller, app_context
 

@@ -1,5 +1,4 @@
-"""The JSON API under /api/participation: processes and their timeline, the open GeoJSON feed,
-the anonymous challenge and following. The other resources live in :mod:`.endpoints`."""
+"""Processes and their timeline, the open GeoJSON feed, the anonymous challenge and following."""
 
 from __future__ import annotations
 
@@ -10,16 +9,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from allmende.modules.participation import challenge, feed, files, notifications, processes
-from allmende.modules.participation.callers import data_dir
-from allmende.modules.participation.endpoints import (
-    contributions,
-    me,
-    moderation,
-    plans,
-    surveys,
-)
-from allmende.modules.participation.endpoints.common import (
+from allmende.modules.participation import challenge, feed, files, notifications, processes, web
+from allmende.modules.participation.api.common import (
     ERRORS,
     GEOJSON,
     PREFIX,
@@ -39,6 +30,7 @@ from allmende.modules.participation.schemas import (
     ProcessRead,
     ProcessUpdate,
 )
+from allmende.modules.participation.web import data_dir
 from allmende.sdk import MAX_ID, Caller, RowId, app_context, base_url
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)
@@ -243,10 +235,5 @@ def new_challenge(request: Request) -> Response:
         expires_after_seconds=challenge.MAX_AGE_SECONDS,
     )
     response = Response(body.model_dump_json(), media_type="application/json")
-    challenge.remember_browser(request, response, always=True)
+    web.remember_browser(request, response, always=True)
     return response
-
-
-# One router for the module: the parts' routes carry the same prefix and join it directly.
-for part in (contributions, moderation, plans, surveys, me):
-    router.routes.extend(part.router.routes)

@@ -6,8 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from allmende.modules.participation import surveys
-from allmende.modules.participation.callers import participant_for
-from allmende.modules.participation.endpoints.common import ERRORS, PREFIX, READ_ERRORS, TAGS
+from allmende.modules.participation.api.common import ERRORS, PREFIX, READ_ERRORS, TAGS
 from allmende.modules.participation.schemas import (
     ResponseIn,
     ResponseRead,
@@ -15,6 +14,7 @@ from allmende.modules.participation.schemas import (
     SurveyRead,
     SurveyResults,
 )
+from allmende.modules.participation.web import participant_for
 from allmende.sdk import Caller, RowId, app_context
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)

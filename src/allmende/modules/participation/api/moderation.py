@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from allmende.modules.participation import exports, moderation
-from allmende.modules.participation.endpoints.common import ERRORS, GEOJSON, PREFIX, PROBLEM, TAGS
+from allmende.modules.participation.api.common import ERRORS, GEOJSON, PREFIX, PROBLEM, TAGS
 from allmende.modules.participation.schemas import (
     CommentRead,
     ContributionRead,

@@ -7,8 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Query, Request
 
 from allmende.modules.participation import contributions, moderation
-from allmende.modules.participation.callers import participant_for
-from allmende.modules.participation.endpoints.common import ERRORS, PREFIX, READ_ERRORS, TAGS
+from allmende.modules.participation.api.common import ERRORS, PREFIX, READ_ERRORS, TAGS
 from allmende.modules.participation.schemas import (
     CommentCreate,
     CommentRead,
@@ -20,6 +19,7 @@ from allmende.modules.participation.schemas import (
     SupportIn,
     SupportRead,
 )
+from allmende.modules.participation.web import participant_for
 from allmende.sdk import Caller, RowId, app_context
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)

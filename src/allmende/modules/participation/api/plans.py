@@ -10,8 +10,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from allmende.modules.participation import files, plans
-from allmende.modules.participation.callers import data_dir, participant_for
-from allmende.modules.participation.endpoints.common import ERRORS, GEOJSON, PREFIX, PROBLEM, TAGS
+from allmende.modules.participation.api.common import ERRORS, GEOJSON, PREFIX, PROBLEM, TAGS
 from allmende.modules.participation.schemas import (
     DocumentRead,
     DraftIn,
@@ -20,6 +19,7 @@ from allmende.modules.participation.schemas import (
     LayerRead,
     RatingIn,
 )
+from allmende.modules.participation.web import data_dir, participant_for
 from allmende.sdk import MAX_ID, Caller, RowId, app_context
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)
