@@ -56,6 +56,7 @@ from allmende.identity.demo import DemoContext
 from allmende.identity.models import District, Municipality, Role, User
 from allmende.identity.permissions import Action, can, readable_municipalities, require, visible
 from allmende.identity.principal import ANONYMOUS, Principal
+from allmende.identity.service import list_municipalities, municipality_keys, municipality_names
 from allmende.sensing import actuation, vocabulary
 from allmende.sensing import read as sensing
 from allmende.storage.base import Base, IdType, JSONType, UTCDateTime
@@ -138,7 +139,10 @@ __all__ = [
     "intersects",
     "isoformat",
     "json_loads",
+    "list_municipalities",
     "local_path",
+    "municipality_keys",
+    "municipality_names",
     "notify_staff",
     "open311",
     "parse_bbox",

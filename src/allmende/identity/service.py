@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session
 from allmende.core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from allmende.core.timeutil import as_utc, utcnow
 from allmende.identity import credentials
-from allmende.identity.models import ApiKey, Membership, Municipality, Role, User, WebSession
+from allmende.identity.models import (
+    ApiKey,
+    District,
+    Membership,
+    Municipality,
+    Role,
+    User,
+    WebSession,
+)
 from allmende.identity.permissions import ADMIN_SCOPE
 from allmende.identity.principal import Principal
 
@@ -70,10 +78,43 @@ def create_municipality(
 
 
 def list_municipalities(session: Session) -> Sequence[Municipality]:
+    """Every municipality, by name."""
     return session.scalars(select(Municipality).order_by(Municipality.name)).all()
 
 
+def municipality_keys(session: Session, ids: Iterable[int] | None = None) -> dict[int, str]:
+    """The key of each municipality (of those in ``ids``) by id: the API speaks keys."""
+    query = select(Municipality.id, Municipality.key)
+    if ids is not None:
+        query = query.where(Municipality.id.in_(sorted(set(ids))))
+    return {row.id: row.key for row in session.execute(query)}
+
+
+def municipality_names(session: Session) -> dict[int, str]:
+    """The name of each municipality by id, for people to read (pages)."""
+    return {row.id: row.name for row in session.execute(select(Municipality.id, Municipality.name))}
+
+
 # --- users -----------------------------------------------------------------------------------
+
+
+def region_shapes(
+    session: Session, *, municipality_key: str | None = None
+) -> list[tuple[Municipality, list[District]]]:
+    """The municipalities (or the one of ``municipality_key``, 404 if unknown) by name, each
+    with its districts: two queries, whatever the number of municipalities."""
+    query = select(Municipality).order_by(Municipality.name)
+    if municipality_key is not None:
+        query = query.where(
+            Municipality.id == municipality_by_key(session, key=municipality_key).id
+        )
+    places = list(session.scalars(query))
+    districts: dict[int, list[District]] = {m.id: [] for m in places}
+    for district in session.scalars(
+        select(District).where(District.municipality_id.in_(list(districts))).order_by(District.id)
+    ):
+        districts[district.municipality_id].append(district)
+    return [(m, districts[m.id]) for m in places]
 
 
 def normalise_email(email: str) -> str:

@@ -8,7 +8,6 @@ from typing import Any
 
 from fastapi import Query, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
@@ -22,7 +21,7 @@ from allmende.modules.assets.catalogue import (
     REPORT_STATES,
     WORK_ORDER_STATUSES,
 )
-from allmende.modules.assets.models import AssetObject, Defect, Report, ReportService, WorkOrder
+from allmende.modules.assets.models import AssetObject, WorkOrder
 from allmende.modules.assets.pages import (
     editable_municipalities,
     field_errors,
@@ -49,15 +48,16 @@ from allmende.modules.assets.schemas import (
 )
 from allmende.modules.assets.service import (
     Actor,
-    internal_condition,
+    all_municipalities,
+    maintenance_counts,
     may_read_internal,
     municipality_names,
+    municipality_or_none,
     require_staff_somewhere,
 )
 from allmende.sdk import (
     Caller,
     Forbidden,
-    Municipality,
     PayloadTooLarge,
     Principal,
     RowId,
@@ -82,9 +82,8 @@ def _options(request: Request, labels: dict[str, str]) -> list[tuple[str, str]]:
 
 
 def _municipality_filter(session: Session, key: str | None) -> int | None:
-    if not key:
-        return None
-    return session.scalar(select(Municipality.id).where(Municipality.key == key))
+    found = municipality_or_none(session, key) if key else None
+    return found.id if found is not None else None
 
 
 # --- inspections due ------------------------------------------------------------------------
@@ -105,16 +104,6 @@ def maintenance_page(
             session, principal=principal, now=utcnow(), horizon_days=within, municipality_id=mid
         )
 
-        def count(model: Any, *conditions: Any) -> int:
-            query = (
-                select(func.count())
-                .select_from(model)
-                .where(internal_condition(principal, model.municipality_id), *conditions)
-            )
-            if mid is not None:
-                query = query.where(model.municipality_id == mid)
-            return int(session.scalar(query) or 0)
-
         return render(
             request,
             "assets/maintenance.html",
@@ -123,13 +112,9 @@ def maintenance_page(
                 "within": within,
                 "municipality": municipality or "",
                 "municipalities": editable_municipalities(session, principal)
-                or list(session.scalars(select(Municipality).order_by(Municipality.name))),
+                or all_municipalities(session),
                 "place_names": municipality_names(session),
-                "counts": {
-                    "reports": count(Report, Report.state.in_(OPEN_STATES)),
-                    "orders": count(WorkOrder, WorkOrder.status.in_(("open", "in_progress"))),
-                    "defects": count(Defect, Defect.status == "open"),
-                },
+                "counts": maintenance_counts(session, principal=principal, municipality_id=mid),
             },
         )
 
@@ -505,20 +490,9 @@ def staff_reports_page(
     with app_context(request).database.session() as session:
         mid = _municipality_filter(session, municipality)
         states = (state,) if state in REPORT_STATES else (OPEN_STATES if not state else None)
-        found = session.scalars(
-            select(Report)
-            .where(internal_condition(principal, Report.municipality_id))
-            .where(*(() if states is None else (Report.state.in_(states),)))
-            .where(*(() if mid is None else (Report.municipality_id == mid,)))
-            .order_by(Report.created_at.desc(), Report.id.desc())
-            .limit(500)
-        ).all()
-        services = {
-            s.id: s
-            for s in session.scalars(
-                select(ReportService).where(ReportService.id.in_({r.service_id for r in found}))
-            )
-        }
+        found, services = report_rules.inbox(
+            session, principal=principal, states=states, municipality_id=mid
+        )
         return render(
             request,
             "assets/staff_reports.html",
@@ -700,9 +674,7 @@ async def categories_defaults(request: Request, principal: Caller) -> Response:
     context = app_context(request)
 
     def run(session: Session) -> None:
-        m = session.scalar(
-            select(Municipality).where(Municipality.key == text(form, "municipality"))
-        )
+        m = municipality_or_none(session, text(form, "municipality"))
         if m is None:
             raise ValidationFailed.one("municipality", N_("choose a municipality"))
         report_rules.add_default_services(session, principal=principal, municipality_id=m.id)

@@ -687,3 +687,30 @@ def report_reads(
             )
         )
     return result
+
+
+def inbox(
+    session: Session,
+    *,
+    principal: Principal,
+    states: Sequence[str] | None,
+    municipality_id: int | None,
+    limit: int = 500,
+) -> tuple[list[Report], dict[int, ReportService]]:
+    """The staff's report inbox, newest first: reports in ``states`` (all with None) the
+    caller reads internally, and their categories by id."""
+    found = session.scalars(
+        select(Report)
+        .where(internal_condition(principal, Report.municipality_id))
+        .where(*(() if states is None else (Report.state.in_(states),)))
+        .where(*(() if municipality_id is None else (Report.municipality_id == municipality_id,)))
+        .order_by(Report.created_at.desc(), Report.id.desc())
+        .limit(limit)
+    ).all()
+    services = {
+        s.id: s
+        for s in session.scalars(
+            select(ReportService).where(ReportService.id.in_({r.service_id for r in found}))
+        )
+    }
+    return list(found), services

@@ -401,3 +401,14 @@ def supported_by(
         )
     )
     return set(rows)
+
+
+def contributions_by(session: Session, *, user_id: int, limit: int = 100) -> list[ContributionRead]:
+    """The newest contributions ``user_id`` wrote, as their author sees them."""
+    rows = session.scalars(
+        select(Contribution)
+        .where(Contribution.author_user_id == user_id)
+        .order_by(Contribution.created_at.desc())
+        .limit(limit)
+    )
+    return [contribution_read(c, moderator=True) for c in rows]

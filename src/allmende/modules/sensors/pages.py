@@ -16,7 +16,6 @@ from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from allmende.modules.sensors import charts, service
@@ -32,6 +31,7 @@ from allmende.sdk import (
     Municipality,
     RowId,
     app_context,
+    list_municipalities,
     local_path,
     sensing,
     utcnow,
@@ -111,7 +111,7 @@ def _rows(
 
 
 def _municipalities(session: Session) -> list[Municipality]:
-    return list(session.scalars(select(Municipality).order_by(Municipality.name)))
+    return list(list_municipalities(session))
 
 
 @pages.get("/sensors")

@@ -7,12 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from allmende.modules.participation import contributions, moderation
-from allmende.modules.participation.models import Comment, ModerationEntry
+from allmende.modules.participation.models import Comment
 from allmende.modules.participation.pages.common import (
     Form,
     challenge_token,
@@ -241,15 +240,7 @@ def _contribution_page(
             session, participant=viewer(request, principal), contribution_ids=[item.id]
         )
         detail = process_detail(session, principal=principal, process_id=process.id)
-        history = (
-            session.scalars(
-                select(ModerationEntry)
-                .where(ModerationEntry.contribution_id == item.id)
-                .order_by(ModerationEntry.created_at.desc(), ModerationEntry.id.desc())
-            ).all()
-            if moderator
-            else []
-        )
+        history = moderation.history(session, contribution_id=item.id) if moderator else []
     labels = {"text": translate("Your comment"), "author_name": translate("Name shown")}
     moderation_form = Form(
         values={

@@ -9,7 +9,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
@@ -35,7 +34,7 @@ from allmende.modules.participation.schemas import (
     ProcessDetail,
     ProcessUpdate,
 )
-from allmende.modules.participation.service import SCOPE, Act, Translate
+from allmende.modules.participation.service import Act, Translate
 from allmende.modules.participation.web import translator
 from allmende.sdk import (
     AllmendeError,
@@ -50,7 +49,6 @@ from allmende.sdk import (
     local_path,
     parse_date,
     parse_local_datetime,
-    readable_municipalities,
 )
 
 pages = APIRouter(include_in_schema=False)
@@ -64,12 +62,8 @@ def _sign_in(request: Request) -> Response:
 
 def _municipalities(request: Request, principal: Principal) -> list[Municipality]:
     """Where the caller may start processes: their municipalities (admins: all)."""
-    readable = readable_municipalities(principal, scope=SCOPE)
     with app_context(request).database.session() as session:
-        query = select(Municipality).order_by(Municipality.name)
-        if readable is not None:
-            query = query.where(Municipality.id.in_(sorted(readable)))
-        return list(session.scalars(query))
+        return processes.startable_municipalities(session, principal=principal)
 
 
 def _day(value: datetime) -> str:

@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -44,10 +43,7 @@ pages = APIRouter(include_in_schema=False)
 def process_list(request: Request, principal: Caller) -> Response:
     with app_context(request).database.session() as session:
         items = processes.list_processes(session, principal=principal)
-        names = {
-            row.key: row.name
-            for row in session.execute(select(Municipality.key, Municipality.name))
-        }
+        names = processes.municipality_names(session)
     groups: dict[str, list[Any]] = {"running": [], "upcoming": [], "ended": [], "unplanned": []}
     for item in items:
         groups[item.state].append(item)
