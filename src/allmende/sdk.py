@@ -28,6 +28,7 @@ from allmende.core.geo import (
     parse_bbox,
     to_metric,
 )
+from allmende.core.messages import Message, localise
 from allmende.core.registry import CommandContext, JobSpec, ModuleSpec, NavItem
 from allmende.core.timeutil import (
     EARLIEST,
@@ -100,6 +101,7 @@ __all__ = [
     "JSONType",
     "JobContext",
     "JobSpec",
+    "Message",
     "ModuleSpec",
     "Municipality",
     "NavItem",
@@ -141,6 +143,7 @@ __all__ = [
     "json_loads",
     "list_municipalities",
     "local_path",
+    "localise",
     "municipality_keys",
     "municipality_names",
     "notify_staff",

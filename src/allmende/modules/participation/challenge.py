@@ -22,7 +22,7 @@ import hmac
 import secrets
 import time
 
-from allmende.modules.participation.service import Translate, english, refuse
+from allmende.modules.participation.service import N_, refuse
 from allmende.sdk import FieldError, RateLimit, ValidationFailed
 
 MIN_SECONDS = 3
@@ -70,39 +70,38 @@ def verify(
     *,
     field: str = "body.challenge",
     now: float | None = None,
-    translate: Translate = english,
 ) -> None:
     """Refuse a missing, forged, too fast or stale token."""
     if not token:
         raise refuse(
             ValidationFailed,
             field,
-            translate("is missing: load the form (or GET /api/participation/challenge) first"),
+            N_("is missing: load the form (or GET /api/participation/challenge) first"),
         )
     parts = token.split(".")
     if len(parts) != 3 or not parts[0].isdigit():
-        raise refuse(ValidationFailed, field, translate("is not a valid challenge token"))
+        raise refuse(ValidationFailed, field, N_("is not a valid challenge token"))
     payload = f"{parts[0]}.{parts[1]}"
     if not hmac.compare_digest(parts[2], _sign(secret, payload)):
-        raise refuse(ValidationFailed, field, translate("is not a valid challenge token"))
+        raise refuse(ValidationFailed, field, N_("is not a valid challenge token"))
     age = (time.time() if now is None else now) - int(parts[0])
     if age < MIN_SECONDS:
         raise refuse(
             ValidationFailed,
             field,
-            translate("was sent too quickly. Please take a moment, then send the form again."),
+            N_("was sent too quickly. Please take a moment, then send the form again."),
         )
     if age > MAX_AGE_SECONDS:
         raise refuse(
             ValidationFailed,
             field,
-            translate("has expired. Please reload the page and send the form again."),
+            N_("has expired. Please reload the page and send the form again."),
         )
 
 
-def check_honeypot(value: str | None, *, translate: Translate = english) -> None:
+def check_honeypot(value: str | None) -> None:
     if value:
-        reason = translate("This form was filled in automatically and cannot be accepted.")
+        reason = N_("This form was filled in automatically and cannot be accepted.")
         raise ValidationFailed(detail=reason, errors=[FieldError(HONEYPOT_FIELD, reason)])
 
 

@@ -36,10 +36,9 @@ from allmende.modules.participation.schemas import (
     ReportRead,
 )
 from allmende.modules.participation.service import (
+    N_,
     Participant,
-    Translate,
     check_participant,
-    english,
     get_process,
     refuse,
     require_moderator,
@@ -183,16 +182,14 @@ def _report_read(report: Report) -> ReportRead:
     )
 
 
-def create_report(
-    session: Session, *, participant: Participant, data: ReportIn, translate: Translate = english
-) -> ReportRead:
+def create_report(session: Session, *, participant: Participant, data: ReportIn) -> ReportRead:
     """Anyone who may see something may report it (also after the process has ended).
     A report of a comment names its contribution too."""
     if (data.contribution_id is None) == (data.comment_id is None):
         raise refuse(
             ValidationFailed,
             "body.contribution_id",
-            translate("name either a contribution or a comment"),
+            N_("name either a contribution or a comment"),
         )
     contribution_id = data.contribution_id
     if data.comment_id is not None:
@@ -204,7 +201,7 @@ def create_report(
     _, process = visible_contribution(
         session, principal=participant.principal, contribution_id=contribution_id
     )
-    check_participant(participant, process, translate=translate)
+    check_participant(participant, process)
     report = Report(
         process_id=process.id,
         contribution_id=contribution_id,

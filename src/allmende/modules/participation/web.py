@@ -5,6 +5,7 @@ kept in a cookie), plus the reader's translations and the upload folder."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from starlette.requests import HTTPConnection, Request
@@ -16,9 +17,12 @@ from allmende.modules.participation.challenge import (
     ANONYMOUS_LIMITS,
     PARTICIPANT_COOKIE,
 )
-from allmende.modules.participation.service import Participant, Translate, english
+from allmende.modules.participation.service import Participant
 from allmende.sdk import Principal, app_context
 from allmende.sdk import rate_limit as count_attempt
+
+#: The reader's gettext: pages translate what the services say in English.
+Translate = Callable[[str], str]
 
 
 def participant_for(
@@ -29,7 +33,6 @@ def participant_for(
     token: str | None,
     field: str = "body.challenge",
     honeypot: str | None = None,
-    translate: Translate = english,
     name: str | None = None,
 ) -> Participant:
     """Count the attempt, and for anonymous callers check the challenge (and honeypot)."""
@@ -38,9 +41,9 @@ def participant_for(
         rate_limit(request, action, user_id=user_id)
     if principal.is_authenticated:
         return Participant(principal, name=name)
-    challenge.check_honeypot(honeypot, translate=translate)
+    challenge.check_honeypot(honeypot)
     secret = app_context(request).settings.signing_key
-    challenge.verify(secret, token, field=field, translate=translate)
+    challenge.verify(secret, token, field=field)
     browser = browser_id(request) or new_browser(request)
     return Participant(principal, voter_key=challenge.voter_key(secret, browser), name=name)
 

@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from allmende.modules.participation import contributions, notifications, privacy
 from allmende.modules.participation.pages.common import Form, form_values, redirect, render
 from allmende.modules.participation.web import translator
-from allmende.sdk import Caller, Principal, RowId, app_context, check_csrf, local_path
+from allmende.sdk import Caller, Principal, RowId, app_context, check_csrf, local_path, localise
 
 
 def _sign_in(request: Request, target: str = "/participation/me") -> Response:
@@ -35,7 +35,10 @@ def _my_page(request: Request, principal: Principal, form: Form, status: int = 2
         return _sign_in(request)
     translate = translator(request)
     with app_context(request).database.session() as session:
-        notes = notifications.list_notifications(session, principal=principal, translate=translate)
+        notes = [
+            note.model_copy(update={"message": localise(text, translate)})
+            for note, text in notifications.inbox(session, principal=principal)
+        ]
         followed = notifications.followed_processes(session, user_id=principal.user_id or 0)
         mine = contributions.contributions_by(session, user_id=principal.user_id or 0)
     return render(

@@ -24,10 +24,16 @@ from allmende.modules.participation.service import (
     STATE_LABELS,
     STATUS_LABELS,
     Status,
-    Translate,
 )
-from allmende.modules.participation.web import translator
-from allmende.sdk import AllmendeError, FieldError, ValidationFailed, app_context, local_path
+from allmende.modules.participation.web import Translate, translator
+from allmende.sdk import (
+    AllmendeError,
+    FieldError,
+    ValidationFailed,
+    app_context,
+    local_path,
+    localise,
+)
 
 #: Times are shown as people on site read them; Allmende serves German municipalities.
 LOCAL_TIME = ZoneInfo("Europe/Berlin")
@@ -149,9 +155,9 @@ def errors_from(exc: AllmendeError, translate: Translate, form: Form) -> Form:
     """Put a refusal's field errors onto the form's fields (``body.title`` → ``title``)."""
     for item in exc.errors:
         name = item.field.removeprefix("body.")
-        form.errors[name] = translate(item.reason)
+        form.errors[name] = localise(item.reason, translate)
     if not exc.errors:
-        form.problem = translate(str(exc))
+        form.problem = localise(str(exc), translate)
     return form
 
 

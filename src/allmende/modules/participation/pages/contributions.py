@@ -32,13 +32,12 @@ from allmende.modules.participation.schemas import (
 from allmende.modules.participation.service import (
     Act,
     Participant,
-    Translate,
     can_moderate,
     check_action,
     check_participant,
     get_process,
 )
-from allmende.modules.participation.web import participant_for, translator, viewer
+from allmende.modules.participation.web import Translate, participant_for, translator, viewer
 from allmende.sdk import (
     MAX_ID,
     AllmendeError,
@@ -63,8 +62,8 @@ def closed_reason(
     with app_context(request).database.session() as session:
         process = get_process(session, principal=principal, process_id=process_id)
         try:
-            check_participant(Participant(principal), process, translate=translate)
-            check_action(process, act, translate=translate)
+            check_participant(Participant(principal), process)
+            check_action(process, act)
         except AllmendeError as exc:
             return str(exc)
     return None
@@ -145,7 +144,6 @@ async def contribute_submit(request: Request, process_id: RowId, principal: Call
                 token=values.get("challenge"),
                 field="challenge",
                 honeypot=values.get("homepage"),
-                translate=translate,
             )
             created = await app_context(request).database.awrite(
                 lambda s: contributions.create_contribution(
@@ -153,7 +151,6 @@ async def contribute_submit(request: Request, process_id: RowId, principal: Call
                     participant=participant,
                     process_id=process_id,
                     data=body,
-                    translate=translate,
                 )
             )
         except AllmendeError as exc:
@@ -314,7 +311,6 @@ async def comment_submit(request: Request, contribution_id: RowId, principal: Ca
                 token=values.get("challenge"),
                 field="challenge",
                 honeypot=values.get("homepage"),
-                translate=translate,
             )
             created = await app_context(request).database.awrite(
                 lambda s: contributions.create_comment(
@@ -322,7 +318,6 @@ async def comment_submit(request: Request, contribution_id: RowId, principal: Ca
                     participant=participant,
                     contribution_id=contribution_id,
                     data=body,
-                    translate=translate,
                 )
             )
         except AllmendeError as exc:
@@ -355,7 +350,6 @@ async def support_submit(request: Request, contribution_id: RowId, principal: Ca
             token=values.get("challenge"),
             field="challenge",
             honeypot=values.get("homepage"),
-            translate=translate,
         )
         await app_context(request).database.awrite(
             lambda s: contributions.support(
@@ -363,7 +357,6 @@ async def support_submit(request: Request, contribution_id: RowId, principal: Ca
                 participant=participant,
                 contribution_id=contribution_id,
                 supported=on,
-                translate=translate,
             )
         )
     except AllmendeError as exc:
@@ -462,12 +455,9 @@ async def report_submit(request: Request, principal: Caller) -> Response:
                 token=values.get("challenge"),
                 field="challenge",
                 honeypot=values.get("homepage"),
-                translate=translate,
             )
             created = await app_context(request).database.awrite(
-                lambda s: moderation.create_report(
-                    s, participant=participant, data=body, translate=translate
-                )
+                lambda s: moderation.create_report(s, participant=participant, data=body)
             )
         except AllmendeError as exc:
             errors_from(exc, translate, form)

@@ -34,8 +34,8 @@ from allmende.modules.participation.schemas import (
     ProcessDetail,
     ProcessUpdate,
 )
-from allmende.modules.participation.service import Act, Translate
-from allmende.modules.participation.web import translator
+from allmende.modules.participation.service import Act
+from allmende.modules.participation.web import Translate, translator
 from allmende.sdk import (
     AllmendeError,
     Caller,

@@ -201,12 +201,9 @@ async def rate_submit(request: Request, draft_id: RowId, principal: Caller) -> R
         token=values.get("challenge"),
         field="challenge",
         honeypot=values.get("homepage"),
-        translate=translate,
     )
     draft = await app_context(request).database.awrite(
-        lambda s: plans.rate_draft(
-            s, participant=participant, draft_id=draft_id, stars=int(stars), translate=translate
-        )
+        lambda s: plans.rate_draft(s, participant=participant, draft_id=draft_id, stars=int(stars))
     )
 
     def process_of() -> int:
