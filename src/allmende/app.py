@@ -22,7 +22,7 @@ from allmende.core.metrics import OBSERVATIONS_STORED
 from allmende.core.registry import JobSpec, Registry, discover
 from allmende.core.settings import Settings, load_settings
 from allmende.delivery import dispatch
-from allmende.http.adapters import Adapter
+from allmende.http.adapters import Adapter, discover_adapters
 from allmende.http.auth import current_principal
 from allmende.http.context import AppContext
 from allmende.http.i18n import KERNEL_DOMAIN, Catalogs
@@ -35,7 +35,6 @@ from allmende.http.templating import Templates
 from allmende.identity.oidc import OidcVerifier
 from allmende.sensing import actuation
 from allmende.sensing.service import OBSERVATIONS_CREATED
-from allmende.standards import dcat, ogcapi_features, open311, sensorthings
 from allmende.storage.database import Database
 from allmende.storage.migrate import pending_heads
 from allmende.storage.scheduler import Scheduler
@@ -52,19 +51,14 @@ from allmende.web import (
 )
 from allmende.web.errors import html_error
 
-#: The standards' wire formats, mounted before the modules.
-STANDARDS: tuple[Adapter, ...] = (
-    sensorthings.ADAPTER,
-    open311.ADAPTER,
-    ogcapi_features.ADAPTER,
-    dcat.ADAPTER,
-)
-#: Migrations of the kernel's own tables, before those of the modules.
+#: The standards' wire formats (entry points ``allmende.standards``), mounted before the modules.
+ADAPTERS: tuple[Adapter, ...] = discover_adapters()
+#: Migrations of the kernel's own tables and the adapters', before those of the modules.
 KERNEL_MIGRATIONS: tuple[Path, ...] = (
     identity.MIGRATIONS,
     delivery.MIGRATIONS,
     sensing.MIGRATIONS,
-    dcat.MIGRATIONS,
+    *(a.migrations for a in ADAPTERS if a.migrations is not None),
 )
 BODY_SLACK_BYTES = 1024 * 1024
 #: The kernel's own jobs, scheduled next to the modules'.
@@ -120,7 +114,7 @@ def create_app(
             [
                 (KERNEL_DOMAIN, LOCALE),
                 (SENSING_DOMAIN, sensing.LOCALE),
-                *((a.key, a.locale) for a in STANDARDS if a.locale),
+                *((a.key, a.locale) for a in ADAPTERS if a.locale),
                 *((m.key, m.locale) for m in registry if m.locale),
             ],
             languages=settings.languages,
@@ -129,7 +123,7 @@ def create_app(
         templates=Templates(
             [
                 TEMPLATES,
-                *(a.templates for a in STANDARDS if a.templates),
+                *(a.templates for a in ADAPTERS if a.templates),
                 *(m.templates for m in registry if m.templates),
             ]
         ),
@@ -141,11 +135,11 @@ def create_app(
         if settings.oidc_issuer
         else None,
     )
-    context.services["readiness"] = readiness
+    context.readiness = readiness
     database.bus.subscribe(
         OBSERVATIONS_CREATED, lambda event: OBSERVATIONS_STORED.inc(len(event.payload["rows"]))
     )
-    for adapter in STANDARDS:
+    for adapter in ADAPTERS:
         if adapter.setup is not None:
             adapter.setup(context)
 
@@ -162,7 +156,7 @@ def create_app(
             scheduler.start()
         started: list[Adapter] = []
         try:
-            for adapter in STANDARDS:
+            for adapter in ADAPTERS:
                 if adapter.start is not None:
                     await adapter.start(context)
                     started.append(adapter)
@@ -190,10 +184,10 @@ def create_app(
     )
     app.state.allmende = context
     formats = ErrorFormats(
-        by_prefix=[(a.prefix, a.render_error) for a in STANDARDS], html=html_error
+        by_prefix=[(a.prefix, a.render_error) for a in ADAPTERS], html=html_error
     )
     install_error_handlers(app, formats)
-    install_openapi(app, [a.errors for a in STANDARDS if a.errors is not None])
+    install_openapi(app, [a.errors for a in ADAPTERS if a.errors is not None])
 
     app.include_router(health.router)
     app.include_router(metrics.router)
@@ -201,7 +195,7 @@ def create_app(
     app.include_router(webhooks_api.router)
     app.include_router(notifications.router)
     app.include_router(notifications.pages)
-    for adapter in STANDARDS:
+    for adapter in ADAPTERS:
         app.include_router(adapter.router)
     for module in registry:
         if module.router is not None:

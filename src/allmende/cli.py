@@ -202,7 +202,7 @@ def demo(
     typer.echo("")
     if serve:
         application = create_app(settings)
-        application.state.allmende.services["demo_accounts"] = demo_accounts()
+        application.state.allmende.demo_accounts = demo_accounts()
         _run_server(settings, host=host, port=port, workers=1, app_object=application)
 
 

@@ -74,7 +74,7 @@ def _login_form(
             "next": next_path,
             "email": email,
             "error": error,
-            "demo_login": context.services.get("demo_accounts"),
+            "demo_login": context.demo_accounts,
         },
         status_code=status,
     )
