@@ -48,19 +48,28 @@ from allmende.http import uploads
 from allmende.http.auth import Caller
 from allmende.http.context import AppContext, app_context
 from allmende.http.csrf import check_request as check_csrf
+from allmende.http.forms import form_strings, read_form, write_or_refuse
 from allmende.http.jsonbody import json_loads
 from allmende.http.links import absolute_url, base_url, local_path, safe_next
 from allmende.http.params import MAX_ID, RowId
 from allmende.http.problems import ErrorFormats, problem_response
 from allmende.http.ratelimit import RateLimit, client_address, rate_limit
 from allmende.identity.demo import DemoContext
-from allmende.identity.models import District, Municipality, Role, User
+from allmende.identity.models import District, InMunicipality, Municipality, Role, User
 from allmende.identity.permissions import Action, can, readable_municipalities, require, visible
 from allmende.identity.principal import ANONYMOUS, Principal
 from allmende.identity.service import list_municipalities, municipality_keys, municipality_names
 from allmende.sensing import actuation, vocabulary
 from allmende.sensing import read as sensing
-from allmende.storage.base import Base, IdType, JSONType, UTCDateTime
+from allmende.storage.base import (
+    Base,
+    HasCreatedAt,
+    HasId,
+    HasTimestamps,
+    IdType,
+    JSONType,
+    UTCDateTime,
+)
 from allmende.storage.database import Database
 from allmende.storage.events import emit
 from allmende.storage.geometry import (
@@ -96,8 +105,12 @@ __all__ = [
     "FieldError",
     "Forbidden",
     "Geometry",
+    "HasCreatedAt",
     "HasGeometry",
+    "HasId",
+    "HasTimestamps",
     "IdType",
+    "InMunicipality",
     "JSONType",
     "JobContext",
     "JobSpec",
@@ -133,6 +146,7 @@ __all__ = [
     "emit",
     "events_after",
     "features",
+    "form_strings",
     "geometry_columns",
     "geometry_from_geojson",
     "geometry_to_geojson",
@@ -158,6 +172,7 @@ __all__ = [
     "problem_response",
     "publish",
     "rate_limit",
+    "read_form",
     "readable_municipalities",
     "require",
     "safe_next",
@@ -168,4 +183,5 @@ __all__ = [
     "utcnow",
     "visible",
     "vocabulary",
+    "write_or_refuse",
 ]

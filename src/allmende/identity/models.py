@@ -45,6 +45,14 @@ class Municipality(HasGeometry, Base):
     )
 
 
+class InMunicipality:
+    """Belongs to a municipality: deleted with it, indexed for the tenant filter."""
+
+    municipality_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("identity_municipalities.id", ondelete="CASCADE"), index=True
+    )
+
+
 class District(HasGeometry, Base):
     """A district (Ortsteil/Stadtteil) of a municipality, with its boundary."""
 

@@ -66,12 +66,13 @@ from allmende.sdk import (
     RowId,
     ValidationFailed,
     app_context,
-    check_csrf,
     geometry_to_geojson,
     local_path,
+    read_form,
     uploads,
     utcnow,
 )
+from allmende.sdk import form_strings as sdk_form_strings
 
 pages = APIRouter(include_in_schema=False)
 Model = TypeVar("Model", bound=BaseModel)
@@ -204,13 +205,9 @@ def validated(model: type[Model], **data: Any) -> Model:
         ) from exc
 
 
-def form_strings(form: FormData) -> dict[str, str]:
-    return {k: v for k, v in form.items() if isinstance(v, str)}
-
-
-async def form_of(request: Request) -> FormData:
-    await check_csrf(request)
-    return await request.form()
+#: The SDK's form-post helpers, under the names the pages use.
+form_strings = sdk_form_strings
+form_of = read_form
 
 
 def text(form: FormData, name: str) -> str:

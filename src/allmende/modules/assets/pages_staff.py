@@ -56,6 +56,7 @@ from allmende.modules.assets.service import (
     require_staff_somewhere,
 )
 from allmende.sdk import (
+    AllmendeError,
     Caller,
     Forbidden,
     PayloadTooLarge,
@@ -66,6 +67,7 @@ from allmende.sdk import (
     app_context,
     uploads,
     utcnow,
+    write_or_refuse,
 )
 
 
@@ -450,8 +452,8 @@ def work_order_page(request: Request, order_id: RowId, principal: Caller) -> Res
 @pages.post("/maintenance/work-orders/{order_id}")
 async def work_order_submit(request: Request, order_id: RowId, principal: Caller) -> Response:
     form = await form_of(request)
-    context = app_context(request)
-    try:
+
+    def write(session: Session) -> None:
         body = validated(
             WorkOrderUpdate,
             status=text(form, "status") or None,
@@ -461,18 +463,20 @@ async def work_order_submit(request: Request, order_id: RowId, principal: Caller
             cost=_cost(form),
             completion_note=text(form, "completion_note"),
         )
-        await context.database.awrite(
-            lambda s: workorders.update_work_order(
-                s, principal=principal, order_id=order_id, data=body
-            )
+        workorders.update_work_order(session, principal=principal, order_id=order_id, data=body)
+
+    def refused(session: Session, exc: AllmendeError) -> Response:
+        extra = _work_order_extra(session, principal, order_id)
+        return _order_form(
+            request, "assets/work_order.html", form_strings(form), field_errors(exc), extra, 422
         )
-    except ValidationFailed as exc:
-        with context.database.session() as session:
-            extra = _work_order_extra(session, principal, order_id)
-            return _order_form(
-                request, "assets/work_order.html", form_strings(form), field_errors(exc), extra, 422
-            )
-    return redirect(request, f"/maintenance/work-orders/{order_id}", "saved")
+
+    return await write_or_refuse(
+        request,
+        write,
+        done=lambda _: redirect(request, f"/maintenance/work-orders/{order_id}", "saved"),
+        refused=refused,
+    )
 
 
 # --- the report inbox -----------------------------------------------------------------------
@@ -559,32 +563,31 @@ def staff_report_page(request: Request, report_id: RowId, principal: Caller) -> 
 @pages.post("/maintenance/reports/{report_id}")
 async def staff_report_submit(request: Request, report_id: RowId, principal: Caller) -> Response:
     form = await form_of(request)
-    context = app_context(request)
-    try:
+
+    def write(session: Session) -> None:
         body = validated(
             ReportUpdate,
             state=text(form, "state") or None,
             note=text(form, "note"),
             note_public=form.get("note_public") == "on",
         )
-        await context.database.awrite(
-            lambda s: report_rules.update_report(
-                s, principal=principal, report_id=report_id, data=body
-            )
-        )
-    except ValidationFailed as exc:
-        with context.database.session() as session:
-            return _staff_report(
-                request, session, principal, report_id, form_strings(form), field_errors(exc), 422
-            )
-    return redirect(request, f"/maintenance/reports/{report_id}", "report")
+        report_rules.update_report(session, principal=principal, report_id=report_id, data=body)
+
+    return await write_or_refuse(
+        request,
+        write,
+        done=lambda _: redirect(request, f"/maintenance/reports/{report_id}", "report"),
+        refused=lambda session, exc: _staff_report(
+            request, session, principal, report_id, form_strings(form), field_errors(exc), 422
+        ),
+    )
 
 
 @pages.post("/maintenance/reports/{report_id}/work-order")
 async def staff_report_order(request: Request, report_id: RowId, principal: Caller) -> Response:
     form = await form_of(request)
-    context = app_context(request)
-    try:
+
+    def write(session: Session) -> int:
         body = validated(
             WorkOrderFromReport,
             title=text(form, "title") or None,
@@ -592,15 +595,19 @@ async def staff_report_order(request: Request, report_id: RowId, principal: Call
             assignee=text(form, "assignee"),
             due_on=_date(form, "due_on"),
         )
-        order = await context.database.awrite(
-            lambda s: workorders.from_report(s, principal=principal, report_id=report_id, data=body)
-        )
-    except ValidationFailed as exc:
-        with context.database.session() as session:
-            return _staff_report(
-                request, session, principal, report_id, form_strings(form), field_errors(exc), 422
-            )
-    return redirect(request, f"/maintenance/work-orders/{order.id}", "work-order")
+        order = workorders.from_report(session, principal=principal, report_id=report_id, data=body)
+        return order.id
+
+    return await write_or_refuse(
+        request,
+        write,
+        done=lambda order_id: redirect(
+            request, f"/maintenance/work-orders/{order_id}", "work-order"
+        ),
+        refused=lambda session, exc: _staff_report(
+            request, session, principal, report_id, form_strings(form), field_errors(exc), 422
+        ),
+    )
 
 
 # --- bookings and categories ----------------------------------------------------------------

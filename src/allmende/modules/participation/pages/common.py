@@ -3,6 +3,7 @@ redirects, and the shapes of form data."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -13,7 +14,6 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 from pydantic import ValidationError
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -31,6 +31,7 @@ from allmende.sdk import (
     FieldError,
     ValidationFailed,
     app_context,
+    form_strings,
     local_path,
     localise,
 )
@@ -87,8 +88,8 @@ class Form:
         return bool(self.errors or self.problem)
 
 
-def form_values(data: FormData) -> dict[str, str]:
-    return {k: v for k, v in data.items() if isinstance(v, str)}
+#: The form's text fields (the SDK's helper, under the name the pages use).
+form_values = form_strings
 
 
 def render(
@@ -159,6 +160,16 @@ def errors_from(exc: AllmendeError, translate: Translate, form: Form) -> Form:
     if not exc.errors:
         form.problem = localise(str(exc), translate)
     return form
+
+
+def in_language(exc: AllmendeError, translate: Translate) -> AllmendeError:
+    """The refusal with its detail and reasons in the reader's language, for one that is shown
+    as an error page rather than on the form."""
+    return dataclasses.replace(
+        exc,
+        detail=localise(exc.detail, translate),
+        errors=[FieldError(e.field, localise(e.reason, translate)) for e in exc.errors],
+    )
 
 
 def errors_from_validation(exc: ValidationError, translate: Translate, form: Form) -> Form:

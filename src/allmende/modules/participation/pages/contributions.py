@@ -48,6 +48,7 @@ from allmende.sdk import (
     app_context,
     check_csrf,
     json_loads,
+    localise,
 )
 
 pages = APIRouter(include_in_schema=False)
@@ -65,7 +66,7 @@ def closed_reason(
             check_participant(Participant(principal), process)
             check_action(process, act)
         except AllmendeError as exc:
-            return str(exc)
+            return localise(str(exc), translate)
     return None
 
 

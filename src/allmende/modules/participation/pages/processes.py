@@ -13,6 +13,7 @@ from allmende.modules.participation import contributions, files, notifications, 
 from allmende.modules.participation.pages.common import (
     challenge_token,
     form_values,
+    in_language,
     redirect,
     render,
 )
@@ -26,6 +27,7 @@ from allmende.modules.participation.service import (
 from allmende.modules.participation.web import data_dir, participant_for, translator
 from allmende.sdk import (
     MAX_ID,
+    AllmendeError,
     Caller,
     Municipality,
     NotFound,
@@ -194,17 +196,22 @@ async def rate_submit(request: Request, draft_id: RowId, principal: Caller) -> R
     stars = values.get("stars", "")
     if stars not in ("1", "2", "3", "4", "5"):
         raise ValidationFailed.one("stars", translate("Please choose from 1 to 5 stars."))
-    participant = participant_for(
-        request,
-        principal,
-        action="rating",
-        token=values.get("challenge"),
-        field="challenge",
-        honeypot=values.get("homepage"),
-    )
-    draft = await app_context(request).database.awrite(
-        lambda s: plans.rate_draft(s, participant=participant, draft_id=draft_id, stars=int(stars))
-    )
+    try:
+        participant = participant_for(
+            request,
+            principal,
+            action="rating",
+            token=values.get("challenge"),
+            field="challenge",
+            honeypot=values.get("homepage"),
+        )
+        draft = await app_context(request).database.awrite(
+            lambda s: plans.rate_draft(
+                s, participant=participant, draft_id=draft_id, stars=int(stars)
+            )
+        )
+    except AllmendeError as exc:
+        raise in_language(exc, translate) from exc
 
     def process_of() -> int:
         with app_context(request).database.session() as session:
