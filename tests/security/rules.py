@@ -684,6 +684,45 @@ route(public, "GET /api/energy/report/{municipality}/{year}.csv")
 whole(public, "GET /energy")
 public_and_internal("GET /energy/buildings/{building_id}", SEES_BUILDING, "internal_building")
 route(public, "GET /energy/report/{municipality}/{year}")
+route(public, "GET /api/energy/report/{municipality}/{year}.pdf")
+# The staff forms: strangers to the sign-in page; a building the caller may not see is not found
+EDITS_ENERGY = page(edit(ENERGY))
+FORM_BUILDING = {"name": "Turnhalle", "use": "school", "floor_area": "800", "heating_system": "gas",
+                 "public": "on"}  # fmt: skip
+FORM_ZONE = {"name": "Halle", "floor_area": "800", "volume": "2400", "window_area": "120",
+             "opaque_area": "900", "u_window": "1,3", "u_opaque": "0.4", "air_changes": "0.6",
+             "heat_capacity": "165000", "heating_kw": "80", "cooling_kw": "0"}  # fmt: skip
+FORM_METER = {"name": "Strom", "carrier": "electricity", "reading": "counter",
+              "nominal_minutes": "15"}  # fmt: skip
+whole(page(somewhere(edit(ENERGY))), "GET /energy/buildings/new")
+route(api(edit(ENERGY)), "POST /energy/buildings/new",
+      data=lambda n: {**FORM_BUILDING, "municipality": n.key})  # fmt: skip
+for suffix in ("edit", "zones/new", "meters/new"):
+    route(EDITS_ENERGY, f"GET /energy/buildings/{{building_id}}/{suffix}", name="public")
+    route(then(page(signed_in), SEES_BUILDING, EDITS_ENERGY),
+          f"GET /energy/buildings/{{building_id}}/{suffix}", name="internal",
+          ids={"building_id": "internal_building"})  # fmt: skip
+route(api(edit(ENERGY)), "POST /energy/buildings/{building_id}/edit",
+      data=lambda n: {**FORM_BUILDING, "municipality": n.key})  # fmt: skip
+route(then(SEES_BUILDING, api(edit(ENERGY))), "POST /energy/buildings/{building_id}/edit",
+      name="internal", ids={"building_id": "internal_building"},
+      data=lambda n: {**FORM_BUILDING, "municipality": n.key})  # fmt: skip
+route(api(edit(ENERGY)), "POST /energy/buildings/{building_id}/zones/new", data=FORM_ZONE)
+route(api(edit(ENERGY)), "POST /energy/buildings/{building_id}/meters/new", data=FORM_METER)
+route(EDITS_ENERGY, "GET /energy/meters/{meter_id}/edit")
+route(api(edit(ENERGY)), "POST /energy/meters/{meter_id}/edit", data=FORM_METER)
+UNKNOWN_ZONE = "/energy/zones/999999"
+for suffix in ("edit", "control"):
+    route(then(page(signed_in), same(404)), f"GET /energy/zones/{{zone_id}}/{suffix}",
+          path=f"{UNKNOWN_ZONE}/{suffix}")  # fmt: skip
+    route(same(404), f"POST /energy/zones/{{zone_id}}/{suffix}", path=f"{UNKNOWN_ZONE}/{suffix}",
+          data={})  # fmt: skip
+route(same(404), "POST /energy/zones/{zone_id}/calibrate", path=f"{UNKNOWN_ZONE}/calibrate",
+      data={})  # fmt: skip
+route(EDITS_ENERGY, "GET /energy/tariffs", params=lambda n: {"municipality": n.key})
+FORM_TARIFF = {"carrier": "gas", "valid_from": "2025-01-01", "price": "0.125", "co2": "0.24"}
+route(api(edit(ENERGY)), "POST /energy/tariffs", params=lambda n: {"municipality": n.key},
+      data=FORM_TARIFF)  # fmt: skip
 
 # Water (the world's trees, zones and meters are not in the water balance: its jobs add them
 # from the register and the meters; an unknown one answers alike for everyone)

@@ -224,7 +224,6 @@ def _email(session: Session, principal: Principal) -> str:
 #: Routes that answer otherwise today, with the reason; each passes once its fix lands (then
 #: the entry goes: the marks are strict).
 SCOPED_READS = "issue 10 item 6: an API key reads internal records without their scope (hard-web)"
-ENERGY_READS = "energy reads internal buildings without naming its scope (issue 10 item 6)"
 KNOWN_FAULTS = dict.fromkeys(
     (
         "GET /api/notices",
@@ -245,20 +244,6 @@ KNOWN_FAULTS = dict.fromkeys(
         "HEAD /v1.1/{path}",
     ),
     SCOPED_READS,
-)
-KNOWN_FAULTS |= dict.fromkeys(
-    (
-        "GET /api/energy/buildings",
-        "GET /api/energy/buildings/{building_id}",
-        "GET /api/energy/buildings/{building_id}/meters",
-        "GET /api/energy/meters/{meter_id}/baseline",
-        "GET /api/energy/meters/{meter_id}/consumption",
-        "GET /api/energy/report/{municipality}/{year}.csv",
-        "GET /energy",
-        "GET /energy/buildings/{building_id}",
-        "GET /energy/report/{municipality}/{year}",
-    ),
-    ENERGY_READS,
 )
 ROUTES = [
     pytest.param(r, marks=pytest.mark.xfail(strict=True, reason=KNOWN_FAULTS[r]))
