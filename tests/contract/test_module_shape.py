@@ -23,15 +23,18 @@ pytestmark = pytest.mark.unit
 MODULES = Registry.build(discover()).modules
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples/allmende-example-notices/src"
 
-#: Page files that still run SQL themselves, as (module key, file): each entry is a debt, and
-#: the test fails once the file is clean so that the entry goes too.
-PENDING_SQL: frozenset[tuple[str, str]] = frozenset(
+#: Known breaks still to mend, as (module key, file, what): each entry is a debt, and the test
+#: fails once it is paid so that the entry goes too. SQL in assets' pages waits for the split of
+#: assets into sub-domains; energy's forms.py (its page forms, new on a busy branch) is to
+#: become pages_forms.py.
+DEBTS: frozenset[tuple[str, str, str]] = frozenset(
     {
-        ("assets", "api.py"),
-        ("assets", "pages.py"),
-        ("assets", "pages_citizens.py"),
-        ("water", "pages.py"),
-        ("energy", "api.py"),
+        ("assets", "api.py", "runs SQL"),
+        ("assets", "pages.py", "runs SQL"),
+        ("assets", "pages_citizens.py", "runs SQL"),
+        ("water", "pages.py", "runs SQL"),
+        ("energy", "api.py", "runs SQL"),
+        ("energy", "forms.py", "know HTTP"),
     }
 )
 
@@ -58,11 +61,14 @@ def test_the_example_module_is_found_through_its_entry_point() -> None:
 def test_module_files_keep_their_roles(module: ModuleSpec) -> None:
     package = _package(module)
     found = problems(_folder(package), module.key, package)
-    debts = {file for key, file in PENDING_SQL if key == module.key}
-    unpaid = [p for p in found if not (p.split(":")[0] in debts and "runs SQL" in p)]
-    assert unpaid == []
-    paid = {file for file in debts if not any(p.startswith(f"{file}:") for p in found)}
-    assert paid == set(), "no SQL left there: remove these from PENDING_SQL"
+    debts = {(file, what) for key, file, what in DEBTS if key == module.key}
+
+    def owed(problem: str) -> bool:
+        return any(problem.startswith(f"{file}:") and what in problem for file, what in debts)
+
+    assert [p for p in found if not owed(p)] == []
+    paid = {d for d in debts if not any(p.startswith(f"{d[0]}:") and d[1] in p for p in found)}
+    assert paid == set(), "mended: remove these from DEBTS"
 
 
 @pytest.mark.parametrize("module", MODULES, ids=[m.key for m in MODULES])

@@ -68,6 +68,7 @@ from allmende.sdk import (
     app_context,
     geometry_to_geojson,
     local_path,
+    parse_local_datetime,
     read_form,
     uploads,
     utcnow,
@@ -230,15 +231,7 @@ def optional_float(form: FormData, name: str) -> float | None:
 
 def local_datetime(raw: str, name: str) -> datetime | None:
     """A ``datetime-local`` field, read in the region's time zone."""
-    if not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError as exc:
-        raise ValidationFailed.one(name, N_("is not a date and time")) from exc
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=LOCAL_ZONE)
-    return value
+    return parse_local_datetime(raw, field=name, zone=LOCAL_ZONE) if raw else None
 
 
 def municipalities(session: Session) -> list[Municipality]:

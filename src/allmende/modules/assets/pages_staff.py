@@ -65,6 +65,7 @@ from allmende.sdk import (
     UnsupportedMediaType,
     ValidationFailed,
     app_context,
+    parse_date,
     uploads,
     utcnow,
     write_or_refuse,
@@ -330,12 +331,7 @@ def _order_form(
 
 def _date(form: Any, name: str) -> date | None:
     raw = text(form, name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise ValidationFailed.one(name, N_("is not a date (YYYY-MM-DD)")) from exc
+    return parse_date(raw, field=name) if raw else None
 
 
 def _cost(form: Any) -> str | None:
