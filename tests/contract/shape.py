@@ -112,12 +112,13 @@ def _table_names(tree: ast.Module) -> list[str]:
             and isinstance(node.value.value, str)
         ):
             names.append(node.value.value)
-        if (
+        if (  # SQLAlchemy's Table("name", metadata, ...), not another class of that name
             isinstance(node, ast.Call)
             and _called_name(node) == "Table"
-            and node.args
+            and len(node.args) >= 2
             and isinstance(node.args[0], ast.Constant)
             and isinstance(node.args[0].value, str)
+            and _names_metadata(node.args[1])
         ):
             names.append(node.args[0].value)
     return names
@@ -144,6 +145,12 @@ def _sql(tree: ast.Module) -> list[tuple[int, str]]:
         elif isinstance(node.func, ast.Attribute) and node.func.attr in SQL_METHODS:
             calls.setdefault(node.lineno, f".{node.func.attr}()")
     return sorted(calls.items())
+
+
+def _names_metadata(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Name) and node.id == "metadata") or (
+        isinstance(node, ast.Attribute) and node.attr == "metadata"
+    )
 
 
 def _called_name(call: ast.Call) -> str | None:

@@ -24,7 +24,7 @@ from typing import Any
 from allmende.identity.permissions import Action, can
 from allmende.identity.principal import Principal
 from tests.support.region import PASSWORD
-from tests.support.world import CENTRE, World, challenge_token, png, point
+from tests.support.world import CENTRE, MUNICIPALITIES, World, challenge_token, png, point
 
 OK = "allowed"
 LOGIN = "login"  # 303 to the sign-in page
@@ -272,6 +272,11 @@ def _at(n: Need) -> dict[str, str]:
     return {"lon": str(lon), "lat": str(lat)}
 
 
+def _other(n: Need) -> str:
+    """The key of the other municipality (a report forwarded there)."""
+    return MUNICIPALITIES["b" if n.m == "a" else "a"]
+
+
 # --- the table ------------------------------------------------------------------------------------
 
 ASSETS, PARTICIPATION, NOTICES, STA, OPEN311 = (
@@ -430,6 +435,13 @@ route(EDITS_ASSETS, "PATCH /api/assets/reports/{report_id}", ids={"report_id": "
       json={"note": "Wird erledigt"})  # fmt: skip
 route(EDITS_ASSETS, "POST /api/assets/reports/{report_id}/work-order",
       ids={"report_id": "spent:report"}, json={})  # fmt: skip
+whole(public, "GET /api/assets/places", params={"q": "Bank"})
+route(EDITS_ASSETS, "POST /api/assets/reports/{report_id}/forward",
+      ids={"report_id": "spent:report"},
+      json=lambda n: {"municipality": _other(n), "note": "zuständig"})  # fmt: skip
+whole(public, "GET /api/assets/exports/reports.{fmt}", path="/api/assets/exports/reports.csv")
+whole(STAFF_LIST, "GET /api/assets/exports/work-orders.{fmt}",
+      path="/api/assets/exports/work-orders.csv")  # fmt: skip
 whole(public, "GET /api/assets/spaces")
 whole(public, "GET /api/assets/bookings")
 route(SEES_ASSETS, "GET /api/assets/bookings/{booking_id}")
@@ -520,6 +532,12 @@ route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/reports/{report_id}",
       ids={"report_id": "new:report"}, data={"note": "Wird erledigt"})  # fmt: skip
 route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/reports/{report_id}/work-order",
       ids={"report_id": "spent:report"}, data={})  # fmt: skip
+route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/reports/{report_id}/forward",
+      ids={"report_id": "spent:report"},
+      data=lambda n: {"municipality": _other(n), "forward_note": "zuständig"})  # fmt: skip
+route(then(STAFF_PAGE, api(read(ASSETS))), "GET /maintenance/reports/{report_id}/map.geojson")
+route(then(STAFF_PAGE, SEES_ASSETS), "GET /maintenance/work-orders/{order_id}/map.geojson",
+      ids={"order_id": "work_order"})  # fmt: skip
 whole(STAFF_PAGE, "GET /maintenance/bookings")
 route(then(SEES_ASSETS, EDITS_ASSETS), "POST /maintenance/bookings/{booking_id}",
       ids={"booking_id": "new:booking"}, data={"decision": "reject"})  # fmt: skip

@@ -7,14 +7,23 @@ from datetime import date
 from typing import Any
 
 from fastapi import Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from allmende.modules.assets import bookings, files, inspections, objects, workorders
+from allmende.modules.assets import (
+    bookings,
+    exports,
+    files,
+    inspections,
+    objects,
+    placing,
+    workorders,
+)
 from allmende.modules.assets import reports as report_rules
 from allmende.modules.assets.catalogue import (
     ASSIGNEE_KINDS,
+    LOCAL_ZONE,
     N_,
     OPEN_STATES,
     PRIORITIES,
@@ -58,6 +67,7 @@ from allmende.modules.assets.service import (
 from allmende.sdk import (
     AllmendeError,
     Caller,
+    Conflict,
     Forbidden,
     PayloadTooLarge,
     Principal,
@@ -65,6 +75,8 @@ from allmende.sdk import (
     UnsupportedMediaType,
     ValidationFailed,
     app_context,
+    geometry_to_geojson,
+    local_path,
     parse_date,
     uploads,
     utcnow,
@@ -87,6 +99,20 @@ def _options(request: Request, labels: dict[str, str]) -> list[tuple[str, str]]:
 def _municipality_filter(session: Session, key: str | None) -> int | None:
     found = municipality_or_none(session, key) if key else None
     return found.id if found is not None else None
+
+
+def _export_context(
+    request: Request, session: Session, principal: Principal, statuses: list[tuple[str, str]]
+) -> dict[str, Any]:
+    """The export form: the caller's municipalities, statuses, categories, this month."""
+    today = utcnow().astimezone(LOCAL_ZONE).date()
+    return {
+        "export_municipalities": editable_municipalities(session, principal),
+        "export_statuses": statuses,
+        "export_categories": placing.region_categories(session),
+        "export_start": today.replace(day=1).isoformat(),
+        "export_end": today.isoformat(),
+    }
 
 
 # --- inspections due ------------------------------------------------------------------------
@@ -303,6 +329,9 @@ def work_orders_page(
                 "orders": workorders.work_order_read(session, found),
                 "status": status or "",
                 "status_options": _options(request, WORK_ORDER_STATUSES),
+                **_export_context(
+                    request, session, principal, _options(request, WORK_ORDER_STATUSES)
+                ),
             },
         )
 
@@ -505,6 +534,16 @@ def staff_reports_page(
                     *_options(request, REPORT_STATES),
                 ],
                 "place_names": municipality_names(session),
+                **_export_context(
+                    request,
+                    session,
+                    principal,
+                    [
+                        ("open", translate(request)(N_("open"))),
+                        ("closed", translate(request)(N_("closed"))),
+                        *_options(request, REPORT_STATES),
+                    ],
+                ),
             },
         )
 
@@ -536,6 +575,7 @@ def _staff_report(
             "state_options": _options(request, REPORT_STATES),
             "assignee_options": _options(request, ASSIGNEE_KINDS),
             "channel": report.channel,
+            "forward_options": placing.forward_targets(session, report.municipality_id),
         },
         status_code=status_code,
     )
@@ -551,7 +591,7 @@ def staff_report_page(request: Request, report_id: RowId, principal: Caller) -> 
             session,
             principal,
             report_id,
-            {"note_public": "on", "assignee_kind": "internal"},
+            {"assignee_kind": "internal"},
             {},
         )
 
@@ -604,6 +644,62 @@ async def staff_report_order(request: Request, report_id: RowId, principal: Call
             request, session, principal, report_id, form_strings(form), field_errors(exc), 422
         ),
     )
+
+
+@pages.post("/maintenance/reports/{report_id}/forward")
+async def staff_report_forward(request: Request, report_id: RowId, principal: Caller) -> Response:
+    form = await form_of(request)
+    context = app_context(request)
+    try:
+        await context.database.awrite(
+            lambda s: placing.forward(
+                s,
+                principal=principal,
+                report_id=report_id,
+                municipality=text(form, "municipality"),
+                note=text(form, "forward_note"),
+            )
+        )
+    except (ValidationFailed, Conflict) as exc:
+        errors = {"forward_note" if k == "note" else k: v for k, v in field_errors(exc).items()}
+        with context.database.session() as session:
+            return _staff_report(
+                request, session, principal, report_id, form_strings(form), errors, exc.status
+            )
+    return redirect(request, "/maintenance/reports", "forwarded")
+
+
+def _map_answer(request: Request, items: list[exports.MapItem]) -> Response:
+    features = [
+        {
+            "type": "Feature",
+            "geometry": geometry_to_geojson(item.geom),
+            "properties": {"name": item.name}
+            | ({"url": local_path(request, f"/assets/{item.object_id}")} if item.object_id else {}),
+        }
+        for item in items
+    ]
+    return JSONResponse(
+        {"type": "FeatureCollection", "features": features}, media_type="application/geo+json"
+    )
+
+
+@pages.get("/maintenance/reports/{report_id}/map.geojson")
+def staff_report_map(request: Request, report_id: RowId, principal: Caller) -> Response:
+    if (early := _staff(request, principal)) is not None:
+        return early
+    with app_context(request).database.session() as session:
+        items = exports.report_map(session, principal=principal, report_id=report_id)
+    return _map_answer(request, items)
+
+
+@pages.get("/maintenance/work-orders/{order_id}/map.geojson")
+def work_order_map(request: Request, order_id: RowId, principal: Caller) -> Response:
+    if (early := _staff(request, principal)) is not None:
+        return early
+    with app_context(request).database.session() as session:
+        items = exports.work_order_map(session, principal=principal, order_id=order_id)
+    return _map_answer(request, items)
 
 
 # --- bookings and categories ----------------------------------------------------------------
