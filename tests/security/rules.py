@@ -474,7 +474,8 @@ route(then(SEES_ASSETS, EDITS_ASSETS), "PATCH /api/assets/defects/{defect_id}",
       json={"priority": "high"})  # fmt: skip
 whole(STAFF_LIST, "GET /api/assets/work-orders")
 route(SEES_ASSETS, "GET /api/assets/work-orders/{order_id}", ids={"order_id": "work_order"})
-route(EDITS_ASSETS, "POST /api/assets/work-orders",
+# Staff of another municipality get the 422 of a missing object (no existence oracle).
+route(STAFF_LIST, "POST /api/assets/work-orders",
       json=lambda n: {"object_id": n["object"], "title": "Streichen"})  # fmt: skip
 route(then(SEES_ASSETS, EDITS_ASSETS), "PATCH /api/assets/work-orders/{order_id}",
       ids={"order_id": "work_order"}, json={"description": "x"})  # fmt: skip
@@ -520,7 +521,7 @@ route(then(STAFF_LIST, EDITS_ASSETS), "POST /assets/{object_id}/inspect", data={
 whole(STAFF_PAGE, "GET /maintenance/work-orders")
 route(then(STAFF_PAGE, EDITS_ASSETS), "GET /maintenance/work-orders/new",
       params=lambda n: {"object": n["object"]})  # fmt: skip
-route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/work-orders/new",
+route(STAFF_LIST, "POST /maintenance/work-orders/new",  # a foreign object: as if missing
       params=lambda n: {"object": n["object"]}, data={"title": "Streichen"})  # fmt: skip
 route(then(STAFF_PAGE, SEES_ASSETS), "GET /maintenance/work-orders/{order_id}",
       ids={"order_id": "work_order"})  # fmt: skip
