@@ -14,7 +14,7 @@ from allmende.core.registry import Registry
 from allmende.core.settings import Settings
 from allmende.delivery.events import events_after, publish
 from allmende.delivery.models import Notification
-from allmende.modules.assets import adoption
+from allmende.modules.assets.adoption import service as adoption
 from allmende.modules.assets.schemas import ActivityCreate
 from allmende.modules.water import service, usage, zones
 from allmende.modules.water.models import (

@@ -17,8 +17,8 @@ from allmende.modules.assets.catalogue import N_, SCOPE
 from allmende.modules.assets.datasets import AssetDatasets
 from allmende.modules.assets.demo import add_demo
 from allmende.modules.assets.features import AssetFeatures
-from allmende.modules.assets.open311 import ReportsOpen311
 from allmende.modules.assets.pages import pages
+from allmende.modules.assets.reports.open311 import ReportsOpen311
 from allmende.sdk import ModuleSpec, NavItem
 
 HERE = Path(__file__).parent

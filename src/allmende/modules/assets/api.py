@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from allmende.modules.assets import files, objects, transfer
+from allmende.modules.assets import files
 from allmende.modules.assets.api_routing import (
     PROBLEM,
     READ_ERRORS,
@@ -26,6 +26,8 @@ from allmende.modules.assets.api_routing import (
     router,
 )
 from allmende.modules.assets.models import AssetObject
+from allmende.modules.assets.register import service as objects
+from allmende.modules.assets.register import transfer
 from allmende.modules.assets.schemas import (
     ChangeRead,
     FileRead,

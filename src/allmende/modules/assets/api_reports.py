@@ -10,7 +10,7 @@ import orjson
 from fastapi import Query, Request, Response
 from sqlalchemy.orm import Session
 
-from allmende.modules.assets import exports, geocoding, placing, reports
+from allmende.modules.assets import exports
 from allmende.modules.assets.api_routing import (
     STAFF_ERRORS,
     WRITE_ERRORS,
@@ -18,6 +18,8 @@ from allmende.modules.assets.api_routing import (
     municipality_id,
     router,
 )
+from allmende.modules.assets.reports import geocoding, placing
+from allmende.modules.assets.reports import service as reports
 from allmende.modules.assets.schemas import PlaceRead, ReportForward, ReportRead
 from allmende.modules.assets.service import municipality_keys, require_staff_somewhere
 from allmende.sdk import (

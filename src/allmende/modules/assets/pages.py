@@ -21,17 +21,9 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from allmende.modules.assets import (
-    adoption,
-    attributes,
-    bookings,
-    files,
-    inspections,
-    objects,
-    transfer,
-    workorders,
-)
-from allmende.modules.assets import reports as report_rules
+from allmende.modules.assets import files
+from allmende.modules.assets.adoption import service as adoption
+from allmende.modules.assets.bookings import service as bookings
 from allmende.modules.assets.catalogue import (
     ASSIGNEE_KINDS,
     BOOKING_STATUSES,
@@ -48,7 +40,12 @@ from allmende.modules.assets.catalogue import (
     REPORT_STATES,
     WORK_ORDER_STATUSES,
 )
+from allmende.modules.assets.inspections import service as inspections
+from allmende.modules.assets.maintenance import service as workorders
 from allmende.modules.assets.models import AssetObject, Change, ObjectType, StoredFile
+from allmende.modules.assets.register import attributes, transfer
+from allmende.modules.assets.register import service as objects
+from allmende.modules.assets.reports import service as report_rules
 from allmende.modules.assets.schemas import ActivityCreate, ObjectCreate, ObjectUpdate
 from allmende.modules.assets.service import (
     Actor,

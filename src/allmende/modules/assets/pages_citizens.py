@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from allmende.modules.assets import bookings, files, geocoding, objects, placing
-from allmende.modules.assets import reports as report_rules
+from allmende.modules.assets import files
+from allmende.modules.assets.bookings import service as bookings
 from allmende.modules.assets.catalogue import CLOSED_STATES, LOCAL_ZONE, N_, OPEN_STATES
 from allmende.modules.assets.models import (
     AssetObject,
@@ -37,6 +37,9 @@ from allmende.modules.assets.pages import (
     text,
     validated,
 )
+from allmende.modules.assets.register import service as objects
+from allmende.modules.assets.reports import geocoding, placing
+from allmende.modules.assets.reports import service as report_rules
 from allmende.modules.assets.schemas import BookingCreate
 from allmende.modules.assets.service import Actor, municipality_names, not_found
 from allmende.sdk import (

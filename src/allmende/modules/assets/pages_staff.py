@@ -11,16 +11,8 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from allmende.modules.assets import (
-    bookings,
-    exports,
-    files,
-    inspections,
-    objects,
-    placing,
-    workorders,
-)
-from allmende.modules.assets import reports as report_rules
+from allmende.modules.assets import exports, files
+from allmende.modules.assets.bookings import service as bookings
 from allmende.modules.assets.catalogue import (
     ASSIGNEE_KINDS,
     LOCAL_ZONE,
@@ -30,6 +22,8 @@ from allmende.modules.assets.catalogue import (
     REPORT_STATES,
     WORK_ORDER_STATUSES,
 )
+from allmende.modules.assets.inspections import service as inspections
+from allmende.modules.assets.maintenance import service as workorders
 from allmende.modules.assets.models import AssetObject, WorkOrder
 from allmende.modules.assets.pages import (
     editable_municipalities,
@@ -45,6 +39,9 @@ from allmende.modules.assets.pages import (
     translate,
     validated,
 )
+from allmende.modules.assets.register import service as objects
+from allmende.modules.assets.reports import placing
+from allmende.modules.assets.reports import service as report_rules
 from allmende.modules.assets.schemas import (
     BookingDecision,
     DefectIn,

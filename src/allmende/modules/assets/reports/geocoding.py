@@ -11,7 +11,7 @@ from typing import Any, Literal
 import httpx
 from sqlalchemy.orm import Session
 
-from allmende.modules.assets.placing import Place, region_bbox, search_local, within_region
+from allmende.modules.assets.reports.placing import Place, region_bbox, search_local, within_region
 
 log = logging.getLogger(__name__)
 Kind = Literal["photon", "nominatim"]

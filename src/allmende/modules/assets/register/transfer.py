@@ -30,10 +30,10 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from allmende.modules.assets import attributes as attrs
 from allmende.modules.assets.catalogue import OBJECT_STATUSES
 from allmende.modules.assets.models import AssetObject, Change, ObjectType
-from allmende.modules.assets.objects import check_geometry, resolve_type
+from allmende.modules.assets.register import attributes as attrs
+from allmende.modules.assets.register.service import check_geometry, resolve_type
 from allmende.modules.assets.schemas import ImportResult, ImportRowError
 from allmende.modules.assets.service import Actor, municipality_by_key, require_edit
 from allmende.sdk import (

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from allmende.modules.assets import reports as rules
 from allmende.modules.assets.catalogue import CLOSED_STATES, OPEN_STATES
 from allmende.modules.assets.models import Report, ReportNote, ReportService, WorkOrder
+from allmende.modules.assets.reports import service as rules
 from allmende.modules.assets.service import Actor
 from allmende.sdk import MAX_ID, Municipality, ValidationFailed, open311, utcnow
 

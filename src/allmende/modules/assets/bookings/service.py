@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from allmende.modules.assets.catalogue import N_
 from allmende.modules.assets.models import AssetObject, Booking, ObjectType
-from allmende.modules.assets.objects import get_object
-from allmende.modules.assets.reports import EMAIL
+from allmende.modules.assets.register.service import get_object
+from allmende.modules.assets.reports.service import EMAIL
 from allmende.modules.assets.schemas import BookingCreate, BookingDecision, BookingRead
 from allmende.modules.assets.service import (
     Actor,

@@ -10,9 +10,9 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from allmende.modules.assets import attributes as attrs
 from allmende.modules.assets.catalogue import GEOMETRY_KINDS
 from allmende.modules.assets.models import AssetObject, Change, ObjectType, ThingLink
+from allmende.modules.assets.register import attributes as attrs
 from allmende.modules.assets.schemas import (
     ObjectCreate,
     ObjectRead,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from allmende.modules.assets.catalogue import N_, OPEN_STATES
 from allmende.modules.assets.models import AssetObject, Report, ReportService, WorkOrder
-from allmende.modules.assets.reports import add_note
+from allmende.modules.assets.reports.service import add_note
 from allmende.modules.assets.service import (
     Actor,
     municipality_by_key,

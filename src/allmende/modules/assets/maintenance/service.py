@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from allmende.modules.assets import reports as report_rules
 from allmende.modules.assets.models import AssetObject, Defect, Report, ReportService, WorkOrder
+from allmende.modules.assets.reports import service as report_rules
 from allmende.modules.assets.schemas import (
     WorkOrderCreate,
     WorkOrderFromReport,

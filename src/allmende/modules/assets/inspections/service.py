@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from allmende.modules.assets.catalogue import N_, PLAN_KINDS
+from allmende.modules.assets.maintenance.service import default_due, open_work_order
 from allmende.modules.assets.models import (
     AssetObject,
     Defect,
@@ -23,7 +24,7 @@ from allmende.modules.assets.models import (
     ObjectType,
     WorkOrder,
 )
-from allmende.modules.assets.objects import editable_object, resolve_type
+from allmende.modules.assets.register.service import editable_object, resolve_type
 from allmende.modules.assets.schemas import (
     DefectRead,
     DefectUpdate,
@@ -39,7 +40,6 @@ from allmende.modules.assets.service import (
     record,
     require_edit,
 )
-from allmende.modules.assets.workorders import default_due, open_work_order
 from allmende.sdk import Event, Principal, ValidationFailed, as_utc, emit, utcnow
 
 #: A kind counts for every kind of lower or equal rank ("other" only for itself).
