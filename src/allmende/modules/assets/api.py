@@ -424,9 +424,7 @@ def _exported(
     f = _filter(
         session, municipality=municipality, type=type, q=None, status=status, bbox=None, parent=None
     )
-    rows = session.execute(
-        objects.object_rows(principal, f).order_by(AssetObject.type_id, AssetObject.id)
-    ).all()
+    rows = objects.rows_by(session, principal, f, AssetObject.type_id, AssetObject.id)
     keys = municipality_keys(session)
     return [
         transfer.Exported(

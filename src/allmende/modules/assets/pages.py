@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
@@ -42,17 +41,19 @@ from allmende.modules.assets.catalogue import (
 )
 from allmende.modules.assets.inspections import service as inspections
 from allmende.modules.assets.maintenance import service as workorders
-from allmende.modules.assets.models import AssetObject, Change, ObjectType, StoredFile
+from allmende.modules.assets.models import AssetObject, ObjectType, StoredFile
 from allmende.modules.assets.register import attributes, transfer
 from allmende.modules.assets.register import service as objects
 from allmende.modules.assets.reports import service as report_rules
 from allmende.modules.assets.schemas import ActivityCreate, ObjectCreate, ObjectUpdate
 from allmende.modules.assets.service import (
     Actor,
+    all_municipalities,
     may_edit,
     may_read_internal,
     municipality_keys,
     municipality_names,
+    municipality_or_none,
 )
 from allmende.sdk import (
     AllmendeError,
@@ -233,7 +234,7 @@ def local_datetime(raw: str, name: str) -> datetime | None:
 
 
 def municipalities(session: Session) -> list[Municipality]:
-    return list(session.scalars(select(Municipality).order_by(Municipality.name)))
+    return all_municipalities(session)
 
 
 def editable_municipalities(session: Session, principal: Principal) -> list[Municipality]:
@@ -328,9 +329,7 @@ def register_map(
     """The register's objects for the map (name, link and kind only)."""
     with app_context(request).database.session() as session:
         f, _ = _register_filter(session, municipality, type, q, status)
-        rows = session.execute(
-            objects.object_rows(principal, f).order_by(AssetObject.id).limit(5000)
-        ).all()
+        rows = objects.rows_by(session, principal, f, AssetObject.id, limit=5000)
         features = [
             {
                 "type": "Feature",
@@ -427,14 +426,7 @@ def object_page(request: Request, object_id: RowId, principal: Caller) -> Respon
             values.update(
                 {
                     "things": objects.thing_ids(session, [obj.id])[obj.id],
-                    "history": list(
-                        session.scalars(
-                            select(Change)
-                            .where(Change.object_id == obj.id)
-                            .order_by(Change.at.desc(), Change.id.desc())
-                            .limit(50)
-                        )
-                    ),
+                    "history": objects.recent_changes(session, object_id=obj.id),
                     "plans": inspections.plans_for(session, obj),
                     "due": {
                         d.plan.id: d
@@ -695,7 +687,7 @@ async def create_object_submit(
     form = await form_of(request)
     context = app_context(request)
     with context.database.session() as session:
-        m = session.scalar(select(Municipality).where(Municipality.key == municipality))
+        m = municipality_or_none(session, municipality)
         if m is None:
             raise ValidationFailed.one("municipality", f"no municipality '{municipality}'")
         t = objects.resolve_type(session, m.id, type, field="type")

@@ -233,6 +233,14 @@ def object_rows(principal: Principal, f: ObjectFilter) -> Any:
     )
 
 
+def rows_by(
+    session: Session, principal: Principal, f: ObjectFilter, *order: Any, limit: int | None = None
+) -> list[Any]:
+    """The (object, type) rows of ``f`` in ``order``, at most ``limit`` (the map, exports)."""
+    query = object_rows(principal, f).order_by(*order)
+    return list(session.execute(query if limit is None else query.limit(limit)).all())
+
+
 def list_objects(
     session: Session, *, principal: Principal, f: ObjectFilter, limit: int, offset: int
 ) -> tuple[list[tuple[AssetObject, ObjectType]], int]:
@@ -509,5 +517,17 @@ def history(session: Session, *, principal: Principal, object_id: int) -> list[C
             .where(Change.object_id == obj.id)
             .order_by(Change.at.desc(), Change.id.desc())
             .limit(500)
+        )
+    )
+
+
+def recent_changes(session: Session, *, object_id: int, limit: int = 50) -> list[Change]:
+    """The newest changes of an object (for callers who read it internally)."""
+    return list(
+        session.scalars(
+            select(Change)
+            .where(Change.object_id == object_id)
+            .order_by(Change.at.desc(), Change.id.desc())
+            .limit(limit)
         )
     )

@@ -714,3 +714,18 @@ def inbox(
         )
     }
     return list(found), services
+
+
+def public_report(session: Session, *, report_id: int) -> Report:
+    """A public report (404 for one that does not exist or is not public)."""
+    report = session.scalar(select(Report).where(Report.id == report_id, Report.public.is_(True)))
+    if report is None:
+        raise not_found("report", report_id)
+    return report
+
+
+def photo_id(session: Session, *, report_id: int) -> int | None:
+    """The id of the report's photo, if it has one."""
+    return session.scalar(
+        select(StoredFile.id).where(StoredFile.report_id == report_id, StoredFile.kind == "photo")
+    )
