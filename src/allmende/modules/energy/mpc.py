@@ -22,10 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import highspy
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
 
 from allmende.modules.energy import rc
 
@@ -130,6 +128,9 @@ def plan(
     (the upper edge only with cooling: a heated-only building cannot act on it).
     """
     import time
+
+    import highspy  # here: the solver's import time is paid by the jobs that plan
+    from scipy import sparse
 
     started = time.perf_counter()
     n = len(forecast)
