@@ -32,7 +32,7 @@ from allmende.http.problems import ErrorFormats, install_error_handlers
 from allmende.http.templating import Templates
 from allmende.identity.oidc import OidcVerifier
 from allmende.sensing import actuation
-from allmende.standards import ogcapi_features, open311, sensorthings
+from allmende.standards import dcat, ogcapi_features, open311, sensorthings
 from allmende.storage.database import Database
 from allmende.storage.migrate import pending_heads
 from allmende.storage.scheduler import Scheduler
@@ -53,9 +53,15 @@ STANDARDS: tuple[Adapter, ...] = (
     sensorthings.ADAPTER,
     open311.ADAPTER,
     ogcapi_features.ADAPTER,
+    dcat.ADAPTER,
 )
 #: Migrations of the kernel's own tables, before those of the modules.
-KERNEL_MIGRATIONS: tuple[Path, ...] = (identity.MIGRATIONS, delivery.MIGRATIONS, sensing.MIGRATIONS)
+KERNEL_MIGRATIONS: tuple[Path, ...] = (
+    identity.MIGRATIONS,
+    delivery.MIGRATIONS,
+    sensing.MIGRATIONS,
+    dcat.MIGRATIONS,
+)
 BODY_SLACK_BYTES = 1024 * 1024
 #: The kernel's own jobs, scheduled next to the modules'.
 KERNEL_JOBS: tuple[JobSpec, ...] = (actuation.JOB, dispatch.JOB)
@@ -137,7 +143,10 @@ def create_app(
             adapter.setup(context)
 
     scheduler = Scheduler(
-        [*KERNEL_JOBS, *(job for m in registry for job in m.jobs)], database, settings
+        [*KERNEL_JOBS, *(job for m in registry for job in m.jobs)],
+        database,
+        settings,
+        feature_sources=[source for m in registry for source in m.feature_sources],
     )
 
     @asynccontextmanager
@@ -211,7 +220,7 @@ def create_app(
     app.add_middleware(JsonDepthMiddleware, render=render)
     app.add_middleware(
         RequestContextMiddleware,
-        tile_url=settings.map_tile_url or None,
+        tile_origin=settings.basemap.origin,
         max_body_bytes=settings.upload_max_bytes + BODY_SLACK_BYTES,
         render=render,
     )

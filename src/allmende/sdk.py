@@ -6,7 +6,7 @@ module API: it changes only with a note in the changelog.
 
 from __future__ import annotations
 
-from allmende.core import features, open311
+from allmende.core import csvformat, datasets, features, open311
 from allmende.core.errors import (
     AllmendeError,
     BadRequest,
@@ -121,6 +121,8 @@ __all__ = [
     "can",
     "check_csrf",
     "create_spatial_indexes",
+    "csvformat",
+    "datasets",
     "distance_m",
     "emit",
     "events_after",

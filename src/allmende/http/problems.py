@@ -86,8 +86,19 @@ def problem_body(request: Request, error: AllmendeError) -> dict[str, Any]:
     return body
 
 
+BEARER_CHALLENGE = 'Bearer realm="allmende"'
+BASIC_CHALLENGE = 'Basic realm="allmende", charset="UTF-8"'
+
+
+def challenge(request: Request) -> str:
+    """The ``WWW-Authenticate`` value of a 401: Basic for a caller that sent Basic (so its
+    client may ask again), else Bearer (a Basic challenge makes browsers pop up a login)."""
+    sent = request.headers.get("authorization", "")
+    return BASIC_CHALLENGE if sent[:6].lower() == "basic " else BEARER_CHALLENGE
+
+
 def problem_response(request: Request, error: AllmendeError) -> Response:
-    headers = {"WWW-Authenticate": 'Bearer realm="allmende"'} if error.status == 401 else None
+    headers = {"WWW-Authenticate": challenge(request)} if error.status == 401 else None
     return Response(
         orjson.dumps(problem_body(request, error)),
         status_code=error.status,

@@ -122,7 +122,11 @@ class Compiler:
                 JsonValue(value.column, value.path, "text"),
             ]
         if value.type is T.GEOMETRY:
-            raise self.error(node, "cannot order by a geometry; order by geo.distance(…)")
+            if not value.bbox:
+                raise self.error(node, "cannot order by a geometry literal")
+            # A stable key the same on both backends: the bounding box, west/south corner
+            # first (docs/sensorthings.md); geo.distance(…) orders by nearness instead.
+            return list(value.bbox)
         return [value.sql]
 
     # --- conditions ---------------------------------------------------------------------
@@ -665,6 +669,14 @@ def _related(source: Any, nav: Nav, target: Any, condition: Any) -> ColumnElemen
     )
 
 
+BBOX_COLUMNS = ("bbox_minx", "bbox_miny", "bbox_maxx", "bbox_maxy")
+
+
+def _geometry_value(column: Callable[[str], Any], table: Any, position: int) -> Value:
+    bbox = tuple(column(name) for name in BBOX_COLUMNS)
+    return Value(T.GEOMETRY, sql=column("geom"), table=table, bbox=bbox, position=position)
+
+
 def _value_of(ref: Ref, column: Callable[[str], Any], table: Any) -> Value:
     prop = ref.prop
     position = ref.position
@@ -678,9 +690,9 @@ def _value_of(ref: Ref, column: Callable[[str], Any], table: Any) -> Value:
     if kind is Kind.DOCUMENT:
         if ref.path:
             return Value(T.JSON, column=column(prop.columns[0]), path=ref.path, position=position)
-        return Value(T.GEOMETRY, sql=column("geom"), table=table, position=position)
+        return _geometry_value(column, table, position)
     if kind is Kind.AREA:
-        return Value(T.GEOMETRY, sql=column("geom"), table=table, position=position)
+        return _geometry_value(column, table, position)
     if kind is Kind.INSTANT:
         return Value(T.TIME, start=column(prop.column), interval=False, position=position)
     if kind is Kind.INTERVAL:

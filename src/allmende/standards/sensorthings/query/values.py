@@ -44,6 +44,8 @@ class Value:
     result: tuple[Any, Any, Any, Any] | None = None
     # GEOMETRY: the table (for bounding-box narrowing) or the literal shape
     table: Any = None
+    # GEOMETRY of a row: its bounding box (minx, miny, maxx, maxy), the key $orderby sorts by
+    bbox: tuple[Any, ...] = ()
     shape: BaseGeometry | None = None
     literal: Any = NOTHING
     position: int = 0
