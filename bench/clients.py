@@ -2,7 +2,7 @@
 
     PYTHONPATH=src python bench/clients.py                 # both backends, 1 M and 10 M rows
     PYTHONPATH=src python bench/clients.py --quick         # small sizes, short rounds
-    PYTHONPATH=src python bench/clients.py --base-url http://host:8080/v1.1 --key SECRET
+    PYTHONPATH=src python bench/clients.py --url http://host:8080/v1.1 --key SECRET
                                                             # the same workload on another server
 
 Per backend it migrates a fresh database, starts Allmende under uvicorn on a free port (a real
@@ -17,7 +17,7 @@ fills the observations table to each size and measures, in rounds that take turn
 
 Every figure is the median of the rounds (three by default) with their spread (lowest and
 highest), and the table ends with the targets. Progress goes to stderr, the tables to stdout.
-With ``--base-url`` the reads and the HTTP ingest run against any SensorThings server (the
+With ``--url`` the reads and the HTTP ingest run against any SensorThings server (the
 network is built and filled through its API; raw inserts, the floor, MQTT and the pages are
 Allmende's own and left out). See docs/performance.md.
 """
@@ -1468,9 +1468,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, help="seconds per measured load")
     parser.add_argument("--things", type=int, help="Things of the network (4 Datastreams each)")
     parser.add_argument("--skip", default="", help="leave out: reads,ingest,mqtt,pages")
-    parser.add_argument("--base-url", help="another SensorThings server's root, e.g. …/v1.1")
-    parser.add_argument("--key", help="with --base-url: a bearer token to write with")
-    parser.add_argument("--mqtt-url", help="with --base-url: its MQTT broker, mqtt://host:port")
+    parser.add_argument(
+        "--url",
+        "--base-url",
+        dest="base_url",
+        help="another SensorThings server's root, e.g. …/v1.1",
+    )
+    parser.add_argument("--key", help="with --url: a bearer token to write with")
+    parser.add_argument("--mqtt-url", help="with --url: its MQTT broker, mqtt://host:port")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL

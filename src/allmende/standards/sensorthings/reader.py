@@ -17,12 +17,22 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Select, and_, case, func, literal, literal_column, select, true
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -36,7 +46,7 @@ from allmende.standards.sensorthings.query import ast
 from allmende.standards.sensorthings.query.compiler import Compiler, Scope, Visibility
 from allmende.standards.sensorthings.query.parser import QueryError
 from allmende.standards.sensorthings.render import Renderer, Selection
-from allmende.storage.id_sets import IntegerSet, in_set
+from allmende.storage.id_sets import IntegerSet, in_set, in_set_parameter
 
 NEXT_LINK = "@iot.nextLink"
 COUNT = "@iot.count"
@@ -84,11 +94,15 @@ class ReadContext:
     limits: Limits
     deadline: float  # time.monotonic() by which the read must be done
     visibility: Visibility = field(init=False)
+    #: What ``visibility`` depends on: the municipalities whose internal rows the caller
+    #: reads (None: all), so statements built for one caller serve all alike.
+    readable: frozenset[int] | None = field(init=False)
     renderer: Renderer = field(init=False)
     budget: Budget = field(init=False)
 
     def __post_init__(self) -> None:
         self.visibility = visibility_for(self.principal)
+        self.readable = readable_municipalities(self.principal)
         self.renderer = Renderer(self.root)
         self.budget = Budget(self.limits, self.deadline)
 
@@ -486,18 +500,29 @@ def _expand_set(
     grouped: dict[int, list[Mapping[Any, Any]]] = defaultdict(list)
     more: set[int] = set()
     totals: dict[int, int] = {}
+    parameters = {"parents": parent_ids, "budget": budget.rows_allowed()}
     if _newest_only(parent_type, nav, options):
-        query = _newest(parent_type, parent_ids, columns)
-        for record in session.execute(query.limit(budget.rows_allowed())):
+        key: tuple[Any, ...] = ("newest", parent_type.name, _names(columns))
+        query = _remembered(key, lambda: _newest(parent_type, columns))
+        for record in session.execute(query, parameters):
             parent = record._mapping["__parent"]
             grouped[parent].append(record._mapping)
             totals[parent] = int(record._mapping["__total"] or 0)
         more = {parent for parent, total in totals.items() if total > top}
     else:
-        query = _per_parent(
-            session, context, parent_type, nav, target, parent_ids, options, columns, top
-        )
-        for record in session.execute(query.limit(budget.rows_allowed())):
+        dialect = session.get_bind().dialect.name
+
+        def build() -> Select[Any]:
+            return _per_parent(dialect, context, parent_type, nav, target, options, columns, top)
+
+        # A $filter or $orderby may hold now(), compiled as the time of the read.
+        if options.filter is None and "now(" not in options.raw.get("orderby", ""):
+            orderby = options.raw.get("orderby")
+            key = (dialect, parent_type.name, nav.name, _names(columns), orderby, options.skip)
+            query = _remembered((*key, top, context.readable), build)
+        else:
+            query = build()
+        for record in session.execute(query, parameters):
             grouped[record._mapping["__parent"]].append(record._mapping)
         more = {parent for parent, found in grouped.items() if len(found) > top}
     budget.took(sum(len(found) for found in grouped.values()))
@@ -519,6 +544,7 @@ def _expand_set(
         per_parent.append(items)
     # What is expanded into the children first, so their weight is known when they join.
     expand(session, context, target, children, rendered, options.expand)
+    next_query = _expand_query(options, top) if more else ""
     for row, output, items in zip(rows, outputs, per_parent, strict=True):
         output[nav.name] = items
         for item in items:
@@ -527,7 +553,7 @@ def _expand_set(
             output[f"{nav.name}@iot.count"] = counts.get(row["id"], 0)
         if row["id"] in more:
             link = f"{context.renderer.self_link(parent_type, row['id'])}/{nav.name}"
-            output[f"{nav.name}@iot.nextLink"] = f"{link}?{_expand_query(options, top)}"
+            output[f"{nav.name}@iot.nextLink"] = f"{link}?{next_query}"
 
 
 def _stream_observations(parent_type: EntityType, nav: Nav) -> bool:
@@ -555,7 +581,30 @@ def _newest_only(parent_type: EntityType, nav: Nav, options: ast.QueryOptions) -
     )
 
 
-def _newest(parent_type: EntityType, parent_ids: list[int], columns: list[Any]) -> Any:
+#: Statements of ``$expand`` levels, by their shape (a level without ``$filter``): building
+#: one costs more than running it. The parents and the row budget are parameters.
+_STATEMENTS: dict[tuple[Any, ...], Select[Any]] = {}
+_MAX_STATEMENTS = 256
+
+
+def _remembered(key: tuple[Any, ...], build: Callable[[], Select[Any]]) -> Select[Any]:
+    found = _STATEMENTS.get(key)
+    if found is None:
+        if len(_STATEMENTS) >= _MAX_STATEMENTS:
+            _STATEMENTS.clear()
+        found = _STATEMENTS[key] = build()
+    return found
+
+
+def _names(columns: Sequence[Any]) -> tuple[str, ...]:
+    return tuple(column.key for column in columns)
+
+
+_PARENTS = bindparam("parents", type_=IntegerSet())
+_BUDGET = bindparam("budget", type_=Integer())
+
+
+def _newest(parent_type: EntityType, columns: list[Any]) -> Select[Any]:
     """Each stream's latest Observation through the pointer the ingest keeps (a primary-key
     join), with the stream's count to tell whether there are more."""
     stream = parent_type.model
@@ -568,17 +617,17 @@ def _newest(parent_type: EntityType, parent_ids: list[int], columns: list[Any]) 
         )
         .select_from(stream)
         .join(model, model.id == stream.latest_observation_id)
-        .where(in_set(stream.id, parent_ids))
+        .where(in_set_parameter(stream.id, "parents"))
+        .limit(_BUDGET)
     )
 
 
 def _per_parent(
-    session: Session,
+    dialect: str,
     context: ReadContext,
     parent_type: EntityType,
     nav: Nav,
     target: EntityType,
-    parent_ids: list[int],
     options: ast.QueryOptions,
     columns: list[Any],
     top: int,
@@ -613,16 +662,16 @@ def _per_parent(
             .limit(limit)
         )
 
-    ids = literal(parent_ids, IntegerSet())
-    if session.get_bind().dialect.name == "postgresql":
-        parents = func.unnest(ids).table_valued("id").render_derived(name="parent")
+    if dialect == "postgresql":
+        parents = func.unnest(_PARENTS).table_valued("id").render_derived(name="parent")
         children = page(model, columns, parents.c.id).lateral("child")
         return (
             select(parents.c.id.label("__parent"), *children.c)
             .select_from(parents)
             .join(children, true())
+            .limit(_BUDGET)
         )
-    parents = func.json_each(ids).table_valued("value", name="parent")
+    parents = func.json_each(_PARENTS).table_valued("value", name="parent")
     alias = aliased(model)
     keys = order_by(compiler, Scope(target, model), options.orderby, one_stream=one_stream)
     return (
@@ -630,6 +679,7 @@ def _per_parent(
         .select_from(parents)
         .join(model, model.id.in_(page(alias, [alias.id], parents.c.value)))
         .order_by(parents.c.value, *keys)
+        .limit(_BUDGET)
     )
 
 
