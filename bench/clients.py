@@ -328,6 +328,7 @@ class Server:
             mode=Mode.PRODUCTION,
             database_url=self.url,
             secret_key=self.secret,
+            allowed_hosts=["127.0.0.1"],
             region_name="Benchregion",
             data_dir=self.folder / "data",
             **extra,
@@ -387,6 +388,7 @@ class Server:
                 [str(BENCH.parent / "src"), os.environ.get("PYTHONPATH", "")]
             ),
             "ALLMENDE_MODE": "production",
+            "ALLMENDE_ALLOWED_HOSTS": '["127.0.0.1"]',  # production needs it (or base_url)
             "ALLMENDE_DATABASE_URL": self.url,
             "ALLMENDE_SECRET_KEY": self.secret,
             "ALLMENDE_REGION_NAME": "Benchregion",

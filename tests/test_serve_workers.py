@@ -54,6 +54,7 @@ def test_two_workers_log_and_answer(
     env = {
         **os.environ,
         "ALLMENDE_MODE": "production",
+        "ALLMENDE_BASE_URL": f"http://127.0.0.1:{port}",
         "ALLMENDE_DATABASE_URL": url,
         "ALLMENDE_SECRET_KEY": SECRET,
         "ALLMENDE_REGION_NAME": "Testregion",

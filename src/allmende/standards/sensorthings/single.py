@@ -99,7 +99,7 @@ def observation_of(body: bytes, target: tuple[str, int | None]) -> NewObservatio
 def checker(principal: Principal, target: tuple[str, int | None], row: NewObservation) -> Check:
     """The general path's checks of the stream: it exists and the caller may see it (for a
     path a 404, for a link a 400 naming it), and the caller may add to it (403)."""
-    readable = readable_municipalities(principal)
+    readable = readable_municipalities(principal, scope=SCOPE)
     kind = "Datastream" if row.datastream_id is not None else "MultiDatastream"
     stream_id = row.datastream_id if row.datastream_id is not None else row.multi_datastream_id
 
