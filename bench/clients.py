@@ -245,7 +245,8 @@ async def _load(
                 continue
             if status != request.expect:
                 result.failures.append(f"{request.target[:80]}: {status} {body[:200]!r}")
-            if total is not None or now >= start:
+            # What completes inside the window counts: a slow request still counts once.
+            if total is not None or start <= loop.time() <= stop:
                 result.latencies.append(time.perf_counter() - began)
                 result.requests += 1
                 result.last_body = body
