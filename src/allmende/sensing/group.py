@@ -37,7 +37,7 @@ from allmende.sensing.ingest import (
 )
 from allmende.sensing.models import Datastream, MultiDatastream
 from allmende.storage.database import Database
-from allmende.storage.id_sets import in_set
+from allmende.storage.id_sets import in_set_parameter
 
 #: Observations per transaction: a group larger than this is stored in several.
 MAX_GROUP = 1000
@@ -172,11 +172,20 @@ def _owners(session: Session, group: list[_Item]) -> dict[tuple[str, int], Owner
         kind, stream_id = _stream_of(item.row)
         wanted[kind].add(stream_id)
     found: dict[tuple[str, int], Owner] = {}
-    for kind, model in (("Datastream", Datastream), ("MultiDatastream", MultiDatastream)):
+    connection = session.connection()
+    for kind, query in _OWNERS.items():
         if wanted[kind]:
-            query = select(model.id, model.municipality_id, model.public).where(
-                in_set(model.id, wanted[kind])
-            )
-            for stream_id, municipality_id, public in session.execute(query):
+            for stream_id, municipality_id, public in connection.execute(
+                query, {"ids": sorted(wanted[kind])}
+            ):
                 found[(kind, stream_id)] = Owner(kind, stream_id, municipality_id, public)
     return found
+
+
+#: Built once: for a group of one, building the statement would cost more than running it.
+_OWNERS = {
+    kind: select(model.id, model.municipality_id, model.public).where(
+        in_set_parameter(model.id, "ids")
+    )
+    for kind, model in (("Datastream", Datastream), ("MultiDatastream", MultiDatastream))
+}

@@ -467,6 +467,7 @@ def _existing_times(
 
 # The sequence's name as a subquery is looked up once, not once per id; the block comes back
 # as one array: fetching ``count`` rows costs far more.
+_LARGEST_ID = select(func.max(Observation.id))
 _ID_BLOCK = select(
     func.array_agg(
         func.nextval(
@@ -486,7 +487,7 @@ def _reserve_ids(session: Session, count: int) -> list[int]:
         return []
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        top = session.scalar(select(func.max(Observation.id))) or 0
+        top = connection.scalar(_LARGEST_ID) or 0
         return list(range(top + 1, top + 1 + count))
     block = session.scalar(_ID_BLOCK, {"count": count})
     assert block is not None
