@@ -72,7 +72,8 @@ class Formats:
         if value is None:
             return "—"
         locale, pattern = _number_pattern(self.language, decimals)
-        return pattern.apply(value, locale)
+        text: str = pattern.apply(value, locale)
+        return text
 
     def time(self, value: datetime | None) -> str:
         if value is None:
