@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from allmende.standards.sensorthings import Api
 from tests.standards.sensorthings.conftest import Sta, location_id
 from tests.standards.sensorthings.test_auth import _network
 from tests.support.region import Region
@@ -47,7 +48,8 @@ def test_the_answer_is_the_stored_observation(
     stream = _network(Sta(client, bearer(key)))["datastream"]
     status, (answer, location) = _post(client, key, f"Datastreams({stream})/Observations", body)
     assert status == 201
-    assert "group" in client.app.state.allmende.services["sensorthings"].__dict__  # type: ignore[attr-defined]
+    api = client.app.state.allmende.service(Api)  # type: ignore[attr-defined]
+    assert "group" in api.__dict__
     assert location == answer["@iot.selfLink"]
     assert Sta(client, bearer(key)).get(location) == answer
     general = {**body, "phenomenonTime": "2024-04-01T00:00:00Z"}
