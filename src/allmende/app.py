@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ from allmende import __version__, delivery, identity, sensing
 from allmende.core.events import EventBus
 from allmende.core.registry import JobSpec, Registry, discover
 from allmende.core.settings import Settings, load_settings
-from allmende.delivery import dispatch
+from allmende.delivery import dispatch, mailer
 from allmende.http.adapters import Adapter
 from allmende.http.auth import current_principal
 from allmende.http.context import AppContext
@@ -36,13 +37,17 @@ from allmende.web import (
     LOCALE,
     STATIC,
     TEMPLATES,
+    account,
+    admin,
     health,
     identity_api,
     notifications,
     shell,
+    signup,
     webhooks_api,
 )
 from allmende.web.errors import html_error
+from allmende.web.mail import MailTemplates
 
 #: The standards' wire formats, mounted before the modules.
 STANDARDS: tuple[Adapter, ...] = (
@@ -50,6 +55,7 @@ STANDARDS: tuple[Adapter, ...] = (
     open311.ADAPTER,
     ogcapi_features.ADAPTER,
 )
+log = logging.getLogger(__name__)
 #: Migrations of the kernel's own tables, before those of the modules.
 KERNEL_MIGRATIONS: tuple[Path, ...] = (identity.MIGRATIONS, delivery.MIGRATIONS, sensing.MIGRATIONS)
 BODY_SLACK_BYTES = 1024 * 1024
@@ -97,6 +103,11 @@ def create_app(
             return f"database unreachable: {type(exc).__name__}"
         return f"migrations not applied: {', '.join(sorted(missing))}" if missing else None
 
+    template_folders = [
+        TEMPLATES,
+        *(a.templates for a in STANDARDS if a.templates),
+        *(m.templates for m in registry if m.templates),
+    ]
     context = AppContext(
         settings=settings,
         registry=registry,
@@ -112,13 +123,7 @@ def create_app(
             languages=settings.languages,
             default=settings.default_language,
         ),
-        templates=Templates(
-            [
-                TEMPLATES,
-                *(a.templates for a in STANDARDS if a.templates),
-                *(m.templates for m in registry if m.templates),
-            ]
-        ),
+        templates=Templates(template_folders),
         oidc=OidcVerifier(
             issuer=settings.oidc_issuer,
             audience=settings.oidc_audience,
@@ -132,9 +137,15 @@ def create_app(
         if adapter.setup is not None:
             adapter.setup(context)
 
-    scheduler = Scheduler(
-        [*KERNEL_JOBS, *(job for m in registry for job in m.jobs)], database, settings
+    mail_templates = context.services["mail_templates"] = MailTemplates(
+        template_folders, context.catalogs
     )
+    mail_jobs = mailer.jobs(mail_templates)
+    scheduler = Scheduler(
+        [*KERNEL_JOBS, *mail_jobs, *(job for m in registry for job in m.jobs)], database, settings
+    )
+    if settings.is_production and not settings.smtp_host:
+        log.warning("no smtp_host: e-mails stay in the outbox at /admin/outbox")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -179,6 +190,9 @@ def create_app(
     app.include_router(webhooks_api.router)
     app.include_router(notifications.router)
     app.include_router(notifications.pages)
+    app.include_router(signup.router)
+    app.include_router(account.router)
+    app.include_router(admin.router)
     for adapter in STANDARDS:
         app.include_router(adapter.router)
     for module in registry:

@@ -31,6 +31,7 @@ from allmende.core.geo import (
 from allmende.core.registry import JobSpec, ModuleSpec, NavItem
 from allmende.core.timeutil import as_utc, isoformat, parse_datetime, utcnow
 from allmende.delivery.events import StoredEvent, events_after, publish
+from allmende.delivery.mail import send_mail
 from allmende.delivery.notifications import notify_staff
 from allmende.http.auth import Caller
 from allmende.http.context import AppContext, app_context
@@ -129,6 +130,7 @@ __all__ = [
     "readable_municipalities",
     "require",
     "safe_next",
+    "send_mail",
     "sensing",
     "spatial_indexes",
     "to_metric",

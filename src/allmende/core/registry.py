@@ -86,6 +86,10 @@ class ModuleSpec:
     datasets: tuple[Any, ...] = ()
     jobs: tuple[JobSpec, ...] = ()
     demo: Callable[[Any], None] | None = None
+    #: ``erase_account(session, user_id, email)``: remove the module's copies of a person's
+    #: data before their account is deleted, in the same transaction (records stay,
+    #: anonymised: names, contact details and the link to the account go).
+    erase_account: Callable[[Any, int, str], None] | None = None
     origin: str = field(default="builtin", compare=False)
 
 

@@ -2,7 +2,8 @@
 
 :func:`notify_staff` stores the message in the caller's transaction. After the commit the bus
 carries :data:`NOTIFICATION_CREATED` with the notification's id and municipality: that is the
-one seam an e-mail (or chat) channel subscribes to later, without touching the callers.
+seam the e-mail channel (:mod:`allmende.delivery.staffmail`) subscribes to, without touching
+the callers.
 """
 
 from __future__ import annotations
@@ -47,11 +48,15 @@ def notify_staff(
     subject: str,
     body: str,
     link: str | None = None,
+    once: str | None = None,
 ) -> int:
     """A message to the staff of ``municipality_id`` (None: the region's admins); its id.
 
     ``kind`` is a dotted name like the event that caused it (``sensing.task.failed``);
-    ``link`` a local path to the page that explains (``/heat/warnings/3``).
+    ``link`` a local path to the page that explains (``/heat/warnings/3``). ``once`` names
+    the cause (``assets.inspections.overdue:3:2026-12-01``) for callers that may see it
+    again (a job that runs every hour): a second call with it makes no second message and
+    returns the first one's id.
     """
     if not kind or len(kind) > 100:
         raise ValidationFailed.one("kind", "must be 1 to 100 characters")
@@ -61,6 +66,12 @@ def notify_staff(
         raise ValidationFailed.one("body", f"must be at most {MAX_BODY} characters")
     if link is not None and not (link.startswith("/") and not link.startswith("//")):
         raise ValidationFailed.one("link", "must be a local path starting with /")
+    if once is not None:
+        if not once or len(once) > 200:
+            raise ValidationFailed.one("once", "must be 1 to 200 characters")
+        earlier = session.scalar(select(Notification.id).where(Notification.dedupe_key == once))
+        if earlier is not None:
+            return int(earlier)
     row = Notification(
         municipality_id=municipality_id,
         kind=kind,
@@ -68,6 +79,7 @@ def notify_staff(
         body=body,
         link=link,
         created_at=utcnow(),
+        dedupe_key=once,
     )
     session.add(row)
     session.flush()

@@ -14,8 +14,10 @@ from allmende.modules.assets import (  # noqa: F401
 from allmende.modules.assets.catalogue import N_, SCOPE
 from allmende.modules.assets.demo import add_demo
 from allmende.modules.assets.features import AssetFeatures
+from allmende.modules.assets.jobs import JOBS
 from allmende.modules.assets.open311 import ReportsOpen311
 from allmende.modules.assets.pages import pages
+from allmende.modules.assets.privacy import erase_account
 from allmende.modules.assets.routing import router
 from allmende.sdk import ModuleSpec, NavItem
 
@@ -45,4 +47,6 @@ MODULE = ModuleSpec(
     feature_sources=(AssetFeatures(),),
     open311_services=(ReportsOpen311(),),
     demo=add_demo,
+    jobs=JOBS,
+    erase_account=erase_account,
 )

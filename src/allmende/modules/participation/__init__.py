@@ -5,7 +5,9 @@ from pathlib import Path
 
 from allmende.modules.participation.api import router
 from allmende.modules.participation.demo import add_demo_process
+from allmende.modules.participation.jobs import JOBS
 from allmende.modules.participation.pages import pages
+from allmende.modules.participation.privacy import erase_account
 from allmende.modules.participation.service import N_
 from allmende.sdk import ModuleSpec, NavItem
 
@@ -28,4 +30,6 @@ MODULE = ModuleSpec(
     scopes=("participation",),
     migrations=HERE / "migrations",
     demo=add_demo_process,
+    jobs=JOBS,
+    erase_account=erase_account,
 )

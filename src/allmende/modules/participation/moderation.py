@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from allmende.modules.participation import notifications
+from allmende.modules.participation import mails, notifications
 from allmende.modules.participation.contributions import (
     comment_read,
     contribution_read,
@@ -109,6 +109,10 @@ def give_feedback(
             process_id=process.id,
             contribution_id=item.id,
             params={"title": item.title, "status": item.status},
+        )
+    if changed and process.public and not item.hidden:
+        mails.answer_to_followers(
+            session, process=process, item=item, author_id=item.author_user_id
         )
     session.flush()
     emit(
