@@ -226,7 +226,9 @@ def test_staff_notifications_reach_the_staff_who_opted_in(
             body="Nachtverbrauch 40 l/h",
             link="/water/meters/7",
         )
-        notify_staff(session, municipality_id=None, kind="sensing.task.failed", subject="Region")
+        notify_staff(
+            session, municipality_id=None, kind="sensing.task.failed", subject="Region", body=""
+        )
 
     database.write(notify)
     assert database.write(lambda s: mailer.mail_staff_notifications(s, now=utcnow())) == 2
@@ -250,6 +252,7 @@ def test_a_staff_notification_is_made_once_per_cause(database: Database, region:
             municipality_id=region.municipality_a,
             kind="assets.inspections.overdue",
             subject="3 Kontrollen überfällig",
+            body="",
             once="overdue:a:2026-12-01",
         )
 
@@ -288,5 +291,7 @@ def test_smtp_links_point_to_the_public_address(
     (message,) = smtp_server.wait_for(1)
     links = links_in(message)
     assert "https://daten.example.de/allmende/reports/1" in links
-    assert any(link.startswith("https://daten.example.de/allmende/mail/unsubscribe?t=") for link in links)
+    assert any(
+        link.startswith("https://daten.example.de/allmende/mail/unsubscribe?t=") for link in links
+    )
     assert message["List-Unsubscribe"] == f"<{links[-1]}>"

@@ -168,3 +168,19 @@ def text_of(message: EmailMessage) -> str:
 
 def links_in(message: EmailMessage) -> list[str]:
     return LINK.findall(text_of(message))
+
+
+def deliver(app: Any) -> None:
+    """Run one round of the mail job of ``app`` now (tests run without the scheduler)."""
+    from allmende.delivery import mailer
+
+    context = app.state.allmende
+    mailer.send_round(context.database, context.settings, context.services["mail_templates"])
+
+
+def path_of(link: str) -> str:
+    """The path and query of an absolute link (for a test client)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(link)
+    return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -98,6 +98,7 @@ def _render(
         "base_url": base,
         "region_name": settings.region_name,
         "unsubscribe_url": unsubscribe,
+        "category": row.category,
     }
     rendered = render(row.template, context, row.language)
     outgoing = smtp.Outgoing(
@@ -231,12 +232,12 @@ def digest_round(
         ).all()
         held = session.scalars(
             select(MailMessage)
-            .where(MailMessage.state == "held", in_set(MailMessage.to_address, list(addresses)))
+            .where(MailMessage.state == "held", MailMessage.to_address.in_(list(addresses)))
             .order_by(MailMessage.created_at, MailMessage.id)
         ).all()
         languages = dict(
             session.execute(
-                select(User.email, User.locale).where(in_set(User.email, list(addresses)))
+                select(User.email, User.locale).where(User.email.in_(list(addresses)))
             ).all()
         )
     items: dict[str, list[dict[str, Any]]] = {}

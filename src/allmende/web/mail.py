@@ -88,8 +88,9 @@ def _datetime(context: Context, value: datetime | str) -> str:
 
 
 def _tidy(text: str) -> str:
-    """At most one empty line in a row, no trailing spaces, one final newline."""
-    lines = [line.rstrip() for line in text.strip().splitlines()]
+    """At most one empty line in a row, no trailing spaces (but the signature's "-- "), one
+    final newline."""
+    lines = [line if line == "-- " else line.rstrip() for line in text.strip().splitlines()]
     kept: list[str] = []
     for line in lines:
         if line or (kept and kept[-1]):

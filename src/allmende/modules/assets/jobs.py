@@ -17,7 +17,8 @@ LISTED = 10
 
 def overdue_inspections(session: Session, *, now: datetime) -> int:
     """One staff notification per municipality when an inspection became overdue since the
-    last one (its dedupe key is the newest due date); returns how many were made."""
+    last one (its dedupe key is the newest due date); returns in how many municipalities
+    inspections are overdue."""
     made = 0
     for municipality_id in session.scalars(select(Municipality.id)):
         staff = Principal(kind="user", name="Allmende", staff_of=frozenset({municipality_id}))
