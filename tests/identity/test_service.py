@@ -154,9 +154,11 @@ def test_municipalities_are_changed_and_refusals_name_the_field(
                 lambda s, c=changes: service.update_municipality(s, key="b-dorf", changes=c)
             )
         assert info.value.errors[0].field == field
-    with pytest.raises(Conflict) as duplicate:
-        database.write(lambda s: service.create_municipality(s, key="a-stadt", name="Noch eine"))
-    assert duplicate.value.errors[0].field == "key"
+    with pytest.raises(ValidationFailed) as duplicate:
+        database.write(
+            lambda s: service.create_municipality(s, key="a-stadt", name="", ags="08999102")
+        )
+    assert [e.field for e in duplicate.value.errors] == ["key", "name", "ags"]
 
 
 def test_districts_are_added_and_removed(database: Database, region: Region) -> None:

@@ -60,50 +60,71 @@ def _text(value: str | None, field: str, limit: int) -> str | None:
     return text or None
 
 
-def _municipality_values(session: Session, values: dict[str, Any], own_id: int | None) -> None:
-    """Check and normalise the fields of a municipality in place; every refusal names its
-    field. ``own_id``: the municipality being changed (its own AGS is no clash)."""
+def _limited(
+    values: dict[str, Any], field: str, limit: int, problems: list[FieldError]
+) -> str | None:
+    """``values[field]`` stripped (None when empty); a problem when longer than ``limit``."""
+    text = (values.get(field) or "").strip()
+    if len(text) > limit:
+        problems.append(FieldError(field, f"must have at most {limit} characters"))
+    return text or None
+
+
+def municipality_problems(
+    session: Session, values: dict[str, Any], *, key: str | None, own_id: int | None
+) -> list[FieldError]:
+    """Every reason the fields of a municipality are refused, each naming its field; the
+    values are normalised in place. ``key``: the new municipality's (None: a change of
+    ``own_id``, whose own AGS is no clash). Pages show them all at once."""
+    problems: list[FieldError] = []
+    if key is not None:
+        if not MUNICIPALITY_KEY.match(key):
+            problems.append(FieldError("key", "use lower-case letters, digits and '-' (max. 40)"))
+        elif session.scalar(select(Municipality.id).where(Municipality.key == key)):
+            problems.append(FieldError("key", "another municipality has it already"))
     if "name" in values:
-        name = _text(values["name"], "name", 200)
-        if name is None:
-            raise ValidationFailed.one("name", "must not be empty")
-        values["name"] = name
+        values["name"] = _limited(values, "name", 200, problems)
+        if values["name"] is None:
+            problems.append(FieldError("name", "must not be empty"))
     if "kind" in values:
-        values["kind"] = _text(values["kind"], "kind", 40) or "Gemeinde"
+        values["kind"] = _limited(values, "kind", 40, problems) or "Gemeinde"
     if "ags" in values:
-        ags = _text(values["ags"], "ags", 8)
-        if ags is not None and not AGS.match(ags):
-            raise ValidationFailed.one("ags", "an Amtlicher Gemeindeschlüssel has 8 digits")
-        values["ags"] = ags
+        values["ags"] = (values.get("ags") or "").strip() or None
+        if values["ags"] is not None and not AGS.match(values["ags"]):
+            problems.append(FieldError("ags", "an Amtlicher Gemeindeschlüssel has 8 digits"))
     if "jurisdiction_id" in values:
-        values["jurisdiction_id"] = _text(values["jurisdiction_id"], "jurisdiction_id", 200)
+        values["jurisdiction_id"] = _limited(values, "jurisdiction_id", 200, problems)
     if "website" in values:
-        website = _text(values["website"], "website", 300)
-        if website is not None and not URL.match(website):
-            raise ValidationFailed.one("website", "must be an http(s) address")
-        values["website"] = website
+        values["website"] = _limited(values, "website", 300, problems)
+        if values["website"] is not None and not URL.match(values["website"]):
+            problems.append(FieldError("website", "must be an http(s) address"))
     if "contact_email" in values:
-        contact = _text(values["contact_email"], "contact_email", 200)
-        values["contact_email"] = contact and normalise_email(contact, field="contact_email")
+        contact = _limited(values, "contact_email", 200, problems)
+        if contact is not None and (not EMAIL.match(contact.lower()) or len(contact) > 254):
+            problems.append(FieldError("contact_email", "is not an e-mail address"))
+        values["contact_email"] = contact.lower() if contact else None
     unique = ((Municipality.ags, "ags"), (Municipality.jurisdiction_id, "jurisdiction_id"))
     for column, field in unique:
-        if values.get(field) is None:
+        if values.get(field) is None or any(p.field == field for p in problems):
             continue
-        holder = session.scalar(
-            select(Municipality.name).where(
-                column == values[field], Municipality.id != (own_id or 0)
-            )
+        taken = select(Municipality.id).where(
+            column == values[field], Municipality.id != (own_id or 0)
         )
-        if holder is not None:
-            raise Conflict(
-                detail=f"{field}: {holder} has it already.",
-                errors=[FieldError(field, "another municipality has it already")],
-            )
+        if session.scalar(taken) is not None:
+            problems.append(FieldError(field, "another municipality has it already"))
     boundary = values.get("boundary")
     if boundary is not None and (
         boundary.geom_type not in ("Polygon", "MultiPolygon") or not boundary.is_valid
     ):
-        raise ValidationFailed.one("boundary", "must be a valid polygon or multipolygon")
+        problems.append(FieldError("boundary", "must be a valid polygon or multipolygon"))
+    return problems
+
+
+def _refuse(problems: list[FieldError]) -> None:
+    if problems:
+        raise ValidationFailed(
+            detail="; ".join(f"{p.field}: {p.reason}" for p in problems), errors=problems
+        )
 
 
 def create_municipality(
@@ -119,8 +140,6 @@ def create_municipality(
     contact_email: str | None = None,
 ) -> Municipality:
     key = key.strip()
-    if not MUNICIPALITY_KEY.match(key):
-        raise ValidationFailed.one("key", "use lower-case letters, digits and '-' (max. 40)")
     values: dict[str, Any] = {
         "name": name,
         "kind": kind,
@@ -130,12 +149,7 @@ def create_municipality(
         "contact_email": contact_email,
         "boundary": boundary,
     }
-    if session.scalar(select(Municipality.id).where(Municipality.key == key)) is not None:
-        raise Conflict(
-            detail=f"A municipality '{key}' exists already.",
-            errors=[FieldError("key", "another municipality has it already")],
-        )
-    _municipality_values(session, values, None)
+    _refuse(municipality_problems(session, values, key=key, own_id=None))
     boundary = values.pop("boundary")
     municipality = Municipality(key=key, **values)
     municipality.geom = boundary
@@ -152,7 +166,7 @@ def update_municipality(session: Session, *, key: str, changes: dict[str, Any]) 
         raise ValidationFailed.one(unknown[0], "cannot be changed")
     municipality = municipality_by_key(session, key=key)
     values = dict(changes)
-    _municipality_values(session, values, municipality.id)
+    _refuse(municipality_problems(session, values, key=None, own_id=municipality.id))
     if "boundary" in values:
         municipality.geom = values.pop("boundary")
     for name, value in values.items():
@@ -175,8 +189,9 @@ def add_district(
         raise ValidationFailed.one("name", "must not be empty")
     if population is not None and not 0 <= population <= 100_000_000:
         raise ValidationFailed.one("population", "must be a number from 0 to 100000000")
-    values: dict[str, Any] = {"boundary": boundary}
-    _municipality_values(session, values, municipality.id)
+    _refuse(
+        municipality_problems(session, {"boundary": boundary}, key=None, own_id=municipality.id)
+    )
     taken = session.scalar(
         select(District.id).where(
             District.municipality_id == municipality.id, District.name == text

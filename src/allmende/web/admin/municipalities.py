@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from allmende.core.errors import AllmendeError, ValidationFailed
+from allmende.core.errors import AllmendeError, FieldError, ValidationFailed
 from allmende.http import csrf
 from allmende.http.auth import Caller
 from allmende.http.context import app_context
@@ -125,15 +125,28 @@ def new_page(request: Request, principal: Caller) -> Response:
     return _form_page(request, municipality=None, values={"kind": "Gemeinde"}, errors={})
 
 
-async def _changes(request: Request) -> tuple[dict[str, str], dict[str, Any]]:
-    """The form's texts (to show again) and the changes they ask for."""
+async def _changes(request: Request) -> tuple[dict[str, str], dict[str, Any], list[FieldError]]:
+    """The form's texts (to show again), the changes they ask for, and what is wrong with
+    the boundary."""
     form = await request.form()
     values = {name: text(form, name, 300) for name in ("key", *FIELDS)}
     changes: dict[str, Any] = {name: values[name] for name in FIELDS}
-    geojson = await geojson_input(form, "boundary")
-    if geojson is not None:
-        changes["boundary"] = boundary_of(geojson, "boundary")
-    return values, changes
+    try:
+        geojson = await geojson_input(form, "boundary")
+        if geojson is not None:
+            changes["boundary"] = boundary_of(geojson, "boundary")
+    except ValidationFailed as exc:
+        return values, changes, list(exc.errors)
+    return values, changes, []
+
+
+def _all_problems(
+    session: Session, changes: dict[str, Any], found: list[FieldError], **which: Any
+) -> None:
+    """Refuse with the boundary's problems and every other field's at once."""
+    problems = [*found, *service.municipality_problems(session, dict(changes), **which)]
+    if problems:
+        raise ValidationFailed(detail="; ".join(p.reason for p in problems), errors=problems)
 
 
 @router.post("/admin/municipalities/new")
@@ -141,11 +154,11 @@ async def new_submit(request: Request, principal: Caller) -> Response:
     if (refused := admin_guard(request, principal)) is not None:
         return refused
     await csrf.check_request(request)
-    values: dict[str, str] = {}
+    values, changes, found = await _changes(request)
     try:
-        values, changes = await _changes(request)
 
         def create(session: Session) -> str:
+            _all_problems(session, changes, found, key=values["key"], own_id=None)
             return service.create_municipality(session, key=values["key"], **changes).key
 
         key = await app_context(request).database.awrite(create)
@@ -181,12 +194,14 @@ async def edit_submit(request: Request, key: str, principal: Caller) -> Response
         return refused
     await csrf.check_request(request)
     municipality = _municipality(request, key)
-    values = _values(municipality)
+    values, changes, found = await _changes(request)
+
+    def update(session: Session) -> None:
+        _all_problems(session, changes, found, key=None, own_id=municipality.id)
+        service.update_municipality(session, key=key, changes=changes)
+
     try:
-        values, changes = await _changes(request)
-        await app_context(request).database.awrite(
-            lambda s: service.update_municipality(s, key=key, changes=changes)
-        )
+        await app_context(request).database.awrite(update)
     except AllmendeError as exc:
         return _form_page(
             request,
