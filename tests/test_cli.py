@@ -130,5 +130,33 @@ def test_serve_refuses_workers_on_sqlite(run) -> None:  # type: ignore[no-untype
 def test_demo_builds_the_region(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     output = run("demo", "--no-serve").output
     assert "admin@demo.allmende.example" in output
+    for place in ("Auenstadt", "Lindenbach", "Eichtal"):  # every municipality's staff login
+        key = place.lower()
+        assert f"staff@{key}.demo.allmende.example  password: allmende-demo ({place})" in output
     assert (tmp_path / "allmende-demo.sqlite3").exists()
     assert "notices" in run("modules", "list").output
+
+
+def test_users_create_reads_the_password_from_stdin(run) -> None:  # type: ignore[no-untyped-def]
+    run("db", "upgrade")
+    created = run(
+        "users",
+        "create",
+        "it@example.org",
+        "--name",
+        "IT",
+        "--password-stdin",
+        input="aus der Pipeline\n",
+    )
+    assert "Created it@example.org (citizen)" in created.output
+    short = run(
+        "users",
+        "create",
+        "kurz@example.org",
+        "--name",
+        "K",
+        "--password-stdin",
+        input="kurz\n",
+        ok=False,
+    )
+    assert short.exit_code == 1 and "password: must have at least 8 characters" in short.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -160,7 +161,10 @@ def demo(
     typer.echo(f"  Open   http://{'localhost' if host in LOOPBACK_OR_ANY else host}:{port}/")
     typer.echo("  Demo accounts:")
     for account in demo_accounts():
-        typer.echo(f"    {account['role']:<8} {account['email']}  password: {account['password']}")
+        place = f" ({account['municipality']})" if "municipality" in account else ""
+        typer.echo(
+            f"    {account['role']:<8} {account['email']}  password: {account['password']}{place}"
+        )
     typer.echo("")
     if serve:
         application = create_app(settings)
@@ -189,21 +193,30 @@ def db_upgrade() -> None:
 # --- users -------------------------------------------------------------------------------------
 
 
+def _new_password(*, from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    given = os.environ.get("ALLMENDE_NEW_PASSWORD")
+    if given:
+        return given
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
 @users_app.command("create")
 @friendly
 def users_create(
     email: str,
     name: Annotated[str, typer.Option(help="Display name.")],
-    password: Annotated[
-        str,
-        typer.Option(
-            prompt=True, hide_input=True, confirmation_prompt=True, envvar="ALLMENDE_NEW_PASSWORD"
-        ),
-    ],
     role: Annotated[Role, typer.Option(help="admin, staff or citizen.")] = Role.CITIZEN,
     municipality: Annotated[str | None, typer.Option(help="Municipality key (staff).")] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the password from the first line of stdin."),
+    ] = False,
 ) -> None:
-    """Create a user account."""
+    """Create a user account. Asks for the password twice, unless it comes from stdin
+    (--password-stdin) or from the variable ALLMENDE_NEW_PASSWORD."""
+    password = _new_password(from_stdin=password_stdin)
 
     def create(session: Session) -> str:
         user = service.create_user(
