@@ -266,12 +266,18 @@ def create_user(
     return user
 
 
+def password_refusal(password: str, *, field: str = "password") -> FieldError | None:
+    """Why a new password is refused (naming ``field``), or None."""
+    problem = credentials.password_problem(password)
+    return FieldError(field, problem) if problem else None
+
+
 def hashed_password(password: str) -> str:
     """The hash to store for a new password, or 422 naming ``password`` when it is too weak.
 
     Hash before the write transaction that stores it: argon2 takes about 150 ms of CPU."""
-    if problem := credentials.password_problem(password):
-        raise ValidationFailed.one("password", problem)
+    if refusal := password_refusal(password):
+        raise ValidationFailed.one(refusal.field, refusal.reason)
     return credentials.hash_password(password)
 
 

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from allmende.core.errors import AllmendeError, ValidationFailed
+from allmende.core.errors import AllmendeError, FieldError, ValidationFailed
 from allmende.delivery import mail
 from allmende.http import csrf
 from allmende.http.auth import SESSION_COOKIE, Caller, clear_session_cookie
@@ -28,7 +28,7 @@ from allmende.identity import accounts, service
 from allmende.identity.models import Municipality, User
 from allmende.identity.principal import Principal
 from allmende.web import limits
-from allmende.web.forms import checked, field_errors, text
+from allmende.web.forms import checked, field_errors, refuse, text
 from allmende.web.signup import language, mail_context
 
 router = APIRouter(include_in_schema=False)
@@ -128,11 +128,16 @@ async def password_submit(request: Request, principal: Caller) -> Response:
     context = app_context(request)
     form = await request.form()
     try:
+        new = text(form, "password", 600)
         if user.password_hash is None:
             raise ValidationFailed.one("current", N_("your account has no password yet"))
-        if not await _current_password_ok(request, user, text(form, "current", 600)):
-            raise ValidationFailed.one("current", N_("is not your current password"))
-        new = text(form, "password", 600)
+        current_ok = await _current_password_ok(request, user, text(form, "current", 600))
+        refuse(
+            [
+                None if current_ok else FieldError("current", N_("is not your current password")),
+                service.password_refusal(new),
+            ]
+        )
         password_hash = await run_in_threadpool(service.hashed_password, new)
     except AllmendeError as exc:
         translate = context.catalogs.translator(request)
@@ -184,13 +189,15 @@ async def delete_submit(request: Request, principal: Caller) -> Response:
     context = app_context(request)
     form = await request.form()
     try:
+        problems: list[FieldError | None] = []
         if not checked(form, "confirm"):
-            raise ValidationFailed.one("confirm", N_("tick the box to confirm"))
+            problems.append(FieldError("confirm", N_("tick the box to confirm")))
         if user.password_hash is None:
             if text(form, "email", 254).lower() != user.email:
-                raise ValidationFailed.one("email", N_("is not the address of your account"))
+                problems.append(FieldError("email", N_("is not the address of your account")))
         elif not await _current_password_ok(request, user, text(form, "password", 600)):
-            raise ValidationFailed.one("password", N_("is not your current password"))
+            problems.append(FieldError("password", N_("is not your current password")))
+        refuse(problems)
     except AllmendeError as exc:
         translate = context.catalogs.translator(request)
         return _render(

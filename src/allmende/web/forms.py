@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from starlette.datastructures import FormData, UploadFile
 
-from allmende.core.errors import AllmendeError, TooManyRequests
+from allmende.core.errors import AllmendeError, FieldError, TooManyRequests, ValidationFailed
 from allmende.http.i18n import N_
 
 MAX_FIELD = 10_000
@@ -39,3 +39,13 @@ def field_errors(error: AllmendeError, translate: Callable[[str], str]) -> dict[
     if not found:
         found["form"] = translate(str(error))
     return found
+
+
+def refuse(problems: list[FieldError | None]) -> None:
+    """Raise one ValidationFailed with every problem found (None entries are skipped), so a
+    form lists all its faults at once."""
+    found = [p for p in problems if p is not None]
+    if found:
+        raise ValidationFailed(
+            detail="; ".join(f"{p.field}: {p.reason}" for p in found), errors=found
+        )

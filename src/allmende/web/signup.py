@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from allmende.core.errors import AllmendeError, ValidationFailed
+from allmende.core.errors import AllmendeError, FieldError, ValidationFailed
 from allmende.core.timeutil import utcnow
 from allmende.delivery import mail
 from allmende.delivery.mailer import UNSUBSCRIBE
@@ -28,7 +28,7 @@ from allmende.http.links import base_url, local_path
 from allmende.identity import accounts, service, tokens
 from allmende.identity.tokens import TokenInvalid
 from allmende.web import limits
-from allmende.web.forms import checked, field_errors, text
+from allmende.web.forms import checked, field_errors, refuse, text
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,11 +74,18 @@ async def signup_submit(request: Request, principal: Caller) -> Response:
     values = {"display_name": text(form, "display_name", 200), "email": text(form, "email", 254)}
     password = text(form, "password", 600)
     try:
-        address = service.normalise_email(values["email"])
+        address = values["email"].lower()
+        problems: list[FieldError | None] = []
+        try:
+            address = service.normalise_email(values["email"])
+        except ValidationFailed as exc:
+            problems.extend(exc.errors)
         if not values["display_name"]:
-            raise ValidationFailed.one("display_name", N_("must not be empty"))
+            problems.append(FieldError("display_name", N_("must not be empty")))
+        problems.append(service.password_refusal(password))
         if not checked(form, "privacy"):
-            raise ValidationFailed.one("privacy", N_("please agree to continue"))
+            problems.append(FieldError("privacy", N_("please agree to continue")))
+        refuse(problems)
         limits.sign_up(request, address)
         password_hash = await run_in_threadpool(service.hashed_password, password)
     except AllmendeError as exc:

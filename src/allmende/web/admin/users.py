@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from allmende.core.errors import AllmendeError, ValidationFailed
+from allmende.core.errors import AllmendeError, FieldError, ValidationFailed
 from allmende.core.timeutil import utcnow
 from allmende.delivery import mail
 from allmende.http import csrf
@@ -25,7 +25,7 @@ from allmende.identity.accounts import INVITE_VALID
 from allmende.identity.models import Municipality, User
 from allmende.identity.principal import Principal
 from allmende.web.admin.common import admin_guard, errors_of, redirect, render, when
-from allmende.web.forms import checked, text
+from allmende.web.forms import checked, refuse, text
 from allmende.web.signup import mail_context
 
 router = APIRouter(include_in_schema=False)
@@ -158,10 +158,18 @@ async def new_submit(request: Request, principal: Caller) -> Response:
     languages = app_context(request).catalogs.languages
 
     def create(session: Session) -> int:
+        problems: list[FieldError | None] = []
+        try:
+            service.normalise_email(values["email"])
+        except ValidationFailed as exc:
+            problems.extend(exc.errors)
+        if not values["display_name"]:
+            problems.append(FieldError("display_name", N_("must not be empty")))
         if values["role"] not in ROLES:
-            raise ValidationFailed.one("role", N_("choose a role"))
+            problems.append(FieldError("role", N_("choose a role")))
         if values["role"] == "staff" and not values["municipality"]:
-            raise ValidationFailed.one("municipality", N_("staff needs a municipality"))
+            problems.append(FieldError("municipality", N_("staff needs a municipality")))
+        refuse(problems)
         user = service.create_user(
             session,
             email=values["email"],
