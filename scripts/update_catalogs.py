@@ -26,17 +26,26 @@ METHODS = [
 ]
 
 
-def extract(source: Path) -> Catalog:
+#: The kernel's catalogue (web/locale) also holds the strings of the layers below the web
+#: shell that have no catalogue of their own (the core's reasons, e.g. of the time parser).
+ALSO_EXTRACTED = {"web": ("core",)}
+
+
+def extract(*sources: Path) -> Catalog:
     catalog = Catalog(project="allmende", charset="utf-8")
-    for filename, lineno, message, comments, context in extract_from_dir(
-        str(source), METHODS, keywords=KEYWORDS, strip_comment_tags=True
-    ):
-        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    for source in sources:
+        for filename, lineno, message, comments, context in extract_from_dir(
+            str(source), METHODS, keywords=KEYWORDS, strip_comment_tags=True
+        ):
+            catalog.add(
+                message, None, [(filename, lineno)], auto_comments=comments, context=context
+            )
     return catalog
 
 
 def update(locale_root: Path, source: Path) -> None:
-    template = extract(source)
+    extra = [source.parent / name for name in ALSO_EXTRACTED.get(source.name, ())]
+    template = extract(source, *extra)
     for language_dir in sorted(p for p in locale_root.iterdir() if p.is_dir()):
         po = language_dir / "LC_MESSAGES" / "messages.po"
         if po.exists():

@@ -11,9 +11,12 @@ import xstatic.pkg.leaflet
 import xstatic.pkg.leaflet_markercluster
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from allmende import __version__, delivery, identity, sensing
+from allmende.core.errors import AllmendeError
 from allmende.core.events import EventBus
 from allmende.core.registry import JobSpec, Registry, discover
 from allmende.core.settings import Settings, load_settings
@@ -22,6 +25,7 @@ from allmende.http.adapters import Adapter
 from allmende.http.auth import current_principal
 from allmende.http.context import AppContext
 from allmende.http.i18n import KERNEL_DOMAIN, Catalogs
+from allmende.http.jsonbody import JsonDepthMiddleware
 from allmende.http.links import ProxyHeadersMiddleware
 from allmende.http.middleware import RequestContextMiddleware
 from allmende.http.openapi import install_openapi
@@ -29,7 +33,7 @@ from allmende.http.problems import ErrorFormats, install_error_handlers
 from allmende.http.templating import Templates
 from allmende.identity.oidc import OidcVerifier
 from allmende.sensing import actuation
-from allmende.standards import ogcapi_features, open311, sensorthings
+from allmende.standards import dcat, ogcapi_features, open311, sensorthings
 from allmende.storage.database import Database
 from allmende.storage.migrate import pending_heads
 from allmende.storage.scheduler import Scheduler
@@ -54,10 +58,16 @@ STANDARDS: tuple[Adapter, ...] = (
     sensorthings.ADAPTER,
     open311.ADAPTER,
     ogcapi_features.ADAPTER,
+    dcat.ADAPTER,
 )
 log = logging.getLogger(__name__)
 #: Migrations of the kernel's own tables, before those of the modules.
-KERNEL_MIGRATIONS: tuple[Path, ...] = (identity.MIGRATIONS, delivery.MIGRATIONS, sensing.MIGRATIONS)
+KERNEL_MIGRATIONS: tuple[Path, ...] = (
+    identity.MIGRATIONS,
+    delivery.MIGRATIONS,
+    sensing.MIGRATIONS,
+    dcat.MIGRATIONS,
+)
 BODY_SLACK_BYTES = 1024 * 1024
 #: The kernel's own jobs, scheduled next to the modules'.
 KERNEL_JOBS: tuple[JobSpec, ...] = (actuation.JOB, dispatch.JOB)
@@ -140,9 +150,11 @@ def create_app(
     mail_templates = context.services["mail_templates"] = MailTemplates(
         template_folders, context.catalogs
     )
-    mail_jobs = mailer.jobs(mail_templates)
     scheduler = Scheduler(
-        [*KERNEL_JOBS, *mail_jobs, *(job for m in registry for job in m.jobs)], database, settings
+        [*KERNEL_JOBS, *mailer.jobs(mail_templates), *(job for m in registry for job in m.jobs)],
+        database,
+        settings,
+        feature_sources=[source for m in registry for source in m.feature_sources],
     )
     if settings.is_production and not settings.smtp_host:
         log.warning("no smtp_host: e-mails stay in the outbox at /admin/outbox")
@@ -215,11 +227,15 @@ def create_app(
         name="leaflet-markercluster",
     )
 
+    def render(request: Request, error: AllmendeError) -> Response:
+        return formats.renderer(request)(request, error)
+
+    app.add_middleware(JsonDepthMiddleware, render=render)
     app.add_middleware(
         RequestContextMiddleware,
-        tile_url=settings.map_tile_url or None,
+        tile_origin=settings.basemap.origin,
         max_body_bytes=settings.upload_max_bytes + BODY_SLACK_BYTES,
-        render=lambda request, error: formats.renderer(request)(request, error),
+        render=render,
     )
     app.add_middleware(ProxyHeadersMiddleware, trusted=settings.trusted_proxies)
     return app

@@ -6,7 +6,7 @@ module API: it changes only with a note in the changelog.
 
 from __future__ import annotations
 
-from allmende.core import features, open311
+from allmende.core import csvformat, datasets, features, open311
 from allmende.core.errors import (
     AllmendeError,
     BadRequest,
@@ -29,13 +29,25 @@ from allmende.core.geo import (
     to_metric,
 )
 from allmende.core.registry import JobSpec, ModuleSpec, NavItem
-from allmende.core.timeutil import as_utc, isoformat, parse_datetime, utcnow
+from allmende.core.timeutil import (
+    EARLIEST,
+    LATEST,
+    as_utc,
+    isoformat,
+    parse_date,
+    parse_datetime,
+    parse_duration,
+    parse_interval,
+    parse_local_datetime,
+    utcnow,
+)
 from allmende.delivery.events import StoredEvent, events_after, publish
 from allmende.delivery.mail import send_mail
 from allmende.delivery.notifications import notify_staff
 from allmende.http.auth import Caller
 from allmende.http.context import AppContext, app_context
 from allmende.http.csrf import check_request as check_csrf
+from allmende.http.jsonbody import json_loads
 from allmende.http.links import absolute_url, base_url, local_path, safe_next
 from allmende.http.params import MAX_ID, RowId
 from allmende.http.problems import ErrorFormats, problem_response
@@ -62,6 +74,8 @@ from allmende.storage.spatial import in_bbox, intersects, predicate
 
 __all__ = [
     "ANONYMOUS",
+    "EARLIEST",
+    "LATEST",
     "MAX_ID",
     "Action",
     "AllmendeError",
@@ -108,6 +122,8 @@ __all__ = [
     "can",
     "check_csrf",
     "create_spatial_indexes",
+    "csvformat",
+    "datasets",
     "distance_m",
     "emit",
     "events_after",
@@ -119,11 +135,16 @@ __all__ = [
     "in_bbox",
     "intersects",
     "isoformat",
+    "json_loads",
     "local_path",
     "notify_staff",
     "open311",
     "parse_bbox",
+    "parse_date",
     "parse_datetime",
+    "parse_duration",
+    "parse_interval",
+    "parse_local_datetime",
     "predicate",
     "problem_response",
     "publish",

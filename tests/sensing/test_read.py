@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from allmende.core.errors import Conflict, ValidationFailed
 from allmende.identity.principal import Principal
 from allmende.sensing import read, vocabulary
-from allmende.sensing.models import Datastream, ObservedProperty, Sensor, Thing
+from allmende.sensing.models import Datastream, Observation, ObservedProperty, Sensor, Thing
 from allmende.storage.database import Database
 from tests.support.region import Region
 
@@ -154,6 +154,36 @@ def test_series_reads_many_streams_in_one_go(database: Database, region: Region)
     with database.session() as session, pytest.raises(ValidationFailed):
         read.series(
             session, datastream_ids=[ids["a"]], start=START, end=START + timedelta(days=1), limit=3
+        )
+
+
+def test_ingest_series_stores_parameters_per_value(database: Database, region: Region) -> None:
+    thing = _station(database, region)
+    stream = database.write(
+        lambda s: read.ensure_datastream(s, thing_id=thing, name="p", public=True, **UTCI)
+    )
+    hours = [START + timedelta(hours=h) for h in range(2)]
+    database.write(
+        lambda s: read.ingest_series(
+            s,
+            datastream_id=stream,
+            times=hours,
+            values=[1.0, 2.0],
+            parameters=[None, {"estimated": ["radiation"]}],
+        )
+    )
+    with database.session() as session:
+        rows = session.execute(
+            select(Observation.parameters)
+            .where(Observation.datastream_id == stream)
+            .order_by(Observation.phenomenon_time)
+        ).all()
+    assert [r[0] for r in rows] == [None, {"estimated": ["radiation"]}]
+    with pytest.raises(ValidationFailed):
+        database.write(
+            lambda s: read.ingest_series(
+                s, datastream_id=stream, times=hours, values=[1.0, 2.0], parameters=[None]
+            )
         )
 
 

@@ -13,9 +13,11 @@ from allmende.sensing.times import (
     format_interval,
     format_micros,
     format_time,
+    from_micros,
     parse_instant,
     parse_interval,
     parse_time,
+    to_micros,
 )
 
 pytestmark = pytest.mark.unit
@@ -64,3 +66,27 @@ def test_formatting() -> None:
 @given(st.integers(MIN_MICROS, MAX_MICROS))
 def test_round_trip(micros: int) -> None:
     assert parse_instant(format_micros(micros), field="t") == micros
+
+
+@pytest.mark.parametrize(
+    ("micros", "text"),
+    [
+        (253402300799_000000, "9999-12-31T23:59:59Z"),
+        (253402300800_000000, "+010000-01-01T00:00:00Z"),
+        (-62135596800_000001, "0000-12-31T23:59:59.999999Z"),
+        (2**63 - 1, "+294247-01-10T04:00:54.775807Z"),
+        (-(2**63), "-290308-12-21T19:59:05.224192Z"),
+    ],
+)
+def test_any_stored_value_is_written_out(micros: int, text: str) -> None:
+    """Times stored before the range was enforced (or written into the table by hand)."""
+    assert format_micros(micros) == text
+
+
+@given(st.integers(-(2**63), 2**63 - 1))
+def test_every_64_bit_time_renders_and_reads_back_as_a_clamped_datetime(micros: int) -> None:
+    assert format_micros(micros).endswith("Z")
+    moment = from_micros(micros)
+    assert from_micros(MIN_MICROS) <= moment <= from_micros(MAX_MICROS)
+    if MIN_MICROS <= micros <= MAX_MICROS:
+        assert to_micros(moment) == micros

@@ -43,6 +43,19 @@ def test_jobs_run_repeatedly(database: Database, settings: Settings) -> None:
     assert runs[0].database is database
 
 
+def test_jobs_see_the_modules_feature_sources(database: Database, settings: Settings) -> None:
+    seen: list[JobContext] = []
+    source = object()
+    scheduler = Scheduler(
+        [JobSpec("look", 60, seen.append)],
+        database,
+        settings,
+        feature_sources=[source],  # type: ignore[list-item]
+    )
+    assert scheduler.run_once(scheduler.jobs[0]) is True
+    assert seen[0].feature_sources == (source,)
+
+
 def test_a_held_job_is_skipped_on_postgresql(database: Database, settings: Settings) -> None:
     if not database.is_postgresql:
         pytest.skip("advisory locks are a PostgreSQL matter; SQLite runs one process")

@@ -10,6 +10,12 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    """Mark a string for extraction into the catalogues; it is translated where it is shown
+    (reasons of a :class:`FieldError` are such English message ids)."""
+    return message
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One reason an input was refused, pointing at the field (dotted path, e.g. ``body.name``)."""
@@ -28,6 +34,8 @@ class AllmendeError(Exception):
 
     detail: str = ""
     errors: list[FieldError] = field(default_factory=list)
+    #: HTTP headers the answer carries (``Retry-After`` of a 503 or 429).
+    headers: dict[str, str] = field(default_factory=dict)
 
     status: ClassVar[int] = 500
     code: ClassVar[str] = "internal-error"

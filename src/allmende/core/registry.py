@@ -15,6 +15,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from allmende.core.datasets import DatasetSource
 from allmende.core.errors import ConfigurationError
 from allmende.core.features import FeatureSource
 from allmende.core.open311 import Open311Provider
@@ -28,6 +29,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "allmende.modules.participation",
     "allmende.modules.sensors",
     "allmende.modules.energy",
+    "allmende.modules.water",
 )
 
 
@@ -65,7 +67,9 @@ class ModuleSpec:
     """What a module contributes. Every field but ``key`` and ``title`` is optional.
 
     ``router`` and ``pages`` are FastAPI routers (JSON under ``/api/<key>`` and HTML pages);
-    the kernel keeps them untyped so it needs no web framework.
+    the kernel keeps them untyped so it needs no web framework. ``feature_sources``,
+    ``open311_services`` and ``datasets`` are what the module offers to OGC API - Features,
+    Open311 and the open-data catalogue (see :mod:`allmende.core.datasets`).
     """
 
     key: str
@@ -83,7 +87,7 @@ class ModuleSpec:
     migrations: Path | None = None
     feature_sources: tuple[FeatureSource, ...] = ()
     open311_services: tuple[Open311Provider, ...] = ()
-    datasets: tuple[Any, ...] = ()
+    datasets: tuple[DatasetSource, ...] = ()
     jobs: tuple[JobSpec, ...] = ()
     demo: Callable[[Any], None] | None = None
     #: ``erase_account(session, user_id, email)``: remove the module's copies of a person's

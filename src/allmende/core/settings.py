@@ -19,6 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from allmende.core.basemap import BaseMap, resolve
 from allmende.core.errors import ConfigurationError
 
 #: Placeholder shipped in examples; refused like an empty key outside dev and demo mode.
@@ -103,13 +104,44 @@ class Settings(BaseSettings):
     oidc_email_claim: str = Field(
         default="email", description="Claim that names the local user of an OIDC token."
     )
-    map_tile_url: str = Field(
-        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        description="Background map tiles (XYZ URL); empty for maps without a background.",
+    map_preset: Literal["osm", "basemapde-color", "basemapde-grey", "none"] = Field(
+        default="osm",
+        description="Background map of every map: osm, basemapde-color, basemapde-grey (the "
+        "official German basemap.de Web Raster) or none; the map_* settings below override it.",
     )
-    map_tile_attribution: str = Field(
-        default="© OpenStreetMap contributors",
-        description="Attribution shown on maps for the background tiles.",
+    map_tile_url: str | None = Field(
+        default=None,
+        description="Background tiles: an XYZ or WMTS-REST template ({z} {x} {y}, {s} for "
+        "subdomains), or a WMS URL with map_tile_kind=wms. Unset: the preset's; empty: none.",
+    )
+    map_tile_attribution: str | None = Field(
+        default=None,
+        description="Attribution shown on maps for the background tiles. Unset: the preset's.",
+    )
+    map_max_zoom: int | None = Field(
+        default=None, ge=1, le=24, description="Deepest zoom of the tiles. Unset: the preset's."
+    )
+    map_tile_kind: Literal["xyz", "wms"] = Field(
+        default="xyz", description="xyz (XYZ and WMTS-REST templates) or wms."
+    )
+    map_tile_subdomains: str = Field(
+        default="abc", max_length=20, description="Letters that replace {s} in the tile URL."
+    )
+    map_wms_layers: str = Field(
+        default="", description="WMS: the layers to request (comma-separated)."
+    )
+    catalog_license: str = Field(
+        default="http://dcat-ap.de/def/licenses/dl-by-de/2.0",
+        description="Open-data catalogue: the licence of every dataset that staff have not "
+        "given another (a URI of the dcat-ap.de licence list).",
+    )
+    catalog_contributor_id: str | None = Field(
+        default=None,
+        description="Open-data catalogue: the contributor id GovData assigned "
+        "(http://dcat-ap.de/def/contributors/…), set as dcatde:contributorID on every dataset.",
+    )
+    catalog_page_size: int = Field(
+        default=100, gt=0, le=1000, description="Open-data catalogue: datasets per page."
     )
     run_jobs: bool = Field(
         default=True,
@@ -135,6 +167,35 @@ class Settings(BaseSettings):
     )
     sensorthings_max_top: int = Field(
         default=10000, gt=0, description="SensorThings: the largest $top honoured."
+    )
+    sensorthings_max_expand_depth: int = Field(
+        default=5,
+        gt=0,
+        description="SensorThings: the most navigation properties nested in one $expand "
+        "(deeper is refused with 400 before the query runs).",
+    )
+    sensorthings_max_expands: int = Field(
+        default=20,
+        gt=0,
+        description="SensorThings: the most navigation properties one request expands, all "
+        "levels together (more is refused with 400 before the query runs).",
+    )
+    sensorthings_max_entities: int = Field(
+        default=50_000,
+        gt=0,
+        description="SensorThings: the most entities one answer holds, an expanded entity "
+        "counted each time it appears (more is refused with 400).",
+    )
+    sensorthings_max_response_bytes: int = Field(
+        default=25_000_000,
+        gt=0,
+        description="SensorThings: the largest answer in bytes (larger is refused with 400).",
+    )
+    sensorthings_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="SensorThings: how long one read (or one batch) may take before it is "
+        "stopped and answered 503 with Retry-After.",
     )
     mqtt_mode: Literal["embedded", "external", "off"] = Field(
         default="embedded",
@@ -291,6 +352,19 @@ class Settings(BaseSettings):
                 raise ConfigurationError(f"{CONFIG_FILE_VARIABLE}: no file at {path}")
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
+
+    @property
+    def basemap(self) -> BaseMap:
+        """The background map the preset and the map_* settings give."""
+        return resolve(
+            self.map_preset,
+            url=self.map_tile_url,
+            attribution=self.map_tile_attribution,
+            max_zoom=self.map_max_zoom,
+            kind=self.map_tile_kind,
+            subdomains=self.map_tile_subdomains,
+            wms_layers=self.map_wms_layers,
+        )
 
     @property
     def is_production(self) -> bool:

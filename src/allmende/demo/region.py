@@ -176,6 +176,7 @@ def build_region(session: Session, *, registry: Registry, now: datetime) -> Demo
         municipalities=municipalities,
         districts=districts,
         users=users,
+        feature_sources=tuple(source for m in registry for source in m.feature_sources),
     )
     for module in registry:
         if module.demo is not None:

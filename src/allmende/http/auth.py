@@ -1,13 +1,17 @@
 """From a request's credentials to a :class:`Principal`.
 
-Order: ``Authorization: Bearer`` (an API key or an OIDC token), ``X-API-Key``, the session
-cookie. A credential sent in a header must be valid (else 401); a stale session cookie is
-ambient, so it just means anonymous (and is cleared). Cookie-authenticated unsafe requests must
+Order: ``Authorization: Bearer`` (an API key or an OIDC token) or ``Authorization: Basic``
+(the API key as the password, any user name: what FROST-Server accepts and what clients such as
+frost-sta-client can send), ``X-API-Key``, the session cookie. A credential sent in a header
+must be valid (else 401); a stale session cookie is ambient, so it just means anonymous (and is
+cleared). Cookie-authenticated unsafe requests must
 carry a CSRF token. The result is cached on the request.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import timedelta
 from typing import Annotated
 
@@ -45,9 +49,12 @@ async def _resolve(request: Request) -> Principal:
     if authorization:
         scheme, _, credential = authorization.partition(" ")
         credential = credential.strip()
+        if scheme.lower() == "basic":
+            return await run_in_threadpool(_from_api_key, context, _basic_key(credential))
         if scheme.lower() != "bearer" or not credential:
             raise Unauthorized(
-                detail="The Authorization header must be 'Bearer <API key or token>'."
+                detail="The Authorization header must be 'Bearer <API key or token>' or "
+                "'Basic' with the API key as the password."
             )
         if looks_like_jwt(credential):
             return await _from_oidc(context, credential)
@@ -65,6 +72,20 @@ async def _resolve(request: Request) -> Principal:
         return ANONYMOUS
     await csrf.check_request(request)
     return lookup
+
+
+def _basic_key(credential: str) -> str:
+    """The API key of a Basic credential: the password, or the user name when the password
+    is empty (clients that know only a user name field)."""
+    try:
+        decoded = base64.b64decode(credential, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise Unauthorized(detail="The Basic credential is not base64 of 'user:password'.") from exc
+    user, _, password = decoded.partition(":")
+    key = password or user
+    if not key:
+        raise Unauthorized(detail="Send the API key as the Basic password.")
+    return key
 
 
 def _from_api_key(context: AppContext, key: str) -> Principal:

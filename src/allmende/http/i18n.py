@@ -17,15 +17,12 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from starlette.requests import HTTPConnection
 
+from allmende.core.errors import N_ as N_  # the marker, re-exported for the layers above
+
 LANGUAGE_COOKIE = "allmende_lang"
 KERNEL_DOMAIN = "allmende"
 
 Translate = Callable[[str], str]
-
-
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
-    """Mark a string for extraction into the catalogues; it is translated where it is shown."""
-    return message
 
 
 DOMAIN = "messages"

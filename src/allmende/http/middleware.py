@@ -7,7 +7,6 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 import orjson
 from starlette.datastructures import MutableHeaders
@@ -32,21 +31,17 @@ class RequestContextMiddleware:
         self,
         app: ASGIApp,
         *,
-        tile_url: str | None,
+        tile_origin: str | None,
         max_body_bytes: int,
         render: ErrorRenderer | None = None,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.render = render
-        tile_origin = ""
-        if tile_url:
-            parts = urlsplit(tile_url.replace("{s}", "a"))
-            host = parts.netloc.replace("a.", "*.", 1) if "{s}" in tile_url else parts.netloc
-            tile_origin = f" {parts.scheme}://{host}"
+        tiles = f" {tile_origin}" if tile_origin else ""
         self.csp = (
             "default-src 'self'; "
-            f"img-src 'self' data: blob:{tile_origin}; "
+            f"img-src 'self' data: blob:{tiles}; "
             "style-src 'self'; script-src 'self'; object-src 'none'; "
             "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
         )

@@ -86,8 +86,19 @@ def problem_body(request: Request, error: AllmendeError) -> dict[str, Any]:
     return body
 
 
+BEARER_CHALLENGE = 'Bearer realm="allmende"'
+BASIC_CHALLENGE = 'Basic realm="allmende", charset="UTF-8"'
+
+
+def challenge(request: Request) -> str:
+    """The ``WWW-Authenticate`` value of a 401: Basic for a caller that sent Basic (so its
+    client may ask again), else Bearer (a Basic challenge makes browsers pop up a login)."""
+    sent = request.headers.get("authorization", "")
+    return BASIC_CHALLENGE if sent[:6].lower() == "basic " else BEARER_CHALLENGE
+
+
 def problem_response(request: Request, error: AllmendeError) -> Response:
-    headers = {"WWW-Authenticate": 'Bearer realm="allmende"'} if error.status == 401 else None
+    headers = {"WWW-Authenticate": challenge(request)} if error.status == 401 else None
     return Response(
         orjson.dumps(problem_body(request, error)),
         status_code=error.status,
@@ -146,7 +157,9 @@ def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
 
 def install_error_handlers(app: FastAPI, formats: ErrorFormats) -> None:
     def respond(request: Request, error: AllmendeError) -> Response:
-        return formats.renderer(request)(request, error)
+        response = formats.renderer(request)(request, error)
+        response.headers.update(error.headers)
+        return response
 
     async def on_allmende(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AllmendeError)

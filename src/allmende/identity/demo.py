@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from allmende.core.features import FeatureSource
 from allmende.identity.models import District, Municipality, User
 
 
@@ -27,3 +28,5 @@ class DemoContext:
     users: dict[str, User]
     #: What the demo tells people on start (printed, and shown on the sign-in page).
     notes: list[str] = field(default_factory=list)
+    #: The enabled modules' feature sources (a module reads another's public features here).
+    feature_sources: tuple[FeatureSource, ...] = ()

@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 
 from allmende.core.errors import BadRequest, Conflict, NotFound
 from allmende.core.events import Event
+from allmende.core.timeutil import OUT_OF_RANGE
+from allmende.sensing.limits import JSON_TOO_LARGE, MAX_JSON_BYTES, MAX_TEXT_CHARS, TEXT_TOO_LONG
 from allmende.sensing.models import (
     Datastream,
     FeatureOfInterest,
@@ -38,7 +40,7 @@ from allmende.sensing.service import (
     current_locations,
     features_for_things,
 )
-from allmende.sensing.times import now_micros
+from allmende.sensing.times import MAX_MICROS, MIN_MICROS, now_micros
 from allmende.storage.events import emit
 from allmende.storage.geometry import geometry_values
 from allmende.storage.id_sets import in_set, in_set_parameter
@@ -192,6 +194,10 @@ def ingest_observations(
             continue
         if start is None:
             start = now
+        beyond = _beyond_range(start, end, row)
+        if beyond is not None:
+            outcome[index] = IngestError(400, f"{beyond}: {OUT_OF_RANGE}")
+            continue
         spans[index] = (start, start if end is None else end)
         streams[index] = stream
         stream.rows.append(index)
@@ -209,9 +215,11 @@ def ingest_observations(
         except ValueError as exc:  # NaN or a huge integer from a source other than JSON
             outcome[index] = IngestError(400, f"The result or its parameters {exc}.")
             continue
-        if (text or data or quality or parameters) and _has_nul(text, data, quality, parameters):
-            outcome[index] = IngestError(400, _NUL)
-            continue
+        if text or data or quality or parameters:
+            refused = _refused_content(text, data, quality, parameters)
+            if refused is not None:
+                outcome[index] = IngestError(400, refused)
+                continue
         feature_id = row[2]
         if feature_id is None:
             stream = streams[index]
@@ -252,9 +260,34 @@ def ingest_observations(
 _NUL = "A NUL character (\\u0000) cannot be stored in a result, resultQuality or parameters."
 
 
-def _has_nul(*texts: str | None) -> bool:
-    """PostgreSQL stores no NUL character in text or JSON; refuse them on both backends."""
-    return any(t is not None and ("\x00" in t or "\\u0000" in t) for t in texts)
+def _refused_content(
+    text: str | None, data: str | None, quality: str | None, parameters: str | None
+) -> str | None:
+    """Why the encoded result, resultQuality or parameters cannot be stored: a NUL character
+    (PostgreSQL stores none, so neither backend does), or more than the limits allow."""
+    encoded = (text, data, quality, parameters)
+    if any(t is not None and ("\x00" in t or "\\u0000" in t) for t in encoded):
+        return _NUL
+    if text is not None and len(text) > MAX_TEXT_CHARS:
+        return f"result: {TEXT_TOO_LONG}"
+    for name, value in (("result", data), ("resultQuality", quality), ("parameters", parameters)):
+        if value is not None and len(value) > MAX_JSON_BYTES:
+            return f"{name}: {JSON_TOO_LARGE}"
+    return None
+
+
+def _beyond_range(start: int, end: int | None, row: NewObservation) -> str | None:
+    """The first time of the row outside the supported range, by its name."""
+    if not MIN_MICROS <= start <= MAX_MICROS or (
+        end is not None and not MIN_MICROS <= end <= MAX_MICROS
+    ):
+        return "phenomenonTime"
+    if row[5] is not None and not MIN_MICROS <= row[5] <= MAX_MICROS:
+        return "resultTime"
+    for moment in (row[6], row[7]):
+        if moment is not None and not MIN_MICROS <= moment <= MAX_MICROS:
+            return "validTime"
+    return None
 
 
 def _final(outcome: Sequence[_Outcome], item: _Outcome) -> int | IngestError:

@@ -99,6 +99,8 @@ class StreamSummary:
     observation_count: int
     latest_value: Any
     latest_time: datetime | None
+    #: The earliest phenomenonTime of its Observations (None if it has none).
+    first_time: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -256,6 +258,7 @@ def _streams(
                 Observation.result_number,
                 Observation.result_text,
                 Observation.result_json,
+                Datastream.phenomenon_time_start,
             )
             .join(ObservedProperty, ObservedProperty.id == Datastream.observed_property_id)
             .outerjoin(Observation, Observation.id == Datastream.latest_observation_id)
@@ -284,6 +287,7 @@ def _streams(
                     latest_value=None
                     if r[11] is None
                     else decode_result(r[11], r[12], r[13], r[14]),
+                    first_time=None if r[15] is None else from_micros(r[15]),
                 )
             )
     return found
@@ -558,17 +562,22 @@ def ingest_series(
     times: Sequence[datetime] | Sequence[int],
     values: Sequence[float | int | bool | str | None],
     duplicates: DuplicatePolicy = DuplicatePolicy.REJECT,
+    parameters: Sequence[dict[str, Any] | None] | None = None,
 ) -> int:
     """Store a series of Observations of one Datastream in one batched ingest; returns how many
     were stored. ``times`` are aware datetimes or microseconds since the epoch (UTC); values
-    must be Python scalars (convert numpy arrays with ``.tolist()``). The first refused row
-    raises its error (a duplicate as Conflict)."""
+    must be Python scalars (convert numpy arrays with ``.tolist()``); ``parameters`` (one per
+    value, or None) become each Observation's ``parameters`` (how a value was derived). The
+    first refused row raises its error (a duplicate as Conflict)."""
     if len(times) != len(values):
         raise ValidationFailed.one("values", "needs one value per time")
+    if parameters is not None and len(parameters) != len(values):
+        raise ValidationFailed.one("parameters", "needs one entry per value")
     micros = [t if isinstance(t, int) else to_micros(t) for t in times]
+    extra = parameters if parameters is not None else [None] * len(values)
     rows = [
-        NewObservation(datastream_id, None, None, t, None, None, None, None, v)
-        for t, v in zip(micros, values, strict=True)
+        NewObservation(datastream_id, None, None, t, None, None, None, None, v, None, p)
+        for t, v, p in zip(micros, values, extra, strict=True)
     ]
     stored = 0
     for outcome in _ingest(session, rows=rows, duplicates=duplicates):

@@ -1,20 +1,27 @@
 """Times as stored by the observation core: microseconds since the Unix epoch, in UTC.
 
-ISO 8601 in and out, with time intervals written ``start/end`` (OGC 18-088, 'TM_Period').
+ISO 8601 in (read by the one parser of :mod:`allmende.core.timeutil`, so only times of the
+supported range get in) and out, with time intervals written ``start/end`` (OGC 18-088,
+'TM_Period'). Formatting takes any 64-bit value: a time stored before the range was enforced
+still renders (years beyond 9999 in ISO 8601's expanded form, ``+010000-01-01T00:00:00Z``).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from allmende.core.errors import ValidationFailed
+from allmende.core.timeutil import EARLIEST, LATEST, parse_datetime, parse_duration
+from allmende.core.timeutil import parse_interval as parse_datetime_interval
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROS_PER_SECOND = 1_000_000
 ONE_MICRO = timedelta(microseconds=1)
-#: Python's datetime range, in microseconds.
-MIN_MICROS = -62135596800 * MICROS_PER_SECOND
-MAX_MICROS = 253402300799 * MICROS_PER_SECOND + 999999
+#: The supported range (:data:`allmende.core.timeutil.EARLIEST` … ``LATEST``), in microseconds.
+MIN_MICROS = (EARLIEST - EPOCH) // ONE_MICRO
+MAX_MICROS = (LATEST - EPOCH) // ONE_MICRO
+#: Python's datetime holds 400-year cycles shifted into its range (146 097 days each).
+_CYCLE = 146_097 * 86_400 * MICROS_PER_SECOND
+_CYCLE_START = (datetime(2000, 1, 1, tzinfo=UTC) - EPOCH) // ONE_MICRO
 
 
 def to_micros(value: datetime) -> int:
@@ -22,50 +29,44 @@ def to_micros(value: datetime) -> int:
 
 
 def from_micros(value: int) -> datetime:
-    return EPOCH + timedelta(microseconds=value)
+    """The datetime of a stored time; one beyond what ``datetime`` holds (stored before the
+    range was enforced) is clamped to the supported range."""
+    return EPOCH + timedelta(microseconds=min(max(value, MIN_MICROS), MAX_MICROS))
 
 
 def now_micros() -> int:
     return to_micros(datetime.now(UTC))
 
 
-def parse_instant(text: str, *, field: str) -> int:
-    """An ISO 8601 date-time with a time zone, as microseconds. A naive time is refused."""
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationFailed.one(field, f"'{text[:60]}' is not an ISO 8601 date-time") from None
-    except TypeError:
-        raise ValidationFailed.one(field, "must be an ISO 8601 date-time string") from None
-    if parsed.tzinfo is None:
-        raise ValidationFailed.one(field, "needs a time zone (Z or ±HH:MM)")
-    return (parsed - EPOCH) // ONE_MICRO
+def parse_instant(text: object, *, field: str) -> int:
+    """An ISO 8601 date-time with a time zone, as microseconds."""
+    return (parse_datetime(text, field=field) - EPOCH) // ONE_MICRO
 
 
-def parse_time(text: str, *, field: str) -> tuple[int, int | None]:
+def parse_time(text: object, *, field: str) -> tuple[int, int | None]:
     """An instant (``end`` None) or an interval ``start/end`` with start ≤ end."""
-    if not isinstance(text, str):
-        raise ValidationFailed.one(field, "must be an ISO 8601 time or interval string")
-    if "/" not in text:
-        return parse_instant(text, field=field), None
-    first, _, second = text.partition("/")
-    start = parse_instant(first, field=field)
-    end = parse_instant(second, field=field)
-    if end < start:
-        raise ValidationFailed.one(field, "the interval ends before it starts")
-    return start, end
+    if isinstance(text, str) and "/" in text:
+        return parse_interval(text, field=field)
+    return parse_instant(text, field=field), None
 
 
-def parse_interval(text: str, *, field: str) -> tuple[int, int]:
-    start, end = parse_time(text, field=field)
-    if end is None:
-        raise ValidationFailed.one(field, "must be an interval 'start/end'")
-    return start, end
+def parse_interval(text: object, *, field: str) -> tuple[int, int]:
+    start, end = parse_datetime_interval(text, field=field)
+    assert start is not None and end is not None  # no open ends asked for
+    return to_micros(start), to_micros(end)
+
+
+def parse_micros_duration(text: object, *, field: str) -> int:
+    """A duration of fixed length, in microseconds."""
+    return parse_duration(text, field=field) // ONE_MICRO
 
 
 def format_micros(value: int) -> str:
     """ISO 8601 in UTC with ``Z``; milliseconds or microseconds only where needed."""
-    moment = EPOCH + timedelta(microseconds=value)
+    cycles = 0
+    if not MIN_MICROS <= value <= MAX_MICROS:
+        cycles = (value - _CYCLE_START) // _CYCLE
+    moment = EPOCH + timedelta(microseconds=value - cycles * _CYCLE)
     fraction = value % MICROS_PER_SECOND
     if fraction == 0:
         text = moment.isoformat(timespec="seconds")
@@ -73,7 +74,17 @@ def format_micros(value: int) -> str:
         text = moment.isoformat(timespec="milliseconds")
     else:
         text = moment.isoformat(timespec="microseconds")
+    if cycles:
+        text = _year(moment.year + 400 * cycles) + text[4:]
     return text[:-6] + "Z"
+
+
+def _year(year: int) -> str:
+    """Four digits, or (outside 0…9999) a sign and six digits, as ISO 8601's expanded form
+    and JavaScript's ``toISOString`` write them."""
+    if 0 <= year <= 9999:
+        return f"{year:04d}"
+    return f"{'+' if year > 0 else '-'}{abs(year):06d}"
 
 
 def format_time(start: int | None, end: int | None) -> str | None:

@@ -24,6 +24,7 @@ from datetime import datetime
 from sqlalchemy import text
 
 from allmende.core.events import Event, EventBus
+from allmende.core.features import FeatureSource
 from allmende.core.registry import JobSpec
 from allmende.core.settings import Settings
 from allmende.core.timeutil import utcnow
@@ -39,12 +40,15 @@ STOP_TIMEOUT_SECONDS = 30.0
 
 @dataclass(frozen=True)
 class JobContext:
-    """What a job receives: the installation's database, settings and event bus."""
+    """What a job receives: the installation's database, settings and event bus, and the
+    enabled modules' feature sources (how a module reads another's public features, such as
+    the trees of the object register, without importing it)."""
 
     database: Database
     settings: Settings
     bus: EventBus
     now: datetime
+    feature_sources: tuple[FeatureSource, ...] = ()
 
 
 def _lock_id(name: str) -> int:
@@ -59,6 +63,7 @@ class Scheduler:
         settings: Settings,
         *,
         debounce_seconds: float = DEBOUNCE_SECONDS,
+        feature_sources: Sequence[FeatureSource] = (),
     ) -> None:
         names = [job.name for job in jobs]
         duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -68,6 +73,7 @@ class Scheduler:
         self.database = database
         self.settings = settings
         self.debounce_seconds = debounce_seconds
+        self.feature_sources = tuple(feature_sources)
         self._stop = threading.Event()
         self._changed = threading.Condition()
         self._woken: set[str] = set()
@@ -105,7 +111,9 @@ class Scheduler:
 
     def run_once(self, job: JobSpec) -> bool:
         """Run ``job`` now unless another process holds it; True when it ran."""
-        context = JobContext(self.database, self.settings, self.database.bus, utcnow())
+        context = JobContext(
+            self.database, self.settings, self.database.bus, utcnow(), self.feature_sources
+        )
         if not self.database.is_postgresql:
             job.run(context)
             return True

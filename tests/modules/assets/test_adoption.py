@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from allmende.core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from allmende.core.timeutil import utcnow
+from allmende.delivery.events import events_after
 from allmende.identity.principal import Principal
 from allmende.modules.assets import adoption
 from allmende.modules.assets.schemas import ActivityCreate
@@ -47,6 +48,16 @@ def test_citizens_adopt_trees_and_log_watering(
         100.0,
     )
     assert [o.id for _, o, _ in mine] == [world.tree]
+    with database.session() as session:
+        events = events_after(session, names=[adoption.WATERING_RECORDED], after_id=0)
+    assert [(e.payload["object_id"], e.payload["litres"]) for e in events] == [
+        (world.tree, 40.0),
+        (world.tree, 60.0),
+        (world.tree, 100.0),
+    ]
+    assert all(set(e.payload) == {"activity_id", "object_id", "litres", "at", "source"}
+               for e in events)  # fmt: skip
+    assert not any(e.public for e in events)  # no person in it, but internal all the same
     database.write(lambda s: adoption.release(s, principal=people.citizen, object_id=world.tree))
     with pytest.raises(NotFound):
         database.write(
@@ -60,6 +71,8 @@ def test_refusals(database: Database, people: People, world: World) -> None:
         ActivityCreate(amount=0)
     with pytest.raises(ValidationError):
         ActivityCreate(amount=-5)
+    with pytest.raises(ValidationError):
+        ActivityCreate(amount=501)  # a tree pit takes no more at once
     for who, object_id, error in (
         (people.anonymous, world.tree, Unauthorized),
         (

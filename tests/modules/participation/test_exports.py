@@ -55,10 +55,12 @@ def _export(database: Database, people: People, process_id: int, fmt: str) -> by
 
 
 def test_csv(database: Database, people: People, items: int) -> None:
-    text = _export(database, people, items, "csv").decode("utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(text)))
+    data = _export(database, people, items, "csv")
+    assert data.startswith("\ufeff".encode())  # the German spreadsheet convention
+    text = data.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     assert [r["title"] for r in rows] == ['\'=HYPERLINK("http://evil")', "Bänke\x01 am Brunnen"]
-    assert rows[0]["longitude"] == "8.64" and rows[0]["from_account"] == "True"
+    assert rows[0]["longitude"] == "8,64" and rows[0]["from_account"] == "true"
     assert "Cem" not in text and "citizen@example.org" not in text
 
 

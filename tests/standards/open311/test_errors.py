@@ -74,6 +74,19 @@ def test_several_errors_and_query_errors(client: TestClient, region: Region) -> 
         assert response.json()[0]["description"].startswith(f"{field}: "), response.json()
 
 
+def test_time_refusals_of_the_one_parser_are_german_by_default(
+    client: TestClient, region: Region
+) -> None:
+    for start, reason in (
+        ("9999-12-31", "liegt außerhalb der unterstützten Jahre 1583 bis 2999"),
+        ("2025-01-01T10:00:00", "braucht eine Zeitzone (Z oder +HH:MM)"),
+    ):
+        response = client.get(
+            f"{V2}/requests.json", params={"jurisdiction_id": A, "start_date": start}
+        )
+        assert response.json() == [{"code": 400, "description": f"start_date: {reason}"}]
+
+
 def test_dates_as_clients_send_them(client: TestClient, region: Region) -> None:
     for start in ("2025-01-01", "2025-01-01T00:00:00+01:00", "2025-01-01T00:00:00 01:00"):
         response = client.get(

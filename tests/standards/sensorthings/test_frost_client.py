@@ -1,8 +1,8 @@
 """The Fraunhofer Python client (``frost-sta-client``, unchanged) against a live server:
 create with deep insert, query with paging, update (PUT and JSON Patch), data arrays, delete.
 
-The client authenticates through its own extension point (an ``AuthHandler`` whose requests
-carry the API key as a bearer token)."""
+The client authenticates as its users do: its own ``AuthHandler`` with a user name and the API
+key as the password (HTTP Basic, the only scheme it can send)."""
 
 from __future__ import annotations
 
@@ -42,15 +42,6 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class BearerAuth(requests.auth.AuthBase):
-    def __init__(self, key: str) -> None:
-        self.key = key
-
-    def __call__(self, request: Any) -> Any:
-        request.headers["Authorization"] = f"Bearer {self.key}"
-        return request
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Region]]:
     if fsc is None:
@@ -84,12 +75,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Regi
 @pytest.fixture
 def service(server: tuple[str, Region]) -> Any:
     url, region = server
+    auth = fsc.AuthHandler(username="wetterstation", password=region.key_sensorthings_a)
+    return fsc.SensorThingsService(url, auth_handler=auth)
 
-    class Auth(fsc.AuthHandler):  # type: ignore[misc,name-defined]
-        def add_auth_header(self) -> BearerAuth:
-            return BearerAuth(region.key_sensorthings_a)
 
-    return fsc.SensorThingsService(url, auth_handler=Auth())
+def test_a_wrong_key_is_refused_with_a_basic_challenge(server: tuple[str, Region]) -> None:
+    url, _ = server
+    wrong = fsc.SensorThingsService(url, auth_handler=fsc.AuthHandler(username="x", password="y"))
+    with pytest.raises(requests.exceptions.HTTPError) as refused:
+        wrong.create(fsc.Thing(name="Station", description="refused"))
+    assert refused.value.response.status_code == 401
+    assert refused.value.response.headers["WWW-Authenticate"].startswith("Basic ")
 
 
 def test_the_fraunhofer_client_works_unchanged(service: Any) -> None:

@@ -12,6 +12,7 @@ from allmende.modules.assets import (  # noqa: F401
     pages_staff,
 )
 from allmende.modules.assets.catalogue import N_, SCOPE
+from allmende.modules.assets.datasets import AssetDatasets
 from allmende.modules.assets.demo import add_demo
 from allmende.modules.assets.features import AssetFeatures
 from allmende.modules.assets.jobs import JOBS
@@ -46,6 +47,7 @@ MODULE = ModuleSpec(
     migrations=HERE / "migrations",
     feature_sources=(AssetFeatures(),),
     open311_services=(ReportsOpen311(),),
+    datasets=(AssetDatasets(),),
     demo=add_demo,
     jobs=JOBS,
     erase_account=erase_account,

@@ -1,6 +1,8 @@
 """Adoption and activity logs: citizens care for objects (e.g. water trees) and see totals.
 
-Who did what stays with the person: the public sees only totals per object.
+Who did what stays with the person: the public sees only totals per object. Each watering is
+also published as the durable event ``assets.watering.recorded`` (object, litres, time; no
+person), so that other modules (the water balance) count it without importing this one.
 """
 
 from __future__ import annotations
@@ -15,9 +17,20 @@ from allmende.modules.assets.catalogue import N_
 from allmende.modules.assets.models import Activity, Adoption, AssetObject, ObjectType
 from allmende.modules.assets.schemas import ActivityCreate, ActivityTotals
 from allmende.modules.assets.service import not_found
-from allmende.sdk import Action, Forbidden, Principal, ValidationFailed, as_utc, require, utcnow
+from allmende.sdk import (
+    Action,
+    Forbidden,
+    Principal,
+    ValidationFailed,
+    as_utc,
+    isoformat,
+    publish,
+    require,
+    utcnow,
+)
 
 RECENT = timedelta(days=30)
+WATERING_RECORDED = "assets.watering.recorded"
 
 
 def _person(principal: Principal) -> int:
@@ -87,7 +100,26 @@ def log_activity(
     )
     session.add(activity)
     session.flush()
+    if activity.kind == "watering":
+        announce_watering(session, activity)
     return activity
+
+
+def announce_watering(session: Session, activity: Activity) -> int:
+    """Publish a recorded watering as a durable event (no personal data in it)."""
+    return publish(
+        session,
+        WATERING_RECORDED,
+        {
+            "activity_id": activity.id,
+            "object_id": activity.object_id,
+            "litres": activity.amount,
+            "at": isoformat(activity.at),
+            "source": "citizen",
+        },
+        municipality_id=activity.municipality_id,
+        public=False,
+    )
 
 
 def totals(

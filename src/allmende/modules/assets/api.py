@@ -43,7 +43,7 @@ from allmende.modules.assets.service import (
     municipality_keys,
     not_found,
 )
-from allmende.sdk import Caller, Principal, RowId, app_context, parse_bbox
+from allmende.sdk import Caller, Principal, RowId, app_context, csvformat, parse_bbox
 
 FILE_TYPES = sorted({*files.DOCUMENT_TYPES.values(), "image/webp"})
 GEOJSON = "application/geo+json"
@@ -459,11 +459,14 @@ def export_csv(
     municipality: str | None = MunicipalityQuery,
     type: str | None = Query(None, max_length=40),
     status: str | None = StatusQuery,
+    dialect: Literal["plain", "excel-de"] = Query(
+        "plain", description="plain (comma, decimal point) or excel-de (semicolon, decimal comma)"
+    ),
 ) -> Response:
     with app_context(request).database.session() as session:
         items = _exported(session, principal, municipality, type, status)
     return Response(
-        transfer.to_csv(items),
-        media_type="text/csv; charset=utf-8",
+        transfer.to_csv(items, dialect),
+        media_type=csvformat.MEDIA_TYPE,
         headers={"Content-Disposition": 'attachment; filename="objects.csv"'},
     )

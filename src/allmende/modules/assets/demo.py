@@ -16,6 +16,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from allmende.modules.assets.adoption import announce_watering
 from allmende.modules.assets.catalogue import DEFAULT_SERVICES
 from allmende.modules.assets.models import (
     Activity,
@@ -937,13 +938,14 @@ def _adoptions(demo: Demo, m: Municipality, trees: list[AssetObject], citizen: U
             )
         )
         for _ in range(demo.rng.randint(3, 7)):
-            demo.session.add(
-                Activity(
-                    municipality_id=m.id,
-                    object_id=tree.id,
-                    user_id=citizen.id,
-                    kind="watering",
-                    amount=float(demo.rng.choice([20, 30, 40, 50, 60, 80, 100])),
-                    at=demo.ago(demo.rng.uniform(1, 45)),
-                )
+            activity = Activity(
+                municipality_id=m.id,
+                object_id=tree.id,
+                user_id=citizen.id,
+                kind="watering",
+                amount=float(demo.rng.choice([20, 30, 40, 50, 60, 80, 100])),
+                at=demo.ago(demo.rng.uniform(1, 45)),
             )
+            demo.session.add(activity)
+            demo.session.flush()
+            announce_watering(demo.session, activity)

@@ -373,7 +373,8 @@ class BookingRead(BaseModel):
 
 class ActivityCreate(Input):
     kind: Literal["watering"] = "watering"
-    amount: float = Field(gt=0, le=2000, description="Litres")
+    #: More than 500 litres at once is no watering by one person: a tree pit takes no more.
+    amount: float = Field(gt=0, le=500, description="Litres (more than 0, at most 500)")
     at: datetime | None = Field(default=None, description="Default: now")
 
 

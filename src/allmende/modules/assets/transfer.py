@@ -40,6 +40,7 @@ from allmende.sdk import (
     FieldError,
     Principal,
     ValidationFailed,
+    csvformat,
     geometry_to_geojson,
     isoformat,
     utcnow,
@@ -443,7 +444,7 @@ def to_geojson(items: Sequence[Exported]) -> dict[str, Any]:
     }
 
 
-def to_csv(items: Sequence[Exported]) -> str:
+def to_csv(items: Sequence[Exported], dialect: csvformat.Dialect = "plain") -> bytes:
     columns = ["id", "identifier", "name", "type", "municipality", "lat", "lon", "wkt"]
     columns += ["description", "address", "public", "status", "updated_at"]
     if any(e.internal for e in items):
@@ -454,26 +455,13 @@ def to_csv(items: Sequence[Exported]) -> str:
         for name in names:
             if name not in extra and name not in columns:
                 extra.append(name)
-    out = io.StringIO()
-    writer = csv.DictWriter(
-        out, fieldnames=columns + extra, extrasaction="ignore", lineterminator="\n"
-    )
-    writer.writeheader()
+    header = columns + extra
+    rows = []
     for e in items:
         row = _properties(e)
         geom = e.obj.geom
         if isinstance(geom, Point):
             row["lat"], row["lon"] = geom.y, geom.x
-        row["wkt"] = geom.wkt if geom is not None else ""
-        row["public"] = "true" if e.obj.public else "false"
-        for key, value in list(row.items()):
-            if isinstance(value, bool):
-                row[key] = "true" if value else "false"
-            elif value is None:
-                row[key] = ""
-            elif (
-                isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and key not in ("wkt",)
-            ):
-                row[key] = "'" + value  # keep spreadsheets from running cell text as a formula
-        writer.writerow(row)
-    return out.getvalue()
+        row["wkt"] = geom.wkt if geom is not None else None
+        rows.append([row.get(name) for name in header])
+    return csvformat.to_bytes(header, rows, dialect)

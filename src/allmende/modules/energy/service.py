@@ -25,6 +25,7 @@ from allmende.sdk import (
     NotFound,
     ValidationFailed,
     actuation,
+    csvformat,
     features,
     notify_staff,
     publish,
@@ -610,21 +611,10 @@ def report_rows(rows: list[BuildingYear]) -> list[list[Any]]:
 
 
 def report_csv(rows: list[BuildingYear]) -> bytes:
-    """German Excel convention: UTF-8 with BOM, semicolons, decimal commas."""
-
-    def cell(value: Any) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, float):
-            return f"{value:.1f}".replace(".", ",")
-        text = str(value)
-        if any(ch in text for ch in ';"\n'):
-            text = '"' + text.replace('"', '""') + '"'
-        return text
-
-    lines = [";".join(REPORT_COLUMNS)]
-    lines += [";".join(cell(v) for v in row) for row in report_rows(rows)]
-    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
+    """German Excel convention (the product's CSV helper): UTF-8 with BOM, semicolons,
+    decimal commas; figures to one decimal."""
+    table = [[round(v, 1) if isinstance(v, float) else v for v in row] for row in report_rows(rows)]
+    return csvformat.to_bytes(REPORT_COLUMNS, table, "excel-de")
 
 
 # --- baselines -------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ surveys, moderation with official feedback, and an open GeoJSON feed."""
 from pathlib import Path
 
 from allmende.modules.participation.api import router
+from allmende.modules.participation.datasets import ParticipationDatasets
 from allmende.modules.participation.demo import add_demo_process
 from allmende.modules.participation.jobs import JOBS
 from allmende.modules.participation.pages import pages
@@ -29,6 +30,7 @@ MODULE = ModuleSpec(
     nav=(NavItem(N_("Participation"), "/participation"),),
     scopes=("participation",),
     migrations=HERE / "migrations",
+    datasets=(ParticipationDatasets(),),
     demo=add_demo_process,
     jobs=JOBS,
     erase_account=erase_account,

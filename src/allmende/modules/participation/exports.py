@@ -7,7 +7,6 @@ apostrophe, so an exported contribution cannot attack the person who opens the f
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
@@ -22,7 +21,7 @@ from allmende.modules.participation.contributions import contribution_path
 from allmende.modules.participation.models import Answer, Contribution, Response
 from allmende.modules.participation.processes import moderated_process
 from allmende.modules.participation.surveys import visible_survey
-from allmende.sdk import Principal, geometry_to_geojson, isoformat
+from allmende.sdk import Principal, csvformat, geometry_to_geojson, isoformat
 
 Format = Literal["csv", "xlsx", "geojson"]
 MEDIA_TYPES = {
@@ -30,7 +29,6 @@ MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "geojson": "application/geo+json",
 }
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CONTRIBUTION_COLUMNS = (
     "id",
     "created_at",
@@ -54,7 +52,7 @@ CONTRIBUTION_COLUMNS = (
 
 
 def _safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if isinstance(value, str) and value.startswith(csvformat.FORMULA_START):
         return "'" + value
     return value
 
@@ -187,13 +185,8 @@ def _answer_text(kind: str, options: Sequence[str], answer: Answer | None) -> st
 def _table(
     header: Sequence[str], rows: Iterable[Sequence[Any]], fmt: Format, *, sheet: str
 ) -> bytes:
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([_safe(v) for v in row])
-        return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: spreadsheets pick UTF-8
+    if fmt == "csv":  # for staff's spreadsheets: the German convention
+        return csvformat.to_bytes(header, rows, "excel-de")
     workbook = Workbook()
     worksheet = workbook.active
     assert worksheet is not None

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from allmende.modules.sensors.api import router
 from allmende.modules.sensors.catalogue import N_
+from allmende.modules.sensors.datasets import SensorDatasets
 from allmende.modules.sensors.demo import add_demo_network
 from allmende.modules.sensors.pages import pages
 from allmende.sdk import ModuleSpec, NavItem
@@ -26,5 +27,6 @@ MODULE = ModuleSpec(
     locale=HERE / "locale",
     nav=(NavItem(N_("Sensors"), "/sensors"),),
     migrations=HERE / "migrations",
+    datasets=(SensorDatasets(),),
     demo=add_demo_network,
 )

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from allmende.core.errors import AllmendeError
 from allmende.http.context import app_context
+from allmende.http.problems import challenge
 from allmende.standards.ogcapi_features.encoding import json_response
 
 CODES = {
@@ -47,5 +48,5 @@ def render_error(request: Request, error: AllmendeError) -> Response:
     code = CODES.get(status, "ServerError" if status >= 500 else "InvalidRequest")
     response = json_response({"code": code, "description": description}, status_code=status)
     if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="allmende"'
+        response.headers["WWW-Authenticate"] = challenge(request)
     return response

@@ -10,11 +10,12 @@ import math
 import re
 from collections.abc import Collection as Names
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
-from allmende.core.errors import BadRequest, FieldError
+from allmende.core.errors import BadRequest, FieldError, ValidationFailed
 from allmende.core.features import FeatureQuery
 from allmende.core.geo import BBox
+from allmende.core.timeutil import end_of, parse_datetime_or_date, parse_interval, start_of
 from allmende.http.i18n import N_
 
 DEFAULT_LIMIT = 10
@@ -24,7 +25,6 @@ MAX_VALUE = 300
 FORMATS = ("json", "html")
 COMMON = frozenset({"f"})
 ITEMS = frozenset({"f", "limit", "offset", "bbox", "datetime"})
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INTEGER = re.compile(r"^[+-]?\d{1,19}$")
 
 
@@ -77,37 +77,18 @@ def bbox(value: str) -> BBox:
     return (minx, miny, maxx, maxy)
 
 
-def _instant(value: str, *, end: bool) -> datetime:
-    """RFC 3339 date-time (with offset) or a date, which stands for its whole day (UTC)."""
-    value = value.strip()
-    try:
-        if _DATE.match(value):
-            day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
-            return day + timedelta(days=1, microseconds=-1) if end else day
-        parsed = datetime.fromisoformat(value.replace("z", "Z"))
-        if parsed.tzinfo is None:
-            raise refuse("datetime", N_("needs a time zone (Z or +HH:MM)"))
-        return parsed.astimezone(UTC)
-    except ValueError:
-        raise refuse("datetime", N_("is not an RFC 3339 date or date-time")) from None
-    except OverflowError:  # the last day of year 9999, or a zone shift past year 1
-        raise refuse("datetime", N_("lies outside the supported years")) from None
-
-
 def interval(value: str) -> tuple[datetime | None, datetime | None]:
-    """An instant, or ``start/end`` where either end may be open (``..`` or empty)."""
-    if "/" not in value:
-        return _instant(value, end=False), _instant(value, end=True)
-    if value.count("/") != 1:
-        raise refuse("datetime", N_("is an instant or one interval start/end"))
-    first, second = (part.strip() for part in value.split("/"))
-    start = None if first in ("", "..") else _instant(first, end=False)
-    end = None if second in ("", "..") else _instant(second, end=True)
-    if start is None and end is None:
-        raise refuse("datetime", N_("an interval needs at least one end"))
-    if start is not None and end is not None and end < start:
-        raise refuse("datetime", N_("the interval ends before it starts"))
-    return start, end
+    """An instant or a date (its whole day, UTC), or ``start/end`` where either end may be open
+    (``..`` or empty); read by the one time parser."""
+    try:
+        if "/" not in value:
+            moment = parse_datetime_or_date(value, field="datetime")
+            if isinstance(moment, datetime):
+                return moment, moment
+            return start_of(moment), end_of(moment)
+        return parse_interval(value, field="datetime", dates=True, open_ends=True)
+    except ValidationFailed as refused:
+        raise BadRequest(errors=refused.errors) from None
 
 
 def _property(name: str, value: str, kind: str) -> str:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from allmende.core.errors import BadRequest, FieldError
+from allmende.core.errors import BadRequest, FieldError, ValidationFailed
 from allmende.core.open311 import RequestQuery, Service, ServiceAttribute
+from allmende.core.timeutil import parse_datetime_or_date, start_of
 from allmende.http.i18n import N_
 
 WINDOW = timedelta(days=90)
@@ -24,7 +25,6 @@ MAX_DESCRIPTION = 4000
 MAX_TEXT = 4000
 MAX_SHORT = 300
 ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # "2010-01-01T00:00:00+01:00" sent without encoding arrives with a space for the plus.
 _SPACE_FOR_PLUS = re.compile(r"^(.*T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -59,24 +59,15 @@ def comma_list(values: Iterable[str], field: str, *, limit: int = MAX_IDS) -> li
 
 
 def w3c_datetime(value: str | None, field: str) -> datetime | None:
+    """A date-time with an offset, or a date (its midnight, UTC), read by the one time parser."""
     value = optional(value)
     if value is None:
         return None
-    if _DATE_ONLY.match(value):
-        value += "T00:00:00Z"
-    value = _SPACE_FOR_PLUS.sub(r"\1+\2", value)
     try:
-        parsed = datetime.fromisoformat(value.replace("z", "Z"))
-        if parsed.tzinfo is None:
-            raise refuse(field, N_("needs a time zone (Z or +HH:MM)"))
-        utc = parsed.astimezone(UTC)
-        # The 90-day window around it must be representable, too.
-        _ = (utc - WINDOW, utc + WINDOW)
-    except ValueError:
-        raise refuse(field, N_("is not a date-time such as 2010-01-01T00:00:00Z")) from None
-    except OverflowError:
-        raise refuse(field, N_("is out of range")) from None
-    return utc
+        moment = parse_datetime_or_date(_SPACE_FOR_PLUS.sub(r"\1+\2", value), field=field)
+    except ValidationFailed as refused:
+        raise BadRequest(errors=refused.errors) from None
+    return moment if isinstance(moment, datetime) else start_of(moment)
 
 
 def integer(value: str | None, field: str, *, low: int, high: int) -> int | None:

@@ -15,14 +15,21 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from allmende.core.errors import BadRequest
+from allmende.core.errors import BadRequest, ValidationFailed
 from allmende.sensing.models import Observation, ResultKind
-from allmende.sensing.times import format_interval, from_micros, to_micros
+from allmende.sensing.times import (
+    MAX_MICROS,
+    MIN_MICROS,
+    format_interval,
+    from_micros,
+    parse_micros_duration,
+    to_micros,
+)
 from allmende.standards.sensorthings.handlers import StaResponse, _path_text
 from allmende.standards.sensorthings.paths import ResourcePath
 from allmende.standards.sensorthings.query.compiler import Compiler, Scope
 from allmende.standards.sensorthings.query.options import Query
-from allmende.standards.sensorthings.query.parser import QueryError, parse_duration
+from allmende.standards.sensorthings.query.parser import QueryError
 from allmende.standards.sensorthings.query.sql import MonthStart, floor_to
 from allmende.standards.sensorthings.reader import COUNT, NEXT_LINK, ReadContext, Target
 
@@ -39,10 +46,11 @@ def _bucket(spec: str) -> tuple[Any, str | int]:
         unit = "month" if text == "P1M" else "year"
         return MonthStart(column, unit), unit
     try:
-        width = parse_duration(text)
-    except ValueError as exc:
+        width = parse_micros_duration(text, field="$aggregate")
+    except ValidationFailed as exc:
         raise QueryError(
-            detail=f"$aggregate: {exc}; or P1M / P1Y for calendar months and years."
+            detail=f"$aggregate: '{text[:40]}' {exc.errors[0].reason}; "
+            "or P1M / P1Y for calendar months and years."
         ) from None
     if width < MIN_WIDTH:
         raise QueryError(detail="$aggregate: the interval must be at least one second.")
@@ -71,7 +79,12 @@ def aggregate(
         raise BadRequest(detail="$aggregate applies to a collection of Observations.")
     bucket, interval = _bucket(query.extensions["$aggregate"])
     options = query.options
-    condition = and_(target.condition, Observation.datastream_id.is_not(None))
+    # Times stored before the supported range was enforced fall in no interval.
+    condition = and_(
+        target.condition,
+        Observation.datastream_id.is_not(None),
+        Observation.phenomenon_time.between(MIN_MICROS, MAX_MICROS),
+    )
     if options.filter is not None:
         compiler = Compiler("$filter", context.visibility)
         condition = and_(

@@ -20,6 +20,8 @@ import orjson
 from sqlalchemy.orm import Session
 
 from allmende.core.errors import BadRequest, UnsupportedMediaType
+from allmende.http.jsonbody import load_json
+from allmende.standards.sensorthings.budget import result_too_large
 from allmende.standards.sensorthings.errors import error_body
 from allmende.standards.sensorthings.handlers import JSON, StaRequest, StaResponse, error_of
 
@@ -105,9 +107,11 @@ def _target(request: StaRequest, part: Part, created: dict[str, int | str]) -> S
 def _substitute(body: bytes, created: dict[str, int | str]) -> bytes:
     """``{"@iot.id": "$name"}`` → the id of the entity created under Content-ID ``name``."""
     try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return body
+        data = load_json(body)
+    except BadRequest as refused:
+        if refused.errors:  # nested too deeply
+            raise
+        return body  # not JSON: the part's own handler says so
 
     def walk(value: Any) -> Any:
         if isinstance(value, dict):
@@ -173,6 +177,8 @@ def _run_parts(
     out: list[Part | list[Done] | Done] = []
     if sum(len(i) if isinstance(i, list) else 1 for i in items) > MAX_PARTS:
         raise BadRequest(detail=f"A batch holds at most {MAX_PARTS} requests.")
+    limits = api.limits
+    answered = 0  # bytes of the answers so far: a batch answer is bounded like one read
     for item in items:
         if isinstance(item, list):
             try:
@@ -182,7 +188,12 @@ def _run_parts(
                 failed = _error_response(exc)
                 out.append([Done(item[0], failed)])
         elif item.method.upper() in ("GET", "HEAD"):
-            out.append(Done(item, _read(api, request, item)))
+            if answered > limits.response_bytes:
+                response = _error_response(result_too_large(limits))
+            else:
+                response = _read(api, request, item)
+                answered += len(response.body)
+            out.append(Done(item, response))
         else:
             try:
                 response = _change_set(api, request, [item])[0]
@@ -305,10 +316,7 @@ def _http_response(done: Done) -> list[bytes]:
 
 
 def _run_json(api: Api, request: StaRequest) -> StaResponse:
-    try:
-        data = orjson.loads(request.body)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(detail=f"The batch is not valid JSON: {exc}") from None
+    data = load_json(request.body)
     requests = data.get("requests") if isinstance(data, dict) else None
     if not isinstance(requests, list):
         raise BadRequest(detail='A JSON batch is {"requests": [...]}.')

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from allmende.core.errors import AllmendeError
-from allmende.http.problems import PROBLEM_JSON, problem_body
+from allmende.http.problems import PROBLEM_JSON, challenge, problem_body
 
 
 def error_body(error: AllmendeError) -> dict[str, Any]:
@@ -29,7 +29,7 @@ def error_body(error: AllmendeError) -> dict[str, Any]:
 
 def render_error(request: Request, error: AllmendeError) -> Response:
     body = {**problem_body(request, error), "code": error.status, "message": str(error)}
-    headers = {"WWW-Authenticate": 'Bearer realm="allmende"'} if error.status == 401 else None
+    headers = {"WWW-Authenticate": challenge(request)} if error.status == 401 else None
     return Response(
         orjson.dumps(body), status_code=error.status, media_type=PROBLEM_JSON, headers=headers
     )

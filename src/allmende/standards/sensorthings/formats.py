@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from allmende.core import csvformat
 from allmende.sensing.results import decode_result
 from allmende.sensing.times import format_time
 from allmende.standards.sensorthings.query import ast
@@ -160,17 +159,4 @@ def to_csv(entities: Sequence[Mapping[Any, Any]]) -> str:
     for row in rows:
         for key in row:
             header.setdefault(key, None)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(list(header))
-    for row in rows:
-        writer.writerow([_cell(row.get(k)) for k in header])
-    return buffer.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
+    return csvformat.lines([list(header), *([row.get(k) for k in header] for row in rows)])

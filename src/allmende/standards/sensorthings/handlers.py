@@ -8,8 +8,9 @@ Reads use a read-only session; each write request (or batch change set) is one
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import orjson
@@ -28,13 +29,16 @@ from allmende.core.errors import (
     ValidationFailed,
 )
 from allmende.core.settings import Settings
+from allmende.http.jsonbody import load_json
 from allmende.identity.principal import Principal
 from allmende.sensing.ingest import DuplicatePolicy
 from allmende.standards.sensorthings import formats
+from allmende.standards.sensorthings.budget import Limits, check_expand, timed_out
 from allmende.standards.sensorthings.model import ROOT_COLLECTIONS, EntityType, Kind
 from allmende.standards.sensorthings.paths import ResourcePath, parse_path
 from allmende.standards.sensorthings.query.compiler import Compiler, Scope
 from allmende.standards.sensorthings.query.options import Query, parse_query
+from allmende.standards.sensorthings.query.parser import QueryError
 from allmende.standards.sensorthings.reader import (
     COUNT,
     NEXT_LINK,
@@ -48,9 +52,14 @@ from allmende.standards.sensorthings.reader import (
 from allmende.standards.sensorthings.render import Selection, value_of
 from allmende.standards.sensorthings.writer import Owner, Parent, WriteContext, Writer
 from allmende.storage.database import Database
+from allmende.storage.deadline import DeadlinePassed, statement_deadline
 
 JSON = "application/json; charset=UTF-8"
 STORAGE_REFUSED = "A value cannot be stored: it holds a NUL character or is out of range."
+ARITHMETIC_REFUSED = (
+    "The query's arithmetic leaves the range the database can compute with "
+    "(a number or a time too large)."
+)
 T = TypeVar("T")
 CONFORMANCE = (
     "http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel",
@@ -84,6 +93,9 @@ class StaRequest:
     root: str  # absolute URL of the version root
     body: bytes = b""
     content_type: str = ""
+    #: ``time.monotonic()`` by which it must be answered (set on entry; a batch's parts
+    #: share the batch's).
+    deadline: float | None = None
 
 
 @dataclass
@@ -111,6 +123,8 @@ class Api:
     # --- entry ----------------------------------------------------------------------------
 
     def handle(self, request: StaRequest) -> StaResponse:
+        if request.deadline is None:
+            request = replace(request, deadline=time.monotonic() + self.limits.timeout)
         method = request.method.upper()
         if method in ("GET", "HEAD"):
             if request.path.strip("/") == "":
@@ -141,12 +155,19 @@ class Api:
 
     # --- contexts -------------------------------------------------------------------------
 
+    @property
+    def limits(self) -> Limits:
+        return Limits.of(self.settings)
+
     def read_context(self, request: StaRequest) -> ReadContext:
+        deadline = request.deadline
         return ReadContext(
             principal=request.principal,
             root=request.root,
             default_top=self.settings.sensorthings_default_top,
             max_top=self.settings.sensorthings_max_top,
+            limits=self.limits,
+            deadline=time.monotonic() + self.limits.timeout if deadline is None else deadline,
         )
 
     def write_context(self, request: StaRequest, query: Query) -> WriteContext:
@@ -179,21 +200,34 @@ class Api:
     def read(self, request: StaRequest) -> StaResponse:
         path = parse_path(request.path)
         query = parse_query(request.query)
+        context = self.read_context(request)
+        check_expand(query.options.expand, context.limits)
+        try:
+            with (
+                self.database.session() as session,
+                statement_deadline(session, context.deadline),
+            ):
+                response = self._read(session, context, path, query)
+        except DeadlinePassed:
+            raise timed_out(context.limits) from None
+        except DataError:
+            raise QueryError(detail=ARITHMETIC_REFUSED) from None
+        context.budget.check_size(response.body)
+        return response
+
+    def _read(
+        self, session: Session, context: ReadContext, path: ResourcePath, query: Query
+    ) -> StaResponse:
+        target = resolve(session, context, path)
         if "$aggregate" in query.extensions:
             from allmende.standards.sensorthings.aggregate import aggregate
 
-            with self.database.session() as session:
-                context = self.read_context(request)
-                target = resolve(session, context, path)
-                return aggregate(session, context, target, path, query)
-        with self.database.session() as session:
-            context = self.read_context(request)
-            target = resolve(session, context, path)
-            if path.prop is not None:
-                return self._property(session, target, path)
-            if target.single:
-                return self._entity(session, context, target, path, query)
-            return self._collection(session, context, target, path, query)
+            return aggregate(session, context, target, path, query)
+        if path.prop is not None:
+            return self._property(session, target, path)
+        if target.single:
+            return self._entity(session, context, target, path, query)
+        return self._collection(session, context, target, path, query)
 
     def _entity(
         self,
@@ -215,6 +249,7 @@ class Api:
             return StaResponse.json(context.renderer.reference(etype, mapping["id"]))
         body = context.renderer.entity(etype, mapping, selection, links=True)
         expand(session, context, etype, [mapping], [body], options.expand)
+        context.budget.check_answer([body])
         return StaResponse.json(body)
 
     def _collection(
@@ -249,6 +284,7 @@ class Api:
         else:
             items = [context.renderer.entity(etype, r, selection, links=True) for r in page.rows]
             expand(session, context, etype, page.rows, items, options.expand)
+            context.budget.check_answer(items)
         if fmt == "GeoJSON":
             return StaResponse(200, orjson.dumps(formats.geojson(items)), "application/geo+json")
         if fmt == "CSV":
@@ -407,10 +443,7 @@ def _json_body(request: StaRequest, *, patch: bool = False) -> Any:
         )
     if not request.body.strip():
         raise BadRequest(detail="The request has no body; send the entity as JSON.")
-    try:
-        return orjson.loads(request.body)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(detail=f"The body is not valid JSON: {exc}") from None
+    return load_json(request.body)
 
 
 def _conflict(exc: IntegrityError) -> str:

@@ -8,6 +8,8 @@
   of a Datastream, whose count the Datastream keeps.
 * Each ``$expand`` level is one query for all parents together; ``$top``/``$skip`` per parent
   are a window function (``row_number() OVER (PARTITION BY parent …)``).
+* Every query asks the read's :class:`~.budget.Budget` first: how many rows it may still
+  fetch, whether time is left; what is built is weighed as it joins its parents.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from allmende.core.errors import NotFound
 from allmende.identity.permissions import readable_municipalities, visible
 from allmende.identity.principal import Principal
+from allmende.standards.sensorthings.budget import Budget, Limits
 from allmende.standards.sensorthings.model import EntityType, Nav, entity_type
 from allmende.standards.sensorthings.paths import ResourcePath
 from allmende.standards.sensorthings.query import ast
@@ -35,6 +38,7 @@ from allmende.storage.id_sets import in_set
 
 NEXT_LINK = "@iot.nextLink"
 COUNT = "@iot.count"
+MAX_ROW_NUMBER = 2**63 - 1
 
 
 def visibility_for(principal: Principal) -> Visibility:
@@ -75,12 +79,16 @@ class ReadContext:
     root: str  # absolute URL of the version root, e.g. https://host/v1.1
     default_top: int
     max_top: int
+    limits: Limits
+    deadline: float  # time.monotonic() by which the read must be done
     visibility: Visibility = field(init=False)
     renderer: Renderer = field(init=False)
+    budget: Budget = field(init=False)
 
     def __post_init__(self) -> None:
         self.visibility = visibility_for(self.principal)
         self.renderer = Renderer(self.root)
+        self.budget = Budget(self.limits, self.deadline)
 
 
 @dataclass
@@ -264,7 +272,9 @@ def fetch_page(
     if options.skip:
         query = query.offset(options.skip)
     query = query.limit(top + 1)
+    context.budget.check_time()
     rows: list[Mapping[Any, Any]] = [r._mapping for r in session.execute(query)]
+    context.budget.took(len(rows))
     more = len(rows) > top
     return Page(rows[:top], count, more)
 
@@ -414,22 +424,30 @@ def _expand_one(
     keys = sorted({r[nav.local] for r in rows if r[nav.local] is not None})
     found: dict[int, Mapping[Any, Any]] = {}
     model = target.model
+    budget = context.budget
     if keys:
         condition = _filter(context, options, target, model)
         query = select(*columns).where(in_set(model.id, keys), condition)
-        for record in session.execute(query):
+        budget.check_time()
+        for record in session.execute(query.limit(budget.rows_allowed())):
             found[record._mapping["id"]] = record._mapping
+        budget.took(len(found))
     children = list(found.values())
     rendered = {
         r["id"]: context.renderer.entity(target, r, selection, links=not selection.everything)
         for r in children
     }
+    for item in rendered.values():
+        budget.weigh(item)
     expand(
         session, context, target, children, [rendered[r["id"]] for r in children], options.expand
     )
     for row, output in zip(rows, outputs, strict=True):
         key = row[nav.local]
-        output[nav.name] = rendered.get(key) if key is not None else None
+        child = rendered.get(key) if key is not None else None
+        output[nav.name] = child
+        if child is not None:
+            budget.attach(output, child)
 
 
 def _expand_set(
@@ -472,38 +490,53 @@ def _expand_set(
         .where(condition)
         .subquery()
     )
+    budget = context.budget
     query = (
         select(numbered)
-        .where(numbered.c["__rank"] > options.skip, numbered.c["__rank"] <= options.skip + top + 1)
+        .where(
+            numbered.c["__rank"] > options.skip,
+            numbered.c["__rank"] <= min(options.skip + top + 1, MAX_ROW_NUMBER),
+        )
         .order_by(numbered.c["__parent"], numbered.c["__rank"])
+        .limit(budget.rows_allowed())
     )
+    budget.check_time()
     grouped: dict[int, list[Mapping[Any, Any]]] = defaultdict(list)
+    fetched = 0
     for record in session.execute(query):
         grouped[record._mapping["__parent"]].append(record._mapping)
+        fetched += 1
+    budget.took(fetched)
     counts: dict[int, int] = {}
     if options.count:
         counted = select(parent_key, func.count()).select_from(model)
         if via is not None:
             counted = counted.join(via, via.c[str(nav.via_remote)] == model.id)
+        budget.check_time()
         counts = dict(session.execute(counted.where(condition).group_by(parent_key)).all())
     children: list[Mapping[Any, Any]] = []
     rendered: list[dict[str, Any]] = []
-    for row, output in zip(rows, outputs, strict=True):
-        found = grouped.get(row["id"], [])
-        more = len(found) > top
+    per_parent: list[list[dict[str, Any]]] = []
+    for row in rows:
         items = []
-        for child in found[:top]:
+        for child in grouped.get(row["id"], [])[:top]:
             item = context.renderer.entity(target, child, selection, links=not selection.everything)
+            budget.weigh(item)
             items.append(item)
             children.append(child)
             rendered.append(item)
+        per_parent.append(items)
+    # What is expanded into the children first, so their weight is known when they join.
+    expand(session, context, target, children, rendered, options.expand)
+    for row, output, items in zip(rows, outputs, per_parent, strict=True):
         output[nav.name] = items
+        for item in items:
+            budget.attach(output, item)
         if options.count:
             output[f"{nav.name}@iot.count"] = counts.get(row["id"], 0)
-        if more:
+        if len(grouped.get(row["id"], ())) > top:
             link = f"{context.renderer.self_link(parent_type, row['id'])}/{nav.name}"
             output[f"{nav.name}@iot.nextLink"] = f"{link}?{_expand_query(options, top)}"
-    expand(session, context, target, children, rendered, options.expand)
 
 
 def _expand_query(options: ast.QueryOptions, top: int) -> str:

@@ -34,6 +34,14 @@ from allmende.sensing.ingest import (
     NewObservation,
     ingest_observations,
 )
+from allmende.sensing.limits import (
+    DOCUMENT_TOO_LARGE,
+    JSON_TOO_LARGE,
+    MAX_DOCUMENT_BYTES,
+    MAX_JSON_BYTES,
+    MAX_TEXT_CHARS,
+    TEXT_TOO_LONG,
+)
 from allmende.sensing.models import (
     Observation,
     Thing,
@@ -52,6 +60,7 @@ FOLLOW_THING = frozenset({"Datastream", "MultiDatastream", "TaskingCapability"})
 #: Keys of JSON values that must be objects / arrays.
 OBJECTS = frozenset({"unitOfMeasurement", "taskingParameters"})
 OPTIONAL_OBJECTS = frozenset({"properties", "parameters"})
+NUL_REFUSED = "must not hold a NUL character (\\u0000)"
 
 
 def invalid(field: str, reason: str) -> BadRequest:
@@ -664,8 +673,8 @@ MULTI_OBSERVATION = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Co
 def _parse(prop: Prop, raw: Any, where: str) -> dict[str, Any]:
     """Column values of one property from its JSON value, or a 400 naming it."""
     kind = prop.kind
-    if isinstance(raw, str | dict | list) and _holds_nul(raw):
-        raise invalid(where, "must not hold a NUL character (\\u0000)")
+    if isinstance(raw, str | dict | list):
+        _check_content(prop, raw, where)
     if kind is Kind.TEXT:
         if raw is None and prop.name == "description":
             return {prop.column: ""}
@@ -709,10 +718,22 @@ def _parse(prop: Prop, raw: Any, where: str) -> dict[str, Any]:
     raise invalid(where, "cannot be set")  # pragma: no cover
 
 
-def _holds_nul(value: str | dict[str, Any] | list[Any]) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    return b"\\u0000" in orjson.dumps(value)
+def _check_content(prop: Prop, raw: str | dict[str, Any] | list[Any], where: str) -> None:
+    """No NUL character (PostgreSQL stores none), and no more than the limits allow."""
+    if isinstance(raw, str):
+        if "\x00" in raw:
+            raise invalid(where, NUL_REFUSED)
+        if len(raw) > MAX_TEXT_CHARS:
+            raise invalid(where, TEXT_TOO_LONG)
+        return
+    encoded = orjson.dumps(raw)
+    if b"\\u0000" in encoded:
+        raise invalid(where, NUL_REFUSED)
+    if prop.kind is Kind.DOCUMENT:
+        if len(encoded) > MAX_DOCUMENT_BYTES:
+            raise invalid(where, DOCUMENT_TOO_LARGE)
+    elif len(encoded) > MAX_JSON_BYTES:
+        raise invalid(where, JSON_TOO_LARGE)
 
 
 def _time(parser: Any, raw: Any, where: str) -> Any:

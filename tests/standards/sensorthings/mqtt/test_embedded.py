@@ -365,3 +365,15 @@ def test_qos_0_and_2_create_observations_too(
     assert body["@iot.id"]  # the stored entity, not the message as sent
     watcher.nothing()
     assert [o["result"] for o in observations(sta, datastream)] == [qos]
+
+
+def test_a_topic_that_expands_beyond_the_limits_gets_no_messages(sta: Sta, connect: Any) -> None:
+    thing, _ = stream(sta)
+    deep = "Datastreams($expand=Thing($expand=Datastreams($expand=Thing($expand=Datastreams("
+    deep += "$expand=Thing)))))"
+    greedy, modest = connect(), connect()
+    assert greedy.subscribe(f"v1.1/Things?$expand={deep}") == [1]
+    assert modest.subscribe("v1.1/Things?$expand=Datastreams") == [1]
+    sta.patch(f"Things({thing})", {"name": "Neuer Name"})
+    assert modest.next()[1]["name"] == "Neuer Name"
+    greedy.nothing()

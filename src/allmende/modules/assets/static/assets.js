@@ -14,9 +14,7 @@
     status.setAttribute("aria-live", "polite");
     element.parentNode.insertBefore(status, element.nextSibling);
     var map = L.map(element, { scrollWheelZoom: false });
-    if (element.dataset.tiles) {
-      L.tileLayer(element.dataset.tiles, { maxZoom: 19, attribution: element.dataset.attribution || "" }).addTo(map);
-    }
+    window.AllmendeBasemap.add(map, element);
     var marker = null;
     function place(latlng, announce) {
       if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng, { keyboard: false }).addTo(map); }

@@ -3,7 +3,6 @@ the list of contributions, a contribution with its comment thread, support and r
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -50,6 +49,7 @@ from allmende.sdk import (
     RowId,
     app_context,
     check_csrf,
+    json_loads,
 )
 
 pages = APIRouter(include_in_schema=False)
@@ -112,7 +112,7 @@ def _geometry(text: str) -> Any:
     if not text.strip():
         return None
     try:
-        return json.loads(text)
+        return json_loads(text)
     except ValueError:
         return "invalid"  # the model refuses it and names the field
 

@@ -4,7 +4,7 @@ FAQ, on-site appointments and GeoJSON plan layers. Drafts and surveys have the J
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -46,7 +46,10 @@ from allmende.sdk import (
     RowId,
     ValidationFailed,
     app_context,
+    json_loads,
     local_path,
+    parse_date,
+    parse_local_datetime,
     readable_municipalities,
 )
 
@@ -94,8 +97,8 @@ def _values(detail: ProcessDetail) -> dict[str, str]:
     return values
 
 
-def _local_midnight(text: str) -> datetime:
-    return datetime.combine(date.fromisoformat(text), time(0), tzinfo=LOCAL_TIME)
+def _local_midnight(text: str, field: str) -> datetime:
+    return datetime.combine(parse_date(text, field=field), time(0), tzinfo=LOCAL_TIME)
 
 
 def _phases(data: FormData, form: Form, translate: Translate) -> tuple[list[PhaseIn], list[int]]:
@@ -112,13 +115,13 @@ def _phases(data: FormData, form: Form, translate: Translate) -> tuple[list[Phas
         if not (title or start or end):
             continue
         try:
-            starts_at = _local_midnight(start)
-        except ValueError:
+            starts_at = _local_midnight(start, f"{prefix}.starts_at")
+        except ValidationFailed:
             form.errors[f"{prefix}.starts_at"] = translate("Please enter a date.")
             continue
         try:
-            ends_at = _local_midnight(end) + timedelta(days=1)
-        except ValueError:
+            ends_at = _local_midnight(end, f"{prefix}.ends_at") + timedelta(days=1)
+        except ValidationFailed:
             form.errors[f"{prefix}.ends_at"] = translate("Please enter a date.")
             continue
         try:
@@ -158,7 +161,7 @@ def _fields(data: FormData, form: Form, translate: Translate) -> dict[str, Any]:
     area: Any = None
     if area_text:
         try:
-            area = json.loads(area_text)
+            area = json_loads(area_text)
         except ValueError:
             form.errors["area"] = translate("This is not GeoJSON.")
     return {
@@ -323,8 +326,10 @@ async def add_faq(request: Request, process_id: RowId, principal: Caller) -> Res
 async def add_event(request: Request, process_id: RowId, principal: Caller) -> Response:
     def add(session: Any, values: dict[str, str]) -> None:
         try:
-            starts = datetime.fromisoformat(values.get("starts_at", "")).replace(tzinfo=LOCAL_TIME)
-        except ValueError:
+            starts = parse_local_datetime(
+                values.get("starts_at", ""), field="starts_at", zone=LOCAL_TIME
+            )
+        except ValidationFailed:
             raise ValidationFailed.one("starts_at", "Please enter a date and a time.") from None
         data = EventIn(
             title=values.get("title", "").strip(),
@@ -346,7 +351,7 @@ async def add_layer(request: Request, process_id: RowId, principal: Caller) -> R
         raise ValidationFailed.one("file", "choose a GeoJSON file")
     content = await upload.read(MAX_LAYER_BYTES + 1)
     try:
-        data = json.loads(content) if len(content) <= MAX_LAYER_BYTES else None
+        data = json_loads(content) if len(content) <= MAX_LAYER_BYTES else None
     except ValueError:
         data = None
     layer = LayerIn(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -27,7 +26,15 @@ from allmende.modules.participation.pages.contributions import closed_reason
 from allmende.modules.participation.processes import process_detail
 from allmende.modules.participation.schemas import AnswerIn, QuestionRead, SurveyRead
 from allmende.modules.participation.service import Act, Translate, can_moderate
-from allmende.sdk import AllmendeError, Caller, Principal, RowId, app_context, check_csrf
+from allmende.sdk import (
+    AllmendeError,
+    Caller,
+    Principal,
+    RowId,
+    app_context,
+    check_csrf,
+    json_loads,
+)
 
 pages = APIRouter(include_in_schema=False)
 SCALE_VALUE = re.compile(r"^-?[0-9]{1,4}$")
@@ -151,7 +158,7 @@ def _parse_one(
     if not raw and not text:
         return None
     try:
-        geometry: Any = json.loads(raw) if raw else None
+        geometry: Any = json_loads(raw) if raw else None
     except ValueError:
         raise ValueError(translate("The place on the map could not be read.")) from None
     return AnswerIn(question_id=question.id, text=text or None, geometry=geometry)

@@ -19,12 +19,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
-from allmende.core.errors import AllmendeError
+from allmende.core.errors import AllmendeError, BadRequest
+from allmende.http.jsonbody import load_json
 from allmende.identity.permissions import Action, can, readable_municipalities
 from allmende.identity.principal import Principal
 from allmende.sensing.ingest import (
@@ -64,9 +64,9 @@ class MessageError(ValueError):
 def parse_observation(target: CreateTarget, payload: bytes) -> NewObservation:
     """The Observation a message describes; :class:`MessageError` names the field at fault."""
     try:
-        data = orjson.loads(payload)
-    except orjson.JSONDecodeError as exc:
-        raise MessageError(f"the message is not JSON: {exc}") from None
+        data = load_json(payload, field="message")
+    except BadRequest as exc:
+        raise MessageError(str(exc)) from None
     if not isinstance(data, dict):
         raise MessageError("the message must be an Observation object")
     unknown = sorted(set(data) - ALLOWED)
@@ -138,8 +138,6 @@ def _phenomenon(value: Any) -> tuple[int | None, int | None]:
 def _instant(value: Any) -> int | None:
     if value is None:
         return None
-    if not isinstance(value, str):
-        raise MessageError("resultTime must be an ISO 8601 time")
     return parse_instant(value, field="resultTime")
 
 

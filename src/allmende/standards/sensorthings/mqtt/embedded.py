@@ -7,6 +7,9 @@
   to other clients as it was sent: subscribers get the stored entity, as rendered by the API.
 * SUBSCRIBE: only SensorThings topics (``v1.1/…``, no wildcards); anything else is refused
   (return code 0x80). Each subscriber gets what its credentials may read.
+* CONNECT with MQTT 5: amqtt speaks MQTT 3.1.1 only and would misread the MQTT 5 packet (and
+  often close without a word), so the protocol level is read first and an MQTT 5 client gets
+  the MQTT 5 CONNACK "Unsupported Protocol Version" (0x84) before the connection is closed.
 
 amqtt has no hooks for these three, so the broker and its protocol handler are subclassed at
 the points named below (checked against amqtt 0.12).
@@ -19,7 +22,9 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+from amqtt.adapters import ReaderAdapter, WriterAdapter
 from amqtt.broker import Broker
+from amqtt.errors import MQTTError, NoDataError
 from amqtt.mqtt.constants import QOS_0, QOS_1
 from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.mqtt.puback import PubackPacket
@@ -38,6 +43,57 @@ Intake = Callable[[Principal, str, bytes, str], Coroutine[Any, Any, None]]
 Authenticator = Callable[[str | None, str | None], Awaitable[Principal | None]]
 
 SUBSCRIPTION_REFUSED = 0x80
+CONNECT = 1
+MQTT_5 = 5
+#: CONNACK (MQTT 5): remaining length 3, no session present, reason 0x84, no properties.
+UNSUPPORTED_VERSION_CONNACK = bytes([0x20, 0x03, 0x00, 0x84, 0x00])
+LONGEST_PROTOCOL_NAME = 6  # "MQIsdp" of MQTT 3.1
+
+
+class _Replay(ReaderAdapter):  # type: ignore[misc]
+    """A reader that gives back the bytes already read before it reads on."""
+
+    def __init__(self, reader: ReaderAdapter, head: bytes) -> None:
+        self._reader = reader
+        self._head = head
+
+    async def read(self, n: int = -1) -> bytes:
+        if not self._head:
+            return bytes(await self._reader.read(n))
+        if n == -1:
+            data, self._head = self._head + bytes(await self._reader.read(-1)), b""
+            return data
+        data, self._head = self._head[:n], self._head[n:]
+        if len(data) < n:
+            data += bytes(await self._reader.read(n - len(data)))
+        return data
+
+    def feed_eof(self) -> None:
+        self._reader.feed_eof()
+
+
+async def _protocol_level(reader: ReaderAdapter) -> tuple[int | None, bytes]:
+    """The protocol level of a CONNECT (None for another packet) and the bytes read for it."""
+    head = bytearray()
+
+    async def take(n: int) -> bytes:
+        try:
+            data = bytes(await reader.read(n))
+        except asyncio.IncompleteReadError as exc:
+            raise NoDataError("the connection closed before a CONNECT") from exc
+        head.extend(data)
+        return data
+
+    if (await take(1))[0] >> 4 != CONNECT:
+        return None, bytes(head)
+    for _ in range(4):  # the remaining length: up to four bytes of seven bits
+        if not (await take(1))[0] & 0x80:
+            break
+    length = int.from_bytes(await take(2), "big")
+    if length > LONGEST_PROTOCOL_NAME:
+        return None, bytes(head)
+    await take(length)
+    return (await take(1))[0], bytes(head)
 
 
 class _Handler(BrokerProtocolHandler):  # type: ignore[misc]
@@ -108,8 +164,21 @@ class EmbeddedBroker(Broker):  # type: ignore[misc]
         self._principals[session.client_id or ""] = principal
         return True
 
-    async def _initialize_client_session(self, *args: Any, **kwargs: Any) -> Any:
-        handler, session = await super()._initialize_client_session(*args, **kwargs)
+    async def _initialize_client_session(
+        self, reader: ReaderAdapter, writer: WriterAdapter, *args: Any, **kwargs: Any
+    ) -> Any:
+        level, head = await _protocol_level(reader)
+        if level == MQTT_5:
+            writer.write(UNSUPPORTED_VERSION_CONNACK)
+            await writer.drain()
+            await writer.close()
+            raise MQTTError(
+                "an MQTT 5 client was refused: the embedded broker speaks MQTT 3.1.1 "
+                "(connect with MQTT 3.1.1, or run an external broker: docs/mqtt.md)"
+            )
+        handler, session = await super()._initialize_client_session(
+            _Replay(reader, head), writer, *args, **kwargs
+        )
         handler.__class__ = _Handler
         handler.intake = self._intake
         handler.principal_of = self.principal_of

@@ -9,6 +9,7 @@ subscribers of a topic who may see the same municipalities get the same bytes).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from allmende.core.events import Event
 from allmende.identity.permissions import readable_municipalities
 from allmende.identity.principal import Principal
 from allmende.sensing.service import CREATED, OBSERVATIONS_CREATED, UPDATED
+from allmende.standards.sensorthings.budget import check_expand
 from allmende.standards.sensorthings.handlers import Api
 from allmende.standards.sensorthings.model import ENTITY_TYPES, EntityType, entity_type
 from allmende.standards.sensorthings.mqtt.topics import VERSION, Watch
@@ -108,11 +110,14 @@ Rendered = list[tuple[int, bytes]]  # entity id and message, in id order
 
 
 def read_context(api: Api, root: str, principal: Principal) -> ReadContext:
+    limits = api.limits
     return ReadContext(
         principal=principal,
         root=root,
         default_top=api.settings.sensorthings_default_top,
         max_top=api.settings.sensorthings_max_top,
+        limits=limits,
+        deadline=time.monotonic() + limits.timeout,
     )
 
 
@@ -157,6 +162,7 @@ def messages_for(
             return []
         return [(found, api._property(session, target, path).body)]
     options = watch.query.options
+    check_expand(options.expand, context.limits)  # a topic that asks too much gets nothing
     selection = Selection.of(etype, options.select)
     columns = columns_for(etype, selection, options.expand)
     query = select(*columns).where(target.condition, in_set(model.id, change.ids))

@@ -36,7 +36,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from allmende.sensing.models import ResultKind
-from allmende.sensing.times import now_micros
+from allmende.sensing.times import MAX_MICROS, MIN_MICROS, now_micros
 from allmende.standards.sensorthings.model import EntityType, Kind, Nav, Prop, entity_type
 from allmende.standards.sensorthings.query import ast
 from allmende.standards.sensorthings.query.functions import FUNCTIONS
@@ -67,6 +67,9 @@ from allmende.storage.spatial import geometry_param
 #: The condition that makes rows of an entity type visible to the caller (None: all are).
 Visibility = Callable[[EntityType, Any], ColumnElement[bool] | None]
 INT64 = 2**63 - 1
+#: How far time arithmetic may reach: fifty times the supported range of times (about 70 000
+#: years), so that any sum of times and durations stays far inside 64-bit microseconds.
+MAX_REACH = 50 * (MAX_MICROS - MIN_MICROS)
 
 
 @dataclass
@@ -119,7 +122,11 @@ class Compiler:
                 JsonValue(value.column, value.path, "text"),
             ]
         if value.type is T.GEOMETRY:
-            raise self.error(node, "cannot order by a geometry; order by geo.distance(…)")
+            if not value.bbox:
+                raise self.error(node, "cannot order by a geometry literal")
+            # A stable key the same on both backends: the bounding box, west/south corner
+            # first (docs/sensorthings.md); geo.distance(…) orders by nearness instead.
+            return list(value.bbox)
         return [value.sql]
 
     # --- conditions ---------------------------------------------------------------------
@@ -340,7 +347,7 @@ class Compiler:
         if isinstance(node, ast.Negative):
             operand = sub(node.operand)
             if operand.type is T.DURATION:
-                return Value(T.DURATION, sql=-operand.sql, position=node.position)
+                return replace(operand, sql=-operand.sql, literal=NOTHING, position=node.position)
             return Value(T.NUMBER, sql=-self.number_of(operand, node), position=node.position)
         if isinstance(node, ast.Not):
             inner = self._as_condition(sub(node.operand), node.operand)
@@ -403,7 +410,13 @@ class Compiler:
         if kind == "time":
             return Value(T.CLOCK, sql=integer(value), literal=value, position=node.position)
         if kind == "duration":
-            return Value(T.DURATION, sql=integer(value), literal=value, position=node.position)
+            return Value(
+                T.DURATION,
+                sql=integer(value),
+                literal=value,
+                position=node.position,
+                reach=abs(value),
+            )
         return Value(
             T.GEOMETRY,
             sql=geometry_param(value),
@@ -560,7 +573,7 @@ class Compiler:
             return self._time_arithmetic(node, op, a, b)
         if a.type is T.DURATION and b.type is T.DURATION and op in ("add", "sub"):
             sql = a.sql + b.sql if op == "add" else a.sql - b.sql
-            return Value(T.DURATION, sql=sql, position=position)
+            return Value(T.DURATION, sql=sql, position=position, reach=self._reach(node, a, b))
         if T.DURATION in (a.type, b.type):
             raise self.error(node, "durations can be added to times and to each other only")
         left, right = self.number_of(a, node), self.number_of(b, node)
@@ -586,13 +599,23 @@ class Compiler:
                 start=a.start + shift,
                 end=None if a.end is None else a.end + shift,
                 literal=NOTHING,
+                reach=self._reach(node, a, b),
             )
         if a.type is T.TIME and b.type in (T.TIME, T.DATE) and op == "sub":
             b = self.time_of(b, node)
             only_instants = and_(is_instant(a), is_instant(b))
             sql = case((only_instants, a.start - b.start), else_=None)
-            return Value(T.DURATION, sql=sql, position=node.position)
+            reach = self._reach(node, a, b, Value(T.DURATION, reach=MAX_MICROS - MIN_MICROS))
+            return Value(T.DURATION, sql=sql, position=node.position, reach=reach)
         raise self.error(node, f"cannot {op} a {b.type} to a {a.type}")
+
+    def _reach(self, node: ast.Node, *values: Value) -> int:
+        """How far the result of time arithmetic on ``values`` may reach; refused beyond
+        :data:`MAX_REACH`, before the database could overflow."""
+        reach = sum(v.reach for v in values)
+        if reach > MAX_REACH:
+            raise self.error(node, "the time arithmetic reaches too far beyond the supported years")
+        return reach
 
     # --- functions ----------------------------------------------------------------------
 
@@ -646,6 +669,14 @@ def _related(source: Any, nav: Nav, target: Any, condition: Any) -> ColumnElemen
     )
 
 
+BBOX_COLUMNS = ("bbox_minx", "bbox_miny", "bbox_maxx", "bbox_maxy")
+
+
+def _geometry_value(column: Callable[[str], Any], table: Any, position: int) -> Value:
+    bbox = tuple(column(name) for name in BBOX_COLUMNS)
+    return Value(T.GEOMETRY, sql=column("geom"), table=table, bbox=bbox, position=position)
+
+
 def _value_of(ref: Ref, column: Callable[[str], Any], table: Any) -> Value:
     prop = ref.prop
     position = ref.position
@@ -659,9 +690,9 @@ def _value_of(ref: Ref, column: Callable[[str], Any], table: Any) -> Value:
     if kind is Kind.DOCUMENT:
         if ref.path:
             return Value(T.JSON, column=column(prop.columns[0]), path=ref.path, position=position)
-        return Value(T.GEOMETRY, sql=column("geom"), table=table, position=position)
+        return _geometry_value(column, table, position)
     if kind is Kind.AREA:
-        return Value(T.GEOMETRY, sql=column("geom"), table=table, position=position)
+        return _geometry_value(column, table, position)
     if kind is Kind.INSTANT:
         return Value(T.TIME, start=column(prop.column), interval=False, position=position)
     if kind is Kind.INTERVAL:

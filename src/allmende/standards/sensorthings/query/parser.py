@@ -6,8 +6,7 @@ column within that option's value) of the offending part.
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,18 +22,20 @@ from lark.exceptions import (
 )
 
 from allmende.core.errors import BadRequest, ValidationFailed
-from allmende.sensing.times import MAX_MICROS, MIN_MICROS, parse_instant, parse_interval
+from allmende.core.timeutil import parse_date, start_of
+from allmende.sensing.times import (
+    parse_instant,
+    parse_interval,
+    parse_micros_duration,
+    to_micros,
+)
 from allmende.standards.sensorthings.query import ast
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
 MAX_LENGTH = 8000
 MAX_DEPTH = 60
+MAX_COUNT = 2**63 - 1
 
-_DURATION = re.compile(
-    r"^(?P<sign>-)?P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+(?:\.\d+)?)D)?"
-    r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?"
-    r"(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
-)
 _TERMINAL_NAMES = {
     "COMPARATOR": "a comparison (eq, ne, gt, ge, lt, le)",
     "ADDITIVE": "add or sub",
@@ -73,25 +74,6 @@ def _parser() -> Lark:
     )
 
 
-def parse_duration(text: str) -> int:
-    """An ISO 8601 duration of fixed length (weeks, days, hours, minutes, seconds) in µs."""
-    match = _DURATION.match(text.strip())
-    if not match or text.strip() in ("P", "-P", "PT", "-PT"):
-        raise ValueError(
-            f"'{text}' is not an ISO 8601 duration of fixed length (e.g. PT1H, P1D, PT15M)"
-        )
-    parts = {k: float(v) for k, v in match.groupdict().items() if v and k != "sign"}
-    delta = timedelta(
-        weeks=parts.get("weeks", 0),
-        days=parts.get("days", 0),
-        hours=parts.get("hours", 0),
-        minutes=parts.get("minutes", 0),
-        seconds=parts.get("seconds", 0),
-    )
-    micros = delta // timedelta(microseconds=1)
-    return -micros if match.group("sign") else micros
-
-
 def _geometry(text: str) -> Any:
     wkt = text[text.index("'") + 1 : -1].strip()
     if wkt.upper().startswith("SRID="):
@@ -109,6 +91,14 @@ def _geometry(text: str) -> Any:
 
 def _int(token: Token) -> int:
     return int(str(token).rstrip("lL"))
+
+
+def _count(name: str, token: Token) -> int:
+    """``$top`` or ``$skip`` inside ``$expand``: at most 2⁶³ − 1, as outside."""
+    value = _int(token)
+    if value > MAX_COUNT:
+        raise ValueError(f"{name} must be at most {MAX_COUNT}")
+    return value
 
 
 _Option = tuple[str, Any, str]
@@ -143,17 +133,13 @@ class _Build(Transformer[Token, Any]):
         return ast.Literal(_col(token), "null", None)
 
     def datetime(self, token: Token) -> ast.Literal:
-        return ast.Literal(_col(token), "instant", _instant(str(token)))
+        return ast.Literal(_col(token), "instant", _time(parse_instant, str(token)))
 
     def interval(self, token: Token) -> ast.Literal:
-        try:
-            value = parse_interval(str(token), field="interval")
-        except ValidationFailed as exc:
-            raise ValueError(exc.errors[0].reason if exc.errors else str(exc)) from exc
-        return ast.Literal(_col(token), "interval", value)
+        return ast.Literal(_col(token), "interval", _time(parse_interval, str(token)))
 
     def date(self, token: Token) -> ast.Literal:
-        return ast.Literal(_col(token), "date", _instant(f"{token}T00:00:00Z"))
+        return ast.Literal(_col(token), "date", _time(_day_start, str(token)))
 
     def time(self, token: Token) -> ast.Literal:
         parts = str(token).split(":")
@@ -166,7 +152,8 @@ class _Build(Transformer[Token, Any]):
 
     def duration(self, token: Token) -> ast.Literal:
         text = str(token)
-        return ast.Literal(_col(token), "duration", parse_duration(text[text.index("'") + 1 : -1]))
+        value = _time(parse_micros_duration, text[text.index("'") + 1 : -1])
+        return ast.Literal(_col(token), "duration", value)
 
     def geography(self, token: Token) -> ast.Literal:
         return ast.Literal(_col(token), "geometry", _geometry(str(token)))
@@ -281,11 +268,11 @@ class _Build(Transformer[Token, Any]):
 
     @v_args(meta=True, inline=True)
     def opt_top(self, meta: Any, _name: Token, value: Token) -> _Option:
-        return ("top", _int(value), self._raw(meta))
+        return ("top", _count("$top", value), self._raw(meta))
 
     @v_args(meta=True, inline=True)
     def opt_skip(self, meta: Any, _name: Token, value: Token) -> _Option:
-        return ("skip", _int(value), self._raw(meta))
+        return ("skip", _count("$skip", value), self._raw(meta))
 
     @v_args(meta=True, inline=True)
     def opt_count(self, meta: Any, _name: Token, value: Token) -> _Option:
@@ -305,14 +292,16 @@ def _col(token: Token) -> int:
     return int(token.column or 0)
 
 
-def _instant(text: str) -> int:
+def _time(parse: Callable[..., Any], text: str) -> Any:
+    """A time literal read by the one time parser; its refusal becomes the query's."""
     try:
-        value = parse_instant(text, field="time")
+        return parse(text, field="time")
     except ValidationFailed as exc:
-        raise ValueError(exc.errors[0].reason if exc.errors else str(exc)) from exc
-    if not MIN_MICROS <= value <= MAX_MICROS:
-        raise ValueError(f"'{text}' is out of range")
-    return value
+        raise ValueError(f"'{text[:40]}' {exc.errors[0].reason}") from exc
+
+
+def _day_start(text: str, *, field: str) -> int:
+    return to_micros(start_of(parse_date(text, field=field)))
 
 
 def _chain(items: tuple[Any, ...]) -> ast.Node:

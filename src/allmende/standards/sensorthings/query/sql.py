@@ -16,6 +16,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Boolean
 
+from allmende.sensing.times import MAX_MICROS, MIN_MICROS
+
 MICROS_PER_DAY = 86_400_000_000
 
 JsonPath = tuple[str | int, ...]
@@ -168,13 +170,19 @@ class TimePart(FunctionElement[int]):
         self.part = part
 
 
+def _in_range(micros: str, expression: str) -> str:
+    """``expression`` for times of the supported range, NULL for others (stored before the
+    range was enforced), which the calendar functions of either database may not take."""
+    return f"(CASE WHEN ({micros}) BETWEEN {MIN_MICROS} AND {MAX_MICROS} THEN {expression} END)"
+
+
 @compiles(TimePart, "sqlite")
 def _part_sqlite(element: TimePart, compiler: SQLCompiler, **kw: Any) -> str:
     (micros,) = _args(element, compiler, **kw)
     fmt = _STRFTIME[element.part]
     # Whole seconds, floored (also before 1970), so no fraction can round a minute up.
     seconds = f"(({micros}) - ((({micros}) % 1000000) + 1000000) % 1000000) / 1000000"
-    return f"CAST(strftime('{fmt}', {seconds}, 'unixepoch') AS INTEGER)"
+    return _in_range(micros, f"CAST(strftime('{fmt}', {seconds}, 'unixepoch') AS INTEGER)")
 
 
 @compiles(TimePart, "postgresql")
@@ -182,8 +190,8 @@ def _part_pg(element: TimePart, compiler: SQLCompiler, **kw: Any) -> str:
     (micros,) = _args(element, compiler, **kw)
     moment = f"(TIMESTAMP '1970-01-01' + ({micros}) * INTERVAL '1 microsecond')"
     if element.part == "second":
-        return f"CAST(floor(EXTRACT(SECOND FROM {moment})) AS INTEGER)"
-    return f"CAST(EXTRACT({element.part.upper()} FROM {moment}) AS INTEGER)"
+        return _in_range(micros, f"CAST(floor(EXTRACT(SECOND FROM {moment})) AS INTEGER)")
+    return _in_range(micros, f"CAST(EXTRACT({element.part.upper()} FROM {moment}) AS INTEGER)")
 
 
 def floor_mod(value: Any, width: int) -> Any:
@@ -214,14 +222,16 @@ def _month_sqlite(element: MonthStart, compiler: SQLCompiler, **kw: Any) -> str:
     (micros,) = _args(element, compiler, **kw)
     seconds = f"(({micros}) - ((({micros}) % 1000000) + 1000000) % 1000000) / 1000000"
     modifier = "start of month" if element.unit == "month" else "start of year"
-    return f"(CAST(strftime('%s', {seconds}, 'unixepoch', '{modifier}') AS INTEGER) * 1000000)"
+    start = f"(CAST(strftime('%s', {seconds}, 'unixepoch', '{modifier}') AS INTEGER) * 1000000)"
+    return _in_range(micros, start)
 
 
 @compiles(MonthStart, "postgresql")
 def _month_pg(element: MonthStart, compiler: SQLCompiler, **kw: Any) -> str:
     (micros,) = _args(element, compiler, **kw)
     moment = f"(TIMESTAMP '1970-01-01' + ({micros}) * INTERVAL '1 microsecond')"
-    return f"CAST(EXTRACT(EPOCH FROM date_trunc('{element.unit}', {moment})) AS BIGINT) * 1000000"
+    start = f"CAST(EXTRACT(EPOCH FROM date_trunc('{element.unit}', {moment})) AS BIGINT) * 1000000"
+    return _in_range(micros, start)
 
 
 # --- numbers ---------------------------------------------------------------------------------

@@ -44,9 +44,14 @@ class Value:
     result: tuple[Any, Any, Any, Any] | None = None
     # GEOMETRY: the table (for bounding-box narrowing) or the literal shape
     table: Any = None
+    # GEOMETRY of a row: its bounding box (minx, miny, maxx, maxy), the key $orderby sorts by
+    bbox: tuple[Any, ...] = ()
     shape: BaseGeometry | None = None
     literal: Any = NOTHING
     position: int = 0
+    # TIME: how far (µs) it may lie outside the supported range of times; DURATION: how long
+    # it may be. Bounded so that no time arithmetic can overflow 64 bits in the database.
+    reach: int = 0
 
     @property
     def is_literal(self) -> bool:

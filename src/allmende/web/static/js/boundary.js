@@ -27,10 +27,11 @@
     editor.insertBefore(hint, editor.firstChild);
     editor.insertBefore(box, hint.nextSibling);
     editor.insertBefore(tools, box.nextSibling);
+    ["tiles", "tilesKind", "attribution", "maxZoom", "subdomains", "wmsLayers", "tilesFailed"].forEach(function (key) {
+      if (editor.dataset[key] !== undefined) { box.dataset[key] = editor.dataset[key]; }
+    });
     var map = L.map(box, { maxZoom: 19 });
-    if (editor.dataset.tiles) {
-      L.tileLayer(editor.dataset.tiles, { maxZoom: 19, attribution: editor.dataset.attribution || "" }).addTo(map);
-    }
+    if (window.AllmendeBasemap) { window.AllmendeBasemap.add(map, box); }
     map.setView([51.1, 10.4], 6);
     var points = [];
     var shape = L.polygon([], { color: "#b00020", weight: 3 }).addTo(map);

@@ -24,9 +24,7 @@
   function init(element) {
     // maxZoom on the map itself: marker clustering needs it, also when no tile layer is set.
     var map = L.map(element, { scrollWheelZoom: false, maxZoom: 19 });
-    if (element.dataset.tiles) {
-      L.tileLayer(element.dataset.tiles, { maxZoom: 19, attribution: element.dataset.attribution || "" }).addTo(map);
-    }
+    window.AllmendeBasemap.add(map, element);
     map.setView([51.1, 10.4], 6);
     fetch(element.dataset.geojsonUrl, { headers: { Accept: "application/geo+json, application/json" } })
       .then(function (response) { return response.json(); })

@@ -20,11 +20,7 @@
   function baseMap(element) {
     // No renderer padding: vectors stay inside the map box (nothing overlaps the text around it).
     var map = L.map(element, { scrollWheelZoom: false, renderer: L.svg({ padding: 0 }) });
-    if (element.dataset.tiles) {
-      L.tileLayer(element.dataset.tiles, {
-        maxZoom: 19, attribution: element.dataset.attribution || ""
-      }).addTo(map);
-    }
+    window.AllmendeBasemap.add(map, element);
     map.setView([51.1, 10.4], 6);
     return map;
   }

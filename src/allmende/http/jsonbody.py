@@ -1,0 +1,143 @@
+"""JSON bodies, bounded in depth where they are parsed.
+
+Deeply nested JSON costs nothing to send and breaks what walks it later: recursive encoders
+and validators hit Python's recursion limit, ``orjson`` refuses to write more than 254 levels,
+so a stored value nested too deeply would break every page that shows it. Every JSON body
+is therefore refused with a 400 when it nests deeper than :data:`MAX_JSON_DEPTH` levels:
+:class:`JsonDepthMiddleware` does so for every request before any handler (kernel, modules,
+standards) parses it, :func:`load_json` for the JSON that arrives another way (the parts of a
+multipart batch, MQTT messages), and :func:`json_loads` for JSON in form fields and files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from allmende.core.errors import AllmendeError, BadRequest, FieldError
+from allmende.http.middleware import ErrorRenderer
+
+#: Objects and arrays inside each other; GeoJSON, deep inserts and JSON Patch need far fewer.
+MAX_JSON_DEPTH = 64
+TOO_DEEP = f"nests objects and arrays deeper than {MAX_JSON_DEPTH} levels"
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_CONTAINERS = (dict, list)
+#: Larger bodies are checked in a worker thread, so the event loop stays free.
+_INLINE_BYTES = 64 * 1024
+
+
+def json_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> int:
+    """How many objects and arrays ``value`` nests inside each other (0 for a scalar), counted
+    level by level, up to ``limit + 1`` (deeper is not walked): safe at any depth."""
+    level = [value] if type(value) in _CONTAINERS else []
+    depth = 0
+    while level and depth <= limit:
+        depth += 1
+        level = [
+            child
+            for item in level
+            for child in (item.values() if type(item) is dict else item)
+            if type(child) in _CONTAINERS
+        ]
+    return depth
+
+
+def too_deep(field: str) -> BadRequest:
+    return BadRequest(detail=f"{field}: {TOO_DEEP}.", errors=[FieldError(field, TOO_DEEP)])
+
+
+class TooDeep(ValueError):
+    """JSON text nested deeper than :data:`MAX_JSON_DEPTH`."""
+
+
+def json_loads(text: bytes | str) -> Any:
+    """``json.loads`` with the depth bound, for JSON in form fields and uploaded files: invalid
+    or too deeply nested text raises :class:`ValueError` (:class:`TooDeep` for the latter)."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        if "depth" in str(exc) or "recursion" in str(exc).lower():  # beyond orjson's own 1024
+            raise TooDeep(TOO_DEEP) from None
+        raise
+    if json_depth(value) > MAX_JSON_DEPTH:
+        raise TooDeep(TOO_DEEP)
+    return value
+
+
+def load_json(body: bytes | str, *, field: str = "body") -> Any:
+    """Parse a JSON body, refusing invalid or too deeply nested text with a 400 naming
+    ``field``."""
+    try:
+        return json_loads(body)
+    except TooDeep:
+        raise too_deep(field) from None
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(detail=f"{field} is not JSON: {exc}") from None
+
+
+def _refusal(body: bytes) -> BadRequest | None:
+    """The 400 for a body nested too deeply; None for anything else (invalid JSON included,
+    which the endpoint refuses in its own words)."""
+    try:
+        load_json(body)
+    except BadRequest as refused:
+        return refused if refused.errors else None
+    return None
+
+
+def _is_json(scope: Scope) -> bool:
+    for key, value in scope["headers"]:
+        if key.lower() == b"content-type":
+            kind: str = value.decode("latin-1").split(";")[0].strip().lower()
+            return kind == "application/json" or kind.endswith("+json")
+    return False
+
+
+class JsonDepthMiddleware:
+    """Refuses JSON request bodies nested too deeply, before the application reads them.
+
+    The body (already bounded in size by the request middleware) is read, checked, and
+    handed on unchanged; bodies that are not valid JSON go on as they are, so each endpoint
+    still answers them in its own words."""
+
+    def __init__(self, app: ASGIApp, *, render: ErrorRenderer) -> None:
+        self.app = app
+        self.render = render
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS or not _is_json(scope):
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        body = bytearray()
+        try:
+            while True:
+                message = await receive()
+                messages.append(message)
+                if message["type"] != "http.request":
+                    break
+                body += message.get("body", b"")
+                if not message.get("more_body", False):
+                    break
+        except AllmendeError as too_large:  # the size limit of the request middleware
+            await self.render(Request(scope), too_large)(scope, receive, send)
+            return
+        data = bytes(body)
+        if len(data) > _INLINE_BYTES:
+            refused = await run_in_threadpool(_refusal, data)
+        else:
+            refused = _refusal(data) if data.strip() else None
+        if refused is not None:
+            response: Response = self.render(Request(scope), refused)
+            await response(scope, receive, send)
+            return
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)

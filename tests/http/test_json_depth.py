@@ -1,0 +1,81 @@
+"""Every JSON body is bounded in depth when it is parsed, before any handler sees it: the
+kernel's API, the modules' APIs and the standards' alike (a shared helper in ``http``)."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+
+from allmende.core.errors import BadRequest
+from allmende.http.jsonbody import MAX_JSON_DEPTH, TooDeep, json_depth, json_loads, load_json
+
+pytestmark = pytest.mark.integration
+
+
+def _nested(depth: int) -> str:
+    return '{"a":' * (depth - 1) + "[1]" + "}" * (depth - 1)
+
+
+@pytest.mark.unit
+def test_depth_counts_objects_and_arrays() -> None:
+    assert json_depth(1) == 0
+    assert json_depth([]) == 1
+    assert json_depth({"a": [1, {"b": {}}]}) == 4
+    assert json_depth(orjson.loads(_nested(70)), limit=100) == 70
+    assert json_depth(orjson.loads(_nested(70))) == MAX_JSON_DEPTH + 1  # walked no deeper
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 300, 5000])
+def test_the_loader_refuses_deep_json_naming_the_limit(depth: int) -> None:
+    with pytest.raises(BadRequest) as refused:
+        load_json(_nested(depth).encode(), field="body")
+    assert f"{MAX_JSON_DEPTH} levels" in str(refused.value)
+    assert refused.value.errors[0].field == "body"
+
+
+@pytest.mark.unit
+def test_the_loader_keeps_json_within_the_limit() -> None:
+    assert json_depth(load_json(_nested(MAX_JSON_DEPTH).encode(), field="body")) == MAX_JSON_DEPTH
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/participation/processes", "/api/apikeys", "/v1.1/Things", "/v1.1/$batch"]
+)
+@pytest.mark.parametrize("depth", [300, 2000])
+def test_every_json_endpoint_bounds_the_depth(client: TestClient, path: str, depth: int) -> None:
+    response = client.post(
+        path, content=_nested(depth), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400, response.text
+    assert f"{MAX_JSON_DEPTH} levels" in response.text
+
+
+def test_json_within_the_limit_reaches_the_endpoint(client: TestClient) -> None:
+    response = client.post(
+        "/api/apikeys", content=_nested(10), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422  # the endpoint's own validation of its body
+    assert "levels" not in response.text
+
+
+@pytest.mark.unit
+def test_json_in_forms_and_files_is_bounded_the_same_way() -> None:
+    assert json_loads(_nested(MAX_JSON_DEPTH)) == orjson.loads(_nested(MAX_JSON_DEPTH))
+    for text in (_nested(MAX_JSON_DEPTH + 1), _nested(5000)):
+        with pytest.raises(TooDeep):
+            json_loads(text)
+    with pytest.raises(ValueError, match="unexpected character"):  # what forms catch already
+        json_loads("{not json")
+
+
+def test_a_json_body_past_the_size_limit_is_413_also_without_a_length(client: TestClient) -> None:
+    def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(12):
+            yield b"[" + b"1," * 500_000 + b"1]"
+
+    response = client.post(
+        "/api/apikeys", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413, response.text

@@ -1,0 +1,129 @@
+"""The water pages and JSON API through the app: the public map and list, a tree's page, the
+crews' tours with the watering form, zones, meters with leak evidence, probes; bad input."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from allmende.core.registry import Registry
+from allmende.core.settings import Settings
+from allmende.modules.water import lists, usage
+from allmende.storage.database import Database
+from tests.modules.water.conftest import Water, refresh
+from tests.support.region import Region
+from tests.support.web import csrf_from, sign_in
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def ready(database: Database, registry: Registry, settings: Settings, water: Water) -> Water:
+    refresh(database, registry, settings, water.now)
+    usage.check_meters(database, now=water.now)
+    return water
+
+
+def test_the_public_map_page_lists_the_trees_that_need_water(
+    client: TestClient, ready: Water
+) -> None:
+    page = client.get("/water", headers={"Accept-Language": "de"})
+    assert page.status_code == 200
+    assert "Welche Bäume brauchen Wasser?" in page.text
+    assert f'href="/water/trees/{ready.young}"' in page.text
+    assert "data-water-map" in page.text and 'id="tree-list"' in page.text
+    english = client.get("/water", headers={"Accept-Language": "en"})
+    assert "Which trees need water?" in english.text
+
+
+def test_a_tree_page_links_its_probe_and_calls_to_adopt(client: TestClient, ready: Water) -> None:
+    page = client.get(f"/water/trees/{ready.young}", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    assert "needs water now" in page.text
+    assert f'href="/sensors/{ready.probe}"' in page.text
+    assert f'href="/assets/{ready.young}"' in page.text
+    assert "<svg" in page.text and "<title" in page.text
+    assert 'name="litres"' not in page.text  # the crews' form is for staff
+    sensor = client.get(f"/sensors/{ready.probe}", headers={"Accept-Language": "en"})
+    assert f'href="/water/trees/{ready.young}"' in sensor.text  # and back
+    assert client.get("/water/trees/999999").status_code == 404
+
+
+def test_the_map_answers_points_or_clusters_by_box(
+    client: TestClient, ready: Water, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    points = client.get("/api/water/map.geojson", params={"bbox": "8.6,49.4,8.7,49.5"}).json()
+    assert {f["properties"]["kind"] for f in points["features"]} == {"tree"}
+    assert points["numberMatched"] == 3
+    assert (
+        client.get("/api/water/map.geojson", params={"bbox": "8.7,49.4,8.8,49.5"}).json()[
+            "numberMatched"
+        ]
+        == 0
+    )  # the internal tree in B is not on the map
+    monkeypatch.setattr(lists, "POINTS", 1)
+    clusters = client.get("/api/water/map.geojson", params={"zoom": 5}).json()
+    assert [f["properties"]["count"] for f in clusters["features"]] == [3]
+    assert clusters["features"][0]["properties"]["now"] >= 1
+    refused = client.get("/api/water/map.geojson", params={"bbox": "8.7,49.4"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "bbox"
+
+
+def test_the_crews_record_a_watering_from_their_list(
+    client: TestClient, ready: Water, region: Region
+) -> None:
+    assert client.get("/water/crews").status_code == 401
+    sign_in(client, region.staff_a_email)
+    page = client.get("/water/crews", headers={"Accept-Language": "en"})
+    assert page.status_code == 200 and "Tour 1" in page.text
+    assert f'id="stop-{ready.young}"' in page.text
+    token = csrf_from(page.text)
+    before = client.get(f"/api/water/trees/{ready.young}").json()
+    done = client.post(
+        f"/water/trees/{ready.young}/waterings",
+        data={"csrf_token": token, "litres": "150", "next": "/water/crews?view=mobile"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"].startswith(
+        "/water/crews?view=mobile"
+    )
+    after = client.get(f"/api/water/trees/{ready.young}").json()
+    assert after["suction_kpa"] < before["suction_kpa"] and after["watered_30d_l"] == 150
+    refused = client.post(
+        f"/water/trees/{ready.young}/waterings",
+        data={"csrf_token": token, "litres": "0"},
+        headers={"Accept": "application/json"},
+    )
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "litres"
+    assert client.get("/water/crews?view=print").status_code == 200
+    api = client.post(f"/api/water/trees/{ready.young}/waterings", json={"litres": 5000},
+                      headers={"X-CSRF-Token": token})  # fmt: skip
+    assert api.status_code == 422 and api.json()["errors"][0]["field"] == "body.litres"
+
+
+def test_meters_show_use_to_all_and_leak_evidence_to_staff(
+    client: TestClient, ready: Water, region: Region
+) -> None:
+    listing = client.get("/water/meters", headers={"Accept-Language": "en"})
+    meter_id = int(re.search(r'href="/water/meters/(\d+)"', listing.text).group(1))  # type: ignore[union-attr]
+    public = client.get(f"/water/meters/{meter_id}", headers={"Accept-Language": "en"})
+    assert public.status_code == 200 and "Water per day" in public.text
+    assert "Leak suspected" not in public.text
+    sign_in(client, region.staff_a_email)
+    staff = client.get(f"/water/meters/{meter_id}", headers={"Accept-Language": "en"})
+    assert "Leak suspected" in staff.text and 'class="shade"' in staff.text
+    days = client.get(f"/api/water/meters/{meter_id}/days").json()
+    assert len(days) == 22 and days[-2]["litres"] > 0  # 21 days of readings
+    assert days[0]["hours"] < 24  # the first day is incomplete, and says so
+    leaks = client.get("/api/water/leaks").json()
+    assert [leak["state"] for leak in leaks] == ["open"]
+
+
+def test_staff_pages_for_probes_and_zones(client: TestClient, ready: Water, region: Region) -> None:
+    assert client.get("/water/probes").status_code == 401
+    sign_in(client, region.staff_a_email)
+    probes = client.get("/water/probes", headers={"Accept-Language": "en"})
+    assert probes.text.count("implausible</strong>") == 2
+    assert client.get("/water/zones").status_code == 200
