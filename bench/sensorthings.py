@@ -83,10 +83,13 @@ class Plan:
     mqtt_rows: int
     read_sizes: tuple[int, ...]
     repetitions: int
+    things: int = THINGS
 
 
 QUICK = Plan(20_000, 40_000, 2, 1_000, 8, 1_000, (100_000, 200_000), 20)
 FULL = Plan(200_000, 200_000, 4, 10_000, 8, 10_000, (1_000_000, 10_000_000), 50)
+#: Every path once, in seconds, for the test that the benchmark runs (its figures mean nothing).
+TINY = Plan(1_000, 2_000, 2, 40, 2, 40, (2_000, 4_000), 2, things=100)
 
 
 # --- machine ---------------------------------------------------------------------------------
@@ -197,6 +200,7 @@ class Installation:
             "ALLMENDE_MODE": "production",
             "ALLMENDE_DATABASE_URL": self.url,
             "ALLMENDE_SECRET_KEY": self.secret,
+            "ALLMENDE_ALLOWED_HOSTS": '["127.0.0.1"]',  # production needs it (or base_url)
             "ALLMENDE_REGION_NAME": "Benchregion",
             "ALLMENDE_DATA_DIR": str(self.folder / "data"),
             "ALLMENDE_LOG_LEVEL": "WARNING",
@@ -292,8 +296,8 @@ def entity_id(response: httpx.Response) -> int:
     return int(location.rsplit("(", 1)[1].rstrip(")"))
 
 
-def build_network(inst: Installation) -> Network:
-    """500 Things with a Location and four Datastreams each, through the API's deep insert."""
+def build_network(inst: Installation, things: int) -> Network:
+    """Things (500) with a Location and four Datastreams each, through the API's deep insert."""
     with httpx.Client(base_url=inst.base, headers=inst.headers(), timeout=60) as client:
         properties = [
             entity_id(
@@ -366,14 +370,14 @@ def build_network(inst: Installation) -> Network:
         return entity_id(check(client.post("/Things", json=thing(n))))
 
     with ThreadPoolExecutor(4) as pool:
-        things = list(pool.map(post_thing, range(THINGS)))
+        posted = list(pool.map(post_thing, range(things)))
     with httpx.Client(base_url=inst.base, timeout=60) as client:
         listed = check(
             client.get("/Datastreams", params={"$select": "id", "$orderby": "id", "$top": 10_000}),
             200,
         ).json()["value"]
-    network = Network(things=things, streams=[d["@iot.id"] for d in listed])
-    assert len(network.streams) == THINGS * STREAMS_PER_THING, len(network.streams)
+    network = Network(things=posted, streams=[d["@iot.id"] for d in listed])
+    assert len(network.streams) == things * STREAMS_PER_THING, len(network.streams)
     # One Observation per Datastream at T0 through CreateObservations makes each Thing's
     # FeatureOfInterest the way every sensor's first value does.
     body = [
@@ -854,7 +858,7 @@ def run_backend(backend: str, plan: Plan, profile: Path | None = None) -> dict[s
         inst.create()
         inst.start()
         started = time.perf_counter()
-        network = build_network(inst)
+        network = build_network(inst, plan.things)
         result["network_seconds"] = round(time.perf_counter() - started, 1)
         log(f"{backend}: network of {len(network.streams)} Datastreams built")
         ingest = result["ingest"]
@@ -958,7 +962,8 @@ def table(report: dict[str, Any]) -> str:
         "SensorThings benchmark (bench/sensorthings.py)",
         f"CPU: {m['cpu']} | cores: {m['cores']} | RAM: {m['ram_gib']} GiB",
         f"Python {m['python']} | SQLite {m['sqlite']} | PostgreSQL {m['postgresql'] or 'n/a'}",
-        f"Network: {THINGS} Things, {THINGS * STREAMS_PER_THING} Datastreams; "
+        f"Network: {report['plan']['things']} Things, "
+        f"{report['plan']['things'] * STREAMS_PER_THING} Datastreams; "
         f"batches of {BATCH:,}; mode: {report['mode']}",
         "",
     ]
@@ -1022,6 +1027,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="small sizes, a smoke test (< 2 min)")
     size.add_argument("--full", action="store_true", help="the sizes of the issue (1 M, 10 M)")
+    size.add_argument("--tiny", action="store_true", help="every path once, for the tests")
     parser.add_argument(
         "--sizes", type=parse_sizes, help="table sizes for the reads, e.g. 1e6,1e7 ('' for none)"
     )
@@ -1033,13 +1039,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "(in-process, without HTTP) to this file",
     )
     args = parser.parse_args(argv)
-    plan = FULL if args.full else QUICK
+    plan = FULL if args.full else TINY if args.tiny else QUICK
     if args.sizes is not None:  # an empty list measures ingest only
         plan = Plan(**{**plan.__dict__, "read_sizes": args.sizes})
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     report: dict[str, Any] = {
         "machine": machine_info(postgres_version()),
-        "mode": "full" if args.full else "quick",
+        "mode": "full" if args.full else "tiny" if args.tiny else "quick",
         "plan": plan.__dict__,
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "backends": {},

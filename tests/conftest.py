@@ -2,34 +2,81 @@
 an application with a two-municipality region, and credentials for every role.
 
 Every test that asks for ``database`` runs once per backend. PostgreSQL runs in a throwaway
-server started here; without its binaries those runs skip and say why.
+server started here (one per pytest-xdist worker); without its binaries those runs skip and say
+why, and in CI (``ALLMENDE_CI=1``) fail. Each test gets its own copy of a template database:
+empty, with the region, or with seeded fixtures too (``tests/support/seeds.py``).
 """
 
 from __future__ import annotations
 
 import itertools
 import shutil
-from collections.abc import Iterator
-from dataclasses import dataclass
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from allmende.app import KERNEL_MIGRATIONS, create_app
 from allmende.core.registry import Registry
-from allmende.core.settings import Mode, Settings
+from allmende.core.settings import Settings
 from allmende.storage.database import Database, make_engine
 from allmende.storage.ephemeral_pg import EphemeralPostgres, PostgresUnavailable
 from allmende.storage.migrate import upgrade
 from tests.support.example_module import install_example_module
 from tests.support.missing import missing
 from tests.support.region import Region, build_region
+from tests.support.seeds import SECRET, SEEDED, Seed, requested_seeds, test_settings
 
 install_example_module()
+pytest_plugins = ["tests.support.ci_guard", "pytester"]
+
+__all__ = ["SECRET", "Templates"]
 
 BACKENDS = ("sqlite", "postgresql")
-SECRET = "test-secret-key-that-is-long-enough-0123456789"
 _counter = itertools.count()
+#: The template the test's database was copied from (for ``fresh_database``).
+TEMPLATE = pytest.StashKey[str]()
+
+#: Session fixtures too costly to build on every pytest-xdist worker: the tests that use one
+#: run on one worker (``--dist loadgroup``). The first fixture a test uses names its group.
+ONE_WORKER_PER = {
+    "live_server": "browser",
+    "browser": "browser",
+    "demo": "demo",
+    "demo_rebuilt": "demo",
+    "standards_server": "standards-live",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group the tests of costly session fixtures, and hand out the long work first: the groups
+    (each runs as one unit), largest first, then property tests, then the rest in their order;
+    a long unit started last would keep one worker busy while the other idles."""
+    groups: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        group = next((g for fixture, g in ONE_WORKER_PER.items() if fixture in names), None)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+            groups.setdefault(group, []).append(item)
+    grouped = sorted(groups.values(), key=len, reverse=True)
+    first = [item for members in grouped for item in members]
+    taken = {id(item) for item in first}
+    rest = [item for item in items if id(item) not in taken]
+    properties = [item for item in rest if _is_property_test(item)]
+    others = [item for item in rest if not _is_property_test(item)]
+    items[:] = [*first, *properties, *others]
+
+
+def _is_property_test(item: pytest.Item) -> bool:
+    """Hypothesis and schemathesis tests: many examples each, the longest single tests."""
+    return bool(getattr(getattr(item, "obj", None), "is_hypothesis_test", False))
 
 
 @pytest.fixture(scope="session")
@@ -52,13 +99,82 @@ def migration_locations() -> list[Path]:
     return [*KERNEL_MIGRATIONS, *registry.migration_locations()]
 
 
-@dataclass(frozen=True)
+class _Copies:
+    """How a backend copies a template: ``copy`` gives (the copy's template name, its URL)."""
+
+    def copy(self, template: str, name: str) -> tuple[str, str]:
+        raise NotImplementedError
+
+    def seal(self, template: str) -> None:
+        """Make a freshly built template ready to be copied."""
+
+
+@dataclass
+class _SqliteCopies(_Copies):
+    folder: Path
+
+    def copy(self, template: str, name: str) -> tuple[str, str]:
+        path = self.folder / f"{name}.sqlite3"
+        shutil.copyfile(template, path)
+        return str(path), f"sqlite:///{path}"
+
+    def seal(self, template: str) -> None:
+        with sqlite3.connect(template) as connection:  # the WAL into the file that is copied
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.close()
+
+
+@dataclass
+class _PostgresCopies(_Copies):
+    server: EphemeralPostgres
+
+    def copy(self, template: str, name: str) -> tuple[str, str]:
+        return name, self.server.create_database(name, template=template)
+
+
+@dataclass
 class Templates:
-    """Migrated databases to copy per test: empty, and with the test region."""
+    """Migrated databases to copy per test: empty, with the test region, and with the region
+    (or empty) plus seeded fixtures (built when a test first asks for them)."""
 
     empty: str
     with_region: str
     region: Region
+    copies: _Copies = field(repr=False)
+    _seeded: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    _kept: dict[str, Database] = field(default_factory=dict)
+
+    def seeded(self, seeds: tuple[Seed, ...], on_region: bool) -> tuple[str, dict[str, Any]]:
+        """The template holding ``seeds`` (in this order) and their fixtures' values."""
+        key = (str(on_region), *(seed.key for seed in seeds))
+        if key not in self._seeded:
+            name = f"allmende_seeded_{len(self._seeded)}"
+            template, url = self.copies.copy(self.with_region if on_region else self.empty, name)
+            database = Database(url)
+            try:
+                values = {
+                    seed.name: seed.build(database, self.region if on_region else None)
+                    for seed in seeds
+                }
+            finally:
+                database.close()
+            self.copies.seal(template)
+            self._seeded[key] = (template, values)
+        return self._seeded[key]
+
+    def kept(self, name: str, build: Callable[[Database], object]) -> Database:
+        """A database of its own, built once from the empty template and open until the end
+        of the session: for reading, never copied."""
+        if name not in self._kept:
+            _, url = self.copies.copy(self.empty, f"allmende_kept_{name}")
+            database = Database(url)
+            build(database)
+            self._kept[name] = database
+        return self._kept[name]
+
+    def close(self) -> None:
+        for database in self._kept.values():
+            database.close()
 
 
 def _seed_region(url: str) -> Region:
@@ -72,7 +188,7 @@ def _seed_region(url: str) -> Region:
 @pytest.fixture(scope="session")
 def sqlite_templates(
     tmp_path_factory: pytest.TempPathFactory, migration_locations: list[Path]
-) -> Templates:
+) -> Iterator[Templates]:
     folder = tmp_path_factory.mktemp("templates")
     empty, with_region = folder / "empty.sqlite3", folder / "region.sqlite3"
     engine = make_engine(f"sqlite:///{empty}")
@@ -80,17 +196,23 @@ def sqlite_templates(
     engine.dispose()  # checkpoints the WAL into the main file
     shutil.copyfile(empty, with_region)
     region = _seed_region(f"sqlite:///{with_region}")
-    return Templates(str(empty), str(with_region), region)
+    templates = Templates(str(empty), str(with_region), region, _SqliteCopies(folder))
+    yield templates
+    templates.close()
 
 
 @pytest.fixture(scope="session")
 def postgres_templates(
     postgres_server: EphemeralPostgres, migration_locations: list[Path]
-) -> Templates:
+) -> Iterator[Templates]:
     upgrade(postgres_server.create_database("allmende_empty"), migration_locations)
     url = postgres_server.create_database("allmende_region", template="allmende_empty")
     region = _seed_region(url)
-    return Templates("allmende_empty", "allmende_region", region)
+    templates = Templates(
+        "allmende_empty", "allmende_region", region, _PostgresCopies(postgres_server)
+    )
+    yield templates
+    templates.close()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -106,23 +228,38 @@ def templates(backend: str, request: pytest.FixtureRequest) -> Templates:
     return request.getfixturevalue(name)  # type: ignore[no-any-return]
 
 
-@pytest.fixture
-def database_url(
-    backend: str, templates: Templates, request: pytest.FixtureRequest, tmp_path: Path
+@contextmanager
+def _copy(
+    backend: str, template: str, request: pytest.FixtureRequest, folder: Path
 ) -> Iterator[str]:
-    """A fresh, migrated database of the backend under test (with the region if asked for)."""
-    wants_region = "region" in request.fixturenames
-    template = templates.with_region if wants_region else templates.empty
+    """A database of the test's own, copied from ``template``; dropped afterwards."""
+    number = next(_counter)
     if backend == "sqlite":
-        path = tmp_path / "allmende.sqlite3"
+        path = folder / f"allmende-{number}.sqlite3"
         shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
         return
     server: EphemeralPostgres = request.getfixturevalue("postgres_server")
-    name = f"allmende_test_{next(_counter)}"
+    name = f"allmende_test_{number}"
     url = server.create_database(name, template=template)
     yield url
     server.drop_database(name)
+
+
+@pytest.fixture
+def database_url(
+    backend: str, templates: Templates, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[str]:
+    """A fresh, migrated database of the backend under test (with the region if asked for, and
+    the data of the seeded fixtures the test uses)."""
+    seeds, on_region = requested_seeds(request)
+    if seeds:
+        template, request.node.stash[SEEDED] = templates.seeded(seeds, on_region)
+    else:
+        template = templates.with_region if on_region else templates.empty
+    request.node.stash[TEMPLATE] = template
+    with _copy(backend, template, request, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -132,16 +269,68 @@ def database(database_url: str) -> Iterator[Database]:
     db.close()
 
 
+ResetDatabase = Callable[[], None]
+
+
+@pytest.fixture
+def reset_database(
+    backend: str, database: Database, request: pytest.FixtureRequest
+) -> Iterator[ResetDatabase]:
+    """For property tests: ``reset_database()`` at the start of each Hypothesis example puts
+    the test's database back to how the test got it (the region and the seeded fixtures), in
+    place, so ``database``, ``app`` and ``client`` stay valid and no example sees what another
+    wrote. What the examples need must therefore come from seeded fixtures. Where nothing was
+    written since the last reset (most refused inputs) there is nothing to do."""
+    template = request.node.stash[TEMPLATE]
+    target = database.url.database
+    assert target is not None
+    if backend == "sqlite":
+        with closing(sqlite3.connect(target)) as watch:
+
+            def version() -> int:  # changes with every commit of another connection
+                return int(watch.execute("PRAGMA data_version").fetchone()[0])
+
+            clean = [version()]
+
+            def reset() -> None:
+                if version() == clean[0]:
+                    return
+                with (
+                    closing(sqlite3.connect(template)) as source,
+                    closing(sqlite3.connect(target)) as copy,
+                ):
+                    source.backup(copy)
+                clean[0] = version()
+
+            yield reset
+        return
+    import psycopg
+
+    server: EphemeralPostgres = request.getfixturevalue("postgres_server")
+    with psycopg.connect(
+        f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres", autocommit=True
+    ) as watch:
+
+        def position() -> str:  # the server is this worker's: only this test writes to it
+            row = watch.execute(b"SELECT pg_current_wal_insert_lsn()").fetchone()
+            return str(row[0] if row else "")
+
+        clean = [position()]
+
+        def recreate() -> None:
+            if position() == clean[0]:
+                return
+            database.engine.dispose()  # the pool's connections die with the database
+            server.drop_database(target)
+            server.create_database(target, template=template)
+            clean[0] = position()
+
+        yield recreate
+
+
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        mode=Mode.DEV,
-        database_url=database_url,
-        secret_key=SECRET,
-        region_name="Testregion",
-        data_dir=tmp_path / "data",
-        mqtt_mode="off",  # tests that need a broker start one on a free port
-    )
+    return test_settings(database_url, tmp_path / "data")
 
 
 @pytest.fixture
@@ -166,7 +355,5 @@ def app(settings: Settings, database: Database, region: Region, registry: Regist
 
 @pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
-    from fastapi.testclient import TestClient
-
     with TestClient(app, base_url="http://testserver") as test_client:
         yield test_client

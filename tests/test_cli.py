@@ -115,6 +115,32 @@ def test_errors_are_one_line_not_tracebacks(run, args: tuple[str, ...], message:
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("users", "create", "a@example.org", "--name", "A", "--password-stdin"),
+        ("users", "list"),
+        ("users", "set-role", "a@example.org", "admin"),
+        ("apikeys", "create", "x", "--scope", "sensorthings"),
+        ("apikeys", "list"),
+        ("apikeys", "revoke", "1"),
+        ("municipalities", "add", "musterstadt", "Musterstadt"),
+        ("municipalities", "list"),
+        ("serve", "--no-migrate"),
+    ],
+    ids=lambda args: "-".join(args[:2]),
+)
+def test_commands_on_a_database_without_the_schema_say_what_to_do(
+    run, args: tuple[str, ...]
+) -> None:  # type: ignore[no-untyped-def]
+    result = run(*args, ok=False, input="lang genug 123\n")
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        "error: the database lacks Allmende's current schema; run `allmende db upgrade` first."
+    )
+    assert "Traceback" not in result.output
+
+
 def test_serve_refuses_unsafe_production(run, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("ALLMENDE_MODE", "production")
     result = run("serve", ok=False)

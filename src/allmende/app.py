@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from allmende import __version__, delivery, identity, sensing
 from allmende.core.errors import AllmendeError
 from allmende.core.events import EventBus
+from allmende.core.metrics import OBSERVATIONS_STORED
 from allmende.core.registry import JobSpec, Registry, discover
 from allmende.core.settings import Settings, load_settings
 from allmende.delivery import dispatch, mailer
@@ -33,6 +35,7 @@ from allmende.http.problems import ErrorFormats, install_error_handlers
 from allmende.http.templating import Templates
 from allmende.identity.oidc import OidcVerifier
 from allmende.sensing import actuation
+from allmende.sensing.service import OBSERVATIONS_CREATED
 from allmende.standards import dcat, ogcapi_features, open311, sensorthings
 from allmende.storage.database import Database
 from allmende.storage.migrate import pending_heads
@@ -45,6 +48,7 @@ from allmende.web import (
     admin,
     health,
     identity_api,
+    metrics,
     notifications,
     shell,
     signup,
@@ -143,6 +147,9 @@ def create_app(
         else None,
     )
     context.services["readiness"] = readiness
+    database.bus.subscribe(
+        OBSERVATIONS_CREATED, lambda event: OBSERVATIONS_STORED.inc(len(event.payload["rows"]))
+    )
     for adapter in STANDARDS:
         if adapter.setup is not None:
             adapter.setup(context)
@@ -175,6 +182,7 @@ def create_app(
                 if adapter.stop is not None:
                     await adapter.stop(context)
             scheduler.stop()
+            await asyncio.to_thread(context.rate_limits.close)
         if owns_database:
             database.close()
 
@@ -198,6 +206,7 @@ def create_app(
     install_openapi(app, [a.errors for a in STANDARDS if a.errors is not None])
 
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(identity_api.router)
     app.include_router(webhooks_api.router)
     app.include_router(notifications.router)
@@ -236,6 +245,8 @@ def create_app(
         tile_origin=settings.basemap.origin,
         max_body_bytes=settings.upload_max_bytes + BODY_SLACK_BYTES,
         render=render,
+        allowed_hosts=settings.allowed_hosts,
+        hsts_max_age=settings.hsts_max_age_seconds,
     )
     app.add_middleware(ProxyHeadersMiddleware, trusted=settings.trusted_proxies)
     return app

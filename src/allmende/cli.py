@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from allmende import __version__
@@ -19,11 +21,13 @@ from allmende.app import create_app, load_registry, migration_locations, open_da
 from allmende.core.errors import AllmendeError, ConfigurationError
 from allmende.core.geo import geometry_from_geojson
 from allmende.core.logging import configure_logging
+from allmende.core.registry import Registry, discover
 from allmende.core.settings import Mode, Settings, load_settings
 from allmende.core.timeutil import isoformat, utcnow
 from allmende.identity import service
 from allmende.identity.models import Role
-from allmende.storage.migrate import upgrade
+from allmende.storage.database import Database
+from allmende.storage.migrate import pending_heads, upgrade
 
 app = typer.Typer(
     help="Allmende – open-source platform for smart cities and regions.",
@@ -42,8 +46,10 @@ app.add_typer(places_app, name="municipalities")
 app.add_typer(modules_app, name="modules")
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 DEMO_DATABASE = "allmende-demo.sqlite3"
 LOOPBACK_OR_ANY = ("127.0.0.1", "0.0.0.0")  # noqa: S104 - names the address, binds nothing
+NO_SCHEMA = "the database lacks Allmende's current schema; run `allmende db upgrade` first."
 
 
 def friendly(fn: F) -> F:
@@ -55,6 +61,10 @@ def friendly(fn: F) -> F:
             return fn(*args, **kwargs)
         except (AllmendeError, ConfigurationError) as exc:
             typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        except DBAPIError as exc:  # unreachable, refused, or a schema out of step
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            typer.echo(f"error: database: {reason}", err=True)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
@@ -73,9 +83,17 @@ def _migrate(settings: Settings) -> None:
     upgrade(settings.database_url, migration_locations(load_registry(settings)))
 
 
+def _require_schema(settings: Settings, database: Database) -> None:
+    """Refuse to work on a database whose migrations are not all applied."""
+    locations = migration_locations(load_registry(settings))
+    if pending_heads(settings.database_url, locations, database.engine):
+        raise ConfigurationError(NO_SCHEMA)
+
+
 def _write(settings: Settings, fn: Callable[[Session], Any]) -> Any:
     database = open_database(settings)
     try:
+        _require_schema(settings, database)
         return database.write(fn)
     finally:
         database.close()
@@ -84,6 +102,7 @@ def _write(settings: Settings, fn: Callable[[Session], Any]) -> Any:
 def _read(settings: Settings, fn: Callable[[Session], Any]) -> Any:
     database = open_database(settings)
     try:
+        _require_schema(settings, database)
         with database.session() as session:
             return fn(session)
     finally:
@@ -103,9 +122,26 @@ def _run_server(settings: Settings, *, host: str, port: int, workers: int, app_o
         "server_header": False,
     }
     if workers > 1:
+        _metrics_across_workers()
         uvicorn.run("allmende.app:create_app", factory=True, workers=workers, **common)
     else:
         uvicorn.run(app_object or create_app(settings), **common)
+
+
+def _metrics_across_workers() -> None:
+    """Each worker writes its figures to one folder that /metrics adds up: the operator's
+    ``PROMETHEUS_MULTIPROC_DIR`` (emptied, as the figures of a former start are stale) or a
+    fresh temporary one. Set before the workers start, so each of them picks it up."""
+    from allmende.core.metrics import MULTIPROCESS_VARIABLE
+
+    configured = os.environ.get(MULTIPROCESS_VARIABLE)
+    if configured:
+        folder = Path(configured)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+    else:
+        os.environ[MULTIPROCESS_VARIABLE] = tempfile.mkdtemp(prefix="allmende-metrics-")
 
 
 @app.command()
@@ -126,6 +162,8 @@ def serve(
         )
     if migrate:
         _migrate(settings)
+    else:
+        _read(settings, lambda session: None)  # the schema must be current
     typer.echo(f"Allmende {__version__} on http://{host}:{port}/ ({settings.mode.value})")
     _run_server(settings, host=host, port=port, workers=workers, app_object=None)
 
@@ -190,6 +228,54 @@ def db_upgrade() -> None:
     typer.echo("Database schema is current.")
 
 
+# --- backup and restore --------------------------------------------------------------------------
+
+
+@app.command("backup")
+@friendly
+def backup_command(
+    target: Annotated[
+        Path | None,
+        typer.Argument(help="Archive to write (.tar or .tar.gz). Default: a dated .tar.gz here."),
+    ] = None,
+) -> None:
+    """Back up the database and the uploaded files while the installation runs."""
+    from allmende.storage.backup import backup
+
+    settings = _settings()
+    if target is None:
+        target = Path(f"allmende-backup-{utcnow().strftime('%Y%m%dT%H%M%SZ')}.tar.gz")
+    manifest = backup(settings.database_url, settings.data_dir, target)
+    typer.echo(f"Backed up the {manifest.backend} database and {manifest.files} files to {target}.")
+
+
+@app.command("restore")
+@friendly
+def restore_command(
+    source: Annotated[Path, typer.Argument(help="A backup written by `allmende backup`.")],
+) -> None:
+    """Restore a backup into an empty database and an empty data folder."""
+    from allmende.storage.backup import restore
+    from allmende.storage.database import make_engine
+    from allmende.storage.migrate import pending_heads
+
+    settings = _settings()
+    manifest = restore(source, settings.database_url, settings.data_dir)
+    typer.echo(
+        f"Restored the {manifest.backend} database of {manifest.created_at} "
+        f"(Allmende {manifest.allmende}) and {manifest.files} files."
+    )
+    engine = make_engine(settings.database_url)
+    try:
+        pending = pending_heads(
+            settings.database_url, migration_locations(load_registry(settings)), engine
+        )
+    finally:
+        engine.dispose()
+    if pending:
+        typer.echo("The backup predates this version's schema: run `allmende db upgrade`.")
+
+
 # --- users -------------------------------------------------------------------------------------
 
 
@@ -217,13 +303,14 @@ def users_create(
     """Create a user account. Asks for the password twice, unless it comes from stdin
     (--password-stdin) or from the variable ALLMENDE_NEW_PASSWORD."""
     password = _new_password(from_stdin=password_stdin)
+    password_hash = service.hashed_password(password)  # not in the write: it takes a while
 
     def create(session: Session) -> str:
         user = service.create_user(
             session,
             email=email,
             display_name=name,
-            password=password,
+            password_hash=password_hash,
             is_admin=role is Role.ADMIN,
         )
         if role is Role.STAFF:
@@ -396,6 +483,45 @@ def modules_list() -> None:
         typer.echo(
             f"{module.key:<16} {module.version:<8} {module.title}{requires}  [{module.origin}]"
         )
+
+
+# --- the modules' own commands -----------------------------------------------------------------
+
+
+class Installation:
+    """The :class:`~allmende.core.registry.CommandContext` of module commands."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._registry: Registry | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = _settings()
+        return self._settings
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            self._registry = load_registry(self.settings)
+        return self._registry
+
+    def read(self, fn: Callable[[Session], T]) -> T:
+        return _read(self.settings, fn)  # type: ignore[no-any-return]
+
+    def write(self, fn: Callable[[Session], T]) -> T:
+        return _write(self.settings, fn)  # type: ignore[no-any-return]
+
+
+@app.callback()
+def _installation(context: typer.Context) -> None:
+    context.obj = Installation()
+
+
+for _module in discover():
+    if _module.commands is not None:
+        app.add_typer(_module.commands, name=_module.key, help=_module.title)
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ from allmende.core.geo import (
     parse_bbox,
     to_metric,
 )
-from allmende.core.registry import JobSpec, ModuleSpec, NavItem
+from allmende.core.registry import CommandContext, JobSpec, ModuleSpec, NavItem
 from allmende.core.timeutil import (
     EARLIEST,
     LATEST,
@@ -44,6 +44,7 @@ from allmende.core.timeutil import (
 from allmende.delivery.events import StoredEvent, events_after, publish
 from allmende.delivery.mail import send_mail
 from allmende.delivery.notifications import notify_staff
+from allmende.http import uploads
 from allmende.http.auth import Caller
 from allmende.http.context import AppContext, app_context
 from allmende.http.csrf import check_request as check_csrf
@@ -51,7 +52,7 @@ from allmende.http.jsonbody import json_loads
 from allmende.http.links import absolute_url, base_url, local_path, safe_next
 from allmende.http.params import MAX_ID, RowId
 from allmende.http.problems import ErrorFormats, problem_response
-from allmende.http.ratelimit import RateLimiter
+from allmende.http.ratelimit import RateLimit, client_address, rate_limit
 from allmende.identity.demo import DemoContext
 from allmende.identity.models import District, Municipality, Role, User
 from allmende.identity.permissions import Action, can, readable_municipalities, require, visible
@@ -83,6 +84,7 @@ __all__ = [
     "BadRequest",
     "Base",
     "Caller",
+    "CommandContext",
     "Conflict",
     "Database",
     "DemoContext",
@@ -104,7 +106,7 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "Principal",
-    "RateLimiter",
+    "RateLimit",
     "Role",
     "RowId",
     "StoredEvent",
@@ -121,6 +123,7 @@ __all__ = [
     "bbox_of",
     "can",
     "check_csrf",
+    "client_address",
     "create_spatial_indexes",
     "csvformat",
     "datasets",
@@ -148,6 +151,7 @@ __all__ = [
     "predicate",
     "problem_response",
     "publish",
+    "rate_limit",
     "readable_municipalities",
     "require",
     "safe_next",
@@ -155,6 +159,7 @@ __all__ = [
     "sensing",
     "spatial_indexes",
     "to_metric",
+    "uploads",
     "utcnow",
     "visible",
     "vocabulary",

@@ -1,4 +1,5 @@
-"""The SensorThings benchmark runs end to end (figures are printed, never asserted)."""
+"""The SensorThings benchmark runs end to end on tiny sizes (figures are printed, never
+asserted)."""
 
 from __future__ import annotations
 
@@ -18,11 +19,9 @@ def test_quick_run_prints_the_tables(tmp_path: Path) -> None:
         [
             sys.executable,
             str(ROOT / "bench" / "sensorthings.py"),
-            "--quick",
+            "--tiny",
             "--backend",
             "sqlite",
-            "--sizes",
-            "1e4,2e4",
             "--json",
             str(output),
         ],
@@ -53,6 +52,6 @@ def test_quick_run_prints_the_tables(tmp_path: Path) -> None:
     report = json.loads(output.read_text())
     sqlite = report["backends"]["sqlite"]
     assert sqlite["ingest"]["CreateObservations"]["rate"] > 0
-    assert set(sqlite["reads"]) == {"10000", "20000"}
-    counted = sqlite["reads"]["20000"]["queries"]["$count of all"]["answer"]
-    assert counted == f"count={sqlite['reads']['20000']['rows']}"
+    assert set(sqlite["reads"]) == {"2000", "4000"}
+    counted = sqlite["reads"]["4000"]["queries"]["$count of all"]["answer"]
+    assert counted == f"count={sqlite['reads']['4000']['rows']}"

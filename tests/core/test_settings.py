@@ -45,10 +45,27 @@ def test_unknown_settings_are_refused(tmp_path: Path, monkeypatch: pytest.Monkey
         Settings()
 
 
-@pytest.mark.parametrize("key", ["", "change-me", "too-short"])
-def test_production_refuses_weak_secret_keys(key: str) -> None:
-    with pytest.raises(ConfigurationError):
-        Settings(mode=Mode.PRODUCTION, secret_key=key).check_safe()
+STRONG = "q8Vd1xZ3kLm0Pw7-Rt5_uYb2Nc9sHj4EfGa6Ti"
+BASE = "https://daten.example.de"
+
+
+@pytest.mark.parametrize(
+    ("key", "fault"),
+    [
+        ("", "ALLMENDE_SECRET_KEY is not set"),
+        ("change-me", "ALLMENDE_SECRET_KEY is still the placeholder 'change-me'"),
+        ("too-short", "ALLMENDE_SECRET_KEY has 9 characters; at least 32 are needed"),
+        ("a" * 40, "repeats the same 1 character(s) over and over"),
+        ("Sommerfest2026!" * 3, "repeats the same 15 character(s) over and over"),
+        ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", "is too predictable"),
+        ("0101010101011010101010100101010110101010", "is too predictable"),
+    ],
+)
+def test_production_refuses_weak_secret_keys(key: str, fault: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        Settings(mode=Mode.PRODUCTION, secret_key=key, base_url=BASE).check_safe()
+    assert fault in str(info.value)
+    assert "secrets.token_urlsafe" in str(info.value)  # and how to make a good one
 
 
 def test_dev_and_demo_run_without_a_key() -> None:
@@ -58,8 +75,23 @@ def test_dev_and_demo_run_without_a_key() -> None:
         assert len(settings.signing_key) >= 32
 
 
-def test_production_with_a_strong_key() -> None:
-    Settings(mode=Mode.PRODUCTION, secret_key="x" * 40).check_safe()
+@pytest.mark.parametrize(
+    "key", [STRONG, "correct horse battery staple and more words", "0f" + "9c2b71e45ad8036f" * 2]
+)
+def test_production_with_a_strong_key(key: str) -> None:
+    Settings(mode=Mode.PRODUCTION, secret_key=key, base_url=BASE).check_safe()
+    Settings(mode=Mode.PRODUCTION, secret_key=key, allowed_hosts=["daten.example.de"]).check_safe()
+
+
+def test_production_needs_a_base_url_or_allowed_hosts() -> None:
+    with pytest.raises(ConfigurationError, match="ALLMENDE_BASE_URL"):
+        Settings(mode=Mode.PRODUCTION, secret_key=STRONG).check_safe()
+
+
+@pytest.mark.parametrize("host", ["https://x.example", "x.example:8000", "x.example/path", ""])
+def test_allowed_hosts_are_host_names(host: str) -> None:
+    with pytest.raises(ValidationError):
+        Settings(allowed_hosts=[host])
 
 
 @pytest.mark.parametrize(

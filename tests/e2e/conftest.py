@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from allmende.app import create_app
 from allmende.core.registry import Registry, discover
@@ -25,6 +21,7 @@ from allmende.demo.region import REGION_NAME, build_region, demo_accounts
 from allmende.storage.database import Database
 from allmende.storage.migrate import upgrade
 from tests.conftest import SECRET
+from tests.support.live import serve
 from tests.support.missing import missing
 
 #: The accessibility statement's alternative contact channel in the live server.
@@ -59,12 +56,6 @@ class LiveServer:
     registry: Registry
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     from tests.conftest import KERNEL_MIGRATIONS
@@ -87,22 +78,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     database.write(lambda s: build_region(s, registry=registry, now=utcnow()))
     app = create_app(settings, database=database, registry=registry)
     app.state.allmende.services["demo_accounts"] = demo_accounts()
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("live server did not start")
-        time.sleep(0.05)
-    yield LiveServer(url=f"http://127.0.0.1:{port}", database=database, registry=registry)
-    server.should_exit = True
-    thread.join(timeout=10)
+    running = serve(app)
+    yield LiveServer(url=running.url, database=database, registry=registry)
+    running.stop()
     database.close()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from allmende.demo.region import DEMO_PASSWORD
@@ -39,8 +40,8 @@ def test_report_received_work_order_done_request_closed(page) -> None:  # type: 
     page.get_by_label("Adresse oder Beschreibung des Ortes").fill("Neckarstraße, Höhe Brücke")
     page.get_by_role("button", name="Meldung absenden").click()
     page.wait_for_url(re.compile(r"/reports/\d+"))
-    assert page.get_by_text("Danke! Ihre Meldung ist eingegangen.").is_visible()
-    assert page.locator("#report-status").inner_text().strip() == "eingegangen"
+    expect(page.get_by_text("Danke! Ihre Meldung ist eingegangen.")).to_be_visible()
+    expect(page.locator("#report-status")).to_have_text("eingegangen")
     report_url = page.url.split("?")[0]
     report_id = report_url.rsplit("/", 1)[1]
 
@@ -48,30 +49,30 @@ def test_report_received_work_order_done_request_closed(page) -> None:  # type: 
     sign_in(page, STAFF)
     page.goto("/maintenance/reports")
     row = page.locator("tr", has=page.get_by_role("link", name=f"#{report_id}", exact=True))
-    assert "eingegangen" in row.inner_text()
+    expect(row).to_contain_text("eingegangen")
     row.get_by_role("link", name=f"#{report_id}", exact=True).click()
     page.get_by_label("Kolonne oder Firma").fill("Bauhof, Kolonne Straße")
     page.get_by_role("button", name="Arbeitsauftrag anlegen").click()
     page.wait_for_url(re.compile(r"/maintenance/work-orders/\d+"))
-    assert page.get_by_text("Der Arbeitsauftrag wurde angelegt.").is_visible()
+    expect(page.get_by_text("Der Arbeitsauftrag wurde angelegt.")).to_be_visible()
     page.get_by_label("Status", exact=True).select_option("done")
     page.get_by_label("Was wurde getan").fill("Schlagloch verfüllt und markiert.")
     page.get_by_role("button", name="Speichern").click()
-    assert page.locator("#work-order-status").inner_text().strip() == "erledigt"
+    expect(page.locator("#work-order-status")).to_have_text("erledigt")
 
     # the request is closed, with the status notes for everyone
     page.goto(report_url)
-    assert page.locator("#report-status").inner_text().strip() == "erledigt"
-    assert page.get_by_text("Schlagloch verfüllt und markiert.").is_visible()
+    expect(page.locator("#report-status")).to_have_text("erledigt")
+    expect(page.get_by_text("Schlagloch verfüllt und markiert.")).to_be_visible()
     page.goto(f"/maintenance/reports/{report_id}")
-    assert "erledigt" in page.locator("#report-state").inner_text()
+    expect(page.locator("#report-state")).to_contain_text("erledigt")
     page.screenshot(path=str(screenshot_dir() / "report-closed.png"), full_page=True)
 
 
 def test_inspection_due_to_inspection_recorded(page, live_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, STAFF)
     page.goto("/maintenance")
-    assert page.get_by_role("heading", name="Fällige und überfällige Kontrollen").is_visible()
+    expect(page.get_by_role("heading", name="Fällige und überfällige Kontrollen")).to_be_visible()
     row = (
         page.locator("tr", has_text="Visuelle Routine-Inspektion (DIN EN 1176-7)")
         .filter(has_text="überfällig")
@@ -86,24 +87,24 @@ def test_inspection_due_to_inspection_recorded(page, live_server: LiveServer) ->
     first.get_by_label("Priorität des Mangels").select_option("high")
     page.get_by_role("button", name="Kontrolle speichern").click()
     page.wait_for_url(re.compile(r"/assets/\d+\?msg=inspection-order#inspections"))
-    assert page.get_by_text(
-        "Für den Mangel mit hoher Priorität wurde ein Arbeitsauftrag angelegt."
-    ).is_visible()
-    assert page.get_by_role("heading", level=1).inner_text() == device
+    expect(
+        page.get_by_text("Für den Mangel mit hoher Priorität wurde ein Arbeitsauftrag angelegt.")
+    ).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(device)
     work_order = page.get_by_role("link", name=re.compile("Glasscherben unter der Rutsche")).first
-    assert work_order.is_visible()
+    expect(work_order).to_be_visible()
     page.goto("/maintenance/work-orders")
-    assert page.get_by_role(
-        "link", name=re.compile("Glasscherben unter der Rutsche")
-    ).first.is_visible()
+    expect(
+        page.get_by_role("link", name=re.compile("Glasscherben unter der Rutsche")).first
+    ).to_be_visible()
     page.screenshot(path=str(screenshot_dir() / "inspection-recorded.png"), full_page=True)
 
 
 def test_the_map_picker_fills_the_coordinates(page) -> None:  # type: ignore[no-untyped-def]
     page.goto("/reports/new")
     page.locator("[data-picker]").click()
-    assert page.locator("#f-lat").input_value() != ""
-    assert page.locator("#f-lon").input_value() != ""
+    expect(page.locator("#f-lat")).not_to_have_value("")
+    expect(page.locator("#f-lon")).not_to_have_value("")
 
 
 def _ids(live_server: LiveServer) -> dict[str, int]:
@@ -175,17 +176,17 @@ def test_module_pages_pass_axe(page, live_server: LiveServer, who: str | None, p
     if who:
         sign_in(page, who)
     page.goto(path.format(**_ids(live_server)))
-    assert page.locator("h1").count() == 1
+    expect(page.locator("h1")).to_have_count(1)
     assert axe_violations(page) == []
 
 
 def test_forms_with_errors_pass_axe(page) -> None:  # type: ignore[no-untyped-def]
     page.goto("/reports/new")
     page.get_by_role("button", name="Meldung absenden").click()
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     assert axe_violations(page) == []
     sign_in(page, STAFF)
     page.goto("/assets/new/object?municipality=auenstadt&type=tree")
     page.get_by_role("button", name="Speichern").click()
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     assert axe_violations(page) == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from allmende.demo.region import DEMO_PASSWORD
 from allmende.sdk import utcnow
@@ -21,14 +22,14 @@ STAFF = "staff@lindenbach.demo.allmende.example"
 def test_portfolio_building_and_report(page) -> None:  # type: ignore[no-untyped-def]
     year = utcnow().year - 1
     page.goto(f"/energy?municipality=lindenbach&year={year}")
-    assert page.get_by_role("heading", name="Energieverbrauch kommunaler Gebäude").is_visible()
+    expect(page.get_by_role("heading", name="Energieverbrauch kommunaler Gebäude")).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_role("link", name="Grundschule Lindenbach").click()
     page.wait_for_url(re.compile(r"/energy/buildings/\d+"))
-    assert page.get_by_role("heading", name="Grundschule Lindenbach").is_visible()
+    expect(page.get_by_role("heading", name="Grundschule Lindenbach")).to_be_visible()
     assert axe_violations(page) == []
     page.goto(f"/energy/report/lindenbach/{year}")
-    assert page.get_by_role("cell", name="Schulen").is_visible()
+    expect(page.get_by_role("cell", name="Schulen")).to_be_visible()
     assert axe_violations(page) == []
 
 
@@ -41,8 +42,8 @@ def test_staff_see_the_plan_and_the_demand_event(page) -> None:  # type: ignore[
     page.goto("/energy?municipality=lindenbach")
     page.get_by_role("link", name="Grundschule Lindenbach").click()
     page.wait_for_url(re.compile(r"/energy/buildings/\d+"))
-    assert page.get_by_role("heading", name=re.compile("Zone Gesamtgebäude")).is_visible()
-    assert page.get_by_role("img", name=re.compile("nächste 24 Stunden")).is_visible()
-    assert page.get_by_role("rowheader", name="Netzengpass Mittag").is_visible()
+    expect(page.get_by_role("heading", name=re.compile("Zone Gesamtgebäude"))).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("nächste 24 Stunden"))).to_be_visible()
+    expect(page.get_by_role("rowheader", name="Netzengpass Mittag")).to_be_visible()
     assert axe_violations(page) == []
     page.screenshot(path=str(screenshot_dir() / "energy-building.png"), full_page=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot_dir
 from tests.e2e.support import axe_violations
@@ -47,16 +48,16 @@ def test_pages_pass_axe(page, path: str) -> None:  # type: ignore[no-untyped-def
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_from_the_landing_page_to_a_tree(page) -> None:  # type: ignore[no-untyped-def]
     page.goto("/ogcapi")  # a browser asks for HTML
-    assert page.get_by_role("heading", level=1).inner_text().startswith("Testregion")
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("^Testregion"))
     page.get_by_role("link", name="Sammlungen").first.click()
     page.get_by_role("link", name=re.compile(r"^Karte und Tabelle\s*: Bäume$")).click()
     page.wait_for_selector(".leaflet-marker-icon")
-    assert page.locator(".leaflet-marker-icon").count() == 10  # the features of this page
-    assert page.get_by_role("status").inner_text().strip() == "Objekte 1 bis 10 von 13"
+    expect(page.locator(".leaflet-marker-icon")).to_have_count(10)  # the features of this page
+    expect(page.get_by_role("status")).to_have_text("Objekte 1 bis 10 von 13")
     page.screenshot(path=str(screenshot_dir() / "ogcapi-items.png"), full_page=True)
     page.get_by_role("link", name="Nächste Seite").click()
-    assert page.get_by_role("status").inner_text().strip() == "Objekte 11 bis 13 von 13"
+    expect(page.get_by_role("status")).to_have_text("Objekte 11 bis 13 von 13")
     page.get_by_role("link", name="Linde 11").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Linde 11"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Linde 11")
     page.wait_for_selector(".leaflet-marker-icon")
-    assert page.get_by_role("row", name="species Tilia cordata").is_visible()
+    expect(page.get_by_role("row", name="species Tilia cordata")).to_be_visible()

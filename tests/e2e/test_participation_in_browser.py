@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from allmende.demo.region import DEMO_PASSWORD
 from tests.e2e.conftest import OPERATOR_EMAIL, LiveServer, screenshot_dir
@@ -44,9 +45,9 @@ def test_a_citizen_takes_part_and_sees_the_official_answer(
     sign_in(page, CITIZEN)
     page.goto("/participation")
     page.get_by_role("link", name=PROCESS).first.click()
-    assert page.get_by_role("heading", level=1).inner_text() == PROCESS
-    assert page.get_by_role("heading", name="Was geplant ist").is_visible()
-    assert page.get_by_text("Ideensammlung").first.is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(PROCESS)
+    expect(page.get_by_role("heading", name="Was geplant ist")).to_be_visible()
+    expect(page.get_by_text("Ideensammlung").first).to_be_visible()
     page.locator("#process-map .leaflet-interactive").first.wait_for()  # plans and contributions
     page.screenshot(path=str(screenshot_dir() / "participation-process.png"), full_page=True)
 
@@ -55,13 +56,15 @@ def test_a_citizen_takes_part_and_sees_the_official_answer(
     page.locator("#f-text").fill("Bänke unter Bäumen am alten Brunnen, mit Rückenlehnen.")
     page.get_by_label("Aufenthalt und Spiel").check()
     click_map_centre(page, ".picker__map")
-    assert '"Point"' in page.locator("#f-geometry-value").input_value()
-    assert "Punkt gesetzt" in page.locator("#picker-status").inner_text()
+    expect(page.locator("#f-geometry-value")).to_have_value(re.compile('"Point"'))
+    expect(page.locator("#picker-status")).to_contain_text("Punkt gesetzt")
     page.get_by_role("button", name="Beitrag veröffentlichen").click()
     page.wait_for_url(re.compile(r".*/participation/contributions/\d+.*"))
     contribution_url = page.url.split("?")[0]
-    assert "Danke! Ihr Beitrag ist veröffentlicht." in page.get_by_role("status").first.inner_text()
-    assert page.locator("#contribution-map").is_visible()
+    expect(page.get_by_role("status").first).to_contain_text(
+        "Danke! Ihr Beitrag ist veröffentlicht."
+    )
+    expect(page.locator("#contribution-map")).to_be_visible()
 
     page.goto("/participation")
     page.get_by_role("link", name=PROCESS).first.click()
@@ -80,9 +83,9 @@ def test_a_citizen_takes_part_and_sees_the_official_answer(
     click_map_centre(page, ".picker__map")
     page.get_by_label("Was möchten Sie uns noch mitgeben?").fill("Bitte Trinkbrunnen!")
     page.get_by_role("button", name="Antworten absenden").click()
-    assert "Danke für Ihre Teilnahme" in page.get_by_role("status").first.inner_text()
+    expect(page.get_by_role("status").first).to_contain_text("Danke für Ihre Teilnahme")
     page.get_by_role("link", name="Ergebnisse ansehen").click()
-    assert page.locator("svg.chart__svg").count() >= 3  # charts, with tables for reading
+    expect(page.locator("svg.chart__svg").nth(2)).to_be_attached()  # 3+ charts, with tables
 
     moderator_context = browser.new_context(base_url=live_server.url, locale="de-DE")
     moderator = moderator_context.new_page()
@@ -94,19 +97,18 @@ def test_a_citizen_takes_part_and_sees_the_official_answer(
         "Danke! Die Sitzecke am Brunnen geben wir allen Planungsbüros als Vorgabe mit."
     )
     moderator.get_by_role("button", name="Stand und Antwort veröffentlichen").click()
-    assert (
+    expect(moderator.get_by_role("status").first).to_contain_text(
         "Die offizielle Antwort ist veröffentlicht"
-        in moderator.get_by_role("status").first.inner_text()
     )
     moderator_context.close()
 
     page.goto("/participation/me")
     notification = page.get_by_role("link", name=re.compile("Die Kommune hat Ihren Beitrag"))
-    assert "Schattige Sitzecke am Brunnen" in notification.first.inner_text()
+    expect(notification.first).to_contain_text("Schattige Sitzecke am Brunnen")
     notification.first.click()
     answer = page.locator("#answer")
-    assert "Sitzecke am Brunnen geben wir allen Planungsbüros" in answer.inner_text()
-    assert "Aufgenommen" in answer.inner_text()
+    expect(answer).to_contain_text("Sitzecke am Brunnen geben wir allen Planungsbüros")
+    expect(answer).to_contain_text("Aufgenommen")
     page.screenshot(path=str(screenshot_dir() / "participation-answer.png"), full_page=True)
 
 
@@ -135,10 +137,12 @@ def test_the_contribution_form_works_with_the_keyboard_alone(page: Any) -> None:
     page.keyboard.press("Enter")
     page.wait_for_load_state()
     summary = page.get_by_role("alert")
-    assert "Es gibt ein Problem" in summary.inner_text()
-    assert page.evaluate("document.activeElement.id") == "error-summary"
-    assert page.locator("#f-title").get_attribute("aria-invalid") == "true"
-    assert "f-title-error" in page.locator("#f-title").get_attribute("aria-describedby")
+    expect(summary).to_contain_text("Es gibt ein Problem")
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.locator("#f-title")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#f-title")).to_have_attribute(
+        "aria-describedby", re.compile(r"\bf-title-error\b")
+    )
 
     tab_to(page, "#f-title")
     page.keyboard.type("Fahrradbügel an der Kirchgasse")
@@ -146,21 +150,19 @@ def test_the_contribution_form_works_with_the_keyboard_alone(page: Any) -> None:
     page.keyboard.type("Überdachte Bügel, damit Räder nicht nass werden.")
     tab_to(page, "input[name=category]")
     page.keyboard.press("ArrowDown")  # the second category: Verkehr und Parken
-    assert (
-        page.locator("input[name=category]:checked").get_attribute("value") == "Verkehr und Parken"
-    )
+    expect(page.locator("input[name=category]:checked")).to_have_value("Verkehr und Parken")
     tab_to(page, "[data-picker-centre]")
     page.locator(".picker__map path").first.wait_for(state="attached")
     page.keyboard.press("Enter")
-    assert '"Point"' in page.locator("#f-geometry-value").input_value()
+    expect(page.locator("#f-geometry-value")).to_have_value(re.compile('"Point"'))
     tab_to(page, "#f-place")
     page.keyboard.type("Kirchgasse, gegenüber der Bäckerei")
     page.wait_for_timeout(3200)  # people take a moment; the timing check refuses scripts
     tab_to(page, "button[type=submit]")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/participation/contributions/\d+.*"))
-    assert page.get_by_role("heading", level=1).inner_text() == "Fahrradbügel an der Kirchgasse"
-    assert "Kirchgasse, gegenüber der Bäckerei" in page.locator("article").inner_text()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fahrradbügel an der Kirchgasse")
+    expect(page.locator("article")).to_contain_text("Kirchgasse, gegenüber der Bäckerei")
 
 
 def test_outside_the_area_the_form_says_why(page: Any) -> None:
@@ -173,14 +175,14 @@ def test_outside_the_area_the_form_says_why(page: Any) -> None:
     )
     page.wait_for_timeout(3200)
     page.get_by_role("button", name="Beitrag veröffentlichen").click()
-    assert "außerhalb des Gebiets" in page.get_by_role("alert").inner_text()
-    assert "außerhalb des Gebiets" in page.locator("#f-geometry-error").inner_text()
+    expect(page.get_by_role("alert")).to_contain_text("außerhalb des Gebiets")
+    expect(page.locator("#f-geometry-error")).to_contain_text("außerhalb des Gebiets")
 
 
 def test_the_accessibility_statement_names_a_contact(page: Any) -> None:
     page.goto("/participation/1")
     page.get_by_role("link", name="Erklärung zur Barrierefreiheit").first.click()
-    assert OPERATOR_EMAIL in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text(OPERATOR_EMAIL)
 
 
 CITIZEN_PAGES = [

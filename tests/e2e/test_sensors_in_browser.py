@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from allmende.demo.region import DEMO_PASSWORD
 from tests.e2e.conftest import LiveServer, screenshot_dir
@@ -18,13 +19,14 @@ STAFF = "staff@auenstadt.demo.allmende.example"
 
 def test_map_list_and_a_chart_in_german(page) -> None:  # type: ignore[no-untyped-def]
     page.goto("/sensors")
-    assert page.get_by_role("heading", name="Sensoren", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Sensoren", exact=True)).to_be_visible()
     # the map: clustered markers of the sensors (no tiles in the tests)
     page.locator(".map .marker-cluster, .map .leaflet-marker-icon").first.wait_for()
     table = page.locator("#sensor-list")
     row = table.locator("tr", has=page.get_by_role("link", name="Wetterstation Auenstadt"))
-    assert "Lufttemperatur" in row.inner_text() and "°C" in row.inner_text()
-    assert "Stromzähler Bauhof Auenstadt" not in table.inner_text()  # internal
+    expect(row).to_contain_text("Lufttemperatur")
+    expect(row).to_contain_text("°C")
+    expect(table).not_to_contain_text("Stromzähler Bauhof Auenstadt")  # internal
     assert axe_violations(page) == []
     page.screenshot(path=str(screenshot_dir() / "sensors-list.png"), full_page=True)
 
@@ -32,22 +34,25 @@ def test_map_list_and_a_chart_in_german(page) -> None:  # type: ignore[no-untype
     page.get_by_label("Messgröße").select_option("soil-moisture")
     page.get_by_role("button", name="Anzeigen").click()
     page.wait_for_url(re.compile(r"kind=soil-moisture"))
-    assert page.get_by_role("heading", name="8 Sensoren").is_visible()
+    expect(page.get_by_role("heading", name="8 Sensoren")).to_be_visible()
 
     page.goto("/sensors")
     page.get_by_role("link", name="Wetterstation Auenstadt").click()
     page.wait_for_url(re.compile(r"/sensors/\d+$"))
-    assert page.get_by_role("heading", name=re.compile("^Lufttemperatur")).is_visible()
-    assert page.locator("svg.chart").count() == 5
-    assert page.get_by_role("img", name=re.compile(r"Lufttemperatur \(°C\), Letzte 24 Stunden"))
-    assert page.get_by_role("link", name="Dieser Sensor in der SensorThings API").is_visible()
+    expect(page.get_by_role("heading", name=re.compile("^Lufttemperatur"))).to_be_visible()
+    # five measured kinds and the five heat-stress indices that the heat module derives from them
+    expect(page.locator("svg.chart")).to_have_count(10)
+    expect(
+        page.get_by_role("img", name=re.compile(r"Lufttemperatur \(°C\), Letzte 24 Stunden"))
+    ).to_be_visible()
+    expect(page.get_by_role("link", name="Dieser Sensor in der SensorThings API")).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_role("link", name="Letzte 7 Tage").click()
     page.wait_for_url(re.compile(r"period=7d"))
-    assert page.get_by_role("link", name="Letzte 7 Tage").get_attribute("aria-current") == "page"
-    assert page.locator("svg.chart polygon.band").count() >= 1
+    expect(page.get_by_role("link", name="Letzte 7 Tage")).to_have_attribute("aria-current", "page")
+    expect(page.locator("svg.chart polygon.band").first).to_be_attached()
     page.locator("details summary").first.click()
-    assert page.locator("details table").first.is_visible()
+    expect(page.locator("details table").first).to_be_visible()
     assert axe_violations(page) == []
     page.screenshot(path=str(screenshot_dir() / "sensors-thing-7d.png"), full_page=True)
 
@@ -58,15 +63,15 @@ def test_english_pages(browser, live_server: LiveServer) -> None:  # type: ignor
     page.set_default_timeout(10_000)
     try:
         page.goto("/sensors")
-        assert page.get_by_role("heading", name="Sensors", exact=True).is_visible()
-        assert "Air temperature" in page.locator("#sensor-list").inner_text()
+        expect(page.get_by_role("heading", name="Sensors", exact=True)).to_be_visible()
+        expect(page.locator("#sensor-list")).to_contain_text("Air temperature")
         assert axe_violations(page) == []
         page.get_by_role("link", name=re.compile("^Bodenfeuchte")).first.click()
         page.wait_for_url(re.compile(r"/sensors/\d+$"))
-        assert page.locator("svg.chart").count() == 2
+        expect(page.locator("svg.chart")).to_have_count(2)
         page.get_by_role("link", name="Last 30 days").click()
         page.wait_for_url(re.compile(r"period=30d"))
-        assert page.get_by_role("heading", name=re.compile("^Soil moisture")).first.is_visible()
+        expect(page.get_by_role("heading", name=re.compile("^Soil moisture")).first).to_be_visible()
         assert axe_violations(page) == []
     finally:
         context.close()
@@ -81,6 +86,6 @@ def test_staff_see_the_internal_meter(page) -> None:  # type: ignore[no-untyped-
     page.goto("/sensors")
     page.get_by_role("link", name="Stromzähler Bauhof Auenstadt").click()
     page.wait_for_url(re.compile(r"/sensors/\d+$"))
-    assert page.locator("h1").inner_text().startswith("Stromzähler Bauhof Auenstadt")
-    assert page.locator("svg.chart").count() == 2
+    expect(page.locator("h1")).to_have_text(re.compile("^Stromzähler Bauhof Auenstadt"))
+    expect(page.locator("svg.chart")).to_have_count(2)
     assert axe_violations(page) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from allmende.demo.region import DEMO_PASSWORD
 from tests.e2e.conftest import screenshot_dir
@@ -18,11 +19,11 @@ def test_demo_login_shows_the_region(page) -> None:  # type: ignore[no-untyped-d
     page.get_by_label("Passwort").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
     page.wait_for_url("**/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Region Auenland (Demo)"
-    assert page.get_by_role("link", name="Alex Admin").is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Region Auenland (Demo)")
+    expect(page.get_by_role("link", name="Alex Admin")).to_be_visible()
     page.get_by_role("link", name="Auenstadt").first.click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Auenstadt"
-    assert page.get_by_text("Innenstadt").is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Auenstadt")
+    expect(page.get_by_text("Innenstadt")).to_be_visible()
     page.screenshot(path=str(screenshot_dir() / "municipality.png"), full_page=True)
 
 
@@ -31,27 +32,28 @@ def test_wrong_password_is_announced(page) -> None:  # type: ignore[no-untyped-d
     page.get_by_label("E-Mail").fill("admin@demo.allmende.example")
     page.get_by_label("Passwort").fill("falsch")
     page.get_by_role("button", name="Anmelden").click()
-    assert "falsch" in page.get_by_role("alert").inner_text()
+    expect(page.get_by_role("alert")).to_contain_text("falsch")
 
 
 def test_the_map_draws_the_boundaries(page) -> None:  # type: ignore[no-untyped-def]
     page.goto("/")
     page.wait_for_selector(".leaflet-interactive")
-    assert page.locator("path.leaflet-interactive").count() >= 3 + 10  # municipalities+districts
+    # at least the three municipalities and ten districts
+    expect(page.locator("path.leaflet-interactive").nth(3 + 10 - 1)).to_be_attached()
     page.screenshot(path=str(screenshot_dir() / "start.png"), full_page=True)
 
 
 def test_keyboard_reaches_the_skip_link_first(page) -> None:  # type: ignore[no-untyped-def]
     page.goto("/")
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.textContent") == "Zum Inhalt springen"
+    expect(page.locator(":focus")).to_have_text("Zum Inhalt springen")
 
 
 def test_language_switch(page) -> None:  # type: ignore[no-untyped-def]
     page.goto("/")
     page.get_by_role("link", name="English").click()
-    assert page.get_by_role("heading", name="Municipalities").is_visible()
-    assert page.evaluate("document.documentElement.lang") == "en"
+    expect(page.get_by_role("heading", name="Municipalities")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
 @pytest.mark.parametrize("path", ["/", "/login", "/m/auenstadt", "/accessibility", "/notices"])

@@ -42,8 +42,12 @@ KEY_ADMIN = Principal(kind="api_key", api_key_id=3, scopes=frozenset({"admin"}),
         (KEY_A, Action.EDIT, B, "sensorthings", False),
         (KEY_A, Action.EDIT, A, "open311", False),
         (KEY_A, Action.EDIT, A, None, False),
-        (KEY_A, Action.READ_INTERNAL, A, None, True),
-        (KEY_A, Action.READ_INTERNAL, B, None, False),
+        (KEY_A, Action.READ_INTERNAL, A, "sensorthings", True),
+        (KEY_A, Action.READ_INTERNAL, B, "sensorthings", False),
+        (KEY_A, Action.READ_INTERNAL, A, "participation", False),
+        (KEY_A, Action.READ_INTERNAL, A, None, False),  # a key reads through a named scope
+        (KEY_UNBOUND, Action.READ_INTERNAL, B, "open311", True),
+        (KEY_UNBOUND, Action.READ_INTERNAL, B, "sensorthings", False),
         (KEY_A, Action.ADMINISTER, None, None, False),
         (KEY_UNBOUND, Action.EDIT, B, "open311", True),
         (KEY_UNBOUND, Action.EDIT, B, "sensorthings", False),
@@ -70,12 +74,28 @@ def test_require_says_401_to_the_anonymous_and_403_to_the_known() -> None:
         require(KEY_A, Action.EDIT, municipality_id=A, scope="open311")
 
 
-def test_readable_municipalities() -> None:
-    assert readable_municipalities(ADMIN) is None
-    assert readable_municipalities(STAFF_A) == frozenset({A})
-    assert readable_municipalities(CITIZEN) == frozenset()
-    assert readable_municipalities(ANONYMOUS) == frozenset()
-    assert readable_municipalities(KEY_A) == frozenset({A})
+ALL = None
+NONE: frozenset[int] = frozenset()
+
+
+@pytest.mark.parametrize(
+    ("principal", "expected"),
+    [
+        (ADMIN, {"sensorthings": ALL, "open311": ALL, "participation": ALL}),
+        (STAFF_A, dict.fromkeys(("sensorthings", "open311", "participation"), frozenset({A}))),
+        (CITIZEN, dict.fromkeys(("sensorthings", "open311", "participation"), NONE)),
+        (ANONYMOUS, dict.fromkeys(("sensorthings", "open311", "participation"), NONE)),
+        (KEY_A, {"sensorthings": frozenset({A}), "open311": NONE, "participation": NONE}),
+        (KEY_UNBOUND, {"sensorthings": NONE, "open311": ALL, "participation": NONE}),
+        (KEY_ADMIN, {"sensorthings": ALL, "open311": ALL, "participation": ALL}),
+    ],
+)
+def test_readable_municipalities_follow_the_scopes(
+    principal: Principal, expected: dict[str, frozenset[int] | None]
+) -> None:
+    assert {scope: readable_municipalities(principal, scope=scope) for scope in expected} == (
+        expected
+    )
 
 
 def test_roles() -> None:

@@ -40,17 +40,6 @@ def test_bad_user_input_names_the_field(
     assert info.value.errors[0].field == field
 
 
-def test_authenticate(database: Database, region: Region) -> None:
-    user = database.write(
-        lambda s: service.authenticate(s, email=" Staff-A@Example.org ", password=PASSWORD)
-    )
-    assert service.principal_for_user(user).staff_of == frozenset({region.municipality_a})
-    with pytest.raises(Unauthorized):
-        database.write(lambda s: service.authenticate(s, email=region.staff_a_email, password="x"))
-    with pytest.raises(Unauthorized):
-        database.write(lambda s: service.authenticate(s, email="nobody@x.org", password="x"))
-
-
 def test_set_role(database: Database, region: Region) -> None:
     def promote(session: Session) -> None:
         service.set_role(

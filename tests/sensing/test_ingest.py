@@ -222,14 +222,13 @@ def test_statistics_merge_batch_by_batch(database: Database, network: dict[str, 
     assert stored.latest_phenomenon_time == START + 30 * HOUR
 
 
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # SQLite has one writer
 def test_concurrent_writers_keep_the_statistics_of_a_stream(
     database: Database, network: dict[str, int]
 ) -> None:
     """Each batch's statistics are merged into the stored row by the database: a writer that
     read the stream before another committed newer data neither undoes the other's count nor
     moves the latest value back (PostgreSQL runs writers concurrently; SQLite has one)."""
-    if not database.is_postgresql:
-        pytest.skip("SQLite runs one writer at a time")
     stream = network["first"]
     newer_written = threading.Event()
 

@@ -5,14 +5,11 @@ with it for the independent clients."""
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-import uvicorn
 from shapely.geometry import Point
 from sqlalchemy.orm import Session
 
@@ -23,9 +20,10 @@ from allmende.storage.database import Database
 from allmende.storage.ephemeral_pg import EphemeralPostgres
 from tests.conftest import SECRET
 from tests.conftest import Templates as DatabaseTemplates
-from tests.e2e.conftest import _free_port
 from tests.support import reports_module
+from tests.support.live import Running, serve
 from tests.support.region import Region
+from tests.support.seeds import seed
 
 UPDATED = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -35,10 +33,15 @@ def registry() -> Registry:
     return Registry([reports_module.MODULE])
 
 
+@seed(on_region=None)
+def provider_tables(database: Database, region: Region | None) -> None:
+    """The provider module's tables (its own metadata, not migrated), made in the template."""
+    reports_module.create_tables(database)
+
+
 @pytest.fixture
-def database(database_url: str) -> Iterator[Database]:
+def database(database_url: str, provider_tables: None) -> Iterator[Database]:
     db = Database(database_url)
-    reports_module.create_tables(db)
     yield db
     db.close()
 
@@ -100,8 +103,9 @@ def add_things(session: Session, region: Region) -> Things:
     return Things(trees, tree_b, bench, internal)
 
 
-@pytest.fixture
+@seed
 def things(database: Database, region: Region) -> Things:
+    reports_module.create_tables(database)  # may be seeded before provider_tables
     return database.write(lambda session: add_things(session, region))
 
 
@@ -118,7 +122,7 @@ class LiveServers:
 
     def __init__(self) -> None:
         self.running: dict[str, LiveServer] = {}
-        self._threads: list[tuple[uvicorn.Server, threading.Thread, Database]] = []
+        self._started: list[tuple[Running, Database]] = []
 
     def start(self, backend: str, url: str, region: Region) -> LiveServer:
         database = Database(url)
@@ -133,28 +137,15 @@ class LiveServers:
             mqtt_mode="off",
         )
         app = create_app(settings, database=database, registry=Registry([reports_module.MODULE]))
-        port = _free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(
-                app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on"
-            )
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        self._threads.append((server, thread, database))
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("live server did not start")
-            time.sleep(0.05)
-        live = LiveServer(f"http://127.0.0.1:{port}", database, region, things)
+        running = serve(app)
+        self._started.append((running, database))
+        live = LiveServer(running.url, database, region, things)
         self.running[backend] = live
         return live
 
     def stop(self) -> None:
-        for server, thread, database in self._threads:
-            server.should_exit = True
-            thread.join(timeout=10)
+        for running, database in self._started:
+            running.stop()
             database.close()
 
 

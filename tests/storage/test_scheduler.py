@@ -56,9 +56,9 @@ def test_jobs_see_the_modules_feature_sources(database: Database, settings: Sett
     assert seen[0].feature_sources == (source,)
 
 
+# Advisory locks are a PostgreSQL matter; on SQLite one process runs the jobs.
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_a_held_job_is_skipped_on_postgresql(database: Database, settings: Settings) -> None:
-    if not database.is_postgresql:
-        pytest.skip("advisory locks are a PostgreSQL matter; SQLite runs one process")
     ran: list[str] = []
     job = JobSpec("exclusive", 60, lambda context: ran.append("ran"))
     scheduler = Scheduler([job], database, settings)

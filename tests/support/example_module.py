@@ -6,6 +6,8 @@ Exactly what ``pip install`` leaves behind for importlib.metadata — a ``.dist-
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import sys
 import tempfile
 from importlib.metadata import entry_points
@@ -19,6 +21,7 @@ def install_example_module() -> None:
     if any(ep.name == "notices" for ep in entry_points(group="allmende.modules")):
         return  # installed for real (pip install -e examples/...)
     site = Path(tempfile.mkdtemp(prefix="allmende-example-site-"))
+    atexit.register(shutil.rmtree, site, ignore_errors=True)  # one per test process
     dist_info = site / "allmende_example_notices-0.1.0.dist-info"
     dist_info.mkdir()
     (dist_info / "METADATA").write_text(

@@ -342,7 +342,7 @@ class ThingsSource:
                 func.min(Thing.updated_at),
                 func.max(Thing.updated_at),
             )
-            .where(visible(principal, Thing.municipality_id, Thing.public))
+            .where(visible(principal, Thing.municipality_id, Thing.public, scope="sensorthings"))
             .group_by(Thing.kind)
         ).all()
         found = {row[0]: row for row in rows}
@@ -366,7 +366,7 @@ class ThingsSource:
 
     def _where(self, principal: Principal, collection_id: str) -> Any:
         return (Thing.kind == KINDS[collection_id][0]) & visible(
-            principal, Thing.municipality_id, Thing.public
+            principal, Thing.municipality_id, Thing.public, scope="sensorthings"
         )
 
     def items(

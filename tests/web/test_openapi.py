@@ -1,32 +1,72 @@
 """The OpenAPI document is complete, and every operation survives generated input.
 
-Schemathesis generates requests from the document (valid and invalid) and checks that nothing
-answers 5xx and that responses match what the document promises.
+Schemathesis generates requests from the document (valid and invalid ones) for every operation,
+sent as the anonymous public, a citizen, staff of A and the admin, against a region that holds
+one resource of every kind in A and B (so generated ids often name something that exists). Each
+answer must be documented and never a 5xx, and most answers must come from the handler rather
+than from the credential check: a run that revoked its own key would otherwise test only 401s.
+
+Credentials cannot be revoked by the run: each role's credential is made for its run, and the
+operation that revokes keys is fuzzed on its own with a fresh key per generated case.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.python import asgi
 
+from tests.conftest import BACKENDS
 from tests.support.region import Region
+from tests.support.web import bearer
+from tests.support.world import Served, World, build_world, login, new_key, serve_module
 
 pytestmark = pytest.mark.integration
 
 #: Standards answer errors in their own format (documented as such), everything else RFC 9457.
 STANDARD_ERRORS = {"/open311": "Open311Errors", "/ogcapi": "OgcException"}
+#: Generated cases per operation and role (half valid, half invalid input): bounds the run.
+EXAMPLES = 8
+#: Share of the answers that must come from past the credential check (not 401 or 403).
+REACHED = 0.70
+#: Operations that end a credential; fuzzed with a fresh one per case.
+REVOKING = {("DELETE", "/api/apikeys/{key_id}")}
+#: Operations with a fault under repair in its module, left out until the fix lands; each has
+#: an xfail(strict) test in tests/security/test_found_by_fuzzing.py that says when.
+KNOWN_FAULTS = {
+    ("POST", "/api/energy/buildings"): "an unknown municipality answers 404, not 422 (energy)",
+    ("GET", "/api/water/map.geojson"): "answers application/geo+json, documents JSON (water)",
+    ("POST", "/api/water/zones"): "an unknown municipality_id is a 500 (water)",
+}
+#: Values that exist in the world for path parameters that are not numeric ids.
+KNOWN_TEXT = {
+    "key": ["a-stadt", "b-dorf"],
+    "service_code": ["sonstiges", "spielplatz"],
+    "service_request_id": ["1", "2"],
+    "collection_id": ["assets-objects", "participation-contributions"],
+    "feature_id": ["1", "2"],
+}
+CHECKS_LEFT_OUT = [
+    # Schema-valid input may still break a business rule (an unknown scope, an expiry in the
+    # past); that is a 4xx naming the field, which positive_data_acceptance would count wrong.
+    schemathesis.checks.positive_data_acceptance,
+    # Numbers are read leniently, as everywhere in the API: an id "5 " (or with a no-break
+    # space) is 5, where the generator expected a refusal of the "not an integer" string.
+    schemathesis.checks.negative_data_rejection,
+]
 
 
-@pytest.fixture
-def api_schema(app: FastAPI):  # type: ignore[no-untyped-def]
-    return schemathesis.openapi.from_asgi("/openapi.json", app)
-
-
-schema = schemathesis.pytest.from_fixture("api_schema")
-
-
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the document is HTTP alone
 def test_document_is_complete(app: FastAPI) -> None:
     document = app.openapi()
     ids = [op["operationId"] for path in document["paths"].values() for op in path.values()]
@@ -46,18 +86,183 @@ def test_document_is_complete(app: FastAPI) -> None:
                     assert schema == {"$ref": f"#/components/schemas/{standard}"}
 
 
-@schema.parametrize()
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.filter_too_much,
-        HealthCheck.function_scoped_fixture,
-    ],
-)
-def test_generated_requests_never_break_anything(case, region: Region) -> None:  # type: ignore[no-untyped-def]
-    case.headers = {**(case.headers or {}), "Authorization": f"Bearer {region.key_admin}"}
-    # Schema-valid input may still break a business rule (an unknown scope, an expiry in the
-    # past); that is a 4xx naming the field, which positive_data_acceptance would count wrong.
-    case.call_and_validate(excluded_checks=[schemathesis.checks.positive_data_acceptance])
+# --- the fuzzing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """What the generated requests of one run got back."""
+
+    statuses: Counter[int] = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.statuses.values())
+
+    @property
+    def refused(self) -> int:
+        return self.statuses[401] + self.statuses[403]
+
+    @property
+    def server_errors(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status >= 500)
+
+    def summary(self) -> str:
+        return f"{self.total} cases, statuses {dict(sorted(self.statuses.items()))}"
+
+
+@pytest.fixture(scope="module")
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """The region with its resources, once per backend (``indirect`` parametrisation)."""
+    with serve_module(request, request.param, tmp_path_factory.mktemp("fuzz")) as served:
+        yield build_world(served)
+
+
+def _tolerant(app: FastAPI, tally: Tally) -> Callable[..., Any]:
+    """The app, with an exception that escaped it (after its 500 went out) noted, not raised."""
+
+    async def run(scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await app(scope, receive, send)
+        except Exception as exc:
+            if scope["type"] != "http":
+                raise
+            tally.failures.append(f"{scope['method']} {scope['path']}: {exc!r}")
+
+    return run
+
+
+def _strategy(operation: Any, mode: GenerationMode) -> Any:
+    """Generated cases, and as many again with path parameters that name existing resources."""
+    known: list[dict[str, Any]] = []
+    names = [p.name for p in operation.path_parameters]
+    for index in range(2):
+        values: dict[str, Any] = {}
+        for name in names:
+            if name in KNOWN_TEXT:
+                values[name] = KNOWN_TEXT[name][index]
+            elif name.endswith("_id"):
+                values[name] = index + 1
+        if values:
+            known.append(values)
+    generated = operation.as_strategy(generation_mode=mode)
+    if not known:
+        return generated
+    return st.one_of(
+        generated, *(operation.as_strategy(generation_mode=mode, path_parameters=k) for k in known)
+    )
+
+
+def fuzz(
+    served: Served,
+    tally: Tally,
+    *,
+    credential: Callable[[], dict[str, Any]],
+    select: Callable[[str, str], bool],
+) -> None:
+    """Fuzz every selected operation; ``credential()`` gives the headers/cookies of each call."""
+    schema = schemathesis.openapi.from_asgi("/openapi.json", served.app)
+    with asgi.get_client(_tolerant(served.app, tally)) as client:
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            if not select(operation.method.upper(), operation.path):
+                continue
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                _fuzz_operation(client, operation, mode, tally, credential)
+
+
+def _fuzz_operation(
+    client: Any,
+    operation: Any,
+    mode: GenerationMode,
+    tally: Tally,
+    credential: Callable[[], dict[str, Any]],
+) -> None:
+    @settings(
+        max_examples=EXAMPLES // 2,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=_strategy(operation, mode))
+    def run(case: Any) -> None:
+        given_credential = credential()
+        case.headers = {**(case.headers or {}), **given_credential.get("headers", {})}
+        client.cookies.clear()
+        client.cookies.update(given_credential.get("cookies", {}))
+        response = case.call(session=client)
+        tally.statuses[response.status_code] += 1
+        case.validate_response(response, excluded_checks=CHECKS_LEFT_OUT)
+
+    try:
+        run()
+    except Unsatisfiable:
+        pass  # no invalid input exists (an operation without parameters)
+    except (Exception, BaseExceptionGroup) as exc:  # schemathesis groups distinct failures
+        tally.failures.append(f"{operation.method.upper()} {operation.path} ({mode.value}): {exc}")
+
+
+ROLES = ("anonymous", "citizen", "staff", "admin")
+#: Every role on SQLite; on PostgreSQL the admin, who reaches the most code (and the run is long).
+RUNS = [
+    *(pytest.param("sqlite", role, id=f"sqlite-{role}") for role in ROLES),
+    pytest.param("postgresql", "admin", id="postgresql-admin", marks=pytest.mark.postgres),
+]
+ON_EACH_BACKEND = [
+    pytest.param(backend, id=backend, marks=[pytest.mark.postgres] if backend != "sqlite" else [])
+    for backend in BACKENDS
+]
+
+
+def _credential(world: World, role: str) -> dict[str, Any]:
+    region: Region = world.served.region
+    if role == "anonymous":
+        return {}
+    if role == "admin":
+        return {"headers": bearer(new_key(world.served, ["admin"], name="fuzzing admin"))}
+    email = region.citizen_email if role == "citizen" else region.staff_a_email
+    session = login(world.served, email)
+    return {"headers": session.headers, "cookies": session.cookies}
+
+
+@pytest.mark.parametrize(("world", "role"), RUNS, indirect=["world"])
+def test_generated_requests_reach_the_handlers_and_never_break_anything(
+    world: World, role: str
+) -> None:
+    tally = Tally()
+    given_credential = _credential(world, role)
+    fuzz(
+        world.served,
+        tally,
+        credential=lambda: given_credential,
+        select=lambda method, path: (method, path) not in REVOKING | KNOWN_FAULTS.keys(),
+    )
+    print(f"{world.served.backend} {role}: {tally.summary()}")  # shown with -s or -rP
+    assert not tally.failures, "\n".join([tally.summary(), *tally.failures])
+    assert tally.server_errors == 0, tally.summary()
+    assert tally.total >= 100 * EXAMPLES // 2, tally.summary()
+    reached = 1 - tally.refused / tally.total
+    assert reached >= REACHED, f"only {reached:.0%} reached the handlers: {tally.summary()}"
+    # The credential still works: nothing in the run ended it.
+    me = world.served.client.get(
+        "/api/me",
+        headers=given_credential.get("headers", {}),
+        cookies=given_credential.get("cookies", {}),
+    )
+    assert me.status_code == 200, me.text
+
+
+@pytest.mark.parametrize("world", ON_EACH_BACKEND, indirect=True)
+def test_revoking_keys_is_fuzzed_with_a_fresh_key_per_case(world: World) -> None:
+    tally = Tally()
+    fuzz(
+        world.served,
+        tally,
+        credential=lambda: {"headers": bearer(new_key(world.served, ["admin"], name="spent"))},
+        select=lambda method, path: (method, path) in REVOKING,
+    )
+    assert not tally.failures, "\n".join([tally.summary(), *tally.failures])
+    assert tally.server_errors == 0 and tally.refused == 0, tally.summary()

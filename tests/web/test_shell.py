@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support.region import Region
+from allmende.app import create_app
+from allmende.core.settings import Settings
+from allmende.storage.database import Database
+from tests.support.region import PASSWORD, Region
+from tests.support.threads import watch_password_checks
 from tests.support.web import csrf_from, sign_in
 
 pytestmark = pytest.mark.integration
@@ -100,16 +104,50 @@ def test_login_redirects_only_on_site(client: TestClient, region: Region) -> Non
     assert response.headers["location"] == "/"
 
 
-def test_repeated_wrong_passwords_are_rate_limited(client: TestClient, region: Region) -> None:
+def _login(client: TestClient, email: str, password: str, **headers: str) -> int:
     token = csrf_from(client.get("/login").text)
-    statuses = [
-        client.post(
-            "/login", data={"email": "brute@example.org", "password": f"x{i}", "csrf_token": token}
-        ).status_code
-        for i in range(12)
-    ]
-    assert statuses[:10] == [401] * 10
-    assert statuses[10:] == [429, 429]
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        headers=headers,
+        follow_redirects=False,
+    ).status_code
+
+
+def test_rotating_emails_are_limited_per_address(
+    settings: Settings, database: Database, region: Region
+) -> None:
+    app = create_app(
+        settings.model_copy(update={"login_attempts_per_address": 3}), database=database
+    )
+    with TestClient(app) as client:
+        statuses = [_login(client, f"brute{i}@example.org", "wrong password") for i in range(4)]
+        assert statuses == [401, 401, 401, 429]
+        assert _login(client, region.staff_a_email, PASSWORD) == 429
+
+
+def test_rotating_addresses_are_limited_per_account(
+    settings: Settings, database: Database, region: Region
+) -> None:
+    """Behind the trusted proxy (127.0.0.1) each request comes from another address."""
+    app = create_app(settings, database=database)
+    with TestClient(app, client=("127.0.0.1", 50000)) as client:
+        statuses = [
+            _login(client, region.staff_a_email, "wrong", **{"X-Forwarded-For": f"198.51.100.{i}"})
+            for i in range(1, 7)
+        ]
+        assert statuses == [401] * 5 + [429]
+        other = {"X-Forwarded-For": "203.0.113.9"}
+        assert _login(client, region.staff_a_email, PASSWORD, **other) == 429  # waits 30 s
+        assert _login(client, region.staff_b_email, PASSWORD, **other) == 303  # others don't
+
+
+def test_passwords_are_checked_outside_the_writer(
+    client: TestClient, region: Region, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads = watch_password_checks(monkeypatch)
+    assert _login(client, region.staff_a_email, PASSWORD) == 303
+    assert len(threads) == 1 and threads[0].startswith("allmende-password")
 
 
 def test_logout_needs_the_csrf_token(client: TestClient, region: Region) -> None:

@@ -253,7 +253,11 @@ def test_production_refuses_private_targets_by_default(
     settings: Settings, database: Database, region: Region
 ) -> None:
     production = settings.model_copy(
-        update={"mode": Mode.PRODUCTION, "webhook_allow_private_targets": None}
+        update={
+            "mode": Mode.PRODUCTION,
+            "webhook_allow_private_targets": None,
+            "base_url": "https://testserver",
+        }
     )
     app = create_app(production, database=database, registry=Registry([]))
     with TestClient(app, base_url="https://testserver") as client:

@@ -13,13 +13,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from allmende.core.datasets import DatasetSource
 from allmende.core.errors import ConfigurationError
 from allmende.core.features import FeatureSource
 from allmende.core.open311 import Open311Provider
 
+T = TypeVar("T")
 ENTRY_POINT_GROUP = "allmende.modules"
 MODULE_KEY = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 
@@ -30,6 +31,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "allmende.modules.sensors",
     "allmende.modules.energy",
     "allmende.modules.water",
+    "allmende.modules.heat",
 )
 
 
@@ -94,7 +96,23 @@ class ModuleSpec:
     #: data before their account is deleted, in the same transaction (records stay,
     #: anonymised: names, contact details and the link to the account go).
     erase_account: Callable[[Any, int, str], None] | None = None
+    #: A ``typer.Typer`` mounted as ``allmende <key> …`` (untyped: the kernel needs no CLI
+    #: library); its commands find a :class:`CommandContext` in ``typer.Context.obj``.
+    commands: Any = None
     origin: str = field(default="builtin", compare=False)
+
+
+class CommandContext(Protocol):
+    """What a module's commands work on: the installation the settings describe, opened on
+    first use. ``read`` runs ``fn(session)`` in a read-only session, ``write`` in one write
+    transaction."""
+
+    @property
+    def registry(self) -> Registry: ...
+
+    def read(self, fn: Callable[[Any], T]) -> T: ...
+
+    def write(self, fn: Callable[[Any], T]) -> T: ...
 
 
 @dataclass

@@ -5,8 +5,12 @@ Every field is documented in docs/configuration.md (a test keeps the two in step
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
+import re
 import secrets
+from collections import Counter
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +29,11 @@ from allmende.core.errors import ConfigurationError
 #: Placeholder shipped in examples; refused like an empty key outside dev and demo mode.
 DEFAULT_SECRET_KEY = "change-me"  # noqa: S105 - a placeholder that is refused, not a secret
 MIN_SECRET_KEY_LENGTH = 32
+#: Randomness a secret key must show, estimated from how its characters vary (a random key of
+#: 32 hex digits shows about 95 bits, of 43 URL-safe characters about 200).
+MIN_SECRET_KEY_BITS = 80
+HOST_PATTERN = re.compile(r"^(\*\.)?[A-Za-z0-9][A-Za-z0-9.-]{0,252}$")
+GENERATE_KEY = 'generate one with `python -c "import secrets; print(secrets.token_urlsafe(48))"`'
 CONFIG_FILE_VARIABLE = "ALLMENDE_CONFIG"
 
 
@@ -61,6 +70,17 @@ class Settings(BaseSettings):
         description="Public URL of the installation (https://daten.example.de/allmende). "
         "When set, every absolute link is built from it instead of the request.",
     )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names the installation answers to ('daten.example.de', "
+        "'*.example.de'); requests naming another host get 400. Empty: any host. "
+        "Production needs this or base_url.",
+    )
+    hsts_max_age_seconds: int = Field(
+        default=365 * 24 * 3600,
+        ge=0,
+        description="Strict-Transport-Security max-age sent with https answers; 0 sends none.",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=lambda: ["127.0.0.1"],
         description="Proxies whose Forwarded/X-Forwarded-* headers are believed; '*' for all.",
@@ -87,6 +107,12 @@ class Settings(BaseSettings):
     )
     session_max_age_seconds: int = Field(
         default=8 * 3600, gt=0, description="How long a web login lasts before signing in again."
+    )
+    login_attempts_per_address: int = Field(
+        default=30,
+        gt=0,
+        description="Sign-in attempts per client address and 15 minutes (each account also "
+        "backs off after five failures).",
     )
     cookie_secure: bool | None = Field(
         default=None,
@@ -148,6 +174,10 @@ class Settings(BaseSettings):
         description="Run the modules' scheduled jobs in this process (off for API-only nodes).",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    metrics_allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) that may read /metrics without a credential.",
+    )
     log_format: str = Field(default="json", description="json (one object a line) or text.")
     upload_max_bytes: int = Field(
         default=10 * 1024 * 1024, gt=0, description="Largest accepted upload (photos, documents)."
@@ -305,6 +335,16 @@ class Settings(BaseSettings):
             raise ValueError("must be 'de' or 'en'")
         return value
 
+    @field_validator("metrics_allowed_networks")
+    @classmethod
+    def _networks_valid(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an address or a network (10.0.0.0/8)") from None
+        return value
+
     @field_validator("log_format")
     @classmethod
     def _log_format_known(cls, value: str) -> str:
@@ -325,6 +365,14 @@ class Settings(BaseSettings):
         if value and "@" not in value:
             raise ValueError("must be an e-mail address, e.g. 'Name <noreply@example.de>'")
         return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts_are_names(cls, value: list[str]) -> list[str]:
+        for host in value:
+            if not HOST_PATTERN.match(host):
+                raise ValueError(f"{host!r} is no host name (no scheme, port or path; '*.' prefix)")
+        return [host.lower() for host in value]
 
     @field_validator("base_url")
     @classmethod
@@ -380,18 +428,38 @@ class Settings(BaseSettings):
         return _process_key()
 
     def check_safe(self) -> None:
-        """Refuse to run production with a missing, default or short secret key."""
+        """Refuse to run production with a weak secret key, or with links built from any Host."""
         if not self.is_production:
             return
-        if self.secret_key in ("", DEFAULT_SECRET_KEY):
+        problem = secret_key_problem(self.secret_key)
+        if problem is not None:
+            raise ConfigurationError(f"ALLMENDE_SECRET_KEY {problem}; {GENERATE_KEY}.")
+        if not self.base_url and not self.allowed_hosts:
             raise ConfigurationError(
-                "ALLMENDE_SECRET_KEY is not set. Production refuses to run without one: "
-                'generate one with `python -c "import secrets; print(secrets.token_urlsafe(48))"`.'
+                "Production needs ALLMENDE_BASE_URL (or ALLMENDE_ALLOWED_HOSTS): without "
+                "either, absolute links would name whatever host a client puts in its Host header."
             )
-        if len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
-            raise ConfigurationError(
-                f"ALLMENDE_SECRET_KEY must have at least {MIN_SECRET_KEY_LENGTH} characters."
-            )
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why ``key`` is no secret key for production, or ``None``."""
+    if not key:
+        return "is not set; production refuses to run without one"
+    if key == DEFAULT_SECRET_KEY:
+        return f"is still the placeholder {DEFAULT_SECRET_KEY!r} of the examples"
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"has {len(key)} characters; at least {MIN_SECRET_KEY_LENGTH} are needed"
+    for period in range(1, len(key) // 2 + 1):
+        if key == (key[:period] * (len(key) // period + 1))[: len(key)]:
+            return f"repeats the same {period} character(s) over and over"
+    counts = Counter(key).values()
+    bits = -sum(n * math.log2(n / len(key)) for n in counts)
+    if bits < MIN_SECRET_KEY_BITS:
+        return (
+            f"is too predictable: its characters vary like about {bits:.0f} random bits, "
+            f"at least {MIN_SECRET_KEY_BITS} are needed"
+        )
+    return None
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -139,19 +139,20 @@ def build_region(session: Session, *, registry: Registry, now: datetime) -> Demo
         municipalities[place.key] = municipality
     session.flush()
 
+    password_hash = service.hashed_password(DEMO_PASSWORD)  # once for every demo account
     users = {
         "admin": service.create_user(
             session,
             email="admin@demo.allmende.example",
             display_name="Alex Admin",
-            password=DEMO_PASSWORD,
+            password_hash=password_hash,
             is_admin=True,
         ),
         "citizen": service.create_user(
             session,
             email="buerger@demo.allmende.example",
             display_name="Bea Bürger",
-            password=DEMO_PASSWORD,
+            password_hash=password_hash,
         ),
     }
     staff_names = {
@@ -164,7 +165,7 @@ def build_region(session: Session, *, registry: Registry, now: datetime) -> Demo
             session,
             email=f"staff@{key}.demo.allmende.example",
             display_name=name,
-            password=DEMO_PASSWORD,
+            password_hash=password_hash,
         )
         service.set_role(session, email=user.email, role=Role.STAFF, municipality_key=key)
         users[f"staff:{key}"] = user

@@ -11,6 +11,7 @@ from allmende.core.events import EventBus
 from allmende.core.registry import Registry
 from allmende.core.settings import Settings
 from allmende.identity.oidc import OidcVerifier
+from allmende.identity.ratelimits import RateLimits
 from allmende.storage.database import Database
 
 if TYPE_CHECKING:
@@ -29,6 +30,11 @@ class AppContext:
     oidc: OidcVerifier | None = None
     #: Extra services modules and adapters hang here by name (e.g. the MQTT bridge).
     services: dict[str, Any] = field(default_factory=dict)
+    #: Attempt counters shared by all workers (``allmende.http.ratelimit.rate_limit``).
+    rate_limits: RateLimits = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rate_limits = RateLimits(self.database)
 
 
 def app_context(connection: HTTPConnection) -> AppContext:

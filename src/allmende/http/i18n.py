@@ -1,12 +1,16 @@
 """German and English: gettext catalogues read from ``.po`` files, the language of a request.
 
 Source strings are English; ``de`` is the default language of the installation. Catalogues are
-read straight from the ``.po`` files at start-up (no compiled ``.mo`` files to keep in step).
+read straight from the ``.po`` files at start-up (no compiled ``.mo`` files to keep in step), and
+once per process: each file's compiled form and each merged catalogue are kept by the files'
+paths and modification times, so every further app in the process (a test's, a worker's) reuses
+them, and an edited file is read again.
 """
 
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,12 +70,10 @@ class Catalogs:
         found = self._cache.get(key)
         if found is None:
             ordered = sorted(self._sources, key=lambda source: source[0] == key[1])
-            merged: NullTranslations = NullTranslations()
-            for _, folder in ordered:
-                po = folder / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-                if po.is_file():
-                    merged = _merge(merged, _from_po(po, language))
-            found = self._cache[key] = merged
+            files = [folder / language / "LC_MESSAGES" / f"{DOMAIN}.po" for _, folder in ordered]
+            found = self._cache[key] = _merged(
+                tuple(_signature(po) for po in files if po.is_file()), language
+            )
         return found
 
     def gettext(self, language: str, message: str, domain: str | None = None) -> str:
@@ -97,13 +99,42 @@ class Catalogs:
         return self.default
 
 
-def _from_po(path: Path, language: str) -> Translations:
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=Locale.parse(language))
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(fp=buffer, domain=DOMAIN)
+#: A catalogue file as it is now: path, modification time and size.
+Signature = tuple[Path, int, int]
+
+#: Process-wide: compiled files and merged catalogues by the signatures of their files. The
+#: merged ``Translations`` are shared by every app of the process and never changed once built.
+_compiled: dict[tuple[Signature, str], bytes] = {}
+_merges: dict[tuple[tuple[Signature, ...], str], NullTranslations] = {}
+_lock = threading.Lock()
+
+
+def _signature(path: Path) -> Signature:
+    stat = path.stat()
+    return (path, stat.st_mtime_ns, stat.st_size)
+
+
+def _merged(files: tuple[Signature, ...], language: str) -> NullTranslations:
+    """The files' catalogues merged in order (the last one wins), built once per process."""
+    with _lock:
+        found = _merges.get((files, language))
+        if found is None:
+            found = NullTranslations()
+            for file in files:
+                found = _merge(found, _from_po(file, language))
+            _merges[(files, language)] = found
+        return found
+
+
+def _from_po(file: Signature, language: str) -> Translations:
+    compiled = _compiled.get((file, language))
+    if compiled is None:
+        with file[0].open("rb") as handle:
+            catalog = read_po(handle, locale=Locale.parse(language))
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        compiled = _compiled[(file, language)] = buffer.getvalue()
+    return Translations(fp=io.BytesIO(compiled), domain=DOMAIN)
 
 
 def _merge(base: NullTranslations, extra: Translations) -> NullTranslations:

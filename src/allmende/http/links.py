@@ -49,7 +49,14 @@ def safe_next(target: str | None, fallback: str = "/") -> str:
 
 
 class ProxyHeadersMiddleware:
-    """Believe ``Forwarded`` / ``X-Forwarded-*`` headers only from trusted proxy addresses."""
+    """Believe ``Forwarded`` / ``X-Forwarded-*`` headers only from trusted proxy addresses.
+
+    Proxies append the address they saw to the right of what the client sent, so only the
+    right end of the chain can be believed: the client is the right-most address that is not
+    itself a trusted proxy (the left-most one when every hop is trusted). Scheme and host are
+    taken from the same ``Forwarded`` element, and from the right-most ``X-Forwarded-Proto`` /
+    ``X-Forwarded-Host`` value, i.e. the one the nearest proxy set.
+    """
 
     def __init__(self, app: ASGIApp, trusted: Sequence[str]) -> None:
         self.app = app
@@ -74,25 +81,30 @@ class ProxyHeadersMiddleware:
                 scope = self._apply(scope)
         await self.app(scope, receive, send)
 
-    @staticmethod
-    def _apply(scope: Scope) -> Scope:
+    def _client_entry(self, addresses: list[str]) -> int:
+        """Index of the right-most address that is not a trusted proxy (else the first)."""
+        for index in range(len(addresses) - 1, -1, -1):
+            if not self._trusted(addresses[index]):
+                return index
+        return 0
+
+    def _apply(self, scope: Scope) -> Scope:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         proto = host = prefix = client = None
         if "forwarded" in headers:
-            first = headers["forwarded"].split(",")[0]
-            for part in first.split(";"):
-                name, _, value = part.strip().partition("=")
-                value = value.strip('"')
-                if name.lower() == "proto":
-                    proto = value
-                elif name.lower() == "host":
-                    host = value
-                elif name.lower() == "for":
-                    client = value
-        proto = proto or _first(headers.get("x-forwarded-proto"))
-        host = host or _first(headers.get("x-forwarded-host"))
-        prefix = _first(headers.get("x-forwarded-prefix"))
-        client = client or _first(headers.get("x-forwarded-for"))
+            elements = _forwarded_elements(headers["forwarded"])
+            if elements:
+                chosen = elements[
+                    self._client_entry([_address(e.get("for", "")) for e in elements])
+                ]
+                proto, host = chosen.get("proto"), chosen.get("host")
+                client = _address(chosen["for"]) if "for" in chosen else None
+        proto = proto or _last(headers.get("x-forwarded-proto"))
+        host = host or _last(headers.get("x-forwarded-host"))
+        prefix = _last(headers.get("x-forwarded-prefix"))
+        if client is None and headers.get("x-forwarded-for"):
+            chain = [_address(a) for a in headers["x-forwarded-for"].split(",") if a.strip()]
+            client = chain[self._client_entry(chain)] if chain else None
         scope = dict(scope)
         if proto in ("http", "https"):
             scope["scheme"] = (
@@ -106,9 +118,48 @@ class ProxyHeadersMiddleware:
             scope["root_path"] = prefix.rstrip("/") + scope.get("root_path", "")
             scope["path"] = prefix.rstrip("/") + scope["path"]
         if client:
-            scope["client"] = (client.strip("[]"), 0)
+            scope["client"] = (client, 0)
         return scope
 
 
-def _first(value: str | None) -> str | None:
-    return value.split(",")[0].strip() if value else None
+def _forwarded_elements(value: str) -> list[dict[str, str]]:
+    """The elements of an RFC 7239 ``Forwarded`` header, each as lower-case name → value."""
+    elements: list[dict[str, str]] = []
+    for element in _split_unquoted(value, ","):
+        pairs: dict[str, str] = {}
+        for part in _split_unquoted(element, ";"):
+            name, _, raw = part.strip().partition("=")
+            if name:
+                pairs[name.strip().lower()] = raw.strip().strip('"')
+        elements.append(pairs)
+    return elements
+
+
+def _split_unquoted(value: str, separator: str) -> list[str]:
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
+    for char in value:
+        if char == '"':
+            quoted = not quoted
+        if char == separator and not quoted:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def _address(node: str) -> str:
+    """The address of a ``for=`` node or an X-Forwarded-For entry, without port or brackets."""
+    node = node.strip().strip('"')
+    if node.startswith("["):  # [2001:db8::1]:4711
+        return node[1:].split("]", 1)[0]
+    if node.count(":") == 1:  # 192.0.2.43:47011
+        return node.split(":", 1)[0]
+    return node
+
+
+def _last(value: str | None) -> str | None:
+    return value.rsplit(",", 1)[-1].strip() if value else None

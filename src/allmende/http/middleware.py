@@ -1,4 +1,5 @@
-"""Middleware on every request: request id and access log, security headers, body size limit."""
+"""Middleware on every request: request id and access log, security headers (HSTS on https),
+body size limit, and the Host header checked against ``allowed_hosts``."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import orjson
 from starlette.datastructures import MutableHeaders
@@ -16,12 +17,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from allmende.core.errors import AllmendeError, BadRequest, PayloadTooLarge
 from allmende.core.logging import request_id
+from allmende.core.metrics import HTTP_IN_PROGRESS, HTTP_REQUESTS
 
 #: Renders an error the way the application would (a standard's format for its paths).
 ErrorRenderer = Callable[[Request, AllmendeError], Response]
 
 log = logging.getLogger("allmende.access")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+#: Answered whatever the Host header says: load balancers probe by address, and they build no links.
+ANY_HOST_PATHS = frozenset({"/healthz", "/readyz"})
 
 
 class RequestContextMiddleware:
@@ -34,10 +38,14 @@ class RequestContextMiddleware:
         tile_origin: str | None,
         max_body_bytes: int,
         render: ErrorRenderer | None = None,
+        allowed_hosts: Sequence[str] = (),
+        hsts_max_age: int = 0,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.render = render
+        self.allowed_hosts = [h.lower() for h in allowed_hosts]
+        self.hsts = f"max-age={hsts_max_age}" if hsts_max_age > 0 else None
         tiles = f" {tile_origin}" if tile_origin else ""
         self.csp = (
             "default-src 'self'; "
@@ -69,6 +77,14 @@ class RequestContextMiddleware:
             request_id.reset(token)
             return
 
+        host = _header(scope, b"host") or ""
+        path = scope["path"][len(scope.get("root_path", "")) :]
+        if not self._host_allowed(host) and path not in ANY_HOST_PATHS:
+            refused = BadRequest(detail="The Host header names no host of this installation.")
+            await self._refuse(scope, receive, send, rid, refused)
+            request_id.reset(token)
+            return
+
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             too_large = PayloadTooLarge(detail=f"The body exceeds {self.max_body_bytes} bytes.")
@@ -87,6 +103,8 @@ class RequestContextMiddleware:
                 headers.setdefault("X-Frame-Options", "DENY")
                 if headers.get("content-type", "").startswith("text/html"):
                     headers.setdefault("Content-Security-Policy", self.csp)
+                if self.hsts and scope.get("scheme") == "https":
+                    headers.setdefault("Strict-Transport-Security", self.hsts)
                 if scope.get("state", {}).get("clear_session_cookie"):
                     headers.append(
                         "Set-Cookie",
@@ -105,9 +123,13 @@ class RequestContextMiddleware:
                     raise PayloadTooLarge(detail=f"The body exceeds {self.max_body_bytes} bytes.")
             return message
 
+        HTTP_IN_PROGRESS.inc()
         try:
             await self.app(scope, receive_limited, send_wrapper)
         finally:
+            HTTP_IN_PROGRESS.dec()
+            elapsed = time.perf_counter() - started
+            HTTP_REQUESTS.labels(scope["method"], route_label(scope), str(status)).observe(elapsed)
             log.info(
                 "%s %s %s",
                 scope["method"],
@@ -118,21 +140,50 @@ class RequestContextMiddleware:
                     "method": scope["method"],
                     "path": scope["path"],
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "duration_ms": round(elapsed * 1000, 1),
                 },
             )
             request_id.reset(token)
+
+    def _host_allowed(self, host: str) -> bool:
+        if not self.allowed_hosts:
+            return True
+        name = _host_name(host)
+        return any(
+            name == allowed or (allowed.startswith("*.") and name.endswith(allowed[1:]))
+            for allowed in self.allowed_hosts
+        )
 
     async def _refuse(
         self, scope: Scope, receive: Receive, send: Send, rid: str, error: AllmendeError
     ) -> None:
         """Answer before the application sees the request (it never should)."""
+        HTTP_REQUESTS.labels(scope["method"], "refused", str(error.status)).observe(0)
         if self.render is None or "app" not in scope:
             await _problem(send, rid, error.status, error.title, str(error))
             return
         response = self.render(Request(scope), error)
         response.headers["X-Request-ID"] = rid
         await response(scope, receive, send)
+
+
+def _host_name(host: str) -> str:
+    """The name without the port: ``daten.example.de:8443`` → ``daten.example.de``."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0] if ":" in host else host
+
+
+def route_label(scope: Scope) -> str:
+    """The route's template (``/api/assets/objects/{object_id}``): bounded, unlike paths."""
+    route = scope.get("route")
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    if isinstance(template, str):
+        return template
+    if str(scope.get("path", "")).startswith("/static/"):
+        return "/static"
+    return "unmatched"
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -75,6 +75,9 @@ def install_openapi(app: FastAPI, standards: Sequence[StandardErrors] = ()) -> N
                 responses.setdefault("400", {"description": "Malformed request"})
                 if "requestBody" in operation:
                     responses.setdefault("413", {"description": "Body too large"})
+                if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+                    # A path parameter may name something that does not exist (or is hidden).
+                    responses.setdefault("404", {"description": "Not found"})
                 if "requestBody" in operation or operation.get("parameters"):
                     responses.setdefault("422", {"description": "Invalid input"})
                 for status, response in responses.items():

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -189,6 +189,16 @@ def install_error_handlers(app: FastAPI, formats: ErrorFormats) -> None:
             ),
         )
 
+    async def on_integrity(request: Request, exc: Exception) -> Response:
+        # Two requests made the same record at once and the check before the insert saw
+        # neither (PostgreSQL runs them side by side): the later one conflicts, nothing is kept.
+        if _unique_violation(exc):
+            log.info("unique constraint: %s", type(getattr(exc, "orig", exc)).__name__)
+            return respond(
+                request, Conflict(detail="The record exists already (made at the same moment).")
+            )
+        return await on_unexpected(request, exc)
+
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", extra={"path": request.url.path})
         return respond(request, AllmendeError(detail="Something went wrong on our side."))
@@ -197,4 +207,13 @@ def install_error_handlers(app: FastAPI, formats: ErrorFormats) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(HTTPException, on_http)
     app.add_exception_handler(DataError, on_data_error)
+    app.add_exception_handler(IntegrityError, on_integrity)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+def _unique_violation(exc: Exception) -> bool:
+    """A duplicate key: PostgreSQL's SQLSTATE 23505, SQLite's "UNIQUE constraint failed"."""
+    original = getattr(exc, "orig", None)
+    if getattr(original, "sqlstate", None) == "23505":
+        return True
+    return "UNIQUE constraint failed" in str(original)

@@ -1,56 +1,45 @@
-"""A small in-process rate limiter (sliding window) for logins and anonymous contributions.
+"""The one rate limiter of requests: per caller address (or another subject), shared by workers.
 
-Per process: behind several workers each counts on its own, which still bounds abuse.
+``rate_limit(request, LIMIT)`` counts one attempt of the caller and answers 429 when it has made
+too many; the counts live in :class:`allmende.identity.ratelimits.RateLimits` (the database,
+written in batches), so several workers limit together. It never waits for the database and
+may be called from synchronous and asynchronous handlers alike. Call it before any costly step
+(decoding a photo, checking a password), so that refused attempts cost nothing.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
+import ipaddress
 
 from starlette.requests import HTTPConnection
 
 from allmende.core.errors import TooManyRequests
 from allmende.http.context import app_context
+from allmende.identity.ratelimits import RateLimit
+
+__all__ = ["RateLimit", "client_address", "rate_limit"]
 
 
-class RateLimiter:
-    def __init__(self, *, limit: int, window_seconds: float) -> None:
-        self.limit = limit
-        self.window = window_seconds
-        self._hits: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def hit(self, key: str) -> None:
-        """Count one attempt for ``key``; raise 429 when the window is full."""
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits[key]
-            while hits and hits[0] <= now - self.window:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                retry = int(hits[0] + self.window - now) + 1
-                raise TooManyRequests(detail=f"Too many attempts. Try again in {retry} seconds.")
-            hits.append(now)
-            if len(self._hits) > 10_000:  # forget idle keys so memory stays bounded
-                for stale in [
-                    k for k, v in self._hits.items() if not v or v[-1] < now - self.window
-                ]:
-                    del self._hits[stale]
-
-    def reset(self, key: str) -> None:
-        with self._lock:
-            self._hits.pop(key, None)
+def client_address(connection: HTTPConnection) -> str:
+    """The caller's address as a rate-limit subject: the IPv4 address, or the /64 network of an
+    IPv6 one (a single host usually holds a whole /64). Behind a proxy it is the address that
+    :class:`~allmende.http.links.ProxyHeadersMiddleware` found."""
+    host = connection.client.host if connection.client else "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
-def limiter(
-    connection: HTTPConnection, name: str, *, limit: int, window_seconds: float
-) -> RateLimiter:
-    """The application's limiter called ``name`` (created on first use)."""
-    services = app_context(connection).services
-    key = f"ratelimit:{name}"
-    found = services.get(key)
-    if not isinstance(found, RateLimiter):
-        found = services[key] = RateLimiter(limit=limit, window_seconds=window_seconds)
-    return found
+def rate_limit(connection: HTTPConnection, limit: RateLimit, subject: str | None = None) -> None:
+    """Count one attempt of ``subject`` (default: the caller's address); 429 when over."""
+    wait = app_context(connection).rate_limits.hit(
+        limit, subject if subject is not None else client_address(connection)
+    )
+    if wait is not None:
+        raise TooManyRequests(detail=f"Too many attempts. Try again in {wait} seconds.")

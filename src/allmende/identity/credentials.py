@@ -1,7 +1,10 @@
 """Secrets and their hashes: argon2 for passwords, SHA-256 for random tokens and API keys.
 
 API keys and session tokens are 256-bit random values, so a fast hash is enough to make a
-leaked table useless; passwords are chosen by people and get argon2.
+leaked table useless; passwords are chosen by people and get argon2. An argon2 hash costs about
+150 ms of CPU and 64 MiB, so a sign-in checks it in :data:`PASSWORD_WORKERS`
+(:func:`check_password`): never in the SQLite writer, never on the event loop, one at a time
+and at most a quarter of the time; new passwords are hashed before the write that stores them.
 """
 
 from __future__ import annotations
@@ -15,12 +18,25 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from allmende.core.workers import BoundedWorkers
+
 KEY_PATTERN = re.compile(r"^alm_([a-z0-9]{8})_([A-Za-z0-9_-]{32,64})$")
 MIN_PASSWORD_LENGTH = 8
 
 _hasher = PasswordHasher()
 # Verifying against this when a user does not exist keeps login time independent of that fact.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+#: The process's password checks: one at a time, at most a quarter of the time, at most 16
+#: waiting (then 503). About two checks a second on a small machine: plenty for people signing
+#: in, and a flood of guesses cannot take the CPU from everyone else.
+PASSWORD_WORKERS = BoundedWorkers(
+    "allmende-password",
+    workers=1,
+    queue_limit=16,
+    busy="Too many sign-ins at once. Please try again in a moment.",
+    busy_share=0.25,
+)
 
 
 def hash_password(password: str) -> str:
@@ -32,6 +48,11 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def check_password(password_hash: str | None, password: str) -> bool:
+    """:func:`verify_password` in the password workers, awaited from the event loop."""
+    return await PASSWORD_WORKERS.arun(verify_password, password_hash, password)
 
 
 def password_problem(password: str) -> str | None:

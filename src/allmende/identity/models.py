@@ -1,11 +1,12 @@
-"""Tables of the region: municipalities and their districts, users, memberships, keys, sessions."""
+"""Tables of the region: municipalities and their districts, users, memberships, keys, sessions;
+and the counters of attempts that rate limits and sign-in back-offs share between workers."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from allmende.core.timeutil import utcnow
@@ -141,3 +142,20 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     user_agent: Mapped[str | None] = mapped_column(String(300), nullable=True)
+
+
+class RateCounter(Base):
+    """Attempts of one caller at one limited action (see :mod:`allmende.identity.ratelimits`).
+
+    ``bucket`` is the limit's name and a hash of the caller (address or e-mail), so no personal
+    data is stored. Times are Unix seconds; a row is deleted once ``expires_at`` has passed.
+    """
+
+    __tablename__ = "identity_rate_counters"
+
+    bucket: Mapped[str] = mapped_column(String(100), primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger, default=0)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+    previous_hits: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[int] = mapped_column(BigInteger, default=0)
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)

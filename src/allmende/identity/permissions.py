@@ -1,9 +1,15 @@
 """The one place where permissions are decided.
 
 Roles: a region **admin** may do everything; **staff** read and change the internal data of
-their municipalities; an **integrator** (API key) writes through the scopes it was given, in its
-municipality or, unbound, in the region; a **citizen** (user without membership) and the
-**anonymous** public read what is public and contribute where a module allows it.
+their municipalities; an **integrator** (API key) reads internal data and writes only through
+the scopes it was given (a scope is the module or standard the records belong to:
+``sensorthings``, ``open311``, ``participation``, ``assets`` …), in its municipality or, unbound,
+in the region; a **citizen** (user without membership) and the **anonymous** public read what
+is public and contribute where a module allows it.
+
+Reading internal records therefore always names its scope: ``can(…, Action.READ_INTERNAL,
+scope=…)``, ``readable_municipalities(principal, scope=…)`` and ``visible(…, scope=…)``. An API
+key asked without a scope it holds reads what the public reads.
 
 Every endpoint asks :func:`require` (or filters with :func:`visible`) and nothing else decides.
 """
@@ -59,8 +65,8 @@ def _key_can(
         return False
     if scope is not None and scope not in scopes:
         return False
-    if action is Action.EDIT and scope is None:
-        return False  # an integrator writes only through an endpoint that names its scope
+    if action in (Action.EDIT, Action.READ_INTERNAL) and scope is None:
+        return False  # an integrator reads and writes only where the scope is named
     bound = principal.key_municipality_id
     return bound is None or municipality_id == bound
 
@@ -82,13 +88,17 @@ def require(
     raise Forbidden(detail="Your account may not do this here.")
 
 
-def readable_municipalities(principal: Principal) -> frozenset[int] | None:
-    """Municipalities whose internal records the caller may read; ``None`` means all."""
+def readable_municipalities(principal: Principal, *, scope: str) -> frozenset[int] | None:
+    """Municipalities whose internal records of ``scope`` the caller may read; ``None`` means
+    all. An API key without ``scope`` (or ``admin``) reads none."""
     if principal.is_admin:
         return None
     if principal.kind == "api_key":
-        if ADMIN_SCOPE in (principal.scopes or ()):
+        scopes = principal.scopes or frozenset()
+        if ADMIN_SCOPE in scopes:
             return None
+        if scope not in scopes:
+            return frozenset()
         if principal.key_municipality_id is None:
             return None
         return frozenset({principal.key_municipality_id})
@@ -96,10 +106,10 @@ def readable_municipalities(principal: Principal) -> frozenset[int] | None:
 
 
 def visible(
-    principal: Principal, municipality_column: Any, public_column: Any
+    principal: Principal, municipality_column: Any, public_column: Any, *, scope: str
 ) -> ColumnElement[bool]:
-    """SQL condition: rows that are public, or internal rows the caller may read."""
-    readable = readable_municipalities(principal)
+    """SQL condition: rows that are public, or internal rows of ``scope`` the caller may read."""
+    readable = readable_municipalities(principal, scope=scope)
     if readable is None:
         return true()
     internal: ColumnElement[bool] = (

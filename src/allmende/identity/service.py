@@ -29,8 +29,12 @@ from allmende.identity.principal import Principal
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: "webhooks": manage the outgoing webhooks of the key's municipality; "notifications": read
-#: and mark the staff notifications (both for tools that act for a municipality's staff).
-BUILTIN_SCOPES = frozenset({"sensorthings", "open311", "webhooks", "notifications", ADMIN_SCOPE})
+#: and mark the staff notifications (both for tools that act for a municipality's staff);
+#: "metrics": read /metrics (unbound keys only: the figures are region-wide).
+METRICS_SCOPE = "metrics"
+BUILTIN_SCOPES = frozenset(
+    {"sensorthings", "open311", "webhooks", "notifications", METRICS_SCOPE, ADMIN_SCOPE}
+)
 
 
 # --- municipalities --------------------------------------------------------------------------
@@ -237,17 +241,21 @@ def create_user(
     *,
     email: str,
     display_name: str,
-    password: str | None,
+    password: str | None = None,
+    password_hash: str | None = None,
     is_admin: bool = False,
     locale: str | None = None,
 ) -> User:
     """A new account, active at once: administrators, the command line and OIDC make these
-    (people who make their own account go through :mod:`allmende.identity.accounts`)."""
+    (people who make their own account go through :mod:`allmende.identity.accounts`). Give
+    ``password_hash`` (:func:`hashed_password`, computed before the write) rather than
+    ``password`` wherever others write meanwhile: an argon2 hash takes the writer for about
+    150 ms."""
     address = normalise_email(email)
     if not display_name.strip():
         raise ValidationFailed.one("display_name", "must not be empty")
-    if password is not None and (problem := credentials.password_problem(password)):
-        raise ValidationFailed.one("password", problem)
+    if password is not None:
+        password_hash = hashed_password(password)
     if session.scalar(select(User.id).where(User.email == address)) is not None:
         raise Conflict(
             detail=f"A user with e-mail {address} exists already.",
@@ -256,10 +264,10 @@ def create_user(
     user = User(
         email=address,
         display_name=display_name.strip()[:200],
-        password_hash=credentials.hash_password(password) if password else None,
+        password_hash=password_hash,
         is_admin=is_admin,
         locale=locale,
-        email_confirmed_at=utcnow() if password else None,
+        email_confirmed_at=utcnow() if password_hash else None,
     )
     session.add(user)
     session.flush()
@@ -279,6 +287,12 @@ def hashed_password(password: str) -> str:
     if refusal := password_refusal(password):
         raise ValidationFailed.one(refusal.field, refusal.reason)
     return credentials.hash_password(password)
+
+
+async def hashed_password_in_workers(password: str) -> str:
+    """:func:`hashed_password` in the password workers (:data:`credentials.PASSWORD_WORKERS`):
+    off the event loop and the writer, and bounded, so a flood of sign-ups cannot take the CPU."""
+    return await credentials.PASSWORD_WORKERS.arun(hashed_password, password)
 
 
 def password_matches(password_hash: str | None, password: str) -> bool:
@@ -363,15 +377,6 @@ def set_active(session: Session, *, user_id: int, active: bool, acting_user_id: 
     if not active:
         session.execute(delete(WebSession).where(WebSession.user_id == user_id))
     session.flush()
-    return user
-
-
-def authenticate(session: Session, *, email: str, password: str) -> User:
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    hashed = user.password_hash if user is not None else None
-    if not credentials.verify_password(hashed, password) or user is None or not user.is_active:
-        raise Unauthorized(detail="E-mail or password is wrong.")
-    user.last_login_at = utcnow()
     return user
 
 

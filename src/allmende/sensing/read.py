@@ -70,8 +70,11 @@ __all__ = [
     "list_things",
     "observations",
     "series",
+    "thing_municipalities",
 ]
 
+#: The scope an API key needs to read internal entities: they are SensorThings entities.
+READ_SCOPE = "sensorthings"
 #: Things per list; a region has hundreds, not hundreds of thousands, of sensor stations.
 MAX_THINGS = 5000
 #: Observations per range read (a month of one-minute values).
@@ -157,7 +160,7 @@ def list_things(
     """The Things ``principal`` may see (public ones, internal ones of readable municipalities),
     ordered by name, optionally only those of some municipalities or with a Datastream of an
     ObservedProperty ``definition``. Each carries only the Datastreams the caller may see."""
-    condition = visible(principal, Thing.municipality_id, Thing.public)
+    condition = visible(principal, Thing.municipality_id, Thing.public, scope=READ_SCOPE)
     if municipality_ids is not None:
         condition = and_(condition, Thing.municipality_id.in_(sorted(municipality_ids)))
     if thing_ids is not None:
@@ -168,7 +171,7 @@ def list_things(
             .join(ObservedProperty, ObservedProperty.id == Datastream.observed_property_id)
             .where(
                 ObservedProperty.definition.in_(sorted(definitions)),
-                visible(principal, Datastream.municipality_id, Datastream.public),
+                visible(principal, Datastream.municipality_id, Datastream.public, scope=READ_SCOPE),
             )
         )
         condition = and_(condition, Thing.id.in_(measured))
@@ -211,6 +214,14 @@ def get_thing(session: Session, *, principal: Principal, thing_id: int) -> Thing
     if not found:
         raise NotFound(detail=f"No Thing with id {thing_id}.")
     return found[0]
+
+
+def thing_municipalities(session: Session, *, thing_ids: Collection[int]) -> dict[int, int]:
+    """The municipality of each Thing of ``thing_ids`` that exists (for links to Things)."""
+    rows = session.execute(
+        select(Thing.id, Thing.municipality_id).where(in_set(Thing.id, sorted(set(thing_ids))))
+    )
+    return {int(row[0]): int(row[1]) for row in rows}
 
 
 def _positions(session: Session, ids: Sequence[int]) -> dict[int, tuple[float, float, str]]:
@@ -264,7 +275,7 @@ def _streams(
             .outerjoin(Observation, Observation.id == Datastream.latest_observation_id)
             .where(
                 in_set(Datastream.thing_id, ids),
-                visible(principal, Datastream.municipality_id, Datastream.public),
+                visible(principal, Datastream.municipality_id, Datastream.public, scope=READ_SCOPE),
             )
             .order_by(Datastream.thing_id, Datastream.id)
         ).all()

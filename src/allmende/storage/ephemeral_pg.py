@@ -7,6 +7,7 @@ free loopback port. PostgreSQL refuses to run as root, so as root the server run
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 import pwd
@@ -144,6 +145,18 @@ class EphemeralPostgres:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
+    @functools.cached_property
+    def server_version(self) -> int:
+        """``server_version_num``: 150004 for 15.4."""
+        import psycopg
+
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
+            row = conn.execute(b"SHOW server_version_num").fetchone()
+        assert row is not None
+        return int(row[0])
+
     def sql(self, statement: str, database: str = "postgres") -> None:
         import psycopg
 
@@ -153,8 +166,15 @@ class EphemeralPostgres:
             conn.execute(statement.encode())
 
     def create_database(self, name: str, *, template: str | None = None) -> str:
-        """Create a database (with PostGIS, or copied from ``template``) and return its URL."""
+        """Create a database (with PostGIS, or copied from ``template``) and return its URL.
+
+        A copy copies the template's files (``STRATEGY FILE_COPY``, PostgreSQL 15+): for the
+        small databases of tests and benchmarks a checkpoint and a file copy take a tenth of the
+        time of the default, which writes every page of the copy to the WAL.
+        """
         clause = f" TEMPLATE {template}" if template else ""
+        if template and self.server_version >= 150000:
+            clause += " STRATEGY FILE_COPY"
         self.sql(f'CREATE DATABASE "{name}"{clause}')
         if template is None:
             self.sql("CREATE EXTENSION IF NOT EXISTS postgis", database=name)

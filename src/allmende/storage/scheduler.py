@@ -25,6 +25,7 @@ from sqlalchemy import text
 
 from allmende.core.events import Event, EventBus
 from allmende.core.features import FeatureSource
+from allmende.core.metrics import JOB_RUNS, JOB_SECONDS
 from allmende.core.registry import JobSpec
 from allmende.core.settings import Settings
 from allmende.core.timeutil import utcnow
@@ -111,6 +112,18 @@ class Scheduler:
 
     def run_once(self, job: JobSpec) -> bool:
         """Run ``job`` now unless another process holds it; True when it ran."""
+        started = time.perf_counter()
+        try:
+            ran = self._run_once(job)
+        except Exception:
+            JOB_RUNS.labels(job.name, "failed").inc()
+            raise
+        JOB_RUNS.labels(job.name, "ok" if ran else "skipped").inc()
+        if ran:
+            JOB_SECONDS.labels(job.name).observe(time.perf_counter() - started)
+        return ran
+
+    def _run_once(self, job: JobSpec) -> bool:
         context = JobContext(
             self.database, self.settings, self.database.bus, utcnow(), self.feature_sources
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from allmende.core.events import Event
+from allmende.core.metrics import WRITER_BATCH, WRITER_BATCH_SECONDS, WRITER_QUEUE
 from allmende.storage.events import drop_pending_after, pending_count, take_pending
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,7 @@ class SQLiteWriter:
         if not self._thread.is_alive():
             raise RuntimeError("the SQLite writer has stopped")
         job = _Job(fn)
+        WRITER_QUEUE.inc()
         self._queue.put(job)
         return job.future
 
@@ -101,7 +104,12 @@ class SQLiteWriter:
                         stop_after = True
                         break
                     batch.append(nxt)
-                self._run_batch(connection, [j for j in batch if isinstance(j, _Job)])
+                jobs = [j for j in batch if isinstance(j, _Job)]
+                WRITER_QUEUE.dec(len(jobs))
+                started = time.perf_counter()
+                self._run_batch(connection, jobs)
+                WRITER_BATCH.observe(len(jobs))
+                WRITER_BATCH_SECONDS.observe(time.perf_counter() - started)
                 if stop_after:
                     break
         finally:

@@ -13,7 +13,6 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -24,7 +23,7 @@ from allmende.http.auth import SESSION_COOKIE, Caller, clear_session_cookie
 from allmende.http.context import app_context
 from allmende.http.i18n import N_
 from allmende.http.links import local_path
-from allmende.identity import accounts, service
+from allmende.identity import accounts, credentials, service
 from allmende.identity.models import Municipality, User
 from allmende.identity.principal import Principal
 from allmende.web import limits
@@ -105,7 +104,7 @@ async def account_mail(request: Request, principal: Caller) -> Response:
 
 async def _current_password_ok(request: Request, user: User, password: str) -> bool:
     limits.password_check(request, user.id)
-    return bool(await run_in_threadpool(service.password_matches, user.password_hash, password))
+    return await credentials.check_password(user.password_hash, password)
 
 
 # --- password --------------------------------------------------------------------------------
@@ -138,7 +137,7 @@ async def password_submit(request: Request, principal: Caller) -> Response:
                 service.password_refusal(new),
             ]
         )
-        password_hash = await run_in_threadpool(service.hashed_password, new)
+        password_hash = await service.hashed_password_in_workers(new)
     except AllmendeError as exc:
         translate = context.catalogs.translator(request)
         return _render(

@@ -8,7 +8,7 @@ notification, it is read for the municipality.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -25,6 +25,7 @@ from allmende.http import csrf
 from allmende.http.auth import Caller
 from allmende.http.context import app_context
 from allmende.http.links import local_path
+from allmende.http.params import MAX_ID
 from allmende.identity.models import Municipality
 from allmende.identity.permissions import Action, can, require
 from allmende.identity.principal import Principal
@@ -52,7 +53,7 @@ class NotificationOut(BaseModel):
 class MarkRead(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[int] | None = Field(
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
         default=None, max_length=1000, description="Notifications to mark; null: all unread"
     )
 

@@ -7,25 +7,27 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from allmende.core.errors import TooManyRequests, Unauthorized
+from allmende.core.errors import ServiceUnavailable, TooManyRequests, Unauthorized
 from allmende.http import csrf
 from allmende.http.auth import Caller, clear_session_cookie, set_session_cookie
 from allmende.http.context import app_context
 from allmende.http.i18n import LANGUAGE_COOKIE, N_
 from allmende.http.links import local_path, safe_next
-from allmende.http.ratelimit import RateLimiter, limiter
-from allmende.identity import service
+from allmende.http.ratelimit import RateLimit, rate_limit
+from allmende.identity import login, service
 from allmende.identity.models import District, Municipality
 
 router = APIRouter(include_in_schema=False)
 
 
-def login_attempts(request: Request) -> RateLimiter:
-    return limiter(request, "login", limit=10, window_seconds=15 * 60)
+def login_attempts(request: Request) -> RateLimit:
+    """Sign-in attempts per client address (``login_attempts_per_address`` per 15 minutes);
+    each account has its own back-off besides (:data:`allmende.identity.login.ACCOUNT_BACKOFF`)."""
+    limit = app_context(request).settings.login_attempts_per_address
+    return RateLimit("login-address", limit=limit, window_seconds=15 * 60)
 
 
 @router.get("/")
@@ -106,25 +108,26 @@ async def login_submit(request: Request) -> Response:
     if not csrf.token_valid(request, str(form.get(csrf.FORM_FIELD, ""))):
         error = translate("The form has expired. Please sign in again.")
         return _login_form(request, next_path=next_path, email=email, error=error, status=403)
-    client = request.client.host if request.client else "unknown"
+    max_age = timedelta(seconds=context.settings.session_max_age_seconds)
     try:
-        login_attempts(request).hit(f"{client}|{email.lower()}")
+        rate_limit(request, login_attempts(request))
+        token = await login.sign_in(
+            context.database,
+            context.rate_limits,
+            email=email,
+            password=password,
+            max_age=max_age,
+            user_agent=request.headers.get("user-agent"),
+        )
     except TooManyRequests:
         error = translate("Too many attempts. Please wait a few minutes.")
         return _login_form(request, next_path=next_path, email=email, error=error, status=429)
-    max_age = timedelta(seconds=context.settings.session_max_age_seconds)
-    agent = request.headers.get("user-agent")
-
-    def sign_in(session: Session) -> str:
-        user = service.authenticate(session, email=email, password=password)
-        return service.start_session(session, user=user, max_age=max_age, user_agent=agent)
-
-    try:
-        token = await context.database.awrite(sign_in)
+    except ServiceUnavailable:
+        error = translate("Too many sign-ins at once. Please try again in a moment.")
+        return _login_form(request, next_path=next_path, email=email, error=error, status=503)
     except Unauthorized:
         error = translate("E-mail or password is wrong.")
         return _login_form(request, next_path=next_path, email=email, error=error, status=401)
-    login_attempts(request).reset(f"{client}|{email.lower()}")
     response = RedirectResponse(local_path(request, next_path), status_code=303)
     set_session_cookie(request, response, token, max_age)
     return response

@@ -12,7 +12,6 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -87,7 +86,7 @@ async def signup_submit(request: Request, principal: Caller) -> Response:
             problems.append(FieldError("privacy", N_("please agree to continue")))
         refuse(problems)
         limits.sign_up(request, address)
-        password_hash = await run_in_threadpool(service.hashed_password, password)
+        password_hash = await service.hashed_password_in_workers(password)
     except AllmendeError as exc:
         return _refused(request, "signup.html", exc, values=values)
     lang = language(request)
@@ -228,9 +227,7 @@ async def reset_submit(request: Request, principal: Caller) -> Response:
     except TokenInvalid as exc:
         return _render(request, "link_invalid.html", 400, reason=str(exc), again="/password/forgot")
     try:
-        password_hash = await run_in_threadpool(
-            service.hashed_password, text(form, "password", 600)
-        )
+        password_hash = await service.hashed_password_in_workers(text(form, "password", 600))
     except AllmendeError as exc:
         return _refused(request, "password_reset.html", exc, token=token, email=email)
     lang = language(request)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from shapely.geometry import box
 from sqlalchemy import func, select
@@ -17,7 +16,8 @@ from allmende.modules.assets import objects, reports
 from allmende.modules.assets.schemas import ObjectCreate
 from allmende.storage.base import Base
 from allmende.storage.database import Database
-from tests.support.region import People, Region
+from tests.support.region import Region, people_of
+from tests.support.seeds import seed
 from tests.support.web import csrf_from, sign_in
 
 SQUARE = box(8.610, 49.410, 8.612, 49.412)
@@ -43,8 +43,11 @@ def make(session: Session, who: Principal, municipality: str, type_key: str, **f
     return objects.create_object(session, principal=who, data=data).id
 
 
-@pytest.fixture
-def world(database: Database, people: People, region: Region) -> World:
+@seed
+def world(database: Database, region: Region) -> World:
+    """Objects of every kind in A and B and the report categories, seeded once per backend."""
+    people = people_of(database, region)
+
     def build(session: Session) -> World:
         a, b = people.staff_a, people.staff_b
         tree = make(

@@ -4,15 +4,10 @@ furniture, a market square with bookings, reports in every state, adoptions; det
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from allmende.app import KERNEL_MIGRATIONS
-from allmende.core.registry import Registry
-from allmende.core.timeutil import utcnow
-from allmende.demo.region import build_region
 from allmende.identity.principal import Principal
 from allmende.modules.assets import inspections
 from allmende.modules.assets.models import (
@@ -24,13 +19,12 @@ from allmende.modules.assets.models import (
     Report,
 )
 from allmende.storage.database import Database
-from allmende.storage.migrate import upgrade
+from tests.modules.conftest import Demo
 
 pytestmark = pytest.mark.integration
-NOW = datetime(2026, 6, 1, 10, 0, tzinfo=utcnow().tzinfo)
 
 
-def census(database: Database) -> dict[str, object]:
+def census(database: Database, now: datetime) -> dict[str, object]:
     with database.session() as session:
         by_type = dict(
             session.execute(
@@ -46,7 +40,7 @@ def census(database: Database) -> dict[str, object]:
         overdue = [
             d
             for d in inspections.due(
-                session, principal=Principal(kind="user", is_admin=True), now=NOW, horizon_days=0
+                session, principal=Principal(kind="user", is_admin=True), now=now, horizon_days=0
             )
             if d.overdue
         ]
@@ -62,10 +56,9 @@ def census(database: Database) -> dict[str, object]:
 
 
 def test_the_demo_is_rich_and_deterministic(
-    database: Database, registry: Registry, tmp_path: Path
+    database: Database, demo: Demo, demo_rebuilt: Database
 ) -> None:
-    database.write(lambda s: build_region(s, registry=registry, now=NOW))
-    first = census(database)
+    first = census(database, demo.now)
     assert first["by_type"]["tree"] == 240  # type: ignore[index]
     assert {
         "playground",
@@ -78,12 +71,4 @@ def test_the_demo_is_rich_and_deterministic(
     assert first["overdue_devices"] > 0
     assert {"received", "in_progress", "fixed", "duplicate"} <= set(first["states"])  # type: ignore[arg-type]
     assert first["bookings"] >= 10 and first["adoptions"] == 3 and first["waterings"] > 0
-
-    url = f"sqlite:///{tmp_path / 'again.sqlite3'}"
-    upgrade(url, [*KERNEL_MIGRATIONS, *registry.migration_locations()])
-    again = Database(url)
-    try:
-        again.write(lambda s: build_region(s, registry=registry, now=NOW))
-        assert census(again) == first
-    finally:
-        again.close()
+    assert census(demo_rebuilt, demo.now) == first

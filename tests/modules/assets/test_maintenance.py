@@ -27,6 +27,7 @@ from allmende.modules.assets.schemas import (
 )
 from allmende.storage.database import Database
 from tests.modules.assets.conftest import World, snapshot, staff_client
+from tests.modules.assets.test_reports import submit
 from tests.support.region import People, Region
 
 pytestmark = pytest.mark.integration
@@ -306,3 +307,28 @@ def test_inspections_keep_photos_internal_and_without_metadata(
     assert client.get(added.json()["url"]).status_code == 404  # inspection records are internal
     staff_client(client, region.staff_b_email)
     assert client.get(added.json()["url"]).status_code == 404
+
+
+def test_foreign_ids_are_as_unknown_as_missing_ones(
+    database: Database, region: Region, people: People, world: World
+) -> None:
+    """Staff of B learn nothing about A's records from the answers: no existence oracle."""
+    foreign_report = int(submit(database, region, people, description="Loch").service_request_id)
+    missing = 9_000_000_000
+
+    def refusal(**fields: object) -> tuple[str, str]:
+        data = WorkOrderCreate(title="x", municipality="b-dorf", **fields)  # type: ignore[arg-type]
+        with pytest.raises(ValidationFailed) as caught:
+            database.write(
+                lambda s: workorders.create_work_order(s, principal=people.staff_b, data=data)
+            )
+        [error] = caught.value.errors
+        return error.field, error.reason
+
+    for field, foreign in (
+        ("report_ids", [foreign_report]),
+        ("object_id", world.bench_internal),
+    ):
+        seen = refusal(**{field: foreign})
+        unseen = refusal(**{field: [missing] if isinstance(foreign, list) else missing})
+        assert seen == (unseen[0], unseen[1].replace(str(missing), str(foreign).strip("[]")))

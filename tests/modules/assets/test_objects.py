@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from allmende.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from allmende.modules.assets import objects
 from allmende.modules.assets.models import Change
 from allmende.modules.assets.schemas import ObjectCreate, ObjectUpdate, TypeCreate, TypeUpdate
+from allmende.sensing import read as sensing
 from allmende.storage.database import Database
 from tests.modules.assets.conftest import World, count, point, snapshot, staff_client
 from tests.support.region import People, Region
@@ -111,10 +113,11 @@ def test_bad_type_schemas_are_refused(
         attribute_schema=schema,
         public_attributes=public,
     )
+    before = count(database, objects.ObjectType)
     with pytest.raises(ValidationFailed) as caught:
         database.write(lambda s: objects.create_type(s, principal=people.staff_a, data=data))
     assert caught.value.errors[0].field == field
-    assert count(database, objects.ObjectType) == 9
+    assert count(database, objects.ObjectType) == before
 
 
 def test_type_keys_do_not_clash_and_schema_changes_keep_objects_valid(
@@ -236,15 +239,24 @@ def test_parents_stay_in_the_municipality_and_never_loop(
     assert caught.value.errors[0].field == "body.parent_id"
 
 
-def test_sensor_things_are_linked_by_id(database: Database, people: People, world: World) -> None:
-    change = ObjectUpdate(thing_ids=[7, 2**63 - 1])
+def test_sensor_things_are_linked_by_id(
+    database: Database, region: Region, people: People, world: World
+) -> None:
+    def things(session: Session) -> list[int]:
+        return [
+            sensing.create_thing(session, municipality_id=m, name=f"T{m}", lon=8.6, lat=49.4)
+            for m in (region.municipality_a, region.municipality_a, region.municipality_b)
+        ]
+
+    own, own_too, foreign = database.write(things)
+    change = ObjectUpdate(thing_ids=[own_too, own])
     database.write(
         lambda s: objects.update_object(
             s, principal=people.staff_a, object_id=world.tree, data=change
         )
     )
     with database.session() as session:
-        assert objects.thing_ids(session, [world.tree])[world.tree] == [7, 2**63 - 1]
+        assert objects.thing_ids(session, [world.tree])[world.tree] == sorted([own, own_too])
         read = objects.read_one(
             session,
             people.anonymous,
@@ -252,6 +264,32 @@ def test_sensor_things_are_linked_by_id(database: Database, people: People, worl
         )
     assert read.thing_ids is None and read.notes is None  # internal fields stay internal
     assert "risk_class" not in read.attributes  # an internal attribute of trees
+    before = snapshot(database)
+    for wrong in (foreign, 2**63 - 1):  # another municipality's, or none at all: one answer
+        with pytest.raises(ValidationFailed) as caught:
+            database.write(
+                lambda s, wrong=wrong: objects.update_object(
+                    s,
+                    principal=people.staff_a,
+                    object_id=world.tree,
+                    data=ObjectUpdate(thing_ids=[own, wrong]),
+                )
+            )
+        [error] = caught.value.errors
+        assert (error.field, error.reason) == (
+            "body.thing_ids",
+            f"no Thing {wrong} in this municipality",
+        )
+    create = ObjectCreate(
+        municipality="a-stadt",
+        type="bench",
+        name="x",
+        geometry=point(8.6, 49.4),
+        thing_ids=[foreign],
+    )
+    with pytest.raises(ValidationFailed):
+        database.write(lambda s: objects.create_object(s, principal=people.staff_a, data=create))
+    assert snapshot(database) == before
 
 
 def test_identifiers_are_unique_per_type(database: Database, people: People, world: World) -> None:

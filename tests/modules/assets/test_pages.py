@@ -11,10 +11,12 @@ from PIL import Image
 from sqlalchemy import select
 
 from allmende.modules.assets.models import Report, ReportService, StoredFile, WorkOrder
+from allmende.modules.assets.pages_citizens import REPORTS
 from allmende.storage.database import Database
 from tests.modules.assets.conftest import World, snapshot
 from tests.modules.assets.test_files import jpeg_with_gps
 from tests.support.region import Region
+from tests.support.threads import watch_decoding
 from tests.support.web import csrf_from, sign_in
 
 pytestmark = pytest.mark.integration
@@ -61,6 +63,61 @@ def test_a_citizen_reports_without_javascript(
     assert report.geom is None and report.address == "Bahnhofstraße 3"
     image = client.get(f"/api/assets/files/{photo.id}")
     assert len(Image.open(io.BytesIO(image.content)).getexif()) == 0
+
+
+@pytest.fixture
+def decoding(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    return watch_decoding(monkeypatch)
+
+
+def _report(client: TestClient, database: Database, region: Region, photo: bytes):  # type: ignore[no-untyped-def]
+    form = client.get("/reports/new")
+    return client.post(
+        "/reports/new",
+        data={
+            "csrf_token": csrf_from(form.text),
+            "service": str(service_id(database, "muell", region.municipality_a)),
+            "description": "Sperrmüll neben dem Container",
+            "address": "Bahnhofstraße 3",
+        },
+        files={"photo": ("IMG.png", photo, "image/png")},
+        follow_redirects=False,
+    )
+
+
+def test_a_photo_of_too_many_pixels_is_refused_before_decoding(
+    client: TestClient, database: Database, region: Region, world: World, decoding: list[str]
+) -> None:
+    out = io.BytesIO()
+    Image.new("1", (7000, 7000)).save(out, "PNG")  # 160 KB to send, 49 million pixels
+    before = snapshot(database)
+    response = _report(client, database, region, out.getvalue())
+    assert response.status_code == 422
+    assert 'id="f-photo-error"' in response.text
+    assert decoding == []
+    assert snapshot(database) == before
+
+
+def test_report_photos_are_decoded_in_the_upload_workers(
+    client: TestClient, database: Database, region: Region, world: World, decoding: list[str]
+) -> None:
+    response = _report(client, database, region, jpeg_with_gps())
+    assert response.status_code == 303
+    assert decoding and all(name.startswith("allmende-upload") for name in decoding)
+
+
+def test_the_rate_limit_counts_before_the_photo_is_decoded(
+    client: TestClient, database: Database, region: Region, world: World, decoding: list[str]
+) -> None:
+    form = client.get("/reports/new")
+    for _ in range(REPORTS.limit):  # attempts count even when the form is refused
+        refused = client.post(
+            "/reports/new", data={"csrf_token": csrf_from(form.text)}, follow_redirects=False
+        )
+        assert refused.status_code == 422
+    response = _report(client, database, region, jpeg_with_gps())
+    assert response.status_code == 429
+    assert decoding == []
 
 
 def test_report_form_errors_are_shown_at_their_fields(

@@ -353,6 +353,12 @@ def test_categories_api(client: TestClient, region: Region, world: World) -> Non
         "/api/assets/default-services", params={"municipality": "a-stadt"}, headers=headers
     )
     assert with_defaults.status_code == 200 and with_defaults.json() == []  # all there already
+    for blank in ("", " "):
+        nameless = client.post(
+            "/api/assets/default-services", params={"municipality": blank}, headers=headers
+        )
+        assert nameless.status_code == 422
+        assert nameless.json()["errors"] == [{"field": "municipality", "reason": "is required"}]
     with TestClient(client.app) as anonymous:
         listed = anonymous.get("/api/assets/services", params={"municipality": "a-stadt"}).json()
     assert "hundekot" in {s["code"] for s in listed}
@@ -391,3 +397,32 @@ def test_pages_and_the_history_of_notes(
         ("status", "Erledigt: Repariert."),
     ]
     assert [n.at for n in found.notes] == sorted(n.at for n in found.notes)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "params", "body", "field"),
+    [
+        ("POST", "/api/assets/default-services", {"municipality": ""}, None, "municipality"),
+        ("PATCH", "/api/assets/services/{service}", None, {"active": 0}, "active"),
+        ("GET", "/api/assets/bookings", {"start": "0.5"}, None, "start"),
+        ("GET", "/api/assets/bookings", {"end": "2030-01-01T10:00:00"}, None, "end"),
+    ],
+)
+def test_loose_input_is_refused_naming_the_field(
+    client: TestClient,
+    region: Region,
+    world: World,
+    method: str,
+    path: str,
+    params: dict[str, str] | None,
+    body: dict[str, object] | None,
+    field: str,
+) -> None:
+    """An empty key, 0 for false, a number or a time without a zone for a time: 422."""
+    headers = staff_client(client, region.staff_a_email)
+    service = client.get("/api/assets/services", params={"municipality": "a-stadt"}).json()[0]
+    response = client.request(
+        method, path.format(service=service["id"]), params=params, json=body, headers=headers
+    )
+    assert response.status_code == 422, response.text
+    assert [e["field"].rsplit(".", 1)[-1] for e in response.json()["errors"]] == [field]

@@ -1,6 +1,5 @@
 """The module behind the standards adapters: Open311 GeoReport v2 at /open311/v2 and OGC API -
-Features at /ogcapi answer from the register and the reports (skipped where the adapters are
-not part of the installation)."""
+Features at /ogcapi answer from the register and the reports."""
 
 from __future__ import annotations
 
@@ -10,9 +9,6 @@ from fastapi.testclient import TestClient
 from allmende.storage.database import Database
 from tests.modules.assets.conftest import World, staff_client
 from tests.support.region import Region
-
-pytest.importorskip("allmende.standards.open311")
-pytest.importorskip("allmende.standards.ogcapi_features")
 
 pytestmark = pytest.mark.integration
 V2 = "/open311/v2"

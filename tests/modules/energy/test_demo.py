@@ -8,25 +8,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from allmende.core.registry import Registry
-from allmende.demo.region import build_region
 from allmende.modules.energy import service
 from allmende.modules.energy.models import Building, DemandEvent, Plan, Zone
 from allmende.storage.database import Database
+from tests.modules.conftest import DEMO_NOW as NOW
+from tests.modules.conftest import Demo
 
 pytestmark = pytest.mark.integration
-NOW = datetime(2026, 9, 20, 14, 37, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite"])
-def backend(request: pytest.FixtureRequest) -> str:
-    """The demo is the same on both backends; building it once is enough."""
-    return str(request.param)
-
-
-def test_the_energy_demo(database: Database, registry: Registry) -> None:
-    notes = database.write(lambda s: build_region(s, registry=registry, now=NOW).notes)
-    assert any("/energy" in n for n in notes)
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the same on both backends
+def test_the_energy_demo(database: Database, demo: Demo) -> None:
+    assert demo.now == NOW
+    assert any("/energy" in n for n in demo.notes)
     with database.session() as session:
         buildings = session.scalars(select(Building).order_by(Building.name)).all()
         assert [b.name for b in buildings] == [

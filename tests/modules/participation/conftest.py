@@ -16,7 +16,8 @@ from allmende.modules.participation import processes
 from allmende.modules.participation.schemas import PhaseIn, ProcessCreate
 from allmende.modules.participation.service import Participant
 from allmende.storage.database import Database
-from tests.support.region import People
+from tests.support.region import People, Region, people_of
+from tests.support.seeds import seed
 
 #: The process area, inside municipality A (8.60–8.70, 49.40–49.50).
 AREA = box(8.62, 49.42, 8.66, 49.46)
@@ -49,21 +50,26 @@ def timeline(acts: Sequence[str] = ALL_ACTS, *, offset_days: int = 0) -> list[Ph
 MakeProcess = Callable[..., int]
 
 
+def process_data(**overrides: Any) -> ProcessCreate:
+    """A public process in A with an area, phases around now and two categories."""
+    values: dict[str, Any] = {
+        "municipality": "a-stadt",
+        "title": "Neugestaltung",
+        "summary": "Ein Platz für alle.",
+        "area": mapping(AREA),
+        "categories": ["Grün", "Verkehr"],
+        "public": True,
+        "allow_anonymous": True,
+        "phases": timeline(),
+    }
+    values.update(overrides)
+    return ProcessCreate(**values)
+
+
 @pytest.fixture
 def make_process(database: Database, people: People) -> MakeProcess:
     def make(**overrides: Any) -> int:
-        values: dict[str, Any] = {
-            "municipality": "a-stadt",
-            "title": "Neugestaltung",
-            "summary": "Ein Platz für alle.",
-            "area": mapping(AREA),
-            "categories": ["Grün", "Verkehr"],
-            "public": True,
-            "allow_anonymous": True,
-            "phases": timeline(),
-        }
-        values.update(overrides)
-        data = ProcessCreate(**values)
+        data = process_data(**overrides)
         return database.write(
             lambda s: processes.create_process(s, principal=people.admin, data=data)
         ).id
@@ -71,9 +77,12 @@ def make_process(database: Database, people: People) -> MakeProcess:
     return make
 
 
-@pytest.fixture
-def process_id(make_process: MakeProcess) -> int:
-    return make_process()
+@seed
+def process_id(database: Database, region: Region) -> int:
+    """The process of ``process_data()``, seeded (its phases run around the session's start)."""
+    admin = people_of(database, region).admin
+    data = process_data()
+    return database.write(lambda s: processes.create_process(s, principal=admin, data=data)).id
 
 
 def anonymous(key: str = "browser-1") -> Participant:

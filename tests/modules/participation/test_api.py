@@ -216,12 +216,10 @@ def test_keys_need_the_participation_scope(client: TestClient, region: Region) -
         headers=bearer(region.key_sensorthings_a),
     )
     assert response.status_code == 403 and "participation" in response.json()["detail"]
-    assert client.put(
-        f"{API}/processes/1/follow", headers=bearer(region.key_admin)
-    ).status_code in (
-        401,
-        404,
-    )
+    # Following belongs to a person's account: a key is known, so refused with 403.
+    process_id = _process(client, region)
+    response = client.put(f"{API}/processes/{process_id}/follow", headers=bearer(region.key_admin))
+    assert response.status_code == 403 and "account" in response.json()["detail"]
 
 
 def test_uploads_are_checked_and_stored_without_metadata(
@@ -270,6 +268,35 @@ def test_uploads_are_checked_and_stored_without_metadata(
     assert client.delete(f"{API}/documents/{document['id']}", headers=admin).status_code == 204
     assert len(list(folder.iterdir())) == 1  # the file went with its record
     assert client.get(document["url"]).status_code == 404
+
+
+def _bad_files() -> list[tuple[str, bytes, int]]:
+    """The same faulty files as tests/modules/assets/test_files.py: the same answers."""
+    huge = io.BytesIO()
+    Image.new("1", (7000, 7000)).save(huge, "PNG")
+    bmp = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(bmp, "BMP")
+    return [
+        ("photo.jpg", b"not an image at all", 415),
+        ("photo.bmp", bmp.getvalue(), 415),
+        ("photo.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", 422),
+        ("photo.png", huge.getvalue(), 422),
+    ]
+
+
+@pytest.mark.parametrize(("name", "content", "status"), _bad_files())
+def test_faulty_files_get_the_answer_the_assets_module_gives(
+    client: TestClient, region: Region, name: str, content: bytes, status: int
+) -> None:
+    process_id = _process(client, region)
+    response = client.post(
+        f"{API}/processes/{process_id}/documents",
+        data={"title": "x"},
+        files={"file": (name, content, "application/octet-stream")},
+        headers=bearer(region.key_admin),
+    )
+    assert response.status_code == status
+    assert response.json()["errors"][0]["field"] == "file"
 
 
 def test_uploads_beyond_the_limit_are_refused(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -12,10 +13,13 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from allmende.core.registry import Registry, discover
 from allmende.modules.participation import challenge
-from tests.conftest import SECRET
+from allmende.storage.database import Database
+from tests.conftest import SECRET, ResetDatabase
 from tests.modules.participation.test_api import _process
 from tests.support.region import Region
+from tests.support.seeds import app_client, seed
 from tests.support.web import bearer
 
 pytestmark = [
@@ -49,9 +53,18 @@ FUZZ = settings(
 )
 
 
-@pytest.fixture
-def process_id(client: TestClient, region: Region) -> int:
-    return _process(client, region)
+@dataclass(frozen=True)
+class Target:
+    process_id: int
+    survey: dict[str, Any]
+
+
+@seed
+def target(database: Database, region: Region) -> Target:
+    """A process with a survey of every kind of question, created through the API."""
+    with app_client(database, Registry.build(discover())) as client:
+        process_id = _process(client, region)
+        return Target(process_id, _survey(client, region, process_id))
 
 
 def _check(response: Any) -> None:
@@ -69,17 +82,19 @@ def _check(response: Any) -> None:
 )
 def test_contributions_with_generated_input(
     client: TestClient,
+    reset_database: ResetDatabase,
     region: Region,
-    process_id: int,
+    target: Target,
     title: str,
     text: str,
     category: Any,
     geometry: Any,
 ) -> None:
     body = {"title": title, "text": text, "category": category, "geometry": geometry}
+    reset_database()
     _check(
         client.post(
-            f"/api/participation/processes/{process_id}/contributions",
+            f"/api/participation/processes/{target.process_id}/contributions",
             content=json.dumps(body),  # NaN and Infinity too, as lenient encoders send them
             headers={**bearer(region.key_admin), "content-type": "application/json"},
         )
@@ -102,12 +117,13 @@ features = st.lists(
     )
 )
 def test_plan_layers_with_generated_input(
-    client: TestClient, region: Region, process_id: int, data: Any
+    client: TestClient, reset_database: ResetDatabase, region: Region, target: Target, data: Any
 ) -> None:
     body = {"title": "Plan", "kind": "geojson", "data": data}
+    reset_database()
     _check(
         client.post(
-            f"/api/participation/processes/{process_id}/layers",
+            f"/api/participation/processes/{target.process_id}/layers",
             content=json.dumps(body),
             headers={**bearer(region.key_admin), "content-type": "application/json"},
         )
@@ -117,28 +133,33 @@ def test_plan_layers_with_generated_input(
 @FUZZ
 @given(answers=st.lists(json_values, max_size=4), browser=st.uuids())
 def test_survey_answers_with_generated_input(
-    client: TestClient, survey: dict[str, Any], answers: list[Any], browser: Any
+    client: TestClient,
+    reset_database: ResetDatabase,
+    target: Target,
+    answers: list[Any],
+    browser: Any,
 ) -> None:
-    """Anonymous answers, each from another browser, so every example reaches the checks."""
-    client.app.state.allmende.services.pop("ratelimit:participation:survey:anonymous", None)  # type: ignore[attr-defined]
-    client.cookies.set(challenge.PARTICIPANT_COOKIE, browser.hex)
-    ids = [q["id"] for q in survey["questions"]]
+    """Anonymous answers, each from another browser and on the database as the test began (no
+    earlier answer, no rate limit), so every example reaches the checks."""
+    ids = [q["id"] for q in target.survey["questions"]]
     shaped = [
         {**a, "question_id": ids[i % len(ids)]} if isinstance(a, dict) else a
         for i, a in enumerate(answers)
     ]
     token = challenge.issue(SECRET, now=time.time() - 10)
+    reset_database()
+    client.app.state.allmende.rate_limits.forget(challenge.ANONYMOUS_LIMITS["survey"], "testclient")  # type: ignore[attr-defined]
+    client.cookies.set(challenge.PARTICIPANT_COOKIE, browser.hex)
     _check(
         client.post(
-            f"/api/participation/surveys/{survey['id']}/responses",
+            f"/api/participation/surveys/{target.survey['id']}/responses",
             content=json.dumps({"answers": shaped, "challenge": token}),
             headers={"content-type": "application/json"},
         )
     )
 
 
-@pytest.fixture
-def survey(client: TestClient, region: Region, process_id: int) -> dict[str, Any]:
+def _survey(client: TestClient, region: Region, process_id: int) -> dict[str, Any]:
     response = client.post(
         f"/api/participation/processes/{process_id}/surveys",
         json={

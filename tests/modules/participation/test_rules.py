@@ -19,6 +19,7 @@ from allmende.modules.participation.models import Contribution
 from allmende.modules.participation.schemas import ContributionCreate, PhaseIn
 from allmende.modules.participation.service import Participant
 from allmende.storage.database import Database
+from tests.conftest import ResetDatabase
 from tests.modules.participation.conftest import (
     AREA,
     INSIDE,
@@ -189,9 +190,10 @@ coordinates = st.tuples(
 )
 @given(point=coordinates)
 def test_the_area_check_agrees_with_shapely(
-    database: Database, process_id: int, point: tuple[float, float]
+    database: Database, reset_database: ResetDatabase, process_id: int, point: tuple[float, float]
 ) -> None:
     """The same answer on SQLite (shapely functions) and PostGIS as shapely's contains."""
+    reset_database()
     geometry = {"type": "Point", "coordinates": list(point)}
     expected = bool(shapely.contains(AREA, Point(point)))
     try:

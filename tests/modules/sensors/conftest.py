@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy.orm import Session
 
 from allmende.modules.sensors.catalogue import KINDS
 from allmende.sdk import sensing
 from allmende.storage.database import Database
 from tests.support.region import Region
+from tests.support.seeds import seed
 
 #: The newest value of every series; the series run hourly for three days up to it.
 END = datetime(2026, 9, 20, 12, 0, tzinfo=UTC)
@@ -39,8 +39,9 @@ def times() -> list[datetime]:
     return [END - timedelta(hours=HOURS - 1 - i) for i in range(HOURS)]
 
 
-@pytest.fixture
+@seed
 def network(database: Database, region: Region) -> Network:
+    """The sensor network with three days of values, seeded once per backend."""
     a, b = region.municipality_a, region.municipality_b
 
     def build(session: Session) -> Network:

@@ -116,12 +116,13 @@ def test_a_thing_without_values(client: TestClient, network: Network) -> None:
         ("/api/sensors/things?kind=nope", "kind"),
     ],
 )
-def test_bad_parameters_are_4xx_naming_the_field(
+def test_bad_parameters_are_422_naming_the_field(
     client: TestClient, network: Network, path: str, field: str
 ) -> None:
     response = client.get(path, headers={"Accept": "application/json"})
-    assert 400 <= response.status_code < 500, response.text
-    assert field in response.text
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["field"].rsplit(".", 1)[-1] for e in response.json()["errors"]] == [field]
 
 
 def test_unknown_thing_is_404(client: TestClient, network: Network) -> None:

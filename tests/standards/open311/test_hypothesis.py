@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import ResetDatabase
 from tests.standards.open311.support import V2, A
 from tests.support.region import Region
 
@@ -98,8 +99,14 @@ def test_reads_never_break(client: TestClient, region: Region, path: str, fmt: s
 @SETTINGS
 @given(fmt=st.sampled_from(["json", "xml"]), params=PARAMS, with_key=st.booleans())
 def test_posts_never_break(
-    client: TestClient, region: Region, fmt: str, params, with_key: bool
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient,
+    reset_database: ResetDatabase,
+    region: Region,
+    fmt: str,
+    params: list[tuple[str, str]],
+    with_key: bool,
+) -> None:
+    reset_database()  # each example on the database as the test began
     form = [("jurisdiction_id", A), ("service_code", "tree-damage"), *params]
     if with_key:
         form.append(("api_key", region.key_open311))

@@ -10,7 +10,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from allmende.core.registry import Registry
+from allmende.storage.database import Database
+from tests.support import reports_module
 from tests.support.region import Region
+from tests.support.seeds import app_client, seed
 from tests.support.web import bearer
 
 ROOT = "http://testserver/v1.1"
@@ -251,6 +255,9 @@ def create_filter_fixture(sta: Sta) -> FilterFixture:
     )
 
 
-@pytest.fixture
-def filtering(sta: Sta) -> FilterFixture:
-    return create_filter_fixture(sta)
+@seed
+def filtering(database: Database, region: Region) -> FilterFixture:
+    """The filtering tests' entities, posted once per backend and copied with the database."""
+    reports_module.create_tables(database)  # as the standards tests' ``database`` does
+    with app_client(database, Registry([reports_module.MODULE])) as client:
+        return create_filter_fixture(Sta(client, bearer(region.key_sensorthings_a)))

@@ -39,7 +39,7 @@ def list_notices(
     query = (
         select(Notice, Municipality.key)
         .join(Municipality, Municipality.id == Notice.municipality_id)
-        .where(visible(principal, Notice.municipality_id, Notice.public))
+        .where(visible(principal, Notice.municipality_id, Notice.public, scope=SCOPE))
         .order_by(Notice.created_at.desc(), Notice.id.desc())
     )
     if municipality is not None:
@@ -52,7 +52,7 @@ def get_notice(session: Session, *, principal: Principal, notice_id: int) -> Not
         select(Notice, Municipality.key)
         .join(Municipality, Municipality.id == Notice.municipality_id)
         .where(Notice.id == notice_id)
-        .where(visible(principal, Notice.municipality_id, Notice.public))
+        .where(visible(principal, Notice.municipality_id, Notice.public, scope=SCOPE))
     ).first()
     if row is None:  # internal notices of other municipalities do not exist for the caller
         raise NotFound(detail=f"No notice {notice_id}.")

@@ -11,6 +11,7 @@ import orjson
 from fastapi import File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from allmende.modules.assets import files, objects, transfer
 from allmende.modules.assets.models import AssetObject
@@ -43,9 +44,11 @@ from allmende.modules.assets.service import (
     municipality_keys,
     not_found,
 )
-from allmende.sdk import Caller, Principal, RowId, app_context, csvformat, parse_bbox
+from allmende.sdk import Caller, Principal, RowId, app_context, csvformat, parse_bbox, uploads
 
-FILE_TYPES = sorted({*files.DOCUMENT_TYPES.values(), "image/webp"})
+FILE_TYPES = sorted(
+    {*uploads.DOCUMENT_TYPES.values(), *(t for t, _ in uploads.IMAGE_FORMATS.values())}
+)
 GEOJSON = "application/geo+json"
 
 
@@ -240,7 +243,7 @@ def object_history(request: Request, object_id: RowId, principal: Caller) -> lis
 # --- photos and documents -------------------------------------------------------------------
 
 
-def _attach(
+async def _attach(
     request: Request,
     principal: Principal,
     object_id: int,
@@ -251,14 +254,18 @@ def _attach(
     public: bool,
 ) -> FileRead:
     context = app_context(request)
-    with context.database.session() as session:  # refuse early, before any processing
-        objects.editable_object(session, principal=principal, object_id=object_id)
+
+    def may_edit() -> None:  # refuse early, before any processing
+        with context.database.session() as session:
+            objects.editable_object(session, principal=principal, object_id=object_id)
+
+    await run_in_threadpool(may_edit)
     limit = context.settings.upload_max_bytes
     field = "photo" if kind == "photo" else "document"
-    data = files.read_upload(upload, limit, field)
-    prepare = files.prepare_photo if kind == "photo" else files.prepare_document
-    prepared = prepare(data, upload.filename, limit=limit, field=field)
-    path = files.save(context.settings.data_dir, prepared)
+    data = await uploads.read_upload(upload, limit, field)
+    clean = uploads.clean_image if kind == "photo" else uploads.clean_document
+    prepared = await clean(data, field=field, max_bytes=limit, filename=upload.filename)
+    path = await run_in_threadpool(files.save, context.settings.data_dir, prepared)
 
     def run(session: Session) -> FileRead:
         obj = objects.editable_object(session, principal=principal, object_id=object_id)
@@ -266,6 +273,7 @@ def _attach(
             session,
             actor=Actor.of(principal),
             municipality_id=obj.municipality_id,
+            kind=kind,
             upload=prepared,
             path=path,
             title=title,
@@ -275,7 +283,7 @@ def _attach(
         return files.file_read(stored)
 
     try:
-        return context.database.write(run)
+        return await context.database.awrite(run)
     except BaseException:
         files.remove(context.settings.data_dir, path)
         raise
@@ -288,15 +296,17 @@ def _attach(
     operation_id="addAssetObjectPhoto",
     responses=UPLOAD_ERRORS,
 )
-def add_photo(
+async def add_photo(
     request: Request,
     object_id: RowId,
     principal: Caller,
-    photo: UploadFile = File(..., description="JPEG, PNG or WebP; metadata is removed"),
+    photo: UploadFile = File(..., description="JPEG, PNG, WebP or GIF; metadata is removed"),
     title: str = Form("", max_length=200),
     public: bool = Form(True),
 ) -> FileRead:
-    return _attach(request, principal, object_id, photo, kind="photo", title=title, public=public)
+    return await _attach(
+        request, principal, object_id, photo, kind="photo", title=title, public=public
+    )
 
 
 @router.post(
@@ -306,7 +316,7 @@ def add_photo(
     operation_id="addAssetObjectDocument",
     responses=UPLOAD_ERRORS,
 )
-def add_document(
+async def add_document(
     request: Request,
     object_id: RowId,
     principal: Caller,
@@ -314,7 +324,7 @@ def add_document(
     title: str = Form("", max_length=200),
     public: bool = Form(False),
 ) -> FileRead:
-    return _attach(
+    return await _attach(
         request, principal, object_id, document, kind="document", title=title, public=public
     )
 
@@ -373,7 +383,7 @@ def get_file(request: Request, file_id: RowId, principal: Caller) -> Response:
     operation_id="importAssetObjects",
     responses=UPLOAD_ERRORS,
 )
-def import_objects(
+async def import_objects(
     request: Request,
     principal: Caller,
     file: UploadFile = File(..., description="GeoJSON FeatureCollection or CSV"),
@@ -387,8 +397,8 @@ def import_objects(
 ) -> ImportResult:
     """Create or update (matched by identifier) objects of one type; faults per row."""
     context = app_context(request)
-    data = files.read_upload(file, context.settings.upload_max_bytes, "file")
-    return context.database.write(
+    data = await uploads.read_upload(file, context.settings.upload_max_bytes, "file")
+    return await context.database.awrite(
         lambda s: transfer.run_import(
             s,
             principal=principal,

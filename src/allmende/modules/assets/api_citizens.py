@@ -3,7 +3,7 @@ adoption and activity logs. Public answers carry no personal data."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Any
 
 from fastapi import Query, Request, Response
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from allmende.modules.assets.routing import (
     Offset,
     OptionalId,
     municipality_id,
+    required_municipality_id,
     router,
 )
 from allmende.modules.assets.schemas import (
@@ -38,7 +39,7 @@ from allmende.modules.assets.schemas import (
     WorkOrderRead,
 )
 from allmende.modules.assets.service import municipality_keys
-from allmende.sdk import Caller, RowId, ValidationFailed, app_context, utcnow
+from allmende.sdk import Caller, RowId, app_context, parse_datetime, utcnow
 
 ADOPT_ERRORS = {401: {"description": "Sign in"}, **WRITE_ERRORS}
 
@@ -85,13 +86,14 @@ def create_service(request: Request, body: ServiceCreate, principal: Caller) -> 
     responses=WRITE_ERRORS,
 )
 def add_default_services(
-    request: Request, principal: Caller, municipality: str = Query(..., max_length=40)
+    request: Request,
+    principal: Caller,
+    municipality: str = Query(..., min_length=1, max_length=40),
 ) -> list[ServiceRead]:
     """Add the standard categories the municipality does not have yet."""
 
     def run(session: Session) -> list[ServiceRead]:
-        mid = municipality_id(session, municipality)
-        assert mid is not None
+        mid = required_municipality_id(session, municipality)
         added = reports.add_default_services(session, principal=principal, municipality_id=mid)
         keys = municipality_keys(session)
         return [reports.service_read(s, keys) for s in added]
@@ -210,22 +212,32 @@ def list_spaces(
         return objects.reads(session, principal, [(s, types[s.type_id]) for s in spaces])
 
 
+def TimeQuery(description: str) -> Any:  # noqa: N802 - reads like FastAPI's Query
+    """An ISO 8601 time with a time zone, parsed by ``parse_datetime`` (Pydantic would also
+    take a number as seconds since 1970)."""
+    return Query(
+        None,
+        max_length=40,
+        description=f"{description} (ISO 8601 with a time zone)",
+        json_schema_extra={"format": "date-time"},
+    )
+
+
 @router.get("/bookings", response_model=list[BookingRead], operation_id="listBookings")
 def list_bookings(
     request: Request,
     principal: Caller,
     municipality: str | None = MunicipalityQuery,
     space_id: int | None = OptionalId,
-    start: datetime | None = Query(None, description="Bookings ending after this time"),
-    end: datetime | None = Query(None, description="Bookings starting before this time"),
+    start: str | None = TimeQuery("Bookings ending after this time"),
+    end: str | None = TimeQuery("Bookings starting before this time"),
     status: str | None = Query(None, pattern="^(requested|approved|rejected|cancelled)$"),
     limit: int = Limit,
     offset: int = Offset,
 ) -> list[BookingRead]:
     """Approved public bookings; staff see every request of their municipalities."""
-    for name, value in (("start", start), ("end", end)):
-        if value is not None and value.tzinfo is None:
-            raise ValidationFailed.one(name, "needs a time zone (Z or +HH:MM)")
+    after = parse_datetime(start, field="start") if start is not None else None
+    before = parse_datetime(end, field="end") if end is not None else None
     with app_context(request).database.session() as session:
         mid = municipality_id(session, municipality)
         found = bookings.list_bookings(
@@ -234,8 +246,8 @@ def list_bookings(
             f=bookings.BookingFilter(
                 municipality_id=mid,
                 space_id=space_id,
-                start=start,
-                end=end,
+                start=after,
+                end=before,
                 statuses=(status,) if status else None,
             ),
             limit=limit,

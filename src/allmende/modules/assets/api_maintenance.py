@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import File, Form, Query, Request, UploadFile
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from allmende.modules.assets import files, inspections, objects, workorders
 from allmende.modules.assets.models import Inspection, InspectionPlan
@@ -41,7 +42,7 @@ from allmende.modules.assets.service import (
     require_edit,
     require_staff_somewhere,
 )
-from allmende.sdk import Caller, RowId, app_context, utcnow
+from allmende.sdk import Caller, RowId, app_context, uploads, utcnow
 
 
 def _type_keys(session: Session) -> dict[int, str]:
@@ -197,25 +198,32 @@ def get_inspection(request: Request, inspection_id: RowId, principal: Caller) ->
     operation_id="addInspectionPhoto",
     responses=UPLOAD_ERRORS,
 )
-def add_inspection_photo(
+async def add_inspection_photo(
     request: Request,
     inspection_id: RowId,
     principal: Caller,
-    photo: UploadFile = File(..., description="JPEG, PNG or WebP; metadata is removed"),
+    photo: UploadFile = File(..., description="JPEG, PNG, WebP or GIF; metadata is removed"),
     title: str = Form("", max_length=200),
 ) -> FileRead:
     """A photo for an inspection record (internal, like the record)."""
     context = app_context(request)
-    with context.database.session() as session:  # refuse early, before any processing
-        found = inspections.get_inspection(
-            session, principal=principal, inspection_id=inspection_id
-        )
-        require_edit(principal, found.municipality_id)
+
+    def may_edit() -> None:  # refuse early, before any processing
+        with context.database.session() as session:
+            found = inspections.get_inspection(
+                session, principal=principal, inspection_id=inspection_id
+            )
+            require_edit(principal, found.municipality_id)
+
+    await run_in_threadpool(may_edit)
     limit = context.settings.upload_max_bytes
-    prepared = files.prepare_photo(
-        files.read_upload(photo, limit, "photo"), photo.filename, limit=limit, field="photo"
+    prepared = await uploads.clean_image(
+        await uploads.read_upload(photo, limit, "photo"),
+        field="photo",
+        max_bytes=limit,
+        filename=photo.filename,
     )
-    path = files.save(context.settings.data_dir, prepared)
+    path = await run_in_threadpool(files.save, context.settings.data_dir, prepared)
 
     def run(session: Session) -> FileRead:
         inspection = inspections.get_inspection(
@@ -226,6 +234,7 @@ def add_inspection_photo(
             session,
             actor=Actor.of(principal),
             municipality_id=inspection.municipality_id,
+            kind="photo",
             upload=prepared,
             path=path,
             title=title,
@@ -235,7 +244,7 @@ def add_inspection_photo(
         return files.file_read(stored)
 
     try:
-        return context.database.write(run)
+        return await context.database.awrite(run)
     except BaseException:
         files.remove(context.settings.data_dir, path)
         raise

@@ -118,10 +118,11 @@ def _conflict(found: Sequence[Booking]) -> Conflict:
 
 
 def create_booking(session: Session, *, principal: Principal, data: BookingCreate) -> Booking:
-    require(principal, Action.CONTRIBUTE)
-    if principal.kind != "user" and principal.kind != "api_key":
-        raise Forbidden(detail="Sign in to request a booking.")
+    if not principal.is_authenticated:
+        require(principal, Action.CONTRIBUTE)  # 401: sign in first
     space = _space(session, principal, data.space_id)
+    # Where the space is: a key bound to its municipality may book there, not region-wide.
+    require(principal, Action.CONTRIBUTE, municipality_id=space.municipality_id)
     staff = may_edit(principal, space.municipality_id)
     if principal.kind == "api_key" and not staff:
         raise Forbidden(detail="This API key may not book spaces here.")

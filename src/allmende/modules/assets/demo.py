@@ -206,10 +206,70 @@ def add_demo(ctx: DemoContext) -> None:
         if key == "auenstadt":
             _market(demo, m)
             _adoptions(demo, m, trees, ctx.users.get("citizen"))
+        _heat_places(demo, key, m)
     ctx.notes.append(
         "Public spaces: /assets (objects), /reports/new (report a problem), /spaces "
         "(bookings calendar); building yard view: /maintenance"
     )
+
+
+#: Cool places, drinking fountains and shade: (type, name, district index, metres east, north,
+#: attributes); placed without the generator so the rest of the demo stays as it was.
+HEAT_PLACES: dict[str, tuple[tuple[str, str, int, float, float, dict[str, Any]], ...]] = {
+    "auenstadt": (
+        ("cool_place", "Stadtbibliothek Auenstadt", 0, 80, 40, {
+            "place_kind": "Bibliothek", "opening_hours": "Di–Fr 10–19 Uhr, Sa 10–14 Uhr",
+            "accessible": True, "drinking_water": True, "seats": 60}),
+        ("cool_place", "Kirche St. Martin", 0, -120, 90, {
+            "place_kind": "Kirche", "opening_hours": "täglich 9–18 Uhr", "accessible": True,
+            "drinking_water": False, "seats": 200}),
+        ("cool_place", "Kühlraum im Bürgerhaus Südstadt", 3, 0, 0, {
+            "place_kind": "Kühlraum", "opening_hours": "bei Hitzewarnung täglich 11–19 Uhr",
+            "accessible": True, "drinking_water": True, "seats": 30}),
+        ("drinking_fountain", "Trinkbrunnen Marktplatz", 0, 30, -20, {
+            "opening_hours": "April bis Oktober", "accessible": True}),
+        ("drinking_fountain", "Trinkbrunnen Nordstadt", 1, 0, 0, {
+            "opening_hours": "April bis Oktober", "accessible": True}),
+        ("drinking_fountain", "Trinkbrunnen Weststadt", 4, 0, 0, {
+            "opening_hours": "April bis Oktober", "accessible": False}),
+        ("shade", "Sonnensegel am Spielplatz Stadtpark", 2, 40, 30, {
+            "shade_kind": "Sonnensegel", "opening_hours": "jederzeit", "seats": 12}),
+        ("shade", "Schattenplatz unter den Linden", 0, -60, -80, {
+            "shade_kind": "Bäume", "opening_hours": "jederzeit", "seats": 8}),
+    ),
+    "lindenbach": (
+        ("cool_place", "Gemeindebücherei Lindenbach", 0, 40, 20, {
+            "place_kind": "Bibliothek", "opening_hours": "Mo, Mi, Fr 14–18 Uhr",
+            "accessible": True, "drinking_water": True, "seats": 20}),
+        ("drinking_fountain", "Trinkbrunnen am Dorfweiher", 0, -50, 30, {
+            "opening_hours": "Mai bis September", "accessible": True}),
+        ("shade", "Schattenplatz an der Sporthalle", 1, 0, 0, {
+            "shade_kind": "Bäume", "opening_hours": "jederzeit", "seats": 6}),
+    ),
+    "eichtal": (
+        ("cool_place", "Pfarrkirche Eichtal", 0, 20, 30, {
+            "place_kind": "Kirche", "opening_hours": "täglich 8–19 Uhr", "accessible": False,
+            "drinking_water": False, "seats": 120}),
+        ("drinking_fountain", "Trinkbrunnen Rathausplatz Eichtal", 0, -30, -10, {
+            "opening_hours": "Mai bis September", "accessible": True}),
+    ),
+}  # fmt: skip
+
+
+def _heat_places(demo: Demo, key: str, m: Municipality) -> None:
+    areas = _district_areas(demo, key)
+    for n, (type_key, name, district, east, north, attributes) in enumerate(
+        HEAT_PLACES.get(key, ()), start=1
+    ):
+        centre = areas[district][1].representative_point()
+        demo.obj(
+            m,
+            type_key,
+            name,
+            Point(_offset(centre, east, north)),
+            identifier=f"HZ-{n:02d}",
+            attributes=attributes,
+        )
 
 
 def _services(demo: Demo, m: Municipality) -> dict[str, ReportService]:

@@ -1,138 +1,22 @@
-"""Photos and documents: size limit, type check, metadata stripped, stored under ``data_dir``.
-
-Photos are decoded and re-encoded with Pillow, which drops every metadata block (EXIF with GPS
-position and camera, XMP, comments); the orientation is applied to the pixels first. The file is
-written before the database row and removed again if the write fails.
-"""
+"""Photos and documents under ``data_dir``: cleaned by the SDK's upload sanitizer
+(``sdk.uploads``: size, type, pixel bound, metadata removed), written before the database row
+and removed again if the write fails."""
 
 from __future__ import annotations
 
-import io
-import os
-import re
 import uuid
-import warnings
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from allmende.modules.assets.models import AssetObject, Inspection, Report, StoredFile
 from allmende.modules.assets.schemas import FileRead
 from allmende.modules.assets.service import Actor, may_read_internal, not_found, record
-from allmende.sdk import FieldError, PayloadTooLarge, Principal, ValidationFailed, utcnow
-
-PHOTO_FORMATS = {
-    "JPEG": ("image/jpeg", "jpg"),
-    "PNG": ("image/png", "png"),
-    "WEBP": ("image/webp", "webp"),
-}
-DOCUMENT_TYPES = {
-    "pdf": "application/pdf",
-    "txt": "text/plain",
-    "csv": "text/csv",
-    "odt": "application/vnd.oasis.opendocument.text",
-    "ods": "application/vnd.oasis.opendocument.spreadsheet",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-}
-MAX_PIXELS = 50_000_000
-MAX_SIDE = 4096
-UNSAFE_NAME = re.compile(r"[^\w.\- ]+")
+from allmende.sdk import Principal, uploads, utcnow
 
 
-@dataclass(frozen=True)
-class Upload:
-    kind: str  # photo | document
-    content: bytes
-    filename: str
-    content_type: str
-    extension: str
-
-
-def too_large(field: str, limit: int) -> PayloadTooLarge:
-    return PayloadTooLarge(
-        detail=f"{field}: the file is larger than {limit} bytes",
-        errors=[FieldError(field, f"is larger than the limit of {limit} bytes")],
-    )
-
-
-def safe_filename(name: str | None, fallback: str) -> str:
-    base = os.path.basename((name or "").replace("\\", "/")).strip()
-    base = UNSAFE_NAME.sub("_", base)[:150].strip("._ ")
-    return base or fallback
-
-
-def prepare_photo(data: bytes, filename: str | None, *, limit: int, field: str) -> Upload:
-    """A photo without metadata, or a 413/422 naming ``field``."""
-    if len(data) > limit:
-        raise too_large(field, limit)
-    if not data:
-        raise ValidationFailed.one(field, "is empty")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            opened = Image.open(io.BytesIO(data))
-            if opened.format not in PHOTO_FORMATS:
-                raise ValidationFailed.one(field, "must be a JPEG, PNG or WebP image")
-            if opened.width * opened.height > MAX_PIXELS:
-                raise ValidationFailed.one(field, f"has more than {MAX_PIXELS} pixels")
-            source_format = opened.format
-            opened.load()
-            image: Image.Image = ImageOps.exif_transpose(opened)
-    except ValidationFailed:
-        raise
-    except (
-        UnidentifiedImageError,
-        OSError,
-        ValueError,
-        SyntaxError,
-        Warning,
-        Image.DecompressionBombError,
-    ) as exc:
-        raise ValidationFailed.one(field, "is not a readable JPEG, PNG or WebP image") from exc
-    image.thumbnail((MAX_SIDE, MAX_SIDE))
-    clean = image.copy()
-    clean.info = {}  # nothing of the original's metadata may travel into the new file
-    content_type, extension = PHOTO_FORMATS[source_format]
-    if source_format == "JPEG" and clean.mode not in ("RGB", "L"):
-        clean = clean.convert("RGB")
-    out = io.BytesIO()
-    if source_format == "JPEG":
-        clean.save(out, "JPEG", quality=88, optimize=True)
-    elif source_format == "PNG":
-        clean.save(out, "PNG", optimize=True)
-    else:
-        clean.save(out, "WEBP", quality=88)
-    stem = os.path.splitext(safe_filename(filename, "photo"))[0] or "photo"
-    return Upload("photo", out.getvalue(), f"{stem}.{extension}", content_type, extension)
-
-
-def prepare_document(data: bytes, filename: str | None, *, limit: int, field: str) -> Upload:
-    if len(data) > limit:
-        raise too_large(field, limit)
-    if not data:
-        raise ValidationFailed.one(field, "is empty")
-    name = safe_filename(filename, "document")
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in DOCUMENT_TYPES:
-        raise ValidationFailed.one(
-            field, f"must be one of the file types {', '.join(sorted(DOCUMENT_TYPES))}"
-        )
-    if extension == "pdf" and not data.startswith(b"%PDF-"):
-        raise ValidationFailed.one(field, "is not a PDF file")
-    if extension in ("jpg", "jpeg", "png"):
-        return replace(prepare_photo(data, name, limit=limit, field=field), kind="document")
-    return Upload("document", data, name, DOCUMENT_TYPES[extension], extension)
-
-
-def save(data_dir: Path, upload: Upload) -> str:
+def save(data_dir: Path, upload: uploads.CleanFile) -> str:
     """Write the file; returns its path relative to ``data_dir``."""
     now = utcnow()
     relative = f"assets/{now:%Y}/{now:%m}/{uuid.uuid4().hex}.{upload.extension}"
@@ -161,7 +45,8 @@ def attach(
     *,
     actor: Actor,
     municipality_id: int,
-    upload: Upload,
+    kind: str,
+    upload: uploads.CleanFile,
     path: str,
     title: str,
     public: bool,
@@ -174,10 +59,10 @@ def attach(
         object_id=obj.id if obj else None,
         inspection_id=inspection.id if inspection else None,
         report_id=report.id if report else None,
-        kind=upload.kind,
+        kind=kind,
         title=title[:200],
         filename=upload.filename,
-        content_type=upload.content_type,
+        content_type=upload.media_type,
         size=len(upload.content),
         path=path,
         public=public,
@@ -191,7 +76,7 @@ def attach(
             session,
             obj,
             actor,
-            kind=upload.kind,
+            kind=kind,
             summary=f"{upload.filename}" + (f" – {title}" if title else ""),
             ref_id=stored.id,
         )
@@ -252,11 +137,3 @@ def files_of_inspections(
     ):
         found[stored.inspection_id or 0].append(stored)
     return found
-
-
-def read_upload(upload: Any, limit: int, field: str) -> bytes:
-    """Read an uploaded file (FastAPI/Starlette ``UploadFile``), refusing more than ``limit``."""
-    data: bytes = upload.file.read(limit + 1)
-    if len(data) > limit:
-        raise too_large(field, limit)
-    return data

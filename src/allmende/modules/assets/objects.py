@@ -41,6 +41,7 @@ from allmende.sdk import (
     geometry_to_geojson,
     in_bbox,
     require,
+    sensing,
     utcnow,
 )
 
@@ -386,8 +387,14 @@ def _check_identifier(
 def set_things(
     session: Session, obj: AssetObject, ids: Sequence[int]
 ) -> tuple[list[int], list[int]]:
+    """Link the object to the SensorThings Things ``ids``, which must be its municipality's
+    (another municipality's Thing is refused like one that does not exist)."""
     before = thing_ids(session, [obj.id])[obj.id]
     wanted = sorted(set(ids))
+    owners = sensing.thing_municipalities(session, thing_ids=wanted)
+    for thing in wanted:
+        if owners.get(thing) != obj.municipality_id:
+            raise ValidationFailed.one("body.thing_ids", f"no Thing {thing} in this municipality")
     for link in session.scalars(select(ThingLink).where(ThingLink.object_id == obj.id)):
         if link.thing_id not in wanted:
             session.delete(link)

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from allmende.modules.assets import (
@@ -68,6 +69,7 @@ from allmende.sdk import (
     check_csrf,
     geometry_to_geojson,
     local_path,
+    uploads,
     utcnow,
 )
 
@@ -788,12 +790,10 @@ async def upload_file(request: Request, object_id: RowId, principal: Caller) -> 
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise ValidationFailed.one("file", N_("choose a file"))
     limit = context.settings.upload_max_bytes
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise files.too_large("file", limit)
-    prepare = files.prepare_photo if kind == "photo" else files.prepare_document
-    prepared = prepare(data, upload.filename, limit=limit, field="file")
-    path = files.save(context.settings.data_dir, prepared)
+    data = await uploads.read_upload(upload, limit, "file")
+    clean = uploads.clean_image if kind == "photo" else uploads.clean_document
+    prepared = await clean(data, field="file", max_bytes=limit, filename=upload.filename)
+    path = await run_in_threadpool(files.save, context.settings.data_dir, prepared)
 
     def run(session: Session) -> StoredFile:
         obj = objects.editable_object(session, principal=principal, object_id=object_id)
@@ -801,6 +801,7 @@ async def upload_file(request: Request, object_id: RowId, principal: Caller) -> 
             session,
             actor=Actor.of(principal),
             municipality_id=obj.municipality_id,
+            kind=kind,
             upload=prepared,
             path=path,
             title=text(form, "title")[:200],
@@ -862,10 +863,7 @@ async def import_submit(request: Request, principal: Caller) -> Response:
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise ValidationFailed.one("file", N_("choose a file"))
-        limit = context.settings.upload_max_bytes
-        data = await upload.read(limit + 1)
-        if len(data) > limit:
-            raise files.too_large("file", limit)
+        data = await uploads.read_upload(upload, context.settings.upload_max_bytes, "file")
         result = await context.database.awrite(
             lambda s: transfer.run_import(
                 s,

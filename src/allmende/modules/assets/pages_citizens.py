@@ -12,6 +12,7 @@ from fastapi import Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from allmende.modules.assets import bookings, files, objects
@@ -46,29 +47,22 @@ from allmende.sdk import (
     Municipality,
     PayloadTooLarge,
     Principal,
-    RateLimiter,
+    RateLimit,
     RowId,
+    UnsupportedMediaType,
     ValidationFailed,
     absolute_url,
     app_context,
     geometry_to_geojson,
     local_path,
+    rate_limit,
+    uploads,
     utcnow,
 )
 
-#: Anonymous reports per client address and hour (per process).
-REPORTS_PER_HOUR = 20
+#: Reports per client address and hour.
+REPORTS = RateLimit("assets-reports", limit=20, window_seconds=3600)
 OPEN311_FIELDS = {"service_code": "service", "long": "lon", "address_string": "address"}
-
-
-def _limiter(request: Request) -> RateLimiter:
-    services = app_context(request).services
-    found = services.get("assets:report-limiter")
-    if not isinstance(found, RateLimiter):
-        found = services["assets:report-limiter"] = RateLimiter(
-            limit=REPORTS_PER_HOUR, window_seconds=3600
-        )
-    return found
 
 
 # --- reporting ------------------------------------------------------------------------------
@@ -167,16 +161,25 @@ def _form_field(name: str, service_id: int | None) -> str:
 async def report_submit(request: Request, principal: Caller) -> Response:
     form = await form_of(request)
     context = app_context(request)
-    client = request.client.host if request.client else "unknown"
+    rate_limit(request, REPORTS)  # before any work, so that refused attempts cost nothing
     values = form_strings(form)
     service_id: int | None = None
     path: str | None = None
-    with context.database.session() as session:
-        try:
-            obj = _object_for_report(session, principal, text(form, "object_id"))
-        except ValidationFailed:
-            obj = None
-        try:
+    obj: AssetObject | None = None
+
+    def refused(exc: AllmendeError) -> Response:
+        errors = {_form_field(k, service_id): v for k, v in field_errors(exc).items()}
+        with context.database.session() as session:
+            return _report_form(
+                request, session, obj=obj, values=values, errors=errors, status_code=exc.status
+            )
+
+    try:
+        with context.database.session() as session:
+            try:
+                obj = _object_for_report(session, principal, text(form, "object_id"))
+            except ValidationFailed:
+                obj = None
             raw = text(form, "service")
             service = session.get(ReportService, int(raw)) if raw.isdigit() else None
             if service is None or not service.active:
@@ -205,24 +208,22 @@ async def report_submit(request: Request, principal: Caller) -> Response:
                 user_id=principal.user_id,
                 channel="web",
             )
-            upload = form.get("photo")
-            prepared = None
-            if isinstance(upload, UploadFile) and upload.filename:
-                limit = context.settings.upload_max_bytes
-                data = await upload.read(limit + 1)
-                if len(data) > limit:
-                    raise files.too_large("photo", limit)
-                prepared = files.prepare_photo(data, upload.filename, limit=limit, field="photo")
-            _limiter(request).hit(client)
-        except (ValidationFailed, PayloadTooLarge) as exc:
-            errors = {_form_field(k, service_id): v for k, v in field_errors(exc).items()}
-            return _report_form(
-                request, session, obj=obj, values=values, errors=errors, status_code=exc.status
+        upload = form.get("photo")
+        prepared = None
+        if isinstance(upload, UploadFile) and upload.filename:
+            limit = context.settings.upload_max_bytes
+            prepared = await uploads.clean_image(
+                await uploads.read_upload(upload, limit, "photo"),
+                field="photo",
+                max_bytes=limit,
+                filename=upload.filename,
             )
+    except (ValidationFailed, PayloadTooLarge, UnsupportedMediaType) as exc:
+        return refused(exc)
     actor = Actor.of(principal) if principal.kind == "user" else Actor(None, "Bürgerin/Bürger")
     municipality_id = service.municipality_id
     if prepared is not None:
-        path = files.save(context.settings.data_dir, prepared)
+        path = await run_in_threadpool(files.save, context.settings.data_dir, prepared)
 
     def run(session: Session) -> Report:
         report = report_rules.submit(
@@ -233,6 +234,7 @@ async def report_submit(request: Request, principal: Caller) -> Response:
                 session,
                 actor=actor,
                 municipality_id=municipality_id,
+                kind="photo",
                 upload=prepared,
                 path=path,
                 title="",
@@ -248,11 +250,7 @@ async def report_submit(request: Request, principal: Caller) -> Response:
     except ValidationFailed as exc:
         if path is not None:
             files.remove(context.settings.data_dir, path)
-        with context.database.session() as session:
-            errors = {_form_field(k, service_id): v for k, v in field_errors(exc).items()}
-            return _report_form(
-                request, session, obj=obj, values=values, errors=errors, status_code=422
-            )
+        return refused(exc)
     except BaseException:
         if path is not None:
             files.remove(context.settings.data_dir, path)

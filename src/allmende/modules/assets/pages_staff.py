@@ -61,8 +61,10 @@ from allmende.sdk import (
     PayloadTooLarge,
     Principal,
     RowId,
+    UnsupportedMediaType,
     ValidationFailed,
     app_context,
+    uploads,
     utcnow,
 )
 
@@ -229,11 +231,11 @@ async def inspect_submit(
         photos = []
         for upload in form.getlist("photos"):
             if isinstance(upload, UploadFile) and upload.filename:
-                data = await upload.read(limit + 1)
-                if len(data) > limit:
-                    raise files.too_large("photos", limit)
+                data = await uploads.read_upload(upload, limit, "photos")
                 photos.append(
-                    files.prepare_photo(data, upload.filename, limit=limit, field="photos")
+                    await uploads.clean_image(
+                        data, field="photos", max_bytes=limit, filename=upload.filename
+                    )
                 )
         paths = [files.save(context.settings.data_dir, p) for p in photos]
 
@@ -246,6 +248,7 @@ async def inspect_submit(
                     session,
                     actor=Actor.of(principal),
                     municipality_id=done.inspection.municipality_id,
+                    kind="photo",
                     upload=prepared,
                     path=path,
                     title="",
@@ -260,7 +263,7 @@ async def inspect_submit(
             for path in paths:
                 files.remove(context.settings.data_dir, path)
             raise
-    except (ValidationFailed, PayloadTooLarge) as exc:
+    except (ValidationFailed, PayloadTooLarge, UnsupportedMediaType) as exc:
         with context.database.session() as session:
             errors = {_inspection_field(k, chosen): v for k, v in field_errors(exc).items()}
             return _inspect_page(

@@ -218,8 +218,9 @@ def update_service(
     for name, value in values.items():
         if value is None:
             raise ValidationFailed.one(f"body.{name}", "must not be null")
-    if "attributes" in values:
-        s.attributes = _check_attributes(values["attributes"])
+    if "attributes" in values and data.attributes is not None:
+        # From the models, not from ``values``: that leaves out each attribute's unset defaults.
+        s.attributes = _check_attributes([a.model_dump() for a in data.attributes])
     if "object_types" in values:
         s.object_types = _check_object_types(session, s.municipality_id, values["object_types"])
     for name, column in (

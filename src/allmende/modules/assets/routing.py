@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
 from allmende.modules.assets.service import municipality_by_key
+from allmende.sdk import ValidationFailed
 
 router = APIRouter(prefix="/api/assets", tags=["assets"])
 PROBLEM: dict[str, Any] = {"description": "Problem (RFC 9457)"}
@@ -27,3 +28,10 @@ OptionalId = Query(None, ge=1, le=2**63 - 1)
 
 def municipality_id(session: Session, key: str | None, field: str = "municipality") -> int | None:
     return municipality_by_key(session, key, field=field).id if key else None
+
+
+def required_municipality_id(session: Session, key: str, field: str = "municipality") -> int:
+    """The id of the municipality ``key``; 422 naming ``field`` when it is blank or unknown."""
+    if not key.strip():
+        raise ValidationFailed.one(field, "is required")
+    return municipality_by_key(session, key, field=field).id

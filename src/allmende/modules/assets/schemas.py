@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from allmende.sdk import MAX_ID
 
@@ -425,7 +425,7 @@ class ServiceCreate(Input):
     )
     attributes: list[ServiceAttributeIn] = Field(default_factory=list, max_length=30)
     object_types: list[Key] = Field(default_factory=list, max_length=20)
-    active: bool = True
+    active: StrictBool = True  # JSON's true or false, not 0 or 1
 
 
 class ServiceRead(BaseModel):
@@ -509,4 +509,4 @@ class ServiceUpdate(Input):
     )
     attributes: list[ServiceAttributeIn] | None = Field(default=None, max_length=30)
     object_types: list[Key] | None = Field(default=None, max_length=20)
-    active: bool | None = None
+    active: StrictBool | None = None

@@ -66,11 +66,7 @@ def municipality_keys(session: Session, ids: Iterable[int] | None = None) -> dic
 
 def internal_condition(principal: Principal, column: Any) -> ColumnElement[bool]:
     """SQL: rows of municipalities whose internal records the caller may read."""
-    if principal.kind == "api_key" and not can(
-        principal, Action.READ_INTERNAL, municipality_id=principal.key_municipality_id, scope=SCOPE
-    ):
-        return false()  # a key without the module's scope reads what the public reads
-    readable = readable_municipalities(principal)
+    readable = readable_municipalities(principal, scope=SCOPE)
     if readable is None:
         return true()
     return column.in_(sorted(readable)) if readable else false()

@@ -23,6 +23,7 @@ from allmende.modules.assets.schemas import (
 from allmende.modules.assets.service import (
     Actor,
     internal_condition,
+    may_edit,
     municipality_by_key,
     municipality_keys,
     not_found,
@@ -193,11 +194,11 @@ def create_work_order(
     obj = None
     if data.object_id is not None:
         obj = session.get(AssetObject, data.object_id)
-        if obj is None:
+        if obj is None or not may_edit(principal, obj.municipality_id):
             raise ValidationFailed.one("body.object_id", f"no object {data.object_id}")
         municipalities.add(obj.municipality_id)
-    reports = _load(session, Report, data.report_ids, "body.report_ids")
-    defects = _load(session, Defect, data.defect_ids, "body.defect_ids")
+    reports = _load(session, principal, Report, data.report_ids, "body.report_ids")
+    defects = _load(session, principal, Defect, data.defect_ids, "body.defect_ids")
     municipalities.update(r.municipality_id for r in reports)
     municipalities.update(d.municipality_id for d in defects)
     if data.municipality is not None:
@@ -233,11 +234,19 @@ def create_work_order(
     )
 
 
-def _load(session: Session, model: Any, ids: Sequence[int], field: str) -> list[Any]:
+def _load(
+    session: Session, principal: Principal, model: Any, ids: Sequence[int], field: str
+) -> list[Any]:
+    """The rows of ``ids`` the caller may work on; any other id is unknown, whether it exists
+    in another municipality or not at all (so the answer tells nothing of the others)."""
     wanted = sorted(set(ids))
     if not wanted:
         return []
-    found: list[Any] = list(session.scalars(select(model).where(model.id.in_(wanted))))
+    found: list[Any] = [
+        row
+        for row in session.scalars(select(model).where(model.id.in_(wanted)))
+        if may_edit(principal, row.municipality_id)
+    ]
     missing = sorted(set(wanted) - {row.id for row in found})
     if missing:
         raise ValidationFailed.one(field, f"unknown ids: {', '.join(map(str, missing))}")

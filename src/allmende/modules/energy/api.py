@@ -45,7 +45,9 @@ def visible_building(session: Session, principal: Principal, building_id: int) -
     building = session.get(Building, building_id)
     if building is None or not (
         building.public
-        or can(principal, Action.READ_INTERNAL, municipality_id=building.municipality_id)
+        or can(
+            principal, Action.READ_INTERNAL, municipality_id=building.municipality_id, scope=SCOPE
+        )
     ):
         raise NotFound(detail=f"No building with id {building_id}.")
     return building
@@ -81,7 +83,8 @@ def list_buildings(request: Request, principal: Caller) -> list[BuildingRead]:
         return [
             _building(request, b)
             for b in found
-            if b.public or can(principal, Action.READ_INTERNAL, municipality_id=b.municipality_id)
+            if b.public
+            or can(principal, Action.READ_INTERNAL, municipality_id=b.municipality_id, scope=SCOPE)
         ]
 
 
@@ -251,7 +254,9 @@ def zone_plan(request: Request, zone_id: RowId, principal: Caller) -> PlanRead:
         if zone is None:
             raise NotFound(detail=f"No zone with id {zone_id}.")
         building = visible_building(session, principal, zone.building_id)
-        require(principal, Action.READ_INTERNAL, municipality_id=building.municipality_id)
+        require(
+            principal, Action.READ_INTERNAL, municipality_id=building.municipality_id, scope=SCOPE
+        )
         plan = service.latest_plan(session, zone_id=zone_id)
         if plan is None:
             raise NotFound(detail="The zone has no plan yet.")
@@ -281,7 +286,7 @@ def report_csv(request: Request, municipality: str, year: int, principal: Caller
             r
             for r in service.portfolio(session, municipality_id=municipality_id, year=year)
             if r.building.public
-            or can(principal, Action.READ_INTERNAL, municipality_id=municipality_id)
+            or can(principal, Action.READ_INTERNAL, municipality_id=municipality_id, scope=SCOPE)
         ]
     filename = f"energiebericht-{municipality}-{year}.csv"
     return Response(

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from allmende.modules.energy import catalogue, charts, kpi, service
-from allmende.modules.energy.api import municipality_id_of, visible_building
+from allmende.modules.energy.api import SCOPE, municipality_id_of, visible_building
 from allmende.sdk import Action, Caller, Municipality, RowId, app_context, can, utcnow
 
 pages = APIRouter(include_in_schema=False)
@@ -73,7 +73,7 @@ def portfolio_page(
                 r
                 for r in service.portfolio(session, municipality_id=chosen.id, year=shown)
                 if r.building.public
-                or can(principal, Action.READ_INTERNAL, municipality_id=chosen.id)
+                or can(principal, Action.READ_INTERNAL, municipality_id=chosen.id, scope=SCOPE)
             ]
         return render(
             request,
@@ -91,7 +91,7 @@ def report_page(request: Request, municipality: str, year: int, principal: Calle
             r
             for r in service.portfolio(session, municipality_id=municipality_id, year=year)
             if r.building.public
-            or can(principal, Action.READ_INTERNAL, municipality_id=municipality_id)
+            or can(principal, Action.READ_INTERNAL, municipality_id=municipality_id, scope=SCOPE)
         ]
         totals = {
             "heat": sum(r.heat_kwh for r in rows),
@@ -118,7 +118,9 @@ def building_page(
     now = utcnow()
     with app_context(request).database.session() as session:
         building = visible_building(session, principal, building_id)
-        staff = can(principal, Action.READ_INTERNAL, municipality_id=building.municipality_id)
+        staff = can(
+            principal, Action.READ_INTERNAL, municipality_id=building.municipality_id, scope=SCOPE
+        )
         summary = service.building_year(session, building=building, year=shown)
         start, end = service.year_bounds(shown)
         monthly = []

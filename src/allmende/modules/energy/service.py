@@ -415,7 +415,8 @@ def buckets(
 
 
 def outdoor_stream(session: Session, *, municipality_id: int) -> int | None:
-    """The municipality's first air-temperature Datastream (its weather station)."""
+    """The municipality's public air-temperature Datastream with the most Observations: its
+    weather station, not a street station measuring one summer."""
     from allmende.sdk import ANONYMOUS
 
     things = sensing.list_things(
@@ -424,11 +425,13 @@ def outdoor_stream(session: Session, *, municipality_id: int) -> int | None:
         municipality_ids=[municipality_id],
         definitions=[vocabulary.AIR_TEMPERATURE],
     )
-    for thing in things:
-        for stream in thing.streams:
-            if stream.definition == vocabulary.AIR_TEMPERATURE:
-                return stream.id
-    return None
+    candidates = [
+        (stream.observation_count, -stream.id)
+        for thing in things
+        for stream in thing.streams
+        if stream.definition == vocabulary.AIR_TEMPERATURE
+    ]
+    return -max(candidates)[1] if candidates else None
 
 
 def daily_temperature(

@@ -26,7 +26,8 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from allmende.modules.participation.service import Translate, english, refuse
-from allmende.sdk import FieldError, RateLimiter, ValidationFailed, app_context
+from allmende.sdk import FieldError, RateLimit, ValidationFailed, app_context
+from allmende.sdk import rate_limit as count_attempt
 
 MIN_SECONDS = 3
 MAX_AGE_SECONDS = 3 * 3600
@@ -44,6 +45,15 @@ LIMITS: dict[str, tuple[int, int]] = {
     "report": (10, 3600),
 }
 ACCOUNT_FACTOR = 4
+#: The limits as the SDK's rate limiter counts them, for anonymous callers and for accounts.
+ANONYMOUS_LIMITS = {
+    action: RateLimit(f"participation-{action}", limit, window)
+    for action, (limit, window) in LIMITS.items()
+}
+ACCOUNT_LIMITS = {
+    action: RateLimit(f"participation-{action}-account", limit * ACCOUNT_FACTOR, window)
+    for action, (limit, window) in LIMITS.items()
+}
 
 
 def _sign(secret: str, payload: str) -> str:
@@ -144,13 +154,7 @@ def remember_browser(
 
 def rate_limit(connection: HTTPConnection, action: str, *, user_id: int | None) -> None:
     """Count one attempt at ``action``; 429 when the caller has done it too often."""
-    services = app_context(connection).services
-    limit, window = LIMITS[action]
-    who = "account" if user_id is not None else "anonymous"
-    name = f"ratelimit:participation:{action}:{who}"
-    limiter = services.get(name)
-    if not isinstance(limiter, RateLimiter):
-        factor = ACCOUNT_FACTOR if user_id is not None else 1
-        limiter = services[name] = RateLimiter(limit=limit * factor, window_seconds=window)
-    client = connection.client.host if connection.client else "unknown"
-    limiter.hit(str(user_id) if user_id is not None else client)
+    if user_id is not None:
+        count_attempt(connection, ACCOUNT_LIMITS[action], str(user_id))
+    else:
+        count_attempt(connection, ANONYMOUS_LIMITS[action])  # per address

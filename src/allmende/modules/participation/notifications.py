@@ -23,10 +23,11 @@ from allmende.modules.participation.service import (
     STATUS_LABELS,
     Status,
     Translate,
+    account_of,
     english,
     get_process,
 )
-from allmende.sdk import Event, Principal, Unauthorized, emit, utcnow
+from allmende.sdk import Event, Principal, emit, utcnow
 
 MESSAGES = {
     "answer": N_("The municipality answered your contribution “%(title)s” (%(status)s)."),
@@ -82,9 +83,7 @@ def message(kind: str, params: dict[str, Any], translate: Translate = english) -
 
 
 def _account(principal: Principal) -> int:
-    if principal.kind != "user" or principal.user_id is None:
-        raise Unauthorized(detail="Sign in with an account to follow processes and get notified.")
-    return principal.user_id
+    return account_of(principal, "Sign in with an account to follow processes and get notified.")
 
 
 def follow(

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from allmende.modules.participation.files import Prepared
 from allmende.modules.participation.models import Document, Draft, DraftRating, PlanLayer
 from allmende.modules.participation.schemas import (
     DocumentRead,
@@ -35,6 +34,7 @@ from allmende.sdk import (
     ValidationFailed,
     geometry_from_geojson,
     geometry_to_geojson,
+    uploads,
 )
 
 MAX_LAYER_FEATURES = 5000
@@ -206,7 +206,7 @@ def add_document(
     title: str,
     original_name: str,
     stored_name: str,
-    prepared: Prepared,
+    prepared: uploads.CleanFile,
     draft_id: int | None = None,
 ) -> DocumentRead:
     check_document_target(session, principal=principal, process_id=process_id, draft_id=draft_id)

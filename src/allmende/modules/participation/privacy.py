@@ -28,9 +28,9 @@ from allmende.modules.participation.models import (
     Response,
     Support,
 )
+from allmende.modules.participation.service import account_of
 from allmende.sdk import (
     Principal,
-    Unauthorized,
     geometry_to_geojson,
     geometry_values,
     isoformat,
@@ -40,9 +40,7 @@ ERASED = "[removed at the author's request]"
 
 
 def _account(principal: Principal) -> int:
-    if principal.kind != "user" or principal.user_id is None:
-        raise Unauthorized(detail="Sign in with your account to see or delete its data.")
-    return principal.user_id
+    return account_of(principal, "Sign in with your account to see or delete its data.")
 
 
 def export(session: Session, *, principal: Principal) -> dict[str, Any]:

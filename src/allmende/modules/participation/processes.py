@@ -33,6 +33,7 @@ from allmende.modules.participation.schemas import (
     SurveySummary,
 )
 from allmende.modules.participation.service import (
+    SCOPE,
     allowed_actions,
     current_phase,
     get_process,
@@ -132,7 +133,7 @@ def list_processes(
     query = (
         select(Process, Municipality.key)
         .join(Municipality, Municipality.id == Process.municipality_id)
-        .where(visible(principal, Process.municipality_id, Process.public))
+        .where(visible(principal, Process.municipality_id, Process.public, scope=SCOPE))
         .order_by(Process.created_at.desc(), Process.id.desc())
     )
     if municipality is not None:

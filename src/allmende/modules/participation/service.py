@@ -21,6 +21,7 @@ from allmende.sdk import (
     AllmendeError,
     Conflict,
     FieldError,
+    Forbidden,
     Municipality,
     NotFound,
     Principal,
@@ -176,7 +177,7 @@ def get_process(session: Session, *, principal: Principal, process_id: int) -> P
     process = session.scalar(
         select(Process)
         .where(Process.id == process_id)
-        .where(visible(principal, Process.municipality_id, Process.public))
+        .where(visible(principal, Process.municipality_id, Process.public, scope=SCOPE))
     )
     if process is None:
         raise NotFound(detail=f"No process {process_id}.")
@@ -204,6 +205,16 @@ def check_participant(
             )
         return
     require(principal, Action.CONTRIBUTE, municipality_id=process.municipality_id, scope=SCOPE)
+
+
+def account_of(principal: Principal, reason: str) -> int:
+    """The caller's user id; 401 without a credential, 403 for an API key (it is known, but
+    what it asks for belongs to a person's account)."""
+    if principal.kind == "user" and principal.user_id is not None:
+        return principal.user_id
+    if principal.is_authenticated:
+        raise Forbidden(detail=f"{reason} An API key has no account.")
+    raise Unauthorized(detail=reason)
 
 
 def municipality_keys(session: Session, ids: set[int]) -> dict[int, str]:

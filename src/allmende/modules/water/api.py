@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from allmende.modules.water import lists, service, usage, zones
+from allmende.modules.water.catalogue import SCOPE
 from allmende.modules.water.models import Tree
 from allmende.modules.water.schemas import (
     DecisionRead,
@@ -227,7 +228,7 @@ def _zone_read(session: Session, zone: Any) -> ZoneRead:
 @router.get("/zones", operation_id="water_list_zones", response_model=list[ZoneRead])
 def list_zones(request: Request, principal: Caller) -> list[ZoneRead]:
     """Irrigation zones with their decisions (staff of their municipalities)."""
-    readable = readable_municipalities(principal)
+    readable = readable_municipalities(principal, scope=SCOPE)
     with app_context(request).database.session() as session:
         found = zones.zones_of(
             session,

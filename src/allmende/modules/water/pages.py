@@ -336,7 +336,7 @@ def crews_page(
 
 
 def _readable(principal: Principal) -> list[int] | None:
-    readable = readable_municipalities(principal)
+    readable = readable_municipalities(principal, scope=SCOPE)
     return None if readable is None else sorted(readable)
 
 

@@ -282,7 +282,7 @@ def check_meters(database: Database, *, now: datetime) -> int:
 
 def meters_for(session: Session, *, principal: Principal) -> list[Meter]:
     """Meters the caller may see: public ones, and those of municipalities it reads."""
-    readable = readable_municipalities(principal)
+    readable = readable_municipalities(principal, scope=SCOPE)
     query = select(Meter).order_by(Meter.building, Meter.name)
     rows = list(session.scalars(query))
     return [m for m in rows if m.public or readable is None or m.municipality_id in readable]
@@ -290,7 +290,7 @@ def meters_for(session: Session, *, principal: Principal) -> list[Meter]:
 
 def meter(session: Session, *, principal: Principal, meter_id: int) -> Meter:
     row = session.get(Meter, meter_id)
-    readable = readable_municipalities(principal)
+    readable = readable_municipalities(principal, scope=SCOPE)
     if row is None or not (row.public or readable is None or row.municipality_id in readable):
         raise NotFound(detail=f"No water meter with id {meter_id}.")
     return row
@@ -298,7 +298,7 @@ def meter(session: Session, *, principal: Principal, meter_id: int) -> Meter:
 
 def leaks_of(session: Session, *, principal: Principal, meter_row: Meter) -> list[Leak]:
     """Leak alarms are internal: staff of the meter's municipality only."""
-    readable = readable_municipalities(principal)
+    readable = readable_municipalities(principal, scope=SCOPE)
     if readable is not None and meter_row.municipality_id not in readable:
         return []
     return list(

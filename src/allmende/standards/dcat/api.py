@@ -22,6 +22,7 @@ from allmende.http.links import absolute_url
 from allmende.http.params import RowId
 from allmende.identity.permissions import visible
 from allmende.sensing.models import Datastream
+from allmende.sensing.read import READ_SCOPE
 from allmende.standards.dcat import catalog, downloads, rdf
 from allmende.standards.dcat.files import PARQUET_MEDIA_TYPE, File, file_of
 
@@ -321,7 +322,7 @@ def datastream_download(
         found = session.scalar(
             select(Datastream.id).where(
                 Datastream.id == datastream_id,
-                visible(principal, Datastream.municipality_id, Datastream.public),
+                visible(principal, Datastream.municipality_id, Datastream.public, scope=READ_SCOPE),
             )
         )
     if found is None:

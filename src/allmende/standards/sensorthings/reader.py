@@ -34,6 +34,7 @@ from allmende.standards.sensorthings.query import ast
 from allmende.standards.sensorthings.query.compiler import Compiler, Scope, Visibility
 from allmende.standards.sensorthings.query.parser import QueryError
 from allmende.standards.sensorthings.render import Renderer, Selection
+from allmende.standards.sensorthings.writer import SCOPE
 from allmende.storage.id_sets import in_set
 
 NEXT_LINK = "@iot.nextLink"
@@ -44,12 +45,12 @@ MAX_ROW_NUMBER = 2**63 - 1
 def visibility_for(principal: Principal) -> Visibility:
     """Which rows the caller may read: public ones, and internal ones of the municipalities
     it may read (an Observation as its Datastream, a HistoricalLocation as its Thing)."""
-    if readable_municipalities(principal) is None:
+    if readable_municipalities(principal, scope=SCOPE) is None:
         return lambda etype, table: None
 
     def condition(etype: EntityType, table: Any) -> ColumnElement[bool] | None:
         if etype.owned:
-            return visible(principal, table.municipality_id, table.public)
+            return visible(principal, table.municipality_id, table.public, scope=SCOPE)
         tests: list[tuple[Any, ColumnElement[bool]]] = []
         for name in etype.owners:
             nav = etype.nav(name)

@@ -13,12 +13,13 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from allmende.core.errors import AllmendeError, FieldError, ValidationFailed
+from allmende.core.errors import AllmendeError, FieldError, PayloadTooLarge, ValidationFailed
 from allmende.core.geo import geometry_from_geojson
 from allmende.delivery.mailer import REGION_ZONE
 from allmende.http.context import app_context
 from allmende.http.i18n import N_
 from allmende.http.links import local_path
+from allmende.http.uploads import read_upload
 from allmende.identity.permissions import Action, require
 from allmende.identity.principal import Principal
 from allmende.web.forms import field_errors, text, upload
@@ -72,9 +73,11 @@ async def geojson_input(form: FormData, field: str) -> Any | None:
     (None when both are empty)."""
     file = upload(form, f"{field}_file")
     if file is not None:
-        raw = await file.read(MAX_GEOJSON_BYTES + 1)
-        if len(raw) > MAX_GEOJSON_BYTES:
-            raise ValidationFailed.one(field, N_("the file is larger than 5 MB"))
+        try:
+            raw = await read_upload(file, MAX_GEOJSON_BYTES, field)
+        except PayloadTooLarge as exc:
+            exc.errors = [FieldError(field, N_("the file is larger than 5 MB"))]
+            raise
         body = raw.decode("utf-8", errors="replace")
     else:
         body = text(form, field, MAX_GEOJSON_BYTES)

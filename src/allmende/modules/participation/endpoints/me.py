@@ -13,7 +13,7 @@ from allmende.modules.participation.schemas import NotificationRead
 from allmende.sdk import Caller, app_context
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)
-ACCOUNT_ERRORS: dict[int | str, dict[str, Any]] = {401: PROBLEM, 422: PROBLEM}
+ACCOUNT_ERRORS: dict[int | str, dict[str, Any]] = {401: PROBLEM, 403: PROBLEM, 422: PROBLEM}
 
 
 @router.get(

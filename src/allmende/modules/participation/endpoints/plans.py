@@ -92,7 +92,7 @@ async def upload_document(
     await run_in_threadpool(may_add)  # refuse before reading and storing anything
     limit = context.settings.upload_max_bytes
     content = await file.read(limit + 1)
-    prepared = await run_in_threadpool(files.prepare, content, max_bytes=limit)
+    prepared = await files.prepare(content, max_bytes=limit)
     folder = data_dir(request)
     name = await run_in_threadpool(files.store, folder, prepared)
     try:

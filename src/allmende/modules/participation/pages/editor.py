@@ -36,7 +36,7 @@ from allmende.modules.participation.schemas import (
     ProcessDetail,
     ProcessUpdate,
 )
-from allmende.modules.participation.service import Act, Translate
+from allmende.modules.participation.service import SCOPE, Act, Translate
 from allmende.sdk import (
     AllmendeError,
     Caller,
@@ -64,7 +64,7 @@ def _sign_in(request: Request) -> Response:
 
 def _municipalities(request: Request, principal: Principal) -> list[Municipality]:
     """Where the caller may start processes: their municipalities (admins: all)."""
-    readable = readable_municipalities(principal)
+    readable = readable_municipalities(principal, scope=SCOPE)
     with app_context(request).database.session() as session:
         query = select(Municipality).order_by(Municipality.name)
         if readable is not None:

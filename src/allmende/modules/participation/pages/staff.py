@@ -280,7 +280,7 @@ async def upload_submit(request: Request, process_id: RowId, principal: Caller) 
     await run_in_threadpool(may_add)
     limit = context.settings.upload_max_bytes
     content = await upload.read(limit + 1)
-    prepared = await run_in_threadpool(files.prepare, content, max_bytes=limit)
+    prepared = await files.prepare(content, max_bytes=limit)
     folder = data_dir(request)
     name = await run_in_threadpool(files.store, folder, prepared)
     try:

@@ -24,6 +24,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from allmende.core.errors import AllmendeError, BadRequest
+from allmende.core.metrics import MQTT_MESSAGES
 from allmende.http.jsonbody import load_json
 from allmende.identity.permissions import Action, can, readable_municipalities
 from allmende.identity.principal import Principal
@@ -256,6 +257,7 @@ class Ingestor:
 
     def _refuse(self, pending: Pending, reason: str) -> None:
         self.refused += 1
+        MQTT_MESSAGES.labels("refused").inc()
         log.warning("MQTT message dropped: %s", reason, extra={"mqtt": pending.label})
 
 
@@ -300,5 +302,5 @@ def _stream_of(row: NewObservation) -> tuple[str, int]:
 
 
 def _may_read(principal: Principal, municipality_id: int) -> bool:
-    readable = readable_municipalities(principal)
+    readable = readable_municipalities(principal, scope=SCOPE)
     return readable is None or municipality_id in readable

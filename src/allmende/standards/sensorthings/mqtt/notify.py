@@ -29,6 +29,7 @@ from allmende.standards.sensorthings.model import ENTITY_TYPES, EntityType, enti
 from allmende.standards.sensorthings.mqtt.topics import VERSION, Watch
 from allmende.standards.sensorthings.reader import ReadContext, columns_for, expand, resolve
 from allmende.standards.sensorthings.render import Selection
+from allmende.standards.sensorthings.writer import SCOPE
 from allmende.storage.id_sets import in_set
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ Audience = frozenset[int] | None
 
 
 def audience_of(principal: Principal) -> Audience:
-    return readable_municipalities(principal)
+    return readable_municipalities(principal, scope=SCOPE)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from amqtt.errors import BrokerError
 
 from allmende.core.errors import AllmendeError, ConfigurationError
 from allmende.core.events import Event
+from allmende.core.metrics import MQTT_MESSAGES
 from allmende.core.settings import Settings
 from allmende.identity import service as identity
 from allmende.identity.credentials import split_api_key
@@ -172,10 +173,12 @@ class MqttService:
     async def intake(self, principal: Principal, topic: str, data: bytes, label: str) -> None:
         target = create_target(topic)
         assert target is not None
+        MQTT_MESSAGES.labels("received").inc()
         try:
             row = parse_observation(target, data)
         except MessageError as exc:
             self.ingestor.refused += 1
+            MQTT_MESSAGES.labels("refused").inc()
             log.warning("MQTT message dropped: %s", exc, extra={"mqtt": label})
             return
         await self.ingestor.submit(row, principal, label)
@@ -234,6 +237,7 @@ class MqttService:
             for session, qos in sessions[(topic, audience)]:
                 for _, payload in messages:
                     sent = broker.send(session, topic, payload, qos)
+                    MQTT_MESSAGES.labels("sent").inc()
                     if sent is not None:
                         self._tasks.add(sent)
                         sent.add_done_callback(self._sent)
@@ -251,6 +255,7 @@ class MqttService:
                 for entity_id, payload in messages_for(self.api, session, context, watch, change):
                     for topic in standard_topics(change, entity_id):
                         bridge.publish(topic, payload)
+                        MQTT_MESSAGES.labels("sent").inc()
 
 
 def counts(service: MqttService) -> Mapping[str, int]:

@@ -1,0 +1,194 @@
+"""A real ``allmende serve`` subprocess (to be killed with SIGKILL) and a QoS 1 MQTT sender that
+notes which messages were acknowledged; shared by the durability tests and ``bench/crash.py``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+SECRET = "test-secret-key-that-is-long-enough-0123456789"  # as tests.conftest
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class Server:
+    """``allmende serve`` on free ports, with the embedded broker, on an existing database."""
+
+    def __init__(self, database_url: str, tmp: Path, **settings: str) -> None:
+        self.http = free_port()
+        self.mqtt = free_port()
+        self.env = {
+            **os.environ,
+            "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+            "ALLMENDE_MODE": "dev",
+            "ALLMENDE_SECRET_KEY": SECRET,
+            "ALLMENDE_DATABASE_URL": database_url,
+            "ALLMENDE_MQTT_MODE": "embedded",
+            "ALLMENDE_MQTT_HOST": "127.0.0.1",
+            "ALLMENDE_MQTT_PORT": str(self.mqtt),
+            "ALLMENDE_OBSERVATION_DUPLICATES": "ignore",
+            "ALLMENDE_RUN_JOBS": "false",
+            "ALLMENDE_DATA_DIR": str(tmp / "data"),
+            "ALLMENDE_LOG_LEVEL": "WARNING",
+            **{f"ALLMENDE_{k.upper()}": v for k, v in settings.items()},
+        }
+        self.log = tmp / "server.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                # The database is migrated already (in tests with the test-only example module).
+                [
+                    sys.executable,
+                    "-m",
+                    "allmende",
+                    "serve",
+                    "--no-migrate",
+                    "--port",
+                    str(self.http),
+                ],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 180  # generous: a loaded machine starts slowly
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.log.read_text()
+            try:
+                if httpx.get(f"{self.url}/v1.1", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"the server did not start:\n{self.log.read_text()}")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http}"
+
+    def kill(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+class Sender:
+    """Publishes message ``i`` (phenomenonTime = minute i) and notes which were acknowledged."""
+
+    def __init__(self, port: int, key: str, client_id: str) -> None:
+        self.acked_mids: set[int] = set()
+        self.by_mid: dict[int, int] = {}
+        self.lock = threading.Lock()
+        self.client = paho.Client(
+            CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False
+        )
+        self.client.username_pw_set("sensor", key)
+        self.client.max_inflight_messages_set(100)
+        self.client.on_publish = self._on_publish
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+
+    def _on_publish(self, _c: Any, _u: Any, mid: int, _reason: Any, _props: Any) -> None:
+        # paho calls this holding its own lock: never publish while holding ours.
+        with self.lock:
+            self.acked_mids.add(mid)
+
+    @property
+    def acked(self) -> set[int]:
+        """Indexes of the acknowledged messages (a mid is not reused below 65535 messages)."""
+        with self.lock:
+            return {self.by_mid[m] for m in self.acked_mids if m in self.by_mid}
+
+    def send(self, topic: str, index: int, result: int | None = None) -> None:
+        value = index if result is None else result
+        body = f'{{"phenomenonTime": "{moment(index)}", "result": {value}}}'
+        info = self.client.publish(topic, body, qos=1)
+        with self.lock:
+            self.by_mid[info.mid] = index
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+def moment(index: int) -> str:
+    """Minute ``index`` of January 2026 onwards, as an ISO instant."""
+    day, minute = divmod(index, 1440)
+    return f"2026-{1 + day // 28:02d}-{1 + day % 28:02d}T{minute // 60:02d}:{minute % 60:02d}:00Z"
+
+
+def stored(server: Server, key: str, datastream: int) -> list[int]:
+    """Every result of the stream, in id order."""
+    results: list[int] = []
+    url: str | None = (
+        f"{server.url}/v1.1/Datastreams({datastream})/Observations"
+        "?$select=result&$orderby=id&$top=10000"
+    )
+    while url:
+        page = httpx.get(url, headers={"Authorization": f"Bearer {key}"}, timeout=30).json()
+        results.extend(item["result"] for item in page["value"])
+        url = page.get("@iot.nextLink")
+    return results
+
+
+def new_datastream(server: Server, key: str) -> int:
+    """A Datastream (of a Thing with a Location) to write to; its id."""
+    created = httpx.post(
+        f"{server.url}/v1.1/Datastreams",
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=30,
+        json={
+            "name": "Zähler",
+            "description": "d",
+            "observationType": "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
+            "unitOfMeasurement": {"name": "n", "symbol": "n", "definition": "n"},
+            "Thing": {
+                "name": "T",
+                "description": "T",
+                "Locations": [
+                    {
+                        "name": "L",
+                        "description": "L",
+                        "encodingType": "application/geo+json",
+                        "location": {"type": "Point", "coordinates": [8.65, 49.45]},
+                    }
+                ],
+            },
+            "Sensor": {
+                "name": "s",
+                "description": "s",
+                "encodingType": "text/plain",
+                "metadata": "-",
+            },
+            "ObservedProperty": {"name": "p", "definition": "urn:p", "description": "p"},
+        },
+    )
+    assert created.status_code == 201, created.text
+    location = created.headers["location"]
+    return int(location[location.rindex("(") + 1 : -1])
