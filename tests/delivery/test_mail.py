@@ -259,6 +259,24 @@ def test_a_staff_notification_is_made_once_per_cause(database: Database, region:
     assert database.write(notify) == database.write(notify)
 
 
+def test_a_staff_notification_refuses_a_mail_template_that_is_no_name(
+    database: Database, region: Region
+) -> None:
+    def notify(session: Session) -> int:
+        return notify_staff(
+            session,
+            municipality_id=region.municipality_a,
+            kind="heat.warning.started",
+            subject="Hitzewarnung",
+            body="",
+            mail_template="../secrets",
+        )
+
+    with pytest.raises(ValidationFailed) as refused:
+        database.write(notify)
+    assert [e.field for e in refused.value.errors] == ["mail_template"]
+
+
 def test_finished_mails_are_deleted_after_the_keeping_time(
     database: Database, region: Region, settings: Settings, render: mailer.Render
 ) -> None:

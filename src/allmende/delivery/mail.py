@@ -124,6 +124,24 @@ def _recipient(session: Session, to: str | int) -> tuple[str, User | None]:
     return address, session.scalar(select(User).where(User.email == address))
 
 
+def check_template(template: str, field: str = "template") -> None:
+    """422 naming ``field`` unless ``template`` is a mail template's name."""
+    if not TEMPLATE_NAME.match(template):
+        raise ValidationFailed.one(field, "must be <module>/mail/<name> in lower case")
+
+
+def json_context(context: Mapping[str, Any] | None, field: str = "context") -> dict[str, Any]:
+    """A template's context as it will be stored (JSON), or 422 naming ``field``."""
+    try:
+        encoded = orjson.dumps(dict(context or {}))
+    except TypeError as exc:
+        raise ValidationFailed.one(field, f"must be JSON: {exc}") from None
+    if len(encoded) > MAX_CONTEXT_BYTES:
+        raise ValidationFailed.one(field, f"is larger than {MAX_CONTEXT_BYTES} bytes")
+    values: dict[str, Any] = orjson.loads(encoded)
+    return values
+
+
 def send_mail(
     session: Session,
     *,
@@ -151,18 +169,12 @@ def send_mail(
     """
     if category not in CATEGORIES:
         raise ValidationFailed.one("category", f"must be one of {', '.join(CATEGORIES)}")
-    if not TEMPLATE_NAME.match(template):
-        raise ValidationFailed.one("template", "must be <module>/mail/<name> in lower case")
+    check_template(template)
     if not EVENT_NAME.match(kind) or len(kind) > 100:
         raise ValidationFailed.one("kind", "must be lower-case words joined by dots")
     if language is not None and not LANGUAGE.match(language):
         raise ValidationFailed.one("language", "must be a two-letter language code")
-    try:
-        encoded = orjson.dumps(dict(context or {}))
-    except TypeError as exc:
-        raise ValidationFailed.one("context", f"must be JSON: {exc}") from None
-    if len(encoded) > MAX_CONTEXT_BYTES:
-        raise ValidationFailed.one("context", f"is larger than {MAX_CONTEXT_BYTES} bytes")
+    values = json_context(context)
     if dedupe_key is not None:
         if not dedupe_key or len(dedupe_key) > 200:
             raise ValidationFailed.one("dedupe_key", "must be 1 to 200 characters")
@@ -183,7 +195,7 @@ def send_mail(
         user_id=user.id if user is not None else None,
         language=language or (user.locale if user is not None else None),
         template=template,
-        context=orjson.loads(encoded),
+        context=values,
         kind=kind,
         category=category,
         municipality_id=municipality_id,

@@ -12,7 +12,8 @@
   each address with mails held for its digest gets one mail with all of them.
 * ``delivery.staff_mail`` (woken by ``delivery.notification.created``, every minute): each
   new staff notification is mailed to the staff of its municipality (the administrators for
-  the region's own) who opted in. Notifications are read after a cursor and again for the
+  the region's own) who opted in, with the module's template in each one's language where
+  the notification names one. Notifications are read after a cursor and again for the
   last ten minutes (a late commit on PostgreSQL); a dedupe key per notification and person
   keeps each mail single.
 """
@@ -317,12 +318,13 @@ def mail_staff_notifications(session: Session, *, now: datetime) -> int:
             made = send_mail(
                 session,
                 to=user_id,
-                template="mail/staff_notification",
+                template=note.mail_template or "mail/staff_notification",
                 kind=note.kind,
                 category="staff",
                 municipality_id=note.municipality_id,
                 dedupe_key=f"staff-notification:{note.id}:{user_id}",
                 context={
+                    **(note.mail_context or {}),
                     "subject": note.subject,
                     "body": note.body,
                     "link": note.link,

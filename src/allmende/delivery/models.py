@@ -120,6 +120,10 @@ class Notification(Base):
     )
     #: Set by callers that must notify once per cause (``notify_staff(..., once=...)``).
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True, nullable=True)
+    #: The module's mail template and its context, so that each member of staff reads the
+    #: mail in their own language (None: the shell's ``mail/staff_notification``).
+    mail_template: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    mail_context: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
 
 
 class MailMessage(Base):

@@ -4,17 +4,18 @@ A mail template is ``templates/<module>/mail/<name>.txt`` (the shell's: ``mail/<
 with a ``subject`` block and a ``body`` block, usually extending ``mail/layout.txt`` (greeting
 and footer). Strings are translated with the catalogue of the template's module, like pages.
 Templates read their context and ``url(path)`` (an absolute URL), ``region_name`` and
-``unsubscribe_url``; numbers and dates go through the filters ``number`` and ``datetime``.
+``unsubscribe_url``; numbers and times go through the filters ``number``, ``date`` and
+``datetime``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
@@ -40,6 +41,7 @@ class MailTemplates:
         self.env.newstyle_gettext = True  # type: ignore[attr-defined]
         self.env.filters["number"] = _number
         self.env.filters["datetime"] = _datetime
+        self.env.filters["date"] = _date
 
     def __call__(self, template: str, context: dict[str, Any], language: str | None) -> Rendered:
         chosen = language if language in self.catalogs.languages else self.catalogs.default
@@ -85,6 +87,16 @@ def _datetime(context: Context, value: datetime | str) -> str:
     """A time (or its ISO text, as a JSON context holds it) in the region's time zone."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return format_datetime(moment, format="medium", tzinfo=REGION_ZONE, locale=context["lang"])
+
+
+@pass_context
+def _date(context: Context, value: date | str) -> str:
+    """A day (or its ISO text; of a time, the region's day) in the reader's language."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = value.astimezone(REGION_ZONE).date()
+    return format_date(value, format="medium", locale=context["lang"])
 
 
 def _tidy(text: str) -> str:

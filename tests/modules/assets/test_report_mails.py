@@ -3,7 +3,9 @@ overdue inspections once per cause; a deleted account's contact data leave the r
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,8 +13,9 @@ from sqlalchemy import select
 
 from allmende.core import open311
 from allmende.core.timeutil import utcnow
-from allmende.delivery import mailer
+from allmende.delivery import mail, mailer
 from allmende.delivery.models import MailMessage, Notification
+from allmende.identity import service
 from allmende.modules.assets import jobs, privacy, reports
 from allmende.modules.assets.models import Report
 from allmende.modules.assets.open311 import ReportsOpen311
@@ -20,6 +23,7 @@ from allmende.modules.assets.schemas import ReportUpdate
 from allmende.storage.database import Database
 from tests.modules.assets.conftest import World
 from tests.support.region import People, Region
+from tests.support.smtp import SmtpServer, text_of
 
 pytestmark = pytest.mark.integration
 PROVIDER = ReportsOpen311()
@@ -83,6 +87,50 @@ def test_the_reporter_hears_of_each_step_and_the_staff_of_the_new_report(
     assert "Hinweis der Kommune: Wir kommen." in confirmed
     assert f"/reports/{report_id}" in confirmed
     assert "/mail/unsubscribe?t=" in confirmed
+
+
+def _set_language(database: Database, email: str, language: str) -> None:
+    def change(session: Any) -> None:
+        service.user_by_email(session, email=email).locale = language
+
+    database.write(change)
+
+
+def test_staff_who_opted_in_hear_of_new_reports_and_overdue_inspections_in_their_language(
+    database: Database,
+    region: Region,
+    people: People,
+    world: World,
+    app: Any,
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    staff = region.staff_a_email
+    database.write(lambda s: mail.set_preferences(s, address=staff, staff_alerts=True))
+    report_id = _submit(database, region, people, description="Die Bank am Markt ist kaputt")
+    assert database.write(lambda s: mailer.mail_staff_notifications(s, now=utcnow())) == 1
+    _set_language(database, staff, "en")  # the next mail in English
+    database.write(lambda s: jobs.overdue_inspections(s, now=utcnow() + timedelta(days=1)))
+    assert database.write(lambda s: mailer.mail_staff_notifications(s, now=utcnow())) == 1
+
+    server = SmtpServer(tmp_path).start()
+    try:
+        configured = settings.model_copy(update=server.settings())
+        mailer.send_round(database, configured, app.state.allmende.services["mail_templates"])
+        server.wait_for(2)
+    finally:
+        server.stop()
+    report, overdue = server.to(staff)
+    assert str(report["Subject"]).startswith(f"[A-Stadt] Neue Meldung #{report_id}: ")
+    text = text_of(report)
+    assert "Eine neue Meldung ist eingegangen." in text
+    assert "Beschreibung: Die Bank am Markt ist kaputt" in text
+    assert f"/maintenance/reports/{report_id}" in text
+    assert "/mail/unsubscribe?t=" in text
+    assert re.fullmatch(r"\[A-Stadt\] \d+ inspections? overdue", str(overdue["Subject"]))
+    text = text_of(overdue)
+    assert "Spielplatz Mitte (" in text and "due since" in text and "/maintenance" in text
+    assert "Hello" in text and "Hallo" not in text
 
 
 def test_a_report_without_contact_mails_nobody(

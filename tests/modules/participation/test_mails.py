@@ -4,6 +4,7 @@ official answers of the process and each new phase, once."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,11 +13,13 @@ from sqlalchemy import select
 from allmende.core.timeutil import utcnow
 from allmende.delivery import mailer
 from allmende.delivery.models import MailMessage
+from allmende.identity import service
 from allmende.modules.participation import contributions, mails, moderation, notifications
 from allmende.modules.participation.schemas import ContributionCreate, FeedbackIn
 from allmende.modules.participation.service import Participant
 from allmende.storage.database import Database
 from tests.support.region import People, Region
+from tests.support.smtp import SmtpServer, links_in, text_of
 
 pytestmark = pytest.mark.integration
 
@@ -83,3 +86,33 @@ def test_followers_get_one_mail_per_new_phase(
     [mail] = _mails(database)
     assert (mail.to_address, mail.kind) == (region.admin_email, "participation.phase.started")
     assert mail.context["phase"] == "Evaluation"
+
+
+def test_a_follower_reads_the_new_phase_in_their_language_over_smtp(
+    database: Database,
+    region: Region,
+    people: People,
+    process_id: int,
+    app: Any,
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    def english(session: Any) -> None:
+        service.user_by_email(session, email=region.admin_email).locale = "en"
+
+    database.write(english)
+    _follow(database, people, process_id)
+    evaluation = utcnow() + timedelta(days=10, minutes=1)
+    assert database.write(lambda s: mails.new_phases(s, now=evaluation)) == 1
+    server = SmtpServer(tmp_path).start()
+    try:
+        configured = settings.model_copy(update=server.settings())
+        mailer.send_round(database, configured, app.state.allmende.services["mail_templates"])
+        server.wait_for(1)
+    finally:
+        server.stop()
+    [message] = server.to(region.admin_email)
+    assert str(message["Subject"]) == "“Neugestaltung”: Evaluation has begun"
+    assert "A new phase began in “Neugestaltung”: Evaluation." in text_of(message)
+    assert any(f"/participation/{process_id}" in link for link in links_in(message))
+    assert message["List-Unsubscribe"] is not None

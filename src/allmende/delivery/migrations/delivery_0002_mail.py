@@ -1,4 +1,4 @@
-"""The mail queue, mail preferences, and notifications made once per cause.
+"""The mail queue, mail preferences, and notifications made once per cause with their mail.
 
 Revision ID: delivery_0002
 Revises: delivery_0001
@@ -72,6 +72,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("delivery_notifications") as batch:
         batch.add_column(sa.Column("dedupe_key", sa.String(200), nullable=True))
+        batch.add_column(sa.Column("mail_template", sa.String(200), nullable=True))
+        batch.add_column(sa.Column("mail_context", JSONType, nullable=True))
         batch.create_unique_constraint(op.f("uq_delivery_notifications_dedupe_key"), ["dedupe_key"])
 
 
@@ -79,5 +81,7 @@ def downgrade() -> None:
     with op.batch_alter_table("delivery_notifications") as batch:
         batch.drop_constraint(op.f("uq_delivery_notifications_dedupe_key"), type_="unique")
         batch.drop_column("dedupe_key")
+        batch.drop_column("mail_template")
+        batch.drop_column("mail_context")
     op.drop_table("delivery_mail_preferences")
     op.drop_table(TABLE)

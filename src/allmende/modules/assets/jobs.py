@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from allmende.modules.assets import inspections
+from allmende.modules.assets.catalogue import PLAN_KINDS
 from allmende.sdk import JobSpec, Municipality, Principal, notify_staff
 
 #: Objects named in one notification (the rest: "and N more").
@@ -43,6 +44,19 @@ def overdue_inspections(session: Session, *, now: datetime) -> int:
             body="\n".join(lines),
             link="/maintenance",
             once=f"assets.inspections.overdue:{municipality_id}:{newest.isoformat()}",
+            mail_template="assets/mail/staff_overdue",
+            mail_context={
+                "count": len(overdue),
+                "items": [
+                    {
+                        "name": d.obj.name,
+                        "kind": PLAN_KINDS.get(d.plan.kind, d.plan.kind),
+                        "due": d.due_at.isoformat(),
+                    }
+                    for d in overdue[:LISTED]
+                ],
+                "more": max(0, len(overdue) - LISTED),
+            },
         )
         made += 1
     return made

@@ -57,6 +57,8 @@ def report_received(session: Session, report: Report) -> None:
         subject=f"Neue Meldung #{report.id}: {name}"[:300],
         body=report.description[:EXCERPT],
         link=f"/maintenance/reports/{report.id}",
+        mail_template="assets/mail/staff_report",
+        mail_context=context,
     )
 
 
