@@ -21,8 +21,8 @@ from allmende.core.settings import Mode, Settings
 from allmende.storage.database import Database
 from allmende.storage.migrate import upgrade
 from tests.conftest import SECRET
-from tests.e2e.conftest import _free_port
 from tests.support.region import build_region
+from tests.support.served_process import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -88,7 +88,7 @@ def _serve(url: str, **map_settings: str) -> Iterator[str]:
     )
     database = Database(url)
     app = create_app(settings, database=database, registry=Registry.build(discover()))
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
     )

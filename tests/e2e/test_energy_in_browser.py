@@ -47,3 +47,29 @@ def test_staff_see_the_plan_and_the_demand_event(page) -> None:  # type: ignore[
     expect(page.get_by_role("rowheader", name="Netzengpass Mittag")).to_be_visible()
     assert axe_violations(page) == []
     page.screenshot(path=str(screenshot_dir() / "energy-building.png"), full_page=True)
+
+
+def test_staff_forms_without_script_and_accessible(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/login")
+    page.get_by_label("E-Mail").fill(STAFF)
+    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url("**/")
+    page.goto("/energy?municipality=lindenbach")
+    page.get_by_role("link", name="Grundschule Lindenbach").click()
+    page.wait_for_url(re.compile(r"/energy/buildings/\d+"))
+    assert page.get_by_role("rowheader", name="Leitwert der Hülle").is_visible()  # calibrated
+    page.get_by_role("link", name=re.compile("Regelung einstellen")).click()
+    assert page.get_by_role("heading", name="Regelung der Zone Gesamtgebäude").is_visible()
+    assert axe_violations(page) == []
+    page.get_by_label("Komfortband von").fill("viel")
+    page.get_by_role("button", name="Regelung speichern").click()
+    field = page.get_by_label("Komfortband von")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert page.locator("#f-comfort-low-error").inner_text() == "muss eine Zahl sein"
+    assert axe_violations(page) == []
+    page.goto("/energy/tariffs?municipality=lindenbach")
+    assert page.get_by_role("heading", name="Tarife von Lindenbach").is_visible()
+    assert axe_violations(page) == []
+    page.goto("/energy/buildings/new")
+    assert axe_violations(page) == []

@@ -24,7 +24,7 @@ from typing import Any
 from allmende.identity.permissions import Action, can
 from allmende.identity.principal import Principal
 from tests.support.region import PASSWORD
-from tests.support.world import CENTRE, World, challenge_token, png, point
+from tests.support.world import CENTRE, MUNICIPALITIES, World, challenge_token, png, point
 
 OK = "allowed"
 LOGIN = "login"  # 303 to the sign-in page
@@ -272,6 +272,11 @@ def _at(n: Need) -> dict[str, str]:
     return {"lon": str(lon), "lat": str(lat)}
 
 
+def _other(n: Need) -> str:
+    """The key of the other municipality (a report forwarded there)."""
+    return MUNICIPALITIES["b" if n.m == "a" else "a"]
+
+
 # --- the table ------------------------------------------------------------------------------------
 
 ASSETS, PARTICIPATION, NOTICES, STA, OPEN311 = (
@@ -430,6 +435,13 @@ route(EDITS_ASSETS, "PATCH /api/assets/reports/{report_id}", ids={"report_id": "
       json={"note": "Wird erledigt"})  # fmt: skip
 route(EDITS_ASSETS, "POST /api/assets/reports/{report_id}/work-order",
       ids={"report_id": "spent:report"}, json={})  # fmt: skip
+whole(public, "GET /api/assets/places", params={"q": "Bank"})
+route(EDITS_ASSETS, "POST /api/assets/reports/{report_id}/forward",
+      ids={"report_id": "spent:report"},
+      json=lambda n: {"municipality": _other(n), "note": "zuständig"})  # fmt: skip
+whole(public, "GET /api/assets/exports/reports.{fmt}", path="/api/assets/exports/reports.csv")
+whole(STAFF_LIST, "GET /api/assets/exports/work-orders.{fmt}",
+      path="/api/assets/exports/work-orders.csv")  # fmt: skip
 whole(public, "GET /api/assets/spaces")
 whole(public, "GET /api/assets/bookings")
 route(SEES_ASSETS, "GET /api/assets/bookings/{booking_id}")
@@ -462,7 +474,8 @@ route(then(SEES_ASSETS, EDITS_ASSETS), "PATCH /api/assets/defects/{defect_id}",
       json={"priority": "high"})  # fmt: skip
 whole(STAFF_LIST, "GET /api/assets/work-orders")
 route(SEES_ASSETS, "GET /api/assets/work-orders/{order_id}", ids={"order_id": "work_order"})
-route(EDITS_ASSETS, "POST /api/assets/work-orders",
+# Staff of another municipality get the 422 of a missing object (no existence oracle).
+route(STAFF_LIST, "POST /api/assets/work-orders",
       json=lambda n: {"object_id": n["object"], "title": "Streichen"})  # fmt: skip
 route(then(SEES_ASSETS, EDITS_ASSETS), "PATCH /api/assets/work-orders/{order_id}",
       ids={"order_id": "work_order"}, json={"description": "x"})  # fmt: skip
@@ -508,7 +521,7 @@ route(then(STAFF_LIST, EDITS_ASSETS), "POST /assets/{object_id}/inspect", data={
 whole(STAFF_PAGE, "GET /maintenance/work-orders")
 route(then(STAFF_PAGE, EDITS_ASSETS), "GET /maintenance/work-orders/new",
       params=lambda n: {"object": n["object"]})  # fmt: skip
-route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/work-orders/new",
+route(STAFF_LIST, "POST /maintenance/work-orders/new",  # a foreign object: as if missing
       params=lambda n: {"object": n["object"]}, data={"title": "Streichen"})  # fmt: skip
 route(then(STAFF_PAGE, SEES_ASSETS), "GET /maintenance/work-orders/{order_id}",
       ids={"order_id": "work_order"})  # fmt: skip
@@ -520,6 +533,12 @@ route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/reports/{report_id}",
       ids={"report_id": "new:report"}, data={"note": "Wird erledigt"})  # fmt: skip
 route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/reports/{report_id}/work-order",
       ids={"report_id": "spent:report"}, data={})  # fmt: skip
+route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/reports/{report_id}/forward",
+      ids={"report_id": "spent:report"},
+      data=lambda n: {"municipality": _other(n), "forward_note": "zuständig"})  # fmt: skip
+route(then(STAFF_PAGE, api(read(ASSETS))), "GET /maintenance/reports/{report_id}/map.geojson")
+route(then(STAFF_PAGE, SEES_ASSETS), "GET /maintenance/work-orders/{order_id}/map.geojson",
+      ids={"order_id": "work_order"})  # fmt: skip
 whole(STAFF_PAGE, "GET /maintenance/bookings")
 route(then(SEES_ASSETS, EDITS_ASSETS), "POST /maintenance/bookings/{booking_id}",
       ids={"booking_id": "new:booking"}, data={"decision": "reject"})  # fmt: skip
@@ -684,6 +703,45 @@ route(public, "GET /api/energy/report/{municipality}/{year}.csv")
 whole(public, "GET /energy")
 public_and_internal("GET /energy/buildings/{building_id}", SEES_BUILDING, "internal_building")
 route(public, "GET /energy/report/{municipality}/{year}")
+route(public, "GET /api/energy/report/{municipality}/{year}.pdf")
+# The staff forms: strangers to the sign-in page; a building the caller may not see is not found
+EDITS_ENERGY = page(edit(ENERGY))
+FORM_BUILDING = {"name": "Turnhalle", "use": "school", "floor_area": "800", "heating_system": "gas",
+                 "public": "on"}  # fmt: skip
+FORM_ZONE = {"name": "Halle", "floor_area": "800", "volume": "2400", "window_area": "120",
+             "opaque_area": "900", "u_window": "1,3", "u_opaque": "0.4", "air_changes": "0.6",
+             "heat_capacity": "165000", "heating_kw": "80", "cooling_kw": "0"}  # fmt: skip
+FORM_METER = {"name": "Strom", "carrier": "electricity", "reading": "counter",
+              "nominal_minutes": "15"}  # fmt: skip
+whole(page(somewhere(edit(ENERGY))), "GET /energy/buildings/new")
+route(api(edit(ENERGY)), "POST /energy/buildings/new",
+      data=lambda n: {**FORM_BUILDING, "municipality": n.key})  # fmt: skip
+for suffix in ("edit", "zones/new", "meters/new"):
+    route(EDITS_ENERGY, f"GET /energy/buildings/{{building_id}}/{suffix}", name="public")
+    route(then(page(signed_in), SEES_BUILDING, EDITS_ENERGY),
+          f"GET /energy/buildings/{{building_id}}/{suffix}", name="internal",
+          ids={"building_id": "internal_building"})  # fmt: skip
+route(api(edit(ENERGY)), "POST /energy/buildings/{building_id}/edit",
+      data=lambda n: {**FORM_BUILDING, "municipality": n.key})  # fmt: skip
+route(then(SEES_BUILDING, api(edit(ENERGY))), "POST /energy/buildings/{building_id}/edit",
+      name="internal", ids={"building_id": "internal_building"},
+      data=lambda n: {**FORM_BUILDING, "municipality": n.key})  # fmt: skip
+route(api(edit(ENERGY)), "POST /energy/buildings/{building_id}/zones/new", data=FORM_ZONE)
+route(api(edit(ENERGY)), "POST /energy/buildings/{building_id}/meters/new", data=FORM_METER)
+route(EDITS_ENERGY, "GET /energy/meters/{meter_id}/edit")
+route(api(edit(ENERGY)), "POST /energy/meters/{meter_id}/edit", data=FORM_METER)
+UNKNOWN_ZONE = "/energy/zones/999999"
+for suffix in ("edit", "control"):
+    route(then(page(signed_in), same(404)), f"GET /energy/zones/{{zone_id}}/{suffix}",
+          path=f"{UNKNOWN_ZONE}/{suffix}")  # fmt: skip
+    route(same(404), f"POST /energy/zones/{{zone_id}}/{suffix}", path=f"{UNKNOWN_ZONE}/{suffix}",
+          data={})  # fmt: skip
+route(same(404), "POST /energy/zones/{zone_id}/calibrate", path=f"{UNKNOWN_ZONE}/calibrate",
+      data={})  # fmt: skip
+route(EDITS_ENERGY, "GET /energy/tariffs", params=lambda n: {"municipality": n.key})
+FORM_TARIFF = {"carrier": "gas", "valid_from": "2025-01-01", "price": "0.125", "co2": "0.24"}
+route(api(edit(ENERGY)), "POST /energy/tariffs", params=lambda n: {"municipality": n.key},
+      data=FORM_TARIFF)  # fmt: skip
 
 # Water (the world's trees, zones and meters are not in the water balance: its jobs add them
 # from the register and the meters; an unknown one answers alike for everyone)

@@ -56,9 +56,6 @@ def test_notification_ids_beyond_64_bits_are_refused(client: TestClient, region:
     assert response.json()["errors"][0]["field"] == "body.ids.0"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="water: create_zone does not check the municipality (a foreign key 500)"
-)
 def test_an_irrigation_zone_in_an_unknown_municipality_is_refused(
     client: TestClient, region: Region
 ) -> None:
@@ -78,9 +75,6 @@ def test_an_irrigation_zone_in_an_unknown_municipality_is_refused(
     assert response.json()["errors"][0]["field"] == "body.municipality_id"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="energy: an unknown municipality in the body answers 404, not 422"
-)
 def test_a_building_in_an_unknown_municipality_is_refused(
     client: TestClient, region: Region
 ) -> None:
@@ -98,9 +92,6 @@ def test_a_building_in_an_unknown_municipality_is_refused(
     assert response.json()["errors"][0]["field"] == "body.municipality"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="water: the tree map answers application/geo+json, documents JSON"
-)
 def test_the_tree_map_documents_its_media_type(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
     answer = document["paths"]["/api/water/map.geojson"]["get"]["responses"]["200"]

@@ -221,54 +221,7 @@ def _email(session: Session, principal: Principal) -> str:
     return user.email
 
 
-#: Routes that answer otherwise today, with the reason; each passes once its fix lands (then
-#: the entry goes: the marks are strict).
-SCOPED_READS = "issue 10 item 6: an API key reads internal records without their scope (hard-web)"
-ENERGY_READS = "energy reads internal buildings without naming its scope (issue 10 item 6)"
-KNOWN_FAULTS = dict.fromkeys(
-    (
-        "GET /api/notices",
-        "GET /api/notices/{notice_id}",
-        "GET /api/participation/processes",
-        "GET /api/participation/processes/{process_id}",
-        "GET /api/participation/processes/{process_id}/contributions",
-        "GET /api/sensors/things",
-        "GET /notices",
-        "GET /participation",
-        "GET /participation/new",
-        "GET /participation/{process_id}",
-        "GET /participation/{process_id}/contributions",
-        "GET /sensors",
-        "GET /sensors/map.geojson",
-        "GET /sensors/{thing_id}",
-        "GET /v1.1/{path}",
-        "HEAD /v1.1/{path}",
-    ),
-    SCOPED_READS,
-)
-KNOWN_FAULTS |= dict.fromkeys(
-    (
-        "GET /api/energy/buildings",
-        "GET /api/energy/buildings/{building_id}",
-        "GET /api/energy/buildings/{building_id}/meters",
-        "GET /api/energy/meters/{meter_id}/baseline",
-        "GET /api/energy/meters/{meter_id}/consumption",
-        "GET /api/energy/report/{municipality}/{year}.csv",
-        "GET /energy",
-        "GET /energy/buildings/{building_id}",
-        "GET /energy/report/{municipality}/{year}",
-    ),
-    ENERGY_READS,
-)
-ROUTES = [
-    pytest.param(r, marks=pytest.mark.xfail(strict=True, reason=KNOWN_FAULTS[r]))
-    if r in KNOWN_FAULTS
-    else r
-    for r in sorted(RULES)
-]
-
-
-@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("route", sorted(RULES))
 def test_every_role_gets_the_answer_the_rules_give(matrix: Matrix, route: str) -> None:
     world = matrix.world
     ids = tuple(p.municipality_id for p in world.places.values())

@@ -41,13 +41,6 @@ EXAMPLES = 8
 REACHED = 0.70
 #: Operations that end a credential; fuzzed with a fresh one per case.
 REVOKING = {("DELETE", "/api/apikeys/{key_id}")}
-#: Operations with a fault under repair in its module, left out until the fix lands; each has
-#: an xfail(strict) test in tests/security/test_found_by_fuzzing.py that says when.
-KNOWN_FAULTS = {
-    ("POST", "/api/energy/buildings"): "an unknown municipality answers 404, not 422 (energy)",
-    ("GET", "/api/water/map.geojson"): "answers application/geo+json, documents JSON (water)",
-    ("POST", "/api/water/zones"): "an unknown municipality_id is a 500 (water)",
-}
 #: Values that exist in the world for path parameters that are not numeric ids.
 KNOWN_TEXT = {
     "key": ["a-stadt", "b-dorf"],
@@ -238,7 +231,7 @@ def test_generated_requests_reach_the_handlers_and_never_break_anything(
         world.served,
         tally,
         credential=lambda: given_credential,
-        select=lambda method, path: (method, path) not in REVOKING | KNOWN_FAULTS.keys(),
+        select=lambda method, path: (method, path) not in REVOKING,
     )
     print(f"{world.served.backend} {role}: {tally.summary()}")  # shown with -s or -rP
     assert not tally.failures, "\n".join([tally.summary(), *tally.failures])

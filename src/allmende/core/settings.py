@@ -156,6 +156,15 @@ class Settings(BaseSettings):
     map_wms_layers: str = Field(
         default="", description="WMS: the layers to request (comma-separated)."
     )
+    geocoder_url: str | None = Field(
+        default=None,
+        description="Address search for the report form: the search URL of a Photon- or "
+        "Nominatim-compatible geocoder (e.g. https://photon.example.org/api). Unset: the "
+        "region's own street and object names are searched.",
+    )
+    geocoder_kind: Literal["photon", "nominatim"] = Field(
+        default="photon", description="The answer format of geocoder_url: photon or nominatim."
+    )
     catalog_license: str = Field(
         default="http://dcat-ap.de/def/licenses/dl-by-de/2.0",
         description="Open-data catalogue: the licence of every dataset that staff have not "

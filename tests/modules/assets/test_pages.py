@@ -125,24 +125,31 @@ def test_report_form_errors_are_shown_at_their_fields(
 ) -> None:
     form = client.get("/reports/new")
     before = snapshot(database)
-    lamp = service_id(database, "strassenbeleuchtung", region.municipality_a)
     data = {
         "csrf_token": csrf_from(form.text),
-        "service": str(lamp),
+        "service": "strassenbeleuchtung",  # a region-level category: no municipality chosen
         "description": "dunkel",
         "lat": "49.45",
-        "lon": "8.75",  # in B-Dorf
+        "lon": "9.75",  # outside every municipality
     }
     response = client.post("/reports/new", data=data, follow_redirects=False)
     assert response.status_code == 422
     assert 'role="alert"' in response.text
-    assert f'id="f-attribute-{lamp}-fault-error"' in response.text  # the lamp's fault is required
-    data[f"attribute.{lamp}.fault"] = "dark"
+    assert 'aria-describedby="f-location-error"' in response.text
+    assert "Dieser Ort liegt außerhalb der Gemeinden der Region" in response.text
+    assert "outside" not in response.text
+    data["lon"] = "8.75"  # in B-Dorf: B's lamp category, whose fault is required
     response = client.post("/reports/new", data=data, follow_redirects=False)
     assert response.status_code == 422
-    assert 'aria-describedby="f-location-error"' in response.text
-    assert "A-Stadt" in response.text  # "the location lies outside A-Stadt"
+    assert 'id="f-attribute-strassenbeleuchtung-fault-error"' in response.text
     assert snapshot(database) == before
+    data["attribute.strassenbeleuchtung.fault"] = "dark"
+    created = client.post("/reports/new", data=data, follow_redirects=False)
+    assert created.status_code == 303
+    report_id = int(created.headers["location"].split("/")[-1].split("?")[0])
+    with database.session() as session:
+        report = session.get(Report, report_id)
+        assert report is not None and report.municipality_id == region.municipality_b
     missing = client.post(
         "/reports/new", data={"csrf_token": csrf_from(form.text)}, follow_redirects=False
     )
@@ -151,7 +158,6 @@ def test_report_form_errors_are_shown_at_their_fields(
         "/reports/new", data={"csrf_token": "0" * 64, "service": "1"}, follow_redirects=False
     )
     assert forged.status_code == 403
-    assert snapshot(database) == before
 
 
 def test_staff_turn_a_report_into_a_closed_work_order(

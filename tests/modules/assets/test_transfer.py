@@ -180,7 +180,8 @@ def test_export_round_trips_and_hides_internal_data(
         "/api/assets/export.csv", params={"municipality": "a-stadt", "type": "tree"}
     )
     assert public.status_code == 200
-    rows = list(csv.DictReader(io.StringIO(public.text)))
+    assert public.content.startswith("\ufeff".encode())  # German Excel: BOM and semicolons
+    rows = list(csv.DictReader(io.StringIO(public.content.decode("utf-8-sig")), delimiter=";"))
     assert [r["name"] for r in rows] == ["Winter-Linde A-1"]
     assert "risk_class" not in rows[0] or rows[0]["risk_class"] == ""
     assert "notes" not in rows[0]
@@ -192,7 +193,7 @@ def test_export_round_trips_and_hides_internal_data(
     internal = client.get(
         "/api/assets/export.csv", params={"municipality": "a-stadt", "type": "tree"}
     )
-    rows = list(csv.DictReader(io.StringIO(internal.text)))
+    rows = list(csv.DictReader(io.StringIO(internal.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0]["risk_class"] == "low" and "notes" in rows[0]
     # the export imports again unchanged: the same object, no update
     response = client.post(

@@ -98,20 +98,47 @@ def test_kpis_follow_the_boptest_definitions() -> None:
 
 
 @pytest.mark.parametrize("factory", [simulation.reference_school, simulation.reference_town_hall])
-def test_predictive_control_saves_at_least_ten_percent_at_no_more_discomfort(
+def test_predictive_control_saves_a_tenth_over_the_heating_season(
     mannheim: weather.WeatherYear, factory
 ) -> None:
-    """A January week (22–28 Jan of the test reference year), hourly re-planning over 24 h;
-    the full heating season is in bench/energy.py."""
+    """The heating season of the test reference year (1 Oct – 30 Apr), both controllers judged
+    on the same band (20–24 °C occupied, the setback to 30 °C empty), the thermostat holding
+    its lower edge from a fixed start two hours before occupancy. The controller re-plans
+    every six hours over 24 h here (848 plans, a coarser controller than the bench's hourly
+    one: 10.3 % and 10.8 % here, 10.4 % and 10.8 % hourly in bench/energy.py --full)."""
     building = factory()
-    inputs = simulation.inputs(building, mannheim)
-    start, steps = 96 * 21, 96 * 7
+    inputs, season = simulation.season(simulation.inputs(building, mannheim))
+    start, steps = season.start, season.stop - season.start
     t_m0 = simulation.warm_state(building, inputs, start=start)
     thermostat = simulation.run_thermostat(building, inputs, start=start, steps=steps, t_m0=t_m0)
     predictive = simulation.run_mpc(
-        building, inputs, start=start, steps=steps, t_m0=t_m0, comfort_margin=0.5
+        building, inputs, start=start, steps=steps, t_m0=t_m0, replan_every=24
     )
     assert predictive.infeasible == 0
-    assert predictive.cost <= 0.9 * thermostat.cost
+    assert predictive.cost <= 0.90 * thermostat.cost
     assert predictive.kpis.tdis_tot <= thermostat.kpis.tdis_tot
-    assert predictive.kpis.cost_tot < thermostat.kpis.cost_tot
+
+
+def test_full_load_costs_more_electricity_per_kwh_of_heat() -> None:
+    """The heat pump's supply temperature follows the load along the radiators'
+    characteristic: 55 °C at full capacity, less at part load, so the COP falls with the load;
+    the LP's pieces never promise less electricity than the plant draws."""
+    plant = mpc.Plant(heating_kw=100.0)
+    t_out = np.array([0.0])
+    assert plant.supply_temperature(np.array([100.0]))[0] == pytest.approx(55.0)
+    assert plant.supply_temperature(np.array([0.0]))[0] == pytest.approx(25.0)
+    cops = [float(plant.cop(t_out, np.array([q]))[0]) for q in (25.0, 50.0, 100.0)]
+    assert cops == sorted(cops, reverse=True)
+    assert cops[-1] == pytest.approx(0.45 * 328.15 / 55.0)
+    widths, slopes = plant.segments(t_out)
+    heat = np.linspace(0, 100, 41)
+    pieces = np.array([np.clip(h - np.cumsum(np.r_[0, widths[:-1]]), 0, widths) for h in heat])
+    promised = pieces @ slopes[:, 0]
+    assert np.all(promised >= plant.electricity(heat, np.zeros_like(heat)) - 1e-9)
+
+
+def test_the_solver_prints_nothing(capfd: pytest.CaptureFixture[str]) -> None:
+    """No HiGHS banner or log on stdout, not even from the first solver of the process."""
+    mpc.plan(_zone(), mpc.Plant(heating_kw=60.0), _forecast(), t_m0=18.0)
+    captured = capfd.readouterr()
+    assert (captured.out, captured.err) == ("", "")

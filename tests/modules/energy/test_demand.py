@@ -11,7 +11,7 @@ import pytest
 
 from allmende.modules.energy import demand, service
 from allmende.modules.energy.models import DemandEvent, Meter, Plan, Zone
-from allmende.sdk import sensing
+from allmende.sdk import ValidationFailed, sensing
 from allmende.storage.database import Database
 from tests.modules.energy import vtn
 from tests.support.region import Region
@@ -41,11 +41,24 @@ def _event(start: datetime, limit_kw: float) -> dict[str, object]:
     }
 
 
-def test_parse_duration() -> None:
-    assert demand.parse_duration("PT15M") == timedelta(minutes=15)
-    assert demand.parse_duration("P1DT2H") == timedelta(days=1, hours=2)
-    with pytest.raises(ValueError, match="not an ISO 8601 duration"):
-        demand.parse_duration("15 minutes")
+def test_event_times_are_read_by_the_one_time_parser() -> None:
+    """Starts and durations go through the SDK's parser; a bad one names its place."""
+    event = _event(NOW, 18.0)
+    kind, intervals = demand.intervals_of(event, reference=50.0)
+    assert kind == "IMPORT_CAPACITY_LIMIT"
+    assert [i["start"] for i in intervals[:2]] == ["2025-01-08T10:00:00Z", "2025-01-08T10:15:00Z"]
+    assert {i["seconds"] for i in intervals} == {900}
+    event["intervalPeriod"] = {"start": "2025-01-08T10:00:00", "duration": "PT15M"}
+    with pytest.raises(ValidationFailed) as refused:
+        demand.intervals_of(event, reference=50.0)
+    assert (refused.value.errors[0].field, refused.value.errors[0].reason) == (
+        "intervalPeriod.start",
+        "needs a time zone (Z or +HH:MM)",
+    )
+    event["intervalPeriod"] = {"start": "2025-01-08T10:00:00Z", "duration": "P1M"}
+    with pytest.raises(ValidationFailed) as refused:
+        demand.intervals_of(event, reference=50.0)
+    assert refused.value.errors[0].field == "intervalPeriod.duration"
 
 
 def test_ven_keeps_an_import_limit_and_reports_back(database: Database, region: Region) -> None:
@@ -136,9 +149,7 @@ def _planned_import(database: Database, zone_id: int) -> np.ndarray:
         zone = session.get(Zone, zone_id)
         plan = session.query(Plan).filter(Plan.zone_id == zone_id).order_by(Plan.id.desc()).first()
         building = service.get_building(session, zone.building_id)
-        inputs = service.plan_inputs(
-            session, zone=zone, building=building, now=plan.start, limit_kw=None
-        )
-        plant = service.plant_of(zone, building)
+        inputs = service.plan_inputs(session, zone=zone, building=building, now=plan.start)
+        plant = service.plant_of(session, zone=zone, building=building, when=plan.start)
         heat = np.asarray(plan.heating_kw)
-        return heat / plant.cop(inputs.forecast.t_out) + inputs.forecast.base_load
+        return plant.electricity(heat, inputs.forecast.t_out) + inputs.forecast.base_load

@@ -40,6 +40,11 @@ def test_the_energy_demo(database: Database, demo: Demo) -> None:
         zone = session.scalars(select(Zone).where(Zone.building_id == school.id)).one()
         plans = session.scalars(select(Plan).where(Plan.zone_id == zone.id)).all()
         assert len(plans) == 25 and all(p.status == "optimal" for p in plans)
+        assert plans[-1].message.startswith("outdoor temperature: forecast")
+        # Calibrated on four weeks of its measurements: the envelope leaks 20 % more.
+        calibrated = zone.calibration
+        assert calibrated["multipliers"]["envelope"] == pytest.approx(1.2, rel=0.15)
+        assert calibrated["rmse_k"] < 0.5
         comparison = service.compare_with_schedule(session, zone=zone, plan=plans[-1])
         assert comparison.plan_kpis["cost_tot"] < comparison.schedule_kpis["cost_tot"]
         sent, indoor = service.executed(

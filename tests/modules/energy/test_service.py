@@ -167,13 +167,13 @@ def test_an_infeasible_plan_falls_back_to_the_schedule_and_tells_staff(
     assert plan.status == "fallback"
     assert plan.source == "schedule"
     assert plan.message.startswith("Plan infeasible (the comfort band cannot be held")
-    assert plan.setpoints[0] == 21.0  # 06:00 local: the thermostat starts two hours early
+    assert plan.setpoints[0] == 20.0  # 06:00 local: the thermostat starts two hours early
     with database.session() as session:
         notes = session.scalars(
             select(Notification).where(Notification.kind == "energy.plan.fallback")
         ).all()
         assert [n.municipality_id for n in notes] == [region.municipality_a]
-        assert session.get(Task, plan.task_id).tasking_parameters == {"setpoint": 21.0}
+        assert session.get(Task, plan.task_id).tasking_parameters == {"setpoint": 20.0}
 
 
 def test_bad_building_data_is_refused_naming_the_field(database: Database, region: Region) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from allmende.modules.energy import service
 from allmende.modules.energy.models import Zone
@@ -68,6 +69,38 @@ def test_pages_for_anyone_and_for_staff(client, school: int, region: Region) -> 
     assert "Hauptzone" in staff.text and "<svg" in staff.text
     report = client.get("/energy/report/a-stadt/2025")
     assert report.status_code == 200 and "Grundschule Test" in report.text
+
+
+def test_the_building_page_reports_the_calibration_and_its_error(  # type: ignore[no-untyped-def]
+    client, database: Database, school: int, region: Region
+) -> None:
+    def calibrated(session) -> None:  # type: ignore[no-untyped-def]
+        zone = session.scalars(select(Zone).where(Zone.building_id == school)).one()
+        zone.calibration = {
+            "multipliers": {"envelope": 1.11, "ventilation": 1.19, "capacity": 0.81, "solar": 1.02},
+            "rmse_k": 0.142,
+            "bias_k": -0.002,
+            "cv_rmse": 12.44,
+            "nmbe": -7.77,
+            "meets_guideline14": True,
+            "converged": True,
+            "hours": 648,
+            "start": "2026-11-07T04:00:00Z",
+            "end": "2026-12-05T04:00:00Z",
+        }
+
+    database.write(calibrated)
+    sign_in(client, region.staff_a_email)
+    client.headers["Accept-Language"] = "en"
+    english = client.get(f"/energy/buildings/{school}?year=2025").text
+    assert "Calibration on 648 hours of measurements up to 2026-12-05" in english
+    assert (
+        "Calibration error: indoor temperature RMSE 0.14 K, bias -0.00 K; daily heat CV(RMSE) "
+        "12.4 %, NMBE -7.8 % (ASHRAE Guideline 14: met)."
+    ) in english
+    client.headers["Accept-Language"] = "de"
+    german = client.get(f"/energy/buildings/{school}?year=2025").text
+    assert "Kalibrierfehler: Raumtemperatur RMSE 0,14 K" in german
 
 
 def test_report_csv_download(client, school: int) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ from allmende.modules.assets import (  # noqa: F401
     api,
     api_citizens,
     api_maintenance,
+    api_reports,
     pages_citizens,
     pages_staff,
 )

@@ -470,7 +470,9 @@ def export_csv(
     type: str | None = Query(None, max_length=40),
     status: str | None = StatusQuery,
     dialect: Literal["plain", "excel-de"] = Query(
-        "plain", description="plain (comma, decimal point) or excel-de (semicolon, decimal comma)"
+        "excel-de",
+        description="excel-de (semicolon, decimal comma, BOM: what German spreadsheets open) "
+        "or plain (RFC 4180: comma, decimal point)",
     ),
 ) -> Response:
     with app_context(request).database.session() as session:

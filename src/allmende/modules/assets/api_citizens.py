@@ -88,7 +88,7 @@ def create_service(request: Request, body: ServiceCreate, principal: Caller) -> 
 def add_default_services(
     request: Request,
     principal: Caller,
-    municipality: str = Query(..., min_length=1, max_length=40),
+    municipality: str = Query(..., max_length=40),
 ) -> list[ServiceRead]:
     """Add the standard categories the municipality does not have yet."""
 

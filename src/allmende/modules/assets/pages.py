@@ -91,6 +91,7 @@ MESSAGES = {
     ),
     "work-order": N_("The work order was created."),
     "report": N_("The report was updated."),
+    "forwarded": N_("The report was forwarded to the other municipality."),
     "booking": N_("Your booking request was sent. You will see the decision here."),
     "decided": N_("The decision was saved."),
     "categories": N_("The standard categories were added."),

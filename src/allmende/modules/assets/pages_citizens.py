@@ -15,14 +15,13 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from allmende.modules.assets import bookings, files, objects
+from allmende.modules.assets import bookings, files, geocoding, objects, placing
 from allmende.modules.assets import reports as report_rules
 from allmende.modules.assets.catalogue import CLOSED_STATES, LOCAL_ZONE, N_, OPEN_STATES
 from allmende.modules.assets.models import (
     AssetObject,
     ObjectType,
     Report,
-    ReportService,
     StoredFile,
 )
 from allmende.modules.assets.pages import (
@@ -44,7 +43,6 @@ from allmende.sdk import (
     AllmendeError,
     Caller,
     FieldError,
-    Municipality,
     PayloadTooLarge,
     Principal,
     RateLimit,
@@ -62,10 +60,21 @@ from allmende.sdk import (
 
 #: Reports per client address and hour.
 REPORTS = RateLimit("assets-reports", limit=20, window_seconds=3600)
+#: Address searches of the form per client address and hour.
+SEARCHES = RateLimit("assets-form-place-search", limit=120, window_seconds=3600)
 OPEN311_FIELDS = {"service_code": "service", "long": "lon", "address_string": "address"}
 
 
 # --- reporting ------------------------------------------------------------------------------
+
+
+def _located(values: dict[str, str]) -> tuple[float, float] | None:
+    try:
+        lat = float(values.get("lat", "").replace(",", "."))
+        lon = float(values.get("lon", "").replace(",", "."))
+    except ValueError:
+        return None
+    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
 
 
 def _report_form(
@@ -75,41 +84,41 @@ def _report_form(
     obj: AssetObject | None,
     values: dict[str, str],
     errors: dict[str, str],
+    places: list[placing.Place] | None = None,
+    confirm: bool = False,
     status_code: int = 200,
 ) -> Response:
-    services = report_rules.list_services(
-        session, municipality_id=obj.municipality_id if obj else None
-    )
-    places = {m.id: m for m in session.scalars(select(Municipality).order_by(Municipality.name))}
-    groups: dict[int, list[ReportService]] = defaultdict(list)
-    for s in services:
-        groups[s.municipality_id].append(s)
+    """The report form: the region's categories (the place picks the municipality), the
+    address search's hits, and the open reports near the chosen place."""
+    categories = placing.region_categories(session)
     obj_type = session.get(ObjectType, obj.type_id) if obj else None
     if obj_type is not None and not values.get("service"):
-        match = next((s for s in services if obj_type.key in s.object_types), None)
+        match = next((c for c in categories if obj_type.key in c.service.object_types), None)
         if match is not None:
-            values = {**values, "service": str(match.id)}
-    boxes = [m.geom.bounds for m in places.values() if m.geom is not None]
-    bbox = (
-        [
-            min(b[0] for b in boxes),
-            min(b[1] for b in boxes),
-            max(b[2] for b in boxes),
-            max(b[3] for b in boxes),
-        ]
-        if boxes
-        else None
+            values = {**values, "service": match.code}
+    groups: dict[str, list[placing.Category]] = defaultdict(list)
+    for c in categories:
+        groups[c.group].append(c)
+    at = _located(values)
+    nearby = (
+        placing.nearby_open(session, lat=at[0], lon=at[1], code=values.get("service") or None)
+        if at is not None
+        else []
     )
+    bbox = placing.region_bbox(session)
     return render(
         request,
         "assets/report_form.html",
         {
-            "groups": [(places[mid], group) for mid, group in groups.items() if mid in places],
-            "services": services,
+            "groups": sorted(groups.items()),
+            "categories": categories,
             "obj": obj,
             "values": values,
             "errors": errors,
-            "bbox": bbox,
+            "places": places,
+            "nearby": nearby,
+            "confirm": confirm and bool(nearby),
+            "bbox": list(bbox) if bbox else None,
             "limit_mb": round(app_context(request).settings.upload_max_bytes / 1024 / 1024, 1),
         },
         status_code=status_code,
@@ -139,8 +148,8 @@ def report_form_page(
         return _report_form(request, session, obj=obj, values={}, errors={})
 
 
-def _attributes(form: FormData, service: ReportService) -> dict[str, str | list[str]]:
-    prefix = f"attribute.{service.id}."
+def _attributes(form: FormData, code: str) -> dict[str, str | list[str]]:
+    prefix = f"attribute.{code}."
     answers: dict[str, str | list[str]] = {}
     for name in form:
         if name.startswith(prefix):
@@ -151,24 +160,90 @@ def _attributes(form: FormData, service: ReportService) -> dict[str, str | list[
     return answers
 
 
-def _form_field(name: str, service_id: int | None) -> str:
-    if name.startswith("attribute[") and service_id is not None:
-        return f"attribute.{service_id}.{name[10:-1]}"
+def _form_field(name: str, code: str | None) -> str:
+    if name.startswith("attribute[") and code is not None:
+        return f"attribute.{code}.{name[10:-1]}"
     return OPEN311_FIELDS.get(name, name)
+
+
+def _place_of(
+    session: Session,
+    *,
+    at: tuple[float, float] | None,
+    obj: AssetObject | None,
+    named_in: int | None,
+) -> int:
+    """The municipality of the report: where the place lies, else the object's, else that of
+    a category named by its id."""
+    if at is not None:
+        return placing.municipality_at(session, lat=at[0], lon=at[1], field="lat").id
+    if obj is not None:
+        return obj.municipality_id
+    if named_in is not None:
+        return named_in
+    raise ValidationFailed.one("lat", N_("choose the place: search an address or click the map"))
+
+
+async def _search_step(
+    request: Request, form: FormData, values: dict[str, str], obj: AssetObject | None
+) -> Response:
+    """The address search of the form (without JavaScript too): its hits as buttons."""
+    rate_limit(request, SEARCHES)
+    context = app_context(request)
+    query = text(form, "place_query")
+
+    def find() -> list[placing.Place]:
+        with context.database.session() as session:
+            return geocoding.search(
+                session,
+                query=query,
+                geocoder_url=context.settings.geocoder_url,
+                geocoder_kind=context.settings.geocoder_kind,
+            )
+
+    places = await run_in_threadpool(find)
+    errors = (
+        {}
+        if places
+        else {"place_query": N_("nothing found; try another spelling or click the map")}
+    )
+    with context.database.session() as session:
+        return _report_form(request, session, obj=obj, values=values, errors=errors, places=places)
+
+
+def _picked(values: dict[str, str], raw: str) -> dict[str, str]:
+    """A hit chosen from the search: its coordinates, and its name as the address."""
+    lat, _, rest = raw.partition("|")
+    lon, _, label = rest.partition("|")
+    picked = {**values, "lat": lat, "lon": lon}
+    if not values.get("address"):
+        picked["address"] = label[:300]
+    return picked
 
 
 @pages.post("/reports/new")
 async def report_submit(request: Request, principal: Caller) -> Response:
     form = await form_of(request)
     context = app_context(request)
-    rate_limit(request, REPORTS)  # before any work, so that refused attempts cost nothing
     values = form_strings(form)
-    service_id: int | None = None
-    path: str | None = None
     obj: AssetObject | None = None
+    with context.database.session() as session:
+        try:
+            obj = _object_for_report(session, principal, text(form, "object_id"))
+        except ValidationFailed:
+            obj = None
+    if text(form, "action") == "search":
+        return await _search_step(request, form, values, obj)
+    if text(form, "pick"):
+        values = _picked(values, text(form, "pick"))
+        with context.database.session() as session:
+            return _report_form(request, session, obj=obj, values=values, errors={})
+    rate_limit(request, REPORTS)  # before any work, so that refused attempts cost nothing
+    code: str | None = None
+    path: str | None = None
 
     def refused(exc: AllmendeError) -> Response:
-        errors = {_form_field(k, service_id): v for k, v in field_errors(exc).items()}
+        errors = {_form_field(k, code): v for k, v in field_errors(exc).items()}
         with context.database.session() as session:
             return _report_form(
                 request, session, obj=obj, values=values, errors=errors, status_code=exc.status
@@ -176,19 +251,28 @@ async def report_submit(request: Request, principal: Caller) -> Response:
 
     try:
         with context.database.session() as session:
-            try:
-                obj = _object_for_report(session, principal, text(form, "object_id"))
-            except ValidationFailed:
-                obj = None
-            raw = text(form, "service")
-            service = session.get(ReportService, int(raw)) if raw.isdigit() else None
-            if service is None or not service.active:
+            code, named_in = placing.chosen_category(session, text(form, "service"))
+            if not code or code not in {c.code for c in placing.region_categories(session)}:
+                code = None
                 raise ValidationFailed.one("service", N_("choose a category"))
-            service_id = service.id
             description = text(form, "description")
             if len(description) < 3:
                 raise ValidationFailed.one("description", N_("describe the problem in a few words"))
             lat, lon = optional_float(form, "lat"), optional_float(form, "lon")
+            if (lat is None) != (lon is None):
+                raise ValidationFailed.one("lat", N_("lat and long go together"))
+            at = (lat, lon) if lat is not None and lon is not None else None
+            municipality_id = _place_of(session, at=at, obj=obj, named_in=named_in)
+            service = placing.service_in(session, municipality_id=municipality_id, code=code)
+            if (
+                at is not None
+                and text(form, "confirm_nearby") != "1"
+                and placing.nearby_open(session, lat=at[0], lon=at[1], code=code)
+            ):  # "the same problem?" before sending
+                values["service"] = code
+                return _report_form(
+                    request, session, obj=obj, values=values, errors={}, confirm=True
+                )
             submission = report_rules.Submission(
                 service_code=service.code,
                 lat=lat,
@@ -196,10 +280,10 @@ async def report_submit(request: Request, principal: Caller) -> Response:
                 address=text(form, "address") or None,
                 description=description,
                 attributes={
-                    **_attributes(form, service),
+                    **_attributes(form, code),
                     **(
                         {"object_id": str(obj.id)}
-                        if obj and obj.municipality_id == service.municipality_id
+                        if obj and obj.municipality_id == municipality_id
                         else {}
                     ),
                 },
@@ -221,7 +305,6 @@ async def report_submit(request: Request, principal: Caller) -> Response:
     except (ValidationFailed, PayloadTooLarge, UnsupportedMediaType) as exc:
         return refused(exc)
     actor = Actor.of(principal) if principal.kind == "user" else Actor(None, "Bürgerin/Bürger")
-    municipality_id = service.municipality_id
     if prepared is not None:
         path = await run_in_threadpool(files.save, context.settings.data_dir, prepared)
 

@@ -7,15 +7,24 @@ from datetime import date
 from typing import Any
 
 from fastapi import Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from allmende.modules.assets import bookings, files, inspections, objects, workorders
+from allmende.modules.assets import (
+    bookings,
+    exports,
+    files,
+    inspections,
+    objects,
+    placing,
+    workorders,
+)
 from allmende.modules.assets import reports as report_rules
 from allmende.modules.assets.catalogue import (
     ASSIGNEE_KINDS,
+    LOCAL_ZONE,
     N_,
     OPEN_STATES,
     PRIORITIES,
@@ -56,6 +65,7 @@ from allmende.modules.assets.service import (
 )
 from allmende.sdk import (
     Caller,
+    Conflict,
     Forbidden,
     Municipality,
     PayloadTooLarge,
@@ -64,6 +74,8 @@ from allmende.sdk import (
     UnsupportedMediaType,
     ValidationFailed,
     app_context,
+    geometry_to_geojson,
+    local_path,
     uploads,
     utcnow,
 )
@@ -85,6 +97,20 @@ def _municipality_filter(session: Session, key: str | None) -> int | None:
     if not key:
         return None
     return session.scalar(select(Municipality.id).where(Municipality.key == key))
+
+
+def _export_context(
+    request: Request, session: Session, principal: Principal, statuses: list[tuple[str, str]]
+) -> dict[str, Any]:
+    """The export form: the caller's municipalities, statuses, categories, this month."""
+    today = utcnow().astimezone(LOCAL_ZONE).date()
+    return {
+        "export_municipalities": editable_municipalities(session, principal),
+        "export_statuses": statuses,
+        "export_categories": placing.region_categories(session),
+        "export_start": today.replace(day=1).isoformat(),
+        "export_end": today.isoformat(),
+    }
 
 
 # --- inspections due ------------------------------------------------------------------------
@@ -315,6 +341,9 @@ def work_orders_page(
                 "orders": workorders.work_order_read(session, found),
                 "status": status or "",
                 "status_options": _options(request, WORK_ORDER_STATUSES),
+                **_export_context(
+                    request, session, principal, _options(request, WORK_ORDER_STATUSES)
+                ),
             },
         )
 
@@ -531,6 +560,16 @@ def staff_reports_page(
                     *_options(request, REPORT_STATES),
                 ],
                 "place_names": municipality_names(session),
+                **_export_context(
+                    request,
+                    session,
+                    principal,
+                    [
+                        ("open", translate(request)(N_("open"))),
+                        ("closed", translate(request)(N_("closed"))),
+                        *_options(request, REPORT_STATES),
+                    ],
+                ),
             },
         )
 
@@ -562,6 +601,7 @@ def _staff_report(
             "state_options": _options(request, REPORT_STATES),
             "assignee_options": _options(request, ASSIGNEE_KINDS),
             "channel": report.channel,
+            "forward_options": placing.forward_targets(session, report.municipality_id),
         },
         status_code=status_code,
     )
@@ -577,7 +617,7 @@ def staff_report_page(request: Request, report_id: RowId, principal: Caller) -> 
             session,
             principal,
             report_id,
-            {"note_public": "on", "assignee_kind": "internal"},
+            {"assignee_kind": "internal"},
             {},
         )
 
@@ -627,6 +667,62 @@ async def staff_report_order(request: Request, report_id: RowId, principal: Call
                 request, session, principal, report_id, form_strings(form), field_errors(exc), 422
             )
     return redirect(request, f"/maintenance/work-orders/{order.id}", "work-order")
+
+
+@pages.post("/maintenance/reports/{report_id}/forward")
+async def staff_report_forward(request: Request, report_id: RowId, principal: Caller) -> Response:
+    form = await form_of(request)
+    context = app_context(request)
+    try:
+        await context.database.awrite(
+            lambda s: placing.forward(
+                s,
+                principal=principal,
+                report_id=report_id,
+                municipality=text(form, "municipality"),
+                note=text(form, "forward_note"),
+            )
+        )
+    except (ValidationFailed, Conflict) as exc:
+        errors = {"forward_note" if k == "note" else k: v for k, v in field_errors(exc).items()}
+        with context.database.session() as session:
+            return _staff_report(
+                request, session, principal, report_id, form_strings(form), errors, exc.status
+            )
+    return redirect(request, "/maintenance/reports", "forwarded")
+
+
+def _map_answer(request: Request, items: list[exports.MapItem]) -> Response:
+    features = [
+        {
+            "type": "Feature",
+            "geometry": geometry_to_geojson(item.geom),
+            "properties": {"name": item.name}
+            | ({"url": local_path(request, f"/assets/{item.object_id}")} if item.object_id else {}),
+        }
+        for item in items
+    ]
+    return JSONResponse(
+        {"type": "FeatureCollection", "features": features}, media_type="application/geo+json"
+    )
+
+
+@pages.get("/maintenance/reports/{report_id}/map.geojson")
+def staff_report_map(request: Request, report_id: RowId, principal: Caller) -> Response:
+    if (early := _staff(request, principal)) is not None:
+        return early
+    with app_context(request).database.session() as session:
+        items = exports.report_map(session, principal=principal, report_id=report_id)
+    return _map_answer(request, items)
+
+
+@pages.get("/maintenance/work-orders/{order_id}/map.geojson")
+def work_order_map(request: Request, order_id: RowId, principal: Caller) -> Response:
+    if (early := _staff(request, principal)) is not None:
+        return early
+    with app_context(request).database.session() as session:
+        items = exports.work_order_map(session, principal=principal, order_id=order_id)
+    return _map_answer(request, items)
 
 
 # --- bookings and categories ----------------------------------------------------------------

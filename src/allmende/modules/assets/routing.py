@@ -18,7 +18,7 @@ PROBLEM: dict[str, Any] = {"description": "Problem (RFC 9457)"}
 READ_ERRORS: dict[int | str, dict[str, Any]] = {404: PROBLEM}
 STAFF_ERRORS: dict[int | str, dict[str, Any]] = {403: PROBLEM}
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {403: PROBLEM, 404: PROBLEM, 409: PROBLEM}
-UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {**WRITE_ERRORS, 413: PROBLEM}
+UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {**WRITE_ERRORS, 413: PROBLEM, 415: PROBLEM}
 
 MunicipalityQuery = Query(None, max_length=40, description="Key of the municipality")
 Limit = Query(100, ge=1, le=1000)

@@ -510,3 +510,22 @@ class ServiceUpdate(Input):
     attributes: list[ServiceAttributeIn] | None = Field(default=None, max_length=30)
     object_types: list[Key] | None = Field(default=None, max_length=20)
     active: StrictBool | None = None
+
+
+# --- reports routed by place ----------------------------------------------------------------
+
+
+class PlaceRead(BaseModel):
+    """A hit of the address search."""
+
+    label: str
+    lat: float
+    lon: float
+    municipality: str = Field(description="Key of the municipality the place lies in")
+
+
+class ReportForward(Input):
+    municipality: MunicipalityKey = Field(description="Key of the municipality that takes over")
+    note: Annotated[str, Field(min_length=1, max_length=2000)] = Field(
+        description="Why the report goes there (an internal note)"
+    )

@@ -89,6 +89,10 @@ def require_edit(principal: Principal, municipality_id: int) -> None:
     require(principal, Action.EDIT, municipality_id=municipality_id, scope=SCOPE)
 
 
+def require_read_internal(principal: Principal, municipality_id: int) -> None:
+    require(principal, Action.READ_INTERNAL, municipality_id=municipality_id, scope=SCOPE)
+
+
 def require_staff_somewhere(principal: Principal) -> None:
     """Pages and lists for staff: refuse callers who are staff nowhere."""
     if principal.is_admin or (principal.kind == "user" and principal.staff_of):

@@ -29,6 +29,7 @@ from allmende.modules.assets.service import (
     not_found,
     record,
     require_edit,
+    require_staff_somewhere,
 )
 from allmende.sdk import (
     Conflict,
@@ -190,6 +191,9 @@ def open_work_order(
 def create_work_order(
     session: Session, *, principal: Principal, data: WorkOrderCreate
 ) -> WorkOrder:
+    # Callers who are staff nowhere learn nothing; for staff a foreign record answers like a
+    # missing one (no existence oracle).
+    require_staff_somewhere(principal)
     municipalities: set[int] = set()
     obj = None
     if data.object_id is not None:

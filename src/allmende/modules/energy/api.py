@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from allmende.modules.energy import catalogue, service
+from allmende.modules.energy import report_pdf as report_pdf_module
+from allmende.modules.energy.catalogue import N_
 from allmende.modules.energy.models import Building, Meter, Zone
 from allmende.modules.energy.schemas import (
     BaselineRead,
@@ -31,10 +33,12 @@ from allmende.sdk import (
     NotFound,
     Principal,
     RowId,
+    ValidationFailed,
     absolute_url,
     app_context,
     can,
     require,
+    utcnow,
 )
 
 router = APIRouter(prefix="/api/energy", tags=["energy"])
@@ -53,8 +57,11 @@ def visible_building(session: Session, principal: Principal, building_id: int) -
     return building
 
 
-def municipality_id_of(session: Session, key: str) -> int:
+def municipality_id_of(session: Session, key: str, *, field: str | None = None) -> int:
+    """The municipality's id: 404 for one named in the path, 422 naming ``field`` in a body."""
     found = session.scalar(select(Municipality.id).where(Municipality.key == key))
+    if found is None and field is not None:
+        raise ValidationFailed.one(field, N_("no such municipality"))
     if found is None:
         raise NotFound(detail=f"No municipality {key!r}.")
     return int(found)
@@ -99,7 +106,7 @@ def create_building(request: Request, body: BuildingCreate, principal: Caller) -
     sources = [s for m in context.registry for s in m.feature_sources]
 
     def run(session: Session) -> BuildingRead:
-        municipality_id = municipality_id_of(session, body.municipality)
+        municipality_id = municipality_id_of(session, body.municipality, field="body.municipality")
         require(principal, Action.EDIT, municipality_id=municipality_id, scope=SCOPE)
         building = service.create_building(
             session,
@@ -292,5 +299,35 @@ def report_csv(request: Request, municipality: str, year: int, principal: Caller
     return Response(
         service.report_csv(rows),
         media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/report/{municipality}/{year}.pdf", operation_id="energy_report_pdf")
+def report_pdf(request: Request, municipality: str, year: int, principal: Caller) -> Response:
+    """The annual energy report as a PDF (made on the server), in the reader's language."""
+    context = app_context(request)
+    with context.database.session() as session:
+        municipality_id = municipality_id_of(session, municipality)
+        place = session.get(Municipality, municipality_id)
+        rows = [
+            r
+            for r in service.portfolio(session, municipality_id=municipality_id, year=year)
+            if r.building.public
+            or can(principal, Action.READ_INTERNAL, municipality_id=municipality_id, scope=SCOPE)
+        ]
+    language = context.catalogs.negotiate(request)
+    document = report_pdf_module.annual_report(
+        rows,
+        place=place.name if place else municipality,
+        year=year,
+        language=language,
+        gettext=context.catalogs.translator(request, "energy"),
+        made=utcnow().date().isoformat(),
+    )
+    filename = f"energiebericht-{municipality}-{year}.pdf"
+    return Response(
+        report_pdf_module.render(document),
+        media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

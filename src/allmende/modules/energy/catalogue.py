@@ -111,3 +111,11 @@ HEATING_LIMIT = 15.0
 #: The long-term degree days the reports correct to. An assumption (about the German long-term
 #: mean of G20/15); a municipality sets the DWD value of its reference station.
 REFERENCE_DEGREE_DAYS = 3800.0
+
+# --- weather forecasts -----------------------------------------------------------------------
+
+#: ObservedProperty definitions of a weather forecast the controller plans with (one
+#: Observation per forecast hour; see ``outlook``). Their own definitions keep a forecast from
+#: being read as a measurement of the air temperature or the radiation.
+AIR_TEMPERATURE_FORECAST = "https://allmende.example/def/air_temperature_forecast"
+GLOBAL_RADIATION_FORECAST = "https://allmende.example/def/global_radiation_forecast"

@@ -21,8 +21,7 @@ specification (programs, events with intervals and payloads, reports, VENs, toke
 from __future__ import annotations
 
 import logging
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -32,29 +31,20 @@ from sqlalchemy.orm import Session
 
 from allmende.modules.energy import service
 from allmende.modules.energy.models import Building, DemandEvent, Meter, VenLink, Zone
-from allmende.sdk import Database, ValidationFailed, publish
+from allmende.modules.energy.outlook import interval_bounds
+from allmende.sdk import (
+    Database,
+    ValidationFailed,
+    isoformat,
+    parse_datetime,
+    parse_duration,
+    publish,
+)
 
 log = logging.getLogger(__name__)
 SIMPLE_SHARE = {0: 1.0, 1: 0.8, 2: 0.6, 3: 0.4}
-DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
-
-
-def parse_duration(text: str) -> timedelta:
-    """ISO 8601 durations as OpenADR uses them (``PT15M``, ``PT1H``, ``P1D``)."""
-    match = DURATION.match(text or "")
-    if not match or not any(match.groups()):
-        raise ValueError(f"not an ISO 8601 duration: {text!r}")
-    days, hours, minutes, seconds = match.groups()
-    return timedelta(
-        days=int(days or 0),
-        hours=int(hours or 0),
-        minutes=int(minutes or 0),
-        seconds=float(seconds or 0),
-    )
-
-
-def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+#: The longest interval an event may have; OpenADR's "P9999Y" (no end) is not a fixed length.
+LONGEST_INTERVAL = timedelta(days=7)
 
 
 class VtnClient:
@@ -131,25 +121,28 @@ def intervals_of(event: dict[str, Any], *, reference: float) -> tuple[str, list[
     event's period."""
     descriptors = event.get("payloadDescriptors") or []
     top = event.get("intervalPeriod") or {}
-    cursor = datetime.fromisoformat(str(top["start"]).replace("Z", "+00:00")) if top else None
-    step = parse_duration(top.get("duration", "PT1H")) if top else timedelta(hours=1)
+    cursor = parse_datetime(top["start"], field="intervalPeriod.start") if top else None
+    step = _length(top.get("duration", "PT1H"), "intervalPeriod.duration")
     kind = str(descriptors[0]["payloadType"]) if descriptors else ""
     found: list[dict[str, Any]] = []
-    for interval in event.get("intervals") or []:
+    for number, interval in enumerate(event.get("intervals") or []):
         period = interval.get("intervalPeriod") or {}
+        where = f"intervals[{number}].intervalPeriod"
         start = (
-            datetime.fromisoformat(str(period["start"]).replace("Z", "+00:00"))
+            parse_datetime(period["start"], field=f"{where}.start")
             if period.get("start")
             else cursor
         )
-        length = parse_duration(period["duration"]) if period.get("duration") else step
+        length = (
+            _length(period["duration"], f"{where}.duration") if period.get("duration") else step
+        )
         if start is None:
-            raise ValueError("an interval without a start in an event without a period")
+            raise ValidationFailed.one(where, "an interval without a start in an event without one")
         for payload in interval.get("payloads") or []:
             kind = kind or str(payload["type"])
             value = float(payload["values"][0])
             entry: dict[str, Any] = {
-                "start": start.astimezone(UTC).isoformat(),
+                "start": isoformat(start),
                 "seconds": int(length.total_seconds()),
                 "value": value,
             }
@@ -164,6 +157,13 @@ def intervals_of(event: dict[str, Any], *, reference: float) -> tuple[str, list[
     return kind, found
 
 
+def _length(text: object, field: str) -> timedelta:
+    length = parse_duration(text, field=field)
+    if not timedelta(0) < length <= LONGEST_INTERVAL:
+        raise ValidationFailed.one(field, "must be longer than zero and at most seven days")
+    return length
+
+
 def store_event(
     session: Session, *, link: VenLink, event: dict[str, Any], now: datetime
 ) -> DemandEvent | None:
@@ -173,8 +173,8 @@ def store_event(
     kind, intervals = intervals_of(event, reference=reference_kw(session, building))
     if not intervals:
         return None
-    starts = [datetime.fromisoformat(i["start"]) for i in intervals]
-    ends = [s + timedelta(seconds=i["seconds"]) for s, i in zip(starts, intervals, strict=True)]
+    bounds = [interval_bounds(i) for i in intervals]
+    starts, ends = [b[0] for b in bounds], [b[1] for b in bounds]
     known = session.scalar(
         select(DemandEvent).where(
             DemandEvent.link_id == link.id, DemandEvent.event_id == str(event["id"])
@@ -196,7 +196,12 @@ def store_event(
     publish(
         session,
         "energy.demand_response.event",
-        {"event": row.event_id, "building": building.id, "type": kind, "start": _iso(row.start)},
+        {
+            "event": row.event_id,
+            "building": building.id,
+            "type": kind,
+            "start": isoformat(row.start),
+        },
         municipality_id=building.municipality_id,
     )
     return row
@@ -218,8 +223,9 @@ def metered_power(
     used = service.consumption(session, meter=meter, start=event.start, end=event.end)
     means: list[float | None] = []
     for interval in event.intervals:
-        begin = np.datetime64(datetime.fromisoformat(interval["start"]).replace(tzinfo=None), "us")
-        finish = begin + np.timedelta64(int(interval["seconds"]), "s")
+        first, last = interval_bounds(interval)
+        begin = np.datetime64(first.replace(tzinfo=None), "us")
+        finish = np.datetime64(last.replace(tzinfo=None), "us")
         inside = (used.end > begin) & (used.end <= finish) & np.isfinite(used.value)
         if not inside.any():
             means.append(None)
@@ -314,8 +320,18 @@ def poll(database: Database, *, link_id: int, now: datetime, client: VtnClient) 
         link = session.get(VenLink, link_id)
         assert link is not None
         link.ven_id, link.polled_at = ven_id, now
-        changed = [store_event(session, link=link, event=e, now=now) for e in received]
-        stored = [row.id for row in changed if row is not None]
+        stored = []
+        for event in received:
+            try:
+                row = store_event(session, link=link, event=event, now=now)
+            except (KeyError, TypeError, ValueError, ValidationFailed) as refused:
+                # One malformed event must not keep the others from being planned for.
+                log.warning(
+                    "energy: event %r from %s refused: %s", event.get("id"), link.vtn_url, refused
+                )
+                continue
+            if row is not None:
+                stored.append(row.id)
         if stored:
             for zone in session.scalars(
                 select(Zone).where(Zone.building_id == link.building_id, Zone.control == "mpc")
@@ -371,7 +387,7 @@ def poll_all(database: Database, *, now: datetime) -> None:
         client = VtnClient(url, client_id, secret)
         try:
             poll(database, link_id=link_id, now=now, client=client)
-        except (httpx.HTTPError, KeyError, ValueError) as error:
+        except (httpx.HTTPError, KeyError, TypeError, ValueError, ValidationFailed) as error:
             log.warning("energy: the VTN at %s could not be polled: %s", url, error)
         finally:
             client.close()

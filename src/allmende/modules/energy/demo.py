@@ -24,13 +24,22 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from allmende.modules.energy import rc, service, tariff
+from allmende.modules.energy import (
+    calibrate,
+    calibration,
+    catalogue,
+    outlook,
+    rc,
+    service,
+    tariff,
+)
 from allmende.modules.energy.models import DemandEvent, VenLink, Zone
 from allmende.sdk import ANONYMOUS, DemoContext, Municipality, sensing, vocabulary
 
 Array = NDArray[np.float64]
 SEED = 20261206
 HOUR = timedelta(hours=1)
+W_PER_M2 = ("watt per square metre", "W/m²", "http://unitsofmeasure.org/ucum.html#para-30")
 
 #: (municipality, building, use, heating, NGF m², year, zone geometry, control)
 BUILDINGS: tuple[tuple[str, str, str, str, float, int, str], ...] = (
@@ -39,6 +48,8 @@ BUILDINGS: tuple[tuple[str, str, str, str, float, int, str], ...] = (
     ("eichtal", "Feuerwehrhaus Eichtal", "fire_station", "gas", 850.0, 1988, "schedule"),
 )
 HOURS_OPEN = {"town_hall": (7.0, 18.0), "school": (7.5, 16.0), "fire_station": (7.0, 16.0)}
+#: How the real building differs from its register data (envelope, ventilation, capacity).
+TRUTH = {"lindenbach": (1.2, 1.0, 0.8)}
 U_VALUES = {1962: (2.6, 0.9), 1974: (1.6, 0.55), 1988: (1.4, 0.5)}
 
 
@@ -63,9 +74,9 @@ def _stream_of(session: Any, m: Municipality, thing_name: str, definition: str) 
     return None
 
 
-def _climate(hours: Array, rng: np.random.Generator) -> Array:
-    """Hourly outdoor temperature: the Mannheim test reference year where ``teaser`` is
-    installed, else a generated climate (annual and daily cycle, weather noise)."""
+def _climate(hours: Array, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Hourly outdoor temperature and global radiation: the Mannheim test reference year where
+    ``teaser`` is installed, else a generated climate (annual and daily cycle, weather noise)."""
     try:
         from pathlib import Path
 
@@ -77,7 +88,8 @@ def _climate(hours: Array, rng: np.random.Generator) -> Array:
             Path(teaser.__file__).parent
             / "data/input/inputdata/weatherdata/DEU_BW_Mannheim_107290_TRY2010_12_Jahr_BBSR.mos"
         )
-        return np.asarray(year.t_air[hours.astype(int) % 8760], dtype=float)
+        index = hours.astype(int) % 8760
+        return np.asarray(year.t_air[index], dtype=float), np.asarray(year.ghi[index], float)
     except ImportError:
         day = hours / 24.0
         noise = np.cumsum(rng.normal(0, 0.35, len(hours)))
@@ -88,7 +100,27 @@ def _climate(hours: Array, rng: np.random.Generator) -> Array:
             - 4 * np.cos(2 * np.pi * (hours % 24 - 3) / 24)
             + noise
         )
-        return climate
+        noon = np.clip(np.sin(np.pi * (hours % 24 - 6) / 13), 0, None)
+        season = 0.55 - 0.35 * np.cos(2 * np.pi * (day - 10) / 365)
+        return climate, 800.0 * season * noon
+
+
+def _measured(session: Any, stream: int | None, grid: list[datetime], fallback: Array) -> Array:
+    """Hourly means of what a station stream holds over ``grid``, ``fallback`` elsewhere: the
+    buildings then answer to the weather their municipality measured."""
+    if stream is None:
+        return fallback
+    found = sensing.series(session, datastream_ids=[stream], start=grid[0], end=grid[-1] + HOUR)[
+        stream
+    ]
+    if not len(found.times):
+        return fallback
+    start = np.datetime64(grid[0].replace(tzinfo=None), "us")
+    index = ((found.times - start) // np.timedelta64(1, "h")).astype(int)
+    inside = (index >= 0) & (index < len(grid))
+    sums = np.bincount(index[inside], weights=found.values[inside], minlength=len(grid))
+    counts = np.bincount(index[inside], minlength=len(grid))
+    return np.where(counts > 0, sums / np.maximum(counts, 1), fallback)
 
 
 def add_demo(ctx: DemoContext) -> None:
@@ -99,27 +131,31 @@ def add_demo(ctx: DemoContext) -> None:
     grid = [begin + HOUR * k for k in range(int((now - begin) / HOUR))]
     hour_of_year = np.array([(t - datetime(t.year, 1, 1, tzinfo=UTC)) / HOUR for t in grid])
     stored = 0
-    temperature: dict[str, Array] = {}
+    weather: dict[str, tuple[Array, Array]] = {}
     for key, m in ctx.municipalities.items():
-        t_out = _climate(hour_of_year, rng) - {"lindenbach": 0.4, "eichtal": 1.1}.get(key, 0.0)
-        temperature[key] = t_out
+        t_out, ghi = _climate(hour_of_year, rng)
+        t_out = t_out - {"lindenbach": 0.4, "eichtal": 1.1}.get(key, 0.0)
         station = _stream_of(session, m, "*", vocabulary.AIR_TEMPERATURE)
-        if station is None:
-            continue
-        first = _first(session, station)
-        cut = len(grid) if first is None else sum(1 for t in grid if t < first[0])
-        stored += sensing.ingest_series(
-            session,
-            datastream_id=station,
-            times=grid[:cut],
-            values=[round(float(v), 1) for v in t_out[:cut]],
+        if station is not None:
+            first = _first(session, station)
+            cut = len(grid) if first is None else sum(1 for t in grid if t < first[0])
+            stored += sensing.ingest_series(
+                session,
+                datastream_id=station,
+                times=grid[:cut],
+                values=[round(float(v), 1) for v in t_out[:cut]],
+            )
+        radiation = _stream_of(session, m, "*", vocabulary.GLOBAL_RADIATION)
+        weather[key] = (
+            _measured(session, station, grid, t_out),
+            _measured(session, radiation, grid, ghi),
         )
     for key, name, use, heating, area, year, control in BUILDINGS:
         if key not in ctx.municipalities:
             continue
         place = ctx.municipalities[key]
         stored += _building(
-            ctx, place, key, name, use, heating, area, year, control, grid, temperature[key], rng
+            ctx, place, key, name, use, heating, area, year, control, grid, weather[key], rng
         )
     ctx.notes.append(
         f"Energy: {len(BUILDINGS)} buildings with metering since {begin.year + 1}-01-01 "
@@ -138,10 +174,11 @@ def _building(
     year: int,
     control: str,
     grid: list[datetime],
-    t_out: Array,
+    weather: tuple[Array, Array],
     rng: np.random.Generator,
 ) -> int:
     session = ctx.session
+    t_out, ghi = weather
     assert m.geom is not None
     centre = m.geom.centroid
     building = service.create_building(
@@ -178,17 +215,18 @@ def _building(
     model = service.zone_model(zone)
     design = model.heat_loss_coefficient * 32 / 1000
     zone.heating_kw = float(round(1.3 * design))
-    thermostat = service.schedule(zone, grid)[2]
-    local = [t.astimezone(service._local()) for t in grid]
-    occupied = np.array([t.weekday() < 5 and start <= t.hour + t.minute / 60 < end for t in local])
-    gains = area * np.where(occupied, 9.0, 1.5)
+    # The building as it is: the school leaks more and is lighter than its register says,
+    # which the calibration on its measurements finds.
+    truth = calibration.scaled(model, *TRUTH.get(key, (1.0, 1.0, 1.0)))
+    thermostat = outlook.schedule(zone, grid)[2]
+    occupied = outlook.occupied(zone, grid)
+    gains = area * np.where(occupied, outlook.GAINS_OCCUPIED, outlook.GAINS_EMPTY)
+    sun = outlook.solar_gains(session, zone=zone, building=building, grid=grid, ghi=ghi, step=HOUR)
     run = rc.simulate(
-        model,
+        truth,
         t_out=t_out,
         internal_gains=gains,
-        solar_gains=area
-        * 4.0
-        * np.clip(np.sin(np.pi * (np.array([t.hour for t in local]) - 6) / 13), 0, None),
+        solar_gains=sun,
         t_set_heating=thermostat,
         t_set_cooling=np.inf,
         max_heating=zone.heating_kw * 1000,
@@ -205,7 +243,8 @@ def _building(
             carrier=heating,
             nominal_seconds=3600,
         )
-        counter = 12_000 + np.cumsum(heat_kw / (0.92 if heating == "gas" else 1.0))
+        fuel = heat_kw / (0.92 if heating == "gas" else 1.0)
+        counter = 12_000 + np.cumsum(fuel) - fuel  # a reading counts the hours before it
         times = list(grid)
         if name.startswith("Feuerwehrhaus"):
             # The meter was exchanged in March: the new one starts from zero; two days offline.
@@ -227,14 +266,15 @@ def _building(
     # Electricity: the sensors network's smart meter, extended backwards with hourly readings.
     power = area * 0.004 * np.where(occupied, 2.2, 0.6) * rng.normal(1, 0.06, len(grid))
     if heating == "heat_pump":
-        cop = service.plant_of(zone, building).cop(t_out)
-        power = power + heat_kw / cop
+        plant = service.plant_of(session, zone=zone, building=building, when=grid[-1])
+        power = power + plant.electricity(heat_kw, t_out)
     existing = _stream_of(session, m, f"Stromzähler {name}", vocabulary.ENERGY)
     first = _first(session, existing) if existing is not None else None
     cut = len(grid) if first is None else sum(1 for t in grid if t < first[0])
     energy = np.cumsum(power[:cut])
     top = first[1] if first is not None else 100_000.0 + float(energy[-1])
-    readings = top - (energy[-1] - energy) - power[cut - 1] if cut else np.empty(0)
+    # A reading counts the hours before it; the first one the network has is "top".
+    readings = top - (energy[-1] - energy) - power[:cut] if cut else np.empty(0)
     meter = service.add_meter(
         session,
         building_id=building.id,
@@ -263,10 +303,20 @@ def _building(
             session,
             datastream_id=heat_meter.datastream_id,
             times=grid,
-            values=[round(float(v), 1) for v in 40_000 + np.cumsum(heat_kw)],
+            values=[round(float(v), 1) for v in 40_000 + np.cumsum(heat_kw) - heat_kw],
         )
     if control == "mpc":
-        stored += _predictive(ctx, m, building.id, zone, grid, t_out)
+        # The room sensor's last four weeks under the schedule, the calibration on them, then
+        # predictive control.
+        recent = slice(len(grid) - 24 * 28, len(grid) - 24)
+        stored += sensing.ingest_series(
+            session,
+            datastream_id=zone.indoor_stream_id,
+            times=grid[recent],
+            values=[round(float(v), 2) for v in run.t_air[recent] + rng.normal(0, 0.1, 24 * 27)],
+        )
+        calibrate.calibrate_zone(session, zone_id=zone.id, now=grid[recent.stop])
+        stored += _predictive(ctx, m, building.id, zone, grid, t_out, sun, truth)
     return stored
 
 
@@ -277,8 +327,11 @@ def _predictive(
     zone: Zone,
     grid: list[datetime],
     t_out: Array,
+    sun: Array,
+    truth: rc.Zone,
 ) -> int:
-    """Market streams, a day of hourly re-planning the building followed, and a demand event."""
+    """Market streams, a weather forecast, a day of hourly re-planning the building (its real
+    model) followed, and a demand event."""
     session = ctx.session
     assert m.geom is not None
     market = service.ensure_market(
@@ -338,34 +391,83 @@ def _predictive(
         share_kept=1.0,
     )
     session.add(event)
+    stored += _forecast(session, m, now, t_out, grid)
     # The last 24 hours: re-planned every hour; the building followed each plan's first hour.
-    model = service.zone_model(zone)
-    a, b, c, _ = rc.state_space(model, step_seconds=900.0)
+    a, b, c, _ = rc.state_space(truth, step_seconds=900.0)
     t_m = 20.0
-    sensing.ingest_series(
-        session,
-        datastream_id=zone.indoor_stream_id,
-        times=[now - HOUR * 24 - timedelta(minutes=15)],
-        values=[20.0],
-    )
     for k in range(24, 0, -1):
         at = now - HOUR * k
         plan = service.replan_zone(session, zone=zone, now=at)
-        indoor_times: list[datetime] = []
+        steps = [at + timedelta(minutes=15 * j) for j in range(4)]
+        busy = outlook.occupied(zone, steps)
         indoor: list[float] = []
-        for j in range(4):
-            step = at + timedelta(minutes=15 * j)
+        for j, step in enumerate(steps):
             i = min(int((step - grid[0]) / HOUR), len(t_out) - 1)
-            local = step.astimezone(service._local())
-            occupied = local.weekday() < 5 and zone.occupied_start <= local.hour < zone.occupied_end
-            gains = zone.floor_area * (10.0 if occupied else 1.5)
-            u = np.array([t_out[i], t_out[i], gains, 0.0, plan.heating_kw[j] * 1000])
-            indoor_times.append(step)
+            gains = zone.floor_area * (outlook.GAINS_OCCUPIED if busy[j] else outlook.GAINS_EMPTY)
+            u = np.array([t_out[i], t_out[i], gains, sun[i], plan.heating_kw[j] * 1000])
             indoor.append(round(float(c[0] * t_m + c[1:] @ u), 2))
             t_m = a * t_m + b @ u
         # What the room sensor reported while the building followed the plan.
         stored += sensing.ingest_series(
-            session, datastream_id=zone.indoor_stream_id, times=indoor_times, values=indoor
+            session, datastream_id=zone.indoor_stream_id, times=steps, values=indoor
         )
     service.replan_zone(session, zone=zone, now=now)
+    return stored
+
+
+def _forecast(
+    session: Any, m: Municipality, now: datetime, t_out: Array, grid: list[datetime]
+) -> int:
+    """A weather forecast for the next 48 hours as a forecast feed would deliver it (see the
+    convention in ``outlook``): the test reference year's coming hours, shifted to meet the
+    last measured temperature and converging to the reference year over a day."""
+    assert m.geom is not None
+    centre = m.geom.centroid
+    thing = sensing.ensure_thing(
+        session,
+        name=f"Wettervorhersage {m.name}",
+        municipality_id=m.id,
+        public=True,
+        lon=float(centre.x),
+        lat=float(centre.y),
+        properties={"kind": "weather-forecast"},
+        description="Stündliche Vorhersage von Lufttemperatur und Globalstrahlung (Demo).",
+    )
+    hours = [now + HOUR * k for k in range(49)]
+    hour_of_year = np.array([(t - datetime(t.year, 1, 1, tzinfo=UTC)) / HOUR for t in hours])
+    reference, ghi = _climate(hour_of_year, np.random.default_rng(SEED))
+    offset = (t_out[-1] - reference[0]) * np.exp(-np.arange(49) / 24.0)
+    stored = 0
+    for name, definition, unit, values in (
+        (
+            "Lufttemperatur (Vorhersage)",
+            catalogue.AIR_TEMPERATURE_FORECAST,
+            service.CELSIUS,
+            reference + offset,
+        ),
+        (
+            "Globalstrahlung (Vorhersage)",
+            catalogue.GLOBAL_RADIATION_FORECAST,
+            W_PER_M2,
+            ghi,
+        ),
+    ):
+        stream = sensing.ensure_datastream(
+            session,
+            thing_id=thing,
+            name=name,
+            definition=definition,
+            observed_property_name=name,
+            unit_name=unit[0],
+            unit_symbol=unit[1],
+            unit_definition=unit[2],
+            public=True,
+            sensor_name="Vorhersagemodell",
+        )
+        stored += sensing.ingest_series(
+            session,
+            datastream_id=stream,
+            times=hours,
+            values=[round(float(v), 1) for v in values],
+        )
     return stored

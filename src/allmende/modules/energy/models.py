@@ -7,10 +7,10 @@ tables hold what links them to buildings and what the controller decided.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from allmende.sdk import Base, IdType, JSONType, UTCDateTime
@@ -66,6 +66,8 @@ class Zone(Base):
     comfort_low: Mapped[float] = mapped_column(Float, default=20.0)
     comfort_high: Mapped[float] = mapped_column(Float, default=26.0)
     setback: Mapped[float] = mapped_column(Float, default=16.0)
+    #: The thermostat schedule's fixed start, hours before occupancy.
+    preheat_hours: Mapped[float] = mapped_column(Float, default=2.0, server_default="2")
     #: schedule | mpc
     control: Mapped[str] = mapped_column(String(20), default="schedule")
     #: cost | co2
@@ -93,6 +95,26 @@ class Meter(Base):
     reading: Mapped[str] = mapped_column(String(10), default="counter")
     nominal_seconds: Mapped[int] = mapped_column(Integer, default=900)
     datastream_id: Mapped[int] = mapped_column(IdType, unique=True)
+
+
+class Tariff(Base):
+    """A municipality's price and emission factor of an energy carrier from a day on; it holds
+    until the next one of the same carrier. Without one the catalogue's defaults apply."""
+
+    __tablename__ = "energy_tariffs"
+    __table_args__ = (UniqueConstraint("municipality_id", "carrier", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("identity_municipalities.id"), index=True
+    )
+    carrier: Mapped[str] = mapped_column(String(20))
+    valid_from: Mapped[date] = mapped_column(Date)
+    #: € per unit of the carrier (kWh, or m³ of water), gross.
+    price: Mapped[float] = mapped_column(Float)
+    #: kg CO2-eq per kWh of final energy.
+    co2: Mapped[float] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(String(200), default="")
 
 
 class Plan(Base):

@@ -19,11 +19,13 @@ caller falls back to the schedule.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import highspy
 import numpy as np
+from highspy import _core
 from numpy.typing import NDArray
 from scipy import sparse
 
@@ -35,15 +37,27 @@ STEP_SECONDS = 900.0
 DISCOMFORT_PENALTY = 2.0
 #: €/kWh for importing above a capacity limit the plant cannot keep.
 LIMIT_PENALTY = 100.0
+#: The room temperature the emitters' rating refers to, °C.
+ROOM = 20.0
+#: Linear pieces of a heat pump's electricity over its heat in the LP.
+SEGMENTS = 8
 
 
 @dataclass(frozen=True)
 class Plant:
     """The building's heating and cooling plant (powers in kW, thermal).
 
-    ``heating_carrier`` is ``"electricity"`` (a heat pump whose COP follows the outside air) or
-    a fuel (``"gas"``, ``"district_heat"``, ``"oil"``) burnt at ``efficiency`` and bought at
-    ``fuel_price`` €/kWh with ``fuel_co2`` kg/kWh."""
+    ``heating_carrier`` is ``"electricity"`` (a heat pump) or a fuel (``"gas"``,
+    ``"district_heat"``, ``"oil"``) burnt at ``efficiency`` and bought at ``fuel_price`` €/kWh
+    with ``fuel_co2`` kg/kWh.
+
+    A heat pump's COP is a share (``carnot_quality``) of the Carnot COP between the supply
+    temperature and the outside air, bounded to 1.5–6. The supply temperature follows the
+    load: the emitters (radiators) give the full capacity at ``design_supply``/``design_return``
+    with the room at 20 °C, and at part load the supply falls along their characteristic
+    (EN 442: output ∝ (mean water − room temperature)^n at constant flow), never below
+    ``min_supply``. Full power after a setback therefore costs more electricity per kWh of heat
+    than the same heat spread over more hours — for the thermostat and the plan alike."""
 
     heating_kw: float
     cooling_kw: float = 0.0
@@ -52,19 +66,58 @@ class Plant:
     fuel_price: float = 0.11
     fuel_co2: float = 0.201
     eer: float = 3.5
-    supply_temperature: float = 45.0
+    design_supply: float = 55.0
+    design_return: float = 45.0
+    emitter_exponent: float = 1.3
+    min_supply: float = 25.0
     carnot_quality: float = 0.45
 
     @property
     def electric(self) -> bool:
         return self.heating_carrier == "electricity"
 
-    def cop(self, t_out: Array) -> Array:
-        """A heat pump's COP from the Carnot COP of supply and outside air times a quality
-        grade, bounded to 1.5–6."""
-        t_hot = self.supply_temperature + 273.15
-        lift = np.maximum(self.supply_temperature - np.asarray(t_out, dtype=float), 10.0)
-        return np.clip(self.carnot_quality * t_hot / lift, 1.5, 6.0)
+    def supply_temperature(self, heat_kw: Array) -> Array:
+        """The supply water temperature (°C) that delivers ``heat_kw`` into a 20 °C room."""
+        load = np.clip(np.asarray(heat_kw, dtype=float) / max(self.heating_kw, 1e-9), 0, 1)
+        mean_excess = (self.design_supply + self.design_return) / 2 - ROOM
+        spread = self.design_supply - self.design_return
+        supply = ROOM + mean_excess * load ** (1 / self.emitter_exponent) + spread * load / 2
+        return np.asarray(np.maximum(supply, self.min_supply), dtype=np.float64)
+
+    def cop(self, t_out: Array, heat_kw: Array) -> Array:
+        """The heat pump's COP delivering ``heat_kw`` at outside air ``t_out``."""
+        supply = self.supply_temperature(heat_kw)
+        lift = np.maximum(supply - np.asarray(t_out, dtype=float), 10.0)
+        return np.asarray(
+            np.clip(self.carnot_quality * (supply + 273.15) / lift, 1.5, 6.0), dtype=np.float64
+        )
+
+    def electricity(self, heat_kw: Array, t_out: Array) -> Array:
+        """Electric power (kW) a heat pump draws for ``heat_kw``; zero for a fuel plant."""
+        heat = np.clip(np.asarray(heat_kw, dtype=float), 0, None)
+        if not self.electric:
+            return np.zeros_like(heat)
+        return np.asarray(heat / self.cop(t_out, heat), dtype=np.float64)
+
+    def fuel(self, heat_kw: Array) -> Array:
+        """Fuel power (kW final energy) a boiler or district-heat station needs for ``heat_kw``."""
+        heat = np.clip(np.asarray(heat_kw, dtype=float), 0, None)
+        if self.electric:
+            return np.zeros_like(heat)
+        return np.asarray(heat / self.efficiency, dtype=np.float64)
+
+    def segments(self, t_out: Array, count: int = SEGMENTS) -> tuple[Array, Array]:
+        """The electricity a heat pump draws as a piecewise-linear function of its heat, for
+        the LP: ``count`` equal widths (kW) and per step the slope of each (kW electric per kW
+        heat), non-decreasing so that the LP fills the cheap part first; it never
+        underestimates the electricity between the breakpoints (the function is convex)."""
+        t = np.asarray(t_out, dtype=float)
+        edges = np.linspace(0.0, self.heating_kw, count + 1)
+        if not self.electric or self.heating_kw <= 0:
+            return np.diff(edges), np.zeros((count, len(t)))
+        drawn = np.stack([self.electricity(np.full(len(t), q), t) for q in edges])
+        slopes = np.diff(drawn, axis=0) / np.diff(edges)[:, None]
+        return np.diff(edges), np.maximum.accumulate(slopes, axis=0)
 
 
 @dataclass(frozen=True)
@@ -129,44 +182,30 @@ def plan(
     (demand-response events); otherwise a band the plant cannot hold makes the plan infeasible
     (the upper edge only with cooling: a heated-only building cannot act on it).
     """
-    import time
-
     started = time.perf_counter()
     n = len(forecast)
     dt_h = step_seconds / 3600.0
     a, b, c, _ = rc.state_space(zone, step_seconds=step_seconds)
     t_out = np.asarray(forecast.t_out, dtype=float)
-    ext = (
-        b[0] * t_out
-        + b[1] * t_out
-        + b[2] * np.asarray(forecast.internal_gains, dtype=float)
-        + b[3] * np.asarray(forecast.solar_gains, dtype=float)
-    )
-    air_ext = (
-        c[1] * t_out
-        + c[2] * t_out
-        + c[3] * np.asarray(forecast.internal_gains, dtype=float)
-        + c[4] * np.asarray(forecast.solar_gains, dtype=float)
-    )
+    gains = np.asarray(forecast.internal_gains, dtype=float)
+    sun = np.asarray(forecast.solar_gains, dtype=float)
+    ext = (b[0] + b[1]) * t_out + b[2] * gains + b[3] * sun
+    air_ext = (c[1] + c[2]) * t_out + c[3] * gains + c[4] * sun
     b_hc = b[4] * 1000.0  # per kW
     c_m, c_hc = c[0], c[5] * 1000.0
-    cop = plant.cop(t_out) if plant.electric else np.ones(n)
+    widths, slopes = plant.segments(t_out)
+    pieces = len(widths)
     limit = np.full(n, np.inf) if forecast.limit is None else np.asarray(forecast.limit, float)
 
-    # Columns: t_m[0..n], heat[n], cool[n], import[n], below[n], above[n], excess[n]
-    tm, heat, cool, imp, below, above, excess = (
-        0,
-        n + 1,
-        2 * n + 1,
-        3 * n + 1,
-        4 * n + 1,
-        5 * n + 1,
-        6 * n + 1,
-    )
-    ncol = 7 * n + 1
+    # Columns: t_m[0..n], heat in pieces[pieces·n], cool[n], import[n], below[n], above[n],
+    # excess[n]
+    tm, heat = 0, n + 1
+    cool = heat + pieces * n
+    imp, below, above, excess = cool + n, cool + 2 * n, cool + 3 * n, cool + 4 * n
+    ncol = cool + 5 * n
     k = np.arange(n)
-    rows: list[Array] = []
-    cols: list[Array] = []
+    rows: list[NDArray[Any]] = []
+    cols: list[NDArray[Any]] = []
     vals: list[Array] = []
 
     def put(r: NDArray[Any], col: NDArray[Any], v: NDArray[Any] | float) -> None:
@@ -174,54 +213,54 @@ def plan(
         cols.append(np.asarray(col, dtype=np.int64))
         vals.append(np.broadcast_to(np.asarray(v, dtype=float), np.shape(r)).copy())
 
-    # 1. dynamics, rows 0..n-1: t_m[k+1] − a·t_m[k] − b_hc·(heat − cool) = ext
+    # 1. dynamics, rows 0..n-1: t_m[k+1] − a·t_m[k] − b_hc·(Σ heat − cool) = ext
     put(k, tm + k + 1, 1.0)
     put(k, tm + k, -a)
-    put(k, heat + k, -b_hc)
     put(k, cool + k, b_hc)
-    # 2. comfort, rows n..2n-1: c_m·t_m + c_hc·(heat − cool) + below − above ∈ [low, high]
-    r = n + k
-    put(r, tm + k, c_m)
-    put(r, heat + k, c_hc)
-    put(r, cool + k, -c_hc)
-    put(r, below + k, 1.0)
-    put(r, above + k, -1.0)
-    # 3. import, rows 2n..3n-1: import − heat/COP (electric) − cool/EER ≥ base − pv
-    r = 2 * n + k
-    put(r, imp + k, 1.0)
-    if plant.electric:
-        put(r, heat + k, -1.0 / cop)
-    put(r, cool + k, -1.0 / plant.eer)
+    # 2. comfort, rows n..2n-1: c_m·t_m + c_hc·(Σ heat − cool) + below − above ∈ [low, high]
+    put(n + k, tm + k, c_m)
+    put(n + k, cool + k, -c_hc)
+    put(n + k, below + k, 1.0)
+    put(n + k, above + k, -1.0)
+    # 3. import, rows 2n..3n-1: import − Σ slope·heat − cool/EER ≥ base − pv
+    put(2 * n + k, imp + k, 1.0)
+    put(2 * n + k, cool + k, -1.0 / plant.eer)
+    for piece in range(pieces):
+        column = heat + piece * n + k
+        put(k, column, -b_hc)
+        put(n + k, column, c_hc)
+        put(2 * n + k, column, -slopes[piece])
     # 4. limit, rows 3n..4n-1: import − excess ≤ limit
-    r = 3 * n + k
-    put(r, imp + k, 1.0)
-    put(r, excess + k, -1.0)
+    put(3 * n + k, imp + k, 1.0)
+    put(3 * n + k, excess + k, -1.0)
     nrow = 4 * n
     matrix = sparse.csc_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(nrow, ncol)
     )
+    matrix.sum_duplicates()
 
     inf = highspy.kHighsInf
-    low = np.asarray(forecast.low, dtype=float) - air_ext
-    high = np.asarray(forecast.high, dtype=float) - air_ext
     row_lower = np.concatenate(
         [
             ext,
-            low,
+            np.asarray(forecast.low, dtype=float) - air_ext,
             np.asarray(forecast.base_load, float) - np.asarray(forecast.pv, float),
             np.full(n, -inf),
         ]
     )
     row_upper = np.concatenate(
-        [ext, high, np.full(n, inf), np.where(np.isfinite(limit), limit, inf)]
+        [
+            ext,
+            np.asarray(forecast.high, dtype=float) - air_ext,
+            np.full(n, inf),
+            np.where(np.isfinite(limit), limit, inf),
+        ]
     )
-
-    heat_max = np.full(n, plant.heating_kw)
     col_lower = np.zeros(ncol)
     col_upper = np.full(ncol, inf)
     col_lower[tm : tm + n + 1] = -inf
     col_lower[tm], col_upper[tm] = t_m0, t_m0
-    col_upper[heat : heat + n] = heat_max
+    col_upper[heat:cool] = np.repeat(widths, n)
     col_upper[cool : cool + n] = plant.cooling_kw
     if not soft_comfort:
         col_upper[below : below + n] = 0.0
@@ -234,7 +273,7 @@ def plan(
     cost = np.zeros(ncol)
     cost[imp : imp + n] = dt_h * (weight_cost * price + weight_co2 * co2)
     if not plant.electric:
-        cost[heat : heat + n] = (
+        cost[heat:cool] = (
             dt_h * (weight_cost * plant.fuel_price + weight_co2 * plant.fuel_co2) / plant.efficiency
         )
     scale = max(weight_cost, weight_co2, 1e-9)
@@ -254,9 +293,7 @@ def plan(
     lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
     lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
     lp.a_matrix_.value_ = matrix.data
-    solver = highspy.Highs()  # type: ignore[no-untyped-call]
-    solver.setOptionValue("output_flag", False)
-    solver.setOptionValue("threads", 1)
+    solver = _solver()
     solver.passModel(lp)
     solver.run()
     status = solver.getModelStatus()
@@ -287,7 +324,8 @@ def plan(
         )
     x = np.asarray(solver.getSolution().col_value)
     t_m = x[tm : tm + n + 1]
-    h, cl, i = x[heat : heat + n], x[cool : cool + n], x[imp : imp + n]
+    h = x[heat:cool].reshape(pieces, n).sum(axis=0)
+    cl, i = x[cool : cool + n], x[imp : imp + n]
     t_air = c_m * t_m[:-1] + c_hc * (h - cl) + air_ext
     energy_cost = float(np.sum(price * i) * dt_h)
     energy_co2 = float(np.sum(co2 * i) * dt_h)
@@ -308,3 +346,13 @@ def plan(
         limit_excess_kwh=float(np.sum(x[excess : excess + n]) * dt_h),
         seconds=seconds,
     )
+
+
+def _solver() -> Any:
+    """A HiGHS instance that prints nothing. The core object, not ``highspy.Highs``: that
+    wrapper installs its callbacks on construction, and HiGHS logs its banner at that moment,
+    before any option could be set; here ``output_flag`` is off before anything runs."""
+    solver = _core._Highs()
+    solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("threads", 1)
+    return solver

@@ -13,8 +13,9 @@ from babel.numbers import format_decimal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from allmende.modules.energy import catalogue, charts, kpi, service
+from allmende.modules.energy import calibrate, catalogue, charts, kpi, service
 from allmende.modules.energy.api import SCOPE, municipality_id_of, visible_building
+from allmende.modules.energy.catalogue import N_
 from allmende.sdk import Action, Caller, Municipality, RowId, app_context, can, utcnow
 
 pages = APIRouter(include_in_schema=False)
@@ -30,6 +31,11 @@ class Formats:
         pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
         return format_decimal(value, format=pattern, locale=self.language)
 
+    def hours(self, value: float) -> str:
+        """Hours of the day as a clock time (7.5 → 07:30)."""
+        hours, minutes = divmod(round(value * 60), 60)
+        return f"{hours:02d}:{minutes:02d}"
+
     def time(self, value: datetime | None) -> str:
         if value is None:
             return "—"
@@ -37,10 +43,30 @@ class Formats:
         return format_datetime(value.astimezone(zone), "dd.MM.yyyy HH:mm", locale=self.language)
 
 
-def render(request: Request, template: str, values: Mapping[str, Any]) -> Response:
+MESSAGES = {
+    "building": N_("The building was saved."),
+    "zone": N_("The zone was saved."),
+    "control": N_("The control settings were saved."),
+    "meter": N_("The meter was saved."),
+    "tariff": N_("The tariff was saved."),
+    "calibrated": N_("The zone was calibrated on its measurements."),
+}
+
+
+def render(
+    request: Request, template: str, values: Mapping[str, Any], *, status_code: int = 200
+) -> Response:
     context = app_context(request)
     fmt = Formats(context.catalogs.negotiate(request))
+    message = request.query_params.get("msg")
+    flash = (
+        context.catalogs.translator(request, "energy")(MESSAGES[message])
+        if message in MESSAGES
+        else None
+    )
     base = {
+        "flash": flash,
+        "flash_kind": "ok",
         "fmt": fmt,
         "uses": catalogue.USE_BY_KEY,
         "carriers": catalogue.CARRIER_BY_KEY,
@@ -49,7 +75,7 @@ def render(request: Request, template: str, values: Mapping[str, Any]) -> Respon
         "source": catalogue.BENCHMARK_SOURCE,
         "reference_degree_days": catalogue.REFERENCE_DEGREE_DAYS,
     }
-    return context.templates.render(request, template, {**base, **values})
+    return context.templates.render(request, template, {**base, **values}, status_code=status_code)
 
 
 def _year(year: int | None) -> int:
@@ -75,10 +101,13 @@ def portfolio_page(
                 if r.building.public
                 or can(principal, Action.READ_INTERNAL, municipality_id=chosen.id, scope=SCOPE)
             ]
+        editor = chosen is not None and can(
+            principal, Action.EDIT, municipality_id=chosen.id, scope=SCOPE
+        )
         return render(
             request,
             "energy/portfolio.html",
-            {"places": places, "chosen": chosen, "year": shown, "rows": rows},
+            {"places": places, "chosen": chosen, "year": shown, "rows": rows, "editor": editor},
         )
 
 
@@ -107,7 +136,7 @@ def report_page(request: Request, municipality: str, year: int, principal: Calle
         )
 
 
-@pages.get("/energy/buildings/{building_id}")
+@pages.get("/energy/buildings/{building_id:int}")
 def building_page(
     request: Request,
     building_id: RowId,
@@ -121,6 +150,7 @@ def building_page(
         staff = can(
             principal, Action.READ_INTERNAL, municipality_id=building.municipality_id, scope=SCOPE
         )
+        editor = can(principal, Action.EDIT, municipality_id=building.municipality_id, scope=SCOPE)
         summary = service.building_year(session, building=building, year=shown)
         start, end = service.year_bounds(shown)
         monthly = []
@@ -215,5 +245,8 @@ def building_page(
                 "zones": zones,
                 "events": events,
                 "staff": staff,
+                "editor": editor,
+                "meters": service.meters(session, building_ids=[building.id]),
+                "calibration_labels": calibrate.LABELS,
             },
         )

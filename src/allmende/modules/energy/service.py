@@ -18,10 +18,21 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from allmende.modules.energy import baseline, catalogue, metering, mpc, rc
+from allmende.modules.energy import (
+    baseline,
+    calibration,
+    catalogue,
+    kpi,
+    metering,
+    mpc,
+    outlook,
+    rc,
+    tariffs,
+)
+from allmende.modules.energy.catalogue import N_
 from allmende.modules.energy.models import Building, DemandEvent, Meter, Plan, VenLink, Zone
 from allmende.sdk import (
-    Conflict,
+    ANONYMOUS,
     NotFound,
     ValidationFailed,
     actuation,
@@ -34,8 +45,6 @@ from allmende.sdk import (
 )
 
 ORIGIN = "energy.mpc"
-STEP = timedelta(minutes=15)
-HORIZON_STEPS = 96
 #: Days of daily data a baseline needs (CalTRACK asks 90 % of a 365-day year).
 BASELINE_DAYS = baseline.MIN_DAYS
 CELSIUS = ("degree Celsius", "°C", "http://unitsofmeasure.org/ucum.html#para-30")
@@ -79,11 +88,11 @@ def _check_ref(
 ) -> None:
     collection, _, feature_id = ref.partition("/")
     if not collection or not feature_id:
-        raise ValidationFailed.one("object_ref", "must be '<collection>/<feature id>'")
+        raise ValidationFailed.one("object_ref", N_("must be '<collection>/<feature id>'"))
     for source in sources:
         if source.item(session, principal, collection, feature_id) is not None:
             return
-    raise ValidationFailed.one("object_ref", f"no register object {ref!r} is visible to you")
+    raise ValidationFailed.one("object_ref", N_("no register object of that id is visible to you"))
 
 
 def create_building(
@@ -104,29 +113,20 @@ def create_building(
     sources: Sequence[features.FeatureSource] = (),
     principal: Any = None,
 ) -> Building:
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise ValidationFailed.one("name", "must be 1 to 200 characters")
-    if use not in catalogue.USE_BY_KEY:
-        raise ValidationFailed.one("use", f"must be one of {', '.join(catalogue.USE_BY_KEY)}")
-    if not 10 <= floor_area <= 1_000_000:
-        raise ValidationFailed.one("floor_area", "must be between 10 and 1 000 000 m²")
-    if heating_system not in catalogue.HEATING_SYSTEMS:
-        raise ValidationFailed.one(
-            "heating_system", f"must be one of {', '.join(catalogue.HEATING_SYSTEMS)}"
-        )
-    if year_built is not None and not 1000 <= year_built <= 2100:
-        raise ValidationFailed.one("year_built", "must be a year between 1000 and 2100")
-    if not 0 <= pv_kwp <= 100_000:
-        raise ValidationFailed.one("pv_kwp", "must be between 0 and 100 000 kWp")
-    if object_ref:
-        _check_ref(session, object_ref, sources, principal)
-    if session.scalar(
-        select(Building.id).where(
-            Building.municipality_id == municipality_id, Building.name == name
-        )
-    ):
-        raise Conflict(detail=f"The municipality already has a building named {name!r}.")
+    name = _check_building(
+        session,
+        municipality_id=municipality_id,
+        building_id=None,
+        name=name,
+        use=use,
+        floor_area=floor_area,
+        heating_system=heating_system,
+        year_built=year_built,
+        pv_kwp=pv_kwp,
+        object_ref=object_ref,
+        sources=sources,
+        principal=principal,
+    )
     thing_id = sensing.ensure_thing(
         session,
         name=name,
@@ -154,6 +154,87 @@ def create_building(
     return building
 
 
+def _check_building(
+    session: Session,
+    *,
+    municipality_id: int,
+    building_id: int | None,
+    name: str,
+    use: str,
+    floor_area: float,
+    heating_system: str,
+    year_built: int | None,
+    pv_kwp: float,
+    object_ref: str | None,
+    sources: Sequence[features.FeatureSource],
+    principal: Any,
+) -> str:
+    """Check a building's data; returns the name as stored."""
+    name = _check_name(name)
+    if use not in catalogue.USE_BY_KEY:
+        raise ValidationFailed.one("use", f"must be one of {', '.join(catalogue.USE_BY_KEY)}")
+    if not 10 <= floor_area <= 1_000_000:
+        raise ValidationFailed.one("floor_area", N_("must be between 10 and 1 000 000 m²"))
+    if heating_system not in catalogue.HEATING_SYSTEMS:
+        raise ValidationFailed.one(
+            "heating_system", f"must be one of {', '.join(catalogue.HEATING_SYSTEMS)}"
+        )
+    if year_built is not None and not 1000 <= year_built <= 2100:
+        raise ValidationFailed.one("year_built", N_("must be a year between 1000 and 2100"))
+    if not 0 <= pv_kwp <= 100_000:
+        raise ValidationFailed.one("pv_kwp", N_("must be between 0 and 100 000 kWp"))
+    if object_ref:
+        _check_ref(session, object_ref, sources, principal)
+    clash = session.scalar(
+        select(Building.id).where(
+            Building.municipality_id == municipality_id, Building.name == name
+        )
+    )
+    if clash is not None and clash != building_id:
+        raise ValidationFailed.one("name", N_("another building of the municipality has this name"))
+    return name
+
+
+def update_building(
+    session: Session,
+    *,
+    building_id: int,
+    name: str,
+    use: str,
+    floor_area: float,
+    heating_system: str,
+    year_built: int | None = None,
+    heat_pump: bool = False,
+    pv_kwp: float = 0.0,
+    object_ref: str | None = None,
+    sources: Sequence[features.FeatureSource] = (),
+    principal: Any = None,
+) -> Building:
+    """Change a building's data. Its Thing keeps the name it was made with (a stable name for
+    the clients that read its Datastreams) and its visibility."""
+    building = get_building(session, building_id)
+    building.name = _check_building(
+        session,
+        municipality_id=building.municipality_id,
+        building_id=building.id,
+        name=name,
+        use=use,
+        floor_area=floor_area,
+        heating_system=heating_system,
+        year_built=year_built,
+        pv_kwp=pv_kwp,
+        object_ref=object_ref if object_ref != building.object_ref else None,
+        sources=sources,
+        principal=principal,
+    )
+    building.use, building.floor_area = use, floor_area
+    building.heating_system, building.year_built = heating_system, year_built
+    building.heat_pump = heat_pump or heating_system == "heat_pump"
+    building.pv_kwp, building.object_ref = pv_kwp, object_ref or None
+    session.flush()
+    return building
+
+
 def get_building(session: Session, building_id: int) -> Building:
     building = session.get(Building, building_id)
     if building is None:
@@ -166,6 +247,79 @@ def buildings(session: Session, *, municipality_ids: Sequence[int] | None) -> li
     if municipality_ids is not None:
         query = query.where(Building.municipality_id.in_(sorted(municipality_ids)))
     return list(session.scalars(query))
+
+
+#: Bounds of a zone's envelope and plant: (low, high) per field.
+ZONE_BOUNDS: dict[str, tuple[float, float]] = {
+    "floor_area": (1, 1_000_000),
+    "volume": (1, 10_000_000),
+    "window_area": (0, 1_000_000),
+    "opaque_area": (1, 1_000_000),
+    "u_window": (0.1, 7),
+    "u_opaque": (0.05, 5),
+    "air_changes": (0.05, 20),
+    "heat_capacity": (10_000, 1_000_000),
+    "heating_kw": (0, 100_000),
+    "cooling_kw": (0, 100_000),
+}
+#: Bounds of a zone's schedule and comfort band.
+CONTROL_BOUNDS: dict[str, tuple[float, float]] = {
+    "occupied_start": (0, 24),
+    "occupied_end": (0, 24),
+    "comfort_low": (10, 30),
+    "comfort_high": (10, 35),
+    "setback": (5, 30),
+    "preheat_hours": (0, 12),
+}
+CONTROLS = ("schedule", "mpc")
+OBJECTIVES = ("cost", "co2")
+
+
+def _check_bounds(values: dict[str, float], bounds: dict[str, tuple[float, float]]) -> None:
+    for field_name, (low, high) in bounds.items():
+        if field_name in values and not low <= values[field_name] <= high:
+            raise ValidationFailed.one(field_name, f"must be between {low:g} and {high:g}")
+
+
+def _check_control(
+    *,
+    occupied_start: float,
+    occupied_end: float,
+    comfort_low: float,
+    comfort_high: float,
+    setback: float,
+    preheat_hours: float,
+    control: str,
+    objective: str,
+) -> None:
+    _check_bounds(
+        {
+            "occupied_start": occupied_start,
+            "occupied_end": occupied_end,
+            "comfort_low": comfort_low,
+            "comfort_high": comfort_high,
+            "setback": setback,
+            "preheat_hours": preheat_hours,
+        },
+        CONTROL_BOUNDS,
+    )
+    if comfort_high <= comfort_low:
+        raise ValidationFailed.one("comfort_high", N_("must be above comfort_low"))
+    if setback > comfort_low:
+        raise ValidationFailed.one("setback", N_("must not be above comfort_low"))
+    if occupied_end <= occupied_start:
+        raise ValidationFailed.one("occupied_end", N_("must be after occupied_start"))
+    if control not in CONTROLS:
+        raise ValidationFailed.one("control", N_("must be 'schedule' or 'mpc'"))
+    if objective not in OBJECTIVES:
+        raise ValidationFailed.one("objective", N_("must be 'cost' or 'co2'"))
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise ValidationFailed.one("name", N_("must be 1 to 200 characters"))
+    return name
 
 
 def add_zone(
@@ -186,40 +340,43 @@ def add_zone(
     occupied_start: float = 7.0,
     occupied_end: float = 17.0,
     comfort_low: float = 20.0,
-    comfort_high: float = 26.0,
+    comfort_high: float = 24.0,
     setback: float = 16.0,
+    preheat_hours: float = 2.0,
     control: str = "schedule",
     objective: str = "cost",
 ) -> Zone:
+    """A thermal zone of the building with its Datastreams (measured indoor temperature, set
+    point sent, planned heating power) and its set-point Actuator. The default band is DIN EN
+    16798-1 category II for the heating season (20–24 °C)."""
     building = get_building(session, building_id)
-    checks = (
-        ("floor_area", floor_area, 1, 1_000_000),
-        ("volume", volume, 1, 10_000_000),
-        ("window_area", window_area, 0, 1_000_000),
-        ("opaque_area", opaque_area, 1, 1_000_000),
-        ("u_window", u_window, 0.1, 7),
-        ("u_opaque", u_opaque, 0.05, 5),
-        ("air_changes", air_changes, 0.05, 20),
-        ("heat_capacity", heat_capacity, 10_000, 1_000_000),
-        ("heating_kw", heating_kw, 0, 100_000),
-        ("cooling_kw", cooling_kw, 0, 100_000),
-        ("occupied_start", occupied_start, 0, 24),
-        ("occupied_end", occupied_end, 0, 24),
-        ("comfort_low", comfort_low, 10, 30),
-        ("comfort_high", comfort_high, 10, 35),
-        ("setback", setback, 5, 30),
-    )
-    for field_name, value, low, high in checks:
-        if not low <= value <= high:
-            raise ValidationFailed.one(field_name, f"must be between {low} and {high}")
-    if comfort_high <= comfort_low:
-        raise ValidationFailed.one("comfort_high", "must be above comfort_low")
-    if occupied_end <= occupied_start:
-        raise ValidationFailed.one("occupied_end", "must be after occupied_start")
-    if control not in ("schedule", "mpc"):
-        raise ValidationFailed.one("control", "must be 'schedule' or 'mpc'")
-    if objective not in ("cost", "co2"):
-        raise ValidationFailed.one("objective", "must be 'cost' or 'co2'")
+    name = _check_name(name)
+    envelope = {
+        "floor_area": floor_area,
+        "volume": volume,
+        "window_area": window_area,
+        "opaque_area": opaque_area,
+        "u_window": u_window,
+        "u_opaque": u_opaque,
+        "air_changes": air_changes,
+        "heat_capacity": heat_capacity,
+        "heating_kw": heating_kw,
+        "cooling_kw": cooling_kw,
+    }
+    _check_bounds(envelope, ZONE_BOUNDS)
+    control_values: dict[str, Any] = {
+        "occupied_start": occupied_start,
+        "occupied_end": occupied_end,
+        "comfort_low": comfort_low,
+        "comfort_high": comfort_high,
+        "setback": setback,
+        "preheat_hours": preheat_hours,
+        "control": control,
+        "objective": objective,
+    }
+    _check_control(**control_values)
+    if session.scalar(select(Zone.id).where(Zone.building_id == building_id, Zone.name == name)):
+        raise ValidationFailed.one("name", N_("another zone of the building has this name"))
     prefix = f"{name}: "
 
     def stream(label: str, definition: str, property_name: str, unit: tuple[str, str, str]) -> int:
@@ -238,23 +395,8 @@ def add_zone(
     zone = Zone(
         building_id=building.id,
         name=name,
-        floor_area=floor_area,
-        volume=volume,
-        window_area=window_area,
-        opaque_area=opaque_area,
-        u_window=u_window,
-        u_opaque=u_opaque,
-        air_changes=air_changes,
-        heat_capacity=heat_capacity,
-        heating_kw=heating_kw,
-        cooling_kw=cooling_kw,
-        occupied_start=occupied_start,
-        occupied_end=occupied_end,
-        comfort_low=comfort_low,
-        comfort_high=comfort_high,
-        setback=setback,
-        control=control,
-        objective=objective,
+        **envelope,
+        **control_values,
         indoor_stream_id=stream(
             "Raumtemperatur", vocabulary.INDOOR_AIR_TEMPERATURE, "Raumlufttemperatur", CELSIUS
         ),
@@ -277,6 +419,63 @@ def add_zone(
     return zone
 
 
+def get_zone(session: Session, zone_id: int) -> Zone:
+    zone = session.get(Zone, zone_id)
+    if zone is None:
+        raise NotFound(detail=f"No zone with id {zone_id}.")
+    return zone
+
+
+def update_zone(session: Session, *, zone_id: int, **envelope: float) -> Zone:
+    """Change a zone's envelope and plant (the fields of :data:`ZONE_BOUNDS`). A changed
+    envelope invalidates a calibration: it is dropped and the page says so."""
+    zone = get_zone(session, zone_id)
+    unknown = set(envelope) - set(ZONE_BOUNDS)
+    if unknown:
+        raise ValidationFailed.one(sorted(unknown)[0], "is not a field of a zone's envelope")
+    _check_bounds(envelope, ZONE_BOUNDS)
+    changed = {k: v for k, v in envelope.items() if getattr(zone, k) != v}
+    for key, value in changed.items():
+        setattr(zone, key, value)
+    if changed.keys() - {"heating_kw", "cooling_kw"}:
+        zone.calibration = None
+    session.flush()
+    return zone
+
+
+def update_control(
+    session: Session,
+    *,
+    zone_id: int,
+    occupied_start: float,
+    occupied_end: float,
+    comfort_low: float,
+    comfort_high: float,
+    setback: float,
+    preheat_hours: float,
+    control: str,
+    objective: str,
+) -> Zone:
+    """Change how a zone is controlled: schedule or predictive control, cost or CO2, the
+    occupancy, the comfort band, the setback and the thermostat's fixed start."""
+    zone = get_zone(session, zone_id)
+    values: dict[str, Any] = {
+        "occupied_start": occupied_start,
+        "occupied_end": occupied_end,
+        "comfort_low": comfort_low,
+        "comfort_high": comfort_high,
+        "setback": setback,
+        "preheat_hours": preheat_hours,
+        "control": control,
+        "objective": objective,
+    }
+    _check_control(**values)
+    for key, value in values.items():
+        setattr(zone, key, value)
+    session.flush()
+    return zone
+
+
 def zones(session: Session, *, building_id: int) -> list[Zone]:
     return list(session.scalars(select(Zone).where(Zone.building_id == building_id)))
 
@@ -291,20 +490,22 @@ def add_meter(
     nominal_seconds: int = 900,
     parent_id: int | None = None,
     datastream_id: int | None = None,
+    principal: Any = None,
 ) -> Meter:
     """A meter of the building: a new Datastream on its Thing, or an existing one
-    (``datastream_id``, e.g. a meter the sensors network already reads)."""
+    (``datastream_id``, e.g. a meter the sensors network already reads: an energy, heat, gas
+    or water Datastream of the municipality that ``principal`` sees, public ones without)."""
     building = get_building(session, building_id)
+    name = _check_name(name)
     if carrier not in METER_KINDS:
         raise ValidationFailed.one("carrier", f"must be one of {', '.join(METER_KINDS)}")
-    if reading not in ("counter", "interval"):
-        raise ValidationFailed.one("reading", "must be 'counter' or 'interval'")
-    if not 60 <= nominal_seconds <= 31 * 86400:
-        raise ValidationFailed.one("nominal_seconds", "must be between 60 s and 31 days")
-    if parent_id is not None:
-        parent = session.get(Meter, parent_id)
-        if parent is None or parent.building_id != building_id:
-            raise ValidationFailed.one("parent_id", "must be a meter of the same building")
+    _check_meter(session, building_id, reading, nominal_seconds, parent_id)
+    if datastream_id is not None and datastream_id not in {
+        s.id for s in _meterable_streams(session, building, principal)
+    }:
+        raise ValidationFailed.one(
+            "datastream_id", "must be an energy, heat, gas or water Datastream of the municipality"
+        )
     if datastream_id is None:
         definition, property_name, unit = METER_KINDS[carrier]
         datastream_id = sensing.ensure_datastream(
@@ -322,7 +523,7 @@ def add_meter(
             properties={"carrier": carrier, "reading": reading},
         )
     if session.scalar(select(Meter.id).where(Meter.datastream_id == datastream_id)):
-        raise Conflict(detail="That Datastream is already a meter.")
+        raise ValidationFailed.one("datastream_id", N_("is a meter already"))
     meter = Meter(
         building_id=building_id,
         parent_id=parent_id,
@@ -335,6 +536,91 @@ def add_meter(
     session.add(meter)
     session.flush()
     return meter
+
+
+def get_meter(session: Session, meter_id: int) -> Meter:
+    meter = session.get(Meter, meter_id)
+    if meter is None:
+        raise NotFound(detail=f"No meter with id {meter_id}.")
+    return meter
+
+
+def update_meter(
+    session: Session,
+    *,
+    meter_id: int,
+    name: str,
+    reading: str,
+    nominal_seconds: int,
+    parent_id: int | None = None,
+) -> Meter:
+    """Change a meter's name, how it reads, its interval and its main meter. The carrier and
+    the Datastream stay: a meter of another carrier or stream is another meter."""
+    meter = get_meter(session, meter_id)
+    name = _check_name(name)
+    _check_meter(session, meter.building_id, reading, nominal_seconds, parent_id)
+    if parent_id is not None and _descends_from(session, parent_id, meter.id):
+        raise ValidationFailed.one(
+            "parent_id", "must not be the meter itself or one of its sub-meters"
+        )
+    meter.name, meter.reading, meter.nominal_seconds, meter.parent_id = (
+        name,
+        reading,
+        nominal_seconds,
+        parent_id,
+    )
+    session.flush()
+    return meter
+
+
+def _descends_from(session: Session, meter_id: int, ancestor_id: int) -> bool:
+    seen: set[int] = set()
+    current: int | None = meter_id
+    while current is not None and current not in seen:
+        if current == ancestor_id:
+            return True
+        seen.add(current)
+        current = session.scalar(select(Meter.parent_id).where(Meter.id == current))
+    return False
+
+
+def _check_meter(
+    session: Session, building_id: int, reading: str, nominal_seconds: int, parent_id: int | None
+) -> None:
+    if reading not in ("counter", "interval"):
+        raise ValidationFailed.one("reading", N_("must be 'counter' or 'interval'"))
+    if not 60 <= nominal_seconds <= 31 * 86400:
+        raise ValidationFailed.one("nominal_seconds", N_("must be between 60 s and 31 days"))
+    if parent_id is not None:
+        parent = session.get(Meter, parent_id)
+        if parent is None or parent.building_id != building_id:
+            raise ValidationFailed.one("parent_id", N_("must be a meter of the same building"))
+
+
+def _meterable_streams(
+    session: Session, building: Building, principal: Any
+) -> list[sensing.StreamSummary]:
+    definitions = {definition for definition, _, _ in METER_KINDS.values()}
+    return [
+        stream
+        for thing in sensing.list_things(
+            session,
+            principal=principal or ANONYMOUS,
+            municipality_ids=[building.municipality_id],
+            definitions=definitions,
+        )
+        for stream in thing.streams
+        if stream.definition in definitions
+    ]
+
+
+def meter_streams(
+    session: Session, *, building: Building, principal: Any
+) -> list[sensing.StreamSummary]:
+    """The Datastreams of the building's municipality a meter may read (energy, heat, gas,
+    water) that ``principal`` sees and that are no meter yet."""
+    taken = set(session.scalars(select(Meter.datastream_id)))
+    return [s for s in _meterable_streams(session, building, principal) if s.id not in taken]
 
 
 def meters(session: Session, *, building_ids: Sequence[int]) -> list[Meter]:
@@ -391,9 +677,9 @@ def buckets(
             "resolution", f"must be one of {', '.join(metering.RESOLUTIONS)}"
         )
     if end <= start:
-        raise ValidationFailed.one("end", "must be after start")
+        raise ValidationFailed.one("end", N_("must be after start"))
     if end - start > timedelta(days=3 * 366):
-        raise ValidationFailed.one("end", "a range of at most three years")
+        raise ValidationFailed.one("end", N_("a range of at most three years"))
     used = consumption(session, meter=meter, start=start, end=end)
     if not len(used.end):
         return Buckets([], [], [], used.issues)
@@ -415,23 +701,9 @@ def buckets(
 
 
 def outdoor_stream(session: Session, *, municipality_id: int) -> int | None:
-    """The municipality's public air-temperature Datastream with the most Observations: its
-    weather station, not a street station measuring one summer."""
-    from allmende.sdk import ANONYMOUS
-
-    things = sensing.list_things(
-        session,
-        principal=ANONYMOUS,
-        municipality_ids=[municipality_id],
-        definitions=[vocabulary.AIR_TEMPERATURE],
-    )
-    candidates = [
-        (stream.observation_count, -stream.id)
-        for thing in things
-        for stream in thing.streams
-        if stream.definition == vocabulary.AIR_TEMPERATURE
-    ]
-    return -max(candidates)[1] if candidates else None
+    """The municipality's public air-temperature Datastream with the most Observations (see
+    :func:`outlook.streams`)."""
+    return outlook.streams(session, municipality_id=municipality_id).outdoor
 
 
 def daily_temperature(
@@ -500,7 +772,7 @@ class BuildingYear:
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
     if not 1990 <= year <= 2100:
-        raise ValidationFailed.one("year", "must be between 1990 and 2100")
+        raise ValidationFailed.one("year", N_("must be between 1990 and 2100"))
     zone = _local()
     return (
         datetime(year, 1, 1, tzinfo=zone).astimezone(UTC),
@@ -515,8 +787,14 @@ def degree_days(temperatures: np.ndarray) -> float:
     return float(np.sum(catalogue.INDOOR_BASE - t[heating]))
 
 
-def building_year(session: Session, *, building: Building, year: int) -> BuildingYear:
+def building_year(
+    session: Session, *, building: Building, year: int, book: tariffs.PriceBook | None = None
+) -> BuildingYear:
+    """A building's year: energy per carrier billed at the municipality's tariffs of the day
+    each interval ended (``book``, read when not given), weather-corrected heat, benchmark."""
     start, end = year_bounds(year)
+    if book is None:
+        book = tariffs.price_book(session, municipality_id=building.municipality_id)
     carriers: list[CarrierYear] = []
     pumped = 0.0
     for meter in meters(session, building_ids=[building.id]):
@@ -526,16 +804,16 @@ def building_year(session: Session, *, building: Building, year: int) -> Buildin
                 pumped += consumption(session, meter=meter, start=start, end=end).total()
             continue
         used = consumption(session, meter=meter, start=start, end=end)
-        spec = catalogue.CARRIER_BY_KEY[meter.carrier]
-        kwh = used.total()
+        prices, factors = book.over(meter.carrier, used.end)
+        known = np.isfinite(used.value)
         expected = max((end - start).total_seconds() / meter.nominal_seconds, 1.0)
         carriers.append(
             CarrierYear(
                 carrier=meter.carrier,
-                kwh=kwh,
-                cost=kwh * spec.price,
-                co2_kg=kwh * spec.co2,
-                coverage=min(float(np.isfinite(used.value).sum()) / expected, 1.0),
+                kwh=used.total(),
+                cost=float(np.sum(used.value[known] * prices[known])),
+                co2_kg=float(np.sum(used.value[known] * factors[known])),
+                coverage=min(float(known.sum()) / expected, 1.0),
                 issues=len(used.issues),
             )
         )
@@ -571,8 +849,9 @@ def building_year(session: Session, *, building: Building, year: int) -> Buildin
 
 
 def portfolio(session: Session, *, municipality_id: int, year: int) -> list[BuildingYear]:
+    book = tariffs.price_book(session, municipality_id=municipality_id)
     return [
-        building_year(session, building=b, year=year)
+        building_year(session, building=b, year=year, book=book)
         for b in buildings(session, municipality_ids=[municipality_id])
     ]
 
@@ -660,7 +939,9 @@ def meter_baseline(
 # --- the thermal model and plans -------------------------------------------------------------
 
 
-def zone_model(zone: Zone) -> rc.Zone:
+def zone_model(zone: Zone, *, calibrated: bool = True) -> rc.Zone:
+    """The zone's 5R1C model: the prior from its register data, scaled by its calibration
+    (unless ``calibrated`` is False)."""
     prior = rc.Zone.from_building(
         floor_area=zone.floor_area,
         volume=zone.volume,
@@ -671,42 +952,38 @@ def zone_model(zone: Zone) -> rc.Zone:
         air_changes=zone.air_changes,
         heat_capacity_per_floor_area=zone.heat_capacity,
     )
-    if zone.calibration:
-        from allmende.modules.energy.calibration import scaled
-
+    if calibrated and zone.calibration:
         m = zone.calibration.get("multipliers", {})
-        return scaled(
+        return calibration.scaled(
             prior, m.get("envelope", 1.0), m.get("ventilation", 1.0), m.get("capacity", 1.0)
         )
     return prior
 
 
-def plant_of(zone: Zone, building: Building) -> mpc.Plant:
+def plant_of(
+    session: Session,
+    *,
+    zone: Zone,
+    building: Building,
+    when: datetime,
+    book: tariffs.PriceBook | None = None,
+) -> mpc.Plant:
+    """The zone's plant; a boiler or district heat buys its fuel at the municipality's tariff
+    at ``when`` (from ``book``, read when not given)."""
     if building.heat_pump:
         return mpc.Plant(heating_kw=zone.heating_kw, cooling_kw=zone.cooling_kw)
-    carrier = catalogue.CARRIER_BY_KEY.get(building.heating_system, catalogue.CARRIER_BY_KEY["gas"])
+    fuels = ("gas", "heat", "oil")
+    carrier = building.heating_system if building.heating_system in fuels else "gas"
+    if book is None:
+        book = tariffs.price_book(session, municipality_id=building.municipality_id)
+    price, co2 = book.at(carrier, when)
     return mpc.Plant(
         heating_kw=zone.heating_kw,
         cooling_kw=zone.cooling_kw,
-        heating_carrier=carrier.key,
-        fuel_price=carrier.price,
-        fuel_co2=carrier.co2,
+        heating_carrier=carrier,
+        fuel_price=price,
+        fuel_co2=co2,
     )
-
-
-def schedule(zone: Zone, times: Sequence[datetime]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Comfort band (low, high) and the thermostat's set point at ``times``: occupied on
-    weekdays between ``occupied_start`` and ``occupied_end`` local time, the thermostat
-    starting two hours early."""
-    local = [t.astimezone(_local()) for t in times]
-    hours = np.array([t.hour + t.minute / 60 for t in local])
-    weekday = np.array([t.weekday() < 5 for t in local])
-    occupied = weekday & (hours >= zone.occupied_start) & (hours < zone.occupied_end)
-    early = weekday & (hours >= zone.occupied_start - 2) & (hours < zone.occupied_end)
-    low = np.where(occupied, zone.comfort_low, zone.setback - 1.0)
-    high = np.where(occupied, zone.comfort_high, 30.0)
-    thermostat = np.where(early, zone.comfort_low + 1.0, zone.setback)
-    return low.astype(float), high.astype(float), thermostat.astype(float)
 
 
 @dataclass(frozen=True)
@@ -755,148 +1032,60 @@ def ensure_market(session: Session, *, municipality_id: int, lon: float, lat: fl
     return Market(price, co2)
 
 
-def _market_streams(session: Session, municipality_id: int) -> Market | None:
-    from allmende.sdk import ANONYMOUS
-
-    found = sensing.list_things(
-        session,
-        principal=ANONYMOUS,
-        municipality_ids=[municipality_id],
-        definitions=[vocabulary.ELECTRICITY_PRICE],
-    )
-    price = co2 = None
-    for thing in found:
-        for s in thing.streams:
-            if s.definition == vocabulary.ELECTRICITY_PRICE and price is None:
-                price = s.id
-            if s.definition == vocabulary.GRID_CO2_INTENSITY and co2 is None:
-                co2 = s.id
-    return Market(price, co2) if price is not None and co2 is not None else None
-
-
-def _step_grid(now: datetime) -> list[datetime]:
-    first = now.astimezone(UTC).replace(second=0, microsecond=0)
-    first -= timedelta(minutes=first.minute % 15)
-    return [first + STEP * k for k in range(HORIZON_STEPS)]
-
-
-def _hold(series: sensing.Series, grid: list[datetime], default: float) -> np.ndarray:
-    """The last known value at or before each step (sample and hold); ``default`` before any."""
-    if not len(series.times):
-        return np.full(len(grid), default)
-    stamps = np.array([np.datetime64(t.replace(tzinfo=None), "us") for t in grid])
-    index = np.searchsorted(series.times, stamps, side="right") - 1
-    values = series.values[np.clip(index, 0, None)]
-    return np.where(index >= 0, values, default).astype(float)
-
-
 @dataclass(frozen=True)
-class Inputs:
-    grid: list[datetime]
-    forecast: mpc.Forecast
-    thermostat: np.ndarray
-    t_m0: float
-    notes: list[str]
+class Round:
+    """What a re-planning round reads once per municipality: its surroundings and tariffs."""
+
+    around: outlook.Surroundings
+    book: tariffs.PriceBook
+
+
+def planning_round(session: Session, *, municipality_id: int, now: datetime) -> Round:
+    return Round(
+        outlook.surroundings(session, municipality_id=municipality_id, now=now),
+        tariffs.price_book(session, municipality_id=municipality_id),
+    )
 
 
 def plan_inputs(
-    session: Session, *, zone: Zone, building: Building, now: datetime, limit_kw: np.ndarray | None
-) -> Inputs:
-    """The controller's view of the next 24 h. Outside temperature: the station's last 24 h
-    repeated (persistence, until a weather forecast comes in as a Datastream); price and CO2:
-    the market streams (day-ahead values are known a day ahead); gains from the schedule."""
-    grid = _step_grid(now)
-    notes: list[str] = []
-    station = outdoor_stream(session, municipality_id=building.municipality_id)
-    market = _market_streams(session, building.municipality_id)
-    ids = [zone.indoor_stream_id] + ([station] if station else [])
-    if market:
-        ids += [market.price_stream, market.co2_stream]
-    found = sensing.series(
-        session, datastream_ids=ids, start=now - timedelta(days=1), end=now + timedelta(days=2)
+    session: Session,
+    *,
+    zone: Zone,
+    building: Building,
+    now: datetime,
+    shared: Round | None = None,
+) -> outlook.Inputs:
+    """The controller's view of the zone's next 24 hours (see :mod:`outlook`)."""
+    if shared is None:
+        shared = planning_round(session, municipality_id=building.municipality_id, now=now)
+    price, co2 = shared.book.at("electricity", now)
+    solar_share = (zone.calibration or {}).get("multipliers", {}).get("solar", 1.0)
+    return outlook.plan_inputs(
+        session,
+        zone=zone,
+        building=building,
+        now=now,
+        electricity_price=price,
+        electricity_co2=co2,
+        solar_share=float(solar_share),
+        around=shared.around,
     )
-    past = [t - timedelta(days=1) for t in grid]
-    if station and len(found[station].times):
-        t_out = _hold(found[station], past, 10.0)
-    else:
-        t_out = np.full(len(grid), 10.0)
-        notes.append("no outdoor temperature: 10 °C assumed")
-    if market:
-        price = _hold(
-            found[market.price_stream], grid, catalogue.CARRIER_BY_KEY["electricity"].price
-        )
-        co2 = _hold(found[market.co2_stream], grid, 380.0) / 1000.0
-    else:
-        price = np.full(len(grid), catalogue.CARRIER_BY_KEY["electricity"].price)
-        co2 = np.full(len(grid), catalogue.CARRIER_BY_KEY["electricity"].co2)
-        notes.append("no dynamic tariff: the fixed electricity price is used")
-    indoor = found[zone.indoor_stream_id]
-    t_m0 = float(indoor.values[-1]) if len(indoor.values) else zone.comfort_low
-    low, high, thermostat = schedule(zone, grid)
-    local = [t.astimezone(_local()) for t in grid]
-    occupied = np.array(
-        [
-            t.weekday() < 5 and zone.occupied_start <= t.hour + t.minute / 60 < zone.occupied_end
-            for t in local
-        ]
-    )
-    gains = zone.floor_area * np.where(occupied, 10.0, 1.5)
-    forecast = mpc.Forecast(
-        t_out=t_out,
-        internal_gains=gains,
-        solar_gains=np.zeros(len(grid)),
-        low=low,
-        high=high,
-        price=price,
-        co2=co2,
-        base_load=np.full(len(grid), building.floor_area * 0.003),
-        pv=np.zeros(len(grid)),
-        limit=limit_kw,
-    )
-    return Inputs(grid, forecast, thermostat, t_m0, notes)
 
 
-def active_limit(
-    session: Session, *, building: Building, grid: list[datetime]
-) -> tuple[np.ndarray | None, DemandEvent | None]:
-    """The import limit (kW) per step from demand-response events for this building."""
-    link = session.scalar(select(VenLink).where(VenLink.building_id == building.id))
-    if link is None:
-        return None, None
-    events = list(
-        session.scalars(
-            select(DemandEvent).where(
-                DemandEvent.link_id == link.id,
-                DemandEvent.end > grid[0],
-                DemandEvent.start < grid[-1] + STEP,
-                DemandEvent.payload_type.in_(["IMPORT_CAPACITY_LIMIT", "SIMPLE"]),
-            )
-        )
-    )
-    if not events:
-        return None, None
-    limit = np.full(len(grid), np.inf)
-    for event in events:
-        for interval in event.intervals:
-            begin = datetime.fromisoformat(interval["start"])
-            finish = begin + timedelta(seconds=int(interval["seconds"]))
-            value = float(interval["limit_kw"])
-            for k, t in enumerate(grid):
-                if begin <= t < finish:
-                    limit[k] = min(limit[k], value)
-    return (limit if np.isfinite(limit).any() else None), events[0]
-
-
-def replan_zone(session: Session, *, zone: Zone, now: datetime) -> Plan:
+def replan_zone(
+    session: Session, *, zone: Zone, now: datetime, shared: Round | None = None
+) -> Plan:
     """Plan the next 24 h, store the plan, publish the planned set point and heating power,
     and send the first step's set point as a Task when it changed. An infeasible plan falls
-    back to the schedule and tells the municipality's staff."""
+    back to the schedule and tells the municipality's staff. ``shared``: what the round read
+    once for the municipality (read here when not given)."""
     building = get_building(session, zone.building_id)
-    grid = _step_grid(now)
-    limit, event = active_limit(session, building=building, grid=grid)
-    inputs = plan_inputs(session, zone=zone, building=building, now=now, limit_kw=limit)
+    if shared is None:
+        shared = planning_round(session, municipality_id=building.municipality_id, now=now)
+    inputs = plan_inputs(session, zone=zone, building=building, now=now, shared=shared)
+    grid, limit, event = inputs.grid, inputs.forecast.limit, inputs.event
     model = zone_model(zone)
-    plant = plant_of(zone, building)
+    plant = plant_of(session, zone=zone, building=building, when=now, book=shared.book)
     weights = (1.0, 0.0) if zone.objective == "cost" else (0.0, 1.0)
     result = mpc.plan(
         model,
@@ -947,7 +1136,7 @@ def replan_zone(session: Session, *, zone: Zone, now: datetime) -> Plan:
         zone_id=zone.id,
         created_at=now,
         start=grid[0],
-        step_seconds=int(STEP.total_seconds()),
+        step_seconds=int(outlook.STEP.total_seconds()),
         source=source,
         status=status,
         message=message,
@@ -956,7 +1145,7 @@ def replan_zone(session: Session, *, zone: Zone, now: datetime) -> Plan:
         solve_ms=result.seconds * 1000.0,
         setpoints=setpoints,
         heating_kw=heating,
-        import_limit_kw=None if limit is None else float(np.nanmin(limit)),
+        import_limit_kw=None if limit is None else float(np.min(limit)),
         task_id=task_id,
     )
     session.add(plan)
@@ -978,8 +1167,23 @@ def replan_zone(session: Session, *, zone: Zone, now: datetime) -> Plan:
 
 
 def replan_all(session: Session, *, now: datetime) -> list[Plan]:
-    found = session.scalars(select(Zone).where(Zone.control == "mpc").order_by(Zone.id))
-    return [replan_zone(session, zone=z, now=now) for z in found]
+    """Re-plan every zone under predictive control, reading each municipality's weather,
+    market and tariffs once."""
+    found = session.execute(
+        select(Zone, Building.municipality_id)
+        .join(Building, Building.id == Zone.building_id)
+        .where(Zone.control == "mpc")
+        .order_by(Zone.id)
+    ).all()
+    rounds: dict[int, Round] = {}
+    made: list[Plan] = []
+    for zone, municipality_id in found:
+        if municipality_id not in rounds:
+            rounds[municipality_id] = planning_round(
+                session, municipality_id=municipality_id, now=now
+            )
+        made.append(replan_zone(session, zone=zone, now=now, shared=rounds[municipality_id]))
+    return made
 
 
 def plans(session: Session, *, zone_id: int, start: datetime, end: datetime) -> list[Plan]:
@@ -1013,12 +1217,11 @@ class Comparison:
 
 
 def compare_with_schedule(session: Session, *, zone: Zone, plan: Plan) -> Comparison:
-    from allmende.modules.energy import kpi
-
+    """The plan and the thermostat schedule on the same model, forecast, band and KPIs."""
     building = get_building(session, zone.building_id)
-    inputs = plan_inputs(session, zone=zone, building=building, now=plan.start, limit_kw=None)
+    inputs = plan_inputs(session, zone=zone, building=building, now=plan.start)
     model = zone_model(zone)
-    plant = plant_of(zone, building)
+    plant = plant_of(session, zone=zone, building=building, when=plan.start)
     f = inputs.forecast
     step_h = plan.step_seconds / 3600.0
     heating_plan = np.asarray(plan.heating_kw, dtype=float)
@@ -1047,16 +1250,14 @@ def compare_with_schedule(session: Session, *, zone: Zone, plan: Plan) -> Compar
     heating_schedule = np.clip(scheduled.phi_hc, 0, None) / 1000.0
 
     def kpis(t_air: np.ndarray, heat: np.ndarray) -> dict[str, float]:
-        electric = heat / plant.cop(f.t_out) if plant.electric else np.zeros_like(heat)
-        fuel = None if plant.electric else heat / plant.efficiency
         values = kpi.compute(
             floor_area=zone.floor_area,
             step_hours=step_h,
             zone_temperatures=[t_air],
             lows=[f.low],
             highs=[f.high],
-            electricity_kw=electric,
-            gas_kw=fuel,
+            electricity_kw=plant.electricity(heat, f.t_out),
+            gas_kw=None if plant.electric else plant.fuel(heat),
             price=f.price,
             co2=f.co2,
             gas_price=plant.fuel_price,

@@ -1,10 +1,14 @@
 """Closed-loop simulation of a building under a scheduled thermostat or under the predictive
 controller, on 15-minute steps of a real weather year, with the BOPTEST KPIs of each.
 
-The building is its 5R1C zone; the controller sees perfect forecasts of weather, gains and
-prices (the upper bound of what forecasting allows; documented in docs/energy.md). The
-thermostat holds its schedule's set point with the plant's capacity (ISO 13790 C.4.2); the
-predictive controller re-plans every hour over the next 24 hours and its first hour is applied.
+The comparison is on equal terms: one building model (its 5R1C zone and its heat pump, whose
+COP follows the outside air and the supply temperature the load needs), one comfort band
+and one discomfort metric for both. The thermostat is a realistic scheduled one: it holds the
+band's lower edge while occupied, from a fixed start before occupancy, and the setback
+otherwise, with the plant's capacity (ISO 13790 C.4.2). The predictive controller keeps the
+same band, sees perfect forecasts of weather, gains and prices (the upper bound of what
+forecasting allows; documented in docs/energy.md), re-plans every hour over the next 24 hours,
+and its first hour is applied to the same model.
 """
 
 from __future__ import annotations
@@ -23,18 +27,28 @@ STEP = 900.0
 STEPS_PER_HOUR = 4
 
 
+#: The occupied comfort band, °C: DIN EN 16798-1 category II for the heating season (about
+#: 1.0 clo, sedentary; offices and classrooms), the range EN ISO 7730 gives for its
+#: category B (22 ± 2 °C).
+OCCUPIED_BAND = (20.0, 24.0)
+#: The upper edge while the building is empty, °C (BOPTEST's unoccupied band).
+EMPTY_HIGH = 30.0
+
+
 @dataclass(frozen=True)
 class Schedule:
-    """Weekly occupancy in local time: weekdays ``start``–``end`` hours; the comfort band while
-    occupied and while empty, and the thermostat's set points (with its early start)."""
+    """Weekly occupancy in local time: weekdays ``start``–``end`` hours.
+
+    The comfort band both controllers are judged on: ``occupied_band`` while occupied, from
+    the ``setback`` up to 30 °C while empty. The thermostat holds the band's lower edges: the
+    occupied one from a fixed start ``preheat_hours`` before occupancy, the setback otherwise.
+    """
 
     start: float
     end: float
-    occupied_band: tuple[float, float] = (20.0, 26.0)
-    empty_band: tuple[float, float] = (15.0, 30.0)
-    thermostat_occupied: float = 21.0
-    thermostat_setback: float = 16.0
-    thermostat_preheat_hours: float = 2.0
+    occupied_band: tuple[float, float] = OCCUPIED_BAND
+    setback: float = 16.0
+    preheat_hours: float = 2.0
     gains_occupied: float = 10.0  # W per m² of floor
     gains_empty: float = 1.5
 
@@ -46,14 +60,14 @@ class Schedule:
 
     def band(self, hour_of_year: Array) -> tuple[Array, Array]:
         occ = self.occupied(hour_of_year)
-        low = np.where(occ, self.occupied_band[0], self.empty_band[0])
-        high = np.where(occ, self.occupied_band[1], self.empty_band[1])
+        low = np.where(occ, self.occupied_band[0], self.setback)
+        high = np.where(occ, self.occupied_band[1], EMPTY_HIGH)
         return low.astype(float), high.astype(float)
 
     def thermostat(self, hour_of_year: Array) -> Array:
-        early = self.occupied(hour_of_year + self.thermostat_preheat_hours)
+        early = self.occupied(hour_of_year + self.preheat_hours)
         on = self.occupied(hour_of_year) | early
-        return np.where(on, self.thermostat_occupied, self.thermostat_setback).astype(float)
+        return np.where(on, self.occupied_band[0], self.setback).astype(float)
 
 
 @dataclass(frozen=True)
@@ -132,11 +146,9 @@ def _reference(
     )
     design_kw = zone.heat_loss_coefficient * (20.0 + 12.0) / 1000.0
     plant = mpc.Plant(heating_kw=round(1.3 * design_kw, 0), heating_carrier="electricity")
-    share = {180.0: 0.4, 90.0: 0.2, 270.0: 0.2, 0.0: 0.2}
-    surfaces = [
-        solar.Surface(windows * s, u_window, azimuth=az, g_value=0.6, shading=0.7)
-        for az, s in share.items()
-    ]
+    surfaces = solar.windows(
+        windows, u_window, shares={180.0: 0.4, 90.0: 0.2, 270.0: 0.2, 0.0: 0.2}
+    )
     return Building(name, floor_area, zone, plant, schedule, surfaces)
 
 
@@ -183,6 +195,21 @@ def inputs(building: Building, site: WeatherYear, *, seed: int = 2024) -> Inputs
     )
 
 
+#: The heating season of the savings comparison: 1 October (day 273 of a non-leap year) to
+#: 30 April, 212 days.
+SEASON_START_DAY, SEASON_DAYS = 273, 212
+
+
+def season(x: Inputs) -> tuple[Inputs, slice]:
+    """The inputs of the year followed by the same year again (the season runs across the new
+    year), and the 15-minute steps of the heating season in them."""
+    steps = len(x.hour)
+    joined = {k: np.concatenate([v, v]) for k, v in vars(x).items()}
+    joined["hour"] = np.concatenate([x.hour, x.hour + steps / STEPS_PER_HOUR])
+    start = SEASON_START_DAY * 24 * STEPS_PER_HOUR
+    return Inputs(**joined), slice(start, start + SEASON_DAYS * 24 * STEPS_PER_HOUR)
+
+
 @dataclass
 class Run:
     t_air: Array
@@ -205,8 +232,7 @@ def _result(
     seconds: float,
     steps: int,
 ) -> Run:
-    cop = building.plant.cop(x.t_out[sl])
-    electricity = heat_kw / cop if building.plant.electric else np.zeros_like(heat_kw)
+    electricity = building.plant.electricity(heat_kw, x.t_out[sl])
     kpis = kpi.compute(
         floor_area=building.floor_area,
         step_hours=STEP / 3600.0,
@@ -255,10 +281,8 @@ def run_mpc(
     t_m0: float,
     horizon: int = 96,
     replan_every: int = STEPS_PER_HOUR,
-    comfort_margin: float = 0.0,
 ) -> Run:
-    """Receding horizon: plan ``horizon`` steps, apply ``replan_every`` of them, repeat. The
-    plan holds the band raised by ``comfort_margin`` at its lower edge."""
+    """Receding horizon: plan ``horizon`` steps, apply ``replan_every`` of them, repeat."""
     a, b, c, _ = rc.state_space(building.zone, step_seconds=STEP)
     t_m = t_m0
     heat = np.zeros(steps)
@@ -273,7 +297,7 @@ def run_mpc(
             t_out=x.t_out[window],
             internal_gains=x.internal_gains[window],
             solar_gains=x.solar_gains[window],
-            low=x.low[window] + comfort_margin,
+            low=x.low[window],
             high=x.high[window],
             price=x.price[window],
             co2=x.co2[window],

@@ -6,6 +6,7 @@ less the long-wave radiation to the sky.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -55,16 +56,31 @@ class SunPath:
 
 def sun_path(weather: WeatherYear) -> SunPath:
     import pandas as pd
-    import pvlib
 
     start = pd.Timestamp("2019-01-01", tz="UTC") - pd.Timedelta(hours=weather.utc_offset)
     times = start + pd.to_timedelta(weather.hour_mid, unit="h")
-    position = pvlib.solarposition.get_solarposition(
+    return sun_at(
         times,
-        weather.latitude,
-        weather.longitude,
+        latitude=weather.latitude,
+        longitude=weather.longitude,
         altitude=weather.elevation,
         temperature=float(np.mean(weather.t_air)),
+    )
+
+
+def sun_at(
+    times: Any,
+    *,
+    latitude: float,
+    longitude: float,
+    altitude: float = 0.0,
+    temperature: float = 12.0,
+) -> SunPath:
+    """The sun's position at ``times`` (a pandas DatetimeIndex in UTC)."""
+    import pvlib
+
+    position = pvlib.solarposition.get_solarposition(
+        times, latitude, longitude, altitude=altitude, temperature=temperature
     )
     zenith = position["apparent_zenith"].to_numpy(dtype=float)
     airmass = pvlib.atmosphere.get_relative_airmass(zenith)
@@ -76,8 +92,31 @@ def sun_path(weather: WeatherYear) -> SunPath:
     )
 
 
+@dataclass(frozen=True)
+class Irradiance:
+    """Global horizontal, direct normal and diffuse horizontal irradiance, W/m²."""
+
+    ghi: Array
+    dni: Array
+    dhi: Array
+
+
+def from_global(ghi: Array, sun: SunPath, times: Any) -> Irradiance:
+    """Split measured or forecast global horizontal irradiance into beam and diffuse with
+    Erbs' correlation (pvlib), as a weather station measures only the global value."""
+    import pvlib
+
+    global_ = np.clip(np.nan_to_num(np.asarray(ghi, dtype=float)), 0, None)
+    parts = pvlib.irradiance.erbs(global_, sun.zenith, times)
+    return Irradiance(
+        ghi=global_,
+        dni=np.nan_to_num(np.asarray(parts["dni"], dtype=float)),
+        dhi=np.nan_to_num(np.asarray(parts["dhi"], dtype=float)),
+    )
+
+
 def incident(
-    weather: WeatherYear, sun: SunPath, surface: Surface
+    light: Irradiance, sun: SunPath, surface: Surface
 ) -> tuple[Array, Array, Array, Array]:
     """Beam, sky-diffuse (Perez) and ground-reflected irradiance on ``surface`` in W/m², and the
     beam's angle of incidence in degrees."""
@@ -88,9 +127,9 @@ def incident(
         surface.azimuth,
         sun.zenith,
         sun.azimuth,
-        weather.dni,
-        weather.ghi,
-        weather.dhi,
+        light.dni,
+        light.ghi,
+        light.dhi,
         dni_extra=sun.dni_extra,
         airmass=sun.airmass,
         albedo=GROUND_ALBEDO,
@@ -118,13 +157,18 @@ def _glazing_modifier(surface: Surface, aoi: Array) -> tuple[Array, float, float
 
 
 def solar_gains(weather: WeatherYear, surfaces: list[Surface], sun: SunPath | None = None) -> Array:
-    """Hourly solar heat gains of a zone in W (ISO 13790 11.3.2): transmitted through glazing,
+    """Hourly solar heat gains of a zone in W over a weather year (see :func:`gains`)."""
+    light = Irradiance(ghi=weather.ghi, dni=weather.dni, dhi=weather.dhi)
+    return gains(light, sun or sun_path(weather), surfaces)
+
+
+def gains(light: Irradiance, sun: SunPath, surfaces: list[Surface]) -> Array:
+    """Solar heat gains of a zone in W (ISO 13790 11.3.2): transmitted through glazing,
     absorbed by opaque elements (α·R_se·U·A·I), less the long-wave radiation to the sky
     (F_r·R_se·U·A·h_r·Δθ_er with F_r = 1 for a roof and 0.5 for a wall)."""
-    sun = sun or sun_path(weather)
-    total = np.zeros(len(weather.t_air))
+    total = np.zeros(len(light.ghi))
     for surface in surfaces:
-        beam, sky, ground, aoi = incident(weather, sun, surface)
+        beam, sky, ground, aoi = incident(light, sun, surface)
         if surface.glazed:
             m_beam, m_sky, m_ground = _glazing_modifier(surface, aoi)
             total += (
@@ -140,3 +184,16 @@ def solar_gains(weather: WeatherYear, surfaces: list[Surface], sun: SunPath | No
         view_to_sky = (1.0 + np.cos(np.radians(surface.tilt))) / 2.0
         total -= view_to_sky * R_SE * surface.u_value * surface.area * H_R * DELTA_SKY
     return total
+
+
+def windows(
+    area: float, u_value: float, *, shares: dict[float, float] | None = None
+) -> list[Surface]:
+    """A zone's windows as vertical surfaces (double glazing, g = 0.6, frame and shading
+    factor 0.7), spread over the facades by ``shares`` (azimuth → share of the area); evenly
+    over the four orientations where the register does not say."""
+    spread = shares or {180.0: 0.25, 90.0: 0.25, 270.0: 0.25, 0.0: 0.25}
+    return [
+        Surface(area * share, u_value, azimuth=azimuth, g_value=0.6, shading=0.7)
+        for azimuth, share in spread.items()
+    ]

@@ -39,6 +39,7 @@ from allmende.sdk import (
 )
 
 router = APIRouter(prefix="/api/water", tags=["water"])
+GEOJSON = "application/geo+json"
 Status = Literal["ok", "soon", "now"]
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Sign in or send an API key"},
@@ -153,7 +154,12 @@ def set_tree_pit(
     return app_context(request).database.write(run)
 
 
-@router.get("/map.geojson", operation_id="water_map", response_class=JSONResponse)
+@router.get(
+    "/map.geojson",
+    operation_id="water_map",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {"schema": {"type": "object"}}}}},
+)
 def map_data(
     request: Request,
     bbox: str | None = Query(None, max_length=200, description="minLon,minLat,maxLon,maxLat"),
@@ -164,7 +170,7 @@ def map_data(
     box = parse_bbox(bbox) if bbox else None
     with app_context(request).database.session() as session:
         data = lists.map_features(session, bbox=box, zoom=zoom, status=status)
-    return JSONResponse(data, media_type="application/geo+json")
+    return JSONResponse(data, media_type=GEOJSON)
 
 
 @router.get("/crews/{municipality_id}", operation_id="water_crew_list", responses=WRITE_ERRORS)

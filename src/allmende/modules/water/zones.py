@@ -23,14 +23,16 @@ from sqlalchemy.orm import Session
 
 from allmende.modules.water import irrigation, probes, soil
 from allmende.modules.water import stations as meteo
-from allmende.modules.water.catalogue import LOCAL_ZONE, SCOPE
+from allmende.modules.water.catalogue import LOCAL_ZONE, N_, SCOPE
 from allmende.modules.water.models import Decision, Station, Zone
 from allmende.modules.water.schemas import ZoneCreate
 from allmende.sdk import (
     Action,
     Database,
+    Municipality,
     NotFound,
     Principal,
+    ValidationFailed,
     actuation,
     require,
     sensing,
@@ -62,6 +64,8 @@ DRIFT = 0.25
 def create_zone(session: Session, *, principal: Principal, data: ZoneCreate) -> Zone:
     """A zone with its valve Thing and TaskingCapability (staff of its municipality)."""
     require(principal, Action.EDIT, municipality_id=data.municipality_id, scope=SCOPE)
+    if session.get(Municipality, data.municipality_id) is None:
+        raise ValidationFailed.one("body.municipality_id", N_("no such municipality"))
     return make_zone(session, data=data)
 
 

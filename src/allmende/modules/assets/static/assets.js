@@ -36,6 +36,28 @@
       map.setView([51.1, 10.4], 6);
     }
     map.on("click", function (event) { place(event.latlng, true); });
+    element.allmendePlace = function (y, x) {
+      var latlng = L.latLng(y, x);
+      map.setView(latlng, 18);
+      place(latlng, true);
+    };
+  }
+
+  // "Use my location": the device's position into the picker (shown only where it can work).
+  function setupLocate(button) {
+    var picker = document.getElementById(button.dataset.locate);
+    if (!picker || !navigator.geolocation) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.geolocation.getCurrentPosition(function (position) {
+        var y = position.coords.latitude, x = position.coords.longitude;
+        if (picker.allmendePlace) { picker.allmendePlace(y, x); return; }
+        document.getElementById(picker.dataset.lat).value = y.toFixed(6);
+        document.getElementById(picker.dataset.lon).value = x.toFixed(6);
+      }, function () {
+        button.disabled = true;
+      }, { enableHighAccuracy: true, timeout: 15000 });
+    });
   }
 
   function setupCategories(select) {
@@ -51,4 +73,5 @@
 
   document.querySelectorAll("[data-picker]").forEach(setupPicker);
   document.querySelectorAll("[data-category-select]").forEach(setupCategories);
+  document.querySelectorAll("[data-locate]").forEach(setupLocate);
 })();
