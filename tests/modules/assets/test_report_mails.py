@@ -16,7 +16,7 @@ from allmende.core.timeutil import utcnow
 from allmende.delivery import mail, mailer
 from allmende.delivery.models import MailMessage, Notification
 from allmende.identity import service
-from allmende.modules.assets import jobs, privacy, reports
+from allmende.modules.assets import jobs, placing, privacy, reports
 from allmende.modules.assets.models import Report
 from allmende.modules.assets.open311 import ReportsOpen311
 from allmende.modules.assets.schemas import ReportUpdate
@@ -131,6 +131,45 @@ def test_staff_who_opted_in_hear_of_new_reports_and_overdue_inspections_in_their
     text = text_of(overdue)
     assert "Spielplatz Mitte (" in text and "due since" in text and "/maintenance" in text
     assert "Hello" in text and "Hallo" not in text
+
+
+def test_the_staff_a_report_is_forwarded_to_hear_of_it(
+    database: Database,
+    region: Region,
+    people: People,
+    world: World,
+    app: Any,
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    staff = region.staff_b_email
+    database.write(lambda s: mail.set_preferences(s, address=staff, staff_alerts=True))
+    report_id = _submit(database, region, people, description="Schlagloch am Grenzweg")
+    database.write(
+        lambda s: placing.forward(
+            s,
+            principal=people.staff_a,
+            report_id=report_id,
+            municipality="b-dorf",
+            note="Der Grenzweg gehört B",
+        )
+    )
+    assert database.write(lambda s: mailer.mail_staff_notifications(s, now=utcnow())) == 1
+    server = SmtpServer(tmp_path).start()
+    try:
+        configured = settings.model_copy(update=server.settings())
+        mailer.send_round(database, configured, app.state.allmende.services["mail_templates"])
+        [message] = server.wait_for(1)
+    finally:
+        server.stop()
+    assert str(message["To"]) == staff
+    assert str(message["Subject"]).startswith(
+        f"[B-Dorf] Meldung #{report_id} an Sie weitergeleitet: "
+    )
+    text = text_of(message)
+    assert "A-Stadt hat eine Meldung an Ihre Kommune weitergeleitet." in text
+    assert "Grund: Der Grenzweg gehört B" in text
+    assert f"/maintenance/reports/{report_id}" in text
 
 
 def test_a_report_without_contact_mails_nobody(

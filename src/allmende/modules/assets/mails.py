@@ -62,6 +62,22 @@ def report_received(session: Session, report: Report) -> None:
     )
 
 
+def report_forwarded(session: Session, report: Report, *, source: str, note: str) -> None:
+    """Tell the staff of the municipality a report was forwarded to (it is new to them)."""
+    service = session.get(ReportService, report.service_id)
+    name = service.name if service is not None else "Meldung"
+    notify_staff(
+        session,
+        municipality_id=report.municipality_id,
+        kind="assets.report.forwarded",
+        subject=f"Weitergeleitete Meldung #{report.id}: {name}"[:300],
+        body=f"Von {source}: {note}"[:EXCERPT],
+        link=f"/maintenance/reports/{report.id}",
+        mail_template="assets/mail/staff_forwarded",
+        mail_context={**_context(report, service), "source": source, "note": note[:EXCERPT]},
+    )
+
+
 def report_state_changed(session: Session, report: Report, *, previous: str, note: str) -> None:
     """Tell the reporter the report's new state (and the public note that came with it)."""
     to = _reporter(report)
