@@ -24,6 +24,9 @@ from allmende.app import KERNEL_MIGRATIONS, create_app
 from allmende.core.registry import Registry, discover
 from allmende.core.settings import Mode, Settings
 from allmende.identity.models import Municipality
+from allmende.identity.principal import Principal
+from allmende.modules.assets import reports
+from allmende.modules.assets.schemas import ReportUpdate
 from allmende.storage.database import Database
 from allmende.storage.migrate import upgrade
 from tests.conftest import SECRET
@@ -231,6 +234,59 @@ def test_a_citizen_signs_up_confirms_and_resets_the_password(browse: Any, site: 
     sign_in(page, "nina@example.org", "Ninas neues Passwort")
     assert page.get_by_role("link", name="Nina Neu").is_visible()
     page.screenshot(path=str(screenshot_dir() / "account-signed-in.png"), full_page=True)
+
+
+def subject_like(site: Site, address: str, pattern: str) -> Any:
+    """The first mail to ``address`` whose subject matches ``pattern``, waiting for it."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for message in site.smtp.to(address):
+            if re.fullmatch(pattern, str(message["Subject"])):
+                return message
+        site.smtp.wait_for(len(site.smtp.messages) + 1, timeout=1)
+    raise AssertionError(f"no mail like '{pattern}' to {address}")
+
+
+def test_a_citizen_reports_and_hears_of_each_step_by_mail(browse: Any, site: Site) -> None:
+    with site.database.session() as session:
+        a = session.scalar(select(Municipality.id).where(Municipality.key == "a-stadt"))
+    assert a is not None
+    staff = Principal(kind="user", name="Bauhof", staff_of=frozenset({a}))
+    site.database.write(
+        lambda s: reports.add_default_services(s, principal=staff, municipality_id=a)
+    )
+    page = browse(viewport=PHONE)
+    sign_in(page, "citizen@example.org")
+    page.goto("/reports/new")
+    page.get_by_label("Kategorie (Pflichtfeld)", exact=True).select_option(label="Sonstiges")
+    page.get_by_label("Was ist das Problem?").fill("Die Bank am Teich ist gebrochen.")
+    page.get_by_text("Koordinaten (per Klick in die Karte gesetzt)").click()
+    page.get_by_label("Breitengrad").fill("49.45")
+    page.get_by_label("Längengrad").fill("8.65")
+    page.get_by_role("button", name="Meldung absenden").click()
+    page.wait_for_load_state()
+    same = page.get_by_role("button", name="Es ist ein anderes Problem: Meldung senden")
+    if same.count():
+        same.click()
+    page.wait_for_url(re.compile(r"/reports/\d+"))
+    report_id = int(page.url.split("?")[0].rsplit("/", 1)[1])
+
+    received = subject_like(
+        site, "citizen@example.org", rf"Ihre Meldung #{report_id} ist eingegangen"
+    )
+    assert f"/reports/{report_id}" in " ".join(links_in(received))
+    site.database.write(
+        lambda s: reports.update_report(
+            s,
+            principal=staff,
+            report_id=report_id,
+            data=ReportUpdate(state="fixed", note="Die Latte ist ersetzt.", note_public=True),
+        )
+    )
+    done = subject_like(
+        site, "citizen@example.org", rf"Ihre Meldung #{report_id} ist abgeschlossen: .+"
+    )
+    assert "Die Latte ist ersetzt." in str(done.get_body(("plain",)).get_content())
 
 
 PAGES = (
