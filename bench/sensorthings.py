@@ -826,6 +826,8 @@ def measure_reads(inst: Installation, network: Network, repetitions: int) -> dic
 
 
 def percentile(values: Sequence[float], q: float) -> float:
+    if not values:  # nothing completed in the window
+        return math.nan
     index = min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))
     return values[index]
 

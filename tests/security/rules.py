@@ -774,6 +774,107 @@ for path in ("/water/probes", "/water/zones"):  # any signed-in caller: those it
     whole(api(signed_in), f"GET {path}")
 route(same(404), "GET /water/zones/{zone_id}", path="/water/zones/999999")
 
+# Heat (the world's Things carry an air temperature Datastream: they are weather stations; the
+# world has no heat map, evaluation, warning, layer or switch: its jobs make them from the
+# measurements, so an unknown one answers alike for everyone, after the staff check where the
+# municipality's staff are asked first)
+HEAT = "heat"
+EDITS_HEAT = api(edit(HEAT))
+UNKNOWN = "999999"
+HEAT_MAP = "/heat/map/{key}"
+whole(public, "GET /api/heat/stations")
+route(
+    public, "GET /api/heat/stations", name="municipality", params=lambda n: {"municipality": n.key}
+)
+whole(public, "GET /api/heat/warnings")
+route(same(404), "GET /api/heat/warnings/{warning_id}", path=f"/api/heat/warnings/{UNKNOWN}")
+for what in ("map", "evaluation"):
+    route(same(404), f"GET /api/heat/municipalities/{{key}}/{what}")
+for what in ("settings", "layers", "plan"):
+    route(EDITS_HEAT, f"GET /api/heat/municipalities/{{key}}/{what}")
+route(EDITS_HEAT, "PATCH /api/heat/municipalities/{key}/settings", json={"strong_utci": 32.0})
+NOT_A_LAYER = {"file": ("layer.geojson", b"kein GeoJSON", "application/geo+json")}
+route(EDITS_HEAT, "POST /api/heat/municipalities/{key}/layers", files=NOT_A_LAYER,
+      data={"kind": "impervious"})  # fmt: skip
+route(EDITS_HEAT, "POST /api/heat/municipalities/{key}/landcover")
+DEVICE = {"name": "Brunnen", "device_kind": "fountain"}
+route(EDITS_HEAT, "POST /api/heat/municipalities/{key}/plan",
+      json=lambda n: {**DEVICE, "thing_id": n["thing"]})  # fmt: skip
+H = "/api/heat/municipalities/{key}"
+route(then(EDITS_HEAT, same(404)), f"POST {H}/switches/{{switch_id}}/resend",
+      path=f"{H}/switches/{UNKNOWN}/resend")  # fmt: skip
+whole(public, "GET /heat")
+route(public, "GET /heat", name="municipality", params=lambda n: {"municipality": n.key})
+route(public, "GET /heat/map/{key}/features.geojson")
+for what in ("overlay.png", "map.tif", "map.nc"):
+    route(same(404), f"GET /heat/map/{{key}}/{what}")
+whole(public, "GET /heat/method")
+public_and_internal("GET /heat/stations/{thing_id}", hidden(read(STA)), "internal_thing")
+for path in ("/heat/warnings", "/heat/warnings.atom"):
+    whole(public, f"GET {path}")
+for suffix in ("", ".cap.xml"):
+    route(same(404), f"GET /heat/warnings/{{warning_id}}{suffix}",
+          path=f"/heat/warnings/{UNKNOWN}{suffix}")  # fmt: skip
+whole(page(somewhere(edit(HEAT))), "GET /heat/staff")
+route(page(edit(HEAT)), "GET /heat/staff", name="municipality",
+      params=lambda n: {"municipality": n.key})  # fmt: skip
+S = "/heat/staff/{key}"
+route(EDITS_HEAT, f"POST {S}/settings", data={
+    "strong_utci": "32", "night_min_ta": "20", "extreme_utci": "38", "area_share": "0.25",
+    "afternoon_from": "12", "afternoon_to": "18", "night_from": "22", "night_to": "6",
+    "cell_m": "10"})  # fmt: skip
+route(EDITS_HEAT, f"POST {S}/landcover", data={})
+route(EDITS_HEAT, f"POST {S}/layers", files=NOT_A_LAYER, data={"kind": "impervious"})
+route(then(EDITS_HEAT, same(404)), f"POST {S}/layers/{{layer_id}}/remove",
+      path=f"{S}/layers/{UNKNOWN}/remove", data={})  # fmt: skip
+route(EDITS_HEAT, f"POST {S}/plan",
+      data=lambda n: {**DEVICE, "thing_id": str(n["thing"])})  # fmt: skip
+route(EDITS_HEAT, f"POST {S}/plan/{{entry_id}}/remove", ids={"entry_id": "spent:plan_entry"},
+      data={})  # fmt: skip
+route(then(EDITS_HEAT, same(404)), f"POST {S}/switches/{{switch_id}}/resend",
+      path=f"{S}/switches/{UNKNOWN}/resend", data={})  # fmt: skip
+route(EDITS_HEAT, f"POST {S}/evaluate", data={"days": "7"})  # no map: a 422 after the check
+
+# The open-data catalogue: public data for everyone; a withdrawn dataset is found only by those
+# who may edit it (others are told it does not exist), staff of its municipality change it
+CATALOG = "catalog"
+EDITS_CATALOG = api(edit(CATALOG))
+WITHDRAWN = then(hidden(read(CATALOG)), EDITS_CATALOG)
+DATASET = "/catalog/datasets/matrix-{dataset_id}"
+for path in ("/catalog", "/catalog.ttl", "/catalog.rdf", "/catalog.jsonld"):
+    whole(public, f"GET {path}")
+route(public, "GET /catalog/datasets/{name}", name="public", path=DATASET)
+route(same(404), "GET /catalog/datasets/{name}", name="internal", path=DATASET,
+      ids={"dataset_id": "withdrawn_dataset"})  # fmt: skip
+route(public, "GET /catalog/datasets/{dataset_id}/{file_name}", name="public",
+      path="/catalog/datasets/assets-{key}-bench/data.csv")  # fmt: skip
+route(same(404), "GET /catalog/datasets/{dataset_id}/{file_name}", name="internal",
+      path=f"{DATASET}/data.csv", ids={"dataset_id": "withdrawn_dataset"})  # fmt: skip
+STREAM = "GET /catalog/datastreams/{datastream_id}/{file_name}"
+STREAM_CSV = "/catalog/datastreams/{datastream_id}/observations.csv"
+route(public, STREAM, name="public", path=STREAM_CSV)
+route(hidden(read(STA)), STREAM, name="internal", path=STREAM_CSV,
+      ids={"datastream_id": "internal_datastream"})  # fmt: skip
+whole(public, "GET /api/catalog/datasets")
+whole(public, "GET /open-data")
+LINK = {"title": "Plan", "url": "https://example.org/plan.pdf", "format": "PDF"}
+route(EDITS_CATALOG, "POST /api/catalog/datasets", json=lambda n: {
+    "municipality": n.key, "key": f"matrix-neu-{n.unique()}", "title": "Neu",
+    "links": [LINK]})  # fmt: skip
+route(EDITS_CATALOG, "POST /open-data/datasets", data=lambda n: {
+    "municipality": n.key, "key": f"matrix-neu-{n.unique()}", "title": "Neu",
+    "link_title": "Plan", "link_url": LINK["url"], "link_format": "PDF"})  # fmt: skip
+API_DATASET = "/api/catalog/datasets/matrix-{dataset_id}"
+FORM_DATASET = "/open-data/datasets/matrix-{dataset_id}"
+for expect, name, kind in ((EDITS_CATALOG, "public", ""), (WITHDRAWN, "internal", "withdrawn_")):
+    route(expect, "PATCH /api/catalog/datasets/{dataset_id}", name=name, path=API_DATASET,
+          ids={"dataset_id": f"{kind}dataset"}, json={"description": "geändert"})  # fmt: skip
+    route(expect, "DELETE /api/catalog/datasets/{dataset_id}", name=name, path=API_DATASET,
+          ids={"dataset_id": f"spent:{kind}dataset"})  # fmt: skip
+    route(expect, "POST /open-data/datasets/{dataset_id}", name=name, path=FORM_DATASET,
+          ids={"dataset_id": f"{kind}dataset"},
+          data={"description": "geändert", "hidden": "on" if kind else ""})  # fmt: skip
+
 # The web shell
 for path in ("/", "/login", "/accessibility", "/privacy", "/imprint"):
     whole(public, f"GET {path}")

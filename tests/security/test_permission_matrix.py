@@ -50,6 +50,7 @@ MARKED = {
     "notice": ("notices",),
     "thing": ("sensorthings",),
     "building": ("energy", "sensorthings"),
+    "dataset": ("catalog",),
 }
 
 

@@ -31,6 +31,7 @@ from allmende.core.registry import Registry, discover
 from allmende.core.settings import Mode, Settings
 from allmende.identity import service
 from allmende.modules.participation import challenge
+from allmende.sensing.vocabulary import AIR_TEMPERATURE
 from allmende.storage.database import Database
 from tests.conftest import SECRET
 from tests.support.region import Region
@@ -531,6 +532,64 @@ def _user(w: World, m: str) -> int:
     )
 
 
+def _datastream(w: World, m: str, *, public: bool = True) -> int:
+    """An air temperature Datastream: it makes its Thing a weather station of the heat module."""
+    thing = "thing" if public else "internal_thing"
+    response = w.served.client.post(
+        f"/v1.1/Datastreams?municipality={MUNICIPALITIES[m]}&public={str(public).lower()}",
+        headers=w.admin,
+        json={
+            "name": "Lufttemperatur",
+            "description": "2 m",
+            "observationType": "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
+            "unitOfMeasurement": {"name": "Grad Celsius", "symbol": "Cel", "definition": "ucum"},
+            "Thing": {"@iot.id": w.id(m, thing)},
+            "Sensor": {
+                "name": "T",
+                "description": "T",
+                "encodingType": "text/plain",
+                "metadata": "-",
+            },
+            "ObservedProperty": {
+                "name": "Lufttemperatur",
+                "definition": AIR_TEMPERATURE,
+                "description": "Lufttemperatur",
+            },
+        },
+    )
+    assert response.status_code == 201, response.text
+    location = response.headers["location"]
+    return int(location[location.rindex("(") + 1 : -1])
+
+
+def _plan_entry(w: World, m: str) -> int:
+    created = w.post(
+        f"/api/heat/municipalities/{MUNICIPALITIES[m]}/plan",
+        json={"thing_id": w.id(m, "thing"), "name": "Sprühnebel", "device_kind": "misting"},
+    )
+    return int(created["id"])
+
+
+def dataset_key(number: int) -> str:
+    """The id of the world's catalogue dataset ``number`` (ids of resources are numbers)."""
+    return f"matrix-{number}"
+
+
+def _dataset(w: World, m: str, *, hidden: bool = False) -> int:
+    number = time.monotonic_ns()
+    w.post(
+        "/api/catalog/datasets",
+        json={
+            "municipality": MUNICIPALITIES[m],
+            "key": dataset_key(number),
+            "title": marker(m, "dataset") if hidden else f"Haushaltsplan {m}",
+            "links": [{"title": "Plan", "url": "https://example.org/plan.pdf", "format": "PDF"}],
+            "hidden": hidden,
+        },
+    )
+    return number
+
+
 #: How to make each kind of resource in a municipality (in dependency order).
 FACTORIES: dict[str, Any] = {
     "type": _type,
@@ -569,6 +628,11 @@ FACTORIES: dict[str, Any] = {
     "internal_meter": lambda w, m: _meter(w, m, building="internal_building"),
     "api_key": _api_key,
     "user": _user,
+    "datastream": _datastream,
+    "internal_datastream": lambda w, m: _datastream(w, m, public=False),
+    "plan_entry": _plan_entry,
+    "dataset": _dataset,
+    "withdrawn_dataset": lambda w, m: _dataset(w, m, hidden=True),
 }
 
 

@@ -127,6 +127,26 @@ def test_only_who_may_edit_the_municipality_changes_its_catalogue(
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])  # rules, not storage
+def test_a_withdrawn_dataset_is_not_found_by_who_may_not_edit_it(
+    client: TestClient, region: Region
+) -> None:
+    """Withdrawn means gone for everyone else: changing or deleting it answers 404, not the
+    401 or 403 that would tell that it exists."""
+    admin = bearer(region.key_admin)
+    created = client.post("/api/catalog/datasets", json={**OWN, "hidden": True}, headers=admin)
+    assert created.status_code == 201, created.text
+    path = f"/api/catalog/datasets/{OWN['key']}"
+    others = {"anonymous": {}, "sensorthings key of A": bearer(region.key_sensorthings_a)}
+    for who, headers in others.items():
+        assert client.patch(path, json={"title": "x"}, headers=headers).status_code == 404, who
+        assert client.delete(path, headers=headers).status_code == 404, who
+    assert client.patch(path, json={"title": "x"}).json()["errors"][0]["field"] == "datasetId"
+    edited = client.patch(path, json={"description": "Entwurf"}, headers=admin)
+    assert edited.status_code == 200 and edited.json()["hidden"] is True
+    assert client.delete(path, headers=admin).status_code == 204
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # rules, not storage
 def test_bad_input_is_a_422_naming_the_field(client: TestClient, region: Region) -> None:
     for change, field in BAD:
         response = client.post(

@@ -201,7 +201,12 @@ def find(
     for entry in entries(session, registry, settings, hidden=hidden):
         if entry.dataset.id == dataset_id:
             return entry
-    raise NotFound(errors=[FieldError("datasetId", "no such dataset in the catalogue")])
+    raise unknown()
+
+
+def unknown() -> NotFound:
+    """The answer for a dataset the caller may not find (none, or one withdrawn)."""
+    return NotFound(errors=[FieldError("datasetId", "no such dataset in the catalogue")])
 
 
 @dataclass(frozen=True)

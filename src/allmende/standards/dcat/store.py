@@ -17,7 +17,7 @@ from allmende.core.registry import Registry
 from allmende.core.settings import Settings
 from allmende.core.timeutil import utcnow
 from allmende.identity.models import Municipality
-from allmende.identity.permissions import Action, require
+from allmende.identity.permissions import Action, can, require
 from allmende.identity.principal import Principal
 from allmende.standards.dcat import catalog
 from allmende.standards.dcat.models import CatalogEntry
@@ -96,6 +96,19 @@ def _apply(row: CatalogEntry, changes: Changes) -> None:
     row.updated_at = utcnow()
 
 
+def _changeable(
+    session: Session, principal: Principal, registry: Registry, settings: Settings, dataset_id: str
+) -> catalog.Entry:
+    """The dataset ``principal`` may change. A withdrawn one is not found by those who may not
+    edit it, as in every listing: a 401 or 403 would tell them that it exists."""
+    entry = catalog.find(session, registry, settings, dataset_id, hidden=True)
+    allowed = can(principal, Action.EDIT, municipality_id=entry.publisher.id, scope=SCOPE)
+    if entry.hidden and not allowed:
+        raise catalog.unknown()
+    require(principal, Action.EDIT, municipality_id=entry.publisher.id, scope=SCOPE)
+    return entry
+
+
 def create(
     session: Session,
     *,
@@ -138,8 +151,7 @@ def edit(
     changes: Changes,
 ) -> CatalogEntry:
     """Change a dataset; for an automatic one what staff set replaces the module's text."""
-    entry = catalog.find(session, registry, settings, dataset_id, hidden=True)
-    require(principal, Action.EDIT, municipality_id=entry.publisher.id, scope=SCOPE)
+    entry = _changeable(session, principal, registry, settings, dataset_id)
     if changes.links is not None and entry.origin == "auto":
         raise ValidationFailed.one("links", "the module gives an automatic dataset its files")
     _check(changes)
@@ -167,8 +179,7 @@ def remove(
     dataset_id: str,
 ) -> None:
     """Delete a staff dataset, or drop staff's edits of an automatic one."""
-    entry = catalog.find(session, registry, settings, dataset_id, hidden=True)
-    require(principal, Action.EDIT, municipality_id=entry.publisher.id, scope=SCOPE)
+    _changeable(session, principal, registry, settings, dataset_id)
     row = session.scalar(select(CatalogEntry).where(CatalogEntry.key == dataset_id))
     if row is None:
         raise NotFound(detail="Staff have not changed this dataset.")
