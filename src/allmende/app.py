@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,7 +22,7 @@ from allmende.core.events import EventBus
 from allmende.core.metrics import OBSERVATIONS_STORED
 from allmende.core.registry import JobSpec, Registry, discover
 from allmende.core.settings import Settings, load_settings
-from allmende.delivery import dispatch
+from allmende.delivery import dispatch, mailer
 from allmende.http.adapters import Adapter, discover_adapters
 from allmende.http.auth import current_principal
 from allmende.http.context import AppContext
@@ -42,17 +43,22 @@ from allmende.web import (
     LOCALE,
     STATIC,
     TEMPLATES,
+    account,
+    admin,
     health,
     identity_api,
     metrics,
     notifications,
     shell,
+    signup,
     webhooks_api,
 )
 from allmende.web.errors import html_error
+from allmende.web.mail import MailTemplates
 
 #: The standards' wire formats (entry points ``allmende.standards``), mounted before the modules.
 ADAPTERS: tuple[Adapter, ...] = discover_adapters()
+log = logging.getLogger(__name__)
 #: Migrations of the kernel's own tables and the adapters', before those of the modules.
 KERNEL_MIGRATIONS: tuple[Path, ...] = (
     identity.MIGRATIONS,
@@ -105,6 +111,11 @@ def create_app(
             return f"database unreachable: {type(exc).__name__}"
         return f"migrations not applied: {', '.join(sorted(missing))}" if missing else None
 
+    template_folders = [
+        TEMPLATES,
+        *(a.templates for a in ADAPTERS if a.templates),
+        *(m.templates for m in registry if m.templates),
+    ]
     context = AppContext(
         settings=settings,
         registry=registry,
@@ -120,13 +131,7 @@ def create_app(
             languages=settings.languages,
             default=settings.default_language,
         ),
-        templates=Templates(
-            [
-                TEMPLATES,
-                *(a.templates for a in ADAPTERS if a.templates),
-                *(m.templates for m in registry if m.templates),
-            ]
-        ),
+        templates=Templates(template_folders),
         oidc=OidcVerifier(
             issuer=settings.oidc_issuer,
             audience=settings.oidc_audience,
@@ -143,12 +148,16 @@ def create_app(
         if adapter.setup is not None:
             adapter.setup(context)
 
+    mail_templates = MailTemplates(template_folders, context.catalogs)
+    context.attach(mail_templates)
     scheduler = Scheduler(
-        [*KERNEL_JOBS, *(job for m in registry for job in m.jobs)],
+        [*KERNEL_JOBS, *mailer.jobs(mail_templates), *(job for m in registry for job in m.jobs)],
         database,
         settings,
         feature_sources=[source for m in registry for source in m.feature_sources],
     )
+    if settings.is_production and not settings.smtp_host:
+        log.warning("no smtp_host: e-mails stay in the outbox at /admin/outbox")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -195,6 +204,9 @@ def create_app(
     app.include_router(webhooks_api.router)
     app.include_router(notifications.router)
     app.include_router(notifications.pages)
+    app.include_router(signup.router)
+    app.include_router(account.router)
+    app.include_router(admin.router)
     for adapter in ADAPTERS:
         app.include_router(adapter.router)
     for module in registry:

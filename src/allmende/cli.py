@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from datetime import timedelta
@@ -230,7 +231,10 @@ def demo(
     typer.echo(f"  Open   http://{'localhost' if host in LOOPBACK_OR_ANY else host}:{port}/")
     typer.echo("  Demo accounts:")
     for account in demo_accounts():
-        typer.echo(f"    {account['role']:<8} {account['email']}  password: {account['password']}")
+        place = f" ({account['municipality']})" if "municipality" in account else ""
+        typer.echo(
+            f"    {account['role']:<8} {account['email']}  password: {account['password']}{place}"
+        )
     typer.echo("")
     if serve:
         application = create_app(settings)
@@ -309,23 +313,32 @@ def restore_command(
 # --- users -------------------------------------------------------------------------------------
 
 
+def _new_password(*, from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    given = os.environ.get("ALLMENDE_NEW_PASSWORD")
+    if given:
+        return given
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
 @users_app.command("create")
 @friendly
 def users_create(
     email: str,
     name: Annotated[str, typer.Option(help="Display name.")],
-    password: Annotated[
-        str,
-        typer.Option(
-            prompt=True, hide_input=True, confirmation_prompt=True, envvar="ALLMENDE_NEW_PASSWORD"
-        ),
-    ],
     role: Annotated[Role, typer.Option(help="admin, staff or citizen.")] = Role.CITIZEN,
     municipality: Annotated[str | None, typer.Option(help="Municipality key (staff).")] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the password from the first line of stdin."),
+    ] = False,
 ) -> None:
-    """Create a user account."""
+    """Create a user account. Asks for the password twice, unless it comes from stdin
+    (--password-stdin) or from the variable ALLMENDE_NEW_PASSWORD."""
     from allmende.identity import service
 
+    password = _new_password(from_stdin=password_stdin)
     password_hash = service.hashed_password(password)  # not in the write: it takes a while
 
     def create(session: Session) -> str:

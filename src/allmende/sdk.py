@@ -43,6 +43,7 @@ from allmende.core.timeutil import (
     utcnow,
 )
 from allmende.delivery.events import StoredEvent, events_after, publish
+from allmende.delivery.mail import send_mail
 from allmende.delivery.notifications import notify_staff
 from allmende.http import uploads
 from allmende.http.auth import Caller
@@ -176,6 +177,7 @@ __all__ = [
     "readable_municipalities",
     "require",
     "safe_next",
+    "send_mail",
     "sensing",
     "spatial_indexes",
     "to_metric",

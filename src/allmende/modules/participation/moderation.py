@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from allmende.modules.participation import notifications
+from allmende.modules.participation import mails, notifications
 from allmende.modules.participation.contributions import (
     comment_read,
     contribution_query,
@@ -112,6 +112,10 @@ def give_feedback(
             process_id=process.id,
             contribution_id=item.id,
             params={"title": item.title, "status": item.status},
+        )
+    if changed and process.public and not item.hidden:
+        mails.answer_to_followers(
+            session, process=process, item=item, author_id=item.author_user_id
         )
     session.flush()
     emit(

@@ -2,9 +2,9 @@
 
 Two sources: stored notifications (an official answer on one's contribution, a comment or a
 reply), written in the same transaction as their cause and announced with the event
-``participation.notification.created`` — an e-mail sender subscribes to that event; and the
-start of a new phase in a followed process, derived when the list is read, so no scheduler is
-needed for it.
+``participation.notification.created`` and mailed (:mod:`.mails`); and the start of a new
+phase in a followed process, derived when the list is read (the mail about it comes from a
+job).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from allmende.modules.participation import mails
 from allmende.modules.participation.models import Follow, Notification, Phase, Process
 from allmende.modules.participation.schemas import FollowRead, NotificationRead
 from allmende.modules.participation.service import (
@@ -58,6 +59,14 @@ def notify(
             "participation.notification.created",
             {"notification_id": note.id, "user_id": user_id, "kind": kind},
         ),
+    )
+    mails.notification(
+        session,
+        user_id=user_id,
+        kind=kind,
+        process_id=process_id,
+        contribution_id=contribution_id,
+        params=params,
     )
 
 

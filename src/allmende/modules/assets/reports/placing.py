@@ -11,6 +11,7 @@ from shapely.geometry import Point
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from allmende.modules.assets import mails
 from allmende.modules.assets.catalogue import N_, OPEN_STATES
 from allmende.modules.assets.models import AssetObject, Report, ReportService, WorkOrder
 from allmende.modules.assets.reports.service import add_note
@@ -285,4 +286,5 @@ def forward(
     session.flush()
     payload = {"id": report.id, "municipality_id": target.id, "from_municipality_id": source_id}
     emit(session, Event("assets.report.forwarded", payload))
+    mails.report_forwarded(session, report, source=source.name if source else "?", note=text)
     return report

@@ -19,6 +19,7 @@ from shapely.geometry import Point
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from allmende.modules.assets import mails
 from allmende.modules.assets.catalogue import (
     CLOSED_STATES,
     DEFAULT_SERVICES,
@@ -461,6 +462,7 @@ def submit(session: Session, *, municipality_id: int, data: Submission, actor: A
         session,
         Event("assets.report.created", {"id": report.id, "municipality_id": municipality_id}),
     )
+    mails.report_received(session, report)
     return report
 
 
@@ -492,6 +494,7 @@ def change_state(
     report.updated_at = now
     report.closed_at = (report.closed_at or now) if state in CLOSED_STATES else None
     add_note(session, report, actor, text=text, public=public)
+    mails.report_state_changed(session, report, previous=previous, note=text if public else "")
     if report.object_id is not None:
         obj = session.get(AssetObject, report.object_id)
         if obj is not None:
