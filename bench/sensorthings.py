@@ -684,11 +684,11 @@ def profile_create(inst: Installation, network: Network, rows: int, report: Path
     from pyinstrument import Profiler
 
     from allmende.app import create_app
-    from allmende.standards.sensorthings.handlers import StaRequest
+    from allmende.standards.sensorthings.handlers import Api, StaRequest
 
     app = create_app(inst.settings())
     context = app.state.allmende
-    api = context.services["sensorthings"]
+    api = context.service(Api)
     with context.database.session() as session:
         principal = identity.resolve_api_key(session, key=inst.key)
 
@@ -826,6 +826,8 @@ def measure_reads(inst: Installation, network: Network, repetitions: int) -> dic
 
 
 def percentile(values: Sequence[float], q: float) -> float:
+    if not values:  # nothing completed in the window
+        return math.nan
     index = min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))
     return values[index]
 

@@ -19,7 +19,11 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "translate": None, "N_": None}
-METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+METHODS = [
+    ("**/templates/**.html", "jinja2"),
+    ("**/templates/**.txt", "jinja2"),  # mail templates
+    ("**.py", "python"),
+]
 
 
 #: The kernel's catalogue (web/locale) also holds the strings of the layers below the web

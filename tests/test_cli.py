@@ -118,7 +118,7 @@ def test_errors_are_one_line_not_tracebacks(run, args: tuple[str, ...], message:
 @pytest.mark.parametrize(
     "args",
     [
-        ("users", "create", "a@example.org", "--name", "A", "--password", "lang genug 123"),
+        ("users", "create", "a@example.org", "--name", "A", "--password-stdin"),
         ("users", "list"),
         ("users", "set-role", "a@example.org", "admin"),
         ("apikeys", "create", "x", "--scope", "sensorthings"),
@@ -133,7 +133,7 @@ def test_errors_are_one_line_not_tracebacks(run, args: tuple[str, ...], message:
 def test_commands_on_a_database_without_the_schema_say_what_to_do(
     run, args: tuple[str, ...]
 ) -> None:  # type: ignore[no-untyped-def]
-    result = run(*args, ok=False)
+    result = run(*args, ok=False, input="lang genug 123\n")
     assert result.exit_code == 1
     assert result.output.strip().splitlines()[-1] == (
         "error: the database lacks Allmende's current schema; run `allmende db upgrade` first."
@@ -156,5 +156,33 @@ def test_serve_refuses_workers_on_sqlite(run) -> None:  # type: ignore[no-untype
 def test_demo_builds_the_region(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     output = run("demo", "--no-serve").output
     assert "admin@demo.allmende.example" in output
+    for place in ("Auenstadt", "Lindenbach", "Eichtal"):  # every municipality's staff login
+        key = place.lower()
+        assert f"staff@{key}.demo.allmende.example  password: allmende-demo ({place})" in output
     assert (tmp_path / "allmende-demo.sqlite3").exists()
     assert "notices" in run("modules", "list").output
+
+
+def test_users_create_reads_the_password_from_stdin(run) -> None:  # type: ignore[no-untyped-def]
+    run("db", "upgrade")
+    created = run(
+        "users",
+        "create",
+        "it@example.org",
+        "--name",
+        "IT",
+        "--password-stdin",
+        input="aus der Pipeline\n",
+    )
+    assert "Created it@example.org (citizen)" in created.output
+    short = run(
+        "users",
+        "create",
+        "kurz@example.org",
+        "--name",
+        "K",
+        "--password-stdin",
+        input="kurz\n",
+        ok=False,
+    )
+    assert short.exit_code == 1 and "password: must have at least 8 characters" in short.output

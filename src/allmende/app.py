@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,8 +22,8 @@ from allmende.core.events import EventBus
 from allmende.core.metrics import OBSERVATIONS_STORED
 from allmende.core.registry import JobSpec, Registry, discover
 from allmende.core.settings import Settings, load_settings
-from allmende.delivery import dispatch
-from allmende.http.adapters import Adapter
+from allmende.delivery import dispatch, mailer
+from allmende.http.adapters import Adapter, discover_adapters
 from allmende.http.auth import current_principal
 from allmende.http.context import AppContext
 from allmende.http.i18n import KERNEL_DOMAIN, Catalogs
@@ -35,7 +36,6 @@ from allmende.http.templating import Templates
 from allmende.identity.oidc import OidcVerifier
 from allmende.sensing import actuation
 from allmende.sensing.service import OBSERVATIONS_CREATED
-from allmende.standards import dcat, ogcapi_features, open311, sensorthings
 from allmende.storage.database import Database
 from allmende.storage.migrate import pending_heads
 from allmende.storage.scheduler import Scheduler
@@ -43,28 +43,28 @@ from allmende.web import (
     LOCALE,
     STATIC,
     TEMPLATES,
+    account,
+    admin,
     health,
     identity_api,
     metrics,
     notifications,
     shell,
+    signup,
     webhooks_api,
 )
 from allmende.web.errors import html_error
+from allmende.web.mail import MailTemplates
 
-#: The standards' wire formats, mounted before the modules.
-STANDARDS: tuple[Adapter, ...] = (
-    sensorthings.ADAPTER,
-    open311.ADAPTER,
-    ogcapi_features.ADAPTER,
-    dcat.ADAPTER,
-)
-#: Migrations of the kernel's own tables, before those of the modules.
+#: The standards' wire formats (entry points ``allmende.standards``), mounted before the modules.
+ADAPTERS: tuple[Adapter, ...] = discover_adapters()
+log = logging.getLogger(__name__)
+#: Migrations of the kernel's own tables and the adapters', before those of the modules.
 KERNEL_MIGRATIONS: tuple[Path, ...] = (
     identity.MIGRATIONS,
     delivery.MIGRATIONS,
     sensing.MIGRATIONS,
-    dcat.MIGRATIONS,
+    *(a.migrations for a in ADAPTERS if a.migrations is not None),
 )
 BODY_SLACK_BYTES = 1024 * 1024
 #: The kernel's own jobs, scheduled next to the modules'.
@@ -111,6 +111,11 @@ def create_app(
             return f"database unreachable: {type(exc).__name__}"
         return f"migrations not applied: {', '.join(sorted(missing))}" if missing else None
 
+    template_folders = [
+        TEMPLATES,
+        *(a.templates for a in ADAPTERS if a.templates),
+        *(m.templates for m in registry if m.templates),
+    ]
     context = AppContext(
         settings=settings,
         registry=registry,
@@ -120,19 +125,13 @@ def create_app(
             [
                 (KERNEL_DOMAIN, LOCALE),
                 (SENSING_DOMAIN, sensing.LOCALE),
-                *((a.key, a.locale) for a in STANDARDS if a.locale),
+                *((a.key, a.locale) for a in ADAPTERS if a.locale),
                 *((m.key, m.locale) for m in registry if m.locale),
             ],
             languages=settings.languages,
             default=settings.default_language,
         ),
-        templates=Templates(
-            [
-                TEMPLATES,
-                *(a.templates for a in STANDARDS if a.templates),
-                *(m.templates for m in registry if m.templates),
-            ]
-        ),
+        templates=Templates(template_folders),
         oidc=OidcVerifier(
             issuer=settings.oidc_issuer,
             audience=settings.oidc_audience,
@@ -141,20 +140,24 @@ def create_app(
         if settings.oidc_issuer
         else None,
     )
-    context.services["readiness"] = readiness
+    context.readiness = readiness
     database.bus.subscribe(
         OBSERVATIONS_CREATED, lambda event: OBSERVATIONS_STORED.inc(len(event.payload["rows"]))
     )
-    for adapter in STANDARDS:
+    for adapter in ADAPTERS:
         if adapter.setup is not None:
             adapter.setup(context)
 
+    mail_templates = MailTemplates(template_folders, context.catalogs)
+    context.attach(mail_templates)
     scheduler = Scheduler(
-        [*KERNEL_JOBS, *(job for m in registry for job in m.jobs)],
+        [*KERNEL_JOBS, *mailer.jobs(mail_templates), *(job for m in registry for job in m.jobs)],
         database,
         settings,
         feature_sources=[source for m in registry for source in m.feature_sources],
     )
+    if settings.is_production and not settings.smtp_host:
+        log.warning("no smtp_host: e-mails stay in the outbox at /admin/outbox")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -162,7 +165,7 @@ def create_app(
             scheduler.start()
         started: list[Adapter] = []
         try:
-            for adapter in STANDARDS:
+            for adapter in ADAPTERS:
                 if adapter.start is not None:
                     await adapter.start(context)
                     started.append(adapter)
@@ -190,10 +193,10 @@ def create_app(
     )
     app.state.allmende = context
     formats = ErrorFormats(
-        by_prefix=[(a.prefix, a.render_error) for a in STANDARDS], html=html_error
+        by_prefix=[(a.prefix, a.render_error) for a in ADAPTERS], html=html_error
     )
     install_error_handlers(app, formats)
-    install_openapi(app, [a.errors for a in STANDARDS if a.errors is not None])
+    install_openapi(app, [a.errors for a in ADAPTERS if a.errors is not None])
 
     app.include_router(health.router)
     app.include_router(metrics.router)
@@ -201,7 +204,10 @@ def create_app(
     app.include_router(webhooks_api.router)
     app.include_router(notifications.router)
     app.include_router(notifications.pages)
-    for adapter in STANDARDS:
+    app.include_router(signup.router)
+    app.include_router(account.router)
+    app.include_router(admin.router)
+    for adapter in ADAPTERS:
         app.include_router(adapter.router)
     for module in registry:
         if module.router is not None:

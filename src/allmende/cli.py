@@ -1,32 +1,35 @@
-"""The ``allmende`` command: serve, demo, database, users, API keys, municipalities, modules."""
+"""The ``allmende`` command: serve, demo, database, users, API keys, municipalities, modules.
+
+The application, the services and the migrations are imported by the commands that use them,
+not with this module: ``serve --workers N`` starts each worker as a fresh interpreter that
+imports this module before it can answer the supervisor's health check.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
 from allmende import __version__
-from allmende.app import create_app, load_registry, migration_locations, open_database
 from allmende.core.errors import AllmendeError, ConfigurationError
-from allmende.core.geo import geometry_from_geojson
-from allmende.core.logging import configure_logging
 from allmende.core.registry import Registry, discover
 from allmende.core.settings import Mode, Settings, load_settings
-from allmende.core.timeutil import isoformat, utcnow
-from allmende.identity import service
 from allmende.identity.models import Role
-from allmende.storage.database import Database
-from allmende.storage.migrate import pending_heads, upgrade
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from allmende.storage.database import Database
 
 app = typer.Typer(
     help="Allmende – open-source platform for smart cities and regions.",
@@ -79,17 +82,25 @@ def _settings(**overrides: Any) -> Settings:
 
 
 def _migrate(settings: Settings) -> None:
+    from allmende.app import load_registry, migration_locations
+    from allmende.storage.migrate import upgrade
+
     upgrade(settings.database_url, migration_locations(load_registry(settings)))
 
 
 def _require_schema(settings: Settings, database: Database) -> None:
     """Refuse to work on a database whose migrations are not all applied."""
+    from allmende.app import load_registry, migration_locations
+    from allmende.storage.migrate import pending_heads
+
     locations = migration_locations(load_registry(settings))
     if pending_heads(settings.database_url, locations, database.engine):
         raise ConfigurationError(NO_SCHEMA)
 
 
 def _write(settings: Settings, fn: Callable[[Session], Any]) -> Any:
+    from allmende.app import open_database
+
     database = open_database(settings)
     try:
         _require_schema(settings, database)
@@ -99,6 +110,8 @@ def _write(settings: Settings, fn: Callable[[Session], Any]) -> Any:
 
 
 def _read(settings: Settings, fn: Callable[[Session], Any]) -> Any:
+    from allmende.app import open_database
+
     database = open_database(settings)
     try:
         _require_schema(settings, database)
@@ -108,22 +121,39 @@ def _read(settings: Settings, fn: Callable[[Session], Any]) -> Any:
         database.close()
 
 
+#: How long the supervisor waits for a worker's answer before it replaces the worker. A worker
+#: imports the application before it answers; on a loaded machine that takes seconds
+#: (uvicorn's default of 5 s lost workers at start-up).
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 def _run_server(settings: Settings, *, host: str, port: int, workers: int, app_object: Any) -> None:
     import uvicorn
+
+    from allmende.core.logging import configure_logging, logging_config
 
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     common: dict[str, Any] = {
         "host": host,
         "port": port,
         "proxy_headers": False,  # Allmende reads forwarded headers itself (trusted_proxies)
-        "log_config": None,
+        # Applied again by uvicorn in every worker process, which inherits no logging.
+        "log_config": logging_config(level=settings.log_level, fmt=settings.log_format),
         "access_log": False,
         "server_header": False,
     }
     if workers > 1:
         _metrics_across_workers()
-        uvicorn.run("allmende.app:create_app", factory=True, workers=workers, **common)
+        uvicorn.run(
+            "allmende.app:create_app",
+            factory=True,
+            workers=workers,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+            **common,
+        )
     else:
+        from allmende.app import create_app
+
         uvicorn.run(app_object or create_app(settings), **common)
 
 
@@ -185,6 +215,9 @@ def demo(
     settings = _settings(
         mode=Mode.DEMO, database_url=url, region_name=REGION_NAME, log_format=log_format
     )
+    from allmende.app import create_app, load_registry
+    from allmende.core.timeutil import utcnow
+
     if not (keep and database.exists()):
         for suffix in ("", "-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
@@ -198,11 +231,14 @@ def demo(
     typer.echo(f"  Open   http://{'localhost' if host in LOOPBACK_OR_ANY else host}:{port}/")
     typer.echo("  Demo accounts:")
     for account in demo_accounts():
-        typer.echo(f"    {account['role']:<8} {account['email']}  password: {account['password']}")
+        place = f" ({account['municipality']})" if "municipality" in account else ""
+        typer.echo(
+            f"    {account['role']:<8} {account['email']}  password: {account['password']}{place}"
+        )
     typer.echo("")
     if serve:
         application = create_app(settings)
-        application.state.allmende.services["demo_accounts"] = demo_accounts()
+        application.state.allmende.demo_accounts = demo_accounts()
         _run_server(settings, host=host, port=port, workers=1, app_object=application)
 
 
@@ -236,6 +272,7 @@ def backup_command(
     ] = None,
 ) -> None:
     """Back up the database and the uploaded files while the installation runs."""
+    from allmende.core.timeutil import utcnow
     from allmende.storage.backup import backup
 
     settings = _settings()
@@ -251,6 +288,7 @@ def restore_command(
     source: Annotated[Path, typer.Argument(help="A backup written by `allmende backup`.")],
 ) -> None:
     """Restore a backup into an empty database and an empty data folder."""
+    from allmende.app import load_registry, migration_locations
     from allmende.storage.backup import restore
     from allmende.storage.database import make_engine
     from allmende.storage.migrate import pending_heads
@@ -275,21 +313,32 @@ def restore_command(
 # --- users -------------------------------------------------------------------------------------
 
 
+def _new_password(*, from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    given = os.environ.get("ALLMENDE_NEW_PASSWORD")
+    if given:
+        return given
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
 @users_app.command("create")
 @friendly
 def users_create(
     email: str,
     name: Annotated[str, typer.Option(help="Display name.")],
-    password: Annotated[
-        str,
-        typer.Option(
-            prompt=True, hide_input=True, confirmation_prompt=True, envvar="ALLMENDE_NEW_PASSWORD"
-        ),
-    ],
     role: Annotated[Role, typer.Option(help="admin, staff or citizen.")] = Role.CITIZEN,
     municipality: Annotated[str | None, typer.Option(help="Municipality key (staff).")] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the password from the first line of stdin."),
+    ] = False,
 ) -> None:
-    """Create a user account."""
+    """Create a user account. Asks for the password twice, unless it comes from stdin
+    (--password-stdin) or from the variable ALLMENDE_NEW_PASSWORD."""
+    from allmende.identity import service
+
+    password = _new_password(from_stdin=password_stdin)
     password_hash = service.hashed_password(password)  # not in the write: it takes a while
 
     def create(session: Session) -> str:
@@ -311,6 +360,7 @@ def users_create(
 @friendly
 def users_list() -> None:
     """List user accounts."""
+    from allmende.identity import service
 
     def rows(session: Session) -> list[str]:
         keys = {m.id: m.key for m in service.list_municipalities(session)}
@@ -334,6 +384,8 @@ def users_set_role(
     municipality: Annotated[str | None, typer.Option(help="Municipality key (staff).")] = None,
 ) -> None:
     """Make a user admin, staff of a municipality, or a citizen."""
+    from allmende.identity import service
+
     _write(
         _settings(),
         lambda s: service.set_role(s, email=email, role=role, municipality_key=municipality),
@@ -354,6 +406,10 @@ def apikeys_create(
     expires_days: Annotated[int | None, typer.Option(help="Expire after so many days.")] = None,
 ) -> None:
     """Create an API key and print it once."""
+    from allmende.app import load_registry
+    from allmende.core.timeutil import utcnow
+    from allmende.identity import service
+
     settings = _settings()
     known = frozenset(service.BUILTIN_SCOPES | load_registry(settings).scopes())
     expires = utcnow() + timedelta(days=expires_days) if expires_days else None
@@ -381,6 +437,8 @@ def apikeys_create(
 @friendly
 def apikeys_list() -> None:
     """List API keys (never their secrets)."""
+    from allmende.core.timeutil import isoformat
+    from allmende.identity import service
 
     def rows(session: Session) -> list[str]:
         lines = []
@@ -402,6 +460,8 @@ def apikeys_list() -> None:
 @friendly
 def apikeys_revoke(key_id: int) -> None:
     """Revoke an API key; it stops working at once."""
+    from allmende.identity import service
+
     _write(_settings(), lambda s: service.revoke_api_key(s, key_id=key_id))
     typer.echo(f"API key {key_id} revoked.")
 
@@ -422,6 +482,9 @@ def municipalities_add(
     boundary: Annotated[Path | None, typer.Option(help="GeoJSON file with the boundary.")] = None,
 ) -> None:
     """Add a municipality to the region."""
+    from allmende.core.geo import geometry_from_geojson
+    from allmende.identity import service
+
     geom = None
     if boundary is not None:
         geom = geometry_from_geojson(json.loads(boundary.read_text()), field="boundary")
@@ -445,6 +508,8 @@ def municipalities_add(
 @friendly
 def municipalities_list() -> None:
     """List the municipalities of the region."""
+    from allmende.identity import service
+
     for line in _read(
         _settings(),
         lambda s: [
@@ -462,6 +527,8 @@ def municipalities_list() -> None:
 @friendly
 def modules_list() -> None:
     """List the enabled modules."""
+    from allmende.app import load_registry
+
     registry = load_registry(_settings())
     if not len(registry):
         typer.echo("No modules enabled.")
@@ -490,6 +557,8 @@ class Installation:
 
     @property
     def registry(self) -> Registry:
+        from allmende.app import load_registry
+
         if self._registry is None:
             self._registry = load_registry(self.settings)
         return self._registry

@@ -28,6 +28,7 @@ from allmende.core.geo import (
     parse_bbox,
     to_metric,
 )
+from allmende.core.messages import Message, localise
 from allmende.core.registry import CommandContext, JobSpec, ModuleSpec, NavItem
 from allmende.core.timeutil import (
     EARLIEST,
@@ -42,23 +43,34 @@ from allmende.core.timeutil import (
     utcnow,
 )
 from allmende.delivery.events import StoredEvent, events_after, publish
+from allmende.delivery.mail import send_mail
 from allmende.delivery.notifications import notify_staff
 from allmende.http import formatting, uploads
 from allmende.http.auth import Caller
 from allmende.http.context import AppContext, app_context
 from allmende.http.csrf import check_request as check_csrf
+from allmende.http.forms import form_strings, read_form, write_or_refuse
 from allmende.http.jsonbody import json_loads
 from allmende.http.links import absolute_url, base_url, local_path, safe_next
 from allmende.http.params import MAX_ID, RowId
 from allmende.http.problems import ErrorFormats, problem_response
 from allmende.http.ratelimit import RateLimit, client_address, rate_limit
 from allmende.identity.demo import DemoContext
-from allmende.identity.models import District, Municipality, Role, User
+from allmende.identity.models import District, InMunicipality, Municipality, Role, User
 from allmende.identity.permissions import Action, can, readable_municipalities, require, visible
 from allmende.identity.principal import ANONYMOUS, Principal
+from allmende.identity.service import list_municipalities, municipality_keys, municipality_names
 from allmende.sensing import actuation, vocabulary
 from allmende.sensing import read as sensing
-from allmende.storage.base import Base, IdType, JSONType, UTCDateTime
+from allmende.storage.base import (
+    Base,
+    HasCreatedAt,
+    HasId,
+    HasTimestamps,
+    IdType,
+    JSONType,
+    UTCDateTime,
+)
 from allmende.storage.database import Database
 from allmende.storage.events import emit
 from allmende.storage.geometry import (
@@ -94,11 +106,16 @@ __all__ = [
     "FieldError",
     "Forbidden",
     "Geometry",
+    "HasCreatedAt",
     "HasGeometry",
+    "HasId",
+    "HasTimestamps",
     "IdType",
+    "InMunicipality",
     "JSONType",
     "JobContext",
     "JobSpec",
+    "Message",
     "ModuleSpec",
     "Municipality",
     "NavItem",
@@ -130,6 +147,7 @@ __all__ = [
     "emit",
     "events_after",
     "features",
+    "form_strings",
     "formatting",
     "geometry_columns",
     "geometry_from_geojson",
@@ -139,7 +157,11 @@ __all__ = [
     "intersects",
     "isoformat",
     "json_loads",
+    "list_municipalities",
     "local_path",
+    "localise",
+    "municipality_keys",
+    "municipality_names",
     "notify_staff",
     "open311",
     "parse_bbox",
@@ -152,9 +174,11 @@ __all__ = [
     "problem_response",
     "publish",
     "rate_limit",
+    "read_form",
     "readable_municipalities",
     "require",
     "safe_next",
+    "send_mail",
     "sensing",
     "spatial_indexes",
     "to_metric",
@@ -162,4 +186,5 @@ __all__ = [
     "utcnow",
     "visible",
     "vocabulary",
+    "write_or_refuse",
 ]

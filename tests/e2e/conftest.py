@@ -79,7 +79,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     database = Database(url)
     database.write(lambda s: build_region(s, registry=registry, now=utcnow()))
     app = create_app(settings, database=database, registry=registry)
-    app.state.allmende.services["demo_accounts"] = demo_accounts()
+    app.state.allmende.demo_accounts = demo_accounts()
     running = serve(app)
     yield LiveServer(url=running.url, database=database, registry=registry, app=app)
     running.stop()

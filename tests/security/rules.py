@@ -884,6 +884,34 @@ whole(public, "POST /login",
       data={"email": "citizen@example.org", "password": PASSWORD, "next": "/"})  # fmt: skip
 whole(public, "POST /logout", data={}, fresh_login=True)
 whole(for_people(), "GET /account")
+# Accounts people manage themselves: forms that are refused (422) change nothing.
+for path in ("/account/password", "/account/delete"):
+    whole(for_people(), f"GET {path}")
+    whole(for_people(), f"POST {path}", data={"password": "not the password"})
+whole(for_people(), "POST /account/mail", data={"updates": "on"})
+for path in ("/account/deleted", "/signup", "/signup/confirm", "/password/forgot",
+             "/password/reset", "/mail/unsubscribe"):  # fmt: skip
+    whole(public, f"GET {path}")
+for path in ("/signup", "/signup/confirm", "/password/forgot", "/password/reset",
+             "/mail/unsubscribe"):  # fmt: skip
+    whole(public, f"POST {path}", data={})
+# Administration: administrators only; others to the sign-in page, or 403 when signed in.
+ADMIN_PAGE = page(admin)
+for path in ("/admin", "/admin/apikeys", "/admin/municipalities", "/admin/municipalities/new",
+             "/admin/outbox", "/admin/users", "/admin/users/new"):  # fmt: skip
+    whole(ADMIN_PAGE, f"GET {path}")
+for path in ("/admin/apikeys", "/admin/municipalities/new", "/admin/users/new"):
+    whole(ADMIN_PAGE, f"POST {path}", data={})
+route(ADMIN_PAGE, "GET /admin/municipalities/{key}")
+route(ADMIN_PAGE, "POST /admin/municipalities/{key}", data={"name": ""})
+route(ADMIN_PAGE, "POST /admin/municipalities/{key}/districts", data={})
+DISTRICT_DELETE = "POST /admin/municipalities/{key}/districts/{district_id}/delete"
+route(then(ADMIN_PAGE, same(404)), DISTRICT_DELETE,
+      path="/admin/municipalities/{key}/districts/999999/delete", data={})  # fmt: skip
+route(ADMIN_PAGE, "POST /admin/apikeys/{key_id}/revoke", ids={"key_id": "spent:api_key"}, data={})
+whole(ADMIN_PAGE, "GET /admin/users/{user_id}")
+whole(ADMIN_PAGE, "POST /admin/users/{user_id}/{change}", path="/admin/users/{user_id}/invite",
+      data={})  # fmt: skip
 
 #: Static files: public (one real file of each mounted folder is fetched).
 STATIC = public

@@ -522,6 +522,16 @@ def _meter(w: World, m: str, *, building: str = "building") -> int:
     return int(created["id"])
 
 
+def _user(w: World, m: str) -> int:
+    """A citizen account without a password (an invitation not taken up yet)."""
+    email = f"person-{m}-{time.monotonic_ns()}@example.org"
+    return int(
+        w.served.database.write(
+            lambda s: service.create_user(s, email=email, display_name=f"Person {m}").id
+        )
+    )
+
+
 def _datastream(w: World, m: str, *, public: bool = True) -> int:
     """An air temperature Datastream: it makes its Thing a weather station of the heat module."""
     thing = "thing" if public else "internal_thing"
@@ -617,6 +627,7 @@ FACTORIES: dict[str, Any] = {
     "meter": _meter,
     "internal_meter": lambda w, m: _meter(w, m, building="internal_building"),
     "api_key": _api_key,
+    "user": _user,
     "datastream": _datastream,
     "internal_datastream": lambda w, m: _datastream(w, m, public=False),
     "plan_entry": _plan_entry,

@@ -81,6 +81,8 @@ def check_geometry(geom: BaseGeometry, *, field: str = "geometry") -> None:
 
 
 def geometry_to_geojson(geom: BaseGeometry) -> dict[str, Any]:
+    if geom.geom_type == "Point" and not geom.is_empty:  # most features and observed areas
+        return {"type": "Point", "coordinates": list(geom.coords[0])}
     result: dict[str, Any] = _lists(dict(mapping(geom)))
     return result
 

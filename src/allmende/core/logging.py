@@ -1,10 +1,17 @@
-"""Structured logging: one JSON object a line, carrying the id of the request being served."""
+"""Structured logging: one JSON object a line, carrying the id of the request being served
+and the process that served it (``serve --workers N`` runs several).
+
+:func:`logging_config` is a ``logging.config.dictConfig`` dictionary: uvicorn applies it in
+every worker process it starts (a worker is a fresh interpreter that inherits nothing of
+the parent's logging), and :func:`configure_logging` applies it in the process itself.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-import sys
+import logging.config
+import os
 from contextvars import ContextVar
 from typing import Any
 
@@ -24,6 +31,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
+            "pid": record.process or os.getpid(),
         }
         rid = request_id.get()
         if rid:
@@ -46,12 +54,25 @@ class TextFormatter(logging.Formatter):
         return base
 
 
+def logging_config(*, level: str = "INFO", fmt: str = "json") -> dict[str, Any]:
+    """Everything to stderr through one handler, uvicorn's loggers included."""
+    formatter = JsonFormatter if fmt == "json" else TextFormatter
+    uvicorn = {"handlers": [], "propagate": True}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"allmende": {"()": f"{__name__}.{formatter.__name__}"}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "allmende",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": level.upper()},
+        "loggers": {name: dict(uvicorn) for name in ("uvicorn", "uvicorn.error", "uvicorn.access")},
+    }
+
+
 def configure_logging(*, level: str = "INFO", fmt: str = "json") -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        logging.getLogger(name).handlers[:] = []
-        logging.getLogger(name).propagate = True
+    logging.config.dictConfig(logging_config(level=level, fmt=fmt))

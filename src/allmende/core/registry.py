@@ -92,6 +92,10 @@ class ModuleSpec:
     datasets: tuple[DatasetSource, ...] = ()
     jobs: tuple[JobSpec, ...] = ()
     demo: Callable[[Any], None] | None = None
+    #: ``erase_account(session, user_id, email)``: remove the module's copies of a person's
+    #: data before their account is deleted, in the same transaction (records stay,
+    #: anonymised: names, contact details and the link to the account go).
+    erase_account: Callable[[Any, int, str], None] | None = None
     #: A ``typer.Typer`` mounted as ``allmende <key> …`` (untyped: the kernel needs no CLI
     #: library); its commands find a :class:`CommandContext` in ``typer.Context.obj``.
     commands: Any = None

@@ -289,6 +289,54 @@ class Settings(BaseSettings):
         "production (they reach the server's own network), allowed in dev and demo.",
     )
 
+    smtp_host: str | None = Field(
+        default=None,
+        description="Mail: the SMTP server that sends Allmende's e-mails. Unset: no mail leaves "
+        "the installation; every message lands on the administrators' outbox page instead.",
+    )
+    smtp_port: int = Field(
+        default=587, ge=1, le=65535, description="Mail: the SMTP server's port (465 with tls)."
+    )
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        description="Mail: 'starttls' (plain connection upgraded to TLS, port 587), 'tls' "
+        "(TLS from the start, port 465) or 'none' (only to a relay on the same host).",
+    )
+    smtp_username: str | None = Field(
+        default=None, description="Mail: user name at the SMTP server (unset: no login)."
+    )
+    smtp_password: SecretStr | None = Field(
+        default=None, description="Mail: password at the SMTP server."
+    )
+    smtp_ca_file: Path | None = Field(
+        default=None,
+        description="Mail: CA certificates that the SMTP server's certificate is checked "
+        "against (a relay with an internal CA); unset: the system's.",
+    )
+    smtp_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=300, description="Mail: how long one SMTP conversation may take."
+    )
+    mail_from: str = Field(
+        default="",
+        description="Mail: the sender, e.g. 'Stadt Beispiel <noreply@beispiel.de>'. Unset: "
+        "the region's name with noreply@ and the host of base_url.",
+    )
+    mail_max_age_seconds: int = Field(
+        default=2 * 24 * 3600,
+        gt=0,
+        description="Mail: how long a mail the server does not take is tried again before it "
+        "is failed.",
+    )
+    mail_digest_hour: int = Field(
+        default=7,
+        ge=0,
+        le=23,
+        description="Mail: the hour (region time) after which the daily digests go out.",
+    )
+    mail_keep_days: int = Field(
+        default=30, gt=0, description="Mail: how long sent and failed mails stay in the queue."
+    )
+
     @field_validator("default_language")
     @classmethod
     def _language_known(cls, value: str) -> str:
@@ -318,6 +366,13 @@ class Settings(BaseSettings):
     def _duplicates_known(cls, value: str) -> str:
         if value not in ("reject", "ignore"):
             raise ValueError("must be 'reject' or 'ignore'")
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _sender_is_an_address(cls, value: str) -> str:
+        if value and "@" not in value:
+            raise ValueError("must be an e-mail address, e.g. 'Name <noreply@example.de>'")
         return value
 
     @field_validator("allowed_hosts")

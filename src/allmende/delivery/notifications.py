@@ -2,14 +2,16 @@
 
 :func:`notify_staff` stores the message in the caller's transaction. After the commit the bus
 carries :data:`NOTIFICATION_CREATED` with the notification's id and municipality: that is the
-one seam an e-mail (or chat) channel subscribes to later, without touching the callers.
+seam the e-mail channel (:mod:`allmende.delivery.staffmail`) subscribes to, without touching
+the callers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 from allmende.core.errors import NotFound, ValidationFailed
 from allmende.core.events import Event
 from allmende.core.timeutil import utcnow
+from allmende.delivery.mail import check_template, json_context
 from allmende.delivery.models import Notification
 from allmende.storage.events import emit
 from allmende.storage.id_sets import in_set
@@ -47,11 +50,22 @@ def notify_staff(
     subject: str,
     body: str,
     link: str | None = None,
+    once: str | None = None,
+    mail_template: str | None = None,
+    mail_context: Mapping[str, Any] | None = None,
 ) -> int:
     """A message to the staff of ``municipality_id`` (None: the region's admins); its id.
 
     ``kind`` is a dotted name like the event that caused it (``sensing.task.failed``);
-    ``link`` a local path to the page that explains (``/heat/warnings/3``).
+    ``link`` a local path to the page that explains (``/heat/warnings/3``). ``once`` names
+    the cause (``assets.inspections.overdue:3:2026-12-01``) for callers that may see it
+    again (a job that runs every hour): a second call with it makes no second message and
+    returns the first one's id.
+
+    ``mail_template`` (``<module>/mail/<name>``, see :func:`allmende.delivery.mail.send_mail`)
+    with ``mail_context`` is the mail that staff who opted in receive, each in their own
+    language (the template also reads ``subject``, ``body``, ``link`` and ``municipality``);
+    without it they get ``subject`` and ``body`` as written, in the shell's frame.
     """
     if not kind or len(kind) > 100:
         raise ValidationFailed.one("kind", "must be 1 to 100 characters")
@@ -61,6 +75,15 @@ def notify_staff(
         raise ValidationFailed.one("body", f"must be at most {MAX_BODY} characters")
     if link is not None and not (link.startswith("/") and not link.startswith("//")):
         raise ValidationFailed.one("link", "must be a local path starting with /")
+    if mail_template is not None:
+        check_template(mail_template, "mail_template")
+    context = json_context(mail_context, "mail_context") if mail_template is not None else None
+    if once is not None:
+        if not once or len(once) > 200:
+            raise ValidationFailed.one("once", "must be 1 to 200 characters")
+        earlier = session.scalar(select(Notification.id).where(Notification.dedupe_key == once))
+        if earlier is not None:
+            return int(earlier)
     row = Notification(
         municipality_id=municipality_id,
         kind=kind,
@@ -68,6 +91,9 @@ def notify_staff(
         body=body,
         link=link,
         created_at=utcnow(),
+        dedupe_key=once,
+        mail_template=mail_template,
+        mail_context=context,
     )
     session.add(row)
     session.flush()

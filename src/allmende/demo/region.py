@@ -189,12 +189,17 @@ def build_region(session: Session, *, registry: Registry, now: datetime) -> Demo
 
 def demo_accounts() -> list[dict[str, str]]:
     """The accounts the sign-in page and the command line show in demo mode."""
-    return [
-        {"email": "admin@demo.allmende.example", "password": DEMO_PASSWORD, "role": "admin"},
+    staff = [
         {
-            "email": "staff@auenstadt.demo.allmende.example",
+            "email": f"staff@{place.key}.demo.allmende.example",
             "password": DEMO_PASSWORD,
             "role": "staff",
-        },
+            "municipality": place.name,
+        }
+        for place in PLACES
+    ]
+    return [
+        {"email": "admin@demo.allmende.example", "password": DEMO_PASSWORD, "role": "admin"},
+        *staff,
         {"email": "buerger@demo.allmende.example", "password": DEMO_PASSWORD, "role": "citizen"},
     ]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 from starlette.requests import HTTPConnection
 
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from allmende.http.i18n import Catalogs
     from allmende.http.templating import Templates
 
+S = TypeVar("S")
+
 
 @dataclass
 class AppContext:
@@ -28,13 +31,34 @@ class AppContext:
     catalogs: Catalogs
     templates: Templates
     oidc: OidcVerifier | None = None
-    #: Extra services modules and adapters hang here by name (e.g. the MQTT bridge).
-    services: dict[str, Any] = field(default_factory=dict)
+    #: ``/readyz``: None when the installation can serve, else what keeps it from it.
+    readiness: Callable[[], str | None] | None = None
+    #: The demo's accounts, shown on the sign-in page (only in demo mode).
+    demo_accounts: list[dict[str, str]] | None = None
     #: Attempt counters shared by all workers (``allmende.http.ratelimit.rate_limit``).
     rate_limits: RateLimits = field(init=False)
+    #: The long-lived objects of the standards adapters, one per class (see :meth:`attach`).
+    _services: dict[type, object] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.rate_limits = RateLimits(self.database)
+
+    def attach(self, service: object) -> None:
+        """Keep an adapter's object (the SensorThings API, the MQTT bridge) for its handlers;
+        they find it again by its class with :meth:`service`."""
+        self._services[type(service)] = service
+
+    def service(self, kind: type[S]) -> S:
+        """The attached object of class ``kind`` (a LookupError if its adapter set none)."""
+        found = self.find(kind)
+        if found is None:
+            raise LookupError(f"no {kind.__name__} is attached to the app context")
+        return found
+
+    def find(self, kind: type[S]) -> S | None:
+        """The attached object of class ``kind``, or None (e.g. the MQTT bridge when off)."""
+        found = self._services.get(kind)
+        return found if isinstance(found, kind) else None
 
 
 def app_context(connection: HTTPConnection) -> AppContext:

@@ -45,6 +45,14 @@ class Municipality(HasGeometry, Base):
     )
 
 
+class InMunicipality:
+    """Belongs to a municipality: deleted with it, indexed for the tenant filter."""
+
+    municipality_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("identity_municipalities.id", ondelete="CASCADE"), index=True
+    )
+
+
 class District(HasGeometry, Base):
     """A district (Ortsteil/Stadtteil) of a municipality, with its boundary."""
 
@@ -65,6 +73,9 @@ class District(HasGeometry, Base):
 
 
 class User(Base):
+    """An account. ``is_active`` False: disabled by an administrator, or signed up and not yet
+    confirmed (``email_confirmed_at`` None); either way it cannot sign in."""
+
     __tablename__ = "identity_users"
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
@@ -77,6 +88,9 @@ class User(Base):
     oidc_subject: Mapped[str | None] = mapped_column(String(300), unique=True, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: When the owner proved the address (a confirmation link, a password set from an
+    #: invitation). A self-made account is inactive until then.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

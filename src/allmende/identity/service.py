@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from allmende.core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from allmende.core.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationFailed
 from allmende.core.timeutil import as_utc, utcnow
 from allmende.identity import credentials
-from allmende.identity.models import ApiKey, Membership, Municipality, Role, User, WebSession
+from allmende.identity.models import (
+    ApiKey,
+    District,
+    Membership,
+    Municipality,
+    Role,
+    User,
+    WebSession,
+)
 from allmende.identity.permissions import ADMIN_SCOPE
 from allmende.identity.principal import Principal
 
@@ -40,6 +49,86 @@ def municipality_by_key(session: Session, *, key: str) -> Municipality:
 
 MUNICIPALITY_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 AGS = re.compile(r"^\d{8}$")
+URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+#: What :func:`update_municipality` may change (the key is fixed: links and keys name it).
+MUNICIPALITY_FIELDS = frozenset(
+    {"name", "kind", "ags", "jurisdiction_id", "website", "contact_email", "boundary"}
+)
+
+
+def _text(value: str | None, field: str, limit: int) -> str | None:
+    """A stripped optional text, None when empty; refused when longer than ``limit``."""
+    text = (value or "").strip()
+    if len(text) > limit:
+        raise ValidationFailed.one(field, f"must have at most {limit} characters")
+    return text or None
+
+
+def _limited(
+    values: dict[str, Any], field: str, limit: int, problems: list[FieldError]
+) -> str | None:
+    """``values[field]`` stripped (None when empty); a problem when longer than ``limit``."""
+    text = (values.get(field) or "").strip()
+    if len(text) > limit:
+        problems.append(FieldError(field, f"must have at most {limit} characters"))
+    return text or None
+
+
+def municipality_problems(
+    session: Session, values: dict[str, Any], *, key: str | None, own_id: int | None
+) -> list[FieldError]:
+    """Every reason the fields of a municipality are refused, each naming its field; the
+    values are normalised in place. ``key``: the new municipality's (None: a change of
+    ``own_id``, whose own AGS is no clash). Pages show them all at once."""
+    problems: list[FieldError] = []
+    if key is not None:
+        if not MUNICIPALITY_KEY.match(key):
+            problems.append(FieldError("key", "use lower-case letters, digits and '-' (max. 40)"))
+        elif session.scalar(select(Municipality.id).where(Municipality.key == key)):
+            problems.append(FieldError("key", "another municipality has it already"))
+    if "name" in values:
+        values["name"] = _limited(values, "name", 200, problems)
+        if values["name"] is None:
+            problems.append(FieldError("name", "must not be empty"))
+    if "kind" in values:
+        values["kind"] = _limited(values, "kind", 40, problems) or "Gemeinde"
+    if "ags" in values:
+        values["ags"] = (values.get("ags") or "").strip() or None
+        if values["ags"] is not None and not AGS.match(values["ags"]):
+            problems.append(FieldError("ags", "an Amtlicher Gemeindeschlüssel has 8 digits"))
+    if "jurisdiction_id" in values:
+        values["jurisdiction_id"] = _limited(values, "jurisdiction_id", 200, problems)
+    if "website" in values:
+        values["website"] = _limited(values, "website", 300, problems)
+        if values["website"] is not None and not URL.match(values["website"]):
+            problems.append(FieldError("website", "must be an http(s) address"))
+    if "contact_email" in values:
+        contact = _limited(values, "contact_email", 200, problems)
+        if contact is not None and (not EMAIL.match(contact.lower()) or len(contact) > 254):
+            problems.append(FieldError("contact_email", "is not an e-mail address"))
+        values["contact_email"] = contact.lower() if contact else None
+    unique = ((Municipality.ags, "ags"), (Municipality.jurisdiction_id, "jurisdiction_id"))
+    for column, field in unique:
+        if values.get(field) is None or any(p.field == field for p in problems):
+            continue
+        taken = select(Municipality.id).where(
+            column == values[field], Municipality.id != (own_id or 0)
+        )
+        if session.scalar(taken) is not None:
+            problems.append(FieldError(field, "another municipality has it already"))
+    boundary = values.get("boundary")
+    if boundary is not None and (
+        boundary.geom_type not in ("Polygon", "MultiPolygon") or not boundary.is_valid
+    ):
+        problems.append(FieldError("boundary", "must be a valid polygon or multipolygon"))
+    return problems
+
+
+def _refuse(problems: list[FieldError]) -> None:
+    if problems:
+        raise ValidationFailed(
+            detail="; ".join(f"{p.field}: {p.reason}" for p in problems), errors=problems
+        )
 
 
 def create_municipality(
@@ -51,35 +140,132 @@ def create_municipality(
     ags: str | None = None,
     jurisdiction_id: str | None = None,
     boundary: BaseGeometry | None = None,
+    website: str | None = None,
+    contact_email: str | None = None,
 ) -> Municipality:
-    if not MUNICIPALITY_KEY.match(key):
-        raise ValidationFailed.one("key", "use lower-case letters, digits and '-' (max. 40)")
-    if not name.strip():
-        raise ValidationFailed.one("name", "must not be empty")
-    if ags is not None and not AGS.match(ags):
-        raise ValidationFailed.one("ags", "an Amtlicher Gemeindeschlüssel has 8 digits")
-    if session.scalar(select(Municipality.id).where(Municipality.key == key)) is not None:
-        raise Conflict(detail=f"A municipality '{key}' exists already.")
-    municipality = Municipality(
-        key=key, name=name.strip(), kind=kind, ags=ags, jurisdiction_id=jurisdiction_id
-    )
+    key = key.strip()
+    values: dict[str, Any] = {
+        "name": name,
+        "kind": kind,
+        "ags": ags,
+        "jurisdiction_id": jurisdiction_id,
+        "website": website,
+        "contact_email": contact_email,
+        "boundary": boundary,
+    }
+    _refuse(municipality_problems(session, values, key=key, own_id=None))
+    boundary = values.pop("boundary")
+    municipality = Municipality(key=key, **values)
     municipality.geom = boundary
     session.add(municipality)
     session.flush()
     return municipality
 
 
+def update_municipality(session: Session, *, key: str, changes: dict[str, Any]) -> Municipality:
+    """Change the fields named in ``changes`` (see :data:`MUNICIPALITY_FIELDS`); a
+    ``boundary`` of None removes the boundary."""
+    unknown = sorted(set(changes) - MUNICIPALITY_FIELDS)
+    if unknown:
+        raise ValidationFailed.one(unknown[0], "cannot be changed")
+    municipality = municipality_by_key(session, key=key)
+    values = dict(changes)
+    _refuse(municipality_problems(session, values, key=None, own_id=municipality.id))
+    if "boundary" in values:
+        municipality.geom = values.pop("boundary")
+    for name, value in values.items():
+        setattr(municipality, name, value)
+    session.flush()
+    return municipality
+
+
+def add_district(
+    session: Session,
+    *,
+    municipality_key: str,
+    name: str,
+    population: int | None = None,
+    boundary: BaseGeometry | None = None,
+) -> District:
+    municipality = municipality_by_key(session, key=municipality_key)
+    text = _text(name, "name", 200)
+    if text is None:
+        raise ValidationFailed.one("name", "must not be empty")
+    if population is not None and not 0 <= population <= 100_000_000:
+        raise ValidationFailed.one("population", "must be a number from 0 to 100000000")
+    _refuse(
+        municipality_problems(session, {"boundary": boundary}, key=None, own_id=municipality.id)
+    )
+    taken = session.scalar(
+        select(District.id).where(
+            District.municipality_id == municipality.id, District.name == text
+        )
+    )
+    if taken is not None:
+        raise Conflict(
+            detail=f"{municipality.name} has a district '{text}' already.",
+            errors=[FieldError("name", "this municipality has a district of that name already")],
+        )
+    district = District(municipality_id=municipality.id, name=text, population=population)
+    district.geom = boundary
+    session.add(district)
+    session.flush()
+    return district
+
+
+def remove_district(session: Session, *, municipality_key: str, district_id: int) -> None:
+    municipality = municipality_by_key(session, key=municipality_key)
+    district = session.get(District, district_id)
+    if district is None or district.municipality_id != municipality.id:
+        raise NotFound(detail=f"No district {district_id} in {municipality.name}.")
+    session.delete(district)
+    session.flush()
+
+
 def list_municipalities(session: Session) -> Sequence[Municipality]:
+    """Every municipality, by name."""
     return session.scalars(select(Municipality).order_by(Municipality.name)).all()
+
+
+def municipality_keys(session: Session, ids: Iterable[int] | None = None) -> dict[int, str]:
+    """The key of each municipality (of those in ``ids``) by id: the API speaks keys."""
+    query = select(Municipality.id, Municipality.key)
+    if ids is not None:
+        query = query.where(Municipality.id.in_(sorted(set(ids))))
+    return {row.id: row.key for row in session.execute(query)}
+
+
+def municipality_names(session: Session) -> dict[int, str]:
+    """The name of each municipality by id, for people to read (pages)."""
+    return {row.id: row.name for row in session.execute(select(Municipality.id, Municipality.name))}
 
 
 # --- users -----------------------------------------------------------------------------------
 
 
-def normalise_email(email: str) -> str:
+def region_shapes(
+    session: Session, *, municipality_key: str | None = None
+) -> list[tuple[Municipality, list[District]]]:
+    """The municipalities (or the one of ``municipality_key``, 404 if unknown) by name, each
+    with its districts: two queries, whatever the number of municipalities."""
+    query = select(Municipality).order_by(Municipality.name)
+    if municipality_key is not None:
+        query = query.where(
+            Municipality.id == municipality_by_key(session, key=municipality_key).id
+        )
+    places = list(session.scalars(query))
+    districts: dict[int, list[District]] = {m.id: [] for m in places}
+    for district in session.scalars(
+        select(District).where(District.municipality_id.in_(list(districts))).order_by(District.id)
+    ):
+        districts[district.municipality_id].append(district)
+    return [(m, districts[m.id]) for m in places]
+
+
+def normalise_email(email: str, *, field: str = "email") -> str:
     value = email.strip().lower()
     if not EMAIL.match(value) or len(value) > 254:
-        raise ValidationFailed.one("email", "is not an e-mail address")
+        raise ValidationFailed.one(field, "is not an e-mail address")
     return value
 
 
@@ -93,39 +279,71 @@ def create_user(
     is_admin: bool = False,
     locale: str | None = None,
 ) -> User:
-    """A new account. Give ``password_hash`` (:func:`hashed_password`, computed before the write)
-    rather than ``password`` wherever others write meanwhile: an argon2 hash takes the writer
-    for about 150 ms."""
+    """A new account, active at once: administrators, the command line and OIDC make these
+    (people who make their own account go through :mod:`allmende.identity.accounts`). Give
+    ``password_hash`` (:func:`hashed_password`, computed before the write) rather than
+    ``password`` wherever others write meanwhile: an argon2 hash takes the writer for about
+    150 ms."""
     address = normalise_email(email)
     if not display_name.strip():
         raise ValidationFailed.one("display_name", "must not be empty")
     if password is not None:
         password_hash = hashed_password(password)
     if session.scalar(select(User.id).where(User.email == address)) is not None:
-        raise Conflict(detail=f"A user with e-mail {address} exists already.")
+        raise Conflict(
+            detail=f"A user with e-mail {address} exists already.",
+            errors=[FieldError("email", "an account with this address exists already")],
+        )
     user = User(
         email=address,
-        display_name=display_name.strip(),
+        display_name=display_name.strip()[:200],
         password_hash=password_hash,
         is_admin=is_admin,
         locale=locale,
+        email_confirmed_at=utcnow() if password_hash else None,
     )
     session.add(user)
     session.flush()
     return user
 
 
+def password_refusal(password: str, *, field: str = "password") -> FieldError | None:
+    """Why a new password is refused (naming ``field``), or None."""
+    problem = credentials.password_problem(password)
+    return FieldError(field, problem) if problem else None
+
+
 def hashed_password(password: str) -> str:
-    """The hash to store for a new password, or 422 naming ``password`` when it is too weak."""
-    if problem := credentials.password_problem(password):
-        raise ValidationFailed.one("password", problem)
+    """The hash to store for a new password, or 422 naming ``password`` when it is too weak.
+
+    Hash before the write transaction that stores it: argon2 takes about 150 ms of CPU."""
+    if refusal := password_refusal(password):
+        raise ValidationFailed.one(refusal.field, refusal.reason)
     return credentials.hash_password(password)
+
+
+async def hashed_password_in_workers(password: str) -> str:
+    """:func:`hashed_password` in the password workers (:data:`credentials.PASSWORD_WORKERS`):
+    off the event loop and the writer, and bounded, so a flood of sign-ups cannot take the CPU."""
+    return await credentials.PASSWORD_WORKERS.arun(hashed_password, password)
+
+
+def password_matches(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` is the one of ``password_hash`` (call it outside any write)."""
+    return credentials.verify_password(password_hash, password)
 
 
 def user_by_email(session: Session, *, email: str) -> User:
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise NotFound(detail=f"No user with e-mail {email}.")
+    return user
+
+
+def user_by_id(session: Session, *, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(detail=f"No user {user_id}.")
     return user
 
 
@@ -143,16 +361,54 @@ def set_role(
     elif role is Role.STAFF:
         if municipality_key is None:
             raise ValidationFailed.one("municipality", "staff needs a municipality")
-        municipality = municipality_by_key(session, key=municipality_key)
-        if not any(m.municipality_id == municipality.id for m in user.memberships):
-            user.memberships.append(
-                Membership(municipality_id=municipality.id, role=Role.STAFF.value)
-            )
+        add_staff(session, user_id=user.id, municipality_key=municipality_key)
     elif role is Role.CITIZEN:
         user.is_admin = False
         user.memberships.clear()
     else:
         raise ValidationFailed.one("role", "must be admin, staff or citizen")
+    session.flush()
+    return user
+
+
+def add_staff(session: Session, *, user_id: int, municipality_key: str) -> User:
+    """Make the user staff of the municipality (nothing changes when it is already)."""
+    user = user_by_id(session, user_id=user_id)
+    municipality = municipality_by_key(session, key=municipality_key)
+    if not any(m.municipality_id == municipality.id for m in user.memberships):
+        user.memberships.append(Membership(municipality_id=municipality.id, role=Role.STAFF.value))
+    session.flush()
+    return user
+
+
+def remove_staff(session: Session, *, user_id: int, municipality_id: int) -> User:
+    user = user_by_id(session, user_id=user_id)
+    user.memberships[:] = [m for m in user.memberships if m.municipality_id != municipality_id]
+    session.flush()
+    return user
+
+
+def set_admin(session: Session, *, user_id: int, admin: bool, acting_user_id: int | None) -> User:
+    """Give or take the administrator role. Administrators cannot take it from themselves
+    (another one must), so the region never loses its last one."""
+    user = user_by_id(session, user_id=user_id)
+    if not admin and user.is_admin and user_id == acting_user_id:
+        raise ValidationFailed.one("admin", "you cannot take the administrator role from yourself")
+    user.is_admin = admin
+    session.flush()
+    return user
+
+
+def set_active(session: Session, *, user_id: int, active: bool, acting_user_id: int | None) -> User:
+    """Switch an account off (it cannot sign in; its sessions end) or on again."""
+    user = user_by_id(session, user_id=user_id)
+    if not active and user_id == acting_user_id:
+        raise ValidationFailed.one("active", "you cannot switch off your own account")
+    user.is_active = active
+    if active and user.email_confirmed_at is None and user.password_hash is not None:
+        user.email_confirmed_at = utcnow()  # an administrator vouches for a pending sign-up
+    if not active:
+        session.execute(delete(WebSession).where(WebSession.user_id == user_id))
     session.flush()
     return user
 

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Integer, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from allmende.core.errors import BadRequest, Conflict, NotFound
+from allmende.core.errors import AllmendeError, BadRequest, Conflict, NotFound
 from allmende.core.events import Event
 from allmende.core.timeutil import OUT_OF_RANGE
 from allmende.sensing.limits import JSON_TOO_LARGE, MAX_JSON_BYTES, MAX_TEXT_CHARS, TEXT_TOO_LONG
@@ -76,12 +76,15 @@ class IngestError:
     status: int
     message: str
 
-    def raise_(self) -> None:
+    def error(self) -> AllmendeError:
         if self.status == 409:
-            raise Conflict(detail=self.message)
+            return Conflict(detail=self.message)
         if self.status == 404:
-            raise NotFound(detail=self.message)
-        raise BadRequest(detail=self.message)
+            return NotFound(detail=self.message)
+        return BadRequest(detail=self.message)
+
+    def raise_(self) -> None:
+        raise self.error()
 
 
 @dataclass(frozen=True)
@@ -155,9 +158,12 @@ def ingest_observations(
     rows: Sequence[NewObservation],
     duplicates: DuplicatePolicy = DuplicatePolicy.REJECT,
     now: int | None = None,
+    stored: dict[int, tuple[Any, ...]] | None = None,
 ) -> list[int | IngestError]:
     """Store many Observations at once; per row the new (or, if idempotent, existing) id or
-    the reason it was refused. Rows that fail do not stop the others.
+    the reason it was refused. Rows that fail do not stop the others. ``stored``, when given,
+    receives each inserted row as stored (:data:`COLUMNS`) by its index in ``rows``: what a
+    caller answers with, without reading it back.
 
     The per-row work is kept to one pass to check and group the rows and one to build the
     records: this is the hot path of every sensor in the region.
@@ -231,6 +237,8 @@ def ingest_observations(
              number, text, data, quality, parameters)
         )  # fmt: skip
         outcome[index] = new_id
+        if stored is not None:
+            stored[index] = records[-1]
     _insert(session, records)
     _count(groups, rows, spans, outcome, automatic)
     _update_streams(session, Datastream, [g for g in groups if g.components is None])
@@ -459,6 +467,7 @@ def _existing_times(
 
 # The sequence's name as a subquery is looked up once, not once per id; the block comes back
 # as one array: fetching ``count`` rows costs far more.
+_LARGEST_ID = select(func.max(Observation.id))
 _ID_BLOCK = select(
     func.array_agg(
         func.nextval(
@@ -478,7 +487,7 @@ def _reserve_ids(session: Session, count: int) -> list[int]:
         return []
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        top = session.scalar(select(func.max(Observation.id))) or 0
+        top = connection.scalar(_LARGEST_ID) or 0
         return list(range(top + 1, top + 1 + count))
     block = session.scalar(_ID_BLOCK, {"count": count})
     assert block is not None

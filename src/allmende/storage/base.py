@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from allmende.core.timeutil import utcnow
 
 # Stable constraint names, so migrations can address them on both backends.
 NAMING_CONVENTION = {
@@ -55,3 +57,25 @@ IdType: Any = BigInteger().with_variant(Integer(), "sqlite")
 
 #: JSON that is JSONB (indexable) on PostgreSQL.
 JSONType: Any = JSON().with_variant(JSONB(), "postgresql")
+
+
+# --- columns most tables repeat, as mixins (``class Thing(HasId, HasCreatedAt, Base)``) -------
+# A mixin's columns follow the class's own in the table; ``sort_order`` keeps the key first.
+
+
+class HasId:
+    """The surrogate key: BIGINT, INTEGER on SQLite so that it is the rowid."""
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, sort_order=-1)
+
+
+class HasCreatedAt:
+    """When the row was created (UTC, set on insert)."""
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HasTimestamps(HasCreatedAt):
+    """When the row was created and last changed (the rules set ``updated_at``)."""
+
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

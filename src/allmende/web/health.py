@@ -33,8 +33,8 @@ def healthz() -> Health:
 )
 async def readyz(request: Request) -> Health:
     """The database answers and its schema is current (readiness)."""
-    check = app_context(request).services["readiness"]
-    problem = await run_in_threadpool(check)
+    check = app_context(request).readiness
+    problem = await run_in_threadpool(check) if check is not None else None
     if problem:
         raise ServiceUnavailable(detail=problem)
     return Health(status="ready", version=__version__)

@@ -20,7 +20,7 @@ from allmende.http.auth import Caller
 from allmende.http.context import app_context
 from allmende.http.params import RowId
 from allmende.identity import service
-from allmende.identity.models import ApiKey, District, Municipality, User
+from allmende.identity.models import ApiKey, Municipality, User
 from allmende.identity.permissions import Action, require
 
 router = APIRouter(prefix="/api", tags=["region"])
@@ -131,19 +131,15 @@ def region_boundaries(
     """Boundaries of the municipalities and their districts as GeoJSON."""
     features: list[dict[str, Any]] = []
     with app_context(request).database.session() as session:
-        query = select(Municipality)
-        if municipality is not None:
-            query = query.where(
-                Municipality.id == service.municipality_by_key(session, key=municipality).id
+        shapes = service.region_shapes(session, municipality_key=municipality)
+    for m, districts in shapes:
+        if m.geom is not None:
+            features.append(
+                _feature(m.geom, kind="municipality", name=m.name, key=m.key, url=f"/m/{m.key}")
             )
-        for m in session.scalars(query.order_by(Municipality.name)):
-            if m.geom is not None:
-                features.append(
-                    _feature(m.geom, kind="municipality", name=m.name, key=m.key, url=f"/m/{m.key}")
-                )
-            for d in session.scalars(select(District).where(District.municipality_id == m.id)):
-                if d.geom is not None:
-                    features.append(_feature(d.geom, kind="district", name=d.name, key=m.key))
+        for d in districts:
+            if d.geom is not None:
+                features.append(_feature(d.geom, kind="district", name=d.name, key=m.key))
     body = {"type": "FeatureCollection", "features": features}
     return Response(orjson.dumps(body), media_type=GEOJSON)
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from allmende.core.errors import NotFound, ServiceUnavailable, TooManyRequests, Unauthorized
+from allmende.core.errors import ServiceUnavailable, TooManyRequests, Unauthorized
 from allmende.http import csrf
 from allmende.http.auth import Caller, clear_session_cookie, set_session_cookie
 from allmende.http.context import app_context
@@ -18,7 +18,7 @@ from allmende.http.i18n import LANGUAGE_COOKIE, N_
 from allmende.http.links import local_path, safe_next
 from allmende.http.ratelimit import RateLimit, rate_limit
 from allmende.identity import login, service
-from allmende.identity.models import District, Municipality, User
+from allmende.identity.models import District, Municipality
 
 router = APIRouter(include_in_schema=False)
 
@@ -58,6 +58,13 @@ def municipality_page(request: Request, key: str, principal: Caller) -> Response
         )
 
 
+#: What the sign-in page confirms after a link from a mail was used (``?done=...``).
+LOGIN_NOTICES = {
+    "confirmed": N_("Your e-mail address is confirmed. You can sign in now."),
+    "password": N_("Your new password is set. Sign in with it."),
+}
+
+
 def _login_form(
     request: Request,
     *,
@@ -65,8 +72,10 @@ def _login_form(
     email: str = "",
     error: str | None = None,
     status: int = 200,
+    notice: str | None = None,
 ) -> Response:
     context = app_context(request)
+    translate = context.catalogs.translator(request)
     return context.templates.render(
         request,
         "login.html",
@@ -74,15 +83,18 @@ def _login_form(
             "next": next_path,
             "email": email,
             "error": error,
-            "demo_login": context.services.get("demo_accounts"),
+            "notice": translate(LOGIN_NOTICES[notice]) if notice in LOGIN_NOTICES else None,
+            "demo_login": context.demo_accounts,
         },
         status_code=status,
     )
 
 
 @router.get("/login")
-def login_page(request: Request, principal: Caller, next: str = Query("/")) -> Response:
-    return _login_form(request, next_path=safe_next(next))
+def login_page(
+    request: Request, principal: Caller, next: str = Query("/"), done: str = Query("")
+) -> Response:
+    return _login_form(request, next_path=safe_next(next), notice=done)
 
 
 @router.post("/login")
@@ -147,25 +159,6 @@ def choose_language(request: Request, lang: str = Query(...), next: str = Query(
             secure=csrf.cookies_secure(request),
         )
     return response
-
-
-@router.get("/account")
-def account_page(request: Request, principal: Caller) -> Response:
-    context = app_context(request)
-    if principal.kind != "user" or principal.user_id is None:
-        return RedirectResponse(local_path(request, "/login?next=/account"), status_code=303)
-    with context.database.session() as session:
-        user = session.get(User, principal.user_id)
-        if user is None:
-            raise NotFound(detail="This account no longer exists.")
-        names = session.scalars(
-            select(Municipality.name).where(Municipality.id.in_(sorted(principal.staff_of)))
-        ).all()
-        return context.templates.render(
-            request,
-            "account.html",
-            {"user": user, "role": principal.role.value, "memberships": names},
-        )
 
 
 def _text_page(request: Request, heading: str, paragraphs: list[str]) -> Response:

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from allmende.identity.principal import Principal
-from allmende.modules.assets import objects, reports
+from allmende.modules.assets.register import service as objects
+from allmende.modules.assets.reports import service as reports
 from allmende.modules.assets.schemas import ObjectCreate
 from allmende.storage.base import Base
 from allmende.storage.database import Database

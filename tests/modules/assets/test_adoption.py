@@ -12,7 +12,7 @@ from allmende.core.errors import Forbidden, NotFound, Unauthorized, ValidationFa
 from allmende.core.timeutil import utcnow
 from allmende.delivery.events import events_after
 from allmende.identity.principal import Principal
-from allmende.modules.assets import adoption
+from allmende.modules.assets.adoption import service as adoption
 from allmende.modules.assets.schemas import ActivityCreate
 from allmende.storage.database import Database
 from tests.modules.assets.conftest import World, snapshot, staff_client

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allmende.core.errors import ValidationFailed
-from allmende.modules.assets import attributes
+from allmende.modules.assets.register import attributes
 
 pytestmark = pytest.mark.unit
 

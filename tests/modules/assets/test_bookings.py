@@ -11,7 +11,7 @@ from shapely.geometry import box, mapping
 
 from allmende.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from allmende.core.timeutil import utcnow
-from allmende.modules.assets import bookings
+from allmende.modules.assets.bookings import service as bookings
 from allmende.modules.assets.schemas import BookingCreate, BookingDecision
 from allmende.storage.database import Database
 from tests.modules.assets.conftest import SQUARE, World, snapshot, staff_client

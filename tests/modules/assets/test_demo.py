@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from allmende.identity.principal import Principal
-from allmende.modules.assets import inspections
+from allmende.modules.assets.inspections import service as inspections
 from allmende.modules.assets.models import (
     Activity,
     Adoption,

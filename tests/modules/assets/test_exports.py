@@ -14,8 +14,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from allmende.core.timeutil import utcnow
-from allmende.modules.assets import reports, workorders
+from allmende.modules.assets.maintenance import service as workorders
 from allmende.modules.assets.models import Report, ReportNote
+from allmende.modules.assets.reports import service as reports
 from allmende.modules.assets.schemas import WorkOrderFromReport
 from allmende.modules.assets.service import Actor
 from allmende.storage.database import Database

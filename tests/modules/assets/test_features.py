@@ -7,9 +7,9 @@ import pytest
 from allmende.core import open311
 from allmende.core.errors import ValidationFailed
 from allmende.core.features import FeatureQuery
-from allmende.modules.assets import objects
 from allmende.modules.assets.features import AssetFeatures
-from allmende.modules.assets.open311 import ReportsOpen311
+from allmende.modules.assets.register import service as objects
+from allmende.modules.assets.reports.open311 import ReportsOpen311
 from allmende.modules.assets.schemas import TypeCreate
 from allmende.storage.database import Database
 from tests.modules.assets.conftest import World, make, point

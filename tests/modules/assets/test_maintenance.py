@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from allmende.core.errors import NotFound, ValidationFailed
 from allmende.core.timeutil import utcnow
-from allmende.modules.assets import inspections, workorders
+from allmende.modules.assets.inspections import service as inspections
+from allmende.modules.assets.maintenance import service as workorders
 from allmende.modules.assets.models import (
     AssetObject,
     Defect,

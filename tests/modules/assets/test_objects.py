@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from allmende.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
-from allmende.modules.assets import objects
 from allmende.modules.assets.models import Change
+from allmende.modules.assets.register import service as objects
 from allmende.modules.assets.schemas import ObjectCreate, ObjectUpdate, TypeCreate, TypeUpdate
 from allmende.sensing import read as sensing
 from allmende.storage.database import Database

@@ -15,9 +15,11 @@ import pytest
 from sqlalchemy import select
 
 from allmende.core.errors import AllmendeError, ValidationFailed
-from allmende.modules.assets import geocoding, placing, reports, workorders
 from allmende.modules.assets.catalogue import DEFAULT_SERVICES
+from allmende.modules.assets.maintenance import service as workorders
 from allmende.modules.assets.models import Report, ReportNote, ReportService
+from allmende.modules.assets.reports import geocoding, placing
+from allmende.modules.assets.reports import service as reports
 from allmende.modules.assets.schemas import WorkOrderFromReport
 from allmende.modules.assets.service import Actor
 from allmende.storage.database import Database

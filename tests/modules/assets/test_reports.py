@@ -13,9 +13,11 @@ from sqlalchemy import update
 from allmende.core import open311
 from allmende.core.errors import ValidationFailed
 from allmende.core.timeutil import utcnow
-from allmende.modules.assets import objects, reports, workorders
+from allmende.modules.assets.maintenance import service as workorders
 from allmende.modules.assets.models import Report
-from allmende.modules.assets.open311 import ReportsOpen311
+from allmende.modules.assets.register import service as objects
+from allmende.modules.assets.reports import service as reports
+from allmende.modules.assets.reports.open311 import ReportsOpen311
 from allmende.modules.assets.schemas import ReportUpdate, WorkOrderFromReport, WorkOrderUpdate
 from allmende.storage.database import Database
 from tests.modules.assets.conftest import World, snapshot, staff_client

@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allmende.core.errors import ValidationFailed
-from allmende.modules.assets import objects, transfer
 from allmende.modules.assets.models import AssetObject, Change
+from allmende.modules.assets.register import service as objects
+from allmende.modules.assets.register import transfer
 from allmende.storage.database import Database
 from tests.modules.assets.conftest import World, count, snapshot, staff_client
 from tests.support.region import People, Region

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 import shapely
@@ -12,12 +14,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from allmende.delivery import mail, mailer
+from allmende.identity import service
 from allmende.modules.heat import alerts, plan
 from allmende.modules.heat.models import DistrictHour, HeatWarning, PlanEntry, Switch
 from allmende.modules.heat.service import DatabaseStore, local_hour, update_rules
 from allmende.sdk import District, actuation, events_after, sensing
 from allmende.storage.database import Database
+from allmende.web.mail import MailTemplates
 from tests.support.region import People, Region
+from tests.support.smtp import SmtpServer, text_of
 from tests.support.web import bearer
 
 pytestmark = pytest.mark.integration
@@ -206,6 +212,38 @@ def test_a_warning_starts_rises_and_ends_and_switches_the_plan(
     # Nothing changes when the same days are decided again.
     again = _run(database, datetime(2026, 7, 18, 9, 0, tzinfo=UTC))
     assert (again.started, again.changed, again.ended) == ([], [], [])
+
+
+def test_staff_who_opted_in_get_a_mail_when_a_warning_starts_and_rises(
+    database: Database, region: Region, setup: Setup, app: Any, tmp_path: Path
+) -> None:
+    staff = region.staff_a_email
+
+    def opt_in(session: Session) -> None:
+        mail.set_preferences(session, address=staff, staff_alerts=True)
+        service.user_by_email(session, email=staff).locale = "en"
+
+    database.write(opt_in)
+    _run(database, datetime(2026, 7, 18, 8, 0, tzinfo=UTC))
+    _run(database, datetime(2026, 7, 18, 9, 0, tzinfo=UTC))  # decided again: no second mail
+    queued = database.write(lambda s: mailer.mail_staff_notifications(s, now=datetime.now(UTC)))
+    assert queued == 2  # started (strong), raised (extreme); the end is no alarm
+
+    server = SmtpServer(tmp_path).start()
+    try:
+        context = app.state.allmende
+        configured = context.settings.model_copy(update=server.settings())
+        mailer.send_round(database, configured, context.service(MailTemplates))
+        server.wait_for(2)
+    finally:
+        server.stop()
+    started, raised = server.to(staff)
+    assert str(started["Subject"]) == "[A-Stadt] Heat warning for Mitte: Strong heat stress"
+    text = text_of(started)
+    assert "A heat warning is in force for Mitte from Jul 15, 2026: Strong heat stress." in text
+    assert "/heat/warnings/" in text
+    assert str(raised["Subject"]) == "[A-Stadt] Heat warning for Mitte: Extreme heat stress"
+    assert "is raised to: Extreme heat stress." in text_of(raised)
 
 
 def test_sta_clients_read_the_plans_tasks(

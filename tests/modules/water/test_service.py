@@ -4,17 +4,23 @@ zones with their valves, leak alarms."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from allmende.core.errors import Forbidden, ValidationFailed
 from allmende.core.registry import Registry
 from allmende.core.settings import Settings
+from allmende.delivery import mail, mailer
 from allmende.delivery.events import events_after, publish
 from allmende.delivery.models import Notification
-from allmende.modules.assets import adoption
+from allmende.identity.service import user_by_email
+from allmende.modules.assets.adoption import service as adoption
 from allmende.modules.assets.schemas import ActivityCreate
 from allmende.modules.water import service, usage, zones
 from allmende.modules.water.models import (
@@ -31,8 +37,10 @@ from allmende.modules.water.schemas import ZoneCreate
 from allmende.sdk import actuation, sensing, utcnow
 from allmende.sensing.models import Observation
 from allmende.storage.database import Database
+from allmende.web.mail import MailTemplates
 from tests.modules.water.conftest import Water, refresh
 from tests.support.region import People, Region
+from tests.support.smtp import SmtpServer, text_of
 
 pytestmark = pytest.mark.integration
 
@@ -232,6 +240,32 @@ def test_a_zone_waters_when_dry_and_its_valve_is_followed_up(
         notes = session.scalars(select(Notification)).all()
     assert log[0][1].state == actuation.FAILED and log[0][1].attempts == 3
     assert any(n.kind == actuation.TASK_FAILED for n in notes)
+
+
+def test_staff_who_opted_in_read_a_leak_by_mail_in_their_language(
+    database: Database, water: Water, region: Region, app: Any, tmp_path: Path
+) -> None:
+    assert usage.check_meters(database, now=water.now) == 1
+
+    def opt_in(session: Session) -> None:
+        for email in (region.staff_a_email, region.staff_b_email):
+            mail.set_preferences(session, address=email, staff_alerts=True)
+            user_by_email(session, email=email).locale = "en"
+
+    database.write(opt_in)
+    assert database.write(lambda s: mailer.mail_staff_notifications(s, now=water.now)) == 1
+    server = SmtpServer(tmp_path).start()
+    try:
+        context = app.state.allmende
+        configured = context.settings.model_copy(update=server.settings())
+        mailer.send_round(database, configured, context.service(MailTemplates))
+        [message] = server.wait_for(1)
+    finally:
+        server.stop()
+    assert re.fullmatch(r"\[[^]]+\] Suspected leak: .+", str(message["Subject"]))
+    text = text_of(message)
+    assert "has not stood still for an hour since" in text and "/water/meters/" in text
+    assert "At night at least" in text and "l/h (usually 0 l/h)." in text
 
 
 def test_a_leak_is_found_announced_once_and_shown_with_its_evidence(

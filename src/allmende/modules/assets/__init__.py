@@ -12,13 +12,15 @@ from allmende.modules.assets import (  # noqa: F401
     pages_citizens,
     pages_staff,
 )
+from allmende.modules.assets.api_routing import router
 from allmende.modules.assets.catalogue import N_, SCOPE
 from allmende.modules.assets.datasets import AssetDatasets
 from allmende.modules.assets.demo import add_demo
 from allmende.modules.assets.features import AssetFeatures
-from allmende.modules.assets.open311 import ReportsOpen311
+from allmende.modules.assets.jobs import JOBS
 from allmende.modules.assets.pages import pages
-from allmende.modules.assets.routing import router
+from allmende.modules.assets.privacy import erase_account
+from allmende.modules.assets.reports.open311 import ReportsOpen311
 from allmende.sdk import ModuleSpec, NavItem
 
 HERE = Path(__file__).parent
@@ -48,4 +50,6 @@ MODULE = ModuleSpec(
     open311_services=(ReportsOpen311(),),
     datasets=(AssetDatasets(),),
     demo=add_demo,
+    jobs=JOBS,
+    erase_account=erase_account,
 )

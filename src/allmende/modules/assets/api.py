@@ -13,9 +13,8 @@ from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from allmende.modules.assets import files, objects, transfer
-from allmende.modules.assets.models import AssetObject
-from allmende.modules.assets.routing import (
+from allmende.modules.assets import files
+from allmende.modules.assets.api_routing import (
     PROBLEM,
     READ_ERRORS,
     UPLOAD_ERRORS,
@@ -26,6 +25,9 @@ from allmende.modules.assets.routing import (
     municipality_id,
     router,
 )
+from allmende.modules.assets.models import AssetObject
+from allmende.modules.assets.register import service as objects
+from allmende.modules.assets.register import transfer
 from allmende.modules.assets.schemas import (
     ChangeRead,
     FileRead,
@@ -422,9 +424,7 @@ def _exported(
     f = _filter(
         session, municipality=municipality, type=type, q=None, status=status, bbox=None, parent=None
     )
-    rows = session.execute(
-        objects.object_rows(principal, f).order_by(AssetObject.type_id, AssetObject.id)
-    ).all()
+    rows = objects.rows_by(session, principal, f, AssetObject.type_id, AssetObject.id)
     keys = municipality_keys(session)
     return [
         transfer.Exported(

@@ -8,9 +8,8 @@ from typing import Any
 from fastapi import Query, Request, Response
 from sqlalchemy.orm import Session
 
-from allmende.modules.assets import adoption, bookings, objects, reports, workorders
-from allmende.modules.assets.catalogue import CLOSED_STATES, OPEN_STATES
-from allmende.modules.assets.routing import (
+from allmende.modules.assets.adoption import service as adoption
+from allmende.modules.assets.api_routing import (
     READ_ERRORS,
     WRITE_ERRORS,
     Limit,
@@ -21,6 +20,11 @@ from allmende.modules.assets.routing import (
     required_municipality_id,
     router,
 )
+from allmende.modules.assets.bookings import service as bookings
+from allmende.modules.assets.catalogue import CLOSED_STATES, OPEN_STATES
+from allmende.modules.assets.maintenance import service as workorders
+from allmende.modules.assets.register import service as objects
+from allmende.modules.assets.reports import service as reports
 from allmende.modules.assets.schemas import (
     ActivityCreate,
     ActivityRead,

@@ -7,9 +7,8 @@ from fastapi import File, Form, Query, Request, UploadFile
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from allmende.modules.assets import files, inspections, objects, workorders
-from allmende.modules.assets.models import Inspection, InspectionPlan
-from allmende.modules.assets.routing import (
+from allmende.modules.assets import files
+from allmende.modules.assets.api_routing import (
     READ_ERRORS,
     STAFF_ERRORS,
     UPLOAD_ERRORS,
@@ -21,6 +20,10 @@ from allmende.modules.assets.routing import (
     municipality_id,
     router,
 )
+from allmende.modules.assets.inspections import service as inspections
+from allmende.modules.assets.maintenance import service as workorders
+from allmende.modules.assets.models import Inspection, InspectionPlan
+from allmende.modules.assets.register import service as objects
 from allmende.modules.assets.schemas import (
     DefectRead,
     DefectUpdate,

@@ -10,14 +10,16 @@ import orjson
 from fastapi import Query, Request, Response
 from sqlalchemy.orm import Session
 
-from allmende.modules.assets import exports, geocoding, placing, reports
-from allmende.modules.assets.routing import (
+from allmende.modules.assets import exports
+from allmende.modules.assets.api_routing import (
     STAFF_ERRORS,
     WRITE_ERRORS,
     MunicipalityQuery,
     municipality_id,
     router,
 )
+from allmende.modules.assets.reports import geocoding, placing
+from allmende.modules.assets.reports import service as reports
 from allmende.modules.assets.schemas import PlaceRead, ReportForward, ReportRead
 from allmende.modules.assets.service import municipality_keys, require_staff_somewhere
 from allmende.sdk import (

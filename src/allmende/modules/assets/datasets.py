@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from allmende.modules.assets import attributes as attrs
 from allmende.modules.assets.catalogue import OPEN_STATES
 from allmende.modules.assets.features import (
     REPORTS,
@@ -24,6 +23,7 @@ from allmende.modules.assets.features import (
     _types,
 )
 from allmende.modules.assets.models import AssetObject, Report, ReportService
+from allmende.modules.assets.register import attributes as attrs
 from allmende.sdk import Municipality, as_utc, parse_datetime
 from allmende.sdk import datasets as open_data
 

@@ -16,7 +16,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from allmende.modules.assets.adoption import announce_watering
+from allmende.modules.assets.adoption.service import announce_watering
 from allmende.modules.assets.catalogue import DEFAULT_SERVICES
 from allmende.modules.assets.models import (
     Activity,

@@ -19,10 +19,10 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from allmende.modules.assets import reports as report_rules
-from allmende.modules.assets import workorders
 from allmende.modules.assets.catalogue import CLOSED_STATES, LOCAL_ZONE, OPEN_STATES
+from allmende.modules.assets.maintenance import service as workorders
 from allmende.modules.assets.models import AssetObject, Report, ReportService
+from allmende.modules.assets.reports import service as report_rules
 from allmende.modules.assets.service import (
     may_read_internal,
     municipality_keys,

@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
-from allmende.modules.assets import attributes as attrs
-from allmende.modules.assets import reports as rules
 from allmende.modules.assets.catalogue import CLOSED_STATES, OPEN_STATES
 from allmende.modules.assets.models import AssetObject, ObjectType, Report, ReportService
+from allmende.modules.assets.register import attributes as attrs
+from allmende.modules.assets.reports import service as rules
 from allmende.modules.assets.service import municipality_keys
 from allmende.sdk import (
     MAX_ID,

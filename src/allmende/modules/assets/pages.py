@@ -16,22 +16,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from allmende.modules.assets import (
-    adoption,
-    attributes,
-    bookings,
-    files,
-    inspections,
-    objects,
-    transfer,
-    workorders,
-)
-from allmende.modules.assets import reports as report_rules
+from allmende.modules.assets import files
+from allmende.modules.assets.adoption import service as adoption
+from allmende.modules.assets.bookings import service as bookings
 from allmende.modules.assets.catalogue import (
     ASSIGNEE_KINDS,
     BOOKING_STATUSES,
@@ -48,14 +39,21 @@ from allmende.modules.assets.catalogue import (
     REPORT_STATES,
     WORK_ORDER_STATUSES,
 )
-from allmende.modules.assets.models import AssetObject, Change, ObjectType, StoredFile
+from allmende.modules.assets.inspections import service as inspections
+from allmende.modules.assets.maintenance import service as workorders
+from allmende.modules.assets.models import AssetObject, ObjectType, StoredFile
+from allmende.modules.assets.register import attributes, transfer
+from allmende.modules.assets.register import service as objects
+from allmende.modules.assets.reports import service as report_rules
 from allmende.modules.assets.schemas import ActivityCreate, ObjectCreate, ObjectUpdate
 from allmende.modules.assets.service import (
     Actor,
+    all_municipalities,
     may_edit,
     may_read_internal,
     municipality_keys,
     municipality_names,
+    municipality_or_none,
 )
 from allmende.sdk import (
     AllmendeError,
@@ -66,13 +64,15 @@ from allmende.sdk import (
     RowId,
     ValidationFailed,
     app_context,
-    check_csrf,
     formatting,
     geometry_to_geojson,
     local_path,
+    parse_local_datetime,
+    read_form,
     uploads,
     utcnow,
 )
+from allmende.sdk import form_strings as sdk_form_strings
 
 pages = APIRouter(include_in_schema=False)
 Model = TypeVar("Model", bound=BaseModel)
@@ -202,13 +202,9 @@ def validated(model: type[Model], **data: Any) -> Model:
         ) from exc
 
 
-def form_strings(form: FormData) -> dict[str, str]:
-    return {k: v for k, v in form.items() if isinstance(v, str)}
-
-
-async def form_of(request: Request) -> FormData:
-    await check_csrf(request)
-    return await request.form()
+#: The SDK's form-post helpers, under the names the pages use.
+form_strings = sdk_form_strings
+form_of = read_form
 
 
 def text(form: FormData, name: str) -> str:
@@ -231,19 +227,11 @@ def optional_float(form: FormData, name: str) -> float | None:
 
 def local_datetime(raw: str, name: str) -> datetime | None:
     """A ``datetime-local`` field, read in the region's time zone."""
-    if not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError as exc:
-        raise ValidationFailed.one(name, N_("is not a date and time")) from exc
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=LOCAL_ZONE)
-    return value
+    return parse_local_datetime(raw, field=name, zone=LOCAL_ZONE) if raw else None
 
 
 def municipalities(session: Session) -> list[Municipality]:
-    return list(session.scalars(select(Municipality).order_by(Municipality.name)))
+    return all_municipalities(session)
 
 
 def editable_municipalities(session: Session, principal: Principal) -> list[Municipality]:
@@ -338,9 +326,7 @@ def register_map(
     """The register's objects for the map (name, link and kind only)."""
     with app_context(request).database.session() as session:
         f, _ = _register_filter(session, municipality, type, q, status)
-        rows = session.execute(
-            objects.object_rows(principal, f).order_by(AssetObject.id).limit(5000)
-        ).all()
+        rows = objects.rows_by(session, principal, f, AssetObject.id, limit=5000)
         features = [
             {
                 "type": "Feature",
@@ -437,14 +423,7 @@ def object_page(request: Request, object_id: RowId, principal: Caller) -> Respon
             values.update(
                 {
                     "things": objects.thing_ids(session, [obj.id])[obj.id],
-                    "history": list(
-                        session.scalars(
-                            select(Change)
-                            .where(Change.object_id == obj.id)
-                            .order_by(Change.at.desc(), Change.id.desc())
-                            .limit(50)
-                        )
-                    ),
+                    "history": objects.recent_changes(session, object_id=obj.id),
                     "plans": inspections.plans_for(session, obj),
                     "due": {
                         d.plan.id: d
@@ -705,7 +684,7 @@ async def create_object_submit(
     form = await form_of(request)
     context = app_context(request)
     with context.database.session() as session:
-        m = session.scalar(select(Municipality).where(Municipality.key == municipality))
+        m = municipality_or_none(session, municipality)
         if m is None:
             raise ValidationFailed.one("municipality", f"no municipality '{municipality}'")
         t = objects.resolve_type(session, m.id, type, field="type")

@@ -10,19 +10,17 @@ from typing import Any
 
 from fastapi import Query, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from allmende.modules.assets import bookings, files, geocoding, objects, placing
-from allmende.modules.assets import reports as report_rules
+from allmende.modules.assets import files
+from allmende.modules.assets.bookings import service as bookings
 from allmende.modules.assets.catalogue import CLOSED_STATES, LOCAL_ZONE, N_, OPEN_STATES
 from allmende.modules.assets.models import (
     AssetObject,
     ObjectType,
     Report,
-    StoredFile,
 )
 from allmende.modules.assets.pages import (
     field_errors,
@@ -37,6 +35,9 @@ from allmende.modules.assets.pages import (
     text,
     validated,
 )
+from allmende.modules.assets.register import service as objects
+from allmende.modules.assets.reports import geocoding, placing
+from allmende.modules.assets.reports import service as report_rules
 from allmende.modules.assets.schemas import BookingCreate
 from allmende.modules.assets.service import Actor, municipality_names, not_found
 from allmende.sdk import (
@@ -403,18 +404,10 @@ def reports_map(request: Request, principal: Caller) -> Response:
 @pages.get("/reports/{report_id}")
 def report_page(request: Request, report_id: RowId, principal: Caller) -> Response:
     with app_context(request).database.session() as session:
-        report = session.scalar(
-            select(Report).where(Report.id == report_id, Report.public.is_(True))
-        )
-        if report is None:
-            raise not_found("report", report_id)
+        report = report_rules.public_report(session, report_id=report_id)
         read = report_rules.report_reads(session, Principal(), [report])[0]  # the public view
         obj = session.get(AssetObject, report.object_id) if report.object_id else None
-        photo = session.scalar(
-            select(StoredFile.id).where(
-                StoredFile.report_id == report.id, StoredFile.kind == "photo"
-            )
-        )
+        photo = report_rules.photo_id(session, report_id=report.id)
         return render(
             request,
             "assets/report.html",

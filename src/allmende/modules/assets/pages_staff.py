@@ -8,20 +8,11 @@ from typing import Any
 
 from fastapi import Query, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from allmende.modules.assets import (
-    bookings,
-    exports,
-    files,
-    inspections,
-    objects,
-    placing,
-    workorders,
-)
-from allmende.modules.assets import reports as report_rules
+from allmende.modules.assets import exports, files
+from allmende.modules.assets.bookings import service as bookings
 from allmende.modules.assets.catalogue import (
     ASSIGNEE_KINDS,
     LOCAL_ZONE,
@@ -31,7 +22,9 @@ from allmende.modules.assets.catalogue import (
     REPORT_STATES,
     WORK_ORDER_STATUSES,
 )
-from allmende.modules.assets.models import AssetObject, Defect, Report, ReportService, WorkOrder
+from allmende.modules.assets.inspections import service as inspections
+from allmende.modules.assets.maintenance import service as workorders
+from allmende.modules.assets.models import AssetObject, WorkOrder
 from allmende.modules.assets.pages import (
     editable_municipalities,
     field_errors,
@@ -46,6 +39,9 @@ from allmende.modules.assets.pages import (
     translate,
     validated,
 )
+from allmende.modules.assets.register import service as objects
+from allmende.modules.assets.reports import placing
+from allmende.modules.assets.reports import service as report_rules
 from allmende.modules.assets.schemas import (
     BookingDecision,
     DefectIn,
@@ -58,16 +54,18 @@ from allmende.modules.assets.schemas import (
 )
 from allmende.modules.assets.service import (
     Actor,
-    internal_condition,
+    all_municipalities,
+    maintenance_counts,
     may_read_internal,
     municipality_names,
+    municipality_or_none,
     require_staff_somewhere,
 )
 from allmende.sdk import (
+    AllmendeError,
     Caller,
     Conflict,
     Forbidden,
-    Municipality,
     PayloadTooLarge,
     Principal,
     RowId,
@@ -76,8 +74,10 @@ from allmende.sdk import (
     app_context,
     geometry_to_geojson,
     local_path,
+    parse_date,
     uploads,
     utcnow,
+    write_or_refuse,
 )
 
 
@@ -94,9 +94,8 @@ def _options(request: Request, labels: dict[str, str]) -> list[tuple[str, str]]:
 
 
 def _municipality_filter(session: Session, key: str | None) -> int | None:
-    if not key:
-        return None
-    return session.scalar(select(Municipality.id).where(Municipality.key == key))
+    found = municipality_or_none(session, key) if key else None
+    return found.id if found is not None else None
 
 
 def _export_context(
@@ -131,16 +130,6 @@ def maintenance_page(
             session, principal=principal, now=utcnow(), horizon_days=within, municipality_id=mid
         )
 
-        def count(model: Any, *conditions: Any) -> int:
-            query = (
-                select(func.count())
-                .select_from(model)
-                .where(internal_condition(principal, model.municipality_id), *conditions)
-            )
-            if mid is not None:
-                query = query.where(model.municipality_id == mid)
-            return int(session.scalar(query) or 0)
-
         return render(
             request,
             "assets/maintenance.html",
@@ -149,13 +138,9 @@ def maintenance_page(
                 "within": within,
                 "municipality": municipality or "",
                 "municipalities": editable_municipalities(session, principal)
-                or list(session.scalars(select(Municipality).order_by(Municipality.name))),
+                or all_municipalities(session),
                 "place_names": municipality_names(session),
-                "counts": {
-                    "reports": count(Report, Report.state.in_(OPEN_STATES)),
-                    "orders": count(WorkOrder, WorkOrder.status.in_(("open", "in_progress"))),
-                    "defects": count(Defect, Defect.status == "open"),
-                },
+                "counts": maintenance_counts(session, principal=principal, municipality_id=mid),
             },
         )
 
@@ -372,12 +357,7 @@ def _order_form(
 
 def _date(form: Any, name: str) -> date | None:
     raw = text(form, name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise ValidationFailed.one(name, N_("is not a date (YYYY-MM-DD)")) from exc
+    return parse_date(raw, field=name) if raw else None
 
 
 def _cost(form: Any) -> str | None:
@@ -494,8 +474,8 @@ def work_order_page(request: Request, order_id: RowId, principal: Caller) -> Res
 @pages.post("/maintenance/work-orders/{order_id}")
 async def work_order_submit(request: Request, order_id: RowId, principal: Caller) -> Response:
     form = await form_of(request)
-    context = app_context(request)
-    try:
+
+    def write(session: Session) -> None:
         body = validated(
             WorkOrderUpdate,
             status=text(form, "status") or None,
@@ -505,18 +485,20 @@ async def work_order_submit(request: Request, order_id: RowId, principal: Caller
             cost=_cost(form),
             completion_note=text(form, "completion_note"),
         )
-        await context.database.awrite(
-            lambda s: workorders.update_work_order(
-                s, principal=principal, order_id=order_id, data=body
-            )
+        workorders.update_work_order(session, principal=principal, order_id=order_id, data=body)
+
+    def refused(session: Session, exc: AllmendeError) -> Response:
+        extra = _work_order_extra(session, principal, order_id)
+        return _order_form(
+            request, "assets/work_order.html", form_strings(form), field_errors(exc), extra, 422
         )
-    except ValidationFailed as exc:
-        with context.database.session() as session:
-            extra = _work_order_extra(session, principal, order_id)
-            return _order_form(
-                request, "assets/work_order.html", form_strings(form), field_errors(exc), extra, 422
-            )
-    return redirect(request, f"/maintenance/work-orders/{order_id}", "saved")
+
+    return await write_or_refuse(
+        request,
+        write,
+        done=lambda _: redirect(request, f"/maintenance/work-orders/{order_id}", "saved"),
+        refused=refused,
+    )
 
 
 # --- the report inbox -----------------------------------------------------------------------
@@ -534,20 +516,9 @@ def staff_reports_page(
     with app_context(request).database.session() as session:
         mid = _municipality_filter(session, municipality)
         states = (state,) if state in REPORT_STATES else (OPEN_STATES if not state else None)
-        found = session.scalars(
-            select(Report)
-            .where(internal_condition(principal, Report.municipality_id))
-            .where(*(() if states is None else (Report.state.in_(states),)))
-            .where(*(() if mid is None else (Report.municipality_id == mid,)))
-            .order_by(Report.created_at.desc(), Report.id.desc())
-            .limit(500)
-        ).all()
-        services = {
-            s.id: s
-            for s in session.scalars(
-                select(ReportService).where(ReportService.id.in_({r.service_id for r in found}))
-            )
-        }
+        found, services = report_rules.inbox(
+            session, principal=principal, states=states, municipality_id=mid
+        )
         return render(
             request,
             "assets/staff_reports.html",
@@ -625,32 +596,31 @@ def staff_report_page(request: Request, report_id: RowId, principal: Caller) -> 
 @pages.post("/maintenance/reports/{report_id}")
 async def staff_report_submit(request: Request, report_id: RowId, principal: Caller) -> Response:
     form = await form_of(request)
-    context = app_context(request)
-    try:
+
+    def write(session: Session) -> None:
         body = validated(
             ReportUpdate,
             state=text(form, "state") or None,
             note=text(form, "note"),
             note_public=form.get("note_public") == "on",
         )
-        await context.database.awrite(
-            lambda s: report_rules.update_report(
-                s, principal=principal, report_id=report_id, data=body
-            )
-        )
-    except ValidationFailed as exc:
-        with context.database.session() as session:
-            return _staff_report(
-                request, session, principal, report_id, form_strings(form), field_errors(exc), 422
-            )
-    return redirect(request, f"/maintenance/reports/{report_id}", "report")
+        report_rules.update_report(session, principal=principal, report_id=report_id, data=body)
+
+    return await write_or_refuse(
+        request,
+        write,
+        done=lambda _: redirect(request, f"/maintenance/reports/{report_id}", "report"),
+        refused=lambda session, exc: _staff_report(
+            request, session, principal, report_id, form_strings(form), field_errors(exc), 422
+        ),
+    )
 
 
 @pages.post("/maintenance/reports/{report_id}/work-order")
 async def staff_report_order(request: Request, report_id: RowId, principal: Caller) -> Response:
     form = await form_of(request)
-    context = app_context(request)
-    try:
+
+    def write(session: Session) -> int:
         body = validated(
             WorkOrderFromReport,
             title=text(form, "title") or None,
@@ -658,15 +628,19 @@ async def staff_report_order(request: Request, report_id: RowId, principal: Call
             assignee=text(form, "assignee"),
             due_on=_date(form, "due_on"),
         )
-        order = await context.database.awrite(
-            lambda s: workorders.from_report(s, principal=principal, report_id=report_id, data=body)
-        )
-    except ValidationFailed as exc:
-        with context.database.session() as session:
-            return _staff_report(
-                request, session, principal, report_id, form_strings(form), field_errors(exc), 422
-            )
-    return redirect(request, f"/maintenance/work-orders/{order.id}", "work-order")
+        order = workorders.from_report(session, principal=principal, report_id=report_id, data=body)
+        return order.id
+
+    return await write_or_refuse(
+        request,
+        write,
+        done=lambda order_id: redirect(
+            request, f"/maintenance/work-orders/{order_id}", "work-order"
+        ),
+        refused=lambda session, exc: _staff_report(
+            request, session, principal, report_id, form_strings(form), field_errors(exc), 422
+        ),
+    )
 
 
 @pages.post("/maintenance/reports/{report_id}/forward")
@@ -796,9 +770,7 @@ async def categories_defaults(request: Request, principal: Caller) -> Response:
     context = app_context(request)
 
     def run(session: Session) -> None:
-        m = session.scalar(
-            select(Municipality).where(Municipality.key == text(form, "municipality"))
-        )
+        m = municipality_or_none(session, text(form, "municipality"))
         if m is None:
             raise ValidationFailed.one("municipality", N_("choose a municipality"))
         report_rules.add_default_services(session, principal=principal, municipality_id=m.id)

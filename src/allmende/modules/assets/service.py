@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from allmende.modules.assets.catalogue import SCOPE
-from allmende.modules.assets.models import AssetObject, Change
+from allmende.modules.assets.catalogue import OPEN_STATES, SCOPE
+from allmende.modules.assets.models import AssetObject, Change, Defect, Report, WorkOrder
 from allmende.sdk import (
     Action,
     Forbidden,
@@ -25,6 +25,7 @@ from allmende.sdk import (
     Unauthorized,
     ValidationFailed,
     can,
+    list_municipalities,
     readable_municipalities,
     require,
     utcnow,
@@ -50,6 +51,37 @@ def municipality_by_key(session: Session, key: str, *, field: str) -> Municipali
     if found is None:
         raise ValidationFailed.one(field, f"no municipality '{key}'")
     return found
+
+
+def municipality_or_none(session: Session, key: str) -> Municipality | None:
+    return session.scalar(select(Municipality).where(Municipality.key == key))
+
+
+def all_municipalities(session: Session) -> list[Municipality]:
+    return list(list_municipalities(session))
+
+
+def maintenance_counts(
+    session: Session, *, principal: Principal, municipality_id: int | None
+) -> dict[str, int]:
+    """Open reports, open work orders and open defects the caller may read internally (of one
+    municipality, or of all)."""
+
+    def count(model: Any, *conditions: Any) -> int:
+        query = (
+            select(func.count())
+            .select_from(model)
+            .where(internal_condition(principal, model.municipality_id), *conditions)
+        )
+        if municipality_id is not None:
+            query = query.where(model.municipality_id == municipality_id)
+        return int(session.scalar(query) or 0)
+
+    return {
+        "reports": count(Report, Report.state.in_(OPEN_STATES)),
+        "orders": count(WorkOrder, WorkOrder.status.in_(("open", "in_progress"))),
+        "defects": count(Defect, Defect.status == "open"),
+    }
 
 
 def municipality_names(session: Session) -> dict[int, str]:

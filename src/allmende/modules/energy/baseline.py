@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 Array = NDArray[np.float64]
 
@@ -106,6 +105,8 @@ class DailyModel:
 
 def _ols(x: Array, y: Array) -> tuple[Array, Array, float]:
     """Coefficients, their two-sided p-values, and R²."""
+    from scipy import stats  # here: a second of import time the app's start need not pay
+
     coef, *_ = np.linalg.lstsq(x, y, rcond=None)
     residual = y - x @ coef
     n, p = x.shape
@@ -312,6 +313,8 @@ def savings(fit: Fit, predicted: Array, reported: Array, *, confidence: float = 
     n = fit.n
     rho = min(max(fit.autocorrelation, 0.0), 0.99)
     n_eff = n * (1 - rho) / (1 + rho)
+    from scipy import stats
+
     t = float(stats.t.ppf(0.5 + confidence / 2, max(n - fit.parameters, 1)))
     uncertainty = (
         t

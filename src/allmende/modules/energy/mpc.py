@@ -23,11 +23,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import highspy
 import numpy as np
-from highspy import _core
 from numpy.typing import NDArray
-from scipy import sparse
 
 from allmende.modules.energy import rc
 
@@ -182,6 +179,9 @@ def plan(
     (demand-response events); otherwise a band the plant cannot hold makes the plan infeasible
     (the upper edge only with cooling: a heated-only building cannot act on it).
     """
+    import highspy  # here: the solver's import time is paid by the jobs that plan
+    from scipy import sparse
+
     started = time.perf_counter()
     n = len(forecast)
     dt_h = step_seconds / 3600.0
@@ -352,6 +352,8 @@ def _solver() -> Any:
     """A HiGHS instance that prints nothing. The core object, not ``highspy.Highs``: that
     wrapper installs its callbacks on construction, and HiGHS logs its banner at that moment,
     before any option could be set; here ``output_flag`` is off before anything runs."""
+    from highspy import _core
+
     solver = _core._Highs()
     solver.setOptionValue("output_flag", False)
     solver.setOptionValue("threads", 1)

@@ -8,16 +8,17 @@ Crank–Nicolson scheme of the standard (C.4–C.11) and, as in C.4.2, finds the
 power delivered to the air node that holds the air temperature at the nearer set point, limited
 by the plant's capacity.
 
-The time loop is compiled by numba: one zone, 8 760 hours in well under a millisecond. Inputs
-and outputs are numpy arrays; no session, no I/O.
+The time loop is compiled by numba on first use (importing numba takes a second or more, which
+a process that only serves pages should not pay at start-up): one zone, 8 760 hours in well
+under a millisecond. Inputs and outputs are numpy arrays; no session, no I/O.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
 Array = NDArray[np.float64]
@@ -152,6 +153,7 @@ def simulate(
     """
     n = len(t_out)
     out = np.empty((5, n))
+    _compile()
     _run(
         zone.params(),
         _full(t_out, n),
@@ -170,7 +172,17 @@ def simulate(
     return Result(t_air=out[0], t_s=out[1], t_m=out[2], t_m_end=out[3], phi_hc=out[4])
 
 
-@njit(cache=True, fastmath=False)
+@cache
+def _compile() -> None:
+    """Replace the two kernels by their numba-compiled versions, the inner one first: the
+    outer one calls it, and numba resolves that call when it compiles."""
+    global _node_temperatures, _run
+    from numba import njit
+
+    _node_temperatures = njit(cache=True, fastmath=False)(_node_temperatures)
+    _run = njit(cache=True, fastmath=False)(_run)
+
+
 def _node_temperatures(
     p: Array,
     t_out: float,
@@ -219,7 +231,6 @@ def _node_temperatures(
     return t_air, t_s, t_m, t_m_end
 
 
-@njit(cache=True, fastmath=False)
 def _run(
     p: Array,
     t_out: Array,
@@ -272,6 +283,7 @@ def state_space(zone: Zone, *, step_seconds: float) -> tuple[float, Array, Array
     p = zone.params()
     base = np.zeros(5)
     rows = np.zeros((6, 4))  # response to t_m_prev and each input
+    _compile()
     rows[0] = _node_temperatures(p, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, step_seconds)
     for i in range(5):
         u = base.copy()

@@ -41,7 +41,7 @@ from allmende.modules.heat.maps import grid_of, unpack
 from allmende.modules.heat.models import DistrictHour, HeatWarning, MapHour
 from allmende.modules.heat.service import Rules, Store, day_bounds, local_day, local_hour, rules
 from allmende.modules.heat.stations import find
-from allmende.sdk import District, Municipality, NotFound, publish, sensing, to_metric
+from allmende.sdk import District, Municipality, NotFound, notify_staff, publish, sensing, to_metric
 
 #: Days before today that a run decides again (late measurements, restarts).
 LOOKBACK_DAYS = 3
@@ -256,6 +256,30 @@ def _payload(warning: HeatWarning, district: District, key: str) -> dict[str, An
     }
 
 
+def _tell_staff(session: Session, warning: HeatWarning, district: District, raised: bool) -> None:
+    """A staff notification of a warning that starts or rises (mailed to staff who opted in,
+    in their language); once per warning and level."""
+    level = LEVELS[warning.level]
+    link = f"/heat/warnings/{warning.id}"
+    notify_staff(
+        session,
+        municipality_id=warning.municipality_id,
+        kind=WARNING_CHANGED if raised else WARNING_STARTED,
+        subject=f"Hitzewarnung {district.name}: {level.headline_de}",
+        body=f"Ab {warning.first_day:%d.%m.%Y}" + (" (Vorhersage)" if warning.forecast else ""),
+        link=link,
+        once=f"{WARNING_STARTED}:{warning.id}:{warning.level}",
+        mail_template="heat/mail/staff_warning",
+        mail_context={
+            "district": district.name,
+            "level_label": level.label,
+            "first_day": warning.first_day.isoformat(),
+            "forecast": bool(warning.forecast),
+            "raised": raised,
+        },
+    )
+
+
 @dataclass
 class Applied:
     started: list[int] = field(default_factory=list)
@@ -326,6 +350,7 @@ def apply(
                 plan.switch_on(
                     session, warning=active, district=district.name, only_new_level=before
                 )
+                _tell_staff(session, active, district, raised=True)
             result.changed.append(active.id)
             continue
         if active is not None:  # a gap without a decided day between: end the old one first
@@ -368,6 +393,7 @@ def apply(
             public=True,
         )
         plan.switch_on(session, warning=warning, district=district.name)
+        _tell_staff(session, warning, district, raised=False)
         result.started.append(warning.id)
     return result
 

@@ -6,7 +6,9 @@ from pathlib import Path
 from allmende.modules.participation.api import router
 from allmende.modules.participation.datasets import ParticipationDatasets
 from allmende.modules.participation.demo import add_demo_process
+from allmende.modules.participation.jobs import JOBS
 from allmende.modules.participation.pages import pages
+from allmende.modules.participation.privacy import erase_account
 from allmende.modules.participation.service import N_
 from allmende.sdk import ModuleSpec, NavItem
 
@@ -30,4 +32,6 @@ MODULE = ModuleSpec(
     migrations=HERE / "migrations",
     datasets=(ParticipationDatasets(),),
     demo=add_demo_process,
+    jobs=JOBS,
+    erase_account=erase_account,
 )

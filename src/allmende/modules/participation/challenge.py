@@ -22,12 +22,8 @@ import hmac
 import secrets
 import time
 
-from starlette.requests import HTTPConnection
-from starlette.responses import Response
-
-from allmende.modules.participation.service import Translate, english, refuse
-from allmende.sdk import FieldError, RateLimit, ValidationFailed, app_context
-from allmende.sdk import rate_limit as count_attempt
+from allmende.modules.participation.service import N_, refuse
+from allmende.sdk import FieldError, RateLimit, ValidationFailed
 
 MIN_SECONDS = 3
 MAX_AGE_SECONDS = 3 * 3600
@@ -74,39 +70,38 @@ def verify(
     *,
     field: str = "body.challenge",
     now: float | None = None,
-    translate: Translate = english,
 ) -> None:
     """Refuse a missing, forged, too fast or stale token."""
     if not token:
         raise refuse(
             ValidationFailed,
             field,
-            translate("is missing: load the form (or GET /api/participation/challenge) first"),
+            N_("is missing: load the form (or GET /api/participation/challenge) first"),
         )
     parts = token.split(".")
     if len(parts) != 3 or not parts[0].isdigit():
-        raise refuse(ValidationFailed, field, translate("is not a valid challenge token"))
+        raise refuse(ValidationFailed, field, N_("is not a valid challenge token"))
     payload = f"{parts[0]}.{parts[1]}"
     if not hmac.compare_digest(parts[2], _sign(secret, payload)):
-        raise refuse(ValidationFailed, field, translate("is not a valid challenge token"))
+        raise refuse(ValidationFailed, field, N_("is not a valid challenge token"))
     age = (time.time() if now is None else now) - int(parts[0])
     if age < MIN_SECONDS:
         raise refuse(
             ValidationFailed,
             field,
-            translate("was sent too quickly. Please take a moment, then send the form again."),
+            N_("was sent too quickly. Please take a moment, then send the form again."),
         )
     if age > MAX_AGE_SECONDS:
         raise refuse(
             ValidationFailed,
             field,
-            translate("has expired. Please reload the page and send the form again."),
+            N_("has expired. Please reload the page and send the form again."),
         )
 
 
-def check_honeypot(value: str | None, *, translate: Translate = english) -> None:
+def check_honeypot(value: str | None) -> None:
     if value:
-        reason = translate("This form was filled in automatically and cannot be accepted.")
+        reason = N_("This form was filled in automatically and cannot be accepted.")
         raise ValidationFailed(detail=reason, errors=[FieldError(HONEYPOT_FIELD, reason)])
 
 
@@ -114,47 +109,3 @@ def voter_key(secret: str, value: str) -> str:
     """A keyed hash that tells one browser apart without storing anything about it."""
     mac = hmac.new(secret.encode(), f"participant:{value}".encode(), hashlib.sha256)
     return mac.hexdigest()
-
-
-def browser_id(connection: HTTPConnection) -> str | None:
-    value = connection.cookies.get(PARTICIPANT_COOKIE)
-    return value if value and 20 <= len(value) <= 64 else None
-
-
-def new_browser(connection: HTTPConnection) -> str:
-    """A random id for a browser taking part for the first time; the response sets it."""
-    value = secrets.token_urlsafe(24)
-    connection.state.new_participant = value
-    return value
-
-
-def remember_browser(
-    connection: HTTPConnection, response: Response, *, always: bool = False
-) -> None:
-    """Set the browser's id cookie when this request gave it one (or, with ``always``, when it
-    has none). Reading pages sets nothing: only taking part does."""
-    if browser_id(connection) is not None:
-        return
-    value = getattr(connection.state, "new_participant", None)
-    if value is None and always:
-        value = new_browser(connection)
-    if value is None:
-        return
-    base = app_context(connection).settings.base_url or str(connection.base_url)
-    response.set_cookie(
-        PARTICIPANT_COOKIE,
-        value,
-        max_age=365 * 24 * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=base.startswith("https://"),
-        path="/",
-    )
-
-
-def rate_limit(connection: HTTPConnection, action: str, *, user_id: int | None) -> None:
-    """Count one attempt at ``action``; 429 when the caller has done it too often."""
-    if user_id is not None:
-        count_attempt(connection, ACCOUNT_LIMITS[action], str(user_id))
-    else:
-        count_attempt(connection, ANONYMOUS_LIMITS[action])  # per address

@@ -22,18 +22,18 @@ from allmende.modules.participation.schemas import (
     SupportRead,
 )
 from allmende.modules.participation.service import (
+    N_,
     Act,
     Participant,
-    Translate,
     can_moderate,
     check_action,
     check_participant,
-    english,
     get_process,
     refuse,
 )
 from allmende.sdk import (
     Event,
+    Message,
     Municipality,
     NotFound,
     Principal,
@@ -77,9 +77,7 @@ def contribution_read(item: Contribution, *, moderator: bool = False) -> Contrib
     )
 
 
-def check_location(
-    session: Session, process: Process, geom: BaseGeometry, *, translate: Translate = english
-) -> None:
+def check_location(session: Session, process: Process, geom: BaseGeometry) -> None:
     """Refuse a location that is not inside the process area (same answer on both backends)."""
     area_owner: type[Process] | type[Municipality]
     if process.geom is not None:
@@ -100,7 +98,7 @@ def check_location(
         raise refuse(
             ValidationFailed,
             "body.geometry",
-            translate(
+            N_(
                 "lies outside the area of this process. Please choose a place inside the "
                 "marked area, or describe the place in words."
             ),
@@ -114,19 +112,18 @@ def create_contribution(
     process_id: int,
     data: ContributionCreate,
     now: datetime | None = None,
-    translate: Translate = english,
 ) -> ContributionRead:
     process = get_process(session, principal=participant.principal, process_id=process_id)
-    check_participant(participant, process, translate=translate)
-    check_action(process, Act.CONTRIBUTE, now=now, translate=translate)
+    check_participant(participant, process)
+    check_action(process, Act.CONTRIBUTE, now=now)
     category = (data.category or "").strip() or None
     if process.categories and category is None:
-        raise refuse(ValidationFailed, "body.category", translate("please choose a category"))
+        raise refuse(ValidationFailed, "body.category", N_("please choose a category"))
     if category is not None and process.categories and category not in process.categories:
         raise refuse(
             ValidationFailed,
             "body.category",
-            translate("must be one of: %(list)s") % {"list": ", ".join(process.categories)},
+            Message(N_("must be one of: %(list)s"), list=", ".join(process.categories)),
         )
     item = Contribution(
         process_id=process.id,
@@ -140,7 +137,7 @@ def create_contribution(
     )
     if data.geometry is not None:
         geom = parse_geometry(data.geometry, field="body.geometry", types=LOCATION_TYPES)
-        check_location(session, process, geom, translate=translate)
+        check_location(session, process, geom)
         item.geom = geom
     session.add(item)
     session.flush()
@@ -271,7 +268,6 @@ def create_comment(
     contribution_id: int,
     data: CommentCreate,
     now: datetime | None = None,
-    translate: Translate = english,
 ) -> CommentRead:
     item, process = visible_contribution(
         session, principal=participant.principal, contribution_id=contribution_id
@@ -279,16 +275,16 @@ def create_comment(
     moderator = can_moderate(participant.principal, process)
     if data.official and not moderator:
         raise refuse(
-            ValidationFailed, "body.official", translate("only staff answer for the municipality")
+            ValidationFailed, "body.official", N_("only staff answer for the municipality")
         )
     if not moderator:  # staff may answer at any time; citizens while the phase allows it
-        check_participant(participant, process, translate=translate)
-        check_action(process, Act.COMMENT, now=now, translate=translate)
+        check_participant(participant, process)
+        check_action(process, Act.COMMENT, now=now)
     if item.hidden and not moderator:
         raise refuse(
             ValidationFailed,
             "contribution",
-            translate("this contribution is hidden and cannot be commented"),
+            N_("this contribution is hidden and cannot be commented"),
         )
     parent = None
     if data.parent_id is not None:
@@ -297,7 +293,7 @@ def create_comment(
             raise refuse(
                 ValidationFailed,
                 "body.parent_id",
-                translate("is not a comment on this contribution"),
+                N_("is not a comment on this contribution"),
             )
     comment = Comment(
         contribution_id=item.id,
@@ -327,12 +323,12 @@ def create_comment(
 # --- support ----------------------------------------------------------------------------------
 
 
-def _mine(participant: Participant, translate: Translate):  # type: ignore[no-untyped-def]
+def _mine(participant: Participant):  # type: ignore[no-untyped-def]
     if participant.user_id is not None:
         return Support.user_id == participant.user_id
     if participant.voter_key is not None:
         return Support.voter_key == participant.voter_key
-    raise refuse(ValidationFailed, "voter", translate("an API key cannot support contributions"))
+    raise refuse(ValidationFailed, "voter", N_("an API key cannot support contributions"))
 
 
 def support(
@@ -342,22 +338,21 @@ def support(
     contribution_id: int,
     supported: bool = True,
     now: datetime | None = None,
-    translate: Translate = english,
 ) -> SupportRead:
     """Support a contribution (once per person) or withdraw one's support."""
     item, process = visible_contribution(
         session, principal=participant.principal, contribution_id=contribution_id
     )
-    check_participant(participant, process, translate=translate)
-    check_action(process, Act.SUPPORT, now=now, translate=translate)
+    check_participant(participant, process)
+    check_action(process, Act.SUPPORT, now=now)
     if item.hidden:
         raise refuse(
             ValidationFailed,
             "contribution",
-            translate("this contribution is hidden and cannot be supported"),
+            N_("this contribution is hidden and cannot be supported"),
         )
     existing = session.scalar(
-        select(Support).where(Support.contribution_id == item.id, _mine(participant, translate))
+        select(Support).where(Support.contribution_id == item.id, _mine(participant))
     )
     if supported and existing is None:
         session.add(
@@ -375,7 +370,7 @@ def support(
     try:
         session.flush()
     except IntegrityError:  # a double click that raced itself: already counted
-        raise refuse(ValidationFailed, "support", translate("was already given")) from None
+        raise refuse(ValidationFailed, "support", N_("was already given")) from None
     return SupportRead(
         contribution_id=item.id,
         supported=supported,
@@ -401,3 +396,14 @@ def supported_by(
         )
     )
     return set(rows)
+
+
+def contributions_by(session: Session, *, user_id: int, limit: int = 100) -> list[ContributionRead]:
+    """The newest contributions ``user_id`` wrote, as their author sees them."""
+    rows = session.scalars(
+        select(Contribution)
+        .where(Contribution.author_user_id == user_id)
+        .order_by(Contribution.created_at.desc())
+        .limit(limit)
+    )
+    return [contribution_read(c, moderator=True) for c in rows]

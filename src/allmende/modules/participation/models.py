@@ -26,22 +26,29 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from allmende.sdk import Base, HasGeometry, IdType, JSONType, UTCDateTime, spatial_indexes, utcnow
+from allmende.sdk import (
+    Base,
+    HasCreatedAt,
+    HasGeometry,
+    HasId,
+    HasTimestamps,
+    IdType,
+    InMunicipality,
+    JSONType,
+    UTCDateTime,
+    spatial_indexes,
+)
 
 USERS = "identity_users.id"
 MUNICIPALITIES = "identity_municipalities.id"
 
 
-class Process(HasGeometry, Base):
+class Process(HasId, HasGeometry, InMunicipality, HasTimestamps, Base):
     """A planning process. ``geom`` is its area: contributions with a location must lie in it."""
 
     __tablename__ = "participation_processes"
     __table_args__ = spatial_indexes("participation_processes")
 
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
-    municipality_id: Mapped[int] = mapped_column(
-        IdType, ForeignKey(MUNICIPALITIES, ondelete="CASCADE"), index=True
-    )
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(String(500), default="")
     description: Mapped[str] = mapped_column(Text, default="")
@@ -52,20 +59,17 @@ class Process(HasGeometry, Base):
     #: Published: visible to everyone. Unpublished processes are seen by their staff only.
     public: Mapped[bool] = mapped_column(Boolean, default=False)
     allow_anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     phases: Mapped[list[Phase]] = relationship(
         cascade="all, delete-orphan", order_by="Phase.starts_at", lazy="selectin"
     )
 
 
-class Phase(Base):
+class Phase(HasId, Base):
     """A step of the timeline; ``allows`` names the actions open while it runs."""
 
     __tablename__ = "participation_phases"
 
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     process_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("participation_processes.id", ondelete="CASCADE"), index=True
     )
@@ -76,12 +80,11 @@ class Phase(Base):
     allows: Mapped[list[str]] = mapped_column(JSONType, default=list)
 
 
-class Event(HasGeometry, Base):
+class Event(HasId, HasGeometry, Base):
     """An on-site appointment (workshop, walk, information evening)."""
 
     __tablename__ = "participation_events"
 
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     process_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("participation_processes.id", ondelete="CASCADE"), index=True
     )
@@ -92,12 +95,11 @@ class Event(HasGeometry, Base):
     place: Mapped[str] = mapped_column(String(300), default="")
 
 
-class Draft(Base):
+class Draft(HasId, Base):
     """One variant of the plan; drafts are compared side by side."""
 
     __tablename__ = "participation_drafts"
 
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     process_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("participation_processes.id", ondelete="CASCADE"), index=True
     )
@@ -108,12 +110,11 @@ class Draft(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Document(Base):
+class Document(HasId, HasCreatedAt, Base):
     """An uploaded PDF or image, stored under ``data_dir``; images without metadata."""
 
     __tablename__ = "participation_documents"
 
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     process_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("participation_processes.id", ondelete="CASCADE"), index=True
     )
@@ -127,15 +128,13 @@ class Document(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     width: Mapped[int | None] = mapped_column(Integer, nullable=True)
     height: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class PlanLayer(Base):
+class PlanLayer(HasId, Base):
     """A plan on the map: GeoJSON features, or an image overlay placed by its bounds."""
 
     __tablename__ = "participation_plan_layers"
 
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     process_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("participation_processes.id", ondelete="CASCADE"), index=True
     )
@@ -157,10 +156,9 @@ class PlanLayer(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class FaqEntry(Base):
+class FaqEntry(HasId, Base):
     __tablename__ = "participation_faq"
 
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     process_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("participation_processes.id", ondelete="CASCADE"), index=True
     )
@@ -169,7 +167,7 @@ class FaqEntry(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Contribution(HasGeometry, Base):
+class Contribution(HasId, HasGeometry, InMunicipality, HasTimestamps, Base):
     """A citizen's idea or concern, with a point, line or area inside the process area, or
     without a location (``place`` then describes it in words)."""
 
@@ -179,12 +177,8 @@ class Contribution(HasGeometry, Base):
         *spatial_indexes("participation_contributions"),
     )
 
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     process_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("participation_processes.id", ondelete="CASCADE")
-    )
-    municipality_id: Mapped[int] = mapped_column(
-        IdType, ForeignKey(MUNICIPALITIES, ondelete="CASCADE"), index=True
     )
     title: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
@@ -206,16 +200,13 @@ class Contribution(HasGeometry, Base):
     #: Counters kept in the same transaction as the rows they count (lists need no joins).
     support_count: Mapped[int] = mapped_column(Integer, default=0)
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Comment(Base):
+class Comment(HasId, HasCreatedAt, Base):
     """A comment on a contribution; ``parent_id`` makes threads."""
 
     __tablename__ = "participation_comments"
 
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     contribution_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("participation_contributions.id", ondelete="CASCADE"), index=True
     )
@@ -231,10 +222,9 @@ class Comment(Base):
     official: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Support(Base):
+class Support(HasId, HasCreatedAt, Base):
     """One person's support of a contribution."""
 
     __tablename__ = "participation_supports"
@@ -243,7 +233,6 @@ class Support(Base):
         UniqueConstraint("contribution_id", "voter_key"),
     )
 
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     contribution_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("participation_contributions.id", ondelete="CASCADE")
     )
@@ -251,10 +240,9 @@ class Support(Base):
         IdType, ForeignKey(USERS, ondelete="CASCADE"), nullable=True, index=True
     )
     voter_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class DraftRating(Base):
+class DraftRating(HasId, HasCreatedAt, Base):
     """One person's rating of a draft, 1 to 5 stars."""
 
     __tablename__ = "participation_draft_ratings"
@@ -263,7 +251,6 @@ class DraftRating(Base):
         UniqueConstraint("draft_id", "voter_key"),
     )
 
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     draft_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("participation_drafts.id", ondelete="CASCADE")
     )
@@ -272,15 +259,13 @@ class DraftRating(Base):
     )
     voter_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     stars: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Report(Base):
+class Report(HasId, HasCreatedAt, Base):
     """Someone flagged a contribution or comment as inappropriate."""
 
     __tablename__ = "participation_reports"
 
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     process_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("participation_processes.id", ondelete="CASCADE"), index=True
     )
@@ -295,17 +280,15 @@ class Report(Base):
     reporter_user_id: Mapped[int | None] = mapped_column(
         IdType, ForeignKey(USERS, ondelete="SET NULL"), nullable=True, index=True
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolution: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
-class ModerationEntry(Base):
+class ModerationEntry(HasId, HasCreatedAt, Base):
     """What moderators did and why (hide, restore, status, answer, resolve)."""
 
     __tablename__ = "participation_moderation_log"
 
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     process_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("participation_processes.id", ondelete="CASCADE"), index=True
     )
@@ -320,13 +303,11 @@ class ModerationEntry(Base):
     actor_user_id: Mapped[int | None] = mapped_column(
         IdType, ForeignKey(USERS, ondelete="SET NULL"), nullable=True
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Survey(Base):
+class Survey(HasId, HasCreatedAt, Base):
     __tablename__ = "participation_surveys"
 
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     process_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("participation_processes.id", ondelete="CASCADE"), index=True
     )
@@ -334,19 +315,17 @@ class Survey(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     results_public: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     questions: Mapped[list[Question]] = relationship(
         cascade="all, delete-orphan", order_by="Question.position", lazy="selectin"
     )
 
 
-class Question(Base):
+class Question(HasId, Base):
     """A survey question: single, multiple, scale, text, ranking or location."""
 
     __tablename__ = "participation_questions"
 
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     survey_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("participation_surveys.id", ondelete="CASCADE"), index=True
     )
@@ -362,7 +341,7 @@ class Question(Base):
     scale_max_label: Mapped[str] = mapped_column(String(100), default="")
 
 
-class Response(Base):
+class Response(HasId, HasCreatedAt, Base):
     """One person's answers to a survey (at most one per account or browser)."""
 
     __tablename__ = "participation_responses"
@@ -371,7 +350,6 @@ class Response(Base):
         UniqueConstraint("survey_id", "voter_key"),
     )
 
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     survey_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("participation_surveys.id", ondelete="CASCADE")
     )
@@ -379,16 +357,14 @@ class Response(Base):
         IdType, ForeignKey(USERS, ondelete="SET NULL"), nullable=True, index=True
     )
     voter_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Answer(HasGeometry, Base):
+class Answer(HasId, HasGeometry, Base):
     """The answer to one question: chosen option indexes (in rank order for rankings), a
     number on the scale, a text, or a location."""
 
     __tablename__ = "participation_answers"
 
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     response_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("participation_responses.id", ondelete="CASCADE"), index=True
     )
@@ -400,7 +376,7 @@ class Answer(HasGeometry, Base):
     text: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
-class Follow(Base):
+class Follow(HasCreatedAt, Base):
     """An account follows a process to hear about new phases."""
 
     __tablename__ = "participation_follows"
@@ -411,12 +387,11 @@ class Follow(Base):
     process_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("participation_processes.id", ondelete="CASCADE"), primary_key=True
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Phase starts up to this time have been seen (they are listed as notifications).
     read_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class Notification(Base):
+class Notification(HasId, HasCreatedAt, Base):
     """A message for an account, shown in its notification list (``kind`` + ``params`` are
     rendered in the reader's language; an e-mail sender can subscribe to the event)."""
 
@@ -425,7 +400,6 @@ class Notification(Base):
         Index("ix_participation_notifications_user_created", "user_id", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     user_id: Mapped[int] = mapped_column(IdType, ForeignKey(USERS, ondelete="CASCADE"))
     process_id: Mapped[int | None] = mapped_column(
         IdType, ForeignKey("participation_processes.id", ondelete="CASCADE"), nullable=True
@@ -435,5 +409,4 @@ class Notification(Base):
     )
     kind: Mapped[str] = mapped_column(String(40))
     params: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -7,13 +7,15 @@ Every step is written to the moderation log with its reason.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from allmende.modules.participation import notifications
+from allmende.modules.participation import mails, notifications
 from allmende.modules.participation.contributions import (
     comment_read,
+    contribution_query,
     contribution_read,
     visible_contribution,
 )
@@ -23,7 +25,9 @@ from allmende.modules.participation.models import (
     ModerationEntry,
     Process,
     Report,
+    Survey,
 )
+from allmende.modules.participation.models import Response as SurveyResponse
 from allmende.modules.participation.schemas import (
     CommentRead,
     ContributionRead,
@@ -32,10 +36,9 @@ from allmende.modules.participation.schemas import (
     ReportRead,
 )
 from allmende.modules.participation.service import (
+    N_,
     Participant,
-    Translate,
     check_participant,
-    english,
     get_process,
     refuse,
     require_moderator,
@@ -110,6 +113,10 @@ def give_feedback(
             contribution_id=item.id,
             params={"title": item.title, "status": item.status},
         )
+    if changed and process.public and not item.hidden:
+        mails.answer_to_followers(
+            session, process=process, item=item, author_id=item.author_user_id
+        )
     session.flush()
     emit(
         session,
@@ -179,16 +186,14 @@ def _report_read(report: Report) -> ReportRead:
     )
 
 
-def create_report(
-    session: Session, *, participant: Participant, data: ReportIn, translate: Translate = english
-) -> ReportRead:
+def create_report(session: Session, *, participant: Participant, data: ReportIn) -> ReportRead:
     """Anyone who may see something may report it (also after the process has ended).
     A report of a comment names its contribution too."""
     if (data.contribution_id is None) == (data.comment_id is None):
         raise refuse(
             ValidationFailed,
             "body.contribution_id",
-            translate("name either a contribution or a comment"),
+            N_("name either a contribution or a comment"),
         )
     contribution_id = data.contribution_id
     if data.comment_id is not None:
@@ -200,7 +205,7 @@ def create_report(
     _, process = visible_contribution(
         session, principal=participant.principal, contribution_id=contribution_id
     )
-    check_participant(participant, process, translate=translate)
+    check_participant(participant, process)
     report = Report(
         process_id=process.id,
         contribution_id=contribution_id,
@@ -251,3 +256,109 @@ def resolve_report(
     )
     session.flush()
     return _report_read(report)
+
+
+def contribution_of_comment(session: Session, *, comment_id: int) -> int:
+    """The id of the contribution ``comment_id`` belongs to (404 if there is no such comment)."""
+    comment = session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound(detail=f"No comment {comment_id}.")
+    return comment.contribution_id
+
+
+def history(session: Session, *, contribution_id: int) -> list[ModerationEntry]:
+    """The moderation log of a contribution, newest first (for its moderators)."""
+    return list(
+        session.scalars(
+            select(ModerationEntry)
+            .where(ModerationEntry.contribution_id == contribution_id)
+            .order_by(ModerationEntry.created_at.desc(), ModerationEntry.id.desc())
+        )
+    )
+
+
+#: The cockpit's views of a process.
+COCKPIT_VIEWS = ("new", "discussed", "categories", "map", "reports")
+
+
+def cockpit(
+    session: Session, *, principal: Principal, process_id: int, view: str
+) -> dict[str, Any]:
+    """What the cockpit of a process shows in ``view``: its figures and the view's items.
+    The caller has been checked to moderate the process."""
+    figures = _figures(session, process_id)
+    values: dict[str, Any] = {"view": view, "figures": figures}
+    if view == "new":
+        query = contribution_query(process_id, include_hidden=True, sort="new")
+        values["items"] = [
+            contribution_read(c, moderator=True) for c in session.scalars(query.limit(50))
+        ]
+    elif view == "discussed":
+        query = contribution_query(process_id, include_hidden=True, sort="discussed")
+        values["items"] = [
+            contribution_read(c, moderator=True) for c in session.scalars(query.limit(50))
+        ]
+    elif view == "categories":
+        rows = session.execute(
+            select(Contribution.category, Contribution.status, func.count(Contribution.id))
+            .where(Contribution.process_id == process_id)
+            .group_by(Contribution.category, Contribution.status)
+        ).all()
+        table: dict[str, dict[str, int]] = {}
+        for category, status, count in rows:
+            table.setdefault(category or "", {})[status] = int(count)
+        values["categories"] = sorted(table.items())
+    elif view == "reports":
+        reports = list_reports(session, principal=principal, process_id=process_id)
+        texts = {
+            c.id: c.text
+            for c in session.scalars(
+                select(Comment).where(
+                    Comment.id.in_([r.comment_id for r in reports if r.comment_id])
+                )
+            )
+        }
+        values["reports"] = reports
+        values["comment_texts"] = texts
+    return values
+
+
+def _figures(session: Session, process_id: int) -> dict[str, int]:
+    contribution = session.execute(
+        select(
+            func.count(Contribution.id),
+            func.coalesce(func.sum(Contribution.support_count), 0),
+            func.coalesce(func.sum(Contribution.comment_count), 0),
+        ).where(Contribution.process_id == process_id)
+    ).one()
+    unanswered = session.scalar(
+        select(func.count(Contribution.id)).where(
+            Contribution.process_id == process_id,
+            Contribution.answer.is_(None),
+            Contribution.hidden.is_(False),
+        )
+    )
+    hidden = session.scalar(
+        select(func.count(Contribution.id)).where(
+            Contribution.process_id == process_id, Contribution.hidden.is_(True)
+        )
+    )
+    reports = session.scalar(
+        select(func.count(Report.id)).where(
+            Report.process_id == process_id, Report.resolved_at.is_(None)
+        )
+    )
+    responses = session.scalar(
+        select(func.count(SurveyResponse.id))
+        .join(Survey, Survey.id == SurveyResponse.survey_id)
+        .where(Survey.process_id == process_id)
+    )
+    return {
+        "contributions": int(contribution[0]),
+        "supports": int(contribution[1]),
+        "comments": int(contribution[2]),
+        "unanswered": int(unanswered or 0),
+        "hidden": int(hidden or 0),
+        "reports": int(reports or 0),
+        "responses": int(responses or 0),
+    }

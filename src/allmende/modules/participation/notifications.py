@@ -2,9 +2,9 @@
 
 Two sources: stored notifications (an official answer on one's contribution, a comment or a
 reply), written in the same transaction as their cause and announced with the event
-``participation.notification.created`` — an e-mail sender subscribes to that event; and the
-start of a new phase in a followed process, derived when the list is read, so no scheduler is
-needed for it.
+``participation.notification.created`` and mailed (:mod:`.mails`); and the start of a new
+phase in a followed process, derived when the list is read (the mail about it comes from a
+job).
 """
 
 from __future__ import annotations
@@ -15,18 +15,17 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from allmende.modules.participation import mails
 from allmende.modules.participation.models import Follow, Notification, Phase, Process
 from allmende.modules.participation.schemas import FollowRead, NotificationRead
 from allmende.modules.participation.service import (
     N_,
     STATUS_LABELS,
     Status,
-    Translate,
     account_of,
-    english,
     get_process,
 )
-from allmende.sdk import Event, Principal, emit, utcnow
+from allmende.sdk import Event, Message, Principal, emit, utcnow
 
 MESSAGES = {
     "answer": N_("The municipality answered your contribution “%(title)s” (%(status)s)."),
@@ -61,16 +60,25 @@ def notify(
             {"notification_id": note.id, "user_id": user_id, "kind": kind},
         ),
     )
+    mails.notification(
+        session,
+        user_id=user_id,
+        kind=kind,
+        process_id=process_id,
+        contribution_id=contribution_id,
+        params=params,
+    )
 
 
-def message(kind: str, params: dict[str, Any], translate: Translate = english) -> str:
+def message(kind: str, params: dict[str, Any]) -> str:
+    """The notification's text in English; a :class:`Message` that the page localises."""
     values = {k: str(v) for k, v in params.items()}
     if "status" in values and values["status"] in Status.__members__.values():
-        values["status"] = translate(STATUS_LABELS[Status(values["status"])])
+        values["status"] = STATUS_LABELS[Status(values["status"])]
     try:
-        return translate(MESSAGES[kind]) % values
+        return Message(MESSAGES[kind], **values)
     except (KeyError, ValueError, TypeError):  # an unknown kind or missing parameter
-        return translate(MESSAGES.get(kind, kind))
+        return MESSAGES.get(kind, kind)
 
 
 def _account(principal: Principal) -> int:
@@ -112,10 +120,21 @@ def list_notifications(
     session: Session,
     *,
     principal: Principal,
-    translate: Translate = english,
     limit: int = 50,
     now: datetime | None = None,
 ) -> list[NotificationRead]:
+    return [note for note, _ in inbox(session, principal=principal, limit=limit, now=now)]
+
+
+def inbox(
+    session: Session,
+    *,
+    principal: Principal,
+    limit: int = 50,
+    now: datetime | None = None,
+) -> list[tuple[NotificationRead, str]]:
+    """The caller's notifications, newest first, each with its message to localise (the
+    notification holds the English text)."""
     user_id = _account(principal)
     now = now or utcnow()
     stored = session.scalars(
@@ -124,18 +143,19 @@ def list_notifications(
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(limit)
     )
-    items = [
-        NotificationRead(
+    items: list[tuple[NotificationRead, str]] = []
+    for n in stored:
+        text = message(n.kind, n.params)
+        note = NotificationRead(
             id=f"n{n.id}",
             kind=n.kind,
-            message=message(n.kind, n.params, translate),
+            message=text,
             process_id=n.process_id,
             contribution_id=n.contribution_id,
             created_at=n.created_at,
             read=n.read_at is not None,
         )
-        for n in stored
-    ]
+        items.append((note, text))
     phases = session.execute(
         select(Phase, Process.title, Follow.read_until)
         .join(Follow, Follow.process_id == Phase.process_id)
@@ -146,18 +166,18 @@ def list_notifications(
         .limit(limit)
     )
     for phase, title, read_until in phases:
-        items.append(
-            NotificationRead(
-                id=f"p{phase.id}",
-                kind="phase",
-                message=message("phase", {"process": title, "phase": phase.title}, translate),
-                process_id=phase.process_id,
-                contribution_id=None,
-                created_at=phase.starts_at,
-                read=read_until is not None and read_until >= phase.starts_at,
-            )
+        text = message("phase", {"process": title, "phase": phase.title})
+        note = NotificationRead(
+            id=f"p{phase.id}",
+            kind="phase",
+            message=text,
+            process_id=phase.process_id,
+            contribution_id=None,
+            created_at=phase.starts_at,
+            read=read_until is not None and read_until >= phase.starts_at,
         )
-    items.sort(key=lambda n: n.created_at, reverse=True)
+        items.append((note, text))
+    items.sort(key=lambda item: item[0].created_at, reverse=True)
     return items[:limit]
 
 

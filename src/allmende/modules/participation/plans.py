@@ -20,10 +20,8 @@ from allmende.modules.participation.schemas import (
 from allmende.modules.participation.service import (
     Act,
     Participant,
-    Translate,
     check_action,
     check_participant,
-    english,
     get_process,
     refuse,
     require_moderator,
@@ -119,13 +117,12 @@ def rate_draft(
     participant: Participant,
     draft_id: int,
     stars: int,
-    translate: Translate = english,
 ) -> DraftRead:
     """Give (or change) one's rating of a draft while the phase allows rating."""
     draft = _draft(session, draft_id)
     process = get_process(session, principal=participant.principal, process_id=draft.process_id)
-    check_participant(participant, process, translate=translate)
-    check_action(process, Act.RATE, translate=translate)
+    check_participant(participant, process)
+    check_action(process, Act.RATE)
     if participant.user_id is not None:
         mine = DraftRating.user_id == participant.user_id
     elif participant.voter_key is not None:

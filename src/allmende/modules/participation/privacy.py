@@ -200,3 +200,9 @@ def delete_data(session: Session, *, principal: Principal, erase_texts: bool) ->
         "follows": follows,
         "notifications": notes,
     }
+
+
+def erase_account(session: Session, user_id: int, email: str) -> None:
+    """Before the account is deleted (``ModuleSpec.erase_account``): its participation data
+    as :func:`delete_data` removes it, the texts kept."""
+    delete_data(session, principal=Principal(kind="user", user_id=user_id), erase_texts=False)

@@ -50,6 +50,7 @@ from allmende.sdk import (
     ValidationFailed,
     geometry_from_geojson,
     geometry_to_geojson,
+    readable_municipalities,
     require,
     utcnow,
     visible,
@@ -358,3 +359,19 @@ def delete_faq(session: Session, *, principal: Principal, faq_id: int) -> None:
         raise NotFound(detail=f"No FAQ entry {faq_id}.")
     moderated_process(session, principal=principal, process_id=entry.process_id)
     session.delete(entry)
+
+
+def startable_municipalities(session: Session, *, principal: Principal) -> list[Municipality]:
+    """Where ``principal`` may start processes: their municipalities (admins: all)."""
+    readable = readable_municipalities(principal, scope=SCOPE)
+    query = select(Municipality).order_by(Municipality.name)
+    if readable is not None:
+        query = query.where(Municipality.id.in_(sorted(readable)))
+    return list(session.scalars(query))
+
+
+def municipality_names(session: Session) -> dict[str, str]:
+    """The name of every municipality by its key."""
+    return {
+        row.key: row.name for row in session.execute(select(Municipality.key, Municipality.name))
+    }

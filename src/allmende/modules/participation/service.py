@@ -1,13 +1,12 @@
 """The rules every part of participation shares: who sees a process, who moderates it, which
 actions its current phase allows, and who is taking part. No HTTP here.
 
-Messages that citizens read are English source strings; callers that render pages pass their
-``translate`` function so refusals arrive in the reader's language.
+Messages that citizens read are English source strings marked with ``N_`` (or a ``Message``
+with values); the pages translate them where they are shown (``localise``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -22,6 +21,7 @@ from allmende.sdk import (
     Conflict,
     FieldError,
     Forbidden,
+    Message,
     Municipality,
     NotFound,
     Principal,
@@ -33,11 +33,6 @@ from allmende.sdk import (
 )
 
 SCOPE = "participation"
-Translate = Callable[[str], str]
-
-
-def english(message: str) -> str:
-    return message
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext's name for "translate where it is shown"
@@ -144,9 +139,7 @@ def allowed_actions(process: Process, now: datetime | None = None) -> frozenset[
     return frozenset(phase.allows) if phase is not None else frozenset()
 
 
-def check_action(
-    process: Process, act: Act, *, now: datetime | None = None, translate: Translate = english
-) -> None:
+def check_action(process: Process, act: Act, *, now: datetime | None = None) -> None:
     """Refuse ``act`` unless the phase running now allows it (409, naming the phase)."""
     now = now or utcnow()
     phase = current_phase(process, now)
@@ -154,18 +147,20 @@ def check_action(
         return
     state = state_of(process, now)
     if state is State.ENDED:
-        reason = translate(
+        reason: str = N_(
             "The process has ended. Everything stays visible, but nothing can be added."
         )
     elif phase is None:
-        reason = translate("No phase of the process is running now. Not possible: %(act)s.") % {
-            "act": translate(ACT_LABELS[act])
-        }
+        reason = Message(
+            N_("No phase of the process is running now. Not possible: %(act)s."),
+            act=ACT_LABELS[act],
+        )
     else:
-        reason = translate("The current phase “%(phase)s” does not allow this: %(act)s.") % {
-            "phase": phase.title,
-            "act": translate(ACT_LABELS[act]),
-        }
+        reason = Message(
+            N_("The current phase “%(phase)s” does not allow this: %(act)s."),
+            phase=phase.title,
+            act=ACT_LABELS[act],
+        )
     raise Conflict(detail=reason, errors=[FieldError("phase", reason)])
 
 
@@ -192,16 +187,14 @@ def require_moderator(principal: Principal, process: Process) -> None:
     require(principal, Action.EDIT, municipality_id=process.municipality_id, scope=SCOPE)
 
 
-def check_participant(
-    participant: Participant, process: Process, *, translate: Translate = english
-) -> None:
+def check_participant(participant: Participant, process: Process) -> None:
     """Anonymous callers only where the process allows it; keys need the participation scope."""
     principal = participant.principal
     if participant.is_anonymous:
         if not process.allow_anonymous:
             raise Unauthorized(
-                detail=translate("Please sign in to take part in this process."),
-                errors=[FieldError("account", translate("this process needs an account"))],
+                detail=N_("Please sign in to take part in this process."),
+                errors=[FieldError("account", N_("this process needs an account"))],
             )
         return
     require(principal, Action.CONTRIBUTE, municipality_id=process.municipality_id, scope=SCOPE)

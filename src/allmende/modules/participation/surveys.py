@@ -26,17 +26,16 @@ from allmende.modules.participation.schemas import (
     SurveyResults,
 )
 from allmende.modules.participation.service import (
+    N_,
     Act,
     Participant,
-    Translate,
     can_moderate,
     check_action,
     check_participant,
-    english,
     get_process,
     refuse,
 )
-from allmende.sdk import Forbidden, NotFound, Principal, ValidationFailed
+from allmende.sdk import Forbidden, Message, NotFound, Principal, ValidationFailed
 
 CHOICE_KINDS = ("single", "multiple", "ranking")
 
@@ -151,31 +150,30 @@ def _answer(
     question: Question,
     given: AnswerIn,
     field: str,
-    translate: Translate,
 ) -> Answer | None:
     """Check one answer against its question; ``None`` when it is left empty."""
     answer = Answer(question_id=question.id)
     n = len(question.options)
     choices = given.choices or []
     if any(c >= n for c in choices):
-        raise refuse(ValidationFailed, field, translate("names an option that does not exist"))
+        raise refuse(ValidationFailed, field, N_("names an option that does not exist"))
     if question.kind == "single":
         if not choices:
             return None
         if len(choices) != 1:
-            raise refuse(ValidationFailed, field, translate("choose exactly one option"))
+            raise refuse(ValidationFailed, field, N_("choose exactly one option"))
         answer.choices = choices
     elif question.kind == "multiple":
         if not choices:
             return None
         if len(set(choices)) != len(choices):
-            raise refuse(ValidationFailed, field, translate("names an option twice"))
+            raise refuse(ValidationFailed, field, N_("names an option twice"))
         answer.choices = sorted(choices)
     elif question.kind == "ranking":
         if not choices:
             return None
         if sorted(choices) != list(range(n)):
-            raise refuse(ValidationFailed, field, translate("give every option a different rank"))
+            raise refuse(ValidationFailed, field, N_("give every option a different rank"))
         answer.choices = choices
     elif question.kind == "scale":
         if given.number is None:
@@ -184,8 +182,11 @@ def _answer(
             raise refuse(
                 ValidationFailed,
                 field,
-                translate("choose a value from %(min)d to %(max)d")
-                % {"min": question.scale_min, "max": question.scale_max},
+                Message(
+                    N_("choose a value from %(min)d to %(max)d"),
+                    min=question.scale_min,
+                    max=question.scale_max,
+                ),
             )
         answer.number = given.number
     elif question.kind == "text":
@@ -200,7 +201,7 @@ def _answer(
         if given.geometry is not None:
             geom = parse_geometry(given.geometry, field=field, types=("Point",))
             try:
-                check_location(session, process, geom, translate=translate)
+                check_location(session, process, geom)
             except ValidationFailed as exc:
                 raise refuse(ValidationFailed, field, exc.errors[0].reason) from None
             answer.geom = geom
@@ -216,16 +217,15 @@ def respond(
     answers: Sequence[AnswerIn],
     field_prefix: str = "body.answers.",
     now: datetime | None = None,
-    translate: Translate = english,
 ) -> ResponseRead:
     """Store one response; errors name ``<field_prefix><question id>``."""
     survey, process = visible_survey(session, principal=participant.principal, survey_id=survey_id)
-    check_participant(participant, process, translate=translate)
-    check_action(process, Act.SURVEY, now=now, translate=translate)
+    check_participant(participant, process)
+    check_action(process, Act.SURVEY, now=now)
     if participant.user_id is None and participant.voter_key is None:
-        raise refuse(ValidationFailed, "voter", translate("an API key cannot answer surveys"))
+        raise refuse(ValidationFailed, "voter", N_("an API key cannot answer surveys"))
     if has_responded(session, participant=participant, survey_id=survey.id):
-        raise refuse(ValidationFailed, "survey", translate("you have already answered this survey"))
+        raise refuse(ValidationFailed, "survey", N_("you have already answered this survey"))
     questions = {q.id: q for q in survey.questions}
     given: dict[int, AnswerIn] = {}
     for item in answers:
@@ -233,25 +233,25 @@ def respond(
             raise refuse(
                 ValidationFailed,
                 f"{field_prefix}{item.question_id}",
-                translate("is not a question of this survey"),
+                N_("is not a question of this survey"),
             )
         if item.question_id in given:
             raise refuse(
                 ValidationFailed,
                 f"{field_prefix}{item.question_id}",
-                translate("is answered twice"),
+                N_("is answered twice"),
             )
         given[item.question_id] = item
     stored: list[Answer] = []
     for question in survey.questions:
         field = f"{field_prefix}{question.id}"
         answer = (
-            _answer(session, process, question, given[question.id], field, translate)
+            _answer(session, process, question, given[question.id], field)
             if question.id in given
             else None
         )
         if answer is None and question.required:
-            raise refuse(ValidationFailed, field, translate("please answer this question"))
+            raise refuse(ValidationFailed, field, N_("please answer this question"))
         if answer is not None:
             stored.append(answer)
     response = Response(
@@ -264,7 +264,7 @@ def respond(
         session.flush()
     except IntegrityError:
         raise refuse(
-            ValidationFailed, "survey", translate("you have already answered this survey")
+            ValidationFailed, "survey", N_("you have already answered this survey")
         ) from None
     for answer in stored:
         answer.response_id = response.id

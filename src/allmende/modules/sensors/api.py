@@ -7,12 +7,11 @@ overview a dashboard needs in one request.
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import select
 
 from allmende.modules.sensors import service
 from allmende.modules.sensors.pages import KEY_PATTERN
 from allmende.modules.sensors.schemas import StreamRead, ThingRead
-from allmende.sdk import Caller, Municipality, absolute_url, app_context
+from allmende.sdk import Caller, absolute_url, app_context, municipality_keys
 
 router = APIRouter(prefix="/api/sensors", tags=["sensors"])
 
@@ -29,8 +28,7 @@ def list_things(
         known = service.kinds(session)
         f = service.resolve_filter(session, municipality=municipality, kind=kind, known=known)
         found = service.things(session, principal=principal, f=f)
-        rows = session.execute(select(Municipality.id, Municipality.key)).all()
-        names: dict[int, str] = {row[0]: row[1] for row in rows}
+        names = municipality_keys(session)
     return [
         ThingRead(
             id=t.id,

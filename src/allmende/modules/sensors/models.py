@@ -9,13 +9,12 @@ from __future__ import annotations
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from allmende.sdk import Base, IdType
+from allmende.sdk import Base, HasId
 
 
-class SensorKind(Base):
+class SensorKind(HasId, Base):
     __tablename__ = "sensors_kinds"
 
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     key: Mapped[str] = mapped_column(String(40), unique=True)
     definition: Mapped[str] = mapped_column(Text, unique=True)
     label: Mapped[str] = mapped_column(String(200))

@@ -53,6 +53,7 @@ from allmende.sdk import (
     app_context,
     can,
     check_csrf,
+    list_municipalities,
     local_path,
     readable_municipalities,
     require,
@@ -138,7 +139,7 @@ def redirect(request: Request, path: str, message: str | None = None) -> Redirec
 
 
 def _municipalities(session: Session) -> list[Municipality]:
-    return list(session.scalars(select(Municipality).order_by(Municipality.name)))
+    return list(list_municipalities(session))
 
 
 def _float(form: FormData, name: str) -> float | None:

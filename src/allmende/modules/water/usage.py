@@ -256,6 +256,14 @@ def _open(
             f"(üblich {alarm.usual_night_minimum_l_per_h:.0f} l/h)."
         ),
         link=link,
+        mail_template="water/mail/staff_leak",
+        mail_context={
+            "building": row.building,
+            "meter_name": row.name,
+            "since": isoformat(since),
+            "night_minimum": round(alarm.night_minimum_l_per_h),
+            "usual_night_minimum": round(alarm.usual_night_minimum_l_per_h),
+        },
     )
 
 

@@ -27,6 +27,7 @@ ADAPTER = Adapter(
     render_error=problem_response,
     templates=HERE / "templates",
     locale=HERE / "locale",
+    migrations=MIGRATIONS,
 )
 
 __all__ = ["ADAPTER", "MIGRATIONS"]

@@ -4,7 +4,7 @@ downloads. Public: it shows public data only, whoever asks."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -14,8 +14,13 @@ from starlette.responses import Response, StreamingResponse
 
 from allmende.core import csvformat
 from allmende.core.datasets import Table
-from allmende.core.errors import BadRequest, FieldError, NotFound
-from allmende.core.timeutil import utcnow
+from allmende.core.errors import BadRequest, FieldError, NotFound, ValidationFailed
+from allmende.core.timeutil import (
+    parse_datetime_or_date,
+    parse_local_datetime,
+    start_of,
+    utcnow,
+)
 from allmende.http.auth import Caller
 from allmende.http.context import AppContext, app_context
 from allmende.http.links import absolute_url
@@ -80,17 +85,16 @@ def _since(text: str | None, field: str = "modified_since") -> datetime | None:
     if text is None or not text.strip():
         return None
     try:
-        value = datetime.fromisoformat(text.strip().replace("z", "Z"))
-    except ValueError:
-        try:
-            day = date.fromisoformat(text.strip())
-        except ValueError as exc:
+        found = parse_datetime_or_date(text.strip(), field=field)
+    except ValidationFailed:
+        try:  # a date-time without a zone: UTC
+            return parse_local_datetime(text.strip(), field=field, zone=UTC)
+        except ValidationFailed as exc:
             raise BadRequest(
                 detail=f"{field} must be an ISO 8601 date or date-time.",
                 errors=[FieldError(field, "is not an ISO 8601 date or date-time")],
             ) from exc
-        value = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return found if isinstance(found, datetime) else start_of(found)
 
 
 def _absolute(request: Request) -> rdf.Absolute:

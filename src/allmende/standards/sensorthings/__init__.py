@@ -3,19 +3,19 @@ CSV extensions, Tasking, the MQTT extension, and Allmende's latest-Observation a
 aggregation extensions.
 
 Mounted by the app through :data:`ADAPTER`; ``Api`` (kept in the app context as
-``services["sensorthings"]``) does the work. See docs/sensorthings.md.
+``context.service(Api)``) does the work. See docs/sensorthings.md.
 """
 
 from allmende.http.adapters import Adapter
 from allmende.http.context import AppContext
 from allmende.standards.sensorthings import mqtt
-from allmende.standards.sensorthings.api import PREFIX, SERVICE, router
+from allmende.standards.sensorthings.api import PREFIX, router
 from allmende.standards.sensorthings.errors import render_error
 from allmende.standards.sensorthings.handlers import Api
 
 
 def _setup(context: AppContext) -> None:
-    context.services[SERVICE] = Api(context.database, context.settings)
+    context.attach(Api(context.database, context.settings))
     mqtt.setup(context)
 
 
@@ -29,4 +29,4 @@ ADAPTER = Adapter(
     stop=mqtt.stop,
 )
 
-__all__ = ["ADAPTER", "PREFIX", "SERVICE", "Api"]
+__all__ = ["ADAPTER", "PREFIX", "Api"]

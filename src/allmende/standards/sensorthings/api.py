@@ -20,7 +20,6 @@ from allmende.http.links import absolute_url
 from allmende.standards.sensorthings.handlers import Api, StaRequest
 
 PREFIX = "/v1.1"
-SERVICE = "sensorthings"
 
 router = APIRouter(tags=["SensorThings API 1.1"])
 
@@ -66,8 +65,7 @@ _WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def api_of(request: Request) -> Api:
-    service: Api = app_context(request).services[SERVICE]
-    return service
+    return app_context(request).service(Api)
 
 
 async def _respond(request: Request, path: str, principal: Any) -> Response:

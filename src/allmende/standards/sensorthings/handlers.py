@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, TypeVar
 
 import orjson
@@ -31,8 +32,9 @@ from allmende.core.errors import (
 from allmende.core.settings import Settings
 from allmende.http.jsonbody import load_json
 from allmende.identity.principal import Principal
+from allmende.sensing.group import GroupIngest
 from allmende.sensing.ingest import DuplicatePolicy
-from allmende.standards.sensorthings import formats
+from allmende.standards.sensorthings import formats, single
 from allmende.standards.sensorthings.budget import Limits, check_expand, timed_out
 from allmende.standards.sensorthings.model import ROOT_COLLECTIONS, EntityType, Kind
 from allmende.standards.sensorthings.paths import ResourcePath, parse_path
@@ -49,7 +51,7 @@ from allmende.standards.sensorthings.reader import (
     fetch_page,
     resolve,
 )
-from allmende.standards.sensorthings.render import Selection, value_of
+from allmende.standards.sensorthings.render import Renderer, Selection, value_of
 from allmende.standards.sensorthings.writer import Owner, Parent, WriteContext, Writer
 from allmende.storage.database import Database
 from allmende.storage.deadline import DeadlinePassed, statement_deadline
@@ -140,18 +142,51 @@ class Api:
             return create_observations(self, request)
         if method not in ("POST", "PATCH", "PUT", "DELETE"):
             raise MethodNotAllowed(detail=f"{method} is not supported here.")
+        if method == "POST":
+            created = self.single_observation(request)
+            if created is not None:
+                return created
         return self.writing(lambda s: self.write(s, request))
 
     def writing(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn`` as one write transaction; refusals of the database become 4xx."""
+        return self.refusals(lambda: self.database.write(fn))
+
+    def refusals(self, fn: Callable[[], T]) -> T:
+        """``fn()``, with the database's refusals as 4xx."""
         try:
-            return self.database.write(fn)
+            return fn()
         except ValidationFailed as exc:
             raise BadRequest(detail=exc.detail, errors=exc.errors) from None
         except IntegrityError as exc:
             raise Conflict(detail=_conflict(exc)) from None
         except DataError:
             raise BadRequest(detail=STORAGE_REFUSED) from None
+
+    @cached_property
+    def group(self) -> GroupIngest:
+        """Where single Observations are stored together (:mod:`.single`)."""
+        return GroupIngest(self.database, DuplicatePolicy(self.settings.observation_duplicates))
+
+    def single_observation(self, request: StaRequest) -> StaResponse | None:
+        """A plain POST of one Observation stored with the group, or None for the general
+        path (see :mod:`.single`)."""
+        if request.query or not request.principal.is_authenticated:
+            return None
+        target = single.stream_target(request.path)
+        if target is None or not _is_json(request.content_type):
+            return None
+        row = single.observation_of(request.body, target)
+        if row is None:
+            return None
+        check = single.checker(request.principal, target, row)
+        stored = self.refusals(lambda: self.group.store(row, check=check))
+        if not stored.record:  # an idempotent repeat: the Observation that was there
+            with self.database.session() as session:
+                context = self.read_context(request)
+                return self._written(session, context, single.OBSERVATION, stored.id, 201)
+        location = Renderer(request.root).self_link(single.OBSERVATION, stored.id)
+        return StaResponse.json(single.render(request.root, stored.record), 201, Location=location)
 
     # --- contexts -------------------------------------------------------------------------
 
@@ -433,13 +468,18 @@ def _path_text(path: ResourcePath) -> str:
     return "/".join(parts)
 
 
+def _is_json(content_type: str) -> bool:
+    kind = content_type.split(";")[0].strip().lower()
+    return not kind or kind == "application/json" or kind.endswith("+json")
+
+
 def _is_json_patch(content_type: str) -> bool:
     return content_type.split(";")[0].strip().lower() == "application/json-patch+json"
 
 
 def _json_body(request: StaRequest, *, patch: bool = False) -> Any:
     kind = request.content_type.split(";")[0].strip().lower()
-    if kind and not (kind == "application/json" or kind.endswith("+json")):
+    if not _is_json(kind):
         raise UnsupportedMediaType(
             detail=f"Send JSON (Content-Type: application/json), not {kind[:60]}."
         )

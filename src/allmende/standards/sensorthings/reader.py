@@ -7,7 +7,9 @@
   whether a next page exists); ``$count`` is one more, or none at all for the Observations
   of a Datastream, whose count the Datastream keeps.
 * Each ``$expand`` level is one query for all parents together; ``$top``/``$skip`` per parent
-  are a window function (``row_number() OVER (PARTITION BY parent …)``).
+  are a per-parent index scan that stops after the page (a LATERAL join on PostgreSQL, a
+  correlated ``IN (… LIMIT)`` on SQLite), and a stream's newest Observation is the pointer
+  the stream keeps; the time does not grow with the table.
 * Every query asks the read's :class:`~.budget.Budget` first: how many rows it may still
   fetch, whether time is left; what is built is weighed as it joins its parents.
 """
@@ -15,12 +17,22 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import and_, case, func, select, true
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -35,7 +47,7 @@ from allmende.standards.sensorthings.query.compiler import Compiler, Scope, Visi
 from allmende.standards.sensorthings.query.parser import QueryError
 from allmende.standards.sensorthings.render import Renderer, Selection
 from allmende.standards.sensorthings.writer import SCOPE
-from allmende.storage.id_sets import in_set
+from allmende.storage.id_sets import IntegerSet, in_set, in_set_parameter
 
 NEXT_LINK = "@iot.nextLink"
 COUNT = "@iot.count"
@@ -83,11 +95,15 @@ class ReadContext:
     limits: Limits
     deadline: float  # time.monotonic() by which the read must be done
     visibility: Visibility = field(init=False)
+    #: What ``visibility`` depends on: the municipalities whose internal rows the caller
+    #: reads (None: all), so statements built for one caller serve all alike.
+    readable: frozenset[int] | None = field(init=False)
     renderer: Renderer = field(init=False)
     budget: Budget = field(init=False)
 
     def __post_init__(self) -> None:
         self.visibility = visibility_for(self.principal)
+        self.readable = readable_municipalities(self.principal, scope=SCOPE)
         self.renderer = Renderer(self.root)
         self.budget = Budget(self.limits, self.deadline)
 
@@ -193,10 +209,16 @@ def order_by(
     scope: Scope,
     orderby: Sequence[ast.OrderBy],
     *,
-    unique_time: bool,
+    one_stream: bool,
 ) -> list[Any]:
-    """ORDER BY keys; the id last, so pages are stable — unless the rows are the Observations
-    of one Datastream ordered by phenomenonTime, which the unique index orders already."""
+    """ORDER BY keys; the id last, so pages are stable.
+
+    ``one_stream``: the rows are the Observations of one (Multi)Datastream. Ordered by
+    phenomenonTime they need no id, since ``(phenomenon_time, phenomenon_time_end)`` is unique
+    per stream: the order of the stream's index, so the page comes straight from it. Any
+    other order ends with ``id + 0``, which no index provides: a planner that walked the
+    primary key in id order to stop after one page would read the whole table for a stream
+    whose rows lie far apart; this way it reads the stream's rows through its index."""
     keys: list[Any] = []
     for item in orderby:
         node = item.expression
@@ -204,9 +226,7 @@ def order_by(
             compiler.order_keys(node, scope)  # still checked for mistakes
             continue  # a constant orders nothing (and PostgreSQL refuses it)
         simple = _simple_member(node, scope.etype)
-        if unique_time and simple == "phenomenonTime":
-            # (phenomenon_time, phenomenon_time_end) is unique per Datastream: the order of
-            # the duplicate index, so the newest rows come straight from it.
+        if one_stream and simple == "phenomenonTime":
             for column in (scope.table.phenomenon_time, scope.table.phenomenon_time_end):
                 keys.append(column.desc() if item.descending else column.asc())
             return keys
@@ -216,7 +236,8 @@ def order_by(
             if nullable:
                 ordered = ordered.nulls_last() if item.descending else ordered.nulls_first()
             keys.append(ordered)
-    keys.append(scope.table.id.desc() if orderby and orderby[-1].descending else scope.table.id)
+    identity = scope.table.id + literal_column("0") if one_stream else scope.table.id
+    keys.append(identity.desc() if orderby and orderby[-1].descending else identity)
     return keys
 
 
@@ -265,9 +286,11 @@ def fetch_page(
     if options.count:
         count = _count(session, context, target, condition, filtered=options.filter is not None)
     top = _top(context, options.top)
-    unique_time = _one_stream(target)
     keys = order_by(
-        Compiler("$orderby", context.visibility), scope, options.orderby, unique_time=unique_time
+        Compiler("$orderby", context.visibility),
+        scope,
+        options.orderby,
+        one_stream=_one_stream(target),
     )
     query = select(*columns).where(condition).order_by(*keys)
     if options.skip:
@@ -399,9 +422,17 @@ def expand(
             _expand_one(session, context, nav, target, rows, outputs, options, selection, columns)
 
 
-def _filter(context: ReadContext, options: ast.QueryOptions, target: EntityType, table: Any) -> Any:
+def _filter(
+    context: ReadContext,
+    options: ast.QueryOptions,
+    target: EntityType,
+    table: Any,
+    implied: bool = False,
+) -> Any:
+    """The expand's ``$filter`` and what the caller may see (nothing to check when the rows
+    are visible because their parent is: ``implied``)."""
     condition: Any = true()
-    seen = context.visibility(target, table)
+    seen = None if implied else context.visibility(target, table)
     if seen is not None:
         condition = seen
     if options.filter is not None:
@@ -463,58 +494,43 @@ def _expand_set(
     selection: Selection,
     columns: list[Any],
 ) -> None:
-    model = target.model
-    parent_ids = [r["id"] for r in rows]
-    via: Any = None
-    if nav.remote is not None:
-        parent_key = getattr(model, nav.remote)
-        base = select(*columns, parent_key.label("__parent"))
-    else:
-        assert nav.via is not None and nav.via_local and nav.via_remote
-        via = nav.via.alias()
-        parent_key = via.c[nav.via_local]
-        base = select(*columns, parent_key.label("__parent")).join(
-            via, via.c[nav.via_remote] == model.id
-        )
-    condition = and_(parent_key.in_(parent_ids), _filter(context, options, target, model))
+    parent_ids = list(dict.fromkeys(r["id"] for r in rows))
     top = _top(context, options.top)
-    keys = order_by(
-        Compiler("$expand($orderby)", context.visibility),
-        Scope(target, model),
-        options.orderby,
-        unique_time=False,
-    )
-    numbered = (
-        base.add_columns(
-            func.row_number().over(partition_by=parent_key, order_by=keys).label("__rank")
-        )
-        .where(condition)
-        .subquery()
-    )
     budget = context.budget
-    query = (
-        select(numbered)
-        .where(
-            numbered.c["__rank"] > options.skip,
-            numbered.c["__rank"] <= min(options.skip + top + 1, MAX_ROW_NUMBER),
-        )
-        .order_by(numbered.c["__parent"], numbered.c["__rank"])
-        .limit(budget.rows_allowed())
-    )
     budget.check_time()
     grouped: dict[int, list[Mapping[Any, Any]]] = defaultdict(list)
-    fetched = 0
-    for record in session.execute(query):
-        grouped[record._mapping["__parent"]].append(record._mapping)
-        fetched += 1
-    budget.took(fetched)
+    more: set[int] = set()
+    totals: dict[int, int] = {}
+    parameters = {"parents": parent_ids, "budget": budget.rows_allowed()}
+    if _newest_only(parent_type, nav, options):
+        key: tuple[Any, ...] = ("newest", parent_type.name, _names(columns))
+        query = _remembered(key, lambda: _newest(parent_type, columns))
+        for record in session.execute(query, parameters):
+            parent = record._mapping["__parent"]
+            grouped[parent].append(record._mapping)
+            totals[parent] = int(record._mapping["__total"] or 0)
+        more = {parent for parent, total in totals.items() if total > top}
+    else:
+        dialect = session.get_bind().dialect.name
+
+        def build() -> Select[Any]:
+            return _per_parent(dialect, context, parent_type, nav, target, options, columns, top)
+
+        # A $filter or $orderby may hold now(), compiled as the time of the read.
+        if options.filter is None and "now(" not in options.raw.get("orderby", ""):
+            orderby = options.raw.get("orderby")
+            key = (dialect, parent_type.name, nav.name, _names(columns), orderby, options.skip)
+            query = _remembered((*key, top, context.readable), build)
+        else:
+            query = build()
+        for record in session.execute(query, parameters):
+            grouped[record._mapping["__parent"]].append(record._mapping)
+        more = {parent for parent, found in grouped.items() if len(found) > top}
+    budget.took(sum(len(found) for found in grouped.values()))
     counts: dict[int, int] = {}
     if options.count:
-        counted = select(parent_key, func.count()).select_from(model)
-        if via is not None:
-            counted = counted.join(via, via.c[str(nav.via_remote)] == model.id)
         budget.check_time()
-        counts = dict(session.execute(counted.where(condition).group_by(parent_key)).all())
+        counts = _expand_counts(session, context, parent_type, nav, target, parent_ids, options)
     children: list[Mapping[Any, Any]] = []
     rendered: list[dict[str, Any]] = []
     per_parent: list[list[dict[str, Any]]] = []
@@ -529,15 +545,172 @@ def _expand_set(
         per_parent.append(items)
     # What is expanded into the children first, so their weight is known when they join.
     expand(session, context, target, children, rendered, options.expand)
+    next_query = _expand_query(options, top) if more else ""
     for row, output, items in zip(rows, outputs, per_parent, strict=True):
         output[nav.name] = items
         for item in items:
             budget.attach(output, item)
         if options.count:
             output[f"{nav.name}@iot.count"] = counts.get(row["id"], 0)
-        if top and len(grouped.get(row["id"], ())) > top:
+        if top and row["id"] in more:  # $top=0: no next page (it would be this one again)
             link = f"{context.renderer.self_link(parent_type, row['id'])}/{nav.name}"
-            output[f"{nav.name}@iot.nextLink"] = f"{link}?{_expand_query(options, top)}"
+            output[f"{nav.name}@iot.nextLink"] = f"{link}?{next_query}"
+
+
+def _stream_observations(parent_type: EntityType, nav: Nav) -> bool:
+    """Whether ``nav`` leads from a (Multi)Datastream to its Observations: each parent's rows
+    are then one stream's, ordered by the unique ``(stream, phenomenonTime)`` index."""
+    return nav.name == "Observations" and parent_type.name in ("Datastream", "MultiDatastream")
+
+
+def _newest_only(parent_type: EntityType, nav: Nav, options: ast.QueryOptions) -> bool:
+    """Whether the expand asks for exactly each stream's newest Observation (the dashboard's
+    ``Observations($orderby=phenomenonTime desc;$top=1)``): the stream's pointer answers it."""
+    if not _stream_observations(parent_type, nav) or options.filter is not None:
+        return False
+    if options.top != 1 or options.skip or len(options.orderby) != 1:
+        return False
+    (order,) = options.orderby
+    node = order.expression
+    return (
+        order.descending
+        and isinstance(node, ast.Member)
+        and node.lambda_ is None
+        and len(node.segments) == 1
+        and node.segments[0].name == "phenomenonTime"
+        and not node.segments[0].indexes
+    )
+
+
+#: Statements of ``$expand`` levels, by their shape (a level without ``$filter``): building
+#: one costs more than running it. The parents and the row budget are parameters.
+_STATEMENTS: dict[tuple[Any, ...], Select[Any]] = {}
+_MAX_STATEMENTS = 256
+
+
+def _remembered(key: tuple[Any, ...], build: Callable[[], Select[Any]]) -> Select[Any]:
+    found = _STATEMENTS.get(key)
+    if found is None:
+        if len(_STATEMENTS) >= _MAX_STATEMENTS:
+            _STATEMENTS.clear()
+        found = _STATEMENTS[key] = build()
+    return found
+
+
+def _names(columns: Sequence[Any]) -> tuple[str, ...]:
+    return tuple(column.key for column in columns)
+
+
+_PARENTS = bindparam("parents", type_=IntegerSet())
+_BUDGET = bindparam("budget", type_=Integer())
+
+
+def _newest(parent_type: EntityType, columns: list[Any]) -> Select[Any]:
+    """Each stream's latest Observation through the pointer the ingest keeps (a primary-key
+    join), with the stream's count to tell whether there are more."""
+    stream = parent_type.model
+    model = entity_type("Observation").model
+    return (
+        select(
+            *columns,
+            stream.id.label("__parent"),
+            stream.observation_count.label("__total"),
+        )
+        .select_from(stream)
+        .join(model, model.id == stream.latest_observation_id)
+        .where(in_set_parameter(stream.id, "parents"))
+        .limit(_BUDGET)
+    )
+
+
+def _per_parent(
+    dialect: str,
+    context: ReadContext,
+    parent_type: EntityType,
+    nav: Nav,
+    target: EntityType,
+    options: ast.QueryOptions,
+    columns: list[Any],
+    top: int,
+) -> Select[Any]:
+    """Each parent's page of children (``$filter``, ``$orderby``, ``$skip``, ``$top`` + 1)
+    as one query that reads only those rows: per parent an index scan that stops after the
+    page, never a ranking of every child of every parent.
+
+    PostgreSQL joins a LATERAL subquery to the parent ids. SQLite has no LATERAL: each
+    parent's child ids come from a correlated ``IN (… LIMIT)`` subquery, and the outer query
+    puts the few rows found in order by the same keys."""
+    model = target.model
+    one_stream = _stream_observations(parent_type, nav)
+    compiler = Compiler("$expand($orderby)", context.visibility)
+    implied = _implied(target, nav)
+    limit = min(top + 1, MAX_ROW_NUMBER - options.skip)
+
+    def page(table: Any, selected: Sequence[Any], parent: Any) -> Select[Any]:
+        query = select(*selected)
+        if nav.remote is not None:
+            parent_key = getattr(table, nav.remote)
+        else:
+            assert nav.via is not None and nav.via_local and nav.via_remote
+            via = nav.via.alias()
+            query = query.join(via, via.c[nav.via_remote] == table.id)
+            parent_key = via.c[nav.via_local]
+        keys = order_by(compiler, Scope(target, table), options.orderby, one_stream=one_stream)
+        return (
+            query.where(parent_key == parent, _filter(context, options, target, table, implied))
+            .order_by(*keys)
+            .offset(options.skip)
+            .limit(limit)
+        )
+
+    if dialect == "postgresql":
+        parents = func.unnest(_PARENTS).table_valued("id").render_derived(name="parent")
+        children = page(model, columns, parents.c.id).lateral("child")
+        return (
+            select(parents.c.id.label("__parent"), *children.c)
+            .select_from(parents)
+            .join(children, true())
+            .limit(_BUDGET)
+        )
+    parents = func.json_each(_PARENTS).table_valued("value", name="parent")
+    alias = aliased(model)
+    keys = order_by(compiler, Scope(target, model), options.orderby, one_stream=one_stream)
+    return (
+        select(*columns, parents.c.value.label("__parent"))
+        .select_from(parents)
+        .join(model, model.id.in_(page(alias, [alias.id], parents.c.value)))
+        .order_by(parents.c.value, *keys)
+        .limit(_BUDGET)
+    )
+
+
+def _expand_counts(
+    session: Session,
+    context: ReadContext,
+    parent_type: EntityType,
+    nav: Nav,
+    target: EntityType,
+    parent_ids: list[int],
+    options: ast.QueryOptions,
+) -> dict[int, int]:
+    """``$count`` per parent: a stream's Observations from the count it keeps, anything else
+    counted (only the parents' rows, through the parent key's index)."""
+    if _stream_observations(parent_type, nav) and options.filter is None:
+        stream = parent_type.model
+        kept = select(stream.id, stream.observation_count).where(in_set(stream.id, parent_ids))
+        return {parent: int(count or 0) for parent, count in session.execute(kept)}
+    model = target.model
+    counted = select(func.count()).select_from(model)
+    if nav.remote is not None:
+        parent_key = getattr(model, nav.remote)
+    else:
+        assert nav.via is not None and nav.via_local and nav.via_remote
+        via = nav.via.alias()
+        counted = counted.join(via, via.c[nav.via_remote] == model.id)
+        parent_key = via.c[nav.via_local]
+    condition = _filter(context, options, target, model, _implied(target, nav))
+    query = counted.add_columns(parent_key).where(in_set(parent_key, parent_ids), condition)
+    return {parent: int(count) for count, parent in session.execute(query.group_by(parent_key))}
 
 
 def _expand_query(options: ast.QueryOptions, top: int) -> str:

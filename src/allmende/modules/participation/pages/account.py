@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import orjson
 from fastapi import APIRouter, Request
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from allmende.modules.participation import contributions, notifications, privacy
-from allmende.modules.participation.callers import translator
-from allmende.modules.participation.models import Contribution
 from allmende.modules.participation.pages.common import Form, form_values, redirect, render
-from allmende.sdk import Caller, Principal, RowId, app_context, check_csrf, local_path
+from allmende.modules.participation.web import translator
+from allmende.sdk import Caller, Principal, RowId, app_context, check_csrf, local_path, localise
 
 
 def _sign_in(request: Request, target: str = "/participation/me") -> Response:
@@ -37,17 +35,12 @@ def _my_page(request: Request, principal: Principal, form: Form, status: int = 2
         return _sign_in(request)
     translate = translator(request)
     with app_context(request).database.session() as session:
-        notes = notifications.list_notifications(session, principal=principal, translate=translate)
-        followed = notifications.followed_processes(session, user_id=principal.user_id or 0)
-        mine = [
-            contributions.contribution_read(c, moderator=True)
-            for c in session.scalars(
-                select(Contribution)
-                .where(Contribution.author_user_id == principal.user_id)
-                .order_by(Contribution.created_at.desc())
-                .limit(100)
-            )
+        notes = [
+            note.model_copy(update={"message": localise(text, translate)})
+            for note, text in notifications.inbox(session, principal=principal)
         ]
+        followed = notifications.followed_processes(session, user_id=principal.user_id or 0)
+        mine = contributions.contributions_by(session, user_id=principal.user_id or 0)
     return render(
         request,
         "participation/me.html",

@@ -3,6 +3,7 @@ redirects, and the shapes of form data."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -13,21 +14,27 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 from pydantic import ValidationError
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from allmende.modules.participation import challenge
-from allmende.modules.participation.callers import translator
+from allmende.modules.participation import challenge, web
 from allmende.modules.participation.service import (
     ACT_LABELS,
     N_,
     STATE_LABELS,
     STATUS_LABELS,
     Status,
-    Translate,
 )
-from allmende.sdk import AllmendeError, FieldError, ValidationFailed, app_context, local_path
+from allmende.modules.participation.web import Translate, translator
+from allmende.sdk import (
+    AllmendeError,
+    FieldError,
+    ValidationFailed,
+    app_context,
+    form_strings,
+    local_path,
+    localise,
+)
 
 #: Times are shown as people on site read them; Allmende serves German municipalities.
 LOCAL_TIME = ZoneInfo("Europe/Berlin")
@@ -81,8 +88,8 @@ class Form:
         return bool(self.errors or self.problem)
 
 
-def form_values(data: FormData) -> dict[str, str]:
-    return {k: v for k, v in data.items() if isinstance(v, str)}
+#: The form's text fields (the SDK's helper, under the name the pages use).
+form_values = form_strings
 
 
 def render(
@@ -141,7 +148,7 @@ def redirect(
 ) -> Response:
     query = f"?{urlencode({'notice': notice})}" if notice else ""
     response = RedirectResponse(local_path(request, path) + query + anchor, status_code=303)
-    challenge.remember_browser(request, response)  # after taking part for the first time
+    web.remember_browser(request, response)  # after taking part for the first time
     return response
 
 
@@ -149,10 +156,20 @@ def errors_from(exc: AllmendeError, translate: Translate, form: Form) -> Form:
     """Put a refusal's field errors onto the form's fields (``body.title`` → ``title``)."""
     for item in exc.errors:
         name = item.field.removeprefix("body.")
-        form.errors[name] = translate(item.reason)
+        form.errors[name] = localise(item.reason, translate)
     if not exc.errors:
-        form.problem = translate(str(exc))
+        form.problem = localise(str(exc), translate)
     return form
+
+
+def in_language(exc: AllmendeError, translate: Translate) -> AllmendeError:
+    """The refusal with its detail and reasons in the reader's language, for one that is shown
+    as an error page rather than on the form."""
+    return dataclasses.replace(
+        exc,
+        detail=localise(exc.detail, translate),
+        errors=[FieldError(e.field, localise(e.reason, translate)) for e in exc.errors],
+    )
 
 
 def errors_from_validation(exc: ValidationError, translate: Translate, form: Form) -> Form:

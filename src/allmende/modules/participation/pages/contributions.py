@@ -7,13 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from allmende.modules.participation import contributions, moderation
-from allmende.modules.participation.callers import participant_for, translator, viewer
-from allmende.modules.participation.models import Comment, ModerationEntry
+from allmende.modules.participation.models import Comment
 from allmende.modules.participation.pages.common import (
     Form,
     challenge_token,
@@ -34,12 +32,12 @@ from allmende.modules.participation.schemas import (
 from allmende.modules.participation.service import (
     Act,
     Participant,
-    Translate,
     can_moderate,
     check_action,
     check_participant,
     get_process,
 )
+from allmende.modules.participation.web import Translate, participant_for, translator, viewer
 from allmende.sdk import (
     MAX_ID,
     AllmendeError,
@@ -50,6 +48,7 @@ from allmende.sdk import (
     app_context,
     check_csrf,
     json_loads,
+    localise,
 )
 
 pages = APIRouter(include_in_schema=False)
@@ -64,10 +63,10 @@ def closed_reason(
     with app_context(request).database.session() as session:
         process = get_process(session, principal=principal, process_id=process_id)
         try:
-            check_participant(Participant(principal), process, translate=translate)
-            check_action(process, act, translate=translate)
+            check_participant(Participant(principal), process)
+            check_action(process, act)
         except AllmendeError as exc:
-            return str(exc)
+            return localise(str(exc), translate)
     return None
 
 
@@ -146,7 +145,6 @@ async def contribute_submit(request: Request, process_id: RowId, principal: Call
                 token=values.get("challenge"),
                 field="challenge",
                 honeypot=values.get("homepage"),
-                translate=translate,
             )
             created = await app_context(request).database.awrite(
                 lambda s: contributions.create_contribution(
@@ -154,7 +152,6 @@ async def contribute_submit(request: Request, process_id: RowId, principal: Call
                     participant=participant,
                     process_id=process_id,
                     data=body,
-                    translate=translate,
                 )
             )
         except AllmendeError as exc:
@@ -241,15 +238,7 @@ def _contribution_page(
             session, participant=viewer(request, principal), contribution_ids=[item.id]
         )
         detail = process_detail(session, principal=principal, process_id=process.id)
-        history = (
-            session.scalars(
-                select(ModerationEntry)
-                .where(ModerationEntry.contribution_id == item.id)
-                .order_by(ModerationEntry.created_at.desc(), ModerationEntry.id.desc())
-            ).all()
-            if moderator
-            else []
-        )
+        history = moderation.history(session, contribution_id=item.id) if moderator else []
     labels = {"text": translate("Your comment"), "author_name": translate("Name shown")}
     moderation_form = Form(
         values={
@@ -323,7 +312,6 @@ async def comment_submit(request: Request, contribution_id: RowId, principal: Ca
                 token=values.get("challenge"),
                 field="challenge",
                 honeypot=values.get("homepage"),
-                translate=translate,
             )
             created = await app_context(request).database.awrite(
                 lambda s: contributions.create_comment(
@@ -331,7 +319,6 @@ async def comment_submit(request: Request, contribution_id: RowId, principal: Ca
                     participant=participant,
                     contribution_id=contribution_id,
                     data=body,
-                    translate=translate,
                 )
             )
         except AllmendeError as exc:
@@ -364,7 +351,6 @@ async def support_submit(request: Request, contribution_id: RowId, principal: Ca
             token=values.get("challenge"),
             field="challenge",
             honeypot=values.get("homepage"),
-            translate=translate,
         )
         await app_context(request).database.awrite(
             lambda s: contributions.support(
@@ -372,7 +358,6 @@ async def support_submit(request: Request, contribution_id: RowId, principal: Ca
                 participant=participant,
                 contribution_id=contribution_id,
                 supported=on,
-                translate=translate,
             )
         )
     except AllmendeError as exc:
@@ -471,12 +456,9 @@ async def report_submit(request: Request, principal: Caller) -> Response:
                 token=values.get("challenge"),
                 field="challenge",
                 honeypot=values.get("homepage"),
-                translate=translate,
             )
             created = await app_context(request).database.awrite(
-                lambda s: moderation.create_report(
-                    s, participant=participant, data=body, translate=translate
-                )
+                lambda s: moderation.create_report(s, participant=participant, data=body)
             )
         except AllmendeError as exc:
             errors_from(exc, translate, form)

@@ -9,13 +9,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from allmende.modules.participation import plans, processes
-from allmende.modules.participation.callers import translator
 from allmende.modules.participation.pages.common import (
     LOCAL_TIME,
     Form,
@@ -36,7 +34,8 @@ from allmende.modules.participation.schemas import (
     ProcessDetail,
     ProcessUpdate,
 )
-from allmende.modules.participation.service import SCOPE, Act, Translate
+from allmende.modules.participation.service import Act
+from allmende.modules.participation.web import Translate, translator
 from allmende.sdk import (
     AllmendeError,
     Caller,
@@ -50,7 +49,6 @@ from allmende.sdk import (
     local_path,
     parse_date,
     parse_local_datetime,
-    readable_municipalities,
 )
 
 pages = APIRouter(include_in_schema=False)
@@ -64,12 +62,8 @@ def _sign_in(request: Request) -> Response:
 
 def _municipalities(request: Request, principal: Principal) -> list[Municipality]:
     """Where the caller may start processes: their municipalities (admins: all)."""
-    readable = readable_municipalities(principal, scope=SCOPE)
     with app_context(request).database.session() as session:
-        query = select(Municipality).order_by(Municipality.name)
-        if readable is not None:
-            query = query.where(Municipality.id.in_(sorted(readable)))
-        return list(session.scalars(query))
+        return processes.startable_municipalities(session, principal=principal)
 
 
 def _day(value: datetime) -> str:

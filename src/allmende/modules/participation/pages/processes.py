@@ -6,15 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from allmende.modules.participation import contributions, files, notifications, plans, processes
-from allmende.modules.participation.callers import data_dir, participant_for, translator
 from allmende.modules.participation.pages.common import (
     challenge_token,
     form_values,
+    in_language,
     redirect,
     render,
 )
@@ -25,8 +24,10 @@ from allmende.modules.participation.service import (
     can_moderate,
     get_process,
 )
+from allmende.modules.participation.web import data_dir, participant_for, translator
 from allmende.sdk import (
     MAX_ID,
+    AllmendeError,
     Caller,
     Municipality,
     NotFound,
@@ -44,10 +45,7 @@ pages = APIRouter(include_in_schema=False)
 def process_list(request: Request, principal: Caller) -> Response:
     with app_context(request).database.session() as session:
         items = processes.list_processes(session, principal=principal)
-        names = {
-            row.key: row.name
-            for row in session.execute(select(Municipality.key, Municipality.name))
-        }
+        names = processes.municipality_names(session)
     groups: dict[str, list[Any]] = {"running": [], "upcoming": [], "ended": [], "unplanned": []}
     for item in items:
         groups[item.state].append(item)
@@ -198,20 +196,22 @@ async def rate_submit(request: Request, draft_id: RowId, principal: Caller) -> R
     stars = values.get("stars", "")
     if stars not in ("1", "2", "3", "4", "5"):
         raise ValidationFailed.one("stars", translate("Please choose from 1 to 5 stars."))
-    participant = participant_for(
-        request,
-        principal,
-        action="rating",
-        token=values.get("challenge"),
-        field="challenge",
-        honeypot=values.get("homepage"),
-        translate=translate,
-    )
-    draft = await app_context(request).database.awrite(
-        lambda s: plans.rate_draft(
-            s, participant=participant, draft_id=draft_id, stars=int(stars), translate=translate
+    try:
+        participant = participant_for(
+            request,
+            principal,
+            action="rating",
+            token=values.get("challenge"),
+            field="challenge",
+            honeypot=values.get("homepage"),
         )
-    )
+        draft = await app_context(request).database.awrite(
+            lambda s: plans.rate_draft(
+                s, participant=participant, draft_id=draft_id, stars=int(stars)
+            )
+        )
+    except AllmendeError as exc:
+        raise in_language(exc, translate) from exc
 
     def process_of() -> int:
         with app_context(request).database.session() as session:

@@ -7,21 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
-from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from allmende.modules.participation import contributions, files, moderation, plans
-from allmende.modules.participation.callers import data_dir, translator
-from allmende.modules.participation.models import (
-    Comment,
-    Contribution,
-    Report,
-    Survey,
-)
-from allmende.modules.participation.models import (
-    Response as SurveyResponse,
-)
 from allmende.modules.participation.pages.common import (
     Form,
     errors_from,
@@ -33,10 +22,10 @@ from allmende.modules.participation.pages.common import (
 from allmende.modules.participation.pages.contributions import _contribution_page
 from allmende.modules.participation.processes import moderated_process, process_detail
 from allmende.modules.participation.schemas import FeedbackIn, ModerationIn, ResolveIn
+from allmende.modules.participation.web import data_dir, translator
 from allmende.sdk import (
     AllmendeError,
     Caller,
-    NotFound,
     Principal,
     RowId,
     ValidationFailed,
@@ -45,52 +34,11 @@ from allmende.sdk import (
 )
 
 pages = APIRouter(include_in_schema=False)
-VIEWS = ("new", "discussed", "categories", "map", "reports")
+VIEWS = moderation.COCKPIT_VIEWS
 
 
 def _sign_in(request: Request) -> Response:
     return RedirectResponse(local_path(request, f"/login?next={request.url.path}"), status_code=303)
-
-
-def _figures(session: Any, process_id: int) -> dict[str, int]:
-    contribution = session.execute(
-        select(
-            func.count(Contribution.id),
-            func.coalesce(func.sum(Contribution.support_count), 0),
-            func.coalesce(func.sum(Contribution.comment_count), 0),
-        ).where(Contribution.process_id == process_id)
-    ).one()
-    unanswered = session.scalar(
-        select(func.count(Contribution.id)).where(
-            Contribution.process_id == process_id,
-            Contribution.answer.is_(None),
-            Contribution.hidden.is_(False),
-        )
-    )
-    hidden = session.scalar(
-        select(func.count(Contribution.id)).where(
-            Contribution.process_id == process_id, Contribution.hidden.is_(True)
-        )
-    )
-    reports = session.scalar(
-        select(func.count(Report.id)).where(
-            Report.process_id == process_id, Report.resolved_at.is_(None)
-        )
-    )
-    responses = session.scalar(
-        select(func.count(SurveyResponse.id))
-        .join(Survey, Survey.id == SurveyResponse.survey_id)
-        .where(Survey.process_id == process_id)
-    )
-    return {
-        "contributions": int(contribution[0]),
-        "supports": int(contribution[1]),
-        "comments": int(contribution[2]),
-        "unanswered": int(unanswered or 0),
-        "hidden": int(hidden or 0),
-        "reports": int(reports or 0),
-        "responses": int(responses or 0),
-    }
 
 
 @pages.get("/participation/{process_id:int}/cockpit")
@@ -106,44 +54,7 @@ def cockpit(
     with app_context(request).database.session() as session:
         process = moderated_process(session, principal=principal, process_id=process_id)
         detail = process_detail(session, principal=principal, process_id=process.id)
-        figures = _figures(session, process.id)
-        values: dict[str, Any] = {"view": view, "figures": figures}
-        if view == "new":
-            query = contributions.contribution_query(process.id, include_hidden=True, sort="new")
-            values["items"] = [
-                contributions.contribution_read(c, moderator=True)
-                for c in session.scalars(query.limit(50))
-            ]
-        elif view == "discussed":
-            query = contributions.contribution_query(
-                process.id, include_hidden=True, sort="discussed"
-            )
-            values["items"] = [
-                contributions.contribution_read(c, moderator=True)
-                for c in session.scalars(query.limit(50))
-            ]
-        elif view == "categories":
-            rows = session.execute(
-                select(Contribution.category, Contribution.status, func.count(Contribution.id))
-                .where(Contribution.process_id == process.id)
-                .group_by(Contribution.category, Contribution.status)
-            ).all()
-            table: dict[str, dict[str, int]] = {}
-            for category, status, count in rows:
-                table.setdefault(category or "", {})[status] = int(count)
-            values["categories"] = sorted(table.items())
-        elif view == "reports":
-            reports = moderation.list_reports(session, principal=principal, process_id=process.id)
-            texts = {
-                c.id: c.text
-                for c in session.scalars(
-                    select(Comment).where(
-                        Comment.id.in_([r.comment_id for r in reports if r.comment_id])
-                    )
-                )
-            }
-            values["reports"] = reports
-            values["comment_texts"] = texts
+        values = moderation.cockpit(session, principal=principal, process_id=process.id, view=view)
     return render(request, "participation/cockpit.html", {"process": detail, **values})
 
 
@@ -224,10 +135,7 @@ async def comment_visibility_submit(
 
     def owner() -> int:
         with app_context(request).database.session() as session:
-            comment = session.get(Comment, comment_id)
-            if comment is None:
-                raise NotFound(detail=f"No comment {comment_id}.")
-            return comment.contribution_id
+            return moderation.contribution_of_comment(session, comment_id=comment_id)
 
     contribution_id = await run_in_threadpool(owner)
 

@@ -12,7 +12,6 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from allmende.modules.participation import surveys
-from allmende.modules.participation.callers import participant_for, translator, viewer
 from allmende.modules.participation.pages.common import (
     Form,
     challenge_token,
@@ -25,7 +24,8 @@ from allmende.modules.participation.pages.common import (
 from allmende.modules.participation.pages.contributions import closed_reason
 from allmende.modules.participation.processes import process_detail
 from allmende.modules.participation.schemas import AnswerIn, QuestionRead, SurveyRead
-from allmende.modules.participation.service import Act, Translate, can_moderate
+from allmende.modules.participation.service import Act, can_moderate
+from allmende.modules.participation.web import Translate, participant_for, translator, viewer
 from allmende.sdk import (
     AllmendeError,
     Caller,
@@ -188,7 +188,6 @@ async def survey_submit(request: Request, survey_id: RowId, principal: Caller) -
                 token=values.get("challenge"),
                 field="challenge",
                 honeypot=values.get("homepage"),
-                translate=translate,
             )
             await app_context(request).database.awrite(
                 lambda s: surveys.respond(
@@ -197,7 +196,6 @@ async def survey_submit(request: Request, survey_id: RowId, principal: Caller) -
                     survey_id=survey_id,
                     answers=answers,
                     field_prefix="q",
-                    translate=translate,
                 )
             )
         except AllmendeError as exc:

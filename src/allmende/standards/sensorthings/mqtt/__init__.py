@@ -7,31 +7,29 @@ that Allmende joins as a client, or no MQTT at all.
 """
 
 from allmende.http.context import AppContext
+from allmende.standards.sensorthings.handlers import Api
 from allmende.standards.sensorthings.mqtt.service import MqttService
-
-SERVICE = "sensorthings.mqtt"
 
 
 def setup(context: AppContext) -> None:
     """Prepare the service (when MQTT is on) and announce it in the root document."""
     if context.settings.mqtt_mode == "off":
         return
-    api = context.services["sensorthings"]
-    service = MqttService(api, context.settings)
+    service = MqttService(context.service(Api), context.settings)
     service.describe()
-    context.services[SERVICE] = service
+    context.attach(service)
 
 
 async def start(context: AppContext) -> None:
-    service: MqttService | None = context.services.get(SERVICE)
+    service = context.find(MqttService)
     if service is not None:
         await service.start()
 
 
 async def stop(context: AppContext) -> None:
-    service: MqttService | None = context.services.get(SERVICE)
+    service = context.find(MqttService)
     if service is not None:
         await service.stop()
 
 
-__all__ = ["SERVICE", "MqttService", "setup", "start", "stop"]
+__all__ = ["MqttService", "setup", "start", "stop"]

@@ -313,8 +313,13 @@ def _chain(items: tuple[Any, ...]) -> ast.Node:
     return node
 
 
+@lru_cache(maxsize=512)
 def parse(option: str, text: str, start: str) -> Any:
-    """Parse the value of ``option`` (e.g. ``$filter``) with the grammar rule ``start``."""
+    """Parse the value of ``option`` (e.g. ``$filter``) with the grammar rule ``start``.
+
+    Remembered for the last few hundred texts: dashboards send the same queries again and
+    again, and parsing one costs more than running it. The trees are immutable (frozen
+    nodes; the lists in them are copied by whoever changes them)."""
     if len(text) > MAX_LENGTH:
         raise QueryError.at(option, None, f"is longer than {MAX_LENGTH} characters")
     if not text.strip():

@@ -1,0 +1,1 @@
+"""Adoption and watering of trees and green spaces by citizens."""

@@ -1,0 +1,1 @@
+"""Bookings of objects that can be booked (rooms, places)."""

@@ -1,0 +1,1 @@
+"""Inspections: plans, due dates, results and defects."""

@@ -1,0 +1,95 @@
+"""Who hears of a report: the reporter by e-mail (received, each change of state, done) and
+the municipality's staff by a notification (which reaches them by e-mail if they opted in).
+
+Called in the transaction that changes the report, so a mail exists exactly when the change
+does. The reporter is the account that reported, else the e-mail address given with it;
+someone who gave neither hears nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from allmende.modules.assets.catalogue import CLOSED_STATES, REPORT_STATES
+from allmende.modules.assets.models import Report, ReportService
+from allmende.sdk import notify_staff, send_mail
+
+#: How long a report's description may be in a staff notification.
+EXCERPT = 300
+
+
+def _reporter(report: Report) -> int | str | None:
+    return report.user_id if report.user_id is not None else report.contact_email
+
+
+def _context(report: Report, service: ReportService | None) -> dict[str, object]:
+    return {
+        "report_id": report.id,
+        "category": service.name if service is not None else "",
+        "description": report.description[:EXCERPT],
+        "address": report.address or "",
+        "state": report.state,
+        "state_label": REPORT_STATES.get(report.state, report.state),
+        "closed": report.state in CLOSED_STATES,
+        "link": f"/reports/{report.id}",
+    }
+
+
+def report_received(session: Session, report: Report) -> None:
+    """Tell the reporter the report arrived, and the staff that there is a new one."""
+    service = session.get(ReportService, report.service_id)
+    context = _context(report, service)
+    to = _reporter(report)
+    if to is not None:
+        send_mail(
+            session,
+            to=to,
+            template="assets/mail/report_received",
+            kind="assets.report.created",
+            context=context,
+            municipality_id=report.municipality_id,
+        )
+    name = service.name if service is not None else "Meldung"
+    notify_staff(
+        session,
+        municipality_id=report.municipality_id,
+        kind="assets.report.created",
+        subject=f"Neue Meldung #{report.id}: {name}"[:300],
+        body=report.description[:EXCERPT],
+        link=f"/maintenance/reports/{report.id}",
+        mail_template="assets/mail/staff_report",
+        mail_context=context,
+    )
+
+
+def report_forwarded(session: Session, report: Report, *, source: str, note: str) -> None:
+    """Tell the staff of the municipality a report was forwarded to (it is new to them)."""
+    service = session.get(ReportService, report.service_id)
+    name = service.name if service is not None else "Meldung"
+    notify_staff(
+        session,
+        municipality_id=report.municipality_id,
+        kind="assets.report.forwarded",
+        subject=f"Weitergeleitete Meldung #{report.id}: {name}"[:300],
+        body=f"Von {source}: {note}"[:EXCERPT],
+        link=f"/maintenance/reports/{report.id}",
+        mail_template="assets/mail/staff_forwarded",
+        mail_context={**_context(report, service), "source": source, "note": note[:EXCERPT]},
+    )
+
+
+def report_state_changed(session: Session, report: Report, *, previous: str, note: str) -> None:
+    """Tell the reporter the report's new state (and the public note that came with it)."""
+    to = _reporter(report)
+    if to is None or report.state == previous:
+        return
+    service = session.get(ReportService, report.service_id)
+    context = {**_context(report, service), "previous": previous, "note": note}
+    send_mail(
+        session,
+        to=to,
+        template="assets/mail/report_state",
+        kind="assets.report.closed" if report.state in CLOSED_STATES else "assets.report.state",
+        context=context,
+        municipality_id=report.municipality_id,
+    )

@@ -1,0 +1,1 @@
+"""Maintenance: work orders from defects, reports and by hand."""

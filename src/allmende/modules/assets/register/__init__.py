@@ -1,0 +1,1 @@
+"""The object register: objects, their types and attributes, import and export."""

@@ -1,0 +1,1 @@
+"""Citizen reports (Open311 requests) and their categories."""

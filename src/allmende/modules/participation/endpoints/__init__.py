@@ -1,1 +1,0 @@
-"""The JSON API's routers by resource; :mod:`..api` mounts them under /api/participation."""

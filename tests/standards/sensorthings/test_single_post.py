@@ -1,0 +1,90 @@
+"""A POST of one plain Observation is stored with the group and answered from the stored row:
+the same answers as the general path (which ``?public=true`` forces without changing
+anything for an Observation), refusals included."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from allmende.standards.sensorthings import Api
+from tests.standards.sensorthings.conftest import Sta, location_id
+from tests.standards.sensorthings.test_auth import _network
+from tests.support.region import Region
+from tests.support.web import bearer
+
+pytestmark = pytest.mark.integration
+
+BODIES: list[dict[str, Any]] = [
+    {"phenomenonTime": "2024-03-01T10:00:00Z", "result": 21.5},
+    {"phenomenonTime": "2024-03-01T10:00:01+01:00", "result": 7},
+    {"phenomenonTime": "2024-03-01T10:00:02Z/2024-03-01T11:00:00Z", "result": "text"},
+    {"phenomenonTime": "2024-03-01T10:00:03Z", "result": {"a": [1, 2]}, "resultQuality": [1]},
+    {
+        "phenomenonTime": "2024-03-01T10:00:04Z",
+        "result": True,
+        "resultTime": "2024-03-01T10:00:05Z",
+        "validTime": "2024-03-01T10:00:00Z/2024-03-02T10:00:00Z",
+        "parameters": {"depth": 2},
+    },
+    {"phenomenonTime": "2024-03-01T10:00:06Z", "result": None},
+    {"phenomenonTime": "2024-03-01T10:00:07Z", "result": 2**60},
+]
+
+
+def _post(client: TestClient, key: str, path: str, body: Any) -> tuple[int, Any]:
+    response = client.post(f"/v1.1/{path}", json=body, headers=bearer(key))
+    content = response.json() if response.content else None
+    return response.status_code, (content, response.headers.get("location"))
+
+
+@pytest.mark.parametrize("body", BODIES)
+def test_the_answer_is_the_stored_observation(
+    client: TestClient, region: Region, body: dict[str, Any]
+) -> None:
+    key = region.key_sensorthings_a
+    stream = _network(Sta(client, bearer(key)))["datastream"]
+    status, (answer, location) = _post(client, key, f"Datastreams({stream})/Observations", body)
+    assert status == 201
+    api = client.app.state.allmende.service(Api)  # type: ignore[attr-defined]
+    assert "group" in api.__dict__
+    assert location == answer["@iot.selfLink"]
+    assert Sta(client, bearer(key)).get(location) == answer
+    general = {**body, "phenomenonTime": "2024-04-01T00:00:00Z"}
+    general_path = f"Datastreams({stream})/Observations?public=true"
+    _, (expected, _) = _post(client, key, general_path, general)
+    assert set(answer) == set(expected)
+    linked = {**body, "Datastream": {"@iot.id": stream}, "phenomenonTime": "2024-05-01T00:00:00Z"}
+    status, (by_link, _) = _post(client, key, "Observations", linked)
+    assert status == 201 and set(by_link) == set(answer)
+
+
+def test_refusals_are_the_general_paths(client: TestClient, region: Region) -> None:
+    admin = Sta(client, bearer(region.key_admin))
+    key_a = region.key_sensorthings_a
+    mine = _network(Sta(client, bearer(key_a)))["datastream"]
+    theirs = _network(admin, query="?municipality=b-dorf", name="theirs")["datastream"]
+    hidden = _network(admin, query="?municipality=b-dorf&public=false", name="hidden")
+    body = {"phenomenonTime": "2024-03-01T10:00:00Z", "result": 1}
+    cases = [
+        (key_a, f"Datastreams({theirs})/Observations", body, 403),
+        (key_a, f"Datastreams({hidden['datastream']})/Observations", body, 404),
+        (key_a, f"Datastreams({mine + 1000})/Observations", body, 404),
+        (key_a, "Observations", {**body, "Datastream": {"@iot.id": mine + 1000}}, 400),
+        (key_a, "Observations", {**body, "Datastream": {"@iot.id": hidden["datastream"]}}, 400),
+        (key_a, f"MultiDatastreams({mine})/Observations", body, 404),
+    ]
+    for key, path, sent, status in cases:
+        fast = _post(client, key, path, sent)
+        separator = "&" if "?" in path else "?"
+        general = _post(client, key, f"{path}{separator}public=true", sent)
+        assert fast[0] == general[0] == status, (path, fast, general)
+        assert fast[1][0]["detail"] == general[1][0]["detail"]
+    created = _post(client, key_a, f"Datastreams({mine})/Observations", body)
+    twice = _post(client, key_a, f"Datastreams({mine})/Observations", body)
+    assert twice[0] == 409
+    assert f"Observations({location_id(created[1][1])})" in twice[1][0]["detail"]
+    anonymous = client.post(f"/v1.1/Datastreams({mine})/Observations", json=body)
+    assert anonymous.status_code == 401

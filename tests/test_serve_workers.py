@@ -1,0 +1,102 @@
+"""``allmende serve --workers 2`` on PostgreSQL: both workers start, log and answer.
+
+A real ``allmende serve`` process on a free port: each worker is a fresh interpreter (uvicorn
+spawns them), so this is where a slow import or logging configured only in the parent shows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from allmende.storage.ephemeral_pg import EphemeralPostgres
+from tests.conftest import SECRET
+
+pytestmark = pytest.mark.integration
+
+#: Generous: on a loaded machine importing the application takes seconds per worker.
+START_SECONDS = 180
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _lines(log: Path) -> list[dict[str, Any]]:
+    found = []
+    for line in log.read_text(errors="replace").splitlines():
+        if line.startswith("{"):
+            try:
+                found.append(json.loads(line))
+            except ValueError:
+                continue
+    return found
+
+
+def test_two_workers_log_and_answer(
+    postgres_server: EphemeralPostgres, postgres_templates: Any, tmp_path: Path
+) -> None:
+    url = postgres_server.create_database("allmende_workers", template=postgres_templates.empty)
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    env = {
+        **os.environ,
+        "ALLMENDE_MODE": "production",
+        "ALLMENDE_BASE_URL": f"http://127.0.0.1:{port}",
+        "ALLMENDE_DATABASE_URL": url,
+        "ALLMENDE_SECRET_KEY": SECRET,
+        "ALLMENDE_REGION_NAME": "Testregion",
+        "ALLMENDE_DATA_DIR": str(tmp_path / "data"),
+        "ALLMENDE_LOG_FORMAT": "json",
+        "ALLMENDE_LOG_LEVEL": "INFO",
+        "ALLMENDE_RUN_JOBS": "false",
+        "ALLMENDE_MQTT_MODE": "off",
+    }
+    command = [sys.executable, "-m", "allmende", "serve", "--no-migrate", "--workers", "2"]
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [*command, "--port", str(port)], env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + START_SECONDS
+        started: set[int] = set()
+        answered: set[int] = set()
+        while time.monotonic() < deadline and (len(started) < 2 or len(answered) < 2):
+            assert process.poll() is None, log.read_text()
+            started = {
+                line["pid"]
+                for line in _lines(log)
+                if line.get("logger") == "uvicorn.error"
+                and line["message"] == "Application startup complete."
+            }
+            try:  # a new connection each time: the kernel hands them to either worker
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+            except httpx.HTTPError:
+                time.sleep(0.2)
+            answered = {
+                line["pid"]
+                for line in _lines(log)
+                if line.get("logger") == "allmende.access" and line.get("path") == "/healthz"
+            }
+        assert len(started) == 2, log.read_text()
+        assert answered == started, log.read_text()
+        assert "died" not in log.read_text()  # no worker was replaced on the way
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        postgres_server.drop_database("allmende_workers")
