@@ -25,7 +25,7 @@ from allmende.core.registry import Registry, discover
 from allmende.core.settings import Mode, Settings
 from allmende.identity.models import Municipality
 from allmende.identity.principal import Principal
-from allmende.modules.assets import reports
+from allmende.modules.assets.reports import service as reports
 from allmende.modules.assets.schemas import ReportUpdate
 from allmende.storage.database import Database
 from allmende.storage.migrate import upgrade

@@ -173,9 +173,10 @@ def links_in(message: EmailMessage) -> list[str]:
 def deliver(app: Any) -> None:
     """Run one round of the mail job of ``app`` now (tests run without the scheduler)."""
     from allmende.delivery import mailer
+    from allmende.web.mail import MailTemplates
 
     context = app.state.allmende
-    mailer.send_round(context.database, context.settings, context.services["mail_templates"])
+    mailer.send_round(context.database, context.settings, context.service(MailTemplates))
 
 
 def path_of(link: str) -> str:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from allmende.modules.assets.open311 import ReportsOpen311
 from sqlalchemy import select
 
 from allmende.core import open311
@@ -17,8 +16,11 @@ from allmende.core.timeutil import utcnow
 from allmende.delivery import mail, mailer
 from allmende.delivery.models import MailMessage, Notification
 from allmende.identity import service
-from allmende.modules.assets import jobs, placing, privacy, reports
+from allmende.modules.assets import jobs, privacy
 from allmende.modules.assets.models import Report
+from allmende.modules.assets.reports import placing
+from allmende.modules.assets.reports import service as reports
+from allmende.modules.assets.reports.open311 import ReportsOpen311
 from allmende.modules.assets.schemas import ReportUpdate
 from allmende.storage.database import Database
 from allmende.web.mail import MailTemplates

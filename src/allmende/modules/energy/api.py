@@ -5,6 +5,7 @@ staff; changes need the right to edit in the municipality (API keys: scope ``ene
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -43,6 +44,8 @@ from allmende.sdk import (
 
 router = APIRouter(prefix="/api/energy", tags=["energy"])
 SCOPE = "energy"
+#: Changes: a caller who is not staff of the building's municipality (with the energy scope).
+EDITS: dict[int | str, dict[str, Any]] = {403: {"description": "Not staff of this municipality"}}
 
 
 def visible_building(session: Session, principal: Principal, building_id: int) -> Building:
@@ -98,6 +101,7 @@ def list_buildings(request: Request, principal: Caller) -> list[BuildingRead]:
 @router.post(
     "/buildings",
     operation_id="energy_create_building",
+    responses=EDITS,
     response_model=BuildingRead,
     status_code=201,
 )
@@ -154,6 +158,7 @@ def list_meters(request: Request, building_id: RowId, principal: Caller) -> list
 @router.post(
     "/buildings/{building_id}/meters",
     operation_id="energy_create_meter",
+    responses=EDITS,
     response_model=MeterRead,
     status_code=201,
 )

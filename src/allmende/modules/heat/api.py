@@ -47,6 +47,12 @@ from allmende.sdk import (
 )
 
 router = APIRouter(prefix="/api/heat", tags=["heat"])
+#: Staff operations: a caller who is not staff of the municipality (with the heat scope).
+STAFF_ONLY: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Not staff of this municipality"}
+}
+#: Lists filtered by a municipality that may not exist.
+BY_MUNICIPALITY: dict[int | str, dict[str, Any]] = {404: {"description": "No such municipality"}}
 KEY = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 
 
@@ -153,7 +159,12 @@ def station_reads(
     return out
 
 
-@router.get("/stations", operation_id="heat_stations", response_model=list[StationRead])
+@router.get(
+    "/stations",
+    operation_id="heat_stations",
+    response_model=list[StationRead],
+    responses=BY_MUNICIPALITY,
+)
 def list_stations(
     request: Request,
     principal: Caller,
@@ -165,7 +176,12 @@ def list_stations(
         return station_reads(request, session, principal, ids)
 
 
-@router.get("/warnings", operation_id="heat_warnings", response_model=list[WarningRead])
+@router.get(
+    "/warnings",
+    operation_id="heat_warnings",
+    response_model=list[WarningRead],
+    responses=BY_MUNICIPALITY,
+)
 def list_warnings(
     request: Request,
     principal: Caller,
@@ -220,7 +236,10 @@ def settings_read(key: str, rules: service.Rules) -> SettingsRead:
 
 
 @router.get(
-    "/municipalities/{key}/settings", operation_id="heat_settings", response_model=SettingsRead
+    "/municipalities/{key}/settings",
+    operation_id="heat_settings",
+    response_model=SettingsRead,
+    responses=STAFF_ONLY,
 )
 def get_settings(request: Request, key: str, principal: Caller) -> SettingsRead:
     with app_context(request).database.session() as session:
@@ -233,6 +252,7 @@ def get_settings(request: Request, key: str, principal: Caller) -> SettingsRead:
     "/municipalities/{key}/settings",
     operation_id="heat_update_settings",
     response_model=SettingsRead,
+    responses=STAFF_ONLY,
 )
 def update_settings(
     request: Request, key: str, body: SettingsUpdate, principal: Caller
@@ -265,7 +285,10 @@ def layer_read(layer: Layer) -> LayerRead:
 
 
 @router.get(
-    "/municipalities/{key}/layers", operation_id="heat_layers", response_model=list[LayerRead]
+    "/municipalities/{key}/layers",
+    operation_id="heat_layers",
+    response_model=list[LayerRead],
+    responses=STAFF_ONLY,
 )
 def list_layers(request: Request, key: str, principal: Caller) -> list[LayerRead]:
     with app_context(request).database.session() as session:
@@ -309,6 +332,7 @@ def store_upload(
     operation_id="heat_upload_layer",
     response_model=LayerRead,
     status_code=201,
+    responses=STAFF_ONLY,
 )
 def upload_layer(
     request: Request,
@@ -325,7 +349,10 @@ def upload_layer(
 
 
 @router.post(
-    "/municipalities/{key}/landcover", operation_id="heat_rebuild_land_cover", status_code=200
+    "/municipalities/{key}/landcover",
+    operation_id="heat_rebuild_land_cover",
+    status_code=200,
+    responses=STAFF_ONLY,
 )
 def rebuild_land_cover(request: Request, key: str, principal: Caller) -> dict[str, Any]:
     """Rebuild the land cover from the object register and the layers (staff)."""
@@ -341,7 +368,12 @@ def rebuild_land_cover(request: Request, key: str, principal: Caller) -> dict[st
     return context.database.write(run)
 
 
-@router.get("/municipalities/{key}/plan", operation_id="heat_plan", response_model=PlanRead)
+@router.get(
+    "/municipalities/{key}/plan",
+    operation_id="heat_plan",
+    response_model=PlanRead,
+    responses=STAFF_ONLY,
+)
 def get_plan(request: Request, key: str, principal: Caller) -> PlanRead:
     """The action plan's devices and its switches with their Tasks' state (staff)."""
     with app_context(request).database.session() as session:
@@ -388,6 +420,7 @@ def plan_read(session: Session, municipality_id: int) -> PlanRead:
     operation_id="heat_add_plan_entry",
     response_model=PlanEntryRead,
     status_code=201,
+    responses=STAFF_ONLY,
 )
 def add_plan_entry(
     request: Request, key: str, body: PlanEntryCreate, principal: Caller
@@ -424,6 +457,7 @@ def add_plan_entry(
     "/municipalities/{key}/switches/{switch_id}/resend",
     operation_id="heat_resend_switch",
     response_model=PlanRead,
+    responses=STAFF_ONLY,
 )
 def resend_switch(request: Request, key: str, switch_id: RowId, principal: Caller) -> PlanRead:
     """Send a switch of the plan again, e.g. after its Task failed (staff)."""
