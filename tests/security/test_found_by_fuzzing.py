@@ -22,7 +22,7 @@ def test_default_categories_for_an_empty_municipality_are_refused(
         "/api/assets/default-services?municipality=", headers=bearer(region.key_admin)
     )
     assert response.status_code == 422, response.text
-    assert response.json()["errors"][0]["field"] == "query.municipality"
+    assert response.json()["errors"] == [{"field": "municipality", "reason": "is required"}]
 
 
 def test_category_attributes_changed_without_an_order_take_the_default(

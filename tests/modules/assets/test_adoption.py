@@ -128,7 +128,7 @@ def test_the_public_sees_totals_never_who(
     assert totals["total_litres"] == 35.5 and totals["adopters"] == 1
     page = client.get(f"/assets/{world.tree}")
     assert (
-        "35.5" in page.text
+        "35,5" in page.text  # German: a decimal comma
         and "Citizen" not in page.text
         and "citizen@example.org" not in page.text
     )

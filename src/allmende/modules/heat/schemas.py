@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from allmende.sdk import MAX_ID
+
 
 class SettingsRead(BaseModel):
     municipality: str
@@ -37,8 +39,8 @@ class SettingsUpdate(BaseModel):
     night_from: int | None = None
     night_to: int | None = None
     cell_m: float | None = None
-    reference_thing_id: int | None = None
-    forecast_thing_id: int | None = None
+    reference_thing_id: int | None = Field(None, ge=1, le=MAX_ID)
+    forecast_thing_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class DistrictHourRead(BaseModel):
@@ -136,11 +138,13 @@ class EvaluationRead(BaseModel):
 class PlanEntryCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    thing_id: int = Field(ge=1, description="The device's Thing (of the municipality)")
+    thing_id: int = Field(ge=1, le=MAX_ID, description="The device's Thing (of the municipality)")
     name: str = Field(min_length=1, max_length=200)
     device_kind: Literal["misting", "fountain", "shading", "cooling-room", "other"]
     min_level: Literal["strong", "extreme"] = "strong"
-    district_id: int | None = Field(None, ge=1, description="Only this district's warnings")
+    district_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Only this district's warnings"
+    )
 
 
 class SwitchRead(BaseModel):
