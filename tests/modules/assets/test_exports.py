@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from allmende.core.timeutil import utcnow
+from allmende.modules.assets import exports
 from allmende.modules.assets.maintenance import service as workorders
 from allmende.modules.assets.models import Report, ReportNote
 from allmende.modules.assets.reports import service as reports
@@ -206,3 +207,13 @@ def test_staff_see_a_map_and_forward_a_report(
     assert client.get(f"/maintenance/reports/{report_id}").status_code == 403
     order_page = client.get("/maintenance/work-orders")
     assert 'action="/api/assets/exports/work-orders.csv"' in order_page.text
+
+
+def test_xlsx_drops_control_characters_and_never_writes_a_formula() -> None:
+    table = exports.Table("reports", ["title"], [["Bank\x13 kaputt\x03"], ["=1+1"]], [None, None])
+    sheet = load_workbook(io.BytesIO(exports.to_xlsx(table))).active
+    assert [row[0] for row in sheet.iter_rows(values_only=True)] == [
+        "title",
+        "Bank kaputt",
+        "'=1+1",
+    ]

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -232,8 +233,8 @@ def to_csv(table: Table) -> bytes:
 def _xlsx_value(value: Any) -> Any:
     if isinstance(value, datetime):  # spreadsheets know no time zones: the region's local time
         return value.astimezone(LOCAL_ZONE).replace(tzinfo=None)
-    if isinstance(value, str):  # never a formula
-        return csvformat.cell(value)
+    if isinstance(value, str):  # never a formula; XML 1.0 has no control characters
+        return ILLEGAL_CHARACTERS_RE.sub("", csvformat.cell(value))
     if isinstance(value, Decimal):
         return float(value)
     return value
