@@ -174,12 +174,13 @@ def nearby_open(
 
 @dataclass(frozen=True)
 class Place:
-    """A search hit: what to show and where it is."""
+    """A search hit: what to show and where it is (and the register's object it names)."""
 
     label: str
     lat: float
     lon: float
     municipality_id: int | None = None
+    object_id: int | None = None
 
 
 def _like(text: str) -> str:
@@ -218,7 +219,7 @@ def search_local(session: Session, *, query: str, limit: int = 8) -> list[Place]
         where = obj.address or names.get(obj.municipality_id, "")
         label = f"{obj.name}, {where}" if where else obj.name
         lat, lon = round(point.y, 6), round(point.x, 6)
-        places.setdefault((label, lat, lon), Place(label, lat, lon))
+        places.setdefault((label, lat, lon), Place(label, lat, lon, object_id=obj.id))
     return list(places.values())[:limit]
 
 
