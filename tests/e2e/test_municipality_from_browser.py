@@ -234,15 +234,22 @@ def test_a_new_municipality_is_set_up_staffed_and_run_from_the_browser(
     citizen.get_by_role("button", name="Meldung absenden").click()
     expect(citizen).to_have_url(re.compile(r"/reports/\d+"))
     report_id = int(citizen.url.split("?")[0].rsplit("/", 1)[1])
+    expect(
+        citizen.get_by_text("Wir haben Ihnen eine Bestätigung per E-Mail geschickt")
+    ).to_be_visible()
+    expect(citizen.get_by_role("link", name="Bank am Dorfteich")).to_be_visible()
     width = citizen.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]
 
     # 4. the citizen hears it arrived; Neudorf's staff see it on its map ...
     received = mail(site, CITIZEN, rf"Ihre Meldung #{report_id} ist eingegangen")
+    assert received["Content-Language"] == "de"
     assert "Teichweg 3, Neudorf" in text_of(received)
     staff.goto("/maintenance/reports")
     staff.get_by_role("link", name=f"#{report_id}", exact=True).click()
-    expect(staff.get_by_role("heading", level=1)).to_have_text(f"Meldung Nr. {report_id}: Sonstiges")
+    expect(staff.get_by_role("heading", level=1)).to_have_text(
+        f"Meldung Nr. {report_id}: Sonstiges"
+    )
     report_map = staff.locator("[data-geojson-url].leaflet-container")
     expect(report_map.locator(".leaflet-interactive, .leaflet-marker-icon").first).to_be_visible()
     expect(staff.get_by_role("link", name="Bank am Dorfteich").first).to_be_visible()
@@ -261,19 +268,29 @@ def test_a_new_municipality_is_set_up_staffed_and_run_from_the_browser(
     expect(staff_a.get_by_text("Weitergeleitet von Neudorf an A-Stadt")).to_be_visible()
     expect(staff_a.get_by_text("Der Teichweg gehört A-Stadt.")).to_be_visible()
 
-    # A-Stadt's staff turn it into a work order and close it with a public note
+    # A-Stadt's staff confirm it with a public note ...
+    staff_a.get_by_label("Bearbeitungsstand").select_option(label="bestätigt")
+    staff_a.get_by_label("Statusnotiz").fill("Wir kümmern uns darum.")
+    staff_a.get_by_label("Öffentliche Notiz").check()
+    staff_a.get_by_role("button", name="Speichern").click()
+    expect(staff_a.locator("#report-state")).to_contain_text("bestätigt")
+    confirmed = mail(site, CITIZEN, rf"Ihre Meldung #{report_id}: bestätigt")
+    assert "Wir kümmern uns darum." in text_of(confirmed)
+
+    # ... turn it into a work order, which shows the bench on its map ...
     staff_a.get_by_label("Kolonne oder Firma").fill("Bauhof A-Stadt")
     staff_a.get_by_role("button", name="Arbeitsauftrag anlegen").click()
     expect(staff_a).to_have_url(re.compile(r"/maintenance/work-orders/\d+"))
-    expect(staff_a.locator("[data-geojson-url].leaflet-container")).to_be_visible()
-    staff_a.goto(f"/maintenance/reports/{report_id}")
-    staff_a.get_by_label("Bearbeitungsstand").select_option(label="erledigt")
-    staff_a.get_by_label("Statusnotiz").fill("Die Latte ist ersetzt.")
-    staff_a.get_by_label("Öffentliche Notiz").check()
-    staff_a.get_by_role("button", name="Speichern").click()
-    expect(staff_a.locator("#report-state")).to_contain_text("erledigt")
+    order_map = staff_a.locator("[data-geojson-url].leaflet-container")
+    expect(order_map.locator(".leaflet-interactive, .leaflet-marker-icon").first).to_be_visible()
+    mail(site, CITIZEN, rf"Ihre Meldung #{report_id}: in Bearbeitung")
 
-    # the citizen hears of each change of state
+    # ... and the crew marks it done, which closes the report
+    staff_a.get_by_label("Status", exact=True).select_option(label="erledigt")
+    staff_a.get_by_label("Was wurde getan").fill("Die Latte ist ersetzt.")
+    staff_a.get_by_role("button", name="Speichern").click()
+    staff_a.goto(f"/maintenance/reports/{report_id}")
+    expect(staff_a.locator("#report-state")).to_contain_text("erledigt")
     done = mail(site, CITIZEN, rf"Ihre Meldung #{report_id} ist abgeschlossen: erledigt")
     assert "Die Latte ist ersetzt." in text_of(done)
 

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
 
+from allmende.delivery import mail
 from allmende.modules.assets.models import Report, ReportService, StoredFile, WorkOrder
 from allmende.modules.assets.pages_citizens import REPORTS
 from allmende.storage.database import Database
@@ -63,6 +64,34 @@ def test_a_citizen_reports_without_javascript(
     assert report.geom is None and report.address == "Bahnhofstraße 3"
     image = client.get(f"/api/assets/files/{photo.id}")
     assert len(Image.open(io.BytesIO(image.content)).getexif()) == 0
+
+
+def test_a_signed_in_reporter_is_told_of_the_mails_instead_of_keeping_the_address(
+    client: TestClient, database: Database, region: Region, world: World
+) -> None:
+    def report() -> str:
+        form = client.get("/reports/new")
+        sent = client.post(
+            "/reports/new",
+            data={
+                "csrf_token": csrf_from(form.text),
+                "service": str(service_id(database, "muell", region.municipality_a)),
+                "description": "Sperrmüll am Bach",
+                "address": "Bachweg 1",
+            },
+        )
+        assert sent.status_code == 200 and "msg=received" in str(sent.url)
+        return sent.text
+
+    mailed = "Wir haben Ihnen eine Bestätigung per E-Mail geschickt"
+    keep = "Merken Sie sich die Adresse dieser Seite"
+    anonymous = report()
+    assert keep in anonymous and mailed not in anonymous
+    sign_in(client, region.citizen_email)
+    signed_in = report()
+    assert mailed in signed_in and keep not in signed_in
+    database.write(lambda s: mail.set_preferences(s, address=region.citizen_email, updates=False))
+    assert keep in report()  # who turned the updates off hears nothing
 
 
 CATEGORY_FIELDSET = re.compile(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from allmende.modules.assets import files
+from allmende.modules.assets import files, mails
 from allmende.modules.assets.bookings import service as bookings
 from allmende.modules.assets.catalogue import CLOSED_STATES, LOCAL_ZONE, N_, OPEN_STATES
 from allmende.modules.assets.models import (
@@ -420,6 +420,7 @@ def report_page(request: Request, report_id: RowId, principal: Caller) -> Respon
                 "obj": obj if obj is not None and obj.public else None,
                 "photo": photo,
                 "received": request.query_params.get("msg") == "received",
+                "mailed": mails.reporter_hears(session, report, user_id=principal.user_id),
             },
         )
 
