@@ -141,6 +141,13 @@ def sign_in(page: Any, email: str, password: str = PASSWORD) -> None:
     expect(page.get_by_role("button", name="Abmelden")).to_be_attached()
 
 
+def fits_the_phone(page: Any) -> None:
+    """German, and nothing wider than the 390 px window."""
+    assert page.evaluate("document.documentElement.lang") == "de"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url} is {width} px wide"
+
+
 def test_a_new_municipality_is_set_up_staffed_and_run_from_the_browser(
     people: Browsers, site: Site, tmp_path: Path
 ) -> None:
@@ -209,6 +216,7 @@ def test_a_new_municipality_is_set_up_staffed_and_run_from_the_browser(
     citizen = people.open(viewport=PHONE)
     citizen.goto("/login")
     citizen.get_by_role("link", name="Konto anlegen").click()
+    fits_the_phone(citizen)
     citizen.get_by_label("Ihr Name (Pflichtfeld)").fill("Lena Lang")
     citizen.get_by_label("E-Mail (Pflichtfeld)").fill(CITIZEN)
     citizen.get_by_label("Passwort (Pflichtfeld)").fill("Lenas Passwort 1")
@@ -231,6 +239,7 @@ def test_a_new_municipality_is_set_up_staffed_and_run_from_the_browser(
     citizen.get_by_role("button", name="Suche", exact=True).click()
     citizen.get_by_role("button", name="Bank am Dorfteich, Teichweg 3, Neudorf").click()
     expect(citizen.get_by_label("Breitengrad")).to_have_value(re.compile(r"^49[.,]4512"))
+    fits_the_phone(citizen)
     citizen.get_by_role("button", name="Meldung absenden").click()
     expect(citizen).to_have_url(re.compile(r"/reports/\d+"))
     report_id = int(citizen.url.split("?")[0].rsplit("/", 1)[1])
@@ -238,8 +247,7 @@ def test_a_new_municipality_is_set_up_staffed_and_run_from_the_browser(
         citizen.get_by_text("Wir haben Ihnen eine Bestätigung per E-Mail geschickt")
     ).to_be_visible()
     expect(citizen.get_by_role("link", name="Bank am Dorfteich")).to_be_visible()
-    width = citizen.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"]
+    fits_the_phone(citizen)
 
     # 4. the citizen hears it arrived; Neudorf's staff see it on its map ...
     received = mail(site, CITIZEN, rf"Ihre Meldung #{report_id} ist eingegangen")
@@ -297,6 +305,7 @@ def test_a_new_municipality_is_set_up_staffed_and_run_from_the_browser(
     # 5. A-Stadt's staff export the month's reports for Excel
     staff_a.goto("/maintenance/reports")
     staff_a.get_by_text("Meldungen exportieren").click()
+    expect(staff_a.get_by_label("Eingegangen vom")).to_have_value(re.compile(r"^\d{4}-\d{2}-01$"))
     with staff_a.expect_download() as download:
         staff_a.get_by_role("button", name="CSV für Excel herunterladen").click()
     path = tmp_path / "meldungen.csv"
