@@ -662,6 +662,18 @@ route(MODERATES, f"POST {Q}/{{process_id}}/events",
 route(MODERATES, f"POST {Q}/{{process_id}}/layers", data={"title": "Flächen"},
       files={"file": ("f.geojson", b'{"type":"FeatureCollection","features":[]}',
                       "application/geo+json")})  # fmt: skip
+# Staff build surveys in the browser
+route(EDITOR, f"GET {Q}/{{process_id}}/surveys/new")
+route(EDITOR, f"POST {Q}/{{process_id}}/surveys/new", data={"title": "Umfrage"})
+route(EDITOR, f"GET {Q}/surveys/{{survey_id}}/edit")
+route(EDITOR, f"POST {Q}/surveys/{{survey_id}}/edit", data={"title": "Umfrage"})
+route(EDITOR, f"POST {Q}/surveys/{{survey_id}}/state", data={"open": "yes"})
+route(EDITOR, f"POST {Q}/surveys/{{survey_id}}/questions", data={"kind": "text", "prompt": "Wer?"})
+route(EDITOR, f"GET {Q}/questions/{{question_id}}/edit")
+route(EDITOR, f"POST {Q}/questions/{{question_id}}/edit", data={"kind": "text", "prompt": "Wie?"})
+route(EDITOR, f"POST {Q}/questions/{{question_id}}/move", data={"to": "down"})
+route(EDITOR, f"POST {Q}/questions/{{question_id}}/delete",
+      ids={"question_id": "spent:fresh_question"}, data={})  # fmt: skip
 whole(for_people(), f"GET {Q}/me")
 whole(for_people(), f"POST {Q}/me/read", data={})
 whole(for_people(), f"GET {Q}/me/data")

@@ -156,7 +156,9 @@ def test_staff_build_open_and_close_a_survey(
     )
     assert closed.status_code == 303
     client.cookies.clear()
-    refused = _post(client, public, {**_form(client, public), f"q{multiple}": "1"})
+    assert "This survey is closed." in client.get(public, headers=HTML).text
+    contribute = f"/participation/{process_id}/contribute"  # a page with a form, for its token
+    refused = _post(client, public, {**_form(client, contribute), f"q{multiple}": "1"})
     assert refused.status_code == 422 and count(database, Response) == 1
 
 
