@@ -674,6 +674,16 @@ route(EDITOR, f"POST {Q}/questions/{{question_id}}/edit", data={"kind": "text", 
 route(EDITOR, f"POST {Q}/questions/{{question_id}}/move", data={"to": "down"})
 route(EDITOR, f"POST {Q}/questions/{{question_id}}/delete",
       ids={"question_id": "spent:fresh_question"}, data={})  # fmt: skip
+# Staff place plan images by their corners and edit drafts in the browser
+CORNERS = {"nw_lat": "49,46", "nw_lon": "8,62", "se_lat": "49,44", "se_lon": "8,66"}
+route(EDITOR, f"GET {Q}/{{process_id}}/plans")
+route(EDITOR, f"POST {Q}/{{process_id}}/plans", files=_photo("file"),
+      data={"title": "Lageplan", **CORNERS})  # fmt: skip
+route(EDITOR, f"POST {Q}/layers/{{layer_id}}/delete", ids={"layer_id": "spent:layer"}, data={})
+route(EDITOR, f"POST {Q}/{{process_id}}/drafts", data={"draft.title": "Variante"})
+route(EDITOR, f"GET {Q}/drafts/{{draft_id}}/edit")
+route(EDITOR, f"POST {Q}/drafts/{{draft_id}}/edit", data={"draft.title": "Variante"})
+route(EDITOR, f"POST {Q}/drafts/{{draft_id}}/delete", ids={"draft_id": "spent:draft"}, data={})
 whole(for_people(), f"GET {Q}/me")
 whole(for_people(), f"POST {Q}/me/read", data={})
 whole(for_people(), f"GET {Q}/me/data")

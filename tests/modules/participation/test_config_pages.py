@@ -4,16 +4,26 @@ nothing; staff of another municipality are refused."""
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 
-from allmende.modules.participation.models import Question, Response, Survey
+from allmende.modules.participation.models import (
+    Document,
+    Draft,
+    PlanLayer,
+    Question,
+    Response,
+    Survey,
+)
 from allmende.storage.database import Database
 from tests.modules.participation.conftest import count
 from tests.modules.participation.test_api import _process
+from tests.modules.participation.test_files import jpeg_with_location
 from tests.modules.participation.test_pages import _form
 from tests.support.region import Region
 from tests.support.web import csrf_from, sign_in
@@ -210,3 +220,115 @@ def test_staff_of_another_municipality_are_refused(
         == 403
     )
     assert count(database, Question) == 0 and count(database, Survey) == 1
+
+
+# --- plans and drafts -----------------------------------------------------------------------------
+
+CORNERS = {"nw_lat": "49,445", "nw_lon": "8,625", "se_lat": "49.435", "se_lon": "8,655"}
+
+
+def _upload(client: TestClient, process_id: int, token: str, content: bytes, **fields: str):  # type: ignore[no-untyped-def]
+    return client.post(
+        f"/participation/{process_id}/plans",
+        data={"csrf_token": token, "title": "Lageplan", **fields},
+        files={"file": ("plan.jpg", content, "image/jpeg")},
+        headers=HTML,
+        follow_redirects=False,
+    )
+
+
+def test_a_plan_image_is_placed_by_its_corners(
+    client: TestClient, region: Region, process_id: int, database: Database
+) -> None:
+    token = _staff(client, region, process_id)
+    page = client.get(f"/participation/{process_id}/plans", headers=HTML)
+    assert page.status_code == 200 and 'id="f-nw_lat"' in page.text
+    photo = jpeg_with_location()
+
+    out_of_range = _upload(client, process_id, token, photo, **{**CORNERS, "nw_lat": "95"})
+    assert out_of_range.status_code == 422
+    assert 'id="f-nw_lat-error"' in out_of_range.text and "between -90 and 90" in out_of_range.text
+    missing = _upload(client, process_id, token, photo, **{**CORNERS, "se_lon": ""})
+    assert missing.status_code == 422 and 'id="f-se_lon-error"' in missing.text
+    swapped = _upload(client, process_id, token, photo, **{**CORNERS, "se_lat": "49,45"})
+    assert swapped.status_code == 422 and "south of the upper-left corner" in swapped.text
+    words = _upload(client, process_id, token, photo, **{**CORNERS, "nw_lon": "Ost"})
+    assert words.status_code == 422 and 'id="f-nw_lon-error"' in words.text
+    pdf = _upload(client, process_id, token, b"%PDF-1.4\n%%EOF\n", **CORNERS)
+    assert pdf.status_code == 415 and 'id="f-file-error"' in pdf.text
+    assert count(database, Document) == 0 and count(database, PlanLayer) == 0
+
+    placed = _upload(client, process_id, token, photo, **CORNERS)
+    assert placed.status_code == 303, placed.text
+    (layer,) = client.get(f"/api/participation/processes/{process_id}").json()["layers"]
+    assert layer["kind"] == "image" and layer["bounds"] == [8.625, 49.435, 8.655, 49.445]
+    stored = client.get(layer["image_url"])
+    assert stored.status_code == 200
+    assert len(Image.open(io.BytesIO(stored.content)).getexif()) == 0  # no camera, no position
+    public = client.get(f"/participation/{process_id}", headers=HTML).text
+    assert "data-layers=" in public and "49.445" in public and layer["image_url"] in public
+    german = client.get(f"/participation/{process_id}/plans", headers=GERMAN).text
+    assert "49,445" in german  # the bounds in the reader's notation
+
+    deleted = _post(client, f"/participation/layers/{layer['id']}/delete", {"csrf_token": token})
+    assert deleted.status_code == 303
+    assert count(database, Document) == 0 and count(database, PlanLayer) == 0
+    assert client.get(layer["image_url"]).status_code == 404
+
+    client.cookies.clear()
+    sign_in(client, region.staff_b_email)
+    token = csrf_from(client.get("/participation", headers=HTML).text)
+    assert client.get(f"/participation/{process_id}/plans", headers=HTML).status_code == 403
+    assert _upload(client, process_id, token, photo, **CORNERS).status_code == 403
+    assert count(database, Document) == 0
+
+
+def test_staff_add_change_and_delete_drafts(
+    client: TestClient, region: Region, process_id: int, database: Database
+) -> None:
+    token = _staff(client, region, process_id)
+    add = f"/participation/{process_id}/drafts"
+    bad_facts = _post(
+        client, add, {"csrf_token": token, "draft.title": "Variante A", "draft.facts": "Bäume"}
+    )
+    assert bad_facts.status_code == 422 and 'id="f-draft.facts-error"' in bad_facts.text
+    untitled = _post(client, add, {"csrf_token": token, "draft.title": ""})
+    assert untitled.status_code == 422 and 'id="f-draft.title-error"' in untitled.text
+    assert count(database, Draft) == 0
+    for title in ("Variante A", "Variante B"):
+        data = {"csrf_token": token, "draft.title": title, "draft.facts": "Bäume: 14 neue"}
+        assert _post(client, add, data).status_code == 303
+    drafts = client.get(f"/api/participation/processes/{process_id}").json()["drafts"]
+    assert [(d["title"], d["facts"]) for d in drafts] == [
+        ("Variante A", {"Bäume": "14 neue"}),
+        ("Variante B", {"Bäume": "14 neue"}),
+    ]
+    first, second = (d["id"] for d in drafts)
+    form = client.get(f"/participation/drafts/{first}/edit", headers=HTML)
+    assert "Bäume: 14 neue</textarea>" in form.text
+    changed = _post(
+        client,
+        f"/participation/drafts/{first}/edit",
+        {"csrf_token": token, "draft.title": "Variante Nord", "draft.summary": "Mit Brunnen."},
+    )
+    assert changed.status_code == 303
+    assert (
+        _post(client, f"/participation/drafts/{second}/delete", {"csrf_token": token}).status_code
+        == 303
+    )
+    (draft,) = client.get(f"/api/participation/processes/{process_id}").json()["drafts"]
+    assert (draft["title"], draft["summary"], draft["facts"]) == (
+        "Variante Nord",
+        "Mit Brunnen.",
+        {},
+    )
+    compare = client.get(f"/participation/{process_id}/drafts", headers=HTML)
+    assert "Variante Nord" in compare.text
+
+    # A plan image of the draft shows on the drafts page's map
+    placed = _upload(
+        client, process_id, token, jpeg_with_location(), **CORNERS, draft_id=str(draft["id"])
+    )
+    assert placed.status_code == 303
+    compare = client.get(f"/participation/{process_id}/drafts", headers=HTML)
+    assert 'id="drafts-map"' in compare.text and "8.625" in compare.text

@@ -7,6 +7,7 @@ from allmende.modules.participation.pages import (
     account,
     contributions,
     editor,
+    plan_editor,
     processes,
     staff,
     survey_editor,
@@ -14,5 +15,5 @@ from allmende.modules.participation.pages import (
 )
 
 pages = APIRouter(include_in_schema=False)
-for part in (processes, contributions, surveys, survey_editor, staff, editor, account):
+for part in (processes, contributions, surveys, survey_editor, plan_editor, staff, editor, account):
     pages.routes.extend(part.pages.routes)
