@@ -15,6 +15,7 @@ out through the real mail job. Nothing is written to the database but through th
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import time
@@ -30,6 +31,7 @@ from playwright.sync_api import expect
 from allmende.app import KERNEL_MIGRATIONS, create_app
 from allmende.core.registry import Registry, discover
 from allmende.core.settings import Mode, Settings
+from allmende.modules.assets.catalogue import LOCAL_ZONE
 from allmende.storage.database import Database
 from allmende.storage.migrate import upgrade
 from tests.conftest import SECRET
@@ -141,6 +143,23 @@ def sign_in(page: Any, email: str, password: str = PASSWORD) -> None:
     expect(page.get_by_role("button", name="Abmelden")).to_be_attached()
 
 
+def add_bench_category(page: Any) -> None:
+    """The region's category for broken benches, with a question, as its staff define it in
+    each municipality (a report keeps its category when forwarded)."""
+    page.goto("/maintenance/categories")
+    page.get_by_role("link", name="Kategorie hinzufügen").click()
+    page.get_by_label("Kürzel").fill("sitzbank")
+    page.locator("#f-name").fill("Sitzbank beschädigt")
+    page.get_by_label("Gruppe").fill("Grün und Spiel")
+    page.get_by_role("checkbox", name="Bank", exact=True).check()
+    page.locator("#f-attributes-0-description").fill("Was ist beschädigt?")
+    page.locator("#f-attributes-0-datatype").select_option("singlevaluelist")
+    page.locator("#f-attributes-0-values").fill("Sitzfläche, Lehne, Gestell")
+    page.get_by_role("button", name="Kategorie speichern").click()
+    expect(page.get_by_text("Die Kategorie wurde hinzugefügt.")).to_be_visible()
+    expect(page.get_by_role("link", name="Sitzbank beschädigt")).to_be_visible()
+
+
 def fits_the_phone(page: Any) -> None:
     """German, and nothing wider than the 390 px window."""
     assert page.evaluate("document.documentElement.lang") == "de"
@@ -184,14 +203,40 @@ def test_a_new_municipality_is_set_up_staffed_and_run_from_the_browser(
     expect(staff.get_by_text("Ihr neues Passwort ist gesetzt.")).to_be_visible()
     sign_in(staff, STAFF_NEW, "Noras Passwort 1")
 
-    # 2. Neudorf's staff set up its report categories ...
+    # 2. Neudorf's staff set up its report categories: the standard ones and one for benches
     staff.goto("/maintenance/categories")
     expect(staff.get_by_label("Kommune")).to_have_value("neudorf")
     staff.get_by_role("button", name="Standardkategorien hinzufügen").click()
     categories = staff.get_by_role("table")
-    expect(categories.get_by_role("row", name=re.compile("sonstiges Sonstiges"))).to_be_visible()
+    expect(categories.get_by_role("row", name=re.compile("Sonstiges sonstiges"))).to_be_visible()
     expect(categories).not_to_contain_text("A-Stadt")
-    # (the survey step waits for the survey pages; see the report of this branch)
+    add_bench_category(staff)
+
+    # ... start a process about the pond with a survey phase, and a survey in it
+    staff.goto("/participation/new")
+    staff.get_by_label("Titel").first.fill("Neugestaltung am Dorfteich")
+    staff.get_by_label("Zusammenfassung in einfacher Sprache").fill("Der Dorfteich wird schöner.")
+    staff.get_by_label("Veröffentlicht: alle können das Verfahren sehen").check()
+    today = datetime.datetime.now(LOCAL_ZONE).date()
+    staff.locator('[id="f-phases.0.title"]').fill("Umfrage")
+    staff.locator('[id="f-phases.0.starts_at"]').fill(today.isoformat())
+    staff.locator('[id="f-phases.0.ends_at"]').fill((today + datetime.timedelta(28)).isoformat())
+    staff.locator('[id="f-phases.0-survey"]').check()
+    staff.get_by_role("button", name="Verfahren speichern").click()
+    expect(staff).to_have_url(re.compile(r"/participation/\d+/cockpit"))
+    staff.get_by_role("link", name="Neue Umfrage").click()
+    staff.get_by_label("Titel").fill("Bänke am Dorfteich")
+    staff.get_by_role("button", name="Umfrage anlegen").click()
+    staff.locator("#f-kind").select_option("single")
+    staff.locator("#f-prompt").fill("Wie viele Bänke wünschen Sie sich am Teich?")
+    staff.locator("#f-options").fill("zwei\nvier\nsechs")
+    staff.get_by_role("button", name="Frage hinzufügen").click()
+    expect(staff.locator(".question-list > li")).to_have_count(1)
+    staff.get_by_role("button", name="Umfrage öffnen").click()
+    expect(staff.locator("#survey-state")).to_contain_text("Die Umfrage ist offen")
+    staff.get_by_role("link", name="Die öffentliche Seite der Umfrage").click()
+    survey = staff.url.split("?")[0]
+    expect(staff.get_by_label("vier")).to_be_attached()
 
     # ... and put the bench by the pond into the register: the address search finds it
     staff.goto("/assets/new/object")
@@ -205,12 +250,10 @@ def test_a_new_municipality_is_set_up_staffed_and_run_from_the_browser(
     staff.get_by_role("button", name="Speichern").click()
     expect(staff.get_by_role("heading", level=1)).to_have_text("Bank am Dorfteich")
 
-    # A-Stadt, where the report will be forwarded, offers the same categories
+    # A-Stadt, where the report will be forwarded, offers the same category
     staff_a = people.open()
     sign_in(staff_a, STAFF_A)
-    staff_a.goto("/maintenance/categories")
-    staff_a.get_by_role("button", name="Standardkategorien hinzufügen").click()
-    expect(staff_a.get_by_role("table")).to_contain_text("A-Stadt")
+    add_bench_category(staff_a)
 
     # 3. a citizen signs up on a phone and confirms the address by the mail's link ...
     citizen = people.open(viewport=PHONE)
@@ -231,14 +274,23 @@ def test_a_new_municipality_is_set_up_staffed_and_run_from_the_browser(
     expect(citizen.get_by_text("Ihre E-Mail-Adresse ist bestätigt.")).to_be_visible()
     sign_in(citizen, CITIZEN, "Lenas Passwort 1")
 
-    # ... and reports the broken bench by its address, never asked for the Gemeinde
+    # ... answers the survey ...
+    citizen.goto(survey)
+    citizen.get_by_label("vier").check()
+    citizen.get_by_role("button", name="Antworten absenden").click()
+    expect(citizen.get_by_text("Sie haben an dieser Umfrage teilgenommen. Danke!")).to_be_visible()
+
+    # ... and reports the broken bench by its address, never asked for the Gemeinde: the
+    # bench found, its category follows
     citizen.goto("/reports/new")
-    citizen.get_by_label("Kategorie (Pflichtfeld)", exact=True).select_option(label="Sonstiges")
     citizen.get_by_label("Was ist das Problem?").fill("Die Bank am Teich ist gebrochen.")
     citizen.get_by_label("Adresse oder Ort suchen").fill("Teichweg")
     citizen.get_by_role("button", name="Suche", exact=True).click()
     citizen.get_by_role("button", name="Bank am Dorfteich, Teichweg 3, Neudorf").click()
     expect(citizen.get_by_label("Breitengrad")).to_have_value(re.compile(r"^49[.,]4512"))
+    category = citizen.get_by_label("Kategorie (Pflichtfeld)", exact=True)
+    expect(category.locator("option:checked")).to_have_text("Sitzbank beschädigt")
+    citizen.get_by_label("Was ist beschädigt?").select_option(label="Lehne")
     fits_the_phone(citizen)
     citizen.get_by_role("button", name="Meldung absenden").click()
     expect(citizen).to_have_url(re.compile(r"/reports/\d+"))
@@ -256,7 +308,7 @@ def test_a_new_municipality_is_set_up_staffed_and_run_from_the_browser(
     staff.goto("/maintenance/reports")
     staff.get_by_role("link", name=f"#{report_id}", exact=True).click()
     expect(staff.get_by_role("heading", level=1)).to_have_text(
-        f"Meldung Nr. {report_id}: Sonstiges"
+        f"Meldung Nr. {report_id}: Sitzbank beschädigt"
     )
     report_map = staff.locator("[data-geojson-url].leaflet-container")
     expect(report_map.locator(".leaflet-interactive, .leaflet-marker-icon").first).to_be_visible()
@@ -315,5 +367,5 @@ def test_a_new_municipality_is_set_up_staffed_and_run_from_the_browser(
     lines = content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("id;municipality;category_code;")
     row = next(line for line in lines[1:] if line.startswith(f"{report_id};"))
-    assert row.startswith(f"{report_id};a-stadt;sonstiges;")
+    assert row.startswith(f"{report_id};a-stadt;sitzbank;")
     assert "Teichweg 3, Neudorf" in row
