@@ -250,10 +250,8 @@ def test_a_new_municipality_is_set_up_staffed_and_run_from_the_browser(
     staff.get_by_role("button", name="Speichern").click()
     expect(staff.get_by_role("heading", level=1)).to_have_text("Bank am Dorfteich")
 
-    # A-Stadt, where the report will be forwarded, offers the same category
     staff_a = people.open()
     sign_in(staff_a, STAFF_A)
-    add_bench_category(staff_a)
 
     # 3. a citizen signs up on a phone and confirms the address by the mail's link ...
     citizen = people.open(viewport=PHONE)
@@ -319,6 +317,12 @@ def test_a_new_municipality_is_set_up_staffed_and_run_from_the_browser(
     staff.get_by_label("Warum sie dorthin geht (interne Notiz)").fill(
         "Der Teichweg gehört A-Stadt."
     )
+    staff.get_by_role("button", name="Weiterleiten").click()
+    expect(staff.locator("#f-municipality-error")).to_have_text(
+        "Diese Kommune bietet die Kategorie der Meldung nicht an. "
+        "Ihre Beschäftigten können die Kategorie anlegen."
+    )
+    add_bench_category(staff_a)  # A-Stadt takes such reports from now on
     staff.get_by_role("button", name="Weiterleiten").click()
     expect(
         staff.get_by_text("Die Meldung wurde an die andere Gemeinde weitergeleitet.")
