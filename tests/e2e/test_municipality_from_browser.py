@@ -308,6 +308,9 @@ def test_a_new_municipality_is_set_up_staffed_and_run_from_the_browser(
     expect(staff.get_by_role("heading", level=1)).to_have_text(
         f"Meldung Nr. {report_id}: Sitzbank beschädigt"
     )
+    facts = staff.locator(".facts").first
+    expect(facts).to_contain_text("Was ist beschädigt?")
+    expect(facts.locator("dd", has_text="Lehne")).to_have_count(1)
     report_map = staff.locator("[data-geojson-url].leaflet-container")
     expect(report_map.locator(".leaflet-interactive, .leaflet-marker-icon").first).to_be_visible()
     expect(staff.get_by_role("link", name="Bank am Dorfteich").first).to_be_visible()

@@ -236,6 +236,29 @@ def test_report_form_errors_are_shown_at_their_fields(
     assert forged.status_code == 403
 
 
+def test_staff_read_the_answers_as_questions_and_choices(
+    client: TestClient, database: Database, region: Region, world: World
+) -> None:
+    form = client.get("/reports/new")
+    created = client.post(
+        "/reports/new",
+        data={
+            "csrf_token": csrf_from(form.text),
+            "service": str(service_id(database, "strassenbeleuchtung", region.municipality_a)),
+            "description": "Die Laterne am Eck",
+            "address": "Eckweg 1",
+            "attribute.strassenbeleuchtung.fault": "dark",
+        },
+        follow_redirects=False,
+    )
+    assert created.status_code == 303, created.text
+    report_id = int(created.headers["location"].split("/")[-1].split("?")[0])
+    sign_in(client, region.staff_a_email)
+    detail = client.get(f"/maintenance/reports/{report_id}").text
+    assert "<dt>Was ist defekt?</dt><dd>Brennt nicht</dd>" in detail
+    assert "<dt>fault</dt>" not in detail
+
+
 def test_staff_turn_a_report_into_a_closed_work_order(
     client: TestClient, database: Database, region: Region, world: World
 ) -> None:
