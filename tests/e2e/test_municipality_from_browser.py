@@ -250,9 +250,6 @@ def test_a_new_municipality_is_set_up_staffed_and_run_from_the_browser(
     staff.get_by_role("button", name="Speichern").click()
     expect(staff.get_by_role("heading", level=1)).to_have_text("Bank am Dorfteich")
 
-    staff_a = people.open()
-    sign_in(staff_a, STAFF_A)
-
     # 3. a citizen signs up on a phone and confirms the address by the mail's link ...
     citizen = people.open(viewport=PHONE)
     citizen.goto("/login")
@@ -325,6 +322,8 @@ def test_a_new_municipality_is_set_up_staffed_and_run_from_the_browser(
         "Diese Kommune bietet die Kategorie der Meldung nicht an. "
         "Ihre Beschäftigten können die Kategorie anlegen."
     )
+    staff_a = people.open()
+    sign_in(staff_a, STAFF_A)
     add_bench_category(staff_a)  # A-Stadt takes such reports from now on
     staff.get_by_role("button", name="Weiterleiten").click()
     expect(
@@ -344,7 +343,7 @@ def test_a_new_municipality_is_set_up_staffed_and_run_from_the_browser(
     confirmed = mail(site, CITIZEN, rf"Ihre Meldung #{report_id}: bestätigt")
     assert "Wir kümmern uns darum." in text_of(confirmed)
 
-    # ... turn it into a work order, which shows the bench on its map ...
+    # ... turn it into a work order, which shows the place on its map ...
     staff_a.get_by_label("Kolonne oder Firma").fill("Bauhof A-Stadt")
     staff_a.get_by_role("button", name="Arbeitsauftrag anlegen").click()
     expect(staff_a).to_have_url(re.compile(r"/maintenance/work-orders/\d+"))
@@ -356,6 +355,7 @@ def test_a_new_municipality_is_set_up_staffed_and_run_from_the_browser(
     staff_a.get_by_label("Status", exact=True).select_option(label="erledigt")
     staff_a.get_by_label("Was wurde getan").fill("Die Latte ist ersetzt.")
     staff_a.get_by_role("button", name="Speichern").click()
+    expect(staff_a.get_by_text("Ihre Änderungen wurden gespeichert.")).to_be_visible()
     staff_a.goto(f"/maintenance/reports/{report_id}")
     expect(staff_a.locator("#report-state")).to_contain_text("erledigt")
     done = mail(site, CITIZEN, rf"Ihre Meldung #{report_id} ist abgeschlossen: erledigt")
