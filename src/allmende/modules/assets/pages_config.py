@@ -69,21 +69,21 @@ REFUSALS = (ValidationFailed, Conflict)
 QUESTION_KINDS = {
     "string": N_("short text"),
     "text": N_("long text"),
-    "number": N_("number"),
+    "number": N_("a number"),
     "datetime": N_("date and time"),
     "singlevaluelist": N_("one of the choices"),
     "multivaluelist": N_("several of the choices"),
 }
 ATTRIBUTE_KINDS = {
-    "string": N_("text"),
-    "number": N_("number"),
+    "string": N_("free text"),
+    "number": N_("number with decimals"),
     "integer": N_("whole number"),
     "boolean": N_("yes or no"),
 }
 GEOMETRY_LABELS = {
-    "point": N_("point"),
-    "line": N_("line"),
-    "polygon": N_("area"),
+    "point": N_("a point"),
+    "line": N_("a line"),
+    "polygon": N_("an area"),
     "any": N_("any shape"),
 }
 
