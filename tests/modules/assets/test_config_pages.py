@@ -240,7 +240,7 @@ def test_staff_create_and_edit_an_object_type_with_attributes(
     listing = client.get("/maintenance/types")
     assert f'href="/maintenance/types/{t.id}"' in listing.text
     edit = client.get(f"/maintenance/types/{t.id}")
-    assert 'value="Trinkwasser, Brauchwasser"' in edit.text and 'value="12.5"' in edit.text
+    assert 'value="Trinkwasser, Brauchwasser"' in edit.text and 'value="12,5"' in edit.text
     saved = client.post(
         f"/maintenance/types/{t.id}",
         data={
