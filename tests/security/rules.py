@@ -561,7 +561,7 @@ route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/types/new",
                       "name": "Matrix"})  # fmt: skip
 route(then(STAFF_PAGE, EDITS_ASSETS), "GET /maintenance/types/{type_id}")
 route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/types/{type_id}",
-      ids={"type_id": "new:type"}, data={"name": "Poller"})  # fmt: skip
+      data=lambda n: {"name": f"Poller {n.m}"})  # fmt: skip
 whole(STAFF_PAGE, "GET /maintenance/plans")
 whole(STAFF_PAGE, "GET /maintenance/plans/new")
 route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/plans/new", data=lambda n: {

@@ -240,7 +240,7 @@ def test_staff_create_and_edit_an_object_type_with_attributes(
     listing = client.get("/maintenance/types")
     assert f'href="/maintenance/types/{t.id}"' in listing.text
     edit = client.get(f"/maintenance/types/{t.id}")
-    assert 'value="Trinkwasser, Brauchwasser"' in edit.text and 'value="12.5"' in edit.text
+    assert 'value="Trinkwasser, Brauchwasser"' in edit.text and 'value="12,5"' in edit.text
     saved = client.post(
         f"/maintenance/types/{t.id}",
         data={
@@ -347,3 +347,40 @@ def test_staff_create_edit_and_delete_an_inspection_plan(
     with database.session() as session:
         gone = session.get(InspectionPlan, plan.id)
         assert gone is not None and not gone.active
+
+
+def test_editing_a_standard_category_keeps_the_keys_of_its_choices(
+    client: TestClient, database: Database, region: Region, world: World
+) -> None:
+    sign_in(client, region.staff_a_email)
+    with database.session() as session:
+        lamp = session.scalars(
+            select(ReportService).where(
+                ReportService.code == "strassenbeleuchtung",
+                ReportService.municipality_id == region.municipality_a,
+            )
+        ).one()
+    page = client.get(f"/maintenance/categories/{lamp.id}")
+    choices = "Brennt nicht, Flackert, Leuchtet tagsüber, Mast beschädigt"
+    assert f'value="{choices}"' in page.text
+    saved = client.post(
+        f"/maintenance/categories/{lamp.id}",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "name": lamp.name,
+            "attributes.0.code": "fault",
+            "attributes.0.description": "Was ist defekt?",
+            "attributes.0.datatype": "singlevaluelist",
+            "attributes.0.values": f"{choices}, Schief",
+            "attributes.0.required": "on",
+            "object_types": ["street_light"],
+            "active": "on",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    with database.session() as session:
+        changed = session.get(ReportService, lamp.id)
+        assert changed is not None
+        values = changed.attributes[0]["values"]
+    assert [v["key"] for v in values] == ["dark", "flicker", "day", "damaged", "Schief"]

@@ -70,11 +70,14 @@ def test_staff_build_open_and_close_a_survey(
     assert created.status_code == 303, created.text
     survey_id = int(created.headers["location"].split("/")[3])
     edit = f"/participation/surveys/{survey_id}/edit"
+    process_page = client.get(f"/participation/{process_id}", headers=HTML).text
+    assert "Spielgeräte</a> (closed)" in process_page  # built, not yet open
     assert "Open the survey" in client.get(edit, headers=HTML).text
     empty = _post(
         client, f"/participation/surveys/{survey_id}/state", {"csrf_token": token, "open": "yes"}
     )
-    assert empty.status_code == 422 and "add a question before opening" in empty.text
+    assert empty.status_code == 422 and 'id="state-error"' in empty.text
+    assert "add a question before opening" in empty.text and 'value="Spielgeräte"' in empty.text
 
     add = f"/participation/surveys/{survey_id}/questions"
     one_option = _post(

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
@@ -69,21 +70,21 @@ REFUSALS = (ValidationFailed, Conflict)
 QUESTION_KINDS = {
     "string": N_("short text"),
     "text": N_("long text"),
-    "number": N_("number"),
+    "number": N_("a number"),
     "datetime": N_("date and time"),
     "singlevaluelist": N_("one of the choices"),
     "multivaluelist": N_("several of the choices"),
 }
 ATTRIBUTE_KINDS = {
-    "string": N_("text"),
-    "number": N_("number"),
+    "string": N_("free text"),
+    "number": N_("number with decimals"),
     "integer": N_("whole number"),
     "boolean": N_("yes or no"),
 }
 GEOMETRY_LABELS = {
-    "point": N_("point"),
-    "line": N_("line"),
-    "polygon": N_("area"),
+    "point": N_("a point"),
+    "line": N_("a line"),
+    "polygon": N_("an area"),
     "any": N_("any shape"),
 }
 
@@ -465,7 +466,13 @@ def types_page(request: Request, principal: Caller) -> Response:
         )
 
 
-def _type_values(t: ObjectType) -> dict[str, str]:
+def _bound(text: str, language: str) -> str:
+    """A stored bound as the page's readers write it (a decimal comma in German), without
+    thousands separators, so that the form reads it back unchanged."""
+    return format_decimal(float(text), format="0.##########", locale=language) if text else ""
+
+
+def _type_values(t: ObjectType, language: str) -> dict[str, str]:
     values = {
         "key": t.key,
         "name": t.name,
@@ -483,8 +490,8 @@ def _type_values(t: ObjectType) -> dict[str, str]:
             f"attributes.{i}.required": "on" if row.required else "",
             f"attributes.{i}.public": "on" if row.public else "",
             f"attributes.{i}.allowed": row.allowed,
-            f"attributes.{i}.minimum": row.minimum,
-            f"attributes.{i}.maximum": row.maximum,
+            f"attributes.{i}.minimum": _bound(row.minimum, language),
+            f"attributes.{i}.maximum": _bound(row.maximum, language),
         }
     return _blank_rows(values, "attributes", "name")
 
@@ -584,7 +591,8 @@ def type_page(request: Request, type_id: RowId, principal: Caller) -> Response:
         return early
     with app_context(request).database.session() as session:
         t = objects.editable_type(session, principal=principal, type_id=type_id)
-        return _type_form(request, session, principal, t, _type_values(t), {})
+        language = app_context(request).catalogs.negotiate(request)
+        return _type_form(request, session, principal, t, _type_values(t, language), {})
 
 
 @pages.post("/maintenance/types/{type_id}")

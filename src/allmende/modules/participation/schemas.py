@@ -198,6 +198,7 @@ class SurveySummary(BaseModel):
     id: int
     title: str
     results_public: bool
+    is_open: bool
 
 
 class ProcessRead(BaseModel):

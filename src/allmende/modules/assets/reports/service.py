@@ -177,7 +177,8 @@ def questions_of(
 ) -> tuple[list[dict[str, Any]], list[int]]:
     """The Open311 attributes the rows define, in their order, and for each the index of its
     row (rows without a question are left out). A new question gets a code from its words; a
-    choice keeps the key it had, a new one gets its name as key."""
+    choice keeps the key it had, a new one gets its name as key; what the rows do not show
+    (``variable``, ``datatype_description``) stays as it was."""
     keys_by_name = {
         str(v["name"]): str(v["key"]) for a in before for v in a.get("values", []) if "name" in v
     }
@@ -190,8 +191,10 @@ def questions_of(
         code = row.code or code_from(row.description, taken)
         taken.add(code)
         names = [v.strip() for v in row.values.split(",") if v.strip()]
+        kept = next((a for a in before if a.get("code") == code), {})
         found.append(
             {
+                **{k: kept[k] for k in ("variable", "datatype_description") if k in kept},
                 "code": code,
                 "description": row.description,
                 "datatype": row.datatype,

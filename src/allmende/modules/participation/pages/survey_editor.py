@@ -59,7 +59,6 @@ def _survey_labels(translate: Translate) -> dict[str, str]:
     return {
         "title": translate("Title"),
         "description": translate("Introduction"),
-        "survey": translate("Survey"),
     }
 
 
@@ -73,7 +72,6 @@ def _question_labels(translate: Translate) -> dict[str, str]:
         "scale_max": translate("Highest value"),
         "scale_min_label": translate("Label of the lowest value"),
         "scale_max_label": translate("Label of the highest value"),
-        "survey": translate("Survey"),
     }
 
 
@@ -219,14 +217,15 @@ def _edit_page(
         session, principal=principal, survey_id=survey_id
     )
     read = surveys.survey_read(survey)
+    saved = {
+        "title": read.title,
+        "description": read.description,
+        "results_public": "yes" if read.results_public else "",
+    }
     if survey_form is None:
-        survey_form = Form(
-            values={
-                "title": read.title,
-                "description": read.description,
-                "results_public": "yes" if read.results_public else "",
-            }
-        )
+        survey_form = Form(values=saved)
+    elif "title" not in survey_form.values:  # the open/close button: show the fields as saved
+        survey_form.values = {**saved, **survey_form.values}
     question_form = question_form or Form(
         values={"kind": "single", "scale_min": "1", "scale_max": "5"}
     )
@@ -243,7 +242,12 @@ def _edit_page(
             "question_form": question_form,
             "labels": survey_labels,
             "question_labels": question_labels,
-            "survey_summary": summary(survey_form, translate, survey_labels),
+            # A refused opening is told beside its button, not above the fields.
+            "survey_summary": summary(
+                Form(errors={k: v for k, v in survey_form.errors.items() if k != "survey"}),
+                translate,
+                survey_labels,
+            ),
             "question_summary": summary(question_form, translate, question_labels),
             "kinds": _kinds(translate),
             "kind_label": lambda kind: (
