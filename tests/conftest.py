@@ -12,8 +12,8 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import tempfile
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -84,7 +84,7 @@ def _is_property_test(item: pytest.Item) -> bool:
 def memory_folder() -> Path | None:
     """A memory-backed folder for the throwaway databases, if the machine has one: copying a
     template there is several times quicker than on a disk that other work keeps busy."""
-    shm = Path("/dev/shm")  # noqa: S108 - a private folder is made inside it
+    shm = Path("/dev/shm")
     return shm if shm.is_dir() and os.access(shm, os.W_OK) else None
 
 
