@@ -2,6 +2,7 @@
 
     PYTHONPATH=src python bench/clients.py                 # both backends, 1 M and 10 M rows
     PYTHONPATH=src python bench/clients.py --quick         # small sizes, short rounds
+    PYTHONPATH=src python bench/clients.py --tiny          # tiny sizes, one round (the test's)
     PYTHONPATH=src python bench/clients.py --url http://host:8080/v1.1 --key SECRET
                                                             # the same workload on another server
 
@@ -95,6 +96,8 @@ class Plan:
 
 FULL = Plan(10, (1_000_000, 10_000_000), 3, 5.0, 8, 200_000, 4, 8, 40_000, 4, 256)
 QUICK = Plan(10, (20_000, 100_000), 3, 1.5, 8, 20_000, 4, 8, 4_000, 4, 256)
+#: Only that every table prints: a few hundred rows, one short round, two clients.
+TINY = Plan(2, (400, 800), 1, 0.2, 2, 400, 2, 2, 400, 2, 16)
 
 
 def log(message: str) -> None:
@@ -1466,6 +1469,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--quick", action="store_true", help="small sizes and short rounds")
+    parser.add_argument("--tiny", action="store_true", help="tiny sizes, one round (a test)")
     parser.add_argument("--sizes", help="table sizes for the reads, e.g. 1e6,1e7")
     parser.add_argument("--rounds", type=int, help="rounds per measurement (default 3)")
     parser.add_argument("--seconds", type=float, help="seconds per measured load")
@@ -1481,7 +1485,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--mqtt-url", help="with --url: its MQTT broker, mqtt://host:port")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     args = parser.parse_args(argv)
-    plan = QUICK if args.quick else FULL
+    plan = TINY if args.tiny else QUICK if args.quick else FULL
     overrides: dict[str, Any] = {}
     if args.sizes is not None:
         overrides["sizes"] = tuple(int(float(v)) for v in args.sizes.split(",") if v.strip())

@@ -2,6 +2,7 @@
 
     PYTHONPATH=src python bench/heat.py            # the sizes of the issue (10^6 cells)
     PYTHONPATH=src python bench/heat.py --quick    # small sizes, a smoke test
+    PYTHONPATH=src python bench/heat.py --tiny     # tiny sizes, one run each (the test's)
 
 Prints the machine, then:
 
@@ -148,9 +149,13 @@ def bench_map(side_m: float, stations: int, repeats: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke test)")
+    parser.add_argument("--tiny", action="store_true", help="tiny sizes, one run each")
     args = parser.parse_args()
     print(machine())
-    if args.quick:
+    if args.tiny:
+        bench_utci(100, 1)
+        bench_map(300.0, 3, 1)
+    elif args.quick:
         bench_utci(10_000, 3)
         bench_map(1_000.0, 8, 2)
     else:

@@ -14,7 +14,7 @@ from allmende.modules.water import lists, usage
 from allmende.storage.database import Database
 from tests.modules.water.conftest import Water, refresh
 from tests.support.region import Region
-from tests.support.web import csrf_from, sign_in
+from tests.support.web import bearer, csrf_from, sign_in
 
 pytestmark = pytest.mark.integration
 
@@ -127,3 +127,25 @@ def test_staff_pages_for_probes_and_zones(client: TestClient, ready: Water, regi
     probes = client.get("/water/probes", headers={"Accept-Language": "en"})
     assert probes.text.count("implausible</strong>") == 2
     assert client.get("/water/zones").status_code == 200
+
+
+@pytest.mark.parametrize("field", ["municipality_id", "station_thing_id", "probe_datastream_id"])
+def test_an_id_past_64_bits_is_refused_naming_the_field(
+    client: TestClient, region: Region, field: str
+) -> None:
+    zone = {
+        "municipality_id": region.municipality_a,
+        "name": "Rosenbeet",
+        "kind": "bed",
+        "area_m2": 50.0,
+        "coefficient": 0.5,
+        "taw_mm": 40.0,
+        "rate_mm_per_h": 10.0,
+        "lon": 8.69,
+        "lat": 49.41,
+    }
+    refused = client.post(
+        "/api/water/zones", json={**zone, field: 2**68}, headers=bearer(region.key_admin)
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == f"body.{field}"

@@ -30,7 +30,7 @@ from rasterio.enums import Resampling
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from allmende.modules.heat import gridmodel, landcover, radiant, render
+from allmende.modules.heat import gridmodel, landcover, packing, radiant, render
 from allmende.modules.heat.catalogue import COOL_PLACE_TYPES, OBJECT_LAND_COVER
 from allmende.modules.heat.landcover import Grid
 from allmende.modules.heat.layers import read_layer
@@ -222,10 +222,8 @@ def build_land_cover(
     arrays["impervious_share"] = cover.impervious
     if cover.elevation is not None:
         arrays["elevation"] = cover.elevation
-    buffer = io.BytesIO()
-    np.savez_compressed(
-        buffer,
-        **{k: (v.astype(np.float16) if v.dtype == np.float32 else v) for k, v in arrays.items()},
+    data = packing.pack(
+        {k: (v.astype(np.float16) if v.dtype == np.float32 else v) for k, v in arrays.items()}
     )
     summary = {
         "objects": objects.count,
@@ -242,7 +240,7 @@ def build_land_cover(
     )
     row.west, row.north, row.cell = grid.west, grid.north, grid.cell
     row.width, row.height = grid.width, grid.height
-    row.data = buffer.getvalue()
+    row.data = data
     row.sources = summary
     row.built_at = utcnow()
     session.add(row)
@@ -482,13 +480,12 @@ def hour_inputs(
 
 
 def _pack(hour: gridmodel.HourMap) -> bytes:
-    buffer = io.BytesIO()
-    np.savez_compressed(
-        buffer,
-        ta=np.round(hour.ta, 1).astype(np.float16),
-        utci=np.round(hour.utci, 1).astype(np.float16),
+    return packing.pack(
+        {
+            "ta": np.round(hour.ta, 1).astype(np.float16),
+            "utci": np.round(hour.utci, 1).astype(np.float16),
+        }
     )
-    return buffer.getvalue()
 
 
 def unpack(data: bytes) -> dict[str, NDArray[np.float32]]:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from allmende.modules.water.catalogue import MAX_CREW_LITRES
+from allmende.sdk import MAX_ID
 
 
 class Input(BaseModel):
@@ -67,7 +68,7 @@ class TreeRead(BaseModel):
 
 
 class ZoneCreate(Input):
-    municipality_id: int = Field(ge=1)
+    municipality_id: int = Field(ge=1, le=MAX_ID)
     name: str = Field(min_length=1, max_length=200)
     kind: Literal["lawn", "bed", "trees"]
     description: str = Field(default="", max_length=2000)
@@ -80,8 +81,8 @@ class ZoneCreate(Input):
     max_minutes: float = Field(default=120, gt=0, le=240)
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
-    station_thing_id: int | None = Field(default=None, ge=1)
-    probe_datastream_id: int | None = Field(default=None, ge=1)
+    station_thing_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    probe_datastream_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class DecisionRead(BaseModel):
