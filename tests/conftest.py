@@ -50,7 +50,6 @@ ONE_WORKER_PER = {
     "live_server": "browser",
     "browser": "browser",
     "demo": "demo",
-    "demo_rebuilt": "demo",
     "standards_server": "standards-live",
 }
 
@@ -163,7 +162,6 @@ class Templates:
     region: Region
     copies: _Copies = field(repr=False)
     _seeded: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = field(default_factory=dict)
-    _kept: dict[str, Database] = field(default_factory=dict)
 
     def seeded(self, seeds: tuple[Seed, ...], on_region: bool) -> tuple[str, dict[str, Any]]:
         """The template holding ``seeds`` (in this order) and their fixtures' values."""
@@ -183,20 +181,6 @@ class Templates:
             self._seeded[key] = (template, values)
         return self._seeded[key]
 
-    def kept(self, name: str, build: Callable[[Database], object]) -> Database:
-        """A database of its own, built once from the empty template and open until the end
-        of the session: for reading, never copied."""
-        if name not in self._kept:
-            _, url = self.copies.copy(self.empty, f"allmende_kept_{name}")
-            database = Database(url)
-            build(database)
-            self._kept[name] = database
-        return self._kept[name]
-
-    def close(self) -> None:
-        for database in self._kept.values():
-            database.close()
-
 
 def _seed_region(url: str) -> Region:
     db = Database(url)
@@ -207,7 +191,7 @@ def _seed_region(url: str) -> Region:
 
 
 @pytest.fixture(scope="session")
-def sqlite_templates(scratch: Path, migration_locations: list[Path]) -> Iterator[Templates]:
+def sqlite_templates(scratch: Path, migration_locations: list[Path]) -> Templates:
     folder = scratch / "templates"
     folder.mkdir()
     empty, with_region = folder / "empty.sqlite3", folder / "region.sqlite3"
@@ -216,23 +200,17 @@ def sqlite_templates(scratch: Path, migration_locations: list[Path]) -> Iterator
     engine.dispose()  # checkpoints the WAL into the main file
     shutil.copyfile(empty, with_region)
     region = _seed_region(f"sqlite:///{with_region}")
-    templates = Templates(str(empty), str(with_region), region, _SqliteCopies(folder))
-    yield templates
-    templates.close()
+    return Templates(str(empty), str(with_region), region, _SqliteCopies(folder))
 
 
 @pytest.fixture(scope="session")
 def postgres_templates(
     postgres_server: EphemeralPostgres, migration_locations: list[Path]
-) -> Iterator[Templates]:
+) -> Templates:
     upgrade(postgres_server.create_database("allmende_empty"), migration_locations)
     url = postgres_server.create_database("allmende_region", template="allmende_empty")
     region = _seed_region(url)
-    templates = Templates(
-        "allmende_empty", "allmende_region", region, _PostgresCopies(postgres_server)
-    )
-    yield templates
-    templates.close()
+    return Templates("allmende_empty", "allmende_region", region, _PostgresCopies(postgres_server))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -249,7 +227,7 @@ def templates(backend: str, request: pytest.FixtureRequest) -> Templates:
 
 
 @contextmanager
-def _copy(
+def copy_database(
     backend: str, template: str, request: pytest.FixtureRequest, folder: Path
 ) -> Iterator[str]:
     """A database of the test's own, copied from ``template``; dropped afterwards."""
@@ -280,7 +258,7 @@ def database_url(
     else:
         template = templates.with_region if on_region else templates.empty
     request.node.stash[TEMPLATE] = template
-    with _copy(backend, template, request, scratch) as url:
+    with copy_database(backend, template, request, scratch) as url:
         yield url
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from allmende.core.registry import Registry, discover
 from allmende.demo.region import build_region
 from allmende.storage.database import Database
-from tests.conftest import Templates
+from tests.conftest import Templates, copy_database
 from tests.support.region import People, Region, people_of
-from tests.support.seeds import seed
+from tests.support.seeds import requested_seeds, seed
 
 #: The moment the demo is built for: fixed, so that every build gives the same data.
 DEMO_NOW = datetime(2026, 9, 20, 14, 37, tzinfo=UTC)
@@ -42,8 +44,20 @@ def demo(database: Database, region: None) -> Demo:
     return _build_demo(database)
 
 
-@pytest.fixture(scope="session")
-def demo_rebuilt(sqlite_templates: Templates) -> Database:
-    """A second, independent build of the demo for ``DEMO_NOW``, on SQLite: for tests that every
-    build gives the same data, on either backend. Shared by the session, so read only."""
-    return sqlite_templates.kept("demo_rebuilt", _build_demo)
+@pytest.fixture
+def demo_rebuilt(
+    backend: str, demo: Demo, request: pytest.FixtureRequest, scratch: Path
+) -> Iterator[Database]:
+    """The same seeds as the test's, built independently on the other backend (for
+    ``DEMO_NOW``): for tests that every build gives the same data, on either backend. The other
+    backend's tests copy that template too, so no build is spent on this alone."""
+    other = "postgresql" if backend == "sqlite" else "sqlite"
+    templates: Templates = request.getfixturevalue(
+        "postgres_templates" if other == "postgresql" else "sqlite_templates"
+    )
+    seeds, on_region = requested_seeds(request)
+    template, _ = templates.seeded(seeds, on_region)
+    with copy_database(other, template, request, scratch) as url:
+        database = Database(url)
+        yield database
+        database.close()
