@@ -33,6 +33,7 @@ from allmende.modules.energy.catalogue import N_
 from allmende.modules.energy.models import Building, DemandEvent, Meter, Plan, VenLink, Zone
 from allmende.sdk import (
     ANONYMOUS,
+    Municipality,
     NotFound,
     ValidationFailed,
     actuation,
@@ -78,6 +79,28 @@ SETPOINT_PARAMETERS = {
 
 def _local(zone: str = catalogue.LOCAL_ZONE) -> ZoneInfo:
     return ZoneInfo(zone)
+
+
+# --- municipalities --------------------------------------------------------------------------
+
+
+def municipalities(session: Session) -> list[Municipality]:
+    """Every municipality by name (who may see or change which is the caller's to decide)."""
+    return list(session.scalars(select(Municipality).order_by(Municipality.name)))
+
+
+def municipality_by_key(session: Session, key: str) -> Municipality | None:
+    return session.scalar(select(Municipality).where(Municipality.key == key))
+
+
+def municipality_id_of(session: Session, key: str, *, field: str | None = None) -> int:
+    """The municipality's id: 404 for one named in the path, 422 naming ``field`` in a body."""
+    found = session.scalar(select(Municipality.id).where(Municipality.key == key))
+    if found is None and field is not None:
+        raise ValidationFailed.one(field, N_("no such municipality"))
+    if found is None:
+        raise NotFound(detail=f"No municipality {key!r}.")
+    return int(found)
 
 
 # --- buildings, zones, meters ----------------------------------------------------------------
