@@ -21,6 +21,7 @@ from allmende.core.errors import (
 )
 from allmende.core.events import Event, EventBus
 from allmende.core.geo import (
+    GEOJSON_MEDIA_TYPE,
     bbox_of,
     distance_m,
     geometry_from_geojson,
@@ -87,6 +88,7 @@ from allmende.storage.spatial import in_bbox, intersects, predicate
 __all__ = [
     "ANONYMOUS",
     "EARLIEST",
+    "GEOJSON_MEDIA_TYPE",
     "LATEST",
     "MAX_ID",
     "Action",

@@ -56,6 +56,7 @@ from allmende.modules.assets.service import (
     municipality_or_none,
 )
 from allmende.sdk import (
+    GEOJSON_MEDIA_TYPE,
     AllmendeError,
     Caller,
     FieldError,
@@ -342,7 +343,7 @@ def register_map(
             if o.geom is not None
         ]
     return JSONResponse(
-        {"type": "FeatureCollection", "features": features}, media_type="application/geo+json"
+        {"type": "FeatureCollection", "features": features}, media_type=GEOJSON_MEDIA_TYPE
     )
 
 
@@ -481,7 +482,7 @@ def object_map(request: Request, object_id: RowId, principal: Caller) -> Respons
             if o.geom is not None
         ]
     return JSONResponse(
-        {"type": "FeatureCollection", "features": features}, media_type="application/geo+json"
+        {"type": "FeatureCollection", "features": features}, media_type=GEOJSON_MEDIA_TYPE
     )
 
 

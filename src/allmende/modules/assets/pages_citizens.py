@@ -41,6 +41,7 @@ from allmende.modules.assets.reports import service as report_rules
 from allmende.modules.assets.schemas import BookingCreate
 from allmende.modules.assets.service import Actor, municipality_names, not_found
 from allmende.sdk import (
+    GEOJSON_MEDIA_TYPE,
     AllmendeError,
     Caller,
     FieldError,
@@ -61,8 +62,6 @@ from allmende.sdk import (
 
 #: Reports per client address and hour.
 REPORTS = RateLimit("assets-reports", limit=20, window_seconds=3600)
-#: Address searches of the form per client address and hour.
-SEARCHES = RateLimit("assets-form-place-search", limit=120, window_seconds=3600)
 OPEN311_FIELDS = {"service_code": "service", "long": "lon", "address_string": "address"}
 
 
@@ -199,7 +198,7 @@ async def _search_step(
     request: Request, form: FormData, values: dict[str, str], obj: AssetObject | None
 ) -> Response:
     """The address search of the form (without JavaScript too): its hits as buttons."""
-    rate_limit(request, SEARCHES)
+    rate_limit(request, geocoding.SEARCHES)
     context = app_context(request)
     query = text(form, "place_query")
 
@@ -397,7 +396,7 @@ def reports_map(request: Request, principal: Caller) -> Response:
             if r.geom is not None
         ]
     return JSONResponse(
-        {"type": "FeatureCollection", "features": features}, media_type="application/geo+json"
+        {"type": "FeatureCollection", "features": features}, media_type=GEOJSON_MEDIA_TYPE
     )
 
 

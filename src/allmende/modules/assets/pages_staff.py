@@ -62,6 +62,7 @@ from allmende.modules.assets.service import (
     require_staff_somewhere,
 )
 from allmende.sdk import (
+    GEOJSON_MEDIA_TYPE,
     AllmendeError,
     Caller,
     Conflict,
@@ -677,7 +678,7 @@ def _map_answer(request: Request, items: list[exports.MapItem]) -> Response:
         for item in items
     ]
     return JSONResponse(
-        {"type": "FeatureCollection", "features": features}, media_type="application/geo+json"
+        {"type": "FeatureCollection", "features": features}, media_type=GEOJSON_MEDIA_TYPE
     )
 
 

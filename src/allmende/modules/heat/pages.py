@@ -38,6 +38,7 @@ from allmende.modules.heat.catalogue import (
 from allmende.modules.heat.models import HeatWarning
 from allmende.modules.heat.utci import stress_category
 from allmende.sdk import (
+    GEOJSON_MEDIA_TYPE,
     Action,
     AllmendeError,
     Caller,
@@ -278,7 +279,7 @@ def map_features(request: Request, key: str, principal: Caller) -> Response:
                 }
             )
     return JSONResponse(
-        {"type": "FeatureCollection", "features": found}, media_type="application/geo+json"
+        {"type": "FeatureCollection", "features": found}, media_type=GEOJSON_MEDIA_TYPE
     )
 
 

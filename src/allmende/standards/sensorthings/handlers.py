@@ -29,6 +29,7 @@ from allmende.core.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from allmende.core.geo import GEOJSON_MEDIA_TYPE
 from allmende.core.settings import Settings
 from allmende.http.jsonbody import load_json
 from allmende.identity.principal import Principal
@@ -321,7 +322,7 @@ class Api:
             expand(session, context, etype, page.rows, items, options.expand)
             context.budget.check_answer(items)
         if fmt == "GeoJSON":
-            return StaResponse(200, orjson.dumps(formats.geojson(items)), "application/geo+json")
+            return StaResponse(200, orjson.dumps(formats.geojson(items)), GEOJSON_MEDIA_TYPE)
         if fmt == "CSV":
             return StaResponse(200, formats.to_csv(items).encode(), "text/csv; charset=UTF-8")
         body = {}
