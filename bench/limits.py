@@ -88,7 +88,8 @@ def bench_reads(repeat: int) -> None:
     from allmende.core.registry import Registry
     from allmende.core.settings import Mode, Settings
     from allmende.identity.principal import Principal
-    from allmende.standards.sensorthings.handlers import Api, StaRequest
+    from allmende.standards.sensorthings.exchange import StaRequest
+    from allmende.standards.sensorthings.handlers import Api
     from allmende.storage.database import Database
     from allmende.storage.migrate import upgrade
 

@@ -551,7 +551,8 @@ def profile_create(inst: Installation, network: Network, rows: int, report: Path
     from pyinstrument import Profiler
 
     from allmende.app import create_app
-    from allmende.standards.sensorthings.handlers import Api, StaRequest
+    from allmende.standards.sensorthings.exchange import StaRequest
+    from allmende.standards.sensorthings.handlers import Api
 
     app = create_app(inst.settings())
     context = app.state.allmende
