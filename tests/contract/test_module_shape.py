@@ -23,6 +23,7 @@ pytestmark = pytest.mark.unit
 MODULES = Registry.build(discover()).modules
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples/allmende-example-notices/src"
 
+
 def _package(module: ModuleSpec) -> str:
     endpoint_module: str = module.router.routes[0].endpoint.__module__
     name = endpoint_module
