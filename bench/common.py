@@ -38,13 +38,16 @@ _FLOAT = encode_result(1.0)[0]
 # --- machine and log -------------------------------------------------------------------------
 
 
-def machine_info(pg_version: str | None) -> dict[str, Any]:
-    cpu = "unknown"
+def cpu_model() -> str:
     with open("/proc/cpuinfo", encoding="utf-8") as handle:
         for line in handle:
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def machine_info(pg_version: str | None) -> dict[str, Any]:
+    cpu = cpu_model()
     ram_kib = 0
     with open("/proc/meminfo", encoding="utf-8") as handle:
         for line in handle:

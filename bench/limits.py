@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from common import cpu_model  # the sibling module (bench/ is first on the path)
 
 from allmende.core.timeutil import parse_datetime
 from allmende.http.jsonbody import json_depth
@@ -34,12 +35,7 @@ from allmende.sensing.times import parse_instant
 
 
 def machine() -> str:
-    cpu = "unknown"
-    with open("/proc/cpuinfo", encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+    cpu = cpu_model()
     return (
         f"CPU: {cpu} | cores: {os.cpu_count()} | Python {platform.python_version()} | "
         f"SQLite {sqlite3.sqlite_version}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Query, Request
@@ -46,6 +46,7 @@ from allmende.sdk import (
     write_or_refuse,
 )
 
+T = TypeVar("T")
 ZONE_FIELDS = tuple(service.ZONE_BOUNDS)
 HOURS_FIELDS = ("occupied_start", "occupied_end")
 CONTROL_NUMBERS = ("comfort_low", "comfort_high", "setback", "preheat_hours")
@@ -203,22 +204,51 @@ def _form(
     )
 
 
-def _again(
-    request: Request, template: str, form: FormData, error: AllmendeError, extra: dict[str, Any]
+async def _save(
+    request: Request,
+    form: FormData,
+    run: Callable[[Session], T],
+    *,
+    template: str,
+    context: Callable[[Session], dict[str, Any]],
+    back: Callable[[T], str],
+    message: str,
 ) -> Response:
-    """The form again as it was sent, with the reasons of the refusal (status 422)."""
-    return _form(request, template, form_strings(form), field_errors(request, error), extra, 422)
+    """Run the form's write: on success on to ``back(result)`` saying ``message``; refused,
+    the form again as it was sent with the reasons (status 422), nothing of it kept."""
+
+    def refused(session: Session, error: AllmendeError) -> Response:
+        errors = field_errors(request, error)
+        return _form(request, template, form_strings(form), errors, context(session), 422)
+
+    return await write_or_refuse(
+        request, run, done=lambda result: redirect(request, back(result), message), refused=refused
+    )
 
 
 # --- buildings -------------------------------------------------------------------------------
 
 
-def _building_options(request: Request) -> dict[str, Any]:
+def _building_context(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    building: Building | None,
+    places: list[Municipality] | None = None,
+) -> dict[str, Any]:
+    """What the building form shows beside its values; a new building also chooses its
+    municipality among ``places`` (those the caller may edit)."""
     gettext = translate(request)
-    return {
+    shown: dict[str, Any] = {
+        "building": building,
+        "collections": _collections(request, session, principal),
         "use_options": [(u.key, gettext(u.label)) for u in catalogue.USES],
         "heating_options": [(k, gettext(v)) for k, v in catalogue.HEATING_LABELS.items()],
     }
+    if building is None:
+        places = _editable(session, principal) if places is None else places
+        shown["places"] = [(m.key, m.name) for m in places]
+    return shown
 
 
 def _building_values(building: Building) -> dict[str, str]:
@@ -270,12 +300,7 @@ def new_building_page(request: Request, principal: Caller) -> Response:
             "energy/building_form.html",
             {"public": "on", "heating_system": "gas", "use": "town_hall"},
             {},
-            {
-                "building": None,
-                "places": [(m.key, m.name) for m in places],
-                "collections": _collections(request, session, principal),
-                **_building_options(request),
-            },
+            _building_context(request, session, principal, None, places),
         )
 
 
@@ -306,20 +331,17 @@ async def new_building_submit(request: Request, principal: Caller) -> Response:
             principal=principal,
         ).id
 
-    def again(session: Session, error: AllmendeError) -> Response:
-        extra = {
-            "building": None,
-            "places": [(m.key, m.name) for m in _editable(session, principal)],
-            "collections": _collections(request, session, principal),
-            **_building_options(request),
-        }
-        return _again(request, "energy/building_form.html", form, error, extra)
+    def context(session: Session) -> dict[str, Any]:
+        return _building_context(request, session, principal, None)
 
-    return await write_or_refuse(
+    return await _save(
         request,
+        form,
         run,
-        done=lambda building_id: redirect(request, f"/energy/buildings/{building_id}", "building"),
-        refused=again,
+        template="energy/building_form.html",
+        context=context,
+        back=lambda building_id: f"/energy/buildings/{building_id}",
+        message="building",
     )
 
 
@@ -342,11 +364,7 @@ def edit_building_page(request: Request, building_id: RowId, principal: Caller) 
             "energy/building_form.html",
             _building_values(building),
             {},
-            {
-                "building": building,
-                "collections": _collections(request, session, principal),
-                **_building_options(request),
-            },
+            _building_context(request, session, principal, building),
         )
 
 
@@ -366,19 +384,18 @@ async def edit_building_submit(request: Request, building_id: RowId, principal: 
             principal=principal,
         )
 
-    def again(session: Session, error: AllmendeError) -> Response:
-        extra = {
-            "building": _editable_building(session, principal, building_id),
-            "collections": _collections(request, session, principal),
-            **_building_options(request),
-        }
-        return _again(request, "energy/building_form.html", form, error, extra)
+    def context(session: Session) -> dict[str, Any]:
+        building = _editable_building(session, principal, building_id)
+        return _building_context(request, session, principal, building)
 
-    return await write_or_refuse(
+    return await _save(
         request,
+        form,
         run,
-        done=lambda _: redirect(request, f"/energy/buildings/{building_id}", "building"),
-        refused=again,
+        template="energy/building_form.html",
+        context=context,
+        back=lambda _: f"/energy/buildings/{building_id}",
+        message="building",
     )
 
 
@@ -425,16 +442,18 @@ async def new_zone_submit(request: Request, building_id: RowId, principal: Calle
         _editable_building(session, principal, building_id)
         service.add_zone(session, building_id=building_id, name=text(form, "name"), **values)
 
-    def again(session: Session, error: AllmendeError) -> Response:
+    def context(session: Session) -> dict[str, Any]:
         building = _editable_building(session, principal, building_id)
-        extra = {"building": building, "zone": None}
-        return _again(request, "energy/zone_form.html", form, error, extra)
+        return {"building": building, "zone": None}
 
-    return await write_or_refuse(
+    return await _save(
         request,
+        form,
         run,
-        done=lambda _: redirect(request, f"/energy/buildings/{building_id}", "zone"),
-        refused=again,
+        template="energy/zone_form.html",
+        context=context,
+        back=lambda _: f"/energy/buildings/{building_id}",
+        message="zone",
     )
 
 
@@ -469,16 +488,18 @@ async def edit_zone_submit(request: Request, zone_id: RowId, principal: Caller) 
         service.update_zone(session, zone_id=zone.id, **values)
         return building.id
 
-    def again(session: Session, error: AllmendeError) -> Response:
+    def context(session: Session) -> dict[str, Any]:
         zone, building = _editable_zone(session, principal, zone_id)
-        extra = {"building": building, "zone": zone}
-        return _again(request, "energy/zone_form.html", form, error, extra)
+        return {"building": building, "zone": zone}
 
-    return await write_or_refuse(
+    return await _save(
         request,
+        form,
         run,
-        done=lambda building_id: redirect(request, f"/energy/buildings/{building_id}", "zone"),
-        refused=again,
+        template="energy/zone_form.html",
+        context=context,
+        back=lambda building_id: f"/energy/buildings/{building_id}",
+        message="zone",
     )
 
 
@@ -535,16 +556,18 @@ async def control_submit(request: Request, zone_id: RowId, principal: Caller) ->
         service.update_control(session, zone_id=zone.id, **values)
         return building.id
 
-    def again(session: Session, error: AllmendeError) -> Response:
+    def context(session: Session) -> dict[str, Any]:
         zone, building = _editable_zone(session, principal, zone_id)
-        extra = {"building": building, "zone": zone, **_control_options(request)}
-        return _again(request, "energy/control_form.html", form, error, extra)
+        return {"building": building, "zone": zone, **_control_options(request)}
 
-    return await write_or_refuse(
+    return await _save(
         request,
+        form,
         run,
-        done=lambda building_id: redirect(request, f"/energy/buildings/{building_id}", "control"),
-        refused=again,
+        template="energy/control_form.html",
+        context=context,
+        back=lambda building_id: f"/energy/buildings/{building_id}",
+        message="control",
     )
 
 
@@ -584,11 +607,19 @@ async def calibrate_submit(request: Request, zone_id: RowId, principal: Caller) 
 # --- meters ----------------------------------------------------------------------------------
 
 
-def _meter_options(
-    request: Request, session: Session, building: Building, principal: Principal, meter_id: int
+def _meter_context(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    building: Building,
+    meter: Meter | None,
 ) -> dict[str, Any]:
+    """What the meter form shows beside its values."""
     gettext = translate(request)
+    meter_id = meter.id if meter is not None else 0
     return {
+        "building": building,
+        "meter": meter,
         "carrier_options": [(c.key, gettext(c.label)) for c in catalogue.CARRIERS],
         "reading_options": [
             ("counter", gettext(N_("Counter (readings)"))),
@@ -630,11 +661,7 @@ def new_meter_page(request: Request, building_id: RowId, principal: Caller) -> R
             "energy/meter_form.html",
             {"carrier": "electricity", "reading": "counter", "nominal_minutes": "15"},
             {},
-            {
-                "building": building,
-                "meter": None,
-                **_meter_options(request, session, building, principal, 0),
-            },
+            _meter_context(request, session, principal, building, None),
         )
 
 
@@ -659,20 +686,18 @@ async def new_meter_submit(request: Request, building_id: RowId, principal: Call
             **values,
         )
 
-    def again(session: Session, error: AllmendeError) -> Response:
+    def context(session: Session) -> dict[str, Any]:
         building = _editable_building(session, principal, building_id)
-        extra = {
-            "building": building,
-            "meter": None,
-            **_meter_options(request, session, building, principal, 0),
-        }
-        return _again(request, "energy/meter_form.html", form, error, extra)
+        return _meter_context(request, session, principal, building, None)
 
-    return await write_or_refuse(
+    return await _save(
         request,
+        form,
         run,
-        done=lambda _: redirect(request, f"/energy/buildings/{building_id}", "meter"),
-        refused=again,
+        template="energy/meter_form.html",
+        context=context,
+        back=lambda _: f"/energy/buildings/{building_id}",
+        message="meter",
     )
 
 
@@ -701,11 +726,7 @@ def edit_meter_page(request: Request, meter_id: RowId, principal: Caller) -> Res
             "energy/meter_form.html",
             values,
             {},
-            {
-                "building": building,
-                "meter": meter,
-                **_meter_options(request, session, building, principal, meter.id),
-            },
+            _meter_context(request, session, principal, building, meter),
         )
 
 
@@ -720,20 +741,18 @@ async def edit_meter_submit(request: Request, meter_id: RowId, principal: Caller
         service.update_meter(session, meter_id=meter.id, **values)
         return building.id
 
-    def again(session: Session, error: AllmendeError) -> Response:
+    def context(session: Session) -> dict[str, Any]:
         meter, building = _editable_meter(session, principal, meter_id)
-        extra = {
-            "building": building,
-            "meter": meter,
-            **_meter_options(request, session, building, principal, meter.id),
-        }
-        return _again(request, "energy/meter_form.html", form, error, extra)
+        return _meter_context(request, session, principal, building, meter)
 
-    return await write_or_refuse(
+    return await _save(
         request,
+        form,
         run,
-        done=lambda building_id: redirect(request, f"/energy/buildings/{building_id}", "meter"),
-        refused=again,
+        template="energy/meter_form.html",
+        context=context,
+        back=lambda building_id: f"/energy/buildings/{building_id}",
+        message="meter",
     )
 
 
