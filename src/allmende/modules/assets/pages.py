@@ -65,6 +65,7 @@ from allmende.sdk import (
     RowId,
     ValidationFailed,
     app_context,
+    form_strings,
     formatting,
     geometry_to_geojson,
     local_path,
@@ -73,7 +74,6 @@ from allmende.sdk import (
     uploads,
     utcnow,
 )
-from allmende.sdk import form_strings as sdk_form_strings
 
 pages = APIRouter(include_in_schema=False)
 Model = TypeVar("Model", bound=BaseModel)
@@ -201,11 +201,6 @@ def validated(model: type[Model], **data: Any) -> Model:
         raise ValidationFailed(
             detail="; ".join(f"{e.field}: {e.reason}" for e in errors), errors=errors
         ) from exc
-
-
-#: The SDK's form-post helpers, under the names the pages use.
-form_strings = sdk_form_strings
-form_of = read_form
 
 
 def text(form: FormData, name: str) -> str:
@@ -682,7 +677,7 @@ async def create_object_submit(
     municipality: str = Query(..., max_length=40),
     type: str = Query(..., max_length=40),
 ) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     context = app_context(request)
     with context.database.session() as session:
         m = municipality_or_none(session, municipality)
@@ -728,7 +723,7 @@ def edit_object_page(request: Request, object_id: RowId, principal: Caller) -> R
 
 @pages.post("/assets/{object_id}/edit")
 async def edit_object_submit(request: Request, object_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     context = app_context(request)
     with context.database.session() as session:
         obj = objects.editable_object(session, principal=principal, object_id=object_id)
@@ -759,7 +754,7 @@ async def edit_object_submit(request: Request, object_id: RowId, principal: Call
 @pages.post("/assets/{object_id}/files")
 async def upload_file(request: Request, object_id: RowId, principal: Caller) -> Response:
     """Add a photo or a document from the object page."""
-    form = await form_of(request)
+    form = await read_form(request)
     context = app_context(request)
     kind = "photo" if text(form, "kind") == "photo" else "document"
     upload = form.get("file")
@@ -834,7 +829,7 @@ def _import_form(
 
 @pages.post("/assets/import/objects")
 async def import_submit(request: Request, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     context = app_context(request)
     values = form_strings(form)
     upload = form.get("file")
@@ -866,7 +861,7 @@ async def import_submit(request: Request, principal: Caller) -> Response:
 
 @pages.post("/assets/{object_id}/adopt")
 async def adopt_submit(request: Request, object_id: RowId, principal: Caller) -> Response:
-    await form_of(request)
+    await read_form(request)
     if principal.kind != "user":
         return login_redirect(request)
     await app_context(request).database.awrite(
@@ -877,7 +872,7 @@ async def adopt_submit(request: Request, object_id: RowId, principal: Caller) ->
 
 @pages.post("/assets/{object_id}/release")
 async def release_submit(request: Request, object_id: RowId, principal: Caller) -> Response:
-    await form_of(request)
+    await read_form(request)
     if principal.kind != "user":
         return login_redirect(request)
     await app_context(request).database.awrite(
@@ -888,7 +883,7 @@ async def release_submit(request: Request, object_id: RowId, principal: Caller) 
 
 @pages.post("/assets/{object_id}/water")
 async def water_submit(request: Request, object_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     if principal.kind != "user":
         return login_redirect(request)
     try:

@@ -24,8 +24,6 @@ from allmende.modules.assets.models import (
 )
 from allmende.modules.assets.pages import (
     field_errors,
-    form_of,
-    form_strings,
     local_datetime,
     login_redirect,
     optional_float,
@@ -53,9 +51,11 @@ from allmende.sdk import (
     ValidationFailed,
     absolute_url,
     app_context,
+    form_strings,
     geometry_to_geojson,
     local_path,
     rate_limit,
+    read_form,
     uploads,
     utcnow,
 )
@@ -233,7 +233,7 @@ def _picked(values: dict[str, str], raw: str) -> dict[str, str]:
 
 @pages.post("/reports/new")
 async def report_submit(request: Request, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     context = app_context(request)
     values = form_strings(form)
     obj: AssetObject | None = None
@@ -524,7 +524,7 @@ def booking_page(request: Request, space_id: RowId, principal: Caller) -> Respon
 
 @pages.post("/spaces/{space_id}/book")
 async def booking_submit(request: Request, space_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     if principal.kind != "user":
         return login_redirect(request)
     context = app_context(request)
