@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -189,7 +189,8 @@ def discover() -> list[ModuleSpec]:
     """Every installed module: Allmende's own by name, then those of outside packages by name
     (the registry then puts each after those it requires). None of Allmende's own means the
     package's metadata is stale (installed before the entry points existed): reinstall it."""
-    own, outside = [], []
+    own: list[EntryPoint] = []
+    outside: list[EntryPoint] = []
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         dist = ep.dist.name if ep.dist is not None else ""
         (own if dist == OWN_DISTRIBUTION else outside).append(ep)
