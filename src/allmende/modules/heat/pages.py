@@ -20,6 +20,7 @@ from babel.numbers import format_decimal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from allmende.modules.heat import alerts, cap, chart, maps, plan, render, service, stations
@@ -738,24 +739,38 @@ async def switch_resend(
 @pages.post("/heat/staff/{key}/evaluate")
 async def evaluate_submit(request: Request, key: str, principal: Caller) -> Response:
     """Score the map against the stations over the last ``days`` days of maps and keep the
-    result; what is read and what is stored are of one transaction."""
+    result. The scoring reads in a session of its own, so that the writer waits only for the
+    store."""
     form = await read_form(request)
+    database = app_context(request).database
 
-    def run(session: Session) -> None:
-        days = _number_or_none(form, "days", int) or 7
+    def score() -> tuple[int, datetime, datetime, dict[str, Any]] | ValidationFailed:
+        try:
+            days = _number_or_none(form, "days", int) or 7
+        except ValidationFailed as exc:
+            return exc
         if not 1 <= days <= 60:
-            raise ValidationFailed.one("days", "must be 1 to 60")
-        place = _staff_place(session, principal, key)
-        newest = maps.map_hours(session, municipality_id=place.id, limit=1)
-        end = (newest[0].hour if newest else utcnow()) + timedelta(hours=1)
-        start = end - timedelta(days=days)
-        results = maps.evaluate(session, municipality_id=place.id, start=start, end=end)
+            return ValidationFailed.one("days", "must be 1 to 60")
+        with database.session() as session:
+            place = _staff_place(session, principal, key)
+            newest = maps.map_hours(session, municipality_id=place.id, limit=1)
+            end = (newest[0].hour if newest else utcnow()) + timedelta(hours=1)
+            start = end - timedelta(days=days)
+            results = maps.evaluate(session, municipality_id=place.id, start=start, end=end)
         if results is None:
-            raise ValidationFailed.one(
+            return ValidationFailed.one(
                 "days", "the map and at least four stations are needed in that period"
             )
+        return place.id, start, end, results
+
+    scored = await run_in_threadpool(score)
+
+    def run(session: Session) -> None:
+        if isinstance(scored, ValidationFailed):
+            raise scored
+        place_id, start, end, results = scored
         maps.store_evaluation(
-            session, municipality_id=place.id, start=start, end=end, results=results
+            session, municipality_id=place_id, start=start, end=end, results=results
         )
 
     return await write_or_refuse(
