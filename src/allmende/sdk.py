@@ -52,7 +52,7 @@ from allmende.http.context import AppContext, app_context
 from allmende.http.csrf import check_request as check_csrf
 from allmende.http.forms import form_strings, read_form, write_or_refuse
 from allmende.http.jsonbody import json_loads
-from allmende.http.links import absolute_url, base_url, local_path, safe_next
+from allmende.http.links import absolute_url, base_url, local_path, login_redirect, safe_next
 from allmende.http.params import MAX_ID, RowId
 from allmende.http.problems import ErrorFormats, problem_response
 from allmende.http.ratelimit import RateLimit, client_address, rate_limit
@@ -162,6 +162,7 @@ __all__ = [
     "list_municipalities",
     "local_path",
     "localise",
+    "login_redirect",
     "municipality_keys",
     "municipality_names",
     "notify_staff",

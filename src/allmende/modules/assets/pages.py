@@ -69,6 +69,7 @@ from allmende.sdk import (
     formatting,
     geometry_to_geojson,
     local_path,
+    login_redirect,
     parse_local_datetime,
     read_form,
     uploads,
@@ -169,13 +170,6 @@ def redirect(request: Request, path: str, message: str | None = None) -> Redirec
     if fragment:
         path += "#" + fragment
     return RedirectResponse(local_path(request, path), status_code=303)
-
-
-def login_redirect(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(
-        local_path(request, "/login?" + urlencode({"next": target})), status_code=303
-    )
 
 
 def field_errors(error: AllmendeError) -> dict[str, str]:

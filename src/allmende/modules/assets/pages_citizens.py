@@ -25,7 +25,6 @@ from allmende.modules.assets.models import (
 from allmende.modules.assets.pages import (
     field_errors,
     local_datetime,
-    login_redirect,
     optional_float,
     pages,
     redirect,
@@ -54,6 +53,7 @@ from allmende.sdk import (
     form_strings,
     geometry_to_geojson,
     local_path,
+    login_redirect,
     rate_limit,
     read_form,
     uploads,

@@ -40,6 +40,7 @@ from allmende.sdk import (
     features,
     form_strings,
     local_path,
+    login_redirect,
     read_form,
     require,
     utcnow,
@@ -64,13 +65,6 @@ def translate(request: Request) -> Callable[[str], str]:
 def redirect(request: Request, path: str, message: str) -> RedirectResponse:
     path += ("&" if "?" in path else "?") + urlencode({"msg": message})
     return RedirectResponse(local_path(request, path), status_code=303)
-
-
-def login_redirect(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(
-        local_path(request, "/login?" + urlencode({"next": target})), status_code=303
-    )
 
 
 def text(form: FormData, name: str) -> str:

@@ -56,6 +56,7 @@ from allmende.sdk import (
     form_strings,
     geometry_to_geojson,
     local_path,
+    login_redirect,
     read_form,
     sensing,
     utcnow,
@@ -539,9 +540,7 @@ def staff_page(
     municipality: str | None = Query(None, max_length=40, pattern=KEY),
 ) -> Response:
     if not principal.is_authenticated:
-        return RedirectResponse(
-            local_path(request, "/login?" + urlencode({"next": "/heat/staff"})), status_code=303
-        )
+        return login_redirect(request)
     with app_context(request).database.session() as session:
         if municipality:
             place = _staff_place(session, principal, municipality)
