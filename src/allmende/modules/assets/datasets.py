@@ -24,7 +24,7 @@ from allmende.modules.assets.features import (
 )
 from allmende.modules.assets.models import AssetObject, Report, ReportService
 from allmende.modules.assets.register import attributes as attrs
-from allmende.sdk import Municipality, as_utc, parse_datetime
+from allmende.sdk import GEOJSON_MEDIA_TYPE, Municipality, as_utc, parse_datetime
 from allmende.sdk import datasets as open_data
 
 PREFIX = "assets-"
@@ -145,7 +145,7 @@ class AssetDatasets:
                             "OGC API - Features (GeoJSON)",
                             f"/ogcapi/collections/{collection_id}/items?municipality={place.key}",
                             open_data.GEOJSON,
-                            "application/geo+json",
+                            GEOJSON_MEDIA_TYPE,
                             FEATURES,
                         ),
                     ),
@@ -229,7 +229,7 @@ def _report_datasets(
                     "OGC API - Features (GeoJSON)",
                     f"/ogcapi/collections/{REPORTS}/items?municipality={place.key}",
                     open_data.GEOJSON,
-                    "application/geo+json",
+                    GEOJSON_MEDIA_TYPE,
                     FEATURES,
                 ),
             ),
