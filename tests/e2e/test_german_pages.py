@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.e2e.conftest import LiveServer
-from tests.e2e.pages import client, pages_with_details, route_pages
+from tests.e2e.pages import client, detail_routes, pages_with_details, route_pages
 from tests.support.untranslated import english_in, german_words
 
 pytestmark = pytest.mark.e2e
@@ -41,7 +41,9 @@ def test_no_english_on_german_pages(live_server: LiveServer, who: str | None) ->
     allowed = GERMAN_TOO | german_words()
     browser = client(live_server.url, "de", who)
     try:
-        pages = pages_with_details(browser, route_pages(live_server.app))
+        pages = pages_with_details(
+            browser, route_pages(live_server.app), detail_routes(live_server.app)
+        )
     finally:
         browser.close()
     assert len(pages) > 25

@@ -33,6 +33,7 @@ from allmende.modules.energy.catalogue import N_
 from allmende.modules.energy.models import Building, DemandEvent, Meter, Plan, VenLink, Zone
 from allmende.sdk import (
     ANONYMOUS,
+    Message,
     NotFound,
     ValidationFailed,
     actuation,
@@ -1110,8 +1111,14 @@ def replan_zone(
             session,
             municipality_id=building.municipality_id,
             kind="energy.plan.fallback",
-            subject=f"{building.name}, {zone.name}: Zeitplan statt Optimierung",
-            body=message,
+            subject=Message(
+                N_("%(building)s, %(zone)s: the schedule instead of the optimisation"),
+                building=building.name,
+                zone=zone.name,
+            ),
+            body=Message(
+                N_("Plan infeasible (%(why)s); the schedule runs instead."), why=result.message
+            ),
             link=f"/energy/buildings/{building.id}",
         )
         publish(
