@@ -34,7 +34,10 @@ def test_plain_text_is_kept_as_typed() -> None:
     assert message_to_json("Bank am Markt wackelt") is None
     assert message_from_json(None, "Bank am Markt wackelt") == "Bank am Markt wackelt"
     # a stored template that no longer fits its values: the English as it was stored
-    assert message_from_json({"template": "%(gone)s", "values": {"kept": 1}}, "as stored") == "as stored"
+    assert (
+        message_from_json({"template": "%(gone)s", "values": {"kept": 1}}, "as stored")
+        == "as stored"
+    )
 
 
 def test_joined_lines_are_translated_one_by_one() -> None:

@@ -93,10 +93,9 @@ def test_a_message_reads_in_each_readers_language(
             kind="sensing.task.failed",
             subject=Message(N_("Task %(task)s to “%(device)s” failed"), task=7, device="Ventil"),
             body=Message(
-                N_("%(error)s. Reason of the Task: %(reason)s (sent by %(origin)s)."),
+                N_("%(error)s. Reason of the Task: %(reason)s."),
                 error=UNANSWERED,
                 reason="Gießen",
-                origin="water.irrigation",
             ),
         )
     )

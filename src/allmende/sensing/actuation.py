@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from allmende.core.errors import N_, ValidationFailed
 from allmende.core.events import Event
-from allmende.core.messages import Message
+from allmende.core.messages import Message, message_from_json, message_to_json
 from allmende.core.registry import JobSpec
 from allmende.core.timeutil import utcnow
 from allmende.delivery.events import publish
@@ -258,6 +258,7 @@ def send_task(
             task_id=task_id,
             tasking_capability_id=capability_id,
             reason=reason,
+            reason_text=message_to_json(reason),
             origin=origin,
             state=PENDING,
             attempts=1,
@@ -444,10 +445,9 @@ def _fail(
             device=capability.name,
         ),
         body=Message(
-            N_("%(error)s. Reason of the Task: %(reason)s (sent by %(origin)s)."),
+            N_("%(error)s. Reason of the Task: %(reason)s."),
             error=error,
-            reason=delivery.reason or "—",
-            origin=delivery.origin,
+            reason=message_from_json(delivery.reason_text, delivery.reason or "—"),
         ),
         link=f"/notifications#task-{delivery.task_id}",
     )
@@ -492,7 +492,7 @@ def task_states(
             thing_name=thing_name,
             municipality_id=c.municipality_id,
             parameters=parameters if isinstance(parameters, dict) else {},
-            reason=d.reason,
+            reason=message_from_json(d.reason_text, d.reason),
             origin=d.origin,
             state=d.state,
             attempts=d.attempts,

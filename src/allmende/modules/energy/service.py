@@ -46,6 +46,12 @@ from allmende.sdk import (
 )
 
 ORIGIN = "energy.mpc"
+#: The reason of a zone's setpoint Task, by the plan's source.
+PLAN_REASONS = {
+    "mpc": N_("Optimised plan for %(zone)s"),
+    "demand_response": N_("Plan for %(zone)s during a demand response event"),
+    "schedule": N_("Schedule of %(zone)s"),
+}
 #: Days of daily data a baseline needs (CalTRACK asks 90 % of a 365-day year).
 BASELINE_DAYS = baseline.MIN_DAYS
 CELSIUS = ("degree Celsius", "°C", "http://unitsofmeasure.org/ucum.html#para-30")
@@ -1136,7 +1142,7 @@ def replan_zone(
             session,
             capability_id=zone.capability_id,
             parameters={"setpoint": setpoints[0]},
-            reason=f"{source}: plan for {zone.name}",
+            reason=Message(PLAN_REASONS[source], zone=zone.name),
             origin=ORIGIN,
         )
     plan = Plan(
