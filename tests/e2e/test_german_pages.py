@@ -22,6 +22,7 @@ GERMAN_TOO = frozenset(
         "Meter",  # "Smart Meter" is German too
         "admin",  # the API key scope's name, quoted as the key says it
         "Feature",  # the GeoJSON type, next to "FeatureCollection"
+        "Administrator",  # a German word too
     }
 )
 
