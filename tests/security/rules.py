@@ -545,6 +545,34 @@ route(then(SEES_ASSETS, EDITS_ASSETS), "POST /maintenance/bookings/{booking_id}"
 whole(STAFF_PAGE, "GET /maintenance/categories")
 route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/categories",
       data=lambda n: {"municipality": n.key})  # fmt: skip
+whole(STAFF_PAGE, "GET /maintenance/categories/new")
+route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/categories/new",
+      data=lambda n: {"municipality": n.key, "code": f"matrix-{n.unique()}",
+                      "name": "Matrix"})  # fmt: skip
+route(then(STAFF_PAGE, EDITS_ASSETS), "GET /maintenance/categories/{service_id}")
+route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/categories/{service_id}",
+      ids={"service_id": "new:service"}, data={"name": "Matrix", "active": "on"})  # fmt: skip
+route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/categories/{service_id}/active",
+      ids={"service_id": "new:service"}, data={"active": "on"})  # fmt: skip
+whole(STAFF_PAGE, "GET /maintenance/types")
+whole(STAFF_PAGE, "GET /maintenance/types/new")
+route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/types/new",
+      data=lambda n: {"municipality": n.key, "key": f"matrix_{n.unique()}",
+                      "name": "Matrix"})  # fmt: skip
+route(then(STAFF_PAGE, EDITS_ASSETS), "GET /maintenance/types/{type_id}")
+route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/types/{type_id}",
+      data=lambda n: {"name": f"Poller {n.m}"})  # fmt: skip
+whole(STAFF_PAGE, "GET /maintenance/plans")
+whole(STAFF_PAGE, "GET /maintenance/plans/new")
+route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/plans/new", data=lambda n: {
+    "municipality": n.key, "type": "bench", "kind": "visual", "name": f"Plan {n.unique()}",
+    "interval_days": "30", "checklist.0.label": "Sitz"})  # fmt: skip
+route(then(STAFF_PAGE, EDITS_ASSETS), "GET /maintenance/plans/{plan_id}")
+route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/plans/{plan_id}",
+      ids={"plan_id": "new:plan"}, data={"kind": "visual", "name": "Sichtkontrolle",
+      "interval_days": "30", "checklist.0.label": "Sitz"})  # fmt: skip
+route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/plans/{plan_id}/delete",
+      ids={"plan_id": "spent:plan"}, data={})  # fmt: skip
 
 # Participation: JSON API
 P = "/api/participation"

@@ -366,3 +366,38 @@ def test_choices_of_built_in_types_read_in_german(
     form = client.get(f"/assets/{world.device}/edit").text
     assert '<option value="bark">Rindenmulch</option>' in form
     assert '<option value="none">keiner</option>' in form
+
+
+def test_the_report_form_lists_every_fault_at_once(
+    client: TestClient, database: Database, region: Region, world: World
+) -> None:
+    form = client.get("/reports/new")
+    token = csrf_from(form.text)
+    before = snapshot(database)
+    nothing = client.post(
+        "/reports/new",
+        data={"csrf_token": token, "description": "x", "lat": "49.45", "lon": "Ost"},
+        follow_redirects=False,
+    )
+    assert nothing.status_code == 422
+    for field in ("service", "description", "lon"):
+        assert f'id="f-{field}-error"' in nothing.text or f'href="#f-{field}"' in nothing.text
+    summary = nothing.text.split('id="form-errors"')[1].split("</div>")[0]
+    assert summary.count("<li>") == 3, summary
+    # Category and place known: the page's faults and the category's together.
+    placed = client.post(
+        "/reports/new",
+        data={
+            "csrf_token": token,
+            "service": "strassenbeleuchtung",
+            "description": "x",
+            "lat": "49.45",
+            "lon": "8.75",  # in B-Dorf, whose lamp category requires the fault
+            "email": "kein-mail",
+        },
+        follow_redirects=False,
+    )
+    assert placed.status_code == 422
+    for field in ("description", "attribute-strassenbeleuchtung-fault", "email"):
+        assert f'id="f-{field}-error"' in placed.text, field
+    assert snapshot(database) == before

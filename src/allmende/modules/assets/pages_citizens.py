@@ -39,7 +39,7 @@ from allmende.modules.assets.register import service as objects
 from allmende.modules.assets.reports import geocoding, placing
 from allmende.modules.assets.reports import service as report_rules
 from allmende.modules.assets.schemas import BookingCreate
-from allmende.modules.assets.service import Actor, municipality_names, not_found
+from allmende.modules.assets.service import Actor, Faults, municipality_names, not_found
 from allmende.sdk import (
     AllmendeError,
     Caller,
@@ -262,19 +262,59 @@ async def report_submit(request: Request, principal: Caller) -> Response:
 
     try:
         with context.database.session() as session:
+            # Every fault at once: the page's own checks, and where the category and the
+            # place are known, the rules' checks of the whole report.
+            faults = Faults()
             code, named_in = placing.chosen_category(session, text(form, "service"))
             if not code or code not in {c.code for c in placing.region_categories(session)}:
                 code = None
-                raise ValidationFailed.one("service", N_("choose a category"))
+                faults.add("service", N_("choose a category"))
             description = text(form, "description")
             if len(description) < 3:
-                raise ValidationFailed.one("description", N_("describe the problem in a few words"))
-            lat, lon = optional_float(form, "lat"), optional_float(form, "lon")
-            if (lat is None) != (lon is None):
-                raise ValidationFailed.one("lat", N_("lat and long go together"))
+                faults.add("description", N_("describe the problem in a few words"))
+            known = len(faults.errors)
+            lat = faults.check(lambda: optional_float(form, "lat"))
+            lon = faults.check(lambda: optional_float(form, "lon"))
+            readable = len(faults.errors) == known  # else the place is not judged again
             at = (lat, lon) if lat is not None and lon is not None else None
-            municipality_id = _place_of(session, at=at, obj=obj, named_in=named_in)
-            service = placing.service_in(session, municipality_id=municipality_id, code=code)
+            if readable and (lat is None) != (lon is None):
+                faults.add("lat", N_("lat and long go together"))
+                readable = False
+            where = (
+                faults.check(lambda: _place_of(session, at=at, obj=obj, named_in=named_in))
+                if readable
+                else None
+            )
+            service = None
+            if where is not None and code is not None:
+                place, chosen = where, code
+                service = faults.check(
+                    lambda: placing.service_in(session, municipality_id=place, code=chosen)
+                )
+            submission = report_rules.Submission(
+                service_code=service.code if service is not None else "",
+                lat=lat,
+                long=lon,
+                address=text(form, "address") or None,
+                description=description,
+                attributes={
+                    **_attributes(form, code or ""),
+                    **({"object_id": str(obj.id)} if obj and obj.municipality_id == where else {}),
+                },
+                email=text(form, "email") or None,
+                phone=text(form, "phone") or None,
+                user_id=principal.user_id,
+                channel="web",
+            )
+            if service is not None and faults.errors:
+                faults.check(
+                    lambda: report_rules.check_submission(
+                        session, municipality_id=service.municipality_id, data=submission
+                    )
+                )
+            faults.raise_any()
+            assert where is not None and code is not None  # else a fault was raised above
+            municipality_id = where
             if (
                 at is not None
                 and text(form, "confirm_nearby") != "1"
@@ -284,25 +324,6 @@ async def report_submit(request: Request, principal: Caller) -> Response:
                 return _report_form(
                     request, session, obj=obj, values=values, errors={}, confirm=True
                 )
-            submission = report_rules.Submission(
-                service_code=service.code,
-                lat=lat,
-                long=lon,
-                address=text(form, "address") or None,
-                description=description,
-                attributes={
-                    **_attributes(form, code),
-                    **(
-                        {"object_id": str(obj.id)}
-                        if obj and obj.municipality_id == municipality_id
-                        else {}
-                    ),
-                },
-                email=text(form, "email") or None,
-                phone=text(form, "phone") or None,
-                user_id=principal.user_id,
-                channel="web",
-            )
         upload = form.get("photo")
         prepared = None
         if isinstance(upload, UploadFile) and upload.filename:
