@@ -29,7 +29,13 @@ from allmende.core.geo import (
     parse_bbox,
     to_metric,
 )
-from allmende.core.messages import Message, localise
+from allmende.core.messages import (
+    Message,
+    joined,
+    localise,
+    message_from_json,
+    message_to_json,
+)
 from allmende.core.registry import CommandContext, JobSpec, ModuleSpec, NavItem
 from allmende.core.timeutil import (
     EARLIEST,
@@ -44,7 +50,7 @@ from allmende.core.timeutil import (
     utcnow,
 )
 from allmende.delivery.events import StoredEvent, events_after, publish
-from allmende.delivery.mail import send_mail
+from allmende.delivery.mail import receives_updates, send_mail
 from allmende.delivery.notifications import notify_staff
 from allmende.http import formatting, uploads
 from allmende.http.auth import Caller
@@ -158,11 +164,14 @@ __all__ = [
     "in_bbox",
     "intersects",
     "isoformat",
+    "joined",
     "json_loads",
     "list_municipalities",
     "local_path",
     "localise",
     "login_redirect",
+    "message_from_json",
+    "message_to_json",
     "municipality_keys",
     "municipality_names",
     "notify_staff",
@@ -179,6 +188,7 @@ __all__ = [
     "rate_limit",
     "read_form",
     "readable_municipalities",
+    "receives_updates",
     "require",
     "safe_next",
     "send_mail",

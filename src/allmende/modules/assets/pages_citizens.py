@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from contextlib import suppress
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from allmende.modules.assets import files
+from allmende.modules.assets import files, mails
 from allmende.modules.assets.bookings import service as bookings
 from allmende.modules.assets.catalogue import CLOSED_STATES, LOCAL_ZONE, N_, OPEN_STATES
 from allmende.modules.assets.models import (
@@ -221,14 +222,14 @@ async def _search_step(
         return _report_form(request, session, obj=obj, values=values, errors=errors, places=places)
 
 
-def _picked(values: dict[str, str], raw: str) -> dict[str, str]:
-    """A hit chosen from the search: its coordinates, and its name as the address."""
-    lat, _, rest = raw.partition("|")
-    lon, _, label = rest.partition("|")
+def _picked(values: dict[str, str], raw: str) -> tuple[dict[str, str], str]:
+    """A hit chosen from the search (``lat|lon|object|label``): its coordinates, its name as
+    the address, and the number of the register's object it names (empty for an address)."""
+    lat, lon, object_id, label = [*raw.split("|", 3), "", "", ""][:4]
     picked = {**values, "lat": lat, "lon": lon}
     if not values.get("address"):
         picked["address"] = label[:300]
-    return picked
+    return picked, object_id
 
 
 @pages.post("/reports/new")
@@ -245,8 +246,11 @@ async def report_submit(request: Request, principal: Caller) -> Response:
     if text(form, "action") == "search":
         return await _search_step(request, form, values, obj)
     if text(form, "pick"):
-        values = _picked(values, text(form, "pick"))
+        values, object_id = _picked(values, text(form, "pick"))
         with context.database.session() as session:
+            if object_id:  # a hit of the register: the report is about that object
+                with suppress(ValidationFailed):
+                    obj = _object_for_report(session, principal, object_id) or obj
             return _report_form(request, session, obj=obj, values=values, errors={})
     rate_limit(request, REPORTS)  # before any work, so that refused attempts cost nothing
     code: str | None = None
@@ -436,6 +440,7 @@ def report_page(request: Request, report_id: RowId, principal: Caller) -> Respon
                 "obj": obj if obj is not None and obj.public else None,
                 "photo": photo,
                 "received": request.query_params.get("msg") == "received",
+                "mailed": mails.reporter_hears(session, report, user_id=principal.user_id),
             },
         )
 

@@ -738,6 +738,21 @@ def photo_path(file_id: int) -> str:
     return f"/api/assets/files/{file_id}"
 
 
+def answers(session: Session, report: Report) -> list[tuple[str, str]]:
+    """The reporter's answers as staff read them: each question in its words and the names of
+    the chosen choices (a code or key the category no longer has is shown as it is)."""
+    service = session.get(ReportService, report.service_id)
+    questions = {str(a.get("code")): a for a in (service.attributes if service else [])}
+    found = []
+    for code, value in (report.attributes or {}).items():
+        question = questions.get(code, {})
+        names = {str(v.get("key")): str(v.get("name")) for v in question.get("values", [])}
+        given = value if isinstance(value, list) else [value]
+        answer = ", ".join(names.get(str(v), str(v)) for v in given)
+        found.append((str(question.get("description") or code), answer))
+    return found
+
+
 def report_reads(
     session: Session, principal: Principal, reports: Sequence[Report]
 ) -> list[ReportRead]:
