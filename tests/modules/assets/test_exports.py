@@ -236,6 +236,7 @@ def test_the_staff_report_list_maps_its_filtered_reports(
     page = client.get("/maintenance/reports", params={"state": "fixed"})
     assert f'data-geojson-url="{url}?state=fixed"' in page.text
     assert 'data-cluster="1" hidden>' in page.text  # no empty box without JavaScript
+    assert 'aria-label="Karte der aufgeführten Meldungen (die Tabelle darunter' in page.text
     assert f'href="/maintenance/reports/{fixed_a}"' in page.text  # the table stays
 
     def mapped(**params: str) -> list[tuple[str, str, list[float]]]:
