@@ -28,7 +28,13 @@ from allmende.core.geo import (
     parse_bbox,
     to_metric,
 )
-from allmende.core.messages import Message, localise
+from allmende.core.messages import (
+    Message,
+    joined,
+    localise,
+    message_from_json,
+    message_to_json,
+)
 from allmende.core.registry import CommandContext, JobSpec, ModuleSpec, NavItem
 from allmende.core.timeutil import (
     EARLIEST,
@@ -156,10 +162,13 @@ __all__ = [
     "in_bbox",
     "intersects",
     "isoformat",
+    "joined",
     "json_loads",
     "list_municipalities",
     "local_path",
     "localise",
+    "message_from_json",
+    "message_to_json",
     "municipality_keys",
     "municipality_names",
     "notify_staff",

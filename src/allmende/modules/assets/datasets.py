@@ -42,6 +42,9 @@ TYPE_TITLES = {
     "waste_bin": "Abfallbehälter",
     "public_toilet": "Öffentliche Toiletten",
     "public_space": "Plätze und öffentliche Flächen",
+    "cool_place": "Kühle Orte",
+    "drinking_fountain": "Trinkbrunnen",
+    "shade": "Schattenplätze",
 }
 TYPE_THEMES = {"tree": ("ENVI",), "playground": ("EDUC", "SOCI"), "play_device": ("EDUC",)}
 COLUMN_TYPES: dict[str, open_data.ColumnType] = {

@@ -365,6 +365,7 @@ def _attribute_rows(
                 "name": name,
                 "title": definition.get("title", name),
                 "value": values[name],
+                "choice": bool(definition.get("enum")) and isinstance(values[name], str),
                 "public": public,
             }
         )
@@ -586,7 +587,7 @@ def _attribute_fields(request: Request, t: ObjectType) -> list[dict[str, Any]]:
     for name, p in attributes.properties(t.attribute_schema).items():
         options = None
         if p.get("enum"):
-            options = [(str(v), str(v)) for v in p["enum"]]
+            options = [(str(v), gettext(str(v))) for v in p["enum"]]
         elif p.get("type") == "boolean":
             options = [("true", gettext("yes")), ("false", gettext("no"))]
         fields.append(
