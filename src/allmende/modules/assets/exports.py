@@ -8,7 +8,7 @@ those of their municipalities."""
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -273,11 +273,24 @@ def to_geojson(table: Table) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class MapItem:
-    """A thing on a staff page's map: a report's place or an object (with a link to it)."""
+    """A thing on a staff page's map: a report's place or an object (with a link to the
+    object, or to the report's staff page where ``report_id`` is set)."""
 
     geom: BaseGeometry
     name: str
     object_id: int | None = None
+    report_id: int | None = None
+
+
+def inbox_map(reports: Sequence[Report], services: Mapping[int, ReportService]) -> list[MapItem]:
+    """The places of the reports a staff list shows (those without a place are in the list
+    only), each linking to its report."""
+    return [
+        MapItem(r.geom, f"#{r.id} {service.name if service else ''}".strip(), report_id=r.id)
+        for r in reports
+        if r.geom is not None
+        for service in (services.get(r.service_id),)
+    ]
 
 
 def report_map(session: Session, *, principal: Principal, report_id: int) -> list[MapItem]:

@@ -91,7 +91,12 @@ def _report_form(
 ) -> Response:
     """The report form: the region's categories (the place picks the municipality), the
     address search's hits, and the open reports near the chosen place."""
-    categories = placing.region_categories(session)
+    at = _located(values)
+    # the place (else the object) routes the report: its municipality's definitions show
+    routed = placing.routed_municipality(session, at) if at is not None else None
+    if routed is None and obj is not None:
+        routed = obj.municipality_id
+    categories = placing.region_categories(session, routed_to=routed)
     obj_type = session.get(ObjectType, obj.type_id) if obj else None
     if obj_type is not None and not values.get("service"):
         match = next((c for c in categories if obj_type.key in c.service.object_types), None)
@@ -100,7 +105,6 @@ def _report_form(
     groups: dict[str, list[placing.Category]] = defaultdict(list)
     for c in categories:
         groups[c.group].append(c)
-    at = _located(values)
     nearby = (
         placing.nearby_open(session, lat=at[0], lon=at[1], code=values.get("service") or None)
         if at is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -24,7 +25,7 @@ from allmende.modules.assets.catalogue import (
 )
 from allmende.modules.assets.inspections import service as inspections
 from allmende.modules.assets.maintenance import service as workorders
-from allmende.modules.assets.models import AssetObject, WorkOrder
+from allmende.modules.assets.models import AssetObject, Report, ReportService, WorkOrder
 from allmende.modules.assets.pages import (
     editable_municipalities,
     field_errors,
@@ -505,6 +506,16 @@ async def work_order_submit(request: Request, order_id: RowId, principal: Caller
 # --- the report inbox -----------------------------------------------------------------------
 
 
+def _listed_reports(
+    session: Session, principal: Principal, state: str | None, municipality: str | None
+) -> tuple[list[Report], dict[int, ReportService]]:
+    """The staff list's reports under its filters: open ones unless a state (or "all") is
+    chosen, of one municipality where one is named."""
+    mid = _municipality_filter(session, municipality)
+    states = (state,) if state in REPORT_STATES else (OPEN_STATES if not state else None)
+    return report_rules.inbox(session, principal=principal, states=states, municipality_id=mid)
+
+
 @pages.get("/maintenance/reports")
 def staff_reports_page(
     request: Request,
@@ -515,10 +526,9 @@ def staff_reports_page(
     if (early := _staff(request, principal)) is not None:
         return early
     with app_context(request).database.session() as session:
-        mid = _municipality_filter(session, municipality)
-        states = (state,) if state in REPORT_STATES else (OPEN_STATES if not state else None)
-        found, services = report_rules.inbox(
-            session, principal=principal, states=states, municipality_id=mid
+        found, services = _listed_reports(session, principal, state, municipality)
+        filters = urlencode(
+            {k: v for k, v in (("state", state), ("municipality", municipality)) if v}
         )
         return render(
             request,
@@ -526,6 +536,7 @@ def staff_reports_page(
             {
                 "reports": found,
                 "services": services,
+                "map_url": "/maintenance/reports/map.geojson" + (f"?{filters}" if filters else ""),
                 "state": state or "",
                 "state_options": [
                     ("all", translate(request)(N_("all states"))),
@@ -544,6 +555,23 @@ def staff_reports_page(
                 ),
             },
         )
+
+
+# Before "/maintenance/reports/{report_id}", which would take "map.geojson" for a number.
+@pages.get("/maintenance/reports/map.geojson")
+def staff_reports_map(
+    request: Request,
+    principal: Caller,
+    state: str | None = Query(None, max_length=20),
+    municipality: str | None = Query(None, max_length=40),
+) -> Response:
+    """The places of the reports the list shows under the same filters."""
+    if (early := _staff(request, principal)) is not None:
+        return early
+    with app_context(request).database.session() as session:
+        found, services = _listed_reports(session, principal, state, municipality)
+        items = exports.inbox_map(found, services)
+    return _map_answer(request, items)
 
 
 def _staff_report(
@@ -668,13 +696,20 @@ async def staff_report_forward(request: Request, report_id: RowId, principal: Ca
     return redirect(request, "/maintenance/reports", "forwarded")
 
 
+def _map_link(request: Request, item: exports.MapItem) -> dict[str, str]:
+    if item.report_id is not None:
+        return {"url": local_path(request, f"/maintenance/reports/{item.report_id}")}
+    if item.object_id is not None:
+        return {"url": local_path(request, f"/assets/{item.object_id}")}
+    return {}
+
+
 def _map_answer(request: Request, items: list[exports.MapItem]) -> Response:
     features = [
         {
             "type": "Feature",
             "geometry": geometry_to_geojson(item.geom),
-            "properties": {"name": item.name}
-            | ({"url": local_path(request, f"/assets/{item.object_id}")} if item.object_id else {}),
+            "properties": {"name": item.name} | _map_link(request, item),
         }
         for item in items
     ]
