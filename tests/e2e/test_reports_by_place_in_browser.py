@@ -94,6 +94,8 @@ def test_a_bench_reported_by_address_is_forwarded_ordered_and_exported(  # type:
     expect(page.locator("[data-geojson-url].leaflet-container")).to_be_visible()
     assert axe_violations(page) == []
     page.goto("/maintenance/reports")
+    report_map = page.locator("[data-geojson-url].leaflet-container")
+    expect(report_map.locator(".leaflet-marker-icon, .marker-cluster").first).to_be_visible()
     page.get_by_text("Meldungen exportieren").click()
     with page.expect_download() as download:
         page.get_by_role("button", name="CSV für Excel herunterladen").click()

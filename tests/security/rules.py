@@ -528,6 +528,7 @@ route(then(STAFF_PAGE, SEES_ASSETS), "GET /maintenance/work-orders/{order_id}",
 route(then(SEES_ASSETS, EDITS_ASSETS), "POST /maintenance/work-orders/{order_id}",
       ids={"order_id": "work_order"}, data={"title": "Streichen"})  # fmt: skip
 whole(STAFF_PAGE, "GET /maintenance/reports")
+whole(STAFF_PAGE, "GET /maintenance/reports/map.geojson")
 route(then(STAFF_PAGE, api(read(ASSETS))), "GET /maintenance/reports/{report_id}")
 route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/reports/{report_id}",
       ids={"report_id": "new:report"}, data={"note": "Wird erledigt"})  # fmt: skip

@@ -127,6 +127,17 @@ def test_work_order_exports_are_for_staff(
     assert geo["features"][0]["properties"]["status"] == "open"
     done = client.get("/api/assets/exports/work-orders.csv", params={"status": "done"})
     assert rows_of(done.content) == []
+    today = utcnow().date()
+    days = {
+        "start": (today - timedelta(days=1)).isoformat(),
+        "end": (today + timedelta(days=1)).isoformat(),
+    }
+    within = client.get("/api/assets/exports/work-orders.csv", params=days)
+    assert [r["id"] for r in rows_of(within.content)] == [str(order_id)]
+    later = {"start": (today + timedelta(days=2)).isoformat()}
+    assert rows_of(client.get("/api/assets/exports/work-orders.csv", params=later).content) == []
+    earlier = {"end": (today - timedelta(days=2)).isoformat()}
+    assert rows_of(client.get("/api/assets/exports/work-orders.csv", params=earlier).content) == []
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -208,6 +219,61 @@ def test_staff_see_a_map_and_forward_a_report(
     assert client.get(f"/maintenance/reports/{report_id}").status_code == 403
     order_page = client.get("/maintenance/work-orders")
     assert 'action="/api/assets/exports/work-orders.csv"' in order_page.text
+
+
+def test_the_staff_report_list_maps_its_filtered_reports(
+    client: TestClient, database: Database, region: Region, world: World
+) -> None:
+    open_a = new_report(database, region)
+    fixed_a = new_report(database, region, lat=49.451)
+    new_report(database, region, lat=None, long=None, address="Bahnhofstraße 3")  # no place
+    in_b = reports.Submission(service_code="muell", lat=49.45, long=8.75, description="Sperrmüll")
+    database.write(
+        lambda s: reports.submit(
+            s, municipality_id=region.municipality_b, data=in_b, actor=Actor(None, "Bürger")
+        )
+    )
+    database.write(
+        lambda s: reports.change_state(
+            s, s.get(Report, fixed_a), Actor(None, "Bauhof"), state="fixed", text=""
+        )
+    )
+    url = "/maintenance/reports/map.geojson"
+    anonymous = client.get(url, follow_redirects=False)
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+    sign_in(client, region.citizen_email)
+    assert client.get(url).status_code == 403
+    sign_in(client, region.staff_a_email)
+    page = client.get("/maintenance/reports", params={"state": "fixed"})
+    assert f'data-geojson-url="{url}?state=fixed"' in page.text
+    assert 'data-cluster="1" hidden>' in page.text  # no empty box without JavaScript
+    assert 'aria-label="Karte der aufgeführten Meldungen (die Tabelle darunter' in page.text
+    assert f'href="/maintenance/reports/{fixed_a}"' in page.text  # the table stays
+
+    def mapped(**params: str) -> list[tuple[str, str, list[float]]]:
+        answer = client.get(url, params=params)
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "application/geo+json"
+        return [
+            (f["properties"]["name"], f["properties"]["url"], f["geometry"]["coordinates"])
+            for f in answer.json()["features"]
+        ]
+
+    assert mapped() == [
+        (f"#{open_a} Müll und illegale Ablagerung", f"/maintenance/reports/{open_a}", [8.65, 49.45])
+    ]
+    assert mapped(state="fixed") == [
+        (
+            f"#{fixed_a} Müll und illegale Ablagerung",
+            f"/maintenance/reports/{fixed_a}",
+            [8.65, 49.451],
+        )
+    ]
+    assert [u for _, u, _ in mapped(state="all")] == [
+        f"/maintenance/reports/{fixed_a}",
+        f"/maintenance/reports/{open_a}",
+    ]  # newest first, without the report that has no place, without B's
+    assert mapped(municipality="b-dorf") == []
 
 
 def test_xlsx_drops_control_characters_and_never_writes_a_formula() -> None:

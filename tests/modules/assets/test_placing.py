@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from allmende.core.errors import AllmendeError, ValidationFailed
@@ -25,6 +26,7 @@ from allmende.modules.assets.service import Actor
 from allmende.storage.database import Database
 from tests.modules.assets.conftest import World
 from tests.support.region import People, Region
+from tests.support.web import csrf_from
 
 pytestmark = pytest.mark.integration
 
@@ -256,3 +258,76 @@ def test_a_nominatim_geocoder_and_the_fallback_to_the_register(
     assert broken == local
     assert [(p.label, p.lat, p.lon) for p in local] == [("Winter-Linde A-1, A-Stadt", 49.45, 8.65)]
     assert internal == []  # internal objects are no search hits
+
+
+def test_the_routed_municipalitys_definition_of_a_shared_code_is_asked_and_checked(
+    client: TestClient, database: Database, region: Region, world: World
+) -> None:
+    """A and B both define "muell" (asking "waste_kind"); B, the higher id, asks its own
+    required question instead. A place in B shows B's question and B checks the report; a place
+    in A, and the form before the place is known, show A's definition."""
+    question = {
+        "code": "volume",
+        "description": "Wie viele Säcke etwa?",
+        "datatype": "number",
+        "required": True,
+        "order": 1,
+    }
+
+    def ask_in_b(session: Any) -> None:
+        muell_b = session.scalar(
+            select(ReportService).where(
+                ReportService.municipality_id == region.municipality_b,
+                ReportService.code == "muell",
+            )
+        )
+        muell_b.attributes = [question]
+
+    database.write(ask_in_b)
+    in_a, in_b = ("49.45", "8.65"), ("49.45", "8.75")
+    with database.session() as session:
+        routed_b = placing.region_categories(session, routed_to=region.municipality_b)
+        unplaced = placing.region_categories(session)
+    assert next(c for c in routed_b if c.code == "muell").service.attributes == [question]
+    assert [
+        a["code"] for a in next(c for c in unplaced if c.code == "muell").service.attributes
+    ] == ["waste_kind"]
+
+    def form(lat: str, lon: str) -> str:
+        page = client.get("/reports/new", params={"service": "muell", "lat": lat, "lon": lon})
+        assert page.status_code == 200
+        return page.text
+
+    shown_in_b, shown_in_a = form(*in_b), form(*in_a)
+    assert 'name="attribute.muell.volume"' in shown_in_b
+    assert 'name="attribute.muell.waste_kind"' not in shown_in_b
+    assert 'name="attribute.muell.waste_kind"' in shown_in_a
+    assert 'name="attribute.muell.volume"' not in shown_in_a
+
+    def send(**answers: str) -> Any:
+        return client.post(
+            "/reports/new",
+            data={
+                "csrf_token": csrf_from(client.get("/reports/new").text),
+                "service": "muell",
+                "description": "Sperrmüll am Grenzweg",
+                "lat": in_b[0],
+                "lon": in_b[1],
+                "confirm_nearby": "1",
+                **answers,
+            },
+            follow_redirects=False,
+        )
+
+    missing = send()
+    assert missing.status_code == 422
+    assert 'name="attribute.muell.volume"' in missing.text
+    assert 'name="attribute.muell.waste_kind"' not in missing.text
+    sent = send(**{"attribute.muell.volume": "3"})
+    assert sent.status_code == 303, sent.text
+    with database.session() as session:
+        report = session.scalars(select(Report)).one()
+        service = session.get(ReportService, report.service_id)
+    assert report.municipality_id == region.municipality_b
+    assert service is not None and service.municipality_id == region.municipality_b
+    assert report.attributes == {"volume": "3"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -24,14 +25,11 @@ from allmende.modules.assets.catalogue import (
 )
 from allmende.modules.assets.inspections import service as inspections
 from allmende.modules.assets.maintenance import service as workorders
-from allmende.modules.assets.models import AssetObject, WorkOrder
+from allmende.modules.assets.models import AssetObject, Report, ReportService, WorkOrder
 from allmende.modules.assets.pages import (
     editable_municipalities,
     field_errors,
-    form_of,
-    form_strings,
     local_datetime,
-    login_redirect,
     pages,
     redirect,
     render,
@@ -62,6 +60,7 @@ from allmende.modules.assets.service import (
     require_staff_somewhere,
 )
 from allmende.sdk import (
+    GEOJSON_MEDIA_TYPE,
     AllmendeError,
     Caller,
     Conflict,
@@ -72,9 +71,12 @@ from allmende.sdk import (
     UnsupportedMediaType,
     ValidationFailed,
     app_context,
+    form_strings,
     geometry_to_geojson,
     local_path,
+    login_redirect,
     parse_date,
+    read_form,
     uploads,
     utcnow,
     write_or_refuse,
@@ -199,7 +201,7 @@ async def inspect_submit(
     principal: Caller,
     plan: int | None = Query(None, ge=1, le=2**63 - 1),
 ) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     context = app_context(request)
     with context.database.session() as session:
         obj = objects.editable_object(session, principal=principal, object_id=object_id)
@@ -395,7 +397,7 @@ def new_work_order_page(
 async def new_work_order_submit(
     request: Request, principal: Caller, object: int | None = Query(None, ge=1, le=2**63 - 1)
 ) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     context = app_context(request)
     try:
         body = validated(
@@ -473,7 +475,7 @@ def work_order_page(request: Request, order_id: RowId, principal: Caller) -> Res
 
 @pages.post("/maintenance/work-orders/{order_id}")
 async def work_order_submit(request: Request, order_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
 
     def write(session: Session) -> None:
         body = validated(
@@ -504,6 +506,16 @@ async def work_order_submit(request: Request, order_id: RowId, principal: Caller
 # --- the report inbox -----------------------------------------------------------------------
 
 
+def _listed_reports(
+    session: Session, principal: Principal, state: str | None, municipality: str | None
+) -> tuple[list[Report], dict[int, ReportService]]:
+    """The staff list's reports under its filters: open ones unless a state (or "all") is
+    chosen, of one municipality where one is named."""
+    mid = _municipality_filter(session, municipality)
+    states = (state,) if state in REPORT_STATES else (OPEN_STATES if not state else None)
+    return report_rules.inbox(session, principal=principal, states=states, municipality_id=mid)
+
+
 @pages.get("/maintenance/reports")
 def staff_reports_page(
     request: Request,
@@ -514,10 +526,9 @@ def staff_reports_page(
     if (early := _staff(request, principal)) is not None:
         return early
     with app_context(request).database.session() as session:
-        mid = _municipality_filter(session, municipality)
-        states = (state,) if state in REPORT_STATES else (OPEN_STATES if not state else None)
-        found, services = report_rules.inbox(
-            session, principal=principal, states=states, municipality_id=mid
+        found, services = _listed_reports(session, principal, state, municipality)
+        filters = urlencode(
+            {k: v for k, v in (("state", state), ("municipality", municipality)) if v}
         )
         return render(
             request,
@@ -525,6 +536,7 @@ def staff_reports_page(
             {
                 "reports": found,
                 "services": services,
+                "map_url": "/maintenance/reports/map.geojson" + (f"?{filters}" if filters else ""),
                 "state": state or "",
                 "state_options": [
                     ("all", translate(request)(N_("all states"))),
@@ -543,6 +555,23 @@ def staff_reports_page(
                 ),
             },
         )
+
+
+# Before "/maintenance/reports/{report_id}", which would take "map.geojson" for a number.
+@pages.get("/maintenance/reports/map.geojson")
+def staff_reports_map(
+    request: Request,
+    principal: Caller,
+    state: str | None = Query(None, max_length=20),
+    municipality: str | None = Query(None, max_length=40),
+) -> Response:
+    """The places of the reports the list shows under the same filters."""
+    if (early := _staff(request, principal)) is not None:
+        return early
+    with app_context(request).database.session() as session:
+        found, services = _listed_reports(session, principal, state, municipality)
+        items = exports.inbox_map(found, services)
+    return _map_answer(request, items)
 
 
 def _staff_report(
@@ -596,7 +625,7 @@ def staff_report_page(request: Request, report_id: RowId, principal: Caller) -> 
 
 @pages.post("/maintenance/reports/{report_id}")
 async def staff_report_submit(request: Request, report_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
 
     def write(session: Session) -> None:
         body = validated(
@@ -619,7 +648,7 @@ async def staff_report_submit(request: Request, report_id: RowId, principal: Cal
 
 @pages.post("/maintenance/reports/{report_id}/work-order")
 async def staff_report_order(request: Request, report_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
 
     def write(session: Session) -> int:
         body = validated(
@@ -646,7 +675,7 @@ async def staff_report_order(request: Request, report_id: RowId, principal: Call
 
 @pages.post("/maintenance/reports/{report_id}/forward")
 async def staff_report_forward(request: Request, report_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     context = app_context(request)
     try:
         await context.database.awrite(
@@ -667,18 +696,25 @@ async def staff_report_forward(request: Request, report_id: RowId, principal: Ca
     return redirect(request, "/maintenance/reports", "forwarded")
 
 
+def _map_link(request: Request, item: exports.MapItem) -> dict[str, str]:
+    if item.report_id is not None:
+        return {"url": local_path(request, f"/maintenance/reports/{item.report_id}")}
+    if item.object_id is not None:
+        return {"url": local_path(request, f"/assets/{item.object_id}")}
+    return {}
+
+
 def _map_answer(request: Request, items: list[exports.MapItem]) -> Response:
     features = [
         {
             "type": "Feature",
             "geometry": geometry_to_geojson(item.geom),
-            "properties": {"name": item.name}
-            | ({"url": local_path(request, f"/assets/{item.object_id}")} if item.object_id else {}),
+            "properties": {"name": item.name} | _map_link(request, item),
         }
         for item in items
     ]
     return JSONResponse(
-        {"type": "FeatureCollection", "features": features}, media_type="application/geo+json"
+        {"type": "FeatureCollection", "features": features}, media_type=GEOJSON_MEDIA_TYPE
     )
 
 
@@ -735,7 +771,7 @@ def staff_bookings_page(request: Request, principal: Caller) -> Response:
 async def staff_booking_decision(
     request: Request, booking_id: RowId, principal: Caller
 ) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     body = validated(BookingDecision, decision=text(form, "decision"), note=text(form, "note"))
     await app_context(request).database.awrite(
         lambda s: bookings.decide(s, principal=principal, booking_id=booking_id, data=body)
@@ -767,7 +803,7 @@ def categories_page(request: Request, principal: Caller) -> Response:
 
 @pages.post("/maintenance/categories")
 async def categories_defaults(request: Request, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     context = app_context(request)
 
     def run(session: Session) -> None:

@@ -59,6 +59,17 @@ def municipality_at(
     raise ValidationFailed.one(field, OUTSIDE)
 
 
+def routed_municipality(session: Session, at: tuple[float, float] | None) -> int | None:
+    """The id of the municipality a place ``(lat, lon)`` routes to; None where the place is
+    unknown or outside every municipality (the form asks for it then)."""
+    if at is None:
+        return None
+    try:
+        return municipality_at(session, lat=at[0], lon=at[1]).id
+    except ValidationFailed:
+        return None
+
+
 def region_bbox(session: Session) -> tuple[float, float, float, float] | None:
     """The box around every municipality's boundary (None where none has one)."""
     boxes = [m.geom.bounds for m in session.scalars(select(Municipality)) if m.geom is not None]
@@ -77,7 +88,8 @@ def region_bbox(session: Session) -> tuple[float, float, float, float] | None:
 
 @dataclass(frozen=True)
 class Category:
-    """A category as the region offers it: the first municipality's definition of the code."""
+    """A category as the region offers it: the definition of the code by the municipality the
+    place routes to, else by the first municipality that offers it."""
 
     code: str
     name: str
@@ -85,12 +97,18 @@ class Category:
     service: ReportService
 
 
-def region_categories(session: Session) -> list[Category]:
-    """Active categories, each code once, ordered by group and name."""
+def region_categories(session: Session, *, routed_to: int | None = None) -> list[Category]:
+    """Active categories, each code once, ordered by group and name. Where the place is known
+    (``routed_to``, its municipality), that municipality's own definition of a code wins: its
+    questions and object types are the ones the report is checked against."""
     found: dict[str, Category] = {}
     query = select(ReportService).where(ReportService.active.is_(True))
     for s in session.scalars(query.order_by(ReportService.municipality_id, ReportService.id)):
-        found.setdefault(s.code, Category(s.code, s.name, s.group_name or "", s))
+        category = Category(s.code, s.name, s.group_name or "", s)
+        if s.municipality_id == routed_to:
+            found[s.code] = category
+        else:
+            found.setdefault(s.code, category)
     return sorted(found.values(), key=lambda c: (c.group, c.name, c.code))
 
 

@@ -22,6 +22,7 @@
     return box;
   }
   function init(element) {
+    element.hidden = false; // a box kept away without JavaScript (Leaflet needs its size)
     // maxZoom on the map itself: marker clustering needs it, also when no tile layer is set.
     var map = L.map(element, { scrollWheelZoom: false, maxZoom: 19 });
     window.AllmendeBasemap.add(map, element);
