@@ -155,10 +155,11 @@ def mrt_estimate(
     diffuse = svf * sky.diffuse
     on_ground = direct * up + diffuse
     clear = 1.24 * np.power(np.clip(e, 0.01, None) / t, 1.0 / 7.0)
-    sky_long = (c + (1.0 - c) * clear) * SIGMA * t**4
-    obstacles = EMISSIVITY_GROUND * SIGMA * t**4
+    black = SIGMA * np.square(np.square(t))  # a map's hours spend most of their time here
+    sky_long = (c + (1.0 - c) * clear) * black
+    obstacles = EMISSIVITY_GROUND * black
     ground_t = t + np.asarray(ground_heating, dtype=np.float64) * (1.0 - rho) * on_ground
-    ground_long = EMISSIVITY_GROUND * SIGMA * ground_t**4
+    ground_long = EMISSIVITY_GROUND * SIGMA * np.square(np.square(ground_t))
     above_long = svf * sky_long + (1.0 - svf) * obstacles
     reflected = rho * on_ground
     short = F_VERTICAL * (diffuse + reflected) + 4 * F_LATERAL * 0.5 * (diffuse + reflected)
@@ -171,4 +172,4 @@ def mrt_estimate(
         ABSORBED_SHORT * (short + projected_area_factor(sky.elevation) * direct)
         + EMISSIVITY_PERSON * long
     )
-    return np.asarray(np.power(absorbed / (EMISSIVITY_PERSON * SIGMA), 0.25) - 273.15)
+    return np.asarray(np.sqrt(np.sqrt(absorbed / (EMISSIVITY_PERSON * SIGMA))) - 273.15)
