@@ -17,6 +17,7 @@ from allmende.modules.heat.indices import (
     apparent_temperature,
     heat_index,
     relative_humidity,
+    saturation_vapour_pressure,
     vapour_pressure_hpa,
 )
 
@@ -95,3 +96,10 @@ def test_relative_humidity_inverts_vapour_pressure() -> None:
     rh = np.array([90.0, 60.0, 45.0, 30.0])
     assert relative_humidity(ta, vapour_pressure_hpa(ta, rh)) == pytest.approx(rh)
     assert relative_humidity(20.0, 100.0) == 100.0  # supersaturated: at most 100 %
+
+
+def test_saturation_pressure_is_the_same_with_or_without_frost_in_the_array() -> None:
+    warm = np.array([0.5, 10.0, 25.0, 35.0])
+    np.testing.assert_array_equal(
+        saturation_vapour_pressure(warm), saturation_vapour_pressure(np.r_[-5.0, warm])[1:]
+    )

@@ -31,19 +31,22 @@ def saturation_vapour_pressure(ta: ArrayLike) -> Array:
     over water above (Hyland and Wexler 1983)."""
     t = np.asarray(ta, dtype=np.float64) + 273.15
     log_t = np.log(t)
-    over_ice = (
-        -5674.5359 / t
-        + 6.3925247
-        + t * (-0.9677843e-2 + t * (0.62215701e-6 + t * (0.20747825e-8 - 0.9484024e-12 * t)))
-        + 4.1635019 * log_t
-    )
     over_water = (
         -5800.2206 / t
         + 1.3914993
         + t * (-0.048640239 + t * (0.41764768e-4 - 0.14452093e-7 * t))
         + 6.5459673 * log_t
     )
-    return np.asarray(np.exp(np.where(t < 273.15, over_ice, over_water)))
+    frozen = t < 273.15
+    if not frozen.any():  # a summer's map: the ice branch would be computed for nothing
+        return np.asarray(np.exp(over_water))
+    over_ice = (
+        -5674.5359 / t
+        + 6.3925247
+        + t * (-0.9677843e-2 + t * (0.62215701e-6 + t * (0.20747825e-8 - 0.9484024e-12 * t)))
+        + 4.1635019 * log_t
+    )
+    return np.asarray(np.exp(np.where(frozen, over_ice, over_water)))
 
 
 def vapour_pressure_hpa(ta: ArrayLike, rh: ArrayLike) -> Array:
