@@ -37,7 +37,9 @@ async def _inline(function: Callable[..., Any], *args: Any, **_: Any) -> Any:
     return function(*args)
 
 
-async def _run(root: Path, paths: list[str], repeat: int, top: int) -> None:
+async def _run(
+    root: Path, paths: list[str], repeat: int, top: int, cache_seconds: float
+) -> None:
     from allmende.app import create_app
 
     server = Server("sqlite", root)
@@ -46,7 +48,7 @@ async def _run(root: Path, paths: list[str], repeat: int, top: int) -> None:
         server.url = f"sqlite:///{database}"
     else:
         server.create(demo=True)
-    app = create_app(server.settings(run_jobs=False))
+    app = create_app(server.settings(run_jobs=False, read_cache_seconds=cache_seconds))
     anyio.to_thread.run_sync = _inline  # type: ignore[assignment]
     transport = httpx.ASGITransport(app=app)
     async with (
@@ -80,14 +82,18 @@ async def _run(root: Path, paths: list[str], repeat: int, top: int) -> None:
                 f"{len(response.content):7d} B  set-cookie: {len(cookies)}"
             )
             if profile:
-                stats = pstats.Stats(profile).sort_stats("cumulative")
-                stats.print_stats(top)
+                stats = pstats.Stats(profile)
+                stats.sort_stats("cumulative").print_stats("allmende", top)
+                stats.sort_stats("tottime").print_stats(top)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", type=int, default=0, help="print cProfile's top N")
     parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument(
+        "--cache", type=float, default=0.0, help="read_cache_seconds (default 0: off)"
+    )
     parser.add_argument("--folder", type=Path, help="keep the demo here and reuse it")
     parser.add_argument(
         "paths", nargs="*", default=["/", "/sensors", "/assets", "station", "dashboard"]
@@ -97,10 +103,10 @@ def main() -> int:
     paths = [DASHBOARD if p == "dashboard" else p for p in args.paths]
     if args.folder:
         args.folder.mkdir(parents=True, exist_ok=True)
-        asyncio.run(_run(args.folder, paths, args.repeat, args.profile))
+        asyncio.run(_run(args.folder, paths, args.repeat, args.profile, args.cache))
         return 0
     with tempfile.TemporaryDirectory(prefix="allmende-read-profile-") as folder:
-        asyncio.run(_run(Path(folder), paths, args.repeat, args.profile))
+        asyncio.run(_run(Path(folder), paths, args.repeat, args.profile, args.cache))
     return 0
 
 
