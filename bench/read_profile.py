@@ -30,16 +30,16 @@ sys.path.insert(0, str(BENCH))
 from clients import Server  # noqa: E402  (the sibling script's server set-up)
 from sensorthings import machine_info, postgres_version  # noqa: E402
 
-DASHBOARD = "/v1.1/Things?$expand=Datastreams($expand=Observations($orderby=phenomenonTime desc;$top=1))"  # noqa: E501
+DASHBOARD = (
+    "/v1.1/Things?$expand=Datastreams($expand=Observations($orderby=phenomenonTime desc;$top=1))"  # noqa: E501
+)
 
 
 async def _inline(function: Callable[..., Any], *args: Any, **_: Any) -> Any:
     return function(*args)
 
 
-async def _run(
-    root: Path, paths: list[str], repeat: int, top: int, cache_seconds: float
-) -> None:
+async def _run(root: Path, paths: list[str], repeat: int, top: int, cache_seconds: float) -> None:
     from allmende.app import create_app
 
     server = Server("sqlite", root)

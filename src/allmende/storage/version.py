@@ -41,7 +41,8 @@ class DataVersion:
                         self._watch = sqlite3.connect(
                             f"file:{self._sqlite_path}?mode=ro", uri=True, check_same_thread=False
                         )
-                    return self._watch.execute("PRAGMA data_version").fetchone()[0]
+                    version: int = self._watch.execute("PRAGMA data_version").fetchone()[0]
+                    return version
                 except sqlite3.Error:  # no file yet: nothing to compare with
                     return None
         if self._database.is_postgresql:
