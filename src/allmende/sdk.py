@@ -43,7 +43,7 @@ from allmende.core.timeutil import (
     utcnow,
 )
 from allmende.delivery.events import StoredEvent, events_after, publish
-from allmende.delivery.mail import send_mail
+from allmende.delivery.mail import receives_updates, send_mail
 from allmende.delivery.notifications import notify_staff
 from allmende.http import formatting, uploads
 from allmende.http.auth import Caller
@@ -176,6 +176,7 @@ __all__ = [
     "rate_limit",
     "read_form",
     "readable_municipalities",
+    "receives_updates",
     "require",
     "safe_next",
     "send_mail",

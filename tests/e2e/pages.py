@@ -16,9 +16,10 @@ from tests.support.web import csrf_from
 NOT_PAGES = re.compile(r"^/(api|v1\.1|ogcapi|open311|dcat|catalog|static|metrics|health|openapi)")
 DETAIL = re.compile(
     r'href="(/(?:assets|reports|maintenance/work-orders|maintenance/reports|participation'
-    r"|participation/contributions|participation/surveys|sensors|energy/buildings|water/trees"
+    r"|participation/contributions|participation/surveys|participation/questions"
+    r"|participation/drafts|sensors|energy/buildings|water/trees"
     r"|water/zones|water/meters|heat/stations|heat/warnings|m)/\w+"
-    r'(?:/(?:drafts|contribute|contributions|cockpit|results))?)"'
+    r'(?:/(?:drafts|contribute|contributions|cockpit|results|plans|edit|surveys/new))?)"'
 )
 ACCOUNTS = {
     "staff": "staff@auenstadt.demo.allmende.example",

@@ -10,14 +10,13 @@ real mail job, woken when they are queued.
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import uvicorn
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from allmende.app import KERNEL_MIGRATIONS, create_app
@@ -32,8 +31,9 @@ from allmende.storage.migrate import upgrade
 from tests.conftest import SECRET
 from tests.e2e.conftest import screenshot_dir
 from tests.e2e.support import axe_violations
+from tests.support.live import bound_socket, serve
 from tests.support.region import PASSWORD, build_region
-from tests.support.smtp import SmtpServer, free_port, links_in, path_of
+from tests.support.smtp import SmtpServer, links_in, path_of
 
 pytestmark = pytest.mark.e2e
 ADMIN = "admin@example.org"
@@ -56,7 +56,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     upgrade(url, [*KERNEL_MIGRATIONS, *registry.migration_locations()])
     database = Database(url)
     database.write(build_region)
-    port = free_port()
+    sock = bound_socket()
+    port = sock.getsockname()[1]
     settings = Settings(
         mode=Mode.DEV,
         database_url=url,
@@ -68,20 +69,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         mqtt_mode="off",
         **smtp.settings(),
     )
-    app = create_app(settings, database=database, registry=registry)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.05)
-    yield Site(f"http://127.0.0.1:{port}", database, smtp)
-    server.should_exit = True
-    thread.join(timeout=10)
+    running = serve(create_app(settings, database=database, registry=registry), sock)
+    yield Site(running.url, database, smtp)
+    running.stop()
     database.close()
     smtp.stop()
 
@@ -162,7 +152,7 @@ def test_an_admin_adds_a_municipality_and_its_staff(browse: Any, site: Site) -> 
     page.screenshot(path=str(screenshot_dir() / "admin-municipality-new.png"), full_page=True)
     page.get_by_role("button", name="Kommune anlegen").click()
     page.wait_for_url("**/admin/municipalities/c-hausen?done=created")
-    assert page.get_by_text("Die Kommune ist angelegt.").is_visible()
+    expect(page.get_by_text("Die Kommune ist angelegt.")).to_be_visible()
     with site.database.session() as session:
         made = session.scalar(select(Municipality).where(Municipality.key == "c-hausen"))
         assert made is not None and made.geom is not None and made.geom.geom_type == "Polygon"
@@ -174,7 +164,7 @@ def test_an_admin_adds_a_municipality_and_its_staff(browse: Any, site: Site) -> 
     assert page.get_by_label("Kommune").input_value() == "c-hausen"
     check(page)
     page.get_by_role("button", name="Einladung senden").click()
-    assert page.get_by_text("Das Konto ist angelegt und die Einladung unterwegs.").is_visible()
+    expect(page.get_by_text("Das Konto ist angelegt und die Einladung unterwegs.")).to_be_visible()
     check(page)
 
     invitation = mail_to(site, "carla@c-hausen.example", "Ihr Konto bei Testregion")
@@ -183,10 +173,10 @@ def test_an_admin_adds_a_municipality_and_its_staff(browse: Any, site: Site) -> 
     check(staff)
     staff.get_by_label("Neues Passwort (Pflichtfeld)").fill("Carlas Passwort 1")
     staff.get_by_role("button", name="Passwort speichern").click()
-    assert staff.get_by_text("Ihr neues Passwort ist gesetzt.").is_visible()
+    expect(staff.get_by_text("Ihr neues Passwort ist gesetzt.")).to_be_visible()
     sign_in(staff, "carla@c-hausen.example", "Carlas Passwort 1")
     staff.goto("/account")
-    assert "C-Hausen" in staff.locator(".facts").inner_text()
+    expect(staff.locator(".facts")).to_contain_text("C-Hausen")
 
 
 def test_a_citizen_signs_up_confirms_and_resets_the_password(browse: Any, site: Site) -> None:
@@ -203,9 +193,8 @@ def test_a_citizen_signs_up_confirms_and_resets_the_password(browse: Any, site: 
     page.get_by_label("Passwort (Pflichtfeld)").fill("Ninas Passwort 1")
     page.get_by_label("Ich habe gelesen, wie meine Daten verwendet werden.").check()
     page.get_by_role("button", name="Konto anlegen").click()
-    assert (
-        page.get_by_role("heading", level=1).inner_text()
-        == "Bitte sehen Sie in Ihr E-Mail-Postfach"
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Bitte sehen Sie in Ihr E-Mail-Postfach"
     )
 
     confirmation = mail_to(
@@ -215,7 +204,7 @@ def test_a_citizen_signs_up_confirms_and_resets_the_password(browse: Any, site: 
     page.goto(link_in(confirmation, "/signup/confirm"))
     check(page)
     page.get_by_role("button", name="Meine Adresse bestätigen").click()
-    assert page.get_by_text("Ihre E-Mail-Adresse ist bestätigt.").is_visible()
+    expect(page.get_by_text("Ihre E-Mail-Adresse ist bestätigt.")).to_be_visible()
     sign_in(page, "nina@example.org", "Ninas Passwort 1")
     page.goto("/account")
     check(page)
@@ -226,13 +215,13 @@ def test_a_citizen_signs_up_confirms_and_resets_the_password(browse: Any, site: 
     check(page)
     page.get_by_label("E-Mail (Pflichtfeld)").fill("nina@example.org")
     page.get_by_role("button", name="Link senden").click()
-    assert page.get_by_text("Falls es ein Konto für nina@example.org gibt").is_visible()
+    expect(page.get_by_text("Falls es ein Konto für nina@example.org gibt")).to_be_visible()
     reset = mail_to(site, "nina@example.org", "Neues Passwort für Testregion festlegen")
     page.goto(link_in(reset, "/password/reset"))
     page.get_by_label("Neues Passwort (Pflichtfeld)").fill("Ninas neues Passwort")
     page.get_by_role("button", name="Passwort speichern").click()
     sign_in(page, "nina@example.org", "Ninas neues Passwort")
-    assert page.get_by_role("link", name="Nina Neu").is_visible()
+    expect(page.get_by_role("link", name="Nina Neu")).to_be_visible()
     page.screenshot(path=str(screenshot_dir() / "account-signed-in.png"), full_page=True)
 
 

@@ -545,6 +545,34 @@ route(then(SEES_ASSETS, EDITS_ASSETS), "POST /maintenance/bookings/{booking_id}"
 whole(STAFF_PAGE, "GET /maintenance/categories")
 route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/categories",
       data=lambda n: {"municipality": n.key})  # fmt: skip
+whole(STAFF_PAGE, "GET /maintenance/categories/new")
+route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/categories/new",
+      data=lambda n: {"municipality": n.key, "code": f"matrix-{n.unique()}",
+                      "name": "Matrix"})  # fmt: skip
+route(then(STAFF_PAGE, EDITS_ASSETS), "GET /maintenance/categories/{service_id}")
+route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/categories/{service_id}",
+      ids={"service_id": "new:service"}, data={"name": "Matrix", "active": "on"})  # fmt: skip
+route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/categories/{service_id}/active",
+      ids={"service_id": "new:service"}, data={"active": "on"})  # fmt: skip
+whole(STAFF_PAGE, "GET /maintenance/types")
+whole(STAFF_PAGE, "GET /maintenance/types/new")
+route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/types/new",
+      data=lambda n: {"municipality": n.key, "key": f"matrix_{n.unique()}",
+                      "name": "Matrix"})  # fmt: skip
+route(then(STAFF_PAGE, EDITS_ASSETS), "GET /maintenance/types/{type_id}")
+route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/types/{type_id}",
+      data=lambda n: {"name": f"Poller {n.m}"})  # fmt: skip
+whole(STAFF_PAGE, "GET /maintenance/plans")
+whole(STAFF_PAGE, "GET /maintenance/plans/new")
+route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/plans/new", data=lambda n: {
+    "municipality": n.key, "type": "bench", "kind": "visual", "name": f"Plan {n.unique()}",
+    "interval_days": "30", "checklist.0.label": "Sitz"})  # fmt: skip
+route(then(STAFF_PAGE, EDITS_ASSETS), "GET /maintenance/plans/{plan_id}")
+route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/plans/{plan_id}",
+      ids={"plan_id": "new:plan"}, data={"kind": "visual", "name": "Sichtkontrolle",
+      "interval_days": "30", "checklist.0.label": "Sitz"})  # fmt: skip
+route(then(STAFF_LIST, EDITS_ASSETS), "POST /maintenance/plans/{plan_id}/delete",
+      ids={"plan_id": "spent:plan"}, data={})  # fmt: skip
 
 # Participation: JSON API
 P = "/api/participation"
@@ -662,6 +690,28 @@ route(MODERATES, f"POST {Q}/{{process_id}}/events",
 route(MODERATES, f"POST {Q}/{{process_id}}/layers", data={"title": "Flächen"},
       files={"file": ("f.geojson", b'{"type":"FeatureCollection","features":[]}',
                       "application/geo+json")})  # fmt: skip
+# Staff build surveys in the browser
+route(EDITOR, f"GET {Q}/{{process_id}}/surveys/new")
+route(EDITOR, f"POST {Q}/{{process_id}}/surveys/new", data={"title": "Umfrage"})
+route(EDITOR, f"GET {Q}/surveys/{{survey_id}}/edit")
+route(EDITOR, f"POST {Q}/surveys/{{survey_id}}/edit", data={"title": "Umfrage"})
+route(EDITOR, f"POST {Q}/surveys/{{survey_id}}/state", data={"open": "yes"})
+route(EDITOR, f"POST {Q}/surveys/{{survey_id}}/questions", data={"kind": "text", "prompt": "Wer?"})
+route(EDITOR, f"GET {Q}/questions/{{question_id}}/edit")
+route(EDITOR, f"POST {Q}/questions/{{question_id}}/edit", data={"kind": "text", "prompt": "Wie?"})
+route(EDITOR, f"POST {Q}/questions/{{question_id}}/move", data={"to": "down"})
+route(EDITOR, f"POST {Q}/questions/{{question_id}}/delete",
+      ids={"question_id": "spent:fresh_question"}, data={})  # fmt: skip
+# Staff place plan images by their corners and edit drafts in the browser
+CORNERS = {"nw_lat": "49,46", "nw_lon": "8,62", "se_lat": "49,44", "se_lon": "8,66"}
+route(EDITOR, f"GET {Q}/{{process_id}}/plans")
+route(EDITOR, f"POST {Q}/{{process_id}}/plans", files=_photo("file"),
+      data={"title": "Lageplan", **CORNERS})  # fmt: skip
+route(EDITOR, f"POST {Q}/layers/{{layer_id}}/delete", ids={"layer_id": "spent:layer"}, data={})
+route(EDITOR, f"POST {Q}/{{process_id}}/drafts", data={"draft.title": "Variante"})
+route(EDITOR, f"GET {Q}/drafts/{{draft_id}}/edit")
+route(EDITOR, f"POST {Q}/drafts/{{draft_id}}/edit", data={"draft.title": "Variante"})
+route(EDITOR, f"POST {Q}/drafts/{{draft_id}}/delete", ids={"draft_id": "spent:draft"}, data={})
 whole(for_people(), f"GET {Q}/me")
 whole(for_people(), f"POST {Q}/me/read", data={})
 whole(for_people(), f"GET {Q}/me/data")

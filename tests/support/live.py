@@ -24,9 +24,16 @@ class Running:
         self.thread.join(timeout=10)
 
 
-def serve(app: Any) -> Running:
+def bound_socket() -> socket.socket:
+    """A socket bound to a free port of loopback, to learn the port before the app exists
+    (for settings that name the site's own address)."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def serve(app: Any, sock: socket.socket | None = None) -> Running:
+    sock = sock or bound_socket()
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -438,6 +438,15 @@ def _question(w: World, m: str) -> int:
     return int(survey["questions"][0]["id"])
 
 
+def _fresh_question(w: World, m: str) -> int:
+    """The question of a survey of its own (for a deletion that leaves the world's intact)."""
+    survey = w.post(
+        f"/api/participation/processes/{w.id(m, 'process')}/surveys",
+        json={"title": "Umfrage", "questions": [{"kind": "text", "prompt": "Was noch?"}]},
+    )
+    return int(survey["questions"][0]["id"])
+
+
 def _webhook(w: World, m: str) -> int:
     created = w.post(
         "/api/webhooks",
@@ -617,6 +626,7 @@ FACTORIES: dict[str, Any] = {
     "layer": _layer,
     "survey": _survey,
     "question": _question,
+    "fresh_question": _fresh_question,
     "notice": _notice,
     "internal_notice": _internal_notice,
     "thing": _thing,

@@ -124,6 +124,14 @@ def _recipient(session: Session, to: str | int) -> tuple[str, User | None]:
     return address, session.scalar(select(User).where(User.email == address))
 
 
+def receives_updates(session: Session, *, user_id: int) -> bool:
+    """Whether mails of the category "updates" reach the account (news of what it sent in)."""
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        return False
+    return preferences(session, address=user.email).updates
+
+
 def check_template(template: str, field: str = "template") -> None:
     """422 naming ``field`` unless ``template`` is a mail template's name."""
     if not TEMPLATE_NAME.match(template):

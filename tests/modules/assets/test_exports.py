@@ -147,17 +147,18 @@ def test_a_citizen_finds_the_place_by_address_and_sees_the_same_problem(
         "/reports/new", data={**base, "place_query": "Winter-Linde", "action": "search"}
     )
     assert found.status_code == 200
-    assert 'name="pick" value="49.45|8.65|Winter-Linde A-1, A-Stadt"' in found.text
+    hit = f"49.45|8.65|{world.tree}|Winter-Linde A-1, A-Stadt"  # the register's tree
+    assert f'name="pick" value="{hit}"' in found.text
     none = client.post(
         "/reports/new", data={**base, "place_query": "Nirgendwo", "action": "search"}
     )
     assert "Nichts gefunden" in none.text and 'id="f-place_query-error"' in none.text
-    picked = client.post(
-        "/reports/new", data={**base, "pick": "49.45|8.65|Winter-Linde A-1, A-Stadt"}
-    )
+    picked = client.post("/reports/new", data={**base, "pick": hit})
     assert 'value="49.45"' in picked.text and 'value="Winter-Linde A-1, A-Stadt"' in picked.text
+    assert f'name="object_id" value="{world.tree}"' in picked.text  # the report is about it
     assert f"/reports/{earlier}" in picked.text  # open reports near the place
     send = {**base, "lat": "49.45", "lon": "8.65", "address": "Winter-Linde A-1"}
+    send["object_id"] = str(world.tree)
     step = client.post("/reports/new", data=send, follow_redirects=False)
     assert step.status_code == 200 and "Dasselbe Problem?" in step.text
     assert 'name="confirm_nearby"' in step.text
@@ -166,7 +167,7 @@ def test_a_citizen_finds_the_place_by_address_and_sees_the_same_problem(
     with database.session() as session:
         report = session.scalars(select(Report).order_by(Report.id.desc())).first()
     assert report is not None and report.municipality_id == region.municipality_a
-    assert report.address == "Winter-Linde A-1"
+    assert report.address == "Winter-Linde A-1" and report.object_id == world.tree
 
 
 def test_staff_see_a_map_and_forward_a_report(

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
 
+from allmende.delivery import mail
 from allmende.modules.assets.models import Report, ReportService, StoredFile, WorkOrder
 from allmende.modules.assets.pages_citizens import REPORTS
 from allmende.storage.database import Database
@@ -63,6 +64,34 @@ def test_a_citizen_reports_without_javascript(
     assert report.geom is None and report.address == "Bahnhofstraße 3"
     image = client.get(f"/api/assets/files/{photo.id}")
     assert len(Image.open(io.BytesIO(image.content)).getexif()) == 0
+
+
+def test_a_signed_in_reporter_is_told_of_the_mails_instead_of_keeping_the_address(
+    client: TestClient, database: Database, region: Region, world: World
+) -> None:
+    def report() -> str:
+        form = client.get("/reports/new")
+        sent = client.post(
+            "/reports/new",
+            data={
+                "csrf_token": csrf_from(form.text),
+                "service": str(service_id(database, "muell", region.municipality_a)),
+                "description": "Sperrmüll am Bach",
+                "address": "Bachweg 1",
+            },
+        )
+        assert sent.status_code == 200 and "msg=received" in str(sent.url)
+        return sent.text
+
+    mailed = "Wir haben Ihnen eine Bestätigung per E-Mail geschickt"
+    keep = "Merken Sie sich die Adresse dieser Seite"
+    anonymous = report()
+    assert keep in anonymous and mailed not in anonymous
+    sign_in(client, region.citizen_email)
+    signed_in = report()
+    assert mailed in signed_in and keep not in signed_in
+    database.write(lambda s: mail.set_preferences(s, address=region.citizen_email, updates=False))
+    assert keep in report()  # who turned the updates off hears nothing
 
 
 CATEGORY_FIELDSET = re.compile(
@@ -205,6 +234,29 @@ def test_report_form_errors_are_shown_at_their_fields(
         "/reports/new", data={"csrf_token": "0" * 64, "service": "1"}, follow_redirects=False
     )
     assert forged.status_code == 403
+
+
+def test_staff_read_the_answers_as_questions_and_choices(
+    client: TestClient, database: Database, region: Region, world: World
+) -> None:
+    form = client.get("/reports/new")
+    created = client.post(
+        "/reports/new",
+        data={
+            "csrf_token": csrf_from(form.text),
+            "service": str(service_id(database, "strassenbeleuchtung", region.municipality_a)),
+            "description": "Die Laterne am Eck",
+            "address": "Eckweg 1",
+            "attribute.strassenbeleuchtung.fault": "dark",
+        },
+        follow_redirects=False,
+    )
+    assert created.status_code == 303, created.text
+    report_id = int(created.headers["location"].split("/")[-1].split("?")[0])
+    sign_in(client, region.staff_a_email)
+    detail = client.get(f"/maintenance/reports/{report_id}").text
+    assert "<dt>Was ist defekt?</dt><dd>Brennt nicht</dd>" in detail
+    assert "<dt>fault</dt>" not in detail
 
 
 def test_staff_turn_a_report_into_a_closed_work_order(
@@ -355,3 +407,38 @@ def test_pages_for_staff_refuse_others(client: TestClient, region: Region, world
     sign_in(client, region.staff_b_email)
     assert client.get(f"/assets/{world.tree}/edit").status_code == 403
     assert client.get(f"/assets/{world.bench_internal}").status_code == 404
+
+
+def test_the_report_form_lists_every_fault_at_once(
+    client: TestClient, database: Database, region: Region, world: World
+) -> None:
+    form = client.get("/reports/new")
+    token = csrf_from(form.text)
+    before = snapshot(database)
+    nothing = client.post(
+        "/reports/new",
+        data={"csrf_token": token, "description": "x", "lat": "49.45", "lon": "Ost"},
+        follow_redirects=False,
+    )
+    assert nothing.status_code == 422
+    for field in ("service", "description", "lon"):
+        assert f'id="f-{field}-error"' in nothing.text or f'href="#f-{field}"' in nothing.text
+    summary = nothing.text.split('id="form-errors"')[1].split("</div>")[0]
+    assert summary.count("<li>") == 3, summary
+    # Category and place known: the page's faults and the category's together.
+    placed = client.post(
+        "/reports/new",
+        data={
+            "csrf_token": token,
+            "service": "strassenbeleuchtung",
+            "description": "x",
+            "lat": "49.45",
+            "lon": "8.75",  # in B-Dorf, whose lamp category requires the fault
+            "email": "kein-mail",
+        },
+        follow_redirects=False,
+    )
+    assert placed.status_code == 422
+    for field in ("description", "attribute-strassenbeleuchtung-fault", "email"):
+        assert f'id="f-{field}-error"' in placed.text, field
+    assert snapshot(database) == before

@@ -105,6 +105,21 @@ def test_forwarding_moves_a_report_with_an_internal_note(
         with pytest.raises(ValidationFailed) as invalid:
             forward(people.staff_a, municipality, note)
         assert [e.field for e in invalid.value.errors or []] == [field]
+    with database.session() as session:
+        muell_b = session.scalar(
+            select(ReportService).where(
+                ReportService.municipality_id == region.municipality_b,
+                ReportService.code == "muell",
+            )
+        )
+        assert muell_b is not None
+    database.write(lambda s: setattr(s.get(ReportService, muell_b.id), "active", False))
+    with pytest.raises(ValidationFailed) as not_there:  # B does not take such reports
+        forward(people.staff_a)
+    assert [(e.field, e.reason) for e in not_there.value.errors or []] == [
+        ("municipality", placing.NOT_OFFERED_THERE)
+    ]
+    database.write(lambda s: setattr(s.get(ReportService, muell_b.id), "active", True))
     forward(people.staff_a)
     with database.session() as session:
         report = session.get(Report, report_id)

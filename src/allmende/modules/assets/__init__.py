@@ -10,6 +10,7 @@ from allmende.modules.assets import (  # noqa: F401
     api_maintenance,
     api_reports,
     pages_citizens,
+    pages_config,
     pages_staff,
 )
 from allmende.modules.assets.api_routing import router

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from allmende.modules.assets.catalogue import CLOSED_STATES, REPORT_STATES
 from allmende.modules.assets.models import Report, ReportService
-from allmende.sdk import notify_staff, send_mail
+from allmende.sdk import notify_staff, receives_updates, send_mail
 
 #: How long a report's description may be in a staff notification.
 EXCERPT = 300
@@ -33,6 +33,15 @@ def _context(report: Report, service: ReportService | None) -> dict[str, object]
         "closed": report.state in CLOSED_STATES,
         "link": f"/reports/{report.id}",
     }
+
+
+def reporter_hears(session: Session, report: Report, *, user_id: int | None) -> bool:
+    """Whether the account ``user_id`` sent the report and hears of it by e-mail."""
+    return (
+        user_id is not None
+        and report.user_id == user_id
+        and receives_updates(session, user_id=user_id)
+    )
 
 
 def report_received(session: Session, report: Report) -> None:

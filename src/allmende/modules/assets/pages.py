@@ -96,6 +96,12 @@ MESSAGES = {
     "booking": N_("Your booking request was sent. You will see the decision here."),
     "decided": N_("The decision was saved."),
     "categories": N_("The standard categories were added."),
+    "category": N_("The category was added."),
+    "category-on": N_("The category can be chosen again."),
+    "category-off": N_("The category was deactivated; citizens can no longer choose it."),
+    "type": N_("The object type was added."),
+    "plan": N_("The inspection plan was added."),
+    "plan-deleted": N_("The inspection plan was deleted."),
 }
 
 

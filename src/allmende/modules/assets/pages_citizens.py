@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from contextlib import suppress
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from allmende.modules.assets import files
+from allmende.modules.assets import files, mails
 from allmende.modules.assets.bookings import service as bookings
 from allmende.modules.assets.catalogue import CLOSED_STATES, LOCAL_ZONE, N_, OPEN_STATES
 from allmende.modules.assets.models import (
@@ -39,7 +40,7 @@ from allmende.modules.assets.register import service as objects
 from allmende.modules.assets.reports import geocoding, placing
 from allmende.modules.assets.reports import service as report_rules
 from allmende.modules.assets.schemas import BookingCreate
-from allmende.modules.assets.service import Actor, municipality_names, not_found
+from allmende.modules.assets.service import Actor, Faults, municipality_names, not_found
 from allmende.sdk import (
     AllmendeError,
     Caller,
@@ -222,14 +223,14 @@ async def _search_step(
         return _report_form(request, session, obj=obj, values=values, errors=errors, places=places)
 
 
-def _picked(values: dict[str, str], raw: str) -> dict[str, str]:
-    """A hit chosen from the search: its coordinates, and its name as the address."""
-    lat, _, rest = raw.partition("|")
-    lon, _, label = rest.partition("|")
+def _picked(values: dict[str, str], raw: str) -> tuple[dict[str, str], str]:
+    """A hit chosen from the search (``lat|lon|object|label``): its coordinates, its name as
+    the address, and the number of the register's object it names (empty for an address)."""
+    lat, lon, object_id, label = [*raw.split("|", 3), "", "", ""][:4]
     picked = {**values, "lat": lat, "lon": lon}
     if not values.get("address"):
         picked["address"] = label[:300]
-    return picked
+    return picked, object_id
 
 
 @pages.post("/reports/new")
@@ -246,8 +247,11 @@ async def report_submit(request: Request, principal: Caller) -> Response:
     if text(form, "action") == "search":
         return await _search_step(request, form, values, obj)
     if text(form, "pick"):
-        values = _picked(values, text(form, "pick"))
+        values, object_id = _picked(values, text(form, "pick"))
         with context.database.session() as session:
+            if object_id:  # a hit of the register: the report is about that object
+                with suppress(ValidationFailed):
+                    obj = _object_for_report(session, principal, object_id) or obj
             return _report_form(request, session, obj=obj, values=values, errors={})
     rate_limit(request, REPORTS)  # before any work, so that refused attempts cost nothing
     code: str | None = None
@@ -262,19 +266,59 @@ async def report_submit(request: Request, principal: Caller) -> Response:
 
     try:
         with context.database.session() as session:
+            # Every fault at once: the page's own checks, and where the category and the
+            # place are known, the rules' checks of the whole report.
+            faults = Faults()
             code, named_in = placing.chosen_category(session, text(form, "service"))
             if not code or code not in {c.code for c in placing.region_categories(session)}:
                 code = None
-                raise ValidationFailed.one("service", N_("choose a category"))
+                faults.add("service", N_("choose a category"))
             description = text(form, "description")
             if len(description) < 3:
-                raise ValidationFailed.one("description", N_("describe the problem in a few words"))
-            lat, lon = optional_float(form, "lat"), optional_float(form, "lon")
-            if (lat is None) != (lon is None):
-                raise ValidationFailed.one("lat", N_("lat and long go together"))
+                faults.add("description", N_("describe the problem in a few words"))
+            known = len(faults.errors)
+            lat = faults.check(lambda: optional_float(form, "lat"))
+            lon = faults.check(lambda: optional_float(form, "lon"))
+            readable = len(faults.errors) == known  # else the place is not judged again
             at = (lat, lon) if lat is not None and lon is not None else None
-            municipality_id = _place_of(session, at=at, obj=obj, named_in=named_in)
-            service = placing.service_in(session, municipality_id=municipality_id, code=code)
+            if readable and (lat is None) != (lon is None):
+                faults.add("lat", N_("lat and long go together"))
+                readable = False
+            where = (
+                faults.check(lambda: _place_of(session, at=at, obj=obj, named_in=named_in))
+                if readable
+                else None
+            )
+            service = None
+            if where is not None and code is not None:
+                place, chosen = where, code
+                service = faults.check(
+                    lambda: placing.service_in(session, municipality_id=place, code=chosen)
+                )
+            submission = report_rules.Submission(
+                service_code=service.code if service is not None else "",
+                lat=lat,
+                long=lon,
+                address=text(form, "address") or None,
+                description=description,
+                attributes={
+                    **_attributes(form, code or ""),
+                    **({"object_id": str(obj.id)} if obj and obj.municipality_id == where else {}),
+                },
+                email=text(form, "email") or None,
+                phone=text(form, "phone") or None,
+                user_id=principal.user_id,
+                channel="web",
+            )
+            if service is not None and faults.errors:
+                faults.check(
+                    lambda: report_rules.check_submission(
+                        session, municipality_id=service.municipality_id, data=submission
+                    )
+                )
+            faults.raise_any()
+            assert where is not None and code is not None  # else a fault was raised above
+            municipality_id = where
             if (
                 at is not None
                 and text(form, "confirm_nearby") != "1"
@@ -284,25 +328,6 @@ async def report_submit(request: Request, principal: Caller) -> Response:
                 return _report_form(
                     request, session, obj=obj, values=values, errors={}, confirm=True
                 )
-            submission = report_rules.Submission(
-                service_code=service.code,
-                lat=lat,
-                long=lon,
-                address=text(form, "address") or None,
-                description=description,
-                attributes={
-                    **_attributes(form, code),
-                    **(
-                        {"object_id": str(obj.id)}
-                        if obj and obj.municipality_id == municipality_id
-                        else {}
-                    ),
-                },
-                email=text(form, "email") or None,
-                phone=text(form, "phone") or None,
-                user_id=principal.user_id,
-                channel="web",
-            )
         upload = form.get("photo")
         prepared = None
         if isinstance(upload, UploadFile) and upload.filename:
@@ -416,6 +441,7 @@ def report_page(request: Request, report_id: RowId, principal: Caller) -> Respon
                 "obj": obj if obj is not None and obj.public else None,
                 "photo": photo,
                 "received": request.query_params.get("msg") == "received",
+                "mailed": mails.reporter_hears(session, report, user_id=principal.user_id),
             },
         )
 

@@ -572,6 +572,7 @@ def _staff_report(
             "state_options": _options(request, REPORT_STATES),
             "assignee_options": _options(request, ASSIGNEE_KINDS),
             "channel": report.channel,
+            "answers": report_rules.answers(session, report),
             "forward_options": placing.forward_targets(session, report.municipality_id),
         },
         status_code=status_code,

@@ -198,6 +198,13 @@ class PlanCreate(Input):
     checklist: list[ChecklistItem] = Field(min_length=1, max_length=50)
 
 
+class PlanUpdate(Input):
+    kind: Literal["visual", "operational", "main", "other"] | None = None
+    name: Name | None = None
+    interval_days: int | None = Field(default=None, ge=1, le=3650)
+    checklist: list[ChecklistItem] | None = Field(default=None, min_length=1, max_length=50)
+
+
 class PlanRead(BaseModel):
     id: int
     municipality: str | None

@@ -7,9 +7,9 @@ a session, with no HTTP in them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from allmende.modules.assets.catalogue import OPEN_STATES, SCOPE
 from allmende.modules.assets.models import AssetObject, Change, Defect, Report, WorkOrder
 from allmende.sdk import (
     Action,
+    FieldError,
     Forbidden,
     Municipality,
     NotFound,
@@ -30,6 +31,8 @@ from allmende.sdk import (
     require,
     utcnow,
 )
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -163,3 +166,46 @@ def record(
 
 def not_found(what: str, ident: object) -> NotFound:
     return NotFound(detail=f"No {what} {ident}.")
+
+
+def code_from(label: str, taken: set[str]) -> str:
+    """A code (``[a-z][a-z0-9_]*``, at most 40 characters) for what staff named in words,
+    unique among ``taken``: "Schäden am Sitz" → ``schaeden_am_sitz``."""
+    spelled = label.lower()
+    for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        spelled = spelled.replace(umlaut, plain)
+    words = "".join(c if c.isascii() and c.isalnum() else " " for c in spelled).split()
+    stem = "_".join(words)[:34].strip("_") or "item"
+    if not stem[0].isalpha():
+        stem = f"item_{stem}"[:34]
+    code, n = stem, 1
+    while code in taken:
+        n += 1
+        code = f"{stem}_{n}"
+    return code
+
+
+@dataclass
+class Faults:
+    """The refusals of several checks, gathered so that a form lists every fault at once
+    instead of only the first one."""
+
+    errors: list[FieldError] = field(default_factory=list)
+
+    def check(self, step: Callable[[], T]) -> T | None:
+        """``step()``, or None with its refusal noted."""
+        try:
+            return step()
+        except ValidationFailed as exc:
+            self.errors.extend(exc.errors or [FieldError("form", str(exc.detail))])
+            return None
+
+    def add(self, name: str, reason: str) -> None:
+        self.errors.append(FieldError(name, reason))
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise ValidationFailed(
+                detail="; ".join(f"{e.field}: {e.reason}" for e in self.errors),
+                errors=list(self.errors),
+            )

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -315,6 +316,8 @@ class Survey(HasId, HasCreatedAt, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     results_public: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    #: Answers are taken only while open (and a phase allows surveys).
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     questions: Mapped[list[Question]] = relationship(
         cascade="all, delete-orphan", order_by="Question.position", lazy="selectin"

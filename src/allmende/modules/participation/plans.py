@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select
@@ -18,6 +19,7 @@ from allmende.modules.participation.schemas import (
     LayerRead,
 )
 from allmende.modules.participation.service import (
+    N_,
     Act,
     Participant,
     check_action,
@@ -27,6 +29,8 @@ from allmende.modules.participation.service import (
     require_moderator,
 )
 from allmende.sdk import (
+    FieldError,
+    Message,
     NotFound,
     Principal,
     ValidationFailed,
@@ -144,6 +148,10 @@ def rate_draft(
         session.flush()
     except IntegrityError:  # the same person rated at the same moment twice
         raise refuse(ValidationFailed, "stars", "was already given") from None
+    return _with_ratings(session, draft)
+
+
+def _with_ratings(session: Session, draft: Draft) -> DraftRead:
     count, average = session.execute(
         select(func.count(DraftRating.id), func.avg(DraftRating.stars)).where(
             DraftRating.draft_id == draft.id
@@ -375,3 +383,100 @@ def delete_layer(session: Session, *, principal: Principal, layer_id: int) -> No
         raise NotFound(detail=f"No plan layer {layer_id}.")
     _moderated(session, principal, layer.process_id)
     session.delete(layer)
+
+
+# --- plan images placed by their corners --------------------------------------------------------
+
+#: The corners staff give: the image's upper-left (north-west) and lower-right (south-east).
+CORNER_FIELDS = ("nw_lat", "nw_lon", "se_lat", "se_lon")
+
+
+def corner_bounds(corners: Mapping[str, float | None]) -> list[float]:
+    """West, south, east and north of an image from its upper-left and lower-right corners;
+    every fault names its field (``nw_lat`` …) at once."""
+    errors: list[FieldError] = []
+    for name in CORNER_FIELDS:
+        value = corners.get(name)
+        limit = 90 if name.endswith("lat") else 180
+        if value is None:
+            errors.append(FieldError(name, N_("please give this coordinate")))
+        elif not (math.isfinite(value) and -limit <= value <= limit):
+            reason = Message(N_("must lie between -%(limit)d and %(limit)d degrees"), limit=limit)
+            errors.append(FieldError(name, reason))
+    if not errors:
+        north, west = float(corners["nw_lat"] or 0), float(corners["nw_lon"] or 0)
+        south, east = float(corners["se_lat"] or 0), float(corners["se_lon"] or 0)
+        if south >= north:
+            errors.append(FieldError("se_lat", N_("must lie south of the upper-left corner")))
+        if east <= west:
+            errors.append(FieldError("se_lon", N_("must lie east of the upper-left corner")))
+    if errors:
+        raise ValidationFailed(
+            detail="; ".join(f"{e.field}: {e.reason}" for e in errors), errors=errors
+        )
+    return [west, south, east, north]
+
+
+def add_plan_image(
+    session: Session,
+    *,
+    principal: Principal,
+    process_id: int,
+    layer: LayerIn,
+    original_name: str,
+    stored_name: str,
+    prepared: uploads.CleanFile,
+) -> LayerRead:
+    """The uploaded image as a document of the process and as a plan layer over the map."""
+    if not prepared.media_type.startswith("image/"):
+        raise refuse(ValidationFailed, "file", N_("please choose an image (JPEG, PNG or WebP)"))
+    document = add_document(
+        session,
+        principal=principal,
+        process_id=process_id,
+        title=layer.title,
+        original_name=original_name,
+        stored_name=stored_name,
+        prepared=prepared,
+        draft_id=layer.draft_id,
+    )
+    return create_layer(
+        session,
+        principal=principal,
+        process_id=process_id,
+        data=layer.model_copy(update={"kind": "image", "document_id": document.id}),
+    )
+
+
+def remove_layer(
+    session: Session, *, principal: Principal, layer_id: int
+) -> tuple[int, str | None]:
+    """Delete a plan layer, and an image layer's image with it; the process and the stored
+    file name to remove after the commit."""
+    layer = session.get(PlanLayer, layer_id)
+    if layer is None:
+        raise NotFound(detail=f"No plan layer {layer_id}.")
+    _moderated(session, principal, layer.process_id)
+    process_id = layer.process_id
+    if layer.document_id is None:
+        session.delete(layer)
+        return process_id, None
+    return process_id, delete_document(session, principal=principal, document_id=layer.document_id)
+
+
+def moderated_draft(session: Session, *, principal: Principal, draft_id: int) -> DraftRead:
+    draft = _draft(session, draft_id)
+    _moderated(session, principal, draft.process_id)
+    return _with_ratings(session, draft)
+
+
+def update_draft(
+    session: Session, *, principal: Principal, draft_id: int, data: DraftIn
+) -> DraftRead:
+    draft = _draft(session, draft_id)
+    _moderated(session, principal, draft.process_id)
+    draft.title = data.title
+    draft.summary = data.summary
+    draft.facts = dict(data.facts)
+    session.flush()
+    return _with_ratings(session, draft)

@@ -271,7 +271,10 @@ def process_detail(
         layers=plans.list_layers(session, process_id=process.id),
         documents=plans.list_documents(session, process_id=process.id),
         surveys=[
-            SurveySummary(id=s.id, title=s.title, results_public=s.results_public) for s in surveys
+            SurveySummary(
+                id=s.id, title=s.title, results_public=s.results_public, is_open=s.is_open
+            )
+            for s in surveys
         ],
     )
 

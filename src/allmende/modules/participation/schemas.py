@@ -198,6 +198,7 @@ class SurveySummary(BaseModel):
     id: int
     title: str
     results_public: bool
+    is_open: bool
 
 
 class ProcessRead(BaseModel):
@@ -367,6 +368,15 @@ class SurveyIn(Strict):
     results_public: bool = False
     position: int = Field(default=0, ge=0, le=10_000)
     questions: list[QuestionIn] = Field(min_length=1, max_length=50)
+    is_open: bool = Field(default=True, description="takes answers (while a phase allows it)")
+
+
+class SurveyFields(Strict):
+    """A survey's own fields, edited apart from its questions."""
+
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=5000)
+    results_public: bool = False
 
 
 class QuestionRead(BaseModel):
@@ -388,6 +398,7 @@ class SurveyRead(BaseModel):
     title: str
     description: str
     results_public: bool
+    is_open: bool
     questions: list[QuestionRead]
 
 

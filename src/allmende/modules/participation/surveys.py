@@ -62,21 +62,41 @@ def survey_read(survey: Survey) -> SurveyRead:
         title=survey.title,
         description=survey.description,
         results_public=survey.results_public,
+        is_open=survey.is_open,
         questions=[_question_read(q) for q in survey.questions],
     )
 
 
-def _check_question(index: int, q: QuestionIn) -> None:
-    field = f"body.questions.{index}"
+def check_question(q: QuestionIn, *, prefix: str) -> None:
+    """The rules for one question; errors name ``<prefix>options`` or ``<prefix>scale_max``."""
     if q.kind in CHOICE_KINDS:
         if len(q.options) < 2:
-            raise refuse(ValidationFailed, f"{field}.options", "needs at least two options")
+            raise refuse(ValidationFailed, f"{prefix}options", N_("needs at least two options"))
         if len(set(q.options)) != len(q.options):
-            raise refuse(ValidationFailed, f"{field}.options", "must not repeat an option")
+            raise refuse(ValidationFailed, f"{prefix}options", N_("must not repeat an option"))
     elif q.options:
-        raise refuse(ValidationFailed, f"{field}.options", f"a {q.kind} question has no options")
+        raise refuse(
+            ValidationFailed,
+            f"{prefix}options",
+            N_("only choice and ranking questions have options"),
+        )
     if q.kind == "scale" and q.scale_max <= q.scale_min:
-        raise refuse(ValidationFailed, f"{field}.scale_max", "must be above scale_min")
+        raise refuse(ValidationFailed, f"{prefix}scale_max", N_("must be above the lowest value"))
+
+
+def question_row(position: int, q: QuestionIn) -> Question:
+    return Question(
+        position=position,
+        kind=q.kind,
+        prompt=q.prompt,
+        help=q.help,
+        required=q.required,
+        options=list(q.options),
+        scale_min=q.scale_min,
+        scale_max=q.scale_max,
+        scale_min_label=q.scale_min_label,
+        scale_max_label=q.scale_max_label,
+    )
 
 
 def create_survey(
@@ -84,29 +104,16 @@ def create_survey(
 ) -> SurveyRead:
     process = moderated_process(session, principal=principal, process_id=process_id)
     for index, question in enumerate(data.questions):
-        _check_question(index, question)
+        check_question(question, prefix=f"body.questions.{index}.")
     survey = Survey(
         process_id=process.id,
         title=data.title,
         description=data.description,
         results_public=data.results_public,
         position=data.position,
+        is_open=data.is_open,
     )
-    survey.questions = [
-        Question(
-            position=index,
-            kind=q.kind,
-            prompt=q.prompt,
-            help=q.help,
-            required=q.required,
-            options=list(q.options),
-            scale_min=q.scale_min,
-            scale_max=q.scale_max,
-            scale_min_label=q.scale_min_label,
-            scale_max_label=q.scale_max_label,
-        )
-        for index, q in enumerate(data.questions)
-    ]
+    survey.questions = [question_row(index, q) for index, q in enumerate(data.questions)]
     session.add(survey)
     session.flush()
     return survey_read(survey)
@@ -222,6 +229,8 @@ def respond(
     survey, process = visible_survey(session, principal=participant.principal, survey_id=survey_id)
     check_participant(participant, process)
     check_action(process, Act.SURVEY, now=now)
+    if not survey.is_open:
+        raise refuse(ValidationFailed, "survey", N_("this survey is closed"))
     if participant.user_id is None and participant.voter_key is None:
         raise refuse(ValidationFailed, "voter", N_("an API key cannot answer surveys"))
     if has_responded(session, participant=participant, survey_id=survey.id):

@@ -31,16 +31,27 @@ from allmende.modules.assets.schemas import (
     InspectionCreate,
     PlanCreate,
     PlanRead,
+    PlanUpdate,
 )
 from allmende.modules.assets.service import (
     Actor,
+    code_from,
     internal_condition,
     municipality_by_key,
     not_found,
     record,
     require_edit,
 )
-from allmende.sdk import Event, Principal, ValidationFailed, as_utc, emit, utcnow
+from allmende.sdk import (
+    Action,
+    Event,
+    Principal,
+    ValidationFailed,
+    as_utc,
+    emit,
+    require,
+    utcnow,
+)
 
 #: A kind counts for every kind of lower or equal rank ("other" only for itself).
 RANK = {"visual": 1, "operational": 2, "main": 3}
@@ -85,9 +96,7 @@ def create_plan(session: Session, *, principal: Principal, data: PlanCreate) -> 
     municipality = municipality_by_key(session, data.municipality, field="body.municipality")
     require_edit(principal, municipality.id)
     t = resolve_type(session, municipality.id, data.type, field="body.type")
-    codes = [item.code for item in data.checklist]
-    if len(codes) != len(set(codes)):
-        raise ValidationFailed.one("body.checklist", "codes must be unique")
+    _check_codes([item.code for item in data.checklist])
     plan = InspectionPlan(
         municipality_id=municipality.id,
         type_id=t.id,
@@ -100,6 +109,66 @@ def create_plan(session: Session, *, principal: Principal, data: PlanCreate) -> 
     session.add(plan)
     session.flush()
     return plan
+
+
+def _check_codes(codes: list[str]) -> None:
+    if len(codes) != len(set(codes)):
+        raise ValidationFailed.one("body.checklist", N_("codes must be unique"))
+
+
+def checklist_codes(items: list[tuple[str, str]]) -> list[dict[str, str]]:
+    """Checklist items from (code, label) pairs as staff enter them: an item keeps its code
+    (inspections recorded against it refer to it), a new one gets a code from its label.
+    Items without a label are left out."""
+    taken = {code for code, label in items if code and label}
+    result = []
+    for code, label in items:
+        if not label:
+            continue
+        if not code:
+            code = code_from(label, taken)
+            taken.add(code)
+        result.append({"code": code, "label": label})
+    return result
+
+
+def editable_plan(session: Session, *, principal: Principal, plan_id: int) -> InspectionPlan:
+    """A plan the caller may change: a municipality's own for its editors, the built-in ones
+    for administrators only. Retired plans are gone."""
+    plan = session.get(InspectionPlan, plan_id)
+    if plan is None or not plan.active:
+        raise not_found("inspection plan", plan_id)
+    if plan.municipality_id is None:
+        require(principal, Action.ADMINISTER)
+    else:
+        require_edit(principal, plan.municipality_id)
+    return plan
+
+
+def update_plan(
+    session: Session, *, principal: Principal, plan_id: int, data: PlanUpdate
+) -> InspectionPlan:
+    plan = editable_plan(session, principal=principal, plan_id=plan_id)
+    values = data.model_dump(exclude_unset=True)
+    for name, value in values.items():
+        if value is None:
+            raise ValidationFailed.one(f"body.{name}", N_("must not be empty"))
+    if data.checklist is not None:
+        _check_codes([item.code for item in data.checklist])
+        plan.checklist = [item.model_dump() for item in data.checklist]
+    for name in ("kind", "name", "interval_days"):
+        if name in values:
+            setattr(plan, name, values[name])
+    session.flush()
+    return plan
+
+
+def retire_plan(session: Session, *, principal: Principal, plan_id: int) -> None:
+    """Delete a plan from use. Its row stays (inactive) so that the inspections recorded
+    with it keep their checklist's labels."""
+    plan = editable_plan(session, principal=principal, plan_id=plan_id)
+    plan.active = False
+    session.flush()
 
 
 # --- what is due ----------------------------------------------------------------------------

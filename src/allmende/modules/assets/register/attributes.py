@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -167,3 +168,136 @@ def queryable_types(schema: Mapping[str, Any], public: list[str]) -> dict[str, s
         for name, definition in properties(schema).items()
         if name in public and definition.get("type") in SIMPLE_TYPES
     }
+
+
+# --- attributes as rows of a form -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttributeRow:
+    """One attribute as staff define it in a form: texts as typed (numbers parsed here)."""
+
+    name: str
+    title: str = ""
+    type: str = "string"
+    required: bool = False
+    public: bool = False
+    allowed: str = ""  # allowed values, separated by commas
+    minimum: str = ""
+    maximum: str = ""
+
+
+def rows_of(schema: Mapping[str, Any], public: list[str]) -> list[AttributeRow]:
+    """The schema's attributes as form rows (the inverse of :func:`schema_of`)."""
+    required = set(schema.get("required", []))
+    return [
+        AttributeRow(
+            name=name,
+            title=str(p.get("title", "")),
+            type=str(p.get("type", "string")),
+            required=name in required,
+            public=name in public,
+            allowed=", ".join(str(v) for v in p.get("enum", [])),
+            minimum=_bound_text(p.get("minimum")),
+            maximum=_bound_text(p.get("maximum")),
+        )
+        for name, p in properties(schema).items()
+    ]
+
+
+def _bound_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+#: The keywords the form rows set; a stored attribute keeps its others (``maxLength`` …).
+ROW_KEYWORDS = frozenset({"type", "title", "enum", "minimum", "maximum"})
+
+
+def schema_of(
+    rows: list[AttributeRow], *, base: Mapping[str, Any] | None = None, field: str = "attributes"
+) -> tuple[dict[str, Any], list[str]]:
+    """An object schema and the public attribute names from form rows; every fault of every
+    row is named at its field (``attributes.2.name`` …). Rows without a name are left out.
+    ``base``: the stored schema, whose attributes keep the keywords the rows do not set."""
+    before = properties(base or {})
+    errors: list[FieldError] = []
+    props: dict[str, Any] = {}
+    required: list[str] = []
+    public: list[str] = []
+    for i, row in enumerate(rows):
+        where = f"{field}.{i}"
+        if not row.name:
+            if row.title or row.allowed or row.minimum or row.maximum:
+                errors.append(FieldError(f"{where}.name", N_("give the attribute a name")))
+            continue
+        if not _attribute_name(row.name):
+            errors.append(
+                FieldError(
+                    f"{where}.name", N_("use up to 40 letters, digits or '_', without spaces")
+                )
+            )
+        elif row.name in props:
+            errors.append(FieldError(f"{where}.name", N_("is used twice")))
+        if row.type not in SIMPLE_TYPES:
+            errors.append(FieldError(f"{where}.type", N_("choose a type from the list")))
+            continue
+        kept = before.get(row.name, {})
+        definition: dict[str, Any] = {
+            k: v for k, v in kept.items() if k not in ROW_KEYWORDS and kept.get("type") == row.type
+        }
+        definition["type"] = row.type
+        if row.title:
+            if len(row.title) > 200:
+                errors.append(FieldError(f"{where}.title", N_("is too long")))
+            definition["title"] = row.title
+        allowed = [v.strip() for v in row.allowed.split(",") if v.strip()]
+        if allowed:
+            if row.type != "string":
+                errors.append(
+                    FieldError(f"{where}.allowed", N_("allowed values are for text attributes"))
+                )
+            elif len(allowed) != len(set(allowed)):
+                errors.append(FieldError(f"{where}.allowed", N_("a value is listed twice")))
+            else:
+                definition["enum"] = allowed
+        bounds = {}
+        for bound in ("minimum", "maximum"):
+            raw = getattr(row, bound).replace(",", ".")
+            if not raw:
+                continue
+            if row.type not in ("number", "integer"):
+                errors.append(FieldError(f"{where}.{bound}", N_("bounds are for numbers")))
+                continue
+            try:
+                number = float(raw)
+            except ValueError:
+                number = math.nan
+            if not math.isfinite(number) or (row.type == "integer" and not number.is_integer()):
+                reason = (
+                    N_("must be a whole number")
+                    if row.type == "integer"
+                    else N_("must be a number")
+                )
+                errors.append(FieldError(f"{where}.{bound}", reason))
+                continue
+            bounds[bound] = int(number) if row.type == "integer" else number
+        if len(bounds) == 2 and bounds["minimum"] > bounds["maximum"]:
+            errors.append(FieldError(f"{where}.maximum", N_("must not be less than the minimum")))
+        definition.update(bounds)
+        props[row.name] = definition
+        if row.required:
+            required.append(row.name)
+        if row.public:
+            public.append(row.name)
+    if len(props) > MAX_PROPERTIES:
+        errors.append(FieldError(field, N_("too many attributes")))
+    if errors:
+        raise ValidationFailed(
+            detail="; ".join(f"{e.field}: {e.reason}" for e in errors), errors=errors
+        )
+    schema: dict[str, Any] = {"type": "object", "properties": props}
+    if required:
+        schema["required"] = required
+    return schema, public

@@ -10,7 +10,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from allmende.modules.assets.catalogue import GEOMETRY_KINDS
+from allmende.modules.assets.catalogue import GEOMETRY_KINDS, N_
 from allmende.modules.assets.models import AssetObject, Change, ObjectType, ThingLink
 from allmende.modules.assets.register import attributes as attrs
 from allmende.modules.assets.schemas import (
@@ -99,6 +99,17 @@ def get_type(session: Session, type_id: int) -> ObjectType:
     return found
 
 
+def editable_type(session: Session, *, principal: Principal, type_id: int) -> ObjectType:
+    """A type the caller may change: a municipality's own for its editors, the built-in
+    catalogue (which serves every municipality) for administrators only."""
+    t = get_type(session, type_id)
+    if t.municipality_id is None:
+        require(principal, Action.ADMINISTER)
+    else:
+        require_edit(principal, t.municipality_id)
+    return t
+
+
 def create_type(session: Session, *, principal: Principal, data: TypeCreate) -> ObjectType:
     municipality = municipality_by_key(session, data.municipality, field="body.municipality")
     require_edit(principal, municipality.id)
@@ -114,7 +125,7 @@ def create_type(session: Session, *, principal: Principal, data: TypeCreate) -> 
     if clash is not None:
         raise Conflict(
             detail=f"body.key: the object type '{data.key}' exists already",
-            errors=[_field("body.key", "exists already")],
+            errors=[_field("body.key", N_("exists already"))],
         )
     attrs.check_schema(data.attribute_schema, data.public_attributes)
     t = ObjectType(
@@ -137,11 +148,7 @@ def create_type(session: Session, *, principal: Principal, data: TypeCreate) -> 
 def update_type(
     session: Session, *, principal: Principal, type_id: int, data: TypeUpdate
 ) -> ObjectType:
-    t = get_type(session, type_id)
-    if t.municipality_id is None:
-        require(principal, Action.ADMINISTER)  # the built-in catalogue serves every municipality
-    else:
-        require_edit(principal, t.municipality_id)
+    t = editable_type(session, principal=principal, type_id=type_id)
     values = data.model_dump(exclude_unset=True)
     for name in ("name", "description", "public", "bookable", "adoptable"):
         if name in values and values[name] is None:
@@ -173,7 +180,12 @@ def _check_existing_objects(session: Session, t: ObjectType, schema: dict[str, A
             raise ValidationFailed(
                 detail=f"body.attribute_schema: existing object {object_id} would be invalid "
                 f"({exc.detail})",
-                errors=[_field("body.attribute_schema", f"object {object_id}: {exc.detail}")],
+                errors=[
+                    _field(
+                        "body.attribute_schema",
+                        N_("an object of this type would no longer fit; change it first"),
+                    )
+                ],
             ) from exc
 
 

@@ -40,6 +40,9 @@ NEARBY_METRES = 50.0
 DEGREES_PER_METRE = 1 / 111_000
 OUTSIDE = N_("this place lies outside the municipalities of the region; choose a place within them")
 NOT_OFFERED = N_("this category is not offered where the place lies; choose another category")
+NOT_OFFERED_THERE = N_(
+    "this municipality does not offer the report's category; its staff can add the category"
+)
 
 
 # --- where ----------------------------------------------------------------------------------
@@ -92,9 +95,15 @@ def region_categories(session: Session) -> list[Category]:
 
 
 def service_in(
-    session: Session, *, municipality_id: int, code: str, field: str = "service"
+    session: Session,
+    *,
+    municipality_id: int,
+    code: str,
+    field: str = "service",
+    reason: str = NOT_OFFERED,
 ) -> ReportService:
-    """The municipality's active category ``code``; 422 naming ``field`` where it has none."""
+    """The municipality's active category ``code``; 422 naming ``field`` (for ``reason``)
+    where it has none."""
     found = session.scalar(
         select(ReportService).where(
             ReportService.municipality_id == municipality_id,
@@ -103,7 +112,7 @@ def service_in(
         )
     )
     if found is None:
-        raise ValidationFailed.one(field, NOT_OFFERED)
+        raise ValidationFailed.one(field, reason)
     return found
 
 
@@ -174,12 +183,13 @@ def nearby_open(
 
 @dataclass(frozen=True)
 class Place:
-    """A search hit: what to show and where it is."""
+    """A search hit: what to show and where it is (and the register's object it names)."""
 
     label: str
     lat: float
     lon: float
     municipality_id: int | None = None
+    object_id: int | None = None
 
 
 def _like(text: str) -> str:
@@ -218,7 +228,7 @@ def search_local(session: Session, *, query: str, limit: int = 8) -> list[Place]
         where = obj.address or names.get(obj.municipality_id, "")
         label = f"{obj.name}, {where}" if where else obj.name
         lat, lon = round(point.y, 6), round(point.x, 6)
-        places.setdefault((label, lat, lon), Place(label, lat, lon))
+        places.setdefault((label, lat, lon), Place(label, lat, lon, object_id=obj.id))
     return list(places.values())[:limit]
 
 
@@ -266,7 +276,13 @@ def forward(
             )
     current = session.get(ReportService, report.service_id)
     code = current.code if current is not None else ""
-    service = service_in(session, municipality_id=target.id, code=code, field="municipality")
+    service = service_in(
+        session,
+        municipality_id=target.id,
+        code=code,
+        field="municipality",
+        reason=NOT_OFFERED_THERE,
+    )
     source_id = report.municipality_id
     source = session.get(Municipality, source_id)
     actor = Actor.of(principal)

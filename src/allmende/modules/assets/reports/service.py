@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from shapely.geometry import Point
@@ -47,6 +48,8 @@ from allmende.modules.assets.schemas import (
 )
 from allmende.modules.assets.service import (
     Actor,
+    Faults,
+    code_from,
     internal_condition,
     may_read_internal,
     municipality_by_key,
@@ -127,31 +130,81 @@ def list_services(
     )
 
 
-def _check_attributes(attributes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def check_attributes(attributes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The attributes as stored; refused with every fault of every attribute."""
     codes: set[str] = set()
     orders: set[int] = set()
+    errors: list[FieldError] = []
     result = []
     for i, attribute in enumerate(attributes):
         where = f"body.attributes[{i}]"
         code = str(attribute["code"])
         if code == OBJECT_ATTRIBUTE:
-            raise ValidationFailed.one(f"{where}.code", f"'{OBJECT_ATTRIBUTE}' is reserved")
+            errors.append(FieldError(f"{where}.code", N_("is reserved for the object number")))
         if code in codes:
-            raise ValidationFailed.one(f"{where}.code", "is used twice")
+            errors.append(FieldError(f"{where}.code", N_("is used twice")))
         if int(attribute["order"]) in orders:
-            raise ValidationFailed.one(f"{where}.order", "is used twice")
-        if (
-            attribute["datatype"] in ("singlevaluelist", "multivaluelist")
-            and not attribute["values"]
-        ):
-            raise ValidationFailed.one(f"{where}.values", "a list attribute needs values")
+            errors.append(FieldError(f"{where}.order", N_("is used twice")))
         keys = [v["key"] for v in attribute["values"]]
+        if attribute["datatype"] in ("singlevaluelist", "multivaluelist") and not keys:
+            errors.append(FieldError(f"{where}.values", N_("a choice needs its values")))
         if len(keys) != len(set(keys)):
-            raise ValidationFailed.one(f"{where}.values", "keys must be unique")
+            errors.append(FieldError(f"{where}.values", N_("a value is listed twice")))
         codes.add(code)
         orders.add(int(attribute["order"]))
         result.append(dict(attribute))
+    if errors:
+        raise ValidationFailed(
+            detail="; ".join(f"{e.field}: {e.reason}" for e in errors), errors=errors
+        )
     return result
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    """A category's question as staff enter it in a form; ``values``: the choices, separated
+    by commas (for the list kinds)."""
+
+    code: str = ""
+    description: str = ""
+    datatype: str = "string"
+    required: bool = False
+    values: str = ""
+
+
+def questions_of(
+    rows: Sequence[QuestionRow], before: Sequence[Mapping[str, Any]] = ()
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """The Open311 attributes the rows define, in their order, and for each the index of its
+    row (rows without a question are left out). A new question gets a code from its words; a
+    choice keeps the key it had, a new one gets its name as key; what the rows do not show
+    (``variable``, ``datatype_description``) stays as it was."""
+    keys_by_name = {
+        str(v["name"]): str(v["key"]) for a in before for v in a.get("values", []) if "name" in v
+    }
+    taken = {r.code for r in rows if r.code}
+    found: list[dict[str, Any]] = []
+    index: list[int] = []
+    for i, row in enumerate(rows):
+        if not row.description and not row.code:
+            continue
+        code = row.code or code_from(row.description, taken)
+        taken.add(code)
+        names = [v.strip() for v in row.values.split(",") if v.strip()]
+        kept = next((a for a in before if a.get("code") == code), {})
+        found.append(
+            {
+                **{k: kept[k] for k in ("variable", "datatype_description") if k in kept},
+                "code": code,
+                "description": row.description,
+                "datatype": row.datatype,
+                "required": row.required,
+                "order": len(found) + 1,
+                "values": [{"key": keys_by_name.get(n, n), "name": n} for n in names],
+            }
+        )
+        index.append(i)
+    return found, index
 
 
 def _check_object_types(session: Session, municipality_id: int, keys: Sequence[str]) -> list[str]:
@@ -184,7 +237,7 @@ def create_service(session: Session, *, principal: Principal, data: ServiceCreat
     if exists is not None:
         raise Conflict(
             detail=f"body.code: the category '{data.code}' exists already",
-            errors=[FieldError("body.code", "exists already")],
+            errors=[FieldError("body.code", N_("exists already"))],
         )
     s = ReportService(
         municipality_id=municipality.id,
@@ -193,7 +246,7 @@ def create_service(session: Session, *, principal: Principal, data: ServiceCreat
         description=data.description,
         group_name=data.group,
         keywords=list(data.keywords),
-        attributes=_check_attributes([a.model_dump() for a in data.attributes]),
+        attributes=check_attributes([a.model_dump() for a in data.attributes]),
         object_types=_check_object_types(session, municipality.id, data.object_types),
         active=data.active,
     )
@@ -209,18 +262,24 @@ def get_service(session: Session, service_id: int) -> ReportService:
     return found
 
 
+def editable_service(session: Session, *, principal: Principal, service_id: int) -> ReportService:
+    """A category its municipality's editors may change."""
+    s = get_service(session, service_id)
+    require_edit(principal, s.municipality_id)
+    return s
+
+
 def update_service(
     session: Session, *, principal: Principal, service_id: int, data: ServiceUpdate
 ) -> ReportService:
-    s = get_service(session, service_id)
-    require_edit(principal, s.municipality_id)
+    s = editable_service(session, principal=principal, service_id=service_id)
     values = data.model_dump(exclude_unset=True)
     for name, value in values.items():
         if value is None:
             raise ValidationFailed.one(f"body.{name}", "must not be null")
     if "attributes" in values and data.attributes is not None:
         # From the models, not from ``values``: that leaves out each attribute's unset defaults.
-        s.attributes = _check_attributes([a.model_dump() for a in data.attributes])
+        s.attributes = check_attributes([a.model_dump() for a in data.attributes])
     if "object_types" in values:
         s.object_types = _check_object_types(session, s.municipality_id, values["object_types"])
     for name, column in (
@@ -305,53 +364,58 @@ def _coordinate(value: float | None, name: str, bound: float) -> float | None:
 def _answers(
     s: ReportService, given: Mapping[str, str | list[str]]
 ) -> tuple[dict[str, Any], str | None]:
-    """Check the attribute answers against the definition; returns them and the object id."""
+    """Check the attribute answers against the definition; returns them and the object id.
+    Refused with the faults of every answer."""
     defined = {str(a["code"]): a for a in definition(s)}
     answers: dict[str, Any] = {}
+    faults = Faults()
     for code, raw in given.items():
-        name = f"attribute[{code}]"
         attribute = defined.get(code)
         if attribute is None:
-            raise ValidationFailed.one(name, f"is not an attribute of the service '{s.code}'")
-        values = raw if isinstance(raw, list) else [raw]
-        values = [v.strip() for v in values if isinstance(v, str) and v.strip()]
-        if not values:
-            continue  # "optional" means an empty parameter is an absent one
-        if any(len(v) > 1000 or "\x00" in v for v in values):
-            raise ValidationFailed.one(name, "is too long or holds NUL characters")
-        kind = attribute["datatype"]
-        keys = {str(v["key"]) for v in attribute.get("values", [])}
-        if kind == "multivaluelist":
-            if any(v not in keys for v in values):
-                raise ValidationFailed.one(name, f"values must be among {', '.join(sorted(keys))}")
-            answers[code] = values
+            faults.add(f"attribute[{code}]", f"is not an attribute of the service '{s.code}'")
             continue
-        if len(values) > 1:
-            raise ValidationFailed.one(name, "takes one value")
-        value = values[0]
-        if kind == "singlevaluelist" and value not in keys:
-            raise ValidationFailed.one(name, f"must be one of {', '.join(sorted(keys))}")
-        if kind == "number":
-            try:
-                number = float(value.replace(",", "."))
-            except ValueError as exc:
-                raise ValidationFailed.one(name, N_("must be a number")) from exc
-            if not math.isfinite(number):
-                raise ValidationFailed.one(name, "must be a finite number")
-        if kind == "datetime":
-            parse_datetime(value, field=name)
-        answers[code] = value
-    missing = [
-        code
-        for code, a in defined.items()
-        if a.get("required") and a.get("variable", True) and code not in answers
-    ]
-    if missing:
-        raise ValidationFailed(
-            detail="; ".join(f"attribute[{c}]: is required" for c in missing),
-            errors=[FieldError(f"attribute[{c}]", N_("is required")) for c in missing],
-        )
+        answer = faults.check(partial(_answer, code, raw, attribute))
+        if answer is not None:
+            answers[code] = answer
+    faulty = {e.field for e in faults.errors}
+    for code, a in defined.items():
+        required = a.get("required") and a.get("variable", True)
+        if required and code not in answers and f"attribute[{code}]" not in faulty:
+            faults.add(f"attribute[{code}]", N_("is required"))
+    faults.raise_any()
     return answers, answers.pop(OBJECT_ATTRIBUTE, None)
+
+
+def _answer(code: str, raw: str | list[str], attribute: Mapping[str, Any]) -> Any:
+    """One answer as stored (None: not answered, "optional" means an empty one is absent)."""
+    name = f"attribute[{code}]"
+    values = raw if isinstance(raw, list) else [raw]
+    values = [v.strip() for v in values if isinstance(v, str) and v.strip()]
+    if not values:
+        return None
+    if any(len(v) > 1000 or "\x00" in v for v in values):
+        raise ValidationFailed.one(name, "is too long or holds NUL characters")
+    kind = attribute["datatype"]
+    keys = {str(v["key"]) for v in attribute.get("values", [])}
+    if kind == "multivaluelist":
+        if any(v not in keys for v in values):
+            raise ValidationFailed.one(name, f"values must be among {', '.join(sorted(keys))}")
+        return values
+    if len(values) > 1:
+        raise ValidationFailed.one(name, "takes one value")
+    value = values[0]
+    if kind == "singlevaluelist" and value not in keys:
+        raise ValidationFailed.one(name, f"must be one of {', '.join(sorted(keys))}")
+    if kind == "number":
+        try:
+            number = float(value.replace(",", "."))
+        except ValueError as exc:
+            raise ValidationFailed.one(name, N_("must be a number")) from exc
+        if not math.isfinite(number):
+            raise ValidationFailed.one(name, "must be a finite number")
+    if kind == "datetime":
+        parse_datetime(value, field=name)
+    return value
 
 
 def _object(session: Session, municipality_id: int, raw: str) -> AssetObject:
@@ -384,49 +448,86 @@ def find_service(
     return s
 
 
-def submit(session: Session, *, municipality_id: int, data: Submission, actor: Actor) -> Report:
-    """Check and store a new report; every refusal names the parameter at fault."""
+@dataclass(frozen=True)
+class Checked:
+    """A new report's values once every check passed."""
+
+    service: ReportService
+    description: str
+    address: str | None
+    address_id: str | None
+    answers: dict[str, Any]
+    obj: AssetObject | None
+    geom: Point | None
+    media_url: str | None
+    email: str | None
+
+
+def check_submission(session: Session, *, municipality_id: int, data: Submission) -> Checked:
+    """Every check of a new report, refused with all faults at once (each naming its
+    parameter). Without a category nothing else can be checked."""
     if not data.service_code:
         raise ValidationFailed.one("service_code", N_("is required"))
     s = find_service(session, municipality_id, data.service_code)
-    lat = _coordinate(data.lat, "lat", 90)
-    long = _coordinate(data.long, "long", 180)
-    if (lat is None) != (long is None):
-        raise ValidationFailed.one("lat" if lat is None else "long", N_("lat and long go together"))
-    address = _text(data.address, "address_string", 300)
-    address_id = _text(data.address_id, "address_id", 100)
-    description = _text(data.description, "description", MAX_DESCRIPTION) or ""
-    answers, object_ref = _answers(s, data.attributes)
-    obj = _object(session, municipality_id, object_ref) if object_ref else None
+    faults = Faults()
+    lat = faults.check(lambda: _coordinate(data.lat, "lat", 90))
+    long = faults.check(lambda: _coordinate(data.long, "long", 180))
+    placed = not faults.errors  # the coordinates can be judged
+    if placed and (lat is None) != (long is None):
+        faults.add("lat" if lat is None else "long", N_("lat and long go together"))
+        placed = False
+    address = faults.check(lambda: _text(data.address, "address_string", 300))
+    address_id = faults.check(lambda: _text(data.address_id, "address_id", 100))
+    description = faults.check(lambda: _text(data.description, "description", MAX_DESCRIPTION))
+    answers, object_ref = faults.check(lambda: _answers(s, data.attributes)) or ({}, None)
+    obj = (
+        faults.check(lambda: _object(session, municipality_id, object_ref)) if object_ref else None
+    )
     geom = None
     if lat is not None and long is not None:
         geom = Point(long, lat)
         boundary = session.scalar(select(Municipality).where(Municipality.id == municipality_id))
         if boundary is not None and boundary.geom is not None and not boundary.geom.covers(geom):
-            raise ValidationFailed.one("lat", f"the location lies outside {boundary.name}")
+            faults.add("lat", f"the location lies outside {boundary.name}")
     elif obj is not None and obj.geom is not None:
         geom = obj.geom.representative_point()
-    elif address is None and address_id is None:
-        raise ValidationFailed.one(
-            "lat", N_("a location is required: lat and long, address_string or address_id")
-        )
-    media_url = _text(data.media_url, "media_url", 500)
+    elif placed and not (object_ref and obj is None) and address is None and address_id is None:
+        faults.add("lat", N_("a location is required: lat and long, address_string or address_id"))
+    media_url = faults.check(lambda: _text(data.media_url, "media_url", 500))
     if media_url is not None and not URL.match(media_url):
-        raise ValidationFailed.one("media_url", N_("must be an http(s) URL"))
-    email = _text(data.email, "email", 254)
+        faults.add("media_url", N_("must be an http(s) URL"))
+    email = faults.check(lambda: _text(data.email, "email", 254))
     if email is not None and not EMAIL.match(email):
-        raise ValidationFailed.one("email", N_("is not an e-mail address"))
+        faults.add("email", N_("is not an e-mail address"))
+    faults.raise_any()
+    return Checked(
+        service=s,
+        description=description or "",
+        address=address,
+        address_id=address_id,
+        answers=answers,
+        obj=obj,
+        geom=geom,
+        media_url=media_url,
+        email=email,
+    )
+
+
+def submit(session: Session, *, municipality_id: int, data: Submission, actor: Actor) -> Report:
+    """Check and store a new report; every refusal names the parameter at fault."""
+    checked = check_submission(session, municipality_id=municipality_id, data=data)
+    s, obj, email = checked.service, checked.obj, checked.email
     now = utcnow()
     report = Report(
         municipality_id=municipality_id,
         service_id=s.id,
         object_id=obj.id if obj else None,
-        description=description,
-        address=address,
-        address_id=address_id,
+        description=checked.description,
+        address=checked.address,
+        address_id=checked.address_id,
         zipcode=_text(data.zipcode, "zipcode", 10),
-        attributes=answers,
-        media_url=media_url,
+        attributes=checked.answers,
+        media_url=checked.media_url,
         state="received",
         public=True,
         token=secrets.token_urlsafe(18),
@@ -441,7 +542,7 @@ def submit(session: Session, *, municipality_id: int, data: Submission, actor: A
         created_at=now,
         updated_at=now,
     )
-    report.geom = geom
+    report.geom = checked.geom
     session.add(report)
     session.flush()
     session.add(
@@ -635,6 +736,21 @@ def details(
 
 def photo_path(file_id: int) -> str:
     return f"/api/assets/files/{file_id}"
+
+
+def answers(session: Session, report: Report) -> list[tuple[str, str]]:
+    """The reporter's answers as staff read them: each question in its words and the names of
+    the chosen choices (a code or key the category no longer has is shown as it is)."""
+    service = session.get(ReportService, report.service_id)
+    questions = {str(a.get("code")): a for a in (service.attributes if service else [])}
+    found = []
+    for code, value in (report.attributes or {}).items():
+        question = questions.get(code, {})
+        names = {str(v.get("key")): str(v.get("name")) for v in question.get("values", [])}
+        given = value if isinstance(value, list) else [value]
+        answer = ", ".join(names.get(str(v), str(v)) for v in given)
+        found.append((str(question.get("description") or code), answer))
+    return found
 
 
 def report_reads(

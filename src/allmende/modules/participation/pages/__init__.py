@@ -7,11 +7,13 @@ from allmende.modules.participation.pages import (
     account,
     contributions,
     editor,
+    plan_editor,
     processes,
     staff,
+    survey_editor,
     surveys,
 )
 
 pages = APIRouter(include_in_schema=False)
-for part in (processes, contributions, surveys, staff, editor, account):
+for part in (processes, contributions, surveys, survey_editor, plan_editor, staff, editor, account):
     pages.routes.extend(part.pages.routes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -17,7 +18,7 @@ from allmende.modules.participation.pages.common import (
     redirect,
     render,
 )
-from allmende.modules.participation.schemas import ProcessDetail
+from allmende.modules.participation.schemas import LayerRead, ProcessDetail
 from allmende.modules.participation.service import (
     ACT_LABELS,
     Act,
@@ -102,18 +103,7 @@ def process_page(request: Request, process_id: RowId, principal: Caller) -> Resp
         )
         following = notifications.is_following(session, principal=principal, process_id=process_id)
         moderator = can_moderate(principal, process)
-    layers = [
-        {
-            "id": layer.id,
-            "title": layer.title,
-            "kind": layer.kind,
-            "data_url": layer.data_url,
-            "image_url": layer.image_url,
-            "bounds": layer.bounds,
-            "opacity": layer.opacity,
-        }
-        for layer in detail.layers
-    ]
+    layers = map_layers(detail.layers)
     return render(
         request,
         "participation/process.html",
@@ -131,6 +121,22 @@ def process_page(request: Request, process_id: RowId, principal: Caller) -> Resp
             "challenge": challenge_token(request),
         },
     )
+
+
+def map_layers(layers: Sequence[LayerRead]) -> list[dict[str, Any]]:
+    """The plan layers as the map script reads them (``data-layers``)."""
+    return [
+        {
+            "id": layer.id,
+            "title": layer.title,
+            "kind": layer.kind,
+            "data_url": layer.data_url,
+            "image_url": layer.image_url,
+            "bounds": layer.bounds,
+            "opacity": layer.opacity,
+        }
+        for layer in layers
+    ]
 
 
 @pages.get("/participation/{process_id:int}/drafts")
@@ -165,6 +171,9 @@ def compare_drafts(
             "shown": shown,
             "facts": facts,
             "images": images,
+            "layers": map_layers(
+                [layer for layer in detail.layers if layer.draft_id in {d.id for d in shown}]
+            ),
             "can_rate": "rate" in detail.allowed_actions,
             "challenge": challenge_token(request),
         },

@@ -64,7 +64,11 @@ def _survey_page(
             "summary": summary(form, translate, labels),
             "answered": answered,
             "show_results": show_results,
-            "closed": closed_reason(request, principal, process.id, Act.SURVEY, translate),
+            "closed": (
+                closed_reason(request, principal, process.id, Act.SURVEY, translate)
+                if read.is_open
+                else translate("This survey is closed.")
+            ),
             "challenge": challenge_token(request),
             "checked": _checked(form),
         },

@@ -202,6 +202,80 @@
     });
   }
 
+  // --- the corner picker: the upper-left and lower-right corners of a plan image -----------
+
+  function initCornerPicker(element) {
+    element.hidden = false;
+    var form = element.closest("form");
+    var fields = ["nw_lat", "nw_lon", "se_lat", "se_lon"].map(function (name) {
+      return form.querySelector("[name='" + name + "']");
+    });
+    var status = element.querySelector("[data-corner-status]");
+    var mapBox = element.querySelector(".picker__map");
+    var map = baseMap(mapBox);
+    element.allmendeMap = map;
+    var german = (document.documentElement.lang || "").indexOf("de") === 0;
+    var markers = [];
+    var frame = null;
+
+    function show(value) {
+      var text = String(Math.round(value * 1e6) / 1e6);
+      return german ? text.replace(".", ",") : text;
+    }
+
+    function read(input) {
+      var value = parseFloat((input.value || "").replace(",", "."));
+      return isFinite(value) ? value : null;
+    }
+
+    function write() {
+      markers.forEach(function (marker, index) {
+        var ll = marker.getLatLng();
+        fields[index * 2].value = show(ll.lat);
+        fields[index * 2 + 1].value = show(ll.lng);
+      });
+      if (frame) { map.removeLayer(frame); frame = null; }
+      if (markers.length === 2) {
+        frame = L.rectangle(L.latLngBounds(markers[0].getLatLng(), markers[1].getLatLng()), STYLES.plan).addTo(map);
+      }
+      status.textContent = markers.length === 2 ? status.dataset.msgBoth : markers.length === 1 ? status.dataset.msgFirst : "";
+    }
+
+    function place(latlng) {
+      var marker = L.marker(latlng, { draggable: true, keyboard: true, title: markers.length ? element.dataset.labelSecond : element.dataset.labelFirst, alt: "" }).addTo(map);
+      marker.on("dragend", write);
+      markers.push(marker);
+    }
+
+    [0, 2].forEach(function (start) {
+      var lat = read(fields[start]);
+      var lon = read(fields[start + 1]);
+      if (lat !== null && lon !== null && markers.length === start / 2) { place(L.latLng(lat, lon)); }
+    });
+    if (markers.length) { write(); }
+
+    map.on("click", function (event) {
+      if (markers.length === 2) {
+        markers.forEach(function (m) { map.removeLayer(m); });
+        markers = [];
+      }
+      place(event.latlng);
+      write();
+    });
+
+    getJSON(mapBox.dataset.feed).then(function (data) {
+      var area = data ? featureLayer(data, false).addTo(map) : null;
+      var bounds = area && area.getBounds().isValid() ? area.getBounds() : null;
+      if (markers.length) {
+        var placed = L.latLngBounds(markers.map(function (m) { return m.getLatLng(); }));
+        bounds = bounds ? bounds.extend(placed) : placed;
+      }
+      if (bounds) { map.fitBounds(bounds, { padding: [16, 16], maxZoom: 18 }); }
+      element.dispatchEvent(new CustomEvent("allmende:map-ready", { detail: { map: map } }));
+    });
+  }
+
   document.querySelectorAll("[data-participation-map]").forEach(initMap);
   document.querySelectorAll("[data-picker]").forEach(initPicker);
+  document.querySelectorAll("[data-corner-picker]").forEach(initCornerPicker);
 })();
