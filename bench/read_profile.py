@@ -31,7 +31,7 @@ from clients import Server  # noqa: E402  (the sibling script's server set-up)
 from sensorthings import machine_info, postgres_version  # noqa: E402
 
 DASHBOARD = (
-    "/v1.1/Things?$expand=Datastreams($expand=Observations($orderby=phenomenonTime desc;$top=1))"  # noqa: E501
+    "/v1.1/Things?$expand=Datastreams($expand=Observations($orderby=phenomenonTime desc;$top=1))"
 )
 
 
