@@ -53,28 +53,33 @@ import httpx
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from sensorthings import (  # noqa: E402  (the sibling script, for the machine and raw inserts)
-    RAW_COLUMNS,
-    batches,
+from common import (  # noqa: E402  (the sibling module, see its text)
+    BATCH,
+    SECOND,
+    create_bodies,
+    free_port,
+    human,
+    iso,
+    log,
     machine_info,
+    mqtt_available,
+    partition,
     percentile,
     postgres_version,
+    raw_insert,
     raw_row,
 )
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)  # the bench's "now": history lies before, ingest after
 T0_MICROS = int(T0.timestamp()) * 1_000_000
-SECOND = 1_000_000
 STEP = 60 * SECOND  # one value a minute per Datastream in the history
 STREAMS_PER_THING = 4
-BODY_ROWS = 10_000  # Observations per CreateObservations body and per raw transaction
 PROPERTIES = (
     ("Air temperature", "http://vocab.nerc.ac.uk/collection/P07/current/CFSN0023/", "°C"),
     ("Relative humidity", "http://vocab.nerc.ac.uk/collection/P07/current/CFSN0413/", "%"),
     ("PM10", "http://dd.eionet.europa.eu/vocabulary/aq/pollutant/5", "µg/m³"),
     ("Vehicle count", "https://allmende.example/vocab/vehicle-count", "1/interval"),
 )
-MQTT_MODULE = "allmende.standards.sensorthings.mqtt"
 PAGE_CLIENTS = (1, 8, 64)
 
 
@@ -95,21 +100,6 @@ class Plan:
 
 FULL = Plan(10, (1_000_000, 10_000_000), 3, 5.0, 8, 200_000, 4, 8, 40_000, 4, 256)
 QUICK = Plan(10, (20_000, 100_000), 3, 1.5, 8, 20_000, 4, 8, 4_000, 4, 256)
-
-
-def log(message: str) -> None:
-    print(f"  [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def iso(micros: int) -> str:
-    return datetime.fromtimestamp(micros / SECOND, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 # --- a lean HTTP/1.1 client ----------------------------------------------------------------------
@@ -287,15 +277,6 @@ def cycle(requests: Sequence[Request], offset: int = 0) -> Iterator[Request]:
 
 
 # --- the server under test -----------------------------------------------------------------------
-
-
-def mqtt_available() -> bool:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(MQTT_MODULE) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 @dataclass
@@ -621,7 +602,7 @@ def fill_local(server: Server, network: Network, rows: int) -> None:
         raw_row(stream, features[stream], when, value)
         for stream, when, value in history(network, rows)
     )
-    insert_raw(server.url, rows_iter, copy=server.backend == "postgresql")
+    raw_insert(server.url, rows_iter, copy=server.backend == "postgresql")
     analyze(server)
     database = open_database(server.settings())
     try:
@@ -664,46 +645,10 @@ def fill_remote(network: Network, rows: int) -> None:
 
         for count, (stream, when, value) in enumerate(history(network, rows), start=1):
             chunk.setdefault(stream, []).append([iso(when), value])
-            if count % BODY_ROWS == 0:
+            if count % BATCH == 0:
                 send()
         if chunk:
             send()
-
-
-def insert_raw(url: str, rows: Iterator[tuple[Any, ...]], *, copy: bool) -> tuple[int, float]:
-    """Rows in transactions of BODY_ROWS, the database assigning ids; (rows, seconds)."""
-    from allmende.storage.database import make_engine
-
-    table, names = "sensing_observations", ", ".join(RAW_COLUMNS)
-    engine = make_engine(url)
-    spent, count = 0.0, 0
-    try:
-        connection = engine.raw_connection()
-        try:
-            driver: Any = connection.driver_connection
-            for batch in batches(rows, BODY_ROWS):
-                started = time.perf_counter()
-                cursor = driver.cursor()
-                if engine.dialect.name == "sqlite":
-                    cursor.execute("BEGIN IMMEDIATE")
-                if copy:
-                    with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as stream:
-                        for row in batch:
-                            stream.write_row(row)
-                else:
-                    mark = "%s" if engine.dialect.name == "postgresql" else "?"
-                    marks = ", ".join(mark for _ in RAW_COLUMNS)
-                    insert = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
-                    cursor.executemany(insert, batch)
-                cursor.close()
-                driver.commit()
-                spent += time.perf_counter() - started
-                count += len(batch)
-        finally:
-            connection.close()
-    finally:
-        engine.dispose()
-    return count, spent
 
 
 # --- reads ---------------------------------------------------------------------------------------
@@ -792,35 +737,6 @@ def describe(name: str, body: bytes) -> str:
 # --- ingest --------------------------------------------------------------------------------------
 
 
-def partition(streams: Sequence[int], parts: int) -> list[list[int]]:
-    return [list(streams[i::parts]) for i in range(parts)]
-
-
-def create_bodies(network: Network, streams: list[int], total: int) -> list[bytes]:
-    """CreateObservations bodies of BODY_ROWS, spread over the client's streams."""
-    bodies = []
-    per_stream = max(1, BODY_ROWS // len(streams))
-    left = total
-    while left > 0:
-        body, count = [], 0
-        for stream in streams:
-            n = min(per_stream, BODY_ROWS - count, left - count)
-            if n <= 0:
-                break
-            times = network.take_times(stream, n)
-            body.append(
-                {
-                    "Datastream": {"@iot.id": stream},
-                    "components": ["phenomenonTime", "result"],
-                    "dataArray": [[iso(t), 20.0 + i % 50 / 10] for i, t in enumerate(times)],
-                }
-            )
-            count += n
-        left -= count
-        bodies.append(json.dumps(body).encode())
-    return bodies
-
-
 def bench_create(network: Network, rows: int, clients: int) -> Load:
     parts = partition(network.streams, clients)
     work = [
@@ -882,7 +798,7 @@ def bench_raw(server: Server, network: Network, rows: int, clients: int) -> Load
 
     def rows_of(streams: list[int], count: int) -> list[tuple[Any, ...]]:
         made = []
-        per = max(1, BODY_ROWS // len(streams))
+        per = max(1, BATCH // len(streams))
         while len(made) < count:
             for stream in streams:
                 n = min(per, count - len(made))
@@ -893,12 +809,12 @@ def bench_raw(server: Server, network: Network, rows: int, clients: int) -> Load
         return made
 
     if server.backend == "sqlite":
-        count, seconds = insert_raw(server.url, iter(rows_of(network.streams, rows)), copy=False)
+        count, seconds = raw_insert(server.url, iter(rows_of(network.streams, rows)), copy=False)
         return Load(requests=count, seconds=seconds)
     made = [rows_of(part, rows // clients) for part in partition(network.streams, clients)]
     with ThreadPoolExecutor(clients) as pool:
         started = time.perf_counter()
-        list(pool.map(lambda mine: insert_raw(server.url, iter(mine), copy=True), made))
+        list(pool.map(lambda mine: raw_insert(server.url, iter(mine), copy=True), made))
         elapsed = time.perf_counter() - started
     return Load(requests=sum(len(m) for m in made), seconds=elapsed)
 
@@ -1313,13 +1229,6 @@ def fmt_spread(entry: dict[str, float] | None, unit: str = "", digits: int = 0) 
 
 def percent(share: dict[str, float]) -> str:
     return fmt_spread({k: 100 * v for k, v in share.items()}, " %")
-
-
-def human(size: int) -> str:
-    for unit, scale in (("M", 1_000_000), ("k", 1_000)):
-        if size >= scale:
-            return f"{size / scale:.3g} {unit}"
-    return str(size)
 
 
 def tables(report: dict[str, Any]) -> str:

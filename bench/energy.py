@@ -26,17 +26,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+from common import cpu_model  # the sibling module (bench/ is first on the path)
 
 from allmende.modules.energy import kpi, mpc, rc, simulation, tariff, weather
 
 
 def machine() -> str:
-    cpu = "unknown"
-    with open("/proc/cpuinfo", encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+    cpu = cpu_model()
     from importlib.metadata import version
 
     return (

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from common import cpu_model  # the sibling module (bench/ is first on the path)
 
 from allmende.modules.heat import gridmodel, radiant, shading, synthetic
 from allmende.modules.heat.indices import relative_humidity
@@ -36,12 +37,7 @@ from allmende.modules.heat.utci import utci
 
 
 def machine() -> str:
-    cpu = "unknown"
-    with open("/proc/cpuinfo", encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+    cpu = cpu_model()
     load = os.getloadavg()[0]
     import numba
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from common import cpu_model  # the sibling module (bench/ is first on the path)
 
 from allmende.core.timeutil import parse_datetime
 from allmende.http.jsonbody import json_depth
@@ -34,12 +35,7 @@ from allmende.sensing.times import parse_instant
 
 
 def machine() -> str:
-    cpu = "unknown"
-    with open("/proc/cpuinfo", encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+    cpu = cpu_model()
     return (
         f"CPU: {cpu} | cores: {os.cpu_count()} | Python {platform.python_version()} | "
         f"SQLite {sqlite3.sqlite_version}"
@@ -88,7 +84,8 @@ def bench_reads(repeat: int) -> None:
     from allmende.core.registry import Registry
     from allmende.core.settings import Mode, Settings
     from allmende.identity.principal import Principal
-    from allmende.standards.sensorthings.handlers import Api, StaRequest
+    from allmende.standards.sensorthings.exchange import StaRequest
+    from allmende.standards.sensorthings.handlers import Api
     from allmende.storage.database import Database
     from allmende.storage.migrate import upgrade
 

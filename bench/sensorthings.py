@@ -14,15 +14,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import json
 import math
 import os
-import platform
-import re
 import secrets
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -43,26 +39,40 @@ from allmende.app import load_registry, migration_locations, open_database
 from allmende.core.settings import Mode, Settings
 from allmende.identity import service as identity
 from allmende.identity.permissions import ADMIN_SCOPE
-from allmende.sensing.ingest import COLUMNS
-from allmende.sensing.results import encode_result
 from allmende.sensing.service import refresh_statistics
 from allmende.storage.database import make_engine
 from allmende.storage.ephemeral_pg import EphemeralPostgres, PostgresUnavailable
 from allmende.storage.migrate import upgrade
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (
+    BATCH,
+    SECOND,
+    create_bodies,
+    free_port,
+    human,
+    iso,
+    log,
+    machine_info,
+    mqtt_available,
+    partition,
+    percentile,
+    postgres_version,
+    raw_insert,
+    raw_row,
+)
+
 THINGS = 500
 STREAMS_PER_THING = 4
-BATCH = 10_000  # Observations per raw transaction and per CreateObservations body
 T0 = datetime(2026, 6, 1, tzinfo=UTC)  # the bench's "now": history lies before, ingest after
 T0_MICROS = int(T0.timestamp()) * 1_000_000
-SECOND = 1_000_000
 # Every tenth Datastream is a fast sensor (a traffic counter: six values per slow sensor's
 # one); the read of "the last 1 000 Observations" uses one of them.
 FAST_EVERY = 10
 FAST_FACTOR = 6
 SLOW_STEP = 600 * SECOND
 FAST_STEP = SLOW_STEP // FAST_FACTOR
-MQTT_MODULE = "allmende.standards.sensorthings.mqtt"
 PROPERTIES = (
     ("Air temperature", "http://vocab.nerc.ac.uk/collection/P07/current/CFSN0023/", "°C"),
     ("Relative humidity", "http://vocab.nerc.ac.uk/collection/P07/current/CFSN0413/", "%"),
@@ -95,49 +105,7 @@ TINY = Plan(1_000, 2_000, 2, 40, 2, 40, (2_000, 4_000), 2, things=100)
 # --- machine ---------------------------------------------------------------------------------
 
 
-def machine_info(pg_version: str | None) -> dict[str, Any]:
-    cpu = "unknown"
-    with open("/proc/cpuinfo", encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    ram_kib = 0
-    with open("/proc/meminfo", encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith("MemTotal:"):
-                ram_kib = int(line.split()[1])
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "ram_gib": round(ram_kib / 1024 / 1024, 1),
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "postgresql": pg_version,
-        "platform": platform.platform(),
-    }
-
-
-def postgres_version() -> str | None:
-    try:
-        server = EphemeralPostgres()
-    except PostgresUnavailable:
-        return None
-    found = subprocess.run(
-        [str(server.bindir / "postgres"), "--version"], capture_output=True, text=True, check=False
-    )
-    version = re.search(r"\d+(\.\d+)+", found.stdout)  # "postgres (PostgreSQL) 15.18 (…)"
-    return version.group(0) if version else None
-
-
 # --- the installation under test ---------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -249,13 +217,6 @@ class Installation:
         return {"Authorization": f"Bearer {self.key}"}
 
 
-def mqtt_available() -> bool:
-    try:
-        return importlib.util.find_spec(MQTT_MODULE) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 # --- the sensor network --------------------------------------------------------------------
 
 
@@ -279,10 +240,6 @@ class Network:
         start = self.next_time.get(stream, T0_MICROS)
         self.next_time[stream] = start + count * SECOND
         return range(start, start + count * SECOND, SECOND)
-
-
-def iso(micros: int) -> str:
-    return datetime.fromtimestamp(micros / SECOND, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def check(response: httpx.Response, expected: int = 201) -> httpx.Response:
@@ -404,14 +361,6 @@ def build_network(inst: Installation, things: int) -> Network:
 
 # --- raw inserts -------------------------------------------------------------------------------
 
-RAW_COLUMNS = COLUMNS[1:]  # the database assigns ids: the physical limit
-_FLOAT = encode_result(1.0)[0]
-
-
-def raw_row(stream: int, feature: int, when: int, value: float) -> tuple[Any, ...]:
-    return (stream, None, feature, when, when, None, None, None, _FLOAT, value, None, None, None,
-            None)  # fmt: skip
-
 
 def append_rows(
     network: Network, total: int, streams: Sequence[int] | None = None, parts: int = 4
@@ -453,56 +402,6 @@ def history_rows(network: Network, total: int) -> Iterator[tuple[Any, ...]]:
     network.history_rounds += rounds
 
 
-def batches(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
-    batch: list[tuple[Any, ...]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def raw_insert(url: str, rows: Iterator[tuple[Any, ...]], *, copy: bool) -> tuple[int, float]:
-    """Insert the rows in transactions of BATCH rows; (rows, seconds spent in the database)."""
-    table = "sensing_observations"
-    names = ", ".join(RAW_COLUMNS)
-    engine = make_engine(url)
-    spent, count = 0.0, 0
-    try:
-        connection = engine.raw_connection()
-        try:
-            driver: Any = connection.driver_connection
-            for batch in batches(rows, BATCH):
-                started = time.perf_counter()
-                cursor = driver.cursor()
-                if engine.dialect.name == "sqlite":
-                    # The engine's connections run in autocommit mode (SQLAlchemy sends the
-                    # BEGIN); without one every row would be its own transaction.
-                    cursor.execute("BEGIN IMMEDIATE")
-                if copy:
-                    with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as stream:
-                        for row in batch:
-                            stream.write_row(row)
-                else:
-                    mark = "%s" if engine.dialect.name == "postgresql" else "?"
-                    marks = ", ".join(mark for _ in RAW_COLUMNS)
-                    cursor.executemany(
-                        f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
-                        batch,
-                    )
-                cursor.close()
-                driver.commit()
-                spent += time.perf_counter() - started
-                count += len(batch)
-        finally:
-            connection.close()
-    finally:
-        engine.dispose()
-    return count, spent
-
-
 def raw_parallel(url: str, network: Network, total: int, clients: int) -> tuple[int, float]:
     """COPY from several connections at once, each with its own Datastreams (PostgreSQL:
     the HTTP paths use several connections too)."""
@@ -518,38 +417,6 @@ def raw_parallel(url: str, network: Network, total: int, clients: int) -> tuple[
 
 
 # --- ingest over HTTP ------------------------------------------------------------------------
-
-
-def partition(streams: Sequence[int], parts: int) -> list[list[int]]:
-    """Disjoint sets of Datastreams, one per client, so each client only appends."""
-    return [list(streams[i::parts]) for i in range(parts)]
-
-
-def create_bodies(network: Network, streams: list[int], total: int) -> list[bytes]:
-    """CreateObservations bodies of BATCH rows each, spread over the client's streams."""
-    bodies = []
-    per_stream = max(1, BATCH // len(streams))
-    left = total
-    while left > 0:
-        body = []
-        count = 0
-        for stream in streams:
-            if count >= min(BATCH, left):
-                break
-            n = min(per_stream, BATCH - count, left - count)
-            times = network.take_times(stream, n)
-            body.append(
-                {
-                    "Datastream": {"@iot.id": stream},
-                    "components": ["phenomenonTime", "result"],
-                    "dataArray@iot.count": n,
-                    "dataArray": [[iso(t), 20.0 + i % 50 / 10] for i, t in enumerate(times)],
-                }
-            )
-            count += n
-        left -= count
-        bodies.append(json.dumps(body).encode())
-    return bodies
 
 
 async def run_clients(
@@ -684,7 +551,8 @@ def profile_create(inst: Installation, network: Network, rows: int, report: Path
     from pyinstrument import Profiler
 
     from allmende.app import create_app
-    from allmende.standards.sensorthings.handlers import Api, StaRequest
+    from allmende.standards.sensorthings.exchange import StaRequest
+    from allmende.standards.sensorthings.handlers import Api
 
     app = create_app(inst.settings())
     context = app.state.allmende
@@ -825,13 +693,6 @@ def measure_reads(inst: Installation, network: Network, repetitions: int) -> dic
     return results
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    if not values:  # nothing completed in the window
-        return math.nan
-    index = min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))
-    return values[index]
-
-
 def describe(body: Any) -> str:
     """A short check that the read answered what it should (rows, count)."""
     value = body.get("value", [])
@@ -844,10 +705,6 @@ def describe(body: Any) -> str:
 
 
 # --- one backend ---------------------------------------------------------------------------------
-
-
-def log(message: str) -> None:
-    print(f"  [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def run_backend(backend: str, plan: Plan, profile: Path | None = None) -> dict[str, Any]:
@@ -948,13 +805,6 @@ def shares(ingest: dict[str, Any]) -> None:
 
 
 # --- output ------------------------------------------------------------------------------------
-
-
-def human(size: int) -> str:
-    for unit, scale in (("M", 1_000_000), ("k", 1_000)):
-        if size >= scale:
-            return f"{size / scale:.3g}{unit}"
-    return str(size)
 
 
 def table(report: dict[str, Any]) -> str:

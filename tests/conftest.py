@@ -10,8 +10,10 @@ empty, with the region, or with seeded fixtures too (``tests/support/seeds.py``)
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -79,10 +81,29 @@ def _is_property_test(item: pytest.Item) -> bool:
     return bool(getattr(getattr(item, "obj", None), "is_hypothesis_test", False))
 
 
+def memory_folder() -> Path | None:
+    """A memory-backed folder for the throwaway databases, if the machine has one: copying a
+    template there is several times quicker than on a disk that other work keeps busy."""
+    shm = Path("/dev/shm")
+    return shm if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
+@pytest.fixture(scope="session")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """This worker's folder for SQLite templates and the tests' copies (in memory if it can)."""
+    memory = memory_folder()
+    if memory is None:
+        yield tmp_path_factory.mktemp("databases")
+        return
+    folder = Path(tempfile.mkdtemp(prefix="allmende-tests-", dir=memory))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[EphemeralPostgres]:
     try:
-        server = EphemeralPostgres()
+        server = EphemeralPostgres(parent=memory_folder())
         server.start()
     except PostgresUnavailable as exc:
         missing(f"PostgreSQL tests need a local server: {exc}")
@@ -186,10 +207,9 @@ def _seed_region(url: str) -> Region:
 
 
 @pytest.fixture(scope="session")
-def sqlite_templates(
-    tmp_path_factory: pytest.TempPathFactory, migration_locations: list[Path]
-) -> Iterator[Templates]:
-    folder = tmp_path_factory.mktemp("templates")
+def sqlite_templates(scratch: Path, migration_locations: list[Path]) -> Iterator[Templates]:
+    folder = scratch / "templates"
+    folder.mkdir()
     empty, with_region = folder / "empty.sqlite3", folder / "region.sqlite3"
     engine = make_engine(f"sqlite:///{empty}")
     upgrade(f"sqlite:///{empty}", migration_locations, engine=engine)
@@ -238,6 +258,8 @@ def _copy(
         path = folder / f"allmende-{number}.sqlite3"
         shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
     server: EphemeralPostgres = request.getfixturevalue("postgres_server")
     name = f"allmende_test_{number}"
@@ -248,7 +270,7 @@ def _copy(
 
 @pytest.fixture
 def database_url(
-    backend: str, templates: Templates, request: pytest.FixtureRequest, tmp_path: Path
+    backend: str, templates: Templates, request: pytest.FixtureRequest, scratch: Path
 ) -> Iterator[str]:
     """A fresh, migrated database of the backend under test (with the region if asked for, and
     the data of the seeded fixtures the test uses)."""
@@ -258,7 +280,7 @@ def database_url(
     else:
         template = templates.with_region if on_region else templates.empty
     request.node.stash[TEMPLATE] = template
-    with _copy(backend, template, request, tmp_path) as url:
+    with _copy(backend, template, request, scratch) as url:
         yield url
 
 

@@ -21,6 +21,7 @@ from allmende.core.errors import (
 )
 from allmende.core.events import Event, EventBus
 from allmende.core.geo import (
+    GEOJSON_MEDIA_TYPE,
     bbox_of,
     distance_m,
     geometry_from_geojson,
@@ -28,7 +29,13 @@ from allmende.core.geo import (
     parse_bbox,
     to_metric,
 )
-from allmende.core.messages import Message, localise
+from allmende.core.messages import (
+    Message,
+    joined,
+    localise,
+    message_from_json,
+    message_to_json,
+)
 from allmende.core.registry import CommandContext, JobSpec, ModuleSpec, NavItem
 from allmende.core.timeutil import (
     EARLIEST,
@@ -51,7 +58,7 @@ from allmende.http.context import AppContext, app_context
 from allmende.http.csrf import check_request as check_csrf
 from allmende.http.forms import form_strings, read_form, write_or_refuse
 from allmende.http.jsonbody import json_loads
-from allmende.http.links import absolute_url, base_url, local_path, safe_next
+from allmende.http.links import absolute_url, base_url, local_path, login_redirect, safe_next
 from allmende.http.params import MAX_ID, RowId
 from allmende.http.problems import ErrorFormats, problem_response
 from allmende.http.ratelimit import RateLimit, client_address, rate_limit
@@ -87,6 +94,7 @@ from allmende.storage.spatial import in_bbox, intersects, predicate
 __all__ = [
     "ANONYMOUS",
     "EARLIEST",
+    "GEOJSON_MEDIA_TYPE",
     "LATEST",
     "MAX_ID",
     "Action",
@@ -156,10 +164,14 @@ __all__ = [
     "in_bbox",
     "intersects",
     "isoformat",
+    "joined",
     "json_loads",
     "list_municipalities",
     "local_path",
     "localise",
+    "login_redirect",
+    "message_from_json",
+    "message_to_json",
     "municipality_keys",
     "municipality_names",
     "notify_staff",

@@ -23,18 +23,6 @@ pytestmark = pytest.mark.unit
 MODULES = Registry.build(discover()).modules
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples/allmende-example-notices/src"
 
-#: Known breaks still to mend, as (module key, file, what): each entry is a debt, and the test
-#: fails once it is paid so that the entry goes too. Water's probes page and energy's
-#: municipality lookup run SQL; energy's forms.py (its page forms, new on a busy branch) is to
-#: become pages_forms.py.
-DEBTS: frozenset[tuple[str, str, str]] = frozenset(
-    {
-        ("water", "pages.py", "runs SQL"),
-        ("energy", "api.py", "runs SQL"),
-        ("energy", "forms.py", "know HTTP"),
-    }
-)
-
 
 def _package(module: ModuleSpec) -> str:
     endpoint_module: str = module.router.routes[0].endpoint.__module__
@@ -57,15 +45,7 @@ def test_the_example_module_is_found_through_its_entry_point() -> None:
 @pytest.mark.parametrize("module", MODULES, ids=[m.key for m in MODULES])
 def test_module_files_keep_their_roles(module: ModuleSpec) -> None:
     package = _package(module)
-    found = problems(_folder(package), module.key, package)
-    debts = {(file, what) for key, file, what in DEBTS if key == module.key}
-
-    def owed(problem: str) -> bool:
-        return any(problem.startswith(f"{file}:") and what in problem for file, what in debts)
-
-    assert [p for p in found if not owed(p)] == []
-    paid = {d for d in debts if not any(p.startswith(f"{d[0]}:") and d[1] in p for p in found)}
-    assert paid == set(), "mended: remove these from DEBTS"
+    assert problems(_folder(package), module.key, package) == []
 
 
 @pytest.mark.parametrize("module", MODULES, ids=[m.key for m in MODULES])

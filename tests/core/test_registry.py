@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from allmende.core.errors import ConfigurationError
-from allmende.core.registry import ModuleSpec, Registry
+from allmende.core.registry import ModuleSpec, Registry, discover
 
 pytestmark = pytest.mark.unit
 
@@ -45,3 +45,17 @@ def test_cycles_are_refused() -> None:
     b = ModuleSpec(key="bb", title="b", requires=("aa",))
     with pytest.raises(ConfigurationError, match="cycle"):
         Registry.build([a, b])
+
+
+def test_the_built_in_modules_come_through_their_entry_points_in_a_stable_order() -> None:
+    found = discover()
+    own = [m.key for m in found if m.origin == "builtin"]
+    assert own == ["assets", "energy", "heat", "participation", "sensors", "water"]
+    assert Registry.build(found, enabled=own).keys == [
+        "assets",
+        "sensors",
+        "energy",
+        "heat",
+        "participation",
+        "water",
+    ]

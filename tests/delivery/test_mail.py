@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from allmende.core.errors import ValidationFailed
+from allmende.core.errors import N_, ValidationFailed
+from allmende.core.messages import Message
 from allmende.core.settings import Settings
 from allmende.core.timeutil import utcnow
 from allmende.delivery import mail, mailer
@@ -227,8 +228,12 @@ def test_staff_notifications_reach_the_staff_who_opted_in(
             body="Nachtverbrauch 40 l/h",
             link="/water/meters/7",
         )
-        notify_staff(
-            session, municipality_id=None, kind="sensing.task.failed", subject="Region", body=""
+        notify_staff(  # written as a message: mailed in the recipient's language
+            session,
+            municipality_id=None,
+            kind="sensing.task.failed",
+            subject=Message(N_("Task %(task)s to “%(device)s” failed"), task=3, device="Ventil"),
+            body="",
         )
 
     database.write(notify)
@@ -244,6 +249,8 @@ def test_staff_notifications_reach_the_staff_who_opted_in(
     assert leak.subject == "[A-Stadt] Leck am Zähler Markt"
     assert "/water/meters/7" in (leak.body or "")
     assert "/mail/unsubscribe?t=" in (leak.body or "")
+    failed = next(r for r in _rows(database) if r.kind == "sensing.task.failed")
+    assert failed.subject == "Auftrag 3 an „Ventil“ fehlgeschlagen"
 
 
 def test_a_staff_notification_is_made_once_per_cause(database: Database, region: Region) -> None:

@@ -1,5 +1,5 @@
-"""The pages of the live demo: every GET route without path parameters, and the main detail
-pages (the first link of each kind that the listing pages show)."""
+"""The pages of the live demo: every GET route without path parameters, and one detail page of
+every GET route with path parameters (the first link to it that the pages already found show)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,10 @@ from tests.support.web import csrf_from
 
 #: Not pages: machine formats, files and the endpoints behind forms.
 NOT_PAGES = re.compile(r"^/(api|v1\.1|ogcapi|open311|dcat|catalog|static|metrics|health|openapi)")
-DETAIL = re.compile(
-    r'href="(/(?:assets|reports|maintenance/work-orders|maintenance/reports|participation'
-    r"|participation/contributions|participation/surveys|participation/questions"
-    r"|participation/drafts|sensors|energy/buildings|water/trees"
-    r"|water/zones|water/meters|heat/stations|heat/warnings|m)/\w+"
-    r'(?:/(?:drafts|contribute|contributions|cockpit|results|plans|edit|surveys/new))?)"'
-)
+#: Files by their name: the last path segment has an extension ("map.geojson", "{id}.cap.xml").
+FILE = re.compile(r"\.\w+$")
+PARAMETER = re.compile(r"\{\w+\}")
+LINK = re.compile(r'href="(/[^"?#]*)')
 ACCOUNTS = {
     "staff": "staff@auenstadt.demo.allmende.example",
     "admin": "admin@demo.allmende.example",
@@ -28,17 +25,28 @@ ACCOUNTS = {
 }
 
 
+def _get_routes(app: Any) -> set[str]:
+    return {
+        c.path_format
+        for c in routing.iter_route_contexts(app.routes)
+        if "GET" in (c.methods or ())
+        and not NOT_PAGES.match(c.path_format)
+        and not FILE.search(c.path_format)
+    }
+
+
 def route_pages(app: Any) -> list[str]:
-    return sorted(
-        {
-            c.path_format
-            for c in routing.iter_route_contexts(app.routes)
-            if "GET" in (c.methods or ())
-            and "{" not in c.path_format
-            and not NOT_PAGES.match(c.path_format)
-            and not c.path_format.endswith((".csv", ".json", ".geojson", ".xml", ".txt"))
-        }
-    )
+    """The page routes without path parameters."""
+    return sorted(path for path in _get_routes(app) if "{" not in path)
+
+
+def detail_routes(app: Any) -> dict[str, re.Pattern[str]]:
+    """The page routes with path parameters, each with the pattern its links match."""
+    return {
+        path: re.compile("^" + r"[\w-]+".join(map(re.escape, PARAMETER.split(path))) + "$")
+        for path in sorted(_get_routes(app))
+        if "{" in path
+    }
 
 
 def client(url: str, language: str, who: str | None = None) -> httpx.Client:
@@ -58,10 +66,13 @@ def client(url: str, language: str, who: str | None = None) -> httpx.Client:
     return browser
 
 
-def pages_with_details(browser: httpx.Client, paths: list[str]) -> dict[str, str]:
-    """Each page's HTML by path: the route pages, then the first detail page of each kind."""
+def pages_with_details(
+    browser: httpx.Client, paths: list[str], details: dict[str, re.Pattern[str]]
+) -> dict[str, str]:
+    """Each page's HTML by path: the route pages, then the first detail page of each detail
+    route that some page found links to."""
     found: dict[str, str] = {}
-    kinds: set[str] = set()
+    unvisited = dict(details)
     queue = list(paths)
     for path in queue:
         response = browser.get(path)
@@ -69,9 +80,9 @@ def pages_with_details(browser: httpx.Client, paths: list[str]) -> dict[str, str
             continue
         assert response.status_code < 500, (path, response.text[:500])
         found[path] = response.text
-        for link in DETAIL.findall(response.text):
-            kind = re.sub(r"/\d+|/m/\w+", "/N", link)
-            if kind not in kinds and link not in found:
-                kinds.add(kind)
+        for link in LINK.findall(response.text):
+            route = next((r for r, pattern in unvisited.items() if pattern.match(link)), None)
+            if route is not None and link not in found and link not in paths:
+                del unvisited[route]
                 queue.append(link)
     return found

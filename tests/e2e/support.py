@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 SERIOUS = ("serious", "critical")
+WCAG_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
@@ -13,9 +14,7 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
 
     results = Axe().run(
         page,
-        options={
-            "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}
-        },
+        options={"runOnly": {"type": "tag", "values": list(WCAG_TAGS)}},
     )
     violations = results.response.get("violations", [])
     return [

@@ -93,7 +93,8 @@ def test_waiting_callers_are_stored_in_one_group(database: Database, region: Reg
     stored = {n: o for n, o in outcomes.items() if n not in refused}
     assert len({o.id for o in stored.values()}) == 7
     for n, outcome in stored.items():
-        assert outcome.record[0] == outcome.id and outcome.record[4] == T0 + n
+        assert outcome.record is not None
+        assert outcome.record.id == outcome.id and outcome.record.phenomenon_time == T0 + n
     with database.session() as session:
         counts = {d.id: d.observation_count for d in session.query(Datastream)}
     assert sum(counts.values()) == 7
@@ -129,7 +130,7 @@ def test_a_duplicate_in_the_same_group_names_the_first(database: Database, regio
     conflicts = [o for o in outcomes if isinstance(o, Conflict)]
     stored = [o for o in outcomes if not isinstance(o, Exception)]
     assert len(conflicts) == 1 and len(stored) == 2
-    twin = next(o for o in stored if o.record[4] == T0 + 1)
+    twin = next(o for o in stored if o.record and o.record.phenomenon_time == T0 + 1)
     assert f"(Observations({twin.id}))" in str(conflicts[0])
 
 

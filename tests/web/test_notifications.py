@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from allmende.core.errors import N_
+from allmende.core.messages import Message
 from allmende.delivery.notifications import notify_staff
+from allmende.sensing.actuation import UNANSWERED
 from allmende.storage.database import Database
 from tests.support.region import Region
 from tests.support.web import bearer, csrf_from, sign_in
@@ -76,3 +79,33 @@ def test_a_german_page(client: TestClient, database: Database, region: Region) -
     client.cookies.set("allmende_lang", "de")
     page = client.get("/notifications")
     assert "Benachrichtigungen" in page.text and "Als gelesen markieren" in page.text
+
+
+def test_a_message_reads_in_each_readers_language(
+    client: TestClient, database: Database, region: Region
+) -> None:
+    """What the product writes is stored as a message and shown in the reader's language; the
+    API answers in English, the source language."""
+    database.write(
+        lambda s: notify_staff(
+            s,
+            municipality_id=region.municipality_a,
+            kind="sensing.task.failed",
+            subject=Message(N_("Task %(task)s to “%(device)s” failed"), task=7, device="Ventil"),
+            body=Message(
+                N_("%(error)s. Reason of the Task: %(reason)s."),
+                error=UNANSWERED,
+                reason="Gießen",
+            ),
+        )
+    )
+    sign_in(client, region.staff_a_email)
+    client.cookies.set("allmende_lang", "de")
+    german = client.get("/notifications").text
+    assert "Auftrag 7 an „Ventil“ fehlgeschlagen" in german
+    assert "keine Bestätigung vom Gerät. Grund des Auftrags: Gießen" in german
+    client.cookies.set("allmende_lang", "en")
+    assert "Task 7 to “Ventil” failed" in client.get("/notifications").text
+    [stored] = client.get("/api/notifications").json()
+    assert stored["subject"] == "Task 7 to “Ventil” failed"
+    assert stored["body"].startswith("no acknowledgement from the device. Reason of the Task")

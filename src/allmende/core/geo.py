@@ -21,6 +21,8 @@ from shapely.geometry.base import BaseGeometry
 
 from allmende.core.errors import ValidationFailed
 
+#: The media type of GeoJSON (RFC 7946).
+GEOJSON_MEDIA_TYPE = "application/geo+json"
 WGS84 = 4326
 METRIC_CRS = 25832
 GEOJSON_TYPES = frozenset(

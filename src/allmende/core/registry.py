@@ -1,17 +1,17 @@
 """The module registry: which modules this installation runs and what each contributes.
 
-Built-in modules are listed explicitly in :data:`BUILTIN_MODULES`; outside packages register a
-:class:`ModuleSpec` through the entry point group ``allmende.modules``. Settings choose which are
-enabled. Layers above read the registry; nothing below it knows any module.
+Every module, built-in or from an outside package, registers its :class:`ModuleSpec` through
+the entry point group ``allmende.modules`` (Allmende's own in its ``pyproject.toml``), as the
+standards adapters do through ``allmende.standards``. Settings choose which are enabled. Layers
+above read the registry; nothing below it knows any module.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -24,15 +24,8 @@ T = TypeVar("T")
 ENTRY_POINT_GROUP = "allmende.modules"
 MODULE_KEY = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 
-#: Import paths of the modules that ship with Allmende, in load order.
-BUILTIN_MODULES: tuple[str, ...] = (
-    "allmende.modules.assets",
-    "allmende.modules.participation",
-    "allmende.modules.sensors",
-    "allmende.modules.energy",
-    "allmende.modules.water",
-    "allmende.modules.heat",
-)
+#: The distribution whose entry points are the built-in modules.
+OWN_DISTRIBUTION = "allmende"
 
 
 @dataclass(frozen=True)
@@ -192,22 +185,27 @@ class Registry:
         return cls(ordered)
 
 
-def discover(builtin: Sequence[str] = BUILTIN_MODULES) -> list[ModuleSpec]:
-    """Every installed module: the built-in list, then the entry points."""
-    found = [_load(path, origin="builtin") for path in builtin]
-    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+def discover() -> list[ModuleSpec]:
+    """Every installed module: Allmende's own by name, then those of outside packages by name
+    (the registry then puts each after those it requires). None of Allmende's own means the
+    package's metadata is stale (installed before the entry points existed): reinstall it."""
+    own: list[EntryPoint] = []
+    outside: list[EntryPoint] = []
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        dist = ep.dist.name if ep.dist is not None else ""
+        (own if dist == OWN_DISTRIBUTION else outside).append(ep)
+    if not own:
+        raise ConfigurationError(
+            f"no built-in modules are installed (entry point group {ENTRY_POINT_GROUP!r}): "
+            "reinstall Allmende (pip install -e .) so that its metadata names them"
+        )
+    found = []
+    for ep in [*sorted(own, key=lambda e: e.name), *sorted(outside, key=lambda e: e.name)]:
         spec = ep.load()
         if not isinstance(spec, ModuleSpec):
             raise ConfigurationError(f"entry point {ep.name!r} is not a ModuleSpec")
-        found.append(_with_origin(spec, f"entry point {ep.value}"))
+        found.append(_with_origin(spec, "builtin" if ep in own else f"entry point {ep.value}"))
     return found
-
-
-def _load(path: str, *, origin: str) -> ModuleSpec:
-    spec = importlib.import_module(path).MODULE
-    if not isinstance(spec, ModuleSpec):
-        raise ConfigurationError(f"{path}.MODULE is not a ModuleSpec")
-    return _with_origin(spec, origin)
 
 
 def _with_origin(spec: ModuleSpec, origin: str) -> ModuleSpec:

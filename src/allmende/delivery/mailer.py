@@ -327,6 +327,7 @@ def mail_staff_notifications(session: Session, *, now: datetime) -> int:
                     **(note.mail_context or {}),
                     "subject": note.subject,
                     "body": note.body,
+                    "texts": note.texts or {},
                     "link": note.link,
                     "municipality": names.get(note.municipality_id or 0),
                 },

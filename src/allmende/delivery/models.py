@@ -112,6 +112,9 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(100))
     subject: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text, default="")
+    #: The subject and body as messages (``message_to_json``) that each reader sees in
+    #: their language; ``subject`` and ``body`` keep the English (None: plain text only).
+    texts: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     link: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from allmende.core.errors import NotFound, ValidationFailed
 from allmende.core.events import Event
+from allmende.core.messages import message_from_json, message_to_json
 from allmende.core.timeutil import utcnow
 from allmende.delivery.mail import check_template, json_context
 from allmende.delivery.models import Notification
@@ -56,6 +57,9 @@ def notify_staff(
 ) -> int:
     """A message to the staff of ``municipality_id`` (None: the region's admins); its id.
 
+    ``subject`` and ``body`` are :class:`~allmende.core.messages.Message` s (or ``N_``
+    strings) that the page shows in each reader's language; plain text is shown as written.
+
     ``kind`` is a dotted name like the event that caused it (``sensing.task.failed``);
     ``link`` a local path to the page that explains (``/heat/warnings/3``). ``once`` names
     the cause (``assets.inspections.overdue:3:2026-12-01``) for callers that may see it
@@ -89,6 +93,7 @@ def notify_staff(
         kind=kind,
         subject=subject.strip(),
         body=body,
+        texts=_texts(subject, body),
         link=link,
         created_at=utcnow(),
         dedupe_key=once,
@@ -105,6 +110,11 @@ def notify_staff(
         ),
     )
     return int(row.id)
+
+
+def _texts(subject: str, body: str) -> dict[str, Any] | None:
+    texts = {name: message_to_json(text) for name, text in (("subject", subject), ("body", body))}
+    return json_context(texts, "subject") if any(texts.values()) else None
 
 
 def _scope(municipality_ids: Collection[int] | None) -> ColumnElement[bool]:
@@ -136,8 +146,8 @@ def list_notifications(
             id=r.id,
             municipality_id=r.municipality_id,
             kind=r.kind,
-            subject=r.subject,
-            body=r.body,
+            subject=message_from_json((r.texts or {}).get("subject"), r.subject),
+            body=message_from_json((r.texts or {}).get("body"), r.body),
             link=r.link,
             created=r.created_at,
             read=r.read_at,

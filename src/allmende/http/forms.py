@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from allmende.core.errors import AllmendeError, ValidationFailed
 from allmende.http.context import app_context
-from allmende.http.csrf import check_request
+from allmende.http.csrf import FORM_FIELD, check_request
 from allmende.storage.database import Database
 
 T = TypeVar("T")
@@ -28,8 +28,11 @@ async def read_form(request: Request) -> FormData:
 
 
 def form_strings(form: FormData) -> dict[str, str]:
-    """The form's text fields (uploads left out), to show the form again as it was sent."""
-    return {name: value for name, value in form.items() if isinstance(value, str)}
+    """The form's text fields (uploads and the CSRF token left out), to show the form again as
+    it was sent."""
+    return {
+        name: value for name, value in form.items() if isinstance(value, str) and name != FORM_FIELD
+    }
 
 
 async def write_or_refuse(

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from starlette.requests import HTTPConnection
+from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from allmende.http.context import app_context
@@ -39,6 +40,14 @@ def local_path(connection: HTTPConnection, path: str) -> str:
         else connection.scope.get("root_path", "").rstrip("/")
     )
     return prefix + (path if path.startswith("/") else "/" + path)
+
+
+def login_redirect(connection: HTTPConnection) -> RedirectResponse:
+    """To the sign-in page, and after it back to this page (its query too)."""
+    target = connection.url.path + (f"?{connection.url.query}" if connection.url.query else "")
+    return RedirectResponse(
+        local_path(connection, "/login?" + urlencode({"next": target})), status_code=303
+    )
 
 
 def safe_next(target: str | None, fallback: str = "/") -> str:

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from allmende.core.messages import localise
 from allmende.http import formatting
 from allmende.http.context import app_context
 from allmende.http.csrf import LazyToken, remember_seed
@@ -109,6 +110,8 @@ def page_context(request: Request, domain: str | None = None) -> dict[str, Any]:
         # Names that are stored as source strings (ObservedProperties, object types): the
         # translation if the catalogues have one, else the name as it is (never formatted).
         "translated": lambda name: translations.gettext(name) if name else name,
+        # Text the product stored as a message (a staff notification): in the reader's language.
+        "localised": lambda text: localise(text, translations.gettext) if text else text,
         "principal": principal,
         "settings": context.settings,
         "registry": context.registry,

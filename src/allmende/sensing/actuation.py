@@ -31,8 +31,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from allmende.core.errors import ValidationFailed
+from allmende.core.errors import N_, ValidationFailed
 from allmende.core.events import Event
+from allmende.core.messages import Message, message_from_json, message_to_json
 from allmende.core.registry import JobSpec
 from allmende.core.timeutil import utcnow
 from allmende.delivery.events import publish
@@ -77,6 +78,10 @@ OBSERVATION = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Observat
 #: Results that acknowledge a Task as carried out, or as refused.
 DONE_RESULTS = ("done", "ok", True)
 FAILED_RESULTS = ("failed", "refused", False)
+#: Why a Task failed when the device gave no words of its own; stored as these source strings
+#: and translated where shown (the attempts are counted beside them).
+REFUSED = N_("the device refused the Task")
+UNANSWERED = N_("no acknowledgement from the device")
 #: Acknowledgements stamped this long before the Task (a device clock running late) count.
 CLOCK_SKEW = timedelta(hours=1)
 #: The longest wait between two attempts, however many there were.
@@ -253,6 +258,7 @@ def send_task(
             task_id=task_id,
             tasking_capability_id=capability_id,
             reason=reason,
+            reason_text=message_to_json(reason),
             origin=origin,
             state=PENDING,
             attempts=1,
@@ -333,18 +339,13 @@ def process_deliveries(
                 done.append(delivery.task_id)
                 emit(session, Event(TASK_DONE, _summary(delivery, capability)))
             else:
-                _fail(session, delivery, capability, error or "the device refused the Task")
+                _fail(session, delivery, capability, error or REFUSED)
                 failed.append(delivery.task_id)
             continue
         if now < delivery.last_attempt_at + _backoff(delivery.attempts, ack_timeout):
             continue
         if delivery.attempts >= max_attempts:
-            _fail(
-                session,
-                delivery,
-                capability,
-                f"no acknowledgement after {delivery.attempts} attempts",
-            )
+            _fail(session, delivery, capability, UNANSWERED)
             failed.append(delivery.task_id)
             continue
         first = service.get(session, Task, delivery.task_id)
@@ -438,8 +439,16 @@ def _fail(
         session,
         municipality_id=capability.municipality_id,
         kind=TASK_FAILED,
-        subject=f"Task {delivery.task_id} to '{capability.name}' failed",
-        body=f"{error}. Reason of the Task: {delivery.reason or '—'} (sent by {delivery.origin}).",
+        subject=Message(
+            N_("Task %(task)s to “%(device)s” failed"),
+            task=delivery.task_id,
+            device=capability.name,
+        ),
+        body=Message(
+            N_("%(error)s. Reason of the Task: %(reason)s."),
+            error=error,
+            reason=message_from_json(delivery.reason_text, delivery.reason or "—"),
+        ),
         link=f"/notifications#task-{delivery.task_id}",
     )
 
@@ -483,7 +492,7 @@ def task_states(
             thing_name=thing_name,
             municipality_id=c.municipality_id,
             parameters=parameters if isinstance(parameters, dict) else {},
-            reason=d.reason,
+            reason=message_from_json(d.reason_text, d.reason),
             origin=d.origin,
             state=d.state,
             attempts=d.attempts,

@@ -24,7 +24,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,6 +32,7 @@ from allmende.sensing.ingest import (
     DuplicatePolicy,
     IngestError,
     NewObservation,
+    StoredObservation,
     ingest_observations,
 )
 from allmende.sensing.models import Datastream, MultiDatastream
@@ -59,10 +59,11 @@ Check = Callable[[Owner | None], None]
 
 @dataclass(frozen=True)
 class Stored:
-    """The stored Observation: its id and its row as inserted (``ingest.COLUMNS``)."""
+    """The stored Observation: its id and its row as inserted; no row for an idempotent
+    repeat, whose Observation was there before."""
 
     id: int
-    record: tuple[Any, ...]
+    record: StoredObservation | None
 
 
 @dataclass(eq=False)
@@ -141,7 +142,7 @@ class GroupIngest:
                 item.outcome = exc
                 continue
             accepted.append(item)
-        stored: dict[int, tuple[Any, ...]] = {}
+        stored: dict[int, StoredObservation] = {}
         outcomes = ingest_observations(
             session,
             rows=[item.row for item in accepted],
@@ -156,7 +157,7 @@ class GroupIngest:
             elif index in stored:
                 item.outcome = Stored(outcome, stored[index])
             else:  # an idempotent repeat (DuplicatePolicy.IGNORE): the existing one
-                item.outcome = Stored(outcome, ())
+                item.outcome = Stored(outcome, None)
 
 
 def _stream_of(row: NewObservation) -> tuple[str, int]:

@@ -128,23 +128,28 @@ class _Stream:
         return "Datastream" if self.components is None else "MultiDatastream"
 
 
-COLUMNS = (
-    "id",
-    "datastream_id",
-    "multi_datastream_id",
-    "feature_id",
-    "phenomenon_time",
-    "phenomenon_time_end",
-    "result_time",
-    "valid_time_start",
-    "valid_time_end",
-    "result_kind",
-    "result_number",
-    "result_text",
-    "result_json",
-    "result_quality",
-    "parameters",
-)
+class StoredObservation(NamedTuple):
+    """One Observation as the ingest stores it: the columns of the insert, in their order (the
+    event of a batch and the answer to a single POST carry it as well)."""
+
+    id: int
+    datastream_id: int | None
+    multi_datastream_id: int | None
+    feature_id: int
+    phenomenon_time: int
+    phenomenon_time_end: int
+    result_time: int | None
+    valid_time_start: int | None
+    valid_time_end: int | None
+    result_kind: int
+    result_number: float | None
+    result_text: str | None
+    result_json: str | None
+    result_quality: str | None
+    parameters: str | None
+
+
+COLUMNS = StoredObservation._fields
 _NO_STREAM = "An Observation needs exactly one Datastream or MultiDatastream."
 _NO_LOCATION = (
     "The Observation has no FeatureOfInterest and its Thing has no Location with a GeoJSON "
@@ -158,87 +163,51 @@ def ingest_observations(
     rows: Sequence[NewObservation],
     duplicates: DuplicatePolicy = DuplicatePolicy.REJECT,
     now: int | None = None,
-    stored: dict[int, tuple[Any, ...]] | None = None,
+    stored: dict[int, StoredObservation] | None = None,
 ) -> list[int | IngestError]:
     """Store many Observations at once; per row the new (or, if idempotent, existing) id or
     the reason it was refused. Rows that fail do not stop the others. ``stored``, when given,
-    receives each inserted row as stored (:data:`COLUMNS`) by its index in ``rows``: what a
-    caller answers with, without reading it back.
+    receives each inserted row as stored by its index in ``rows``: what a caller answers with,
+    without reading it back.
 
     The per-row work is kept to one pass to check and group the rows and one to build the
     records: this is the hot path of every sensor in the region.
     """
     now = now_micros() if now is None else now
     outcome: list[_Outcome] = [None] * len(rows)
-    datastreams = _load_streams(session, Datastream, {r[0] for r in rows})
-    multi = _load_streams(session, MultiDatastream, {r[1] for r in rows})
-    known_features = _existing_features(session, {r[2] for r in rows})
+    datastreams = _load_streams(session, Datastream, {r.datastream_id for r in rows})
+    multi = _load_streams(session, MultiDatastream, {r.multi_datastream_id for r in rows})
+    known_features = _existing_features(session, {r.feature_id for r in rows})
     spans: list[tuple[int, int]] = [(0, 0)] * len(rows)
     streams: list[_Stream | None] = [None] * len(rows)
     for index, row in enumerate(rows):
-        datastream_id, multi_id, feature_id, start, end = row[0], row[1], row[2], row[3], row[4]
-        stream: _Stream | None
-        if multi_id is None and datastream_id is not None:
-            stream = datastreams.get(datastream_id)
-            if stream is None:
-                outcome[index] = IngestError(404, f"No Datastream with id {datastream_id}.")
-                continue
-        elif datastream_id is None and multi_id is not None:
-            stream = multi.get(multi_id)
-            if stream is None:
-                outcome[index] = IngestError(404, f"No MultiDatastream with id {multi_id}.")
-                continue
-            error = _check_components(row.result, stream.components or 0)
-            if error is not None:
-                outcome[index] = error
-                continue
-        else:
-            outcome[index] = IngestError(400, _NO_STREAM)
+        placed = _place(row, now, datastreams, multi, known_features)
+        if isinstance(placed, IngestError):
+            outcome[index] = placed
             continue
-        if feature_id is not None and feature_id not in known_features:
-            outcome[index] = IngestError(404, f"No FeatureOfInterest with id {feature_id}.")
-            continue
-        if start is None:
-            start = now
-        beyond = _beyond_range(start, end, row)
-        if beyond is not None:
-            outcome[index] = IngestError(400, f"{beyond}: {OUT_OF_RANGE}")
-            continue
-        spans[index] = (start, start if end is None else end)
+        stream, spans[index] = placed
         streams[index] = stream
         stream.rows.append(index)
     groups = [s for s in (*datastreams.values(), *multi.values()) if s.rows]
     automatic = _automatic_features(session, rows, groups, outcome)
     accepted = _apply_duplicates(session, groups, spans, outcome, duplicates)
     ids = _reserve_ids(session, len(accepted))
-    records: list[tuple[Any, ...]] = []
+    records: list[StoredObservation] = []
     for new_id, index in zip(ids, accepted, strict=True):
         row = rows[index]
-        try:
-            kind, number, text, data = encode_result(row[8])
-            quality = None if row[9] is None else to_json(row[9])
-            parameters = None if row[10] is None else to_json(row[10])
-        except ValueError as exc:  # NaN or a huge integer from a source other than JSON
-            outcome[index] = IngestError(400, f"The result or its parameters {exc}.")
-            continue
-        if text or data or quality or parameters:
-            refused = _refused_content(text, data, quality, parameters)
-            if refused is not None:
-                outcome[index] = IngestError(400, refused)
-                continue
-        feature_id = row[2]
+        feature_id = row.feature_id
         if feature_id is None:
-            stream = streams[index]
-            assert stream is not None
-            feature_id = automatic[stream.thing_id]
-        start, end = spans[index]
-        records.append(
-            (new_id, row[0], row[1], feature_id, start, end, row[5], row[6], row[7], kind,
-             number, text, data, quality, parameters)
-        )  # fmt: skip
+            owner = streams[index]
+            assert owner is not None
+            feature_id = automatic[owner.thing_id]
+        record = _record(new_id, row, feature_id, spans[index])
+        if isinstance(record, IngestError):
+            outcome[index] = record
+            continue
+        records.append(record)
         outcome[index] = new_id
         if stored is not None:
-            stored[index] = records[-1]
+            stored[index] = record
     _insert(session, records)
     _count(groups, rows, spans, outcome, automatic)
     _update_streams(session, Datastream, [g for g in groups if g.components is None])
@@ -263,6 +232,72 @@ def ingest_observations(
     if any(type(item) is _Pending for item in outcome):
         return [_final(outcome, item) for item in outcome]
     return outcome  # type: ignore[return-value]  # every row is answered (int or error)
+
+
+def _place(
+    row: NewObservation,
+    now: int,
+    datastreams: dict[int, _Stream],
+    multi: dict[int, _Stream],
+    known_features: set[int],
+) -> tuple[_Stream, tuple[int, int]] | IngestError:
+    """The stream a row belongs to and its phenomenonTime span, or why it is refused."""
+    datastream_id, multi_id = row.datastream_id, row.multi_datastream_id
+    stream: _Stream | None
+    if multi_id is None and datastream_id is not None:
+        stream = datastreams.get(datastream_id)
+        if stream is None:
+            return IngestError(404, f"No Datastream with id {datastream_id}.")
+    elif datastream_id is None and multi_id is not None:
+        stream = multi.get(multi_id)
+        if stream is None:
+            return IngestError(404, f"No MultiDatastream with id {multi_id}.")
+        error = _check_components(row.result, stream.components or 0)
+        if error is not None:
+            return error
+    else:
+        return IngestError(400, _NO_STREAM)
+    if row.feature_id is not None and row.feature_id not in known_features:
+        return IngestError(404, f"No FeatureOfInterest with id {row.feature_id}.")
+    start = now if row.phenomenon_time is None else row.phenomenon_time
+    end = row.phenomenon_time_end
+    beyond = _beyond_range(start, end, row)
+    if beyond is not None:
+        return IngestError(400, f"{beyond}: {OUT_OF_RANGE}")
+    return stream, (start, start if end is None else end)
+
+
+def _record(
+    new_id: int, row: NewObservation, feature_id: int, span: tuple[int, int]
+) -> StoredObservation | IngestError:
+    """The row as it is stored, its result and JSON encoded, or why it cannot be."""
+    try:
+        kind, number, text, data = encode_result(row.result)
+        quality = None if row.result_quality is None else to_json(row.result_quality)
+        parameters = None if row.parameters is None else to_json(row.parameters)
+    except ValueError as exc:  # NaN or a huge integer from a source other than JSON
+        return IngestError(400, f"The result or its parameters {exc}.")
+    if text or data or quality or parameters:
+        refused = _refused_content(text, data, quality, parameters)
+        if refused is not None:
+            return IngestError(400, refused)
+    return StoredObservation(
+        id=new_id,
+        datastream_id=row.datastream_id,
+        multi_datastream_id=row.multi_datastream_id,
+        feature_id=feature_id,
+        phenomenon_time=span[0],
+        phenomenon_time_end=span[1],
+        result_time=row.result_time,
+        valid_time_start=row.valid_time_start,
+        valid_time_end=row.valid_time_end,
+        result_kind=kind,
+        result_number=number,
+        result_text=text,
+        result_json=data,
+        result_quality=quality,
+        parameters=parameters,
+    )
 
 
 _NUL = "A NUL character (\\u0000) cannot be stored in a result, resultQuality or parameters."
@@ -290,9 +325,9 @@ def _beyond_range(start: int, end: int | None, row: NewObservation) -> str | Non
         end is not None and not MIN_MICROS <= end <= MAX_MICROS
     ):
         return "phenomenonTime"
-    if row[5] is not None and not MIN_MICROS <= row[5] <= MAX_MICROS:
+    if row.result_time is not None and not MIN_MICROS <= row.result_time <= MAX_MICROS:
         return "resultTime"
-    for moment in (row[6], row[7]):
+    for moment in (row.valid_time_start, row.valid_time_end):
         if moment is not None and not MIN_MICROS <= moment <= MAX_MICROS:
             return "validTime"
     return None
@@ -386,7 +421,7 @@ def _automatic_features(
     outcome: list[_Outcome],
 ) -> dict[int, int]:
     """The FoI of each Thing whose rows name none; rows whose Thing has none are refused."""
-    needing = [g for g in groups if any(rows[i][2] is None for i in g.rows)]
+    needing = [g for g in groups if any(rows[i].feature_id is None for i in g.rows)]
     features = {g.thing_id: g.feature for g in needing if g.feature is not None}
     missing = {g.thing_id for g in needing if g.feature is None}
     if missing:  # a Thing's first Observation since its Location was set: made now
@@ -396,7 +431,7 @@ def _automatic_features(
             continue
         kept = []
         for index in group.rows:
-            if rows[index][2] is None:
+            if rows[index].feature_id is None:
                 outcome[index] = IngestError(400, _NO_LOCATION)
             else:
                 kept.append(index)
@@ -514,17 +549,17 @@ def _count(
         assert type(newest) is int
         group.latest = (last, newest)
         group.pt_start, group.pt_end = first, max(spans[i][1] for i in stored)
-        results = [t for t in (rows[i][5] for i in stored) if t is not None]
+        results = [t for t in (rows[i].result_time for i in stored) if t is not None]
         if results:
             group.rt_start, group.rt_end = min(results), max(results)
-        named = {rows[i][2] for i in stored}
+        named = {rows[i].feature_id for i in stored}
         group.features = {automatic[group.thing_id] if f is None else f for f in named}
 
 
 _FEW = 64  # rows up to which one multi-row INSERT beats COPY on PostgreSQL
 
 
-def _insert(session: Session, records: list[tuple[Any, ...]]) -> None:
+def _insert(session: Session, records: list[StoredObservation]) -> None:
     if not records:
         return
     connection = session.connection()

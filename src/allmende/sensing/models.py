@@ -361,6 +361,8 @@ class TaskDelivery(Base):
         IdType, ForeignKey("sensing_tasking_capabilities.id", ondelete="CASCADE"), index=True
     )
     reason: Mapped[str] = mapped_column(Text, default="")
+    #: ``reason`` as a message (``message_to_json``), shown in each reader's language.
+    reason_text: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     origin: Mapped[str] = mapped_column(String(200), index=True)
     state: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=1)

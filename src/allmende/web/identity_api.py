@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from allmende.core.errors import ValidationFailed
-from allmende.core.geo import bbox_of, geometry_to_geojson
+from allmende.core.geo import GEOJSON_MEDIA_TYPE, bbox_of, geometry_to_geojson
 from allmende.core.timeutil import utcnow
 from allmende.http.auth import Caller
 from allmende.http.context import app_context
@@ -24,7 +24,6 @@ from allmende.identity.models import ApiKey, Municipality, User
 from allmende.identity.permissions import Action, require
 
 router = APIRouter(prefix="/api", tags=["region"])
-GEOJSON = "application/geo+json"
 PROBLEM = {"description": "Problem (RFC 9457)", "content": {"application/problem+json": {}}}
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {401: PROBLEM, 403: PROBLEM}
 
@@ -121,7 +120,7 @@ def get_municipality(request: Request, key: str) -> MunicipalityOut:
     "/region/boundaries",
     operation_id="regionBoundaries",
     responses={
-        200: {"content": {GEOJSON: {}}, "description": "GeoJSON FeatureCollection"},
+        200: {"content": {GEOJSON_MEDIA_TYPE: {}}, "description": "GeoJSON FeatureCollection"},
         404: PROBLEM,
     },
 )
@@ -141,7 +140,7 @@ def region_boundaries(
             if d.geom is not None:
                 features.append(_feature(d.geom, kind="district", name=d.name, key=m.key))
     body = {"type": "FeatureCollection", "features": features}
-    return Response(orjson.dumps(body), media_type=GEOJSON)
+    return Response(orjson.dumps(body), media_type=GEOJSON_MEDIA_TYPE)
 
 
 def _feature(geom: Any, **properties: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from babel.numbers import format_decimal
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
+from allmende.core.messages import localise, message_from_json
 from allmende.delivery.mailer import REGION_ZONE, Rendered
 from allmende.http.i18n import Catalogs
 
@@ -63,6 +64,11 @@ class MailTemplates:
             "gettext": gettext,
             "_": gettext,
             "ngettext": ngettext,
+            # A text stored as a message (the context's ``texts``) in the recipient's language.
+            "localised": lambda name, english: localise(
+                message_from_json((context.get("texts") or {}).get(name), english),
+                translations.gettext,
+            ),
             "url": lambda path: base + (path if str(path).startswith("/") else f"/{path}"),
         }
         loaded = self.env.get_template(f"{template}.txt")

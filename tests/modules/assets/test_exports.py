@@ -127,6 +127,17 @@ def test_work_order_exports_are_for_staff(
     assert geo["features"][0]["properties"]["status"] == "open"
     done = client.get("/api/assets/exports/work-orders.csv", params={"status": "done"})
     assert rows_of(done.content) == []
+    today = utcnow().date()
+    days = {
+        "start": (today - timedelta(days=1)).isoformat(),
+        "end": (today + timedelta(days=1)).isoformat(),
+    }
+    within = client.get("/api/assets/exports/work-orders.csv", params=days)
+    assert [r["id"] for r in rows_of(within.content)] == [str(order_id)]
+    later = {"start": (today + timedelta(days=2)).isoformat()}
+    assert rows_of(client.get("/api/assets/exports/work-orders.csv", params=later).content) == []
+    earlier = {"end": (today - timedelta(days=2)).isoformat()}
+    assert rows_of(client.get("/api/assets/exports/work-orders.csv", params=earlier).content) == []
 
 
 # --- pages ----------------------------------------------------------------------------------

@@ -409,6 +409,17 @@ def test_pages_for_staff_refuse_others(client: TestClient, region: Region, world
     assert client.get(f"/assets/{world.bench_internal}").status_code == 404
 
 
+def test_choices_of_built_in_types_read_in_german(
+    client: TestClient, region: Region, world: World
+) -> None:
+    """The stored keys ("bark") are the values; German readers see the words ("Rindenmulch")."""
+    sign_in(client, region.staff_a_email)
+    client.cookies.set("allmende_lang", "de")
+    form = client.get(f"/assets/{world.device}/edit").text
+    assert '<option value="bark">Rindenmulch</option>' in form
+    assert '<option value="none">keiner</option>' in form
+
+
 def test_the_report_form_lists_every_fault_at_once(
     client: TestClient, database: Database, region: Region, world: World
 ) -> None:

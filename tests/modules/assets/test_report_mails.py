@@ -193,7 +193,8 @@ def test_overdue_inspections_are_notified_once_per_new_due_date(
     assert sorted(notices) == [region.municipality_a, region.municipality_b]
     a = notices[region.municipality_a]
     assert a.kind == "assets.inspections.overdue" and a.link == "/maintenance"
-    assert "überfällig" in a.subject and "Spielplatz Mitte" in a.body
+    assert a.subject.startswith("Inspections overdue: ") and "Spielplatz Mitte" in a.body
+    assert a.texts["subject"]["template"] == "Inspections overdue: %(n)d"  # shown translated
 
 
 def test_a_deleted_account_leaves_the_reports_without_contact_data(

@@ -25,7 +25,8 @@ from allmende.core.errors import AllmendeError
 from allmende.core.settings import Mode, Settings
 from allmende.identity.principal import Principal
 from allmende.sensing import models
-from allmende.standards.sensorthings.handlers import Api, StaRequest
+from allmende.standards.sensorthings.exchange import StaRequest
+from allmende.standards.sensorthings.handlers import Api
 from allmende.standards.sensorthings.model import ENTITY_TYPES, Kind, Nav, Prop, entity_type
 from allmende.storage.database import Database
 from allmende.storage.ephemeral_pg import EphemeralPostgres

@@ -46,12 +46,20 @@ from allmende.modules.assets.service import (
     municipality_keys,
     not_found,
 )
-from allmende.sdk import Caller, Principal, RowId, app_context, csvformat, parse_bbox, uploads
+from allmende.sdk import (
+    GEOJSON_MEDIA_TYPE,
+    Caller,
+    Principal,
+    RowId,
+    app_context,
+    csvformat,
+    parse_bbox,
+    uploads,
+)
 
 FILE_TYPES = sorted(
     {*uploads.DOCUMENT_TYPES.values(), *(t for t, _ in uploads.IMAGE_FORMATS.values())}
 )
-GEOJSON = "application/geo+json"
 
 
 def _type_ids(session: Session, municipality_id: int | None, key: str | None) -> list[int] | None:
@@ -438,7 +446,7 @@ def _exported(
     "/export.geojson",
     operation_id="exportAssetObjectsGeoJSON",
     response_class=Response,
-    responses={200: {"content": {GEOJSON: {"schema": {"type": "object"}}}}},
+    responses={200: {"content": {GEOJSON_MEDIA_TYPE: {"schema": {"type": "object"}}}}},
 )
 def export_geojson(
     request: Request,
@@ -452,7 +460,7 @@ def export_geojson(
         items = _exported(session, principal, municipality, type, status)
     return Response(
         orjson.dumps(transfer.to_geojson(items)),
-        media_type=GEOJSON,
+        media_type=GEOJSON_MEDIA_TYPE,
         headers={"Content-Disposition": 'attachment; filename="objects.geojson"'},
     )
 

@@ -24,7 +24,6 @@ from allmende.modules.assets.schemas import PlaceRead, ReportForward, ReportRead
 from allmende.modules.assets.service import municipality_keys, require_staff_somewhere
 from allmende.sdk import (
     Caller,
-    RateLimit,
     RowId,
     ValidationFailed,
     app_context,
@@ -32,8 +31,6 @@ from allmende.sdk import (
     rate_limit,
 )
 
-#: Address searches per client address and hour (each may ask the configured geocoder).
-SEARCHES = RateLimit("assets-place-search", limit=120, window_seconds=3600)
 ExportFormat = Literal["csv", "xlsx", "geojson"]
 StartQuery = Query(
     None, max_length=10, description="Created on or after this day (YYYY-MM-DD, local time)"
@@ -63,7 +60,7 @@ def search_places(
 ) -> list[PlaceRead]:
     """Places in the region for an address or a name: the configured geocoder, else the
     region's own street and object names."""
-    rate_limit(request, SEARCHES)
+    rate_limit(request, geocoding.SEARCHES)
     context = app_context(request)
     with context.database.session() as session:
         found = geocoding.search(

@@ -27,6 +27,24 @@ OBJECT_STATUSES = {
     "closed": N_("closed for use"),
     "removed": N_("removed"),
 }
+#: The values of the built-in object types' choice attributes: stored as these keys, shown
+#: translated (a type made by staff has its own values, shown as written).
+CHOICE_VALUES = (
+    N_("low"),
+    N_("medium"),
+    N_("high"),
+    N_("all"),
+    N_("sand"),
+    N_("bark"),
+    N_("gravel"),
+    N_("grass"),
+    N_("rubber"),
+    N_("none"),
+    N_("led"),
+    N_("sodium"),
+    N_("mercury"),
+    N_("other"),
+)
 PLAN_KINDS = {
     "visual": N_("visual routine inspection"),
     "operational": N_("operational inspection"),

@@ -24,7 +24,7 @@ from allmende.modules.assets.features import (
 )
 from allmende.modules.assets.models import AssetObject, Report, ReportService
 from allmende.modules.assets.register import attributes as attrs
-from allmende.sdk import Municipality, as_utc, parse_datetime
+from allmende.sdk import GEOJSON_MEDIA_TYPE, Municipality, as_utc, parse_datetime
 from allmende.sdk import datasets as open_data
 
 PREFIX = "assets-"
@@ -42,6 +42,9 @@ TYPE_TITLES = {
     "waste_bin": "Abfallbehälter",
     "public_toilet": "Öffentliche Toiletten",
     "public_space": "Plätze und öffentliche Flächen",
+    "cool_place": "Kühle Orte",
+    "drinking_fountain": "Trinkbrunnen",
+    "shade": "Schattenplätze",
 }
 TYPE_THEMES = {"tree": ("ENVI",), "playground": ("EDUC", "SOCI"), "play_device": ("EDUC",)}
 COLUMN_TYPES: dict[str, open_data.ColumnType] = {
@@ -145,7 +148,7 @@ class AssetDatasets:
                             "OGC API - Features (GeoJSON)",
                             f"/ogcapi/collections/{collection_id}/items?municipality={place.key}",
                             open_data.GEOJSON,
-                            "application/geo+json",
+                            GEOJSON_MEDIA_TYPE,
                             FEATURES,
                         ),
                     ),
@@ -229,7 +232,7 @@ def _report_datasets(
                     "OGC API - Features (GeoJSON)",
                     f"/ogcapi/collections/{REPORTS}/items?municipality={place.key}",
                     open_data.GEOJSON,
-                    "application/geo+json",
+                    GEOJSON_MEDIA_TYPE,
                     FEATURES,
                 ),
             ),

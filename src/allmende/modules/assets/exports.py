@@ -29,13 +29,13 @@ from allmende.modules.assets.service import (
     municipality_keys,
     require_read_internal,
 )
-from allmende.sdk import Principal, csvformat, geometry_to_geojson
+from allmende.sdk import GEOJSON_MEDIA_TYPE, Principal, csvformat, geometry_to_geojson
 
 Format = Literal["csv", "xlsx", "geojson"]
 MEDIA_TYPES: dict[str, str] = {
     "csv": csvformat.MEDIA_TYPE,
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "geojson": "application/geo+json",
+    "geojson": GEOJSON_MEDIA_TYPE,
 }
 #: Rows of one export at most (a year of a large town's reports fits many times).
 MAX_ROWS = 100_000
@@ -172,13 +172,14 @@ def work_order_table(session: Session, *, principal: Principal, f: ExportFilter)
     found = workorders.list_work_orders(
         session,
         principal=principal,
-        f=workorders.WorkOrderFilter(municipality_id=f.municipality_id, status=f.status or None),
+        f=workorders.WorkOrderFilter(
+            municipality_id=f.municipality_id,
+            status=f.status or None,
+            created_from=_day_start(f.start) if f.start else None,
+            created_before=_day_start(f.end + timedelta(days=1)) if f.end else None,
+        ),
         limit=MAX_ROWS,
     )
-    if f.start is not None:
-        found = [o for o in found if o.created_at >= _day_start(f.start)]
-    if f.end is not None:
-        found = [o for o in found if o.created_at < _day_start(f.end + timedelta(days=1))]
     reads = workorders.work_order_read(session, found)
     object_geoms = {
         row.id: row.geom

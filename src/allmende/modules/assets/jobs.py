@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from allmende.modules.assets.catalogue import PLAN_KINDS
+from allmende.modules.assets.catalogue import N_, PLAN_KINDS
 from allmende.modules.assets.inspections import service as inspections
-from allmende.sdk import JobSpec, Municipality, Principal, notify_staff
+from allmende.sdk import JobSpec, Message, Municipality, Principal, joined, notify_staff
 
 #: Objects named in one notification (the rest: "and N more").
 LISTED = 10
@@ -33,15 +33,23 @@ def overdue_inspections(session: Session, *, now: datetime) -> int:
         if not overdue:
             continue
         newest = max(d.due_at for d in overdue)
-        lines = [f"{d.obj.name}: {d.plan.kind}, fällig seit {d.due_at:%d.%m.%Y}" for d in overdue]
-        if len(lines) > LISTED:
-            lines = [*lines[:LISTED], f"… und {len(lines) - LISTED} weitere"]
+        lines = [
+            Message(
+                N_("%(object)s: %(kind)s, due since %(day)s"),
+                object=d.obj.name,
+                kind=PLAN_KINDS.get(d.plan.kind, d.plan.kind),
+                day=d.due_at.date().isoformat(),
+            )
+            for d in overdue[:LISTED]
+        ]
+        if len(overdue) > LISTED:
+            lines.append(Message(N_("… and %(n)d more"), n=len(overdue) - LISTED))
         notify_staff(
             session,
             municipality_id=municipality_id,
             kind="assets.inspections.overdue",
-            subject=f"{len(overdue)} Kontrollen überfällig",
-            body="\n".join(lines),
+            subject=Message(N_("Inspections overdue: %(n)d"), n=len(overdue)),
+            body=joined(lines),
             link="/maintenance",
             once=f"assets.inspections.overdue:{municipality_id}:{newest.isoformat()}",
             mail_template="assets/mail/staff_overdue",

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from allmende.modules.assets.catalogue import CLOSED_STATES, REPORT_STATES
+from allmende.modules.assets.catalogue import CLOSED_STATES, N_, REPORT_STATES
 from allmende.modules.assets.models import Report, ReportService
-from allmende.sdk import notify_staff, receives_updates, send_mail
+from allmende.sdk import Message, notify_staff, receives_updates, send_mail
 
 #: How long a report's description may be in a staff notification.
 EXCERPT = 300
@@ -44,6 +44,10 @@ def reporter_hears(session: Session, report: Report, *, user_id: int | None) -> 
     )
 
 
+def _name(service: ReportService | None) -> str:
+    return service.name[:200] if service is not None else N_("Report")
+
+
 def report_received(session: Session, report: Report) -> None:
     """Tell the reporter the report arrived, and the staff that there is a new one."""
     service = session.get(ReportService, report.service_id)
@@ -58,12 +62,13 @@ def report_received(session: Session, report: Report) -> None:
             context=context,
             municipality_id=report.municipality_id,
         )
-    name = service.name if service is not None else "Meldung"
     notify_staff(
         session,
         municipality_id=report.municipality_id,
         kind="assets.report.created",
-        subject=f"Neue Meldung #{report.id}: {name}"[:300],
+        subject=Message(
+            N_("New report #%(id)s: %(category)s"), id=report.id, category=_name(service)
+        ),
         body=report.description[:EXCERPT],
         link=f"/maintenance/reports/{report.id}",
         mail_template="assets/mail/staff_report",
@@ -74,13 +79,14 @@ def report_received(session: Session, report: Report) -> None:
 def report_forwarded(session: Session, report: Report, *, source: str, note: str) -> None:
     """Tell the staff of the municipality a report was forwarded to (it is new to them)."""
     service = session.get(ReportService, report.service_id)
-    name = service.name if service is not None else "Meldung"
     notify_staff(
         session,
         municipality_id=report.municipality_id,
         kind="assets.report.forwarded",
-        subject=f"Weitergeleitete Meldung #{report.id}: {name}"[:300],
-        body=f"Von {source}: {note}"[:EXCERPT],
+        subject=Message(
+            N_("Forwarded report #%(id)s: %(category)s"), id=report.id, category=_name(service)
+        ),
+        body=Message(N_("From %(source)s: %(note)s"), source=source, note=note[:EXCERPT]),
         link=f"/maintenance/reports/{report.id}",
         mail_template="assets/mail/staff_forwarded",
         mail_context={**_context(report, service), "source": source, "note": note[:EXCERPT]},

@@ -56,6 +56,7 @@ from allmende.modules.assets.service import (
     municipality_or_none,
 )
 from allmende.sdk import (
+    GEOJSON_MEDIA_TYPE,
     AllmendeError,
     Caller,
     FieldError,
@@ -64,15 +65,16 @@ from allmende.sdk import (
     RowId,
     ValidationFailed,
     app_context,
+    form_strings,
     formatting,
     geometry_to_geojson,
     local_path,
+    login_redirect,
     parse_local_datetime,
     read_form,
     uploads,
     utcnow,
 )
-from allmende.sdk import form_strings as sdk_form_strings
 
 pages = APIRouter(include_in_schema=False)
 Model = TypeVar("Model", bound=BaseModel)
@@ -176,13 +178,6 @@ def redirect(request: Request, path: str, message: str | None = None) -> Redirec
     return RedirectResponse(local_path(request, path), status_code=303)
 
 
-def login_redirect(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(
-        local_path(request, "/login?" + urlencode({"next": target})), status_code=303
-    )
-
-
 def field_errors(error: AllmendeError) -> dict[str, str]:
     """Errors keyed by form field (``body.attributes.height_m`` → ``attributes.height_m``)."""
     found: dict[str, str] = {}
@@ -206,11 +201,6 @@ def validated(model: type[Model], **data: Any) -> Model:
         raise ValidationFailed(
             detail="; ".join(f"{e.field}: {e.reason}" for e in errors), errors=errors
         ) from exc
-
-
-#: The SDK's form-post helpers, under the names the pages use.
-form_strings = sdk_form_strings
-form_of = read_form
 
 
 def text(form: FormData, name: str) -> str:
@@ -348,7 +338,7 @@ def register_map(
             if o.geom is not None
         ]
     return JSONResponse(
-        {"type": "FeatureCollection", "features": features}, media_type="application/geo+json"
+        {"type": "FeatureCollection", "features": features}, media_type=GEOJSON_MEDIA_TYPE
     )
 
 
@@ -365,6 +355,7 @@ def _attribute_rows(
                 "name": name,
                 "title": definition.get("title", name),
                 "value": values[name],
+                "choice": bool(definition.get("enum")) and isinstance(values[name], str),
                 "public": public,
             }
         )
@@ -487,7 +478,7 @@ def object_map(request: Request, object_id: RowId, principal: Caller) -> Respons
             if o.geom is not None
         ]
     return JSONResponse(
-        {"type": "FeatureCollection", "features": features}, media_type="application/geo+json"
+        {"type": "FeatureCollection", "features": features}, media_type=GEOJSON_MEDIA_TYPE
     )
 
 
@@ -586,7 +577,7 @@ def _attribute_fields(request: Request, t: ObjectType) -> list[dict[str, Any]]:
     for name, p in attributes.properties(t.attribute_schema).items():
         options = None
         if p.get("enum"):
-            options = [(str(v), str(v)) for v in p["enum"]]
+            options = [(str(v), gettext(str(v))) for v in p["enum"]]
         elif p.get("type") == "boolean":
             options = [("true", gettext("yes")), ("false", gettext("no"))]
         fields.append(
@@ -687,7 +678,7 @@ async def create_object_submit(
     municipality: str = Query(..., max_length=40),
     type: str = Query(..., max_length=40),
 ) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     context = app_context(request)
     with context.database.session() as session:
         m = municipality_or_none(session, municipality)
@@ -733,7 +724,7 @@ def edit_object_page(request: Request, object_id: RowId, principal: Caller) -> R
 
 @pages.post("/assets/{object_id}/edit")
 async def edit_object_submit(request: Request, object_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     context = app_context(request)
     with context.database.session() as session:
         obj = objects.editable_object(session, principal=principal, object_id=object_id)
@@ -764,7 +755,7 @@ async def edit_object_submit(request: Request, object_id: RowId, principal: Call
 @pages.post("/assets/{object_id}/files")
 async def upload_file(request: Request, object_id: RowId, principal: Caller) -> Response:
     """Add a photo or a document from the object page."""
-    form = await form_of(request)
+    form = await read_form(request)
     context = app_context(request)
     kind = "photo" if text(form, "kind") == "photo" else "document"
     upload = form.get("file")
@@ -839,7 +830,7 @@ def _import_form(
 
 @pages.post("/assets/import/objects")
 async def import_submit(request: Request, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     context = app_context(request)
     values = form_strings(form)
     upload = form.get("file")
@@ -871,7 +862,7 @@ async def import_submit(request: Request, principal: Caller) -> Response:
 
 @pages.post("/assets/{object_id}/adopt")
 async def adopt_submit(request: Request, object_id: RowId, principal: Caller) -> Response:
-    await form_of(request)
+    await read_form(request)
     if principal.kind != "user":
         return login_redirect(request)
     await app_context(request).database.awrite(
@@ -882,7 +873,7 @@ async def adopt_submit(request: Request, object_id: RowId, principal: Caller) ->
 
 @pages.post("/assets/{object_id}/release")
 async def release_submit(request: Request, object_id: RowId, principal: Caller) -> Response:
-    await form_of(request)
+    await read_form(request)
     if principal.kind != "user":
         return login_redirect(request)
     await app_context(request).database.awrite(
@@ -893,7 +884,7 @@ async def release_submit(request: Request, object_id: RowId, principal: Caller) 
 
 @pages.post("/assets/{object_id}/water")
 async def water_submit(request: Request, object_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     if principal.kind != "user":
         return login_redirect(request)
     try:

@@ -25,10 +25,7 @@ from allmende.modules.assets.models import (
 )
 from allmende.modules.assets.pages import (
     field_errors,
-    form_of,
-    form_strings,
     local_datetime,
-    login_redirect,
     optional_float,
     pages,
     redirect,
@@ -42,6 +39,7 @@ from allmende.modules.assets.reports import service as report_rules
 from allmende.modules.assets.schemas import BookingCreate
 from allmende.modules.assets.service import Actor, Faults, municipality_names, not_found
 from allmende.sdk import (
+    GEOJSON_MEDIA_TYPE,
     AllmendeError,
     Caller,
     FieldError,
@@ -53,17 +51,18 @@ from allmende.sdk import (
     ValidationFailed,
     absolute_url,
     app_context,
+    form_strings,
     geometry_to_geojson,
     local_path,
+    login_redirect,
     rate_limit,
+    read_form,
     uploads,
     utcnow,
 )
 
 #: Reports per client address and hour.
 REPORTS = RateLimit("assets-reports", limit=20, window_seconds=3600)
-#: Address searches of the form per client address and hour.
-SEARCHES = RateLimit("assets-form-place-search", limit=120, window_seconds=3600)
 OPEN311_FIELDS = {"service_code": "service", "long": "lon", "address_string": "address"}
 
 
@@ -200,7 +199,7 @@ async def _search_step(
     request: Request, form: FormData, values: dict[str, str], obj: AssetObject | None
 ) -> Response:
     """The address search of the form (without JavaScript too): its hits as buttons."""
-    rate_limit(request, SEARCHES)
+    rate_limit(request, geocoding.SEARCHES)
     context = app_context(request)
     query = text(form, "place_query")
 
@@ -235,7 +234,7 @@ def _picked(values: dict[str, str], raw: str) -> tuple[dict[str, str], str]:
 
 @pages.post("/reports/new")
 async def report_submit(request: Request, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     context = app_context(request)
     values = form_strings(form)
     obj: AssetObject | None = None
@@ -422,7 +421,7 @@ def reports_map(request: Request, principal: Caller) -> Response:
             if r.geom is not None
         ]
     return JSONResponse(
-        {"type": "FeatureCollection", "features": features}, media_type="application/geo+json"
+        {"type": "FeatureCollection", "features": features}, media_type=GEOJSON_MEDIA_TYPE
     )
 
 
@@ -551,7 +550,7 @@ def booking_page(request: Request, space_id: RowId, principal: Caller) -> Respon
 
 @pages.post("/spaces/{space_id}/book")
 async def booking_submit(request: Request, space_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     if principal.kind != "user":
         return login_redirect(request)
     context = app_context(request)

@@ -25,9 +25,6 @@ from allmende.modules.assets.models import InspectionPlan, ObjectType, ReportSer
 from allmende.modules.assets.pages import (
     editable_municipalities,
     field_errors,
-    form_of,
-    form_strings,
-    login_redirect,
     pages,
     redirect,
     render,
@@ -60,6 +57,9 @@ from allmende.sdk import (
     RowId,
     ValidationFailed,
     app_context,
+    form_strings,
+    login_redirect,
+    read_form,
     write_or_refuse,
 )
 
@@ -341,7 +341,7 @@ def new_category_page(request: Request, principal: Caller) -> Response:
 
 @pages.post("/maintenance/categories/new")
 async def new_category_submit(request: Request, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     rows: dict[str, list[int]] = {}
 
     def write(session: Session) -> int:
@@ -383,7 +383,7 @@ def category_page(request: Request, service_id: RowId, principal: Caller) -> Res
 
 @pages.post("/maintenance/categories/{service_id}")
 async def category_submit(request: Request, service_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     rows: dict[str, list[int]] = {}
 
     def write(session: Session) -> None:
@@ -432,7 +432,7 @@ async def category_submit(request: Request, service_id: RowId, principal: Caller
 @pages.post("/maintenance/categories/{service_id}/active")
 async def category_active(request: Request, service_id: RowId, principal: Caller) -> Response:
     """Deactivate or reactivate a category: citizens no longer (or again) choose it."""
-    form = await form_of(request)
+    form = await read_form(request)
     active = text(form, "active") == "on"
     await app_context(request).database.awrite(
         lambda s: report_rules.update_service(
@@ -551,7 +551,7 @@ def new_type_page(request: Request, principal: Caller) -> Response:
 
 @pages.post("/maintenance/types/new")
 async def new_type_submit(request: Request, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
 
     def write(session: Session) -> int:
         found, data = gathered(
@@ -597,7 +597,7 @@ def type_page(request: Request, type_id: RowId, principal: Caller) -> Response:
 
 @pages.post("/maintenance/types/{type_id}")
 async def type_submit(request: Request, type_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
 
     def write(session: Session) -> None:
         t = objects.editable_type(session, principal=principal, type_id=type_id)
@@ -725,7 +725,7 @@ def new_plan_page(request: Request, principal: Caller) -> Response:
 
 @pages.post("/maintenance/plans/new")
 async def new_plan_submit(request: Request, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     rows: dict[str, list[int]] = {}
 
     def write(session: Session) -> int:
@@ -777,7 +777,7 @@ def plan_page(request: Request, plan_id: RowId, principal: Caller) -> Response:
 
 @pages.post("/maintenance/plans/{plan_id}")
 async def plan_submit(request: Request, plan_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     rows: dict[str, list[int]] = {}
 
     def write(session: Session) -> None:
@@ -814,7 +814,7 @@ async def plan_submit(request: Request, plan_id: RowId, principal: Caller) -> Re
 
 @pages.post("/maintenance/plans/{plan_id}/delete")
 async def plan_delete(request: Request, plan_id: RowId, principal: Caller) -> Response:
-    await form_of(request)
+    await read_form(request)
     await app_context(request).database.awrite(
         lambda s: inspections.retire_plan(s, principal=principal, plan_id=plan_id)
     )

@@ -28,10 +28,7 @@ from allmende.modules.assets.models import AssetObject, WorkOrder
 from allmende.modules.assets.pages import (
     editable_municipalities,
     field_errors,
-    form_of,
-    form_strings,
     local_datetime,
-    login_redirect,
     pages,
     redirect,
     render,
@@ -62,6 +59,7 @@ from allmende.modules.assets.service import (
     require_staff_somewhere,
 )
 from allmende.sdk import (
+    GEOJSON_MEDIA_TYPE,
     AllmendeError,
     Caller,
     Conflict,
@@ -72,9 +70,12 @@ from allmende.sdk import (
     UnsupportedMediaType,
     ValidationFailed,
     app_context,
+    form_strings,
     geometry_to_geojson,
     local_path,
+    login_redirect,
     parse_date,
+    read_form,
     uploads,
     utcnow,
     write_or_refuse,
@@ -199,7 +200,7 @@ async def inspect_submit(
     principal: Caller,
     plan: int | None = Query(None, ge=1, le=2**63 - 1),
 ) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     context = app_context(request)
     with context.database.session() as session:
         obj = objects.editable_object(session, principal=principal, object_id=object_id)
@@ -395,7 +396,7 @@ def new_work_order_page(
 async def new_work_order_submit(
     request: Request, principal: Caller, object: int | None = Query(None, ge=1, le=2**63 - 1)
 ) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     context = app_context(request)
     try:
         body = validated(
@@ -473,7 +474,7 @@ def work_order_page(request: Request, order_id: RowId, principal: Caller) -> Res
 
 @pages.post("/maintenance/work-orders/{order_id}")
 async def work_order_submit(request: Request, order_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
 
     def write(session: Session) -> None:
         body = validated(
@@ -596,7 +597,7 @@ def staff_report_page(request: Request, report_id: RowId, principal: Caller) -> 
 
 @pages.post("/maintenance/reports/{report_id}")
 async def staff_report_submit(request: Request, report_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
 
     def write(session: Session) -> None:
         body = validated(
@@ -619,7 +620,7 @@ async def staff_report_submit(request: Request, report_id: RowId, principal: Cal
 
 @pages.post("/maintenance/reports/{report_id}/work-order")
 async def staff_report_order(request: Request, report_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
 
     def write(session: Session) -> int:
         body = validated(
@@ -646,7 +647,7 @@ async def staff_report_order(request: Request, report_id: RowId, principal: Call
 
 @pages.post("/maintenance/reports/{report_id}/forward")
 async def staff_report_forward(request: Request, report_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     context = app_context(request)
     try:
         await context.database.awrite(
@@ -678,7 +679,7 @@ def _map_answer(request: Request, items: list[exports.MapItem]) -> Response:
         for item in items
     ]
     return JSONResponse(
-        {"type": "FeatureCollection", "features": features}, media_type="application/geo+json"
+        {"type": "FeatureCollection", "features": features}, media_type=GEOJSON_MEDIA_TYPE
     )
 
 
@@ -735,7 +736,7 @@ def staff_bookings_page(request: Request, principal: Caller) -> Response:
 async def staff_booking_decision(
     request: Request, booking_id: RowId, principal: Caller
 ) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     body = validated(BookingDecision, decision=text(form, "decision"), note=text(form, "note"))
     await app_context(request).database.awrite(
         lambda s: bookings.decide(s, principal=principal, booking_id=booking_id, data=body)
@@ -767,7 +768,7 @@ def categories_page(request: Request, principal: Caller) -> Response:
 
 @pages.post("/maintenance/categories")
 async def categories_defaults(request: Request, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     context = app_context(request)
 
     def run(session: Session) -> None:

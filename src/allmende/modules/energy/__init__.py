@@ -4,7 +4,7 @@ against a dynamic tariff and grid CO2; demand response as an OpenADR 3.0 VEN."""
 
 from pathlib import Path
 
-from allmende.modules.energy import forms  # noqa: F401 - the staff forms join the pages router
+from allmende.modules.energy import pages_forms  # noqa: F401 - the staff forms join the pages router
 from allmende.modules.energy.api import router
 from allmende.modules.energy.catalogue import N_
 from allmende.modules.energy.demo import add_demo

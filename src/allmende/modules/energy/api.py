@@ -9,12 +9,10 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from allmende.modules.energy import catalogue, service
 from allmende.modules.energy import report_pdf as report_pdf_module
-from allmende.modules.energy.catalogue import N_
 from allmende.modules.energy.models import Building, Meter, Zone
 from allmende.modules.energy.schemas import (
     BaselineRead,
@@ -60,16 +58,6 @@ def visible_building(session: Session, principal: Principal, building_id: int) -
     return building
 
 
-def municipality_id_of(session: Session, key: str, *, field: str | None = None) -> int:
-    """The municipality's id: 404 for one named in the path, 422 naming ``field`` in a body."""
-    found = session.scalar(select(Municipality.id).where(Municipality.key == key))
-    if found is None and field is not None:
-        raise ValidationFailed.one(field, N_("no such municipality"))
-    if found is None:
-        raise NotFound(detail=f"No municipality {key!r}.")
-    return int(found)
-
-
 def _building(request: Request, b: Building) -> BuildingRead:
     return BuildingRead(
         id=b.id,
@@ -110,7 +98,9 @@ def create_building(request: Request, body: BuildingCreate, principal: Caller) -
     sources = [s for m in context.registry for s in m.feature_sources]
 
     def run(session: Session) -> BuildingRead:
-        municipality_id = municipality_id_of(session, body.municipality, field="body.municipality")
+        municipality_id = service.municipality_id_of(
+            session, body.municipality, field="body.municipality"
+        )
         require(principal, Action.EDIT, municipality_id=municipality_id, scope=SCOPE)
         building = service.create_building(
             session,
@@ -221,8 +211,6 @@ def meter_consumption(
 
 def _aware(value: datetime, name: str) -> datetime:
     if value.tzinfo is None:
-        from allmende.sdk import ValidationFailed
-
         raise ValidationFailed.one(f"query.{name}", "needs a time zone (…Z or +01:00)")
     return value.astimezone(UTC)
 
@@ -293,7 +281,7 @@ def report_csv(request: Request, municipality: str, year: int, principal: Caller
     """The annual energy report of a municipality's public buildings (and, for its staff,
     the internal ones) as CSV in the German Excel convention."""
     with app_context(request).database.session() as session:
-        municipality_id = municipality_id_of(session, municipality)
+        municipality_id = service.municipality_id_of(session, municipality)
         rows = [
             r
             for r in service.portfolio(session, municipality_id=municipality_id, year=year)
@@ -313,7 +301,7 @@ def report_pdf(request: Request, municipality: str, year: int, principal: Caller
     """The annual energy report as a PDF (made on the server), in the reader's language."""
     context = app_context(request)
     with context.database.session() as session:
-        municipality_id = municipality_id_of(session, municipality)
+        municipality_id = service.municipality_id_of(session, municipality)
         place = session.get(Municipality, municipality_id)
         rows = [
             r

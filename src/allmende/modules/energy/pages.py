@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from allmende.modules.energy import calibrate, catalogue, charts, kpi, service
-from allmende.modules.energy.api import SCOPE, municipality_id_of, visible_building
+from allmende.modules.energy.api import SCOPE, visible_building
 from allmende.modules.energy.catalogue import N_
 from allmende.sdk import Action, Caller, Municipality, RowId, app_context, can, utcnow
 
@@ -91,7 +91,7 @@ def portfolio_page(
 ) -> Response:
     shown = _year(year)
     with app_context(request).database.session() as session:
-        places = list(session.query(Municipality).order_by(Municipality.name))
+        places = service.municipalities(session)
         chosen = next((m for m in places if m.key == municipality), places[0] if places else None)
         rows = []
         if chosen is not None:
@@ -114,7 +114,7 @@ def portfolio_page(
 @pages.get("/energy/report/{municipality}/{year}")
 def report_page(request: Request, municipality: str, year: int, principal: Caller) -> Response:
     with app_context(request).database.session() as session:
-        municipality_id = municipality_id_of(session, municipality)
+        municipality_id = service.municipality_id_of(session, municipality)
         place = session.get(Municipality, municipality_id)
         rows = [
             r

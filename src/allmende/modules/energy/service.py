@@ -33,6 +33,8 @@ from allmende.modules.energy.catalogue import N_
 from allmende.modules.energy.models import Building, DemandEvent, Meter, Plan, VenLink, Zone
 from allmende.sdk import (
     ANONYMOUS,
+    Message,
+    Municipality,
     NotFound,
     ValidationFailed,
     actuation,
@@ -45,6 +47,12 @@ from allmende.sdk import (
 )
 
 ORIGIN = "energy.mpc"
+#: The reason of a zone's setpoint Task, by the plan's source.
+PLAN_REASONS = {
+    "mpc": N_("Optimised plan for %(zone)s"),
+    "demand_response": N_("Plan for %(zone)s during a demand response event"),
+    "schedule": N_("Schedule of %(zone)s"),
+}
 #: Days of daily data a baseline needs (CalTRACK asks 90 % of a 365-day year).
 BASELINE_DAYS = baseline.MIN_DAYS
 CELSIUS = ("degree Celsius", "°C", "http://unitsofmeasure.org/ucum.html#para-30")
@@ -78,6 +86,28 @@ SETPOINT_PARAMETERS = {
 
 def _local(zone: str = catalogue.LOCAL_ZONE) -> ZoneInfo:
     return ZoneInfo(zone)
+
+
+# --- municipalities --------------------------------------------------------------------------
+
+
+def municipalities(session: Session) -> list[Municipality]:
+    """Every municipality by name (who may see or change which is the caller's to decide)."""
+    return list(session.scalars(select(Municipality).order_by(Municipality.name)))
+
+
+def municipality_by_key(session: Session, key: str) -> Municipality | None:
+    return session.scalar(select(Municipality).where(Municipality.key == key))
+
+
+def municipality_id_of(session: Session, key: str, *, field: str | None = None) -> int:
+    """The municipality's id: 404 for one named in the path, 422 naming ``field`` in a body."""
+    found = session.scalar(select(Municipality.id).where(Municipality.key == key))
+    if found is None and field is not None:
+        raise ValidationFailed.one(field, N_("no such municipality"))
+    if found is None:
+        raise NotFound(detail=f"No municipality {key!r}.")
+    return int(found)
 
 
 # --- buildings, zones, meters ----------------------------------------------------------------
@@ -1110,8 +1140,14 @@ def replan_zone(
             session,
             municipality_id=building.municipality_id,
             kind="energy.plan.fallback",
-            subject=f"{building.name}, {zone.name}: Zeitplan statt Optimierung",
-            body=message,
+            subject=Message(
+                N_("%(building)s, %(zone)s: the schedule instead of the optimisation"),
+                building=building.name,
+                zone=zone.name,
+            ),
+            body=Message(
+                N_("Plan infeasible (%(why)s); the schedule runs instead."), why=result.message
+            ),
             link=f"/energy/buildings/{building.id}",
         )
         publish(
@@ -1129,7 +1165,7 @@ def replan_zone(
             session,
             capability_id=zone.capability_id,
             parameters={"setpoint": setpoints[0]},
-            reason=f"{source}: plan for {zone.name}",
+            reason=Message(PLAN_REASONS[source], zone=zone.name),
             origin=ORIGIN,
         )
     plan = Plan(

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from allmende.modules.heat import plan
 from allmende.modules.heat.catalogue import (
     LEVELS,
+    N_,
     WARNING_CHANGED,
     WARNING_ENDED,
     WARNING_STARTED,
@@ -41,7 +42,16 @@ from allmende.modules.heat.maps import grid_of, unpack
 from allmende.modules.heat.models import DistrictHour, HeatWarning, MapHour
 from allmende.modules.heat.service import Rules, Store, day_bounds, local_day, local_hour, rules
 from allmende.modules.heat.stations import find
-from allmende.sdk import District, Municipality, NotFound, notify_staff, publish, sensing, to_metric
+from allmende.sdk import (
+    District,
+    Message,
+    Municipality,
+    NotFound,
+    notify_staff,
+    publish,
+    sensing,
+    to_metric,
+)
 
 #: Days before today that a run decides again (late measurements, restarts).
 LOOKBACK_DAYS = 3
@@ -265,8 +275,13 @@ def _tell_staff(session: Session, warning: HeatWarning, district: District, rais
         session,
         municipality_id=warning.municipality_id,
         kind=WARNING_CHANGED if raised else WARNING_STARTED,
-        subject=f"Hitzewarnung {district.name}: {level.headline_de}",
-        body=f"Ab {warning.first_day:%d.%m.%Y}" + (" (Vorhersage)" if warning.forecast else ""),
+        subject=Message(
+            N_("Heat warning %(district)s: %(level)s"), district=district.name, level=level.label
+        ),
+        body=Message(
+            N_("From %(day)s (forecast)") if warning.forecast else N_("From %(day)s"),
+            day=warning.first_day.isoformat(),
+        ),
         link=link,
         once=f"{WARNING_STARTED}:{warning.id}:{warning.level}",
         mail_template="heat/mail/staff_warning",

@@ -34,7 +34,7 @@ from rasterio.io import MemoryFile
 from sqlalchemy.orm import Session
 
 from allmende.modules.heat import alerts, gridmodel, maps, plan, radiant, stations, synthetic
-from allmende.modules.heat.catalogue import LOCAL_ZONE
+from allmende.modules.heat.catalogue import DERIVED, LOCAL_ZONE
 from allmende.modules.heat.indices import relative_humidity, vapour_pressure_hpa
 from allmende.modules.heat.landcover import Grid, mask_of, to_lonlat
 from allmende.modules.heat.service import update_rules
@@ -491,6 +491,28 @@ def _spell_hours(summer: Summer) -> list[datetime]:
     return hours
 
 
+#: German names of the ObservedProperties the module derives: the demo region speaks German
+#: (the module names one it has to make itself by the vocabulary's English label).
+GERMAN_NAMES = {
+    "mrt": "Mittlere Strahlungstemperatur",
+    "utci": "Universeller Thermischer Klimaindex",
+    "utci-category": "UTCI-Belastungsklasse",
+    "heat-index": "Hitzeindex",
+    "apparent-temperature": "Scheinbare Temperatur",
+}
+
+
+def _german_properties(ctx: DemoContext) -> None:
+    for place in ctx.municipalities.values():
+        for key, name in GERMAN_NAMES.items():
+            sensing.create_observed_property(
+                ctx.session,
+                municipality_id=place.id,
+                name=name,
+                definition=DERIVED[key].definition,
+            )
+
+
 def add_demo(ctx: DemoContext) -> None:
     """The ModuleSpec.demo hook (after the assets' and the sensors' demo data)."""
     session = ctx.session
@@ -513,6 +535,7 @@ def add_demo(ctx: DemoContext) -> None:
     ref_point = to_metric(shapely.Point(lon, lat))
     row, col = prep.statics.grid.cell_of(np.array([ref_point.x]), np.array([ref_point.y]))
     reference = gridmodel.Reference.at(prep.statics, int(row[0]), int(col[0]))
+    _german_properties(ctx)
     count = _network(ctx, m, prep, inside, summer, weather, reference, streams)
     streams.store()
     session.flush()

@@ -218,6 +218,8 @@ class Switch(Base):
     #: The Task sent (None when it could not be sent: see ``error``).
     task_id: Mapped[int | None] = mapped_column(IdType, nullable=True)
     reason: Mapped[str] = mapped_column(Text)
+    #: ``reason`` as a message (``message_to_json``), shown in each reader's language.
+    reason_text: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -9,7 +9,7 @@ map's districts are listed with their values.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -20,6 +20,7 @@ from babel.numbers import format_decimal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from allmende.modules.heat import alerts, cap, chart, maps, plan, render, service, stations
@@ -38,6 +39,7 @@ from allmende.modules.heat.catalogue import (
 from allmende.modules.heat.models import HeatWarning
 from allmende.modules.heat.utci import stress_category
 from allmende.sdk import (
+    GEOJSON_MEDIA_TYPE,
     Action,
     AllmendeError,
     Caller,
@@ -51,11 +53,14 @@ from allmende.sdk import (
     app_context,
     as_utc,
     can,
-    check_csrf,
+    form_strings,
     geometry_to_geojson,
     local_path,
+    login_redirect,
+    read_form,
     sensing,
     utcnow,
+    write_or_refuse,
 )
 
 pages = APIRouter(include_in_schema=False)
@@ -276,7 +281,7 @@ def map_features(request: Request, key: str, principal: Caller) -> Response:
                 }
             )
     return JSONResponse(
-        {"type": "FeatureCollection", "features": found}, media_type="application/geo+json"
+        {"type": "FeatureCollection", "features": found}, media_type=GEOJSON_MEDIA_TYPE
     )
 
 
@@ -501,11 +506,6 @@ def method_page(
 # --- staff -------------------------------------------------------------------------------
 
 
-async def form_of(request: Request) -> FormData:
-    await check_csrf(request)
-    return await request.form()
-
-
 def _staff_place(session: Session, principal: Principal, key: str) -> Municipality:
     place = service.municipality(session, key=key)
     service.require_staff(principal, place.id)
@@ -540,9 +540,7 @@ def staff_page(
     municipality: str | None = Query(None, max_length=40, pattern=KEY),
 ) -> Response:
     if not principal.is_authenticated:
-        return RedirectResponse(
-            local_path(request, "/login?" + urlencode({"next": "/heat/staff"})), status_code=303
-        )
+        return login_redirect(request)
     with app_context(request).database.session() as session:
         if municipality:
             place = _staff_place(session, principal, municipality)
@@ -558,14 +556,21 @@ def staff_page(
         return render_page(request, "heat/staff.html", _staff_values(session, principal, place))
 
 
-def _staff_error(
-    request: Request, principal: Principal, key: str, error: AllmendeError
-) -> Response:
-    with app_context(request).database.session() as session:
-        place = _staff_place(session, principal, key)
-        values = _staff_values(session, principal, place)
-    values["error"] = error
-    return render_page(request, "heat/staff.html", values, status_code=error.status)
+def _refused(
+    request: Request, principal: Principal, key: str
+) -> Callable[[Session, AllmendeError], Response]:
+    """The staff page again with the reason of a refusal, in its status."""
+
+    def show(session: Session, error: AllmendeError) -> Response:
+        values = _staff_values(session, principal, _staff_place(session, principal, key))
+        values["error"] = error
+        return render_page(request, "heat/staff.html", values, status_code=error.status)
+
+    return show
+
+
+def _back(request: Request, key: str, message: str, anchor: str = "") -> Callable[[Any], Response]:
+    return lambda _: redirect(request, f"/heat/staff?municipality={key}{anchor}", message)
 
 
 def _number_or_none(form: FormData, name: str, kind: type) -> Any:
@@ -578,55 +583,48 @@ def _number_or_none(form: FormData, name: str, kind: type) -> Any:
         raise ValidationFailed.one(name, "must be a number") from None
 
 
+#: The settings form's fields and their kinds; all but the reference Thing are required.
+SETTINGS = (
+    ("strong_utci", float),
+    ("night_min_ta", float),
+    ("extreme_utci", float),
+    ("area_share", float),
+    ("afternoon_from", int),
+    ("afternoon_to", int),
+    ("night_from", int),
+    ("night_to", int),
+    ("cell_m", float),
+    ("reference_thing_id", int),
+)
+
+
 @pages.post("/heat/staff/{key}/settings")
 async def settings_submit(request: Request, key: str, principal: Caller) -> Response:
-    form = await form_of(request)
-    try:
-        values = {
-            name: _number_or_none(form, name, kind)
-            for name, kind in (
-                ("strong_utci", float),
-                ("night_min_ta", float),
-                ("extreme_utci", float),
-                ("area_share", float),
-                ("afternoon_from", int),
-                ("afternoon_to", int),
-                ("night_from", int),
-                ("night_to", int),
-                ("cell_m", float),
-                ("reference_thing_id", int),
-            )
-        }
-        for name in (
-            "strong_utci",
-            "night_min_ta",
-            "extreme_utci",
-            "area_share",
-            "afternoon_from",
-            "afternoon_to",
-            "night_from",
-            "night_to",
-            "cell_m",
-        ):
+    form = await read_form(request)
+
+    def run(session: Session) -> None:
+        values = {name: _number_or_none(form, name, kind) for name, kind in SETTINGS}
+        for name, _ in SETTINGS[:-1]:
             if values[name] is None:
                 raise ValidationFailed.one(name, "is required")
+        place = _staff_place(session, principal, key)
+        service.update_rules(session, municipality_id=place.id, values=values)
 
-        def run(session: Session) -> None:
-            place = _staff_place(session, principal, key)
-            service.update_rules(session, municipality_id=place.id, values=values)
-
-        app_context(request).database.write(run)
-    except (ValidationFailed, NotFound) as exc:
-        return _staff_error(request, principal, key, exc)
-    return redirect(request, f"/heat/staff?municipality={key}", "settings")
+    return await write_or_refuse(
+        request,
+        run,
+        done=_back(request, key, "settings"),
+        refused=_refused(request, principal, key),
+        refusals=(ValidationFailed, NotFound),
+    )
 
 
 @pages.post("/heat/staff/{key}/landcover")
 async def landcover_submit(request: Request, key: str, principal: Caller) -> Response:
-    await form_of(request)
+    await read_form(request)
     context = app_context(request)
     sources = maps.feature_sources(context.registry)
-    context.database.write(
+    await context.database.awrite(
         lambda s: maps.build_land_cover(
             s, municipality_id=_staff_place(s, principal, key).id, sources=sources
         )
@@ -636,44 +634,43 @@ async def landcover_submit(request: Request, key: str, principal: Caller) -> Res
 
 @pages.post("/heat/staff/{key}/layers")
 async def layer_submit(request: Request, key: str, principal: Caller) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     context = app_context(request)
-    with context.database.session() as session:
+    upload, kind, name = form.get("file"), form.get("kind"), form.get("name")
+    limit = context.settings.upload_max_bytes
+    chosen = isinstance(upload, UploadFile) and bool(upload.filename)
+    content = await upload.read(limit + 1) if isinstance(upload, UploadFile) and chosen else b""
+    filename = (upload.filename if isinstance(upload, UploadFile) else None) or "upload"
+    sources = maps.feature_sources(context.registry)
+
+    def run(session: Session) -> None:
         place = _staff_place(session, principal, key)
-    upload = form.get("file")
-    kind = form.get("kind")
-    name = form.get("name")
-    try:
-        if not isinstance(upload, UploadFile) or not upload.filename:
+        if not chosen:
             raise ValidationFailed.one("file", "choose a file")
-        limit = context.settings.upload_max_bytes
-        content = await upload.read(limit + 1)
         if len(content) > limit:
             raise ValidationFailed.one("file", f"is larger than {limit} bytes")
-        sources = maps.feature_sources(context.registry)
-        context.database.write(
-            lambda s: maps.upload_layer(
-                s,
-                municipality_id=place.id,
-                kind=kind if isinstance(kind, str) else "",
-                name=name if isinstance(name, str) else "",
-                filename=upload.filename or "upload",
-                content=content,
-                user_id=principal.user_id,
-                sources=sources,
-            )
+        maps.upload_layer(
+            session,
+            municipality_id=place.id,
+            kind=kind if isinstance(kind, str) else "",
+            name=name if isinstance(name, str) else "",
+            filename=filename,
+            content=content,
+            user_id=principal.user_id,
+            sources=sources,
         )
-    except ValidationFailed as exc:
-        return _staff_error(request, principal, key, exc)
-    return redirect(request, f"/heat/staff?municipality={key}", "layer")
+
+    return await write_or_refuse(
+        request, run, done=_back(request, key, "layer"), refused=_refused(request, principal, key)
+    )
 
 
 @pages.post("/heat/staff/{key}/layers/{layer_id}/remove")
 async def layer_remove(request: Request, key: str, layer_id: RowId, principal: Caller) -> Response:
-    await form_of(request)
+    await read_form(request)
     context = app_context(request)
     sources = maps.feature_sources(context.registry)
-    context.database.write(
+    await context.database.awrite(
         lambda s: maps.remove_layer(
             s,
             municipality_id=_staff_place(s, principal, key).id,
@@ -686,36 +683,35 @@ async def layer_remove(request: Request, key: str, layer_id: RowId, principal: C
 
 @pages.post("/heat/staff/{key}/plan")
 async def plan_submit(request: Request, key: str, principal: Caller) -> Response:
-    form = await form_of(request)
-    try:
+    form = await read_form(request)
+    fields = form_strings(form)
+
+    def run(session: Session) -> None:
         thing_id = _number_or_none(form, "thing_id", int)
         if thing_id is None:
             raise ValidationFailed.one("thing_id", "is required")
         district = _number_or_none(form, "district_id", int)
+        place = _staff_place(session, principal, key)
+        plan.add_entry(
+            session,
+            principal=principal,
+            municipality_id=place.id,
+            thing_id=thing_id,
+            name=fields.get("name", ""),
+            device_kind=fields.get("device_kind", ""),
+            min_level=fields.get("min_level") or "strong",
+            district_id=district,
+        )
 
-        def run(session: Session) -> None:
-            place = _staff_place(session, principal, key)
-            plan.add_entry(
-                session,
-                principal=principal,
-                municipality_id=place.id,
-                thing_id=thing_id,
-                name=str(form.get("name") or ""),
-                device_kind=str(form.get("device_kind") or ""),
-                min_level=str(form.get("min_level") or "strong"),
-                district_id=district,
-            )
-
-        app_context(request).database.write(run)
-    except ValidationFailed as exc:
-        return _staff_error(request, principal, key, exc)
-    return redirect(request, f"/heat/staff?municipality={key}", "plan")
+    return await write_or_refuse(
+        request, run, done=_back(request, key, "plan"), refused=_refused(request, principal, key)
+    )
 
 
 @pages.post("/heat/staff/{key}/plan/{entry_id}/remove")
 async def plan_remove(request: Request, key: str, entry_id: RowId, principal: Caller) -> Response:
-    await form_of(request)
-    app_context(request).database.write(
+    await read_form(request)
+    await app_context(request).database.awrite(
         lambda s: plan.remove_entry(
             s, municipality_id=_staff_place(s, principal, key).id, entry_id=entry_id
         )
@@ -727,8 +723,8 @@ async def plan_remove(request: Request, key: str, entry_id: RowId, principal: Ca
 async def switch_resend(
     request: Request, key: str, switch_id: RowId, principal: Caller
 ) -> Response:
-    await form_of(request)
-    app_context(request).database.write(
+    await read_form(request)
+    await app_context(request).database.awrite(
         lambda s: plan.resend(
             s,
             municipality_id=_staff_place(s, principal, key).id,
@@ -741,27 +737,44 @@ async def switch_resend(
 
 @pages.post("/heat/staff/{key}/evaluate")
 async def evaluate_submit(request: Request, key: str, principal: Caller) -> Response:
-    form = await form_of(request)
-    context = app_context(request)
-    try:
-        days = _number_or_none(form, "days", int) or 7
+    """Score the map against the stations over the last ``days`` days of maps and keep the
+    result. The scoring reads in a session of its own, so that the writer waits only for the
+    store."""
+    form = await read_form(request)
+    database = app_context(request).database
+
+    def score() -> tuple[int, datetime, datetime, dict[str, Any]] | ValidationFailed:
+        try:
+            days = _number_or_none(form, "days", int) or 7
+        except ValidationFailed as exc:
+            return exc
         if not 1 <= days <= 60:
-            raise ValidationFailed.one("days", "must be 1 to 60")
-        with context.database.session() as session:
+            return ValidationFailed.one("days", "must be 1 to 60")
+        with database.session() as session:
             place = _staff_place(session, principal, key)
             newest = maps.map_hours(session, municipality_id=place.id, limit=1)
             end = (newest[0].hour if newest else utcnow()) + timedelta(hours=1)
             start = end - timedelta(days=days)
             results = maps.evaluate(session, municipality_id=place.id, start=start, end=end)
         if results is None:
-            raise ValidationFailed.one(
+            return ValidationFailed.one(
                 "days", "the map and at least four stations are needed in that period"
             )
-        context.database.write(
-            lambda s: maps.store_evaluation(
-                s, municipality_id=place.id, start=start, end=end, results=results
-            )
+        return place.id, start, end, results
+
+    scored = await run_in_threadpool(score)
+
+    def run(session: Session) -> None:
+        if isinstance(scored, ValidationFailed):
+            raise scored
+        place_id, start, end, results = scored
+        maps.store_evaluation(
+            session, municipality_id=place_id, start=start, end=end, results=results
         )
-    except ValidationFailed as exc:
-        return _staff_error(request, principal, key, exc)
-    return redirect(request, f"/heat/staff?municipality={key}#evaluation", "evaluated")
+
+    return await write_or_refuse(
+        request,
+        run,
+        done=_back(request, key, "evaluated", "#evaluation"),
+        refused=_refused(request, principal, key),
+    )

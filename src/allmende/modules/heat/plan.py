@@ -19,15 +19,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from allmende.modules.heat.catalogue import DEVICE_KINDS, LEVELS, ORIGIN
+from allmende.modules.heat.catalogue import DEVICE_KINDS, LEVELS, N_, ORIGIN
 from allmende.modules.heat.models import HeatWarning, PlanEntry, Switch
 from allmende.sdk import (
     AllmendeError,
     District,
+    Message,
     NotFound,
     Principal,
     ValidationFailed,
     actuation,
+    message_from_json,
+    message_to_json,
     sensing,
     utcnow,
 )
@@ -142,13 +145,23 @@ def _kept_on_by_others(session: Session, entry: PlanEntry, warning: HeatWarning)
     return any(_covers(entry, other) for other in others)
 
 
-def _reason(warning: HeatWarning, district: str, action: str) -> str:
-    level = LEVELS[warning.level].headline_en
-    first = warning.first_day.isoformat()
+def _reason(warning: HeatWarning, district: str, action: str) -> Message:
+    level = LEVELS[warning.level].label
     if action == "on":
-        return f"{level} warning for {district} from {first} (warning {warning.id})"
-    last = warning.last_day.isoformat()
-    return f"{level} warning for {district} ended after {last} (warning {warning.id})"
+        return Message(
+            N_("%(level)s: warning for %(district)s from %(day)s (warning %(id)s)"),
+            level=level,
+            district=district,
+            day=warning.first_day.isoformat(),
+            id=warning.id,
+        )
+    return Message(
+        N_("%(level)s: warning for %(district)s ended after %(day)s (warning %(id)s)"),
+        level=level,
+        district=district,
+        day=warning.last_day.isoformat(),
+        id=warning.id,
+    )
 
 
 def _send(
@@ -179,6 +192,7 @@ def _send(
         action=action,
         task_id=task_id,
         reason=reason,
+        reason_text=message_to_json(reason),
         error=error,
         created_at=utcnow(),
     )
@@ -222,9 +236,13 @@ def resend(session: Session, *, municipality_id: int, switch_id: int, by: str) -
         raise NotFound(detail=f"No switch {switch_id} in this action plan.")
     entry = session.get(PlanEntry, earlier.entry_id)
     assert entry is not None
-    return _send(
-        session, entry, earlier.action, f"{earlier.reason}; sent again by {by}", earlier.warning_id
-    )
+    reason = Message(N_("%(reason)s; sent again by %(by)s"), reason=reason_of(earlier), by=by)
+    return _send(session, entry, earlier.action, reason, earlier.warning_id)
+
+
+def reason_of(switch: Switch) -> str:
+    """The switch's reason: a message to show in the reader's language (plain text if old)."""
+    return message_from_json(switch.reason_text, switch.reason)
 
 
 def switches(session: Session, *, municipality_id: int, limit: int = 200) -> list[Switch]:
@@ -257,6 +275,7 @@ class SwitchRow:
     state: str  # pending | done | failed | error (not sent)
     attempts: int
     error: str | None
+    reason: str
 
 
 def switch_rows(session: Session, *, municipality_id: int, limit: int = 200) -> list[SwitchRow]:
@@ -271,7 +290,7 @@ def switch_rows(session: Session, *, municipality_id: int, limit: int = 200) -> 
             state, attempts, error = "pending", 1, None
         else:
             state, attempts, error = delivery.state, delivery.attempts, delivery.error
-        rows.append(SwitchRow(s, names[s.entry_id], state, attempts, error))
+        rows.append(SwitchRow(s, names[s.entry_id], state, attempts, error, reason_of(s)))
     return rows
 
 

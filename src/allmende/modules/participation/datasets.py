@@ -13,7 +13,13 @@ from sqlalchemy.orm import Session
 
 from allmende.modules.participation.feed import feed
 from allmende.modules.participation.models import Contribution, Process
-from allmende.sdk import Municipality, as_utc, geometry_from_geojson, parse_datetime
+from allmende.sdk import (
+    GEOJSON_MEDIA_TYPE,
+    Municipality,
+    as_utc,
+    geometry_from_geojson,
+    parse_datetime,
+)
 from allmende.sdk import datasets as open_data
 
 PREFIX = "participation-"
@@ -95,7 +101,7 @@ class ParticipationDatasets:
                             "GeoJSON-Feed der Beteiligung",
                             f"/api/participation/feed?municipality={place.key}",
                             open_data.GEOJSON,
-                            "application/geo+json",
+                            GEOJSON_MEDIA_TYPE,
                         ),
                     ),
                     landing_page="/participation",

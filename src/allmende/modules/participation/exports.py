@@ -21,13 +21,13 @@ from allmende.modules.participation.contributions import contribution_path
 from allmende.modules.participation.models import Answer, Contribution, Response
 from allmende.modules.participation.processes import moderated_process
 from allmende.modules.participation.surveys import visible_survey
-from allmende.sdk import Principal, csvformat, geometry_to_geojson, isoformat
+from allmende.sdk import GEOJSON_MEDIA_TYPE, Principal, csvformat, geometry_to_geojson, isoformat
 
 Format = Literal["csv", "xlsx", "geojson"]
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "geojson": "application/geo+json",
+    "geojson": GEOJSON_MEDIA_TYPE,
 }
 CONTRIBUTION_COLUMNS = (
     "id",

@@ -30,6 +30,7 @@ from allmende.modules.sensors.catalogue import (
     unit_symbol,
 )
 from allmende.sdk import (
+    GEOJSON_MEDIA_TYPE,
     Caller,
     Municipality,
     RowId,
@@ -198,7 +199,7 @@ def map_data(
         if t.lon is not None and t.lat is not None
     ]
     return JSONResponse(
-        {"type": "FeatureCollection", "features": features}, media_type="application/geo+json"
+        {"type": "FeatureCollection", "features": features}, media_type=GEOJSON_MEDIA_TYPE
     )
 
 

@@ -29,6 +29,7 @@ from allmende.modules.water.schemas import (
     ZoneRead,
 )
 from allmende.sdk import (
+    GEOJSON_MEDIA_TYPE,
     Caller,
     RowId,
     Unauthorized,
@@ -39,7 +40,6 @@ from allmende.sdk import (
 )
 
 router = APIRouter(prefix="/api/water", tags=["water"])
-GEOJSON = "application/geo+json"
 Status = Literal["ok", "soon", "now"]
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Sign in or send an API key"},
@@ -158,7 +158,7 @@ def set_tree_pit(
     "/map.geojson",
     operation_id="water_map",
     response_class=Response,
-    responses={200: {"content": {GEOJSON: {"schema": {"type": "object"}}}}},
+    responses={200: {"content": {GEOJSON_MEDIA_TYPE: {"schema": {"type": "object"}}}}},
 )
 def map_data(
     request: Request,
@@ -170,7 +170,7 @@ def map_data(
     box = parse_bbox(bbox) if bbox else None
     with app_context(request).database.session() as session:
         data = lists.map_features(session, bbox=box, zoom=zoom, status=status)
-    return JSONResponse(data, media_type=GEOJSON)
+    return JSONResponse(data, media_type=GEOJSON_MEDIA_TYPE)
 
 
 @router.get("/crews/{municipality_id}", operation_id="water_crew_list", responses=WRITE_ERRORS)

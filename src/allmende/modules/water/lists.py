@@ -278,3 +278,11 @@ def trees_by_id(session: Session, ids: list[int]) -> dict[int, Tree]:
     if not ids:
         return {}
     return {t.id: t for t in session.scalars(select(Tree).where(Tree.id.in_(sorted(set(ids)))))}
+
+
+def probes(session: Session, *, municipality_ids: list[int] | None) -> list[Probe]:
+    """The probes, the ones needing attention first; ``None`` reads every municipality."""
+    query = select(Probe).order_by(Probe.status.desc(), Probe.name)
+    if municipality_ids is not None:
+        query = query.where(Probe.municipality_id.in_(municipality_ids))
+    return list(session.scalars(query))

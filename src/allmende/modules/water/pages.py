@@ -19,9 +19,7 @@ from babel.numbers import format_decimal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from allmende.modules.water import charts, lists, service, usage, zones
 from allmende.modules.water.catalogue import (
@@ -40,7 +38,6 @@ from allmende.modules.water.catalogue import (
     WATERING_SOURCES,
     ZONE_KINDS,
 )
-from allmende.modules.water.models import Probe
 from allmende.modules.water.schemas import TreeSettings, WateringCreate
 from allmende.sdk import (
     Action,
@@ -52,9 +49,10 @@ from allmende.sdk import (
     ValidationFailed,
     app_context,
     can,
-    check_csrf,
+    form_strings,
     list_municipalities,
     local_path,
+    read_form,
     readable_municipalities,
     require,
     safe_next,
@@ -142,9 +140,8 @@ def _municipalities(session: Session) -> list[Municipality]:
     return list(list_municipalities(session))
 
 
-def _float(form: FormData, name: str) -> float | None:
-    raw = form.get(name)
-    text = raw.strip().replace(",", ".") if isinstance(raw, str) else ""
+def _float(fields: Mapping[str, str], name: str) -> float | None:
+    text = fields.get(name, "").strip().replace(",", ".")
     if not text:
         return None
     try:
@@ -250,8 +247,7 @@ def tree_page(request: Request, object_id: RowId, principal: Caller) -> Response
 
 @pages.post("/water/trees/{object_id}/waterings")
 async def water_submit(request: Request, object_id: RowId, principal: Caller) -> Response:
-    await check_csrf(request)
-    form = await request.form()
+    form = form_strings(await read_form(request))
     litres = _float(form, "litres")
     try:
         body = WateringCreate(litres=litres if litres is not None else 0)
@@ -265,15 +261,13 @@ async def water_submit(request: Request, object_id: RowId, principal: Caller) ->
             s, principal=principal, object_id=object_id, litres=body.litres
         )
     )
-    back = form.get("next")
-    target = safe_next(back if isinstance(back, str) else None, f"/water/trees/{object_id}")
+    target = safe_next(form.get("next"), f"/water/trees/{object_id}")
     return redirect(request, target, "watered")
 
 
 @pages.post("/water/trees/{object_id}/pit")
 async def pit_submit(request: Request, object_id: RowId, principal: Caller) -> Response:
-    await check_csrf(request)
-    form = await request.form()
+    form = form_strings(await read_form(request))
     sealed = _float(form, "sealed_percent")
     try:
         data = TreeSettings(
@@ -425,9 +419,6 @@ def probes_page(request: Request, principal: Caller) -> Response:
         require(principal, Action.READ_INTERNAL, municipality_id=0, scope=SCOPE)
     readable = _readable(principal)
     with app_context(request).database.session() as session:
-        query = select(Probe).order_by(Probe.status.desc(), Probe.name)
-        if readable is not None:
-            query = query.where(Probe.municipality_id.in_(readable))
-        rows = list(session.scalars(query))
+        rows = lists.probes(session, municipality_ids=readable)
         trees = lists.trees_by_id(session, [p.tree_id for p in rows if p.tree_id])
     return render(request, "water/probes.html", {"rows": rows, "trees": trees})

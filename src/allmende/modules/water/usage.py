@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session
 
 from allmende.modules.water import leaks, meters
 from allmende.modules.water import stations as meteo
-from allmende.modules.water.catalogue import LOCAL_ZONE, METER_KINDS, SCOPE
+from allmende.modules.water.catalogue import LOCAL_ZONE, METER_KINDS, N_, SCOPE
 from allmende.modules.water.models import Leak, Meter
 from allmende.sdk import (
     Action,
     Database,
+    Message,
     NotFound,
     Principal,
     can,
@@ -249,11 +250,16 @@ def _open(
         session,
         municipality_id=row.municipality_id,
         kind=LEAK_DETECTED,
-        subject=f"Leck-Verdacht: {row.building}",
-        body=(
-            f"Der Zähler {row.name} stand seit {since.astimezone(LOCAL_ZONE):%d.%m. %H:%M} Uhr "
-            f"keine Stunde still. Nachts mindestens {alarm.night_minimum_l_per_h:.0f} l/h "
-            f"(üblich {alarm.usual_night_minimum_l_per_h:.0f} l/h)."
+        subject=Message(N_("Suspected leak: %(building)s"), building=row.building),
+        body=Message(
+            N_(
+                "The meter %(meter)s has not stood still for an hour since %(since)s. At night "
+                "at least %(night)d l/h (usually %(usual)d l/h)."
+            ),
+            meter=row.name,
+            since=f"{since.astimezone(LOCAL_ZONE):%Y-%m-%d %H:%M}",
+            night=round(alarm.night_minimum_l_per_h),
+            usual=round(alarm.usual_night_minimum_l_per_h),
         ),
         link=link,
         mail_template="water/mail/staff_leak",

@@ -29,6 +29,7 @@ from allmende.modules.water.schemas import ZoneCreate
 from allmende.sdk import (
     Action,
     Database,
+    Message,
     Municipality,
     NotFound,
     Principal,
@@ -315,9 +316,14 @@ def _log(
             session,
             capability_id=zone.capability_id,
             parameters={"minutes": decision.minutes},
-            reason=(
-                f"Bewässerung {zone.name}: {decision.minutes:.0f} min, "
-                f"Bodenwasser {decision.facts['depletion_mm']} mm unter Feldkapazität"
+            reason=Message(
+                N_(
+                    "Irrigation of %(zone)s: %(minutes)d min, soil water %(depletion)d mm below "
+                    "field capacity"
+                ),
+                zone=zone.name,
+                minutes=round(decision.minutes),
+                depletion=round(decision.facts["depletion_mm"]),
             ),
             origin=ORIGIN,
         )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from allmende.core.csvformat import Dialect
 from allmende.core.datasets import Content
+from allmende.core.geo import GEOJSON_MEDIA_TYPE
 
 PARQUET_MEDIA_TYPE = "application/vnd.apache.parquet"
 
@@ -27,7 +28,7 @@ CSV_EXCEL = File(
     "CSV für Tabellenkalkulation (Semikolon, Dezimalkomma)",
     "excel-de",
 )
-GEOJSON = File("data.geojson", "GEOJSON", "application/geo+json", "GeoJSON")
+GEOJSON = File("data.geojson", "GEOJSON", GEOJSON_MEDIA_TYPE, "GeoJSON")
 GEOPARQUET = File("data.parquet", "PARQUET", PARQUET_MEDIA_TYPE, "GeoParquet")
 PARQUET = File("data.parquet", "PARQUET", PARQUET_MEDIA_TYPE, "Parquet")
 

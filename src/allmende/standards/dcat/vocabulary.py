@@ -5,6 +5,8 @@ from __future__ import annotations
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS
 
+from allmende.core.geo import GEOJSON_MEDIA_TYPE
+
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 #: rdflib's closed namespace: ``title`` and ``format`` would be ``str`` methods of a Namespace.
 DCT = DCTERMS
@@ -93,7 +95,7 @@ FREQUENCIES: dict[str, str] = {
 LINK_FORMATS: dict[str, str] = {
     "CSV": "text/csv",
     "JSON": "application/json",
-    "GEOJSON": "application/geo+json",
+    "GEOJSON": GEOJSON_MEDIA_TYPE,
     "XML": "application/xml",
     "PDF": "application/pdf",
     "XLSX": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -9,10 +9,11 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+from allmende.core.geo import GEOJSON_MEDIA_TYPE
 from allmende.core.timeutil import isoformat
 
 JSON = "application/json"
-GEOJSON = "application/geo+json"
+GEOJSON = GEOJSON_MEDIA_TYPE
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 HTML = "text/html"
 

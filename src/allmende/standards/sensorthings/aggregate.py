@@ -25,7 +25,7 @@ from allmende.sensing.times import (
     parse_micros_duration,
     to_micros,
 )
-from allmende.standards.sensorthings.handlers import StaResponse, _path_text
+from allmende.standards.sensorthings.exchange import StaResponse, path_text
 from allmende.standards.sensorthings.paths import ResourcePath
 from allmende.standards.sensorthings.query.compiler import Compiler, Scope
 from allmende.standards.sensorthings.query.options import Query
@@ -133,7 +133,7 @@ def aggregate(
         for r in rows[:top]
     ]
     if top and len(rows) > top:  # $top=0: no next page (it would be this one again)
-        link = f"{context.root}/{_path_text(path)}"
+        link = f"{context.root}/{path_text(path)}"
         body[NEXT_LINK] = f"{link}?{query.link_query(skip=options.skip + top, top=top)}"
     return StaResponse.json(body)
 

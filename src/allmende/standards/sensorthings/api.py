@@ -17,7 +17,8 @@ from allmende.core.errors import BadRequest
 from allmende.http.auth import Caller
 from allmende.http.context import app_context
 from allmende.http.links import absolute_url
-from allmende.standards.sensorthings.handlers import Api, StaRequest
+from allmende.standards.sensorthings.exchange import StaRequest
+from allmende.standards.sensorthings.handlers import Api
 
 PREFIX = "/v1.1"
 

@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from allmende.core.errors import BadRequest, UnsupportedMediaType
 from allmende.http.jsonbody import load_json
 from allmende.standards.sensorthings.budget import result_too_large
+from allmende.standards.sensorthings.dataarray import prepare, store
 from allmende.standards.sensorthings.errors import error_body
-from allmende.standards.sensorthings.handlers import JSON, StaRequest, StaResponse, error_of
+from allmende.standards.sensorthings.exchange import JSON, StaRequest, StaResponse, error_of
 
 if TYPE_CHECKING:
     from allmende.standards.sensorthings.handlers import Api
@@ -152,8 +153,6 @@ def _change_set(api: Api, request: StaRequest, parts: list[Part]) -> list[StaRes
         for part in parts:
             target = _target(request, part, created)
             if target.method == "POST" and target.path == "CreateObservations":
-                from allmende.standards.sensorthings.dataarray import prepare, store
-
                 response = store(api, session, target, prepare(target))
             else:
                 response = api.write(session, target)

@@ -21,14 +21,14 @@ from allmende.sensing.bulk import paused_gc
 from allmende.sensing.ingest import IngestError, NewObservation, ingest_observations
 from allmende.sensing.models import Datastream, MultiDatastream
 from allmende.sensing.times import EPOCH, ONE_MICRO, parse_instant, parse_interval, parse_time
-from allmende.standards.sensorthings.handlers import StaResponse, _json_body
+from allmende.standards.sensorthings.exchange import StaRequest, StaResponse, json_body
 from allmende.standards.sensorthings.model import entity_type
 from allmende.standards.sensorthings.query.options import parse_query
 from allmende.standards.sensorthings.writer import SCOPE
 from allmende.storage.id_sets import in_set
 
 if TYPE_CHECKING:
-    from allmende.standards.sensorthings.handlers import Api, StaRequest
+    from allmende.standards.sensorthings.handlers import Api
 
 ALLOWED = frozenset(
     {
@@ -58,7 +58,7 @@ def create_observations(api: Api, request: StaRequest) -> StaResponse:
 def prepare(request: StaRequest) -> list[_Group]:
     if not request.principal.is_authenticated:
         raise Unauthorized(detail="Sign in or send an API key to create Observations.")
-    data = _json_body(request)
+    data = json_body(request)
     if not isinstance(data, list):
         raise BadRequest(detail="CreateObservations takes an array of data array objects.")
     return [_group(group, index) for index, group in enumerate(data)]
@@ -224,17 +224,17 @@ def _general_rows(
             continue
         rows.append(
             NewObservation(
-                datastream_id,
-                multi_id,
-                feature_id,
-                start,
-                end,
-                result_time,
-                valid[0],
-                valid[1],
-                values[result],
-                values[quality] if quality is not None else None,
-                extra,
+                datastream_id=datastream_id,
+                multi_datastream_id=multi_id,
+                feature_id=feature_id,
+                phenomenon_time=start,
+                phenomenon_time_end=end,
+                result_time=result_time,
+                valid_time_start=valid[0],
+                valid_time_end=valid[1],
+                result=values[result],
+                result_quality=values[quality] if quality is not None else None,
+                parameters=extra,
             )
         )
         answers.append(None)

@@ -20,22 +20,33 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from allmende.core.errors import (
-    AllmendeError,
     BadRequest,
     Conflict,
     MethodNotAllowed,
     NotFound,
     Unauthorized,
-    UnsupportedMediaType,
     ValidationFailed,
 )
+from allmende.core.geo import GEOJSON_MEDIA_TYPE
 from allmende.core.settings import Settings
-from allmende.http.jsonbody import load_json
-from allmende.identity.principal import Principal
 from allmende.sensing.group import GroupIngest
 from allmende.sensing.ingest import DuplicatePolicy
 from allmende.standards.sensorthings import formats, single
+from allmende.standards.sensorthings.aggregate import aggregate
+from allmende.standards.sensorthings.batch import run_batch
 from allmende.standards.sensorthings.budget import Limits, check_expand, timed_out
+from allmende.standards.sensorthings.dataarray import create_observations
+from allmende.standards.sensorthings.exchange import (
+    JSON,
+    STORAGE_REFUSED,
+    StaRequest,
+    StaResponse,
+    conflict,
+    is_json,
+    is_json_patch,
+    json_body,
+    path_text,
+)
 from allmende.standards.sensorthings.model import ROOT_COLLECTIONS, EntityType, Kind
 from allmende.standards.sensorthings.paths import ResourcePath, parse_path
 from allmende.standards.sensorthings.query.compiler import Compiler, Scope
@@ -56,8 +67,6 @@ from allmende.standards.sensorthings.writer import Owner, Parent, WriteContext, 
 from allmende.storage.database import Database
 from allmende.storage.deadline import DeadlinePassed, statement_deadline
 
-JSON = "application/json; charset=UTF-8"
-STORAGE_REFUSED = "A value cannot be stored: it holds a NUL character or is out of range."
 ARITHMETIC_REFUSED = (
     "The query's arithmetic leaves the range the database can compute with "
     "(a number or a time too large)."
@@ -87,32 +96,6 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class StaRequest:
-    method: str
-    path: str  # below the version root, without the leading '/'
-    query: str  # the raw query string
-    principal: Principal
-    root: str  # absolute URL of the version root
-    body: bytes = b""
-    content_type: str = ""
-    #: ``time.monotonic()`` by which it must be answered (set on entry; a batch's parts
-    #: share the batch's).
-    deadline: float | None = None
-
-
-@dataclass
-class StaResponse:
-    status: int
-    body: bytes = b""
-    content_type: str | None = JSON
-    headers: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def json(cls, value: Any, status: int = 200, **headers: str) -> StaResponse:
-        return cls(status, orjson.dumps(value), JSON, dict(headers))
-
-
-@dataclass
 class Api:
     """The SensorThings service of one installation."""
 
@@ -133,12 +116,8 @@ class Api:
                 return self.root_document(request)
             return self.read(request)
         if method == "POST" and request.path == "$batch":
-            from allmende.standards.sensorthings.batch import run_batch
-
             return run_batch(self, request)
         if method == "POST" and request.path == "CreateObservations":
-            from allmende.standards.sensorthings.dataarray import create_observations
-
             return create_observations(self, request)
         if method not in ("POST", "PATCH", "PUT", "DELETE"):
             raise MethodNotAllowed(detail=f"{method} is not supported here.")
@@ -159,7 +138,7 @@ class Api:
         except ValidationFailed as exc:
             raise BadRequest(detail=exc.detail, errors=exc.errors) from None
         except IntegrityError as exc:
-            raise Conflict(detail=_conflict(exc)) from None
+            raise Conflict(detail=conflict(exc)) from None
         except DataError:
             raise BadRequest(detail=STORAGE_REFUSED) from None
 
@@ -174,14 +153,14 @@ class Api:
         if request.query or not request.principal.is_authenticated:
             return None
         target = single.stream_target(request.path)
-        if target is None or not _is_json(request.content_type):
+        if target is None or not is_json(request.content_type):
             return None
         row = single.observation_of(request.body, target)
         if row is None:
             return None
         check = single.checker(request.principal, target, row)
         stored = self.refusals(lambda: self.group.store(row, check=check))
-        if not stored.record:  # an idempotent repeat: the Observation that was there
+        if stored.record is None:  # an idempotent repeat: the Observation that was there
             with self.database.session() as session:
                 context = self.read_context(request)
                 return self._written(session, context, single.OBSERVATION, stored.id, 201)
@@ -255,8 +234,6 @@ class Api:
     ) -> StaResponse:
         target = resolve(session, context, path)
         if "$aggregate" in query.extensions:
-            from allmende.standards.sensorthings.aggregate import aggregate
-
             return aggregate(session, context, target, path, query)
         if path.prop is not None:
             return self._property(session, target, path)
@@ -321,7 +298,7 @@ class Api:
             expand(session, context, etype, page.rows, items, options.expand)
             context.budget.check_answer(items)
         if fmt == "GeoJSON":
-            return StaResponse(200, orjson.dumps(formats.geojson(items)), "application/geo+json")
+            return StaResponse(200, orjson.dumps(formats.geojson(items)), GEOJSON_MEDIA_TYPE)
         if fmt == "CSV":
             return StaResponse(200, formats.to_csv(items).encode(), "text/csv; charset=UTF-8")
         body = {}
@@ -346,7 +323,7 @@ class Api:
         top = context.default_top if options.top is None else min(options.top, context.max_top)
         if top == 0:  # $top=0 asks for the count alone: a next page would be this one again
             return
-        link = f"{context.root}/{_path_text(request_path)}"
+        link = f"{context.root}/{path_text(request_path)}"
         body[NEXT_LINK] = f"{link}?{query.link_query(skip=options.skip + top, top=top)}"
 
     def _property(self, session: Session, target: Target, path: ResourcePath) -> StaResponse:
@@ -396,7 +373,7 @@ class Api:
         if method == "POST":
             if target.single:
                 raise MethodNotAllowed(detail="POST creates entities in an entity set.")
-            data = _json_body(request)
+            data = json_body(request)
             parent = None
             if target.parent is not None:
                 parent_type, parent_id, nav = target.parent
@@ -418,10 +395,10 @@ class Api:
         if method == "DELETE":
             writer.delete(target.etype, found)
             return StaResponse(200, b"", None)
-        if method == "PATCH" and _is_json_patch(request.content_type):
-            writer.json_patch(target.etype, found, _json_body(request, patch=True))
+        if method == "PATCH" and is_json_patch(request.content_type):
+            writer.json_patch(target.etype, found, json_body(request, patch=True))
         else:
-            writer.update(target.etype, found, _json_body(request), replace=method == "PUT")
+            writer.update(target.etype, found, json_body(request), replace=method == "PUT")
         return self._written(session, context, target.etype, found, 200)
 
     def _written(
@@ -456,57 +433,3 @@ class Api:
             condition = and_(condition, compiler.condition(query.options.filter, scope))
         writer.delete_observations(condition)
         return StaResponse(200, b"", None)
-
-
-def _path_text(path: ResourcePath) -> str:
-    parts = []
-    for step in path.steps:
-        name = step.etype.plural if step.nav is None else step.nav.name
-        parts.append(f"{name}({step.id})" if step.id is not None else name)
-    if path.ref:
-        parts.append("$ref")
-    return "/".join(parts)
-
-
-def _is_json(content_type: str) -> bool:
-    kind = content_type.split(";")[0].strip().lower()
-    return not kind or kind == "application/json" or kind.endswith("+json")
-
-
-def _is_json_patch(content_type: str) -> bool:
-    return content_type.split(";")[0].strip().lower() == "application/json-patch+json"
-
-
-def _json_body(request: StaRequest, *, patch: bool = False) -> Any:
-    kind = request.content_type.split(";")[0].strip().lower()
-    if not _is_json(kind):
-        raise UnsupportedMediaType(
-            detail=f"Send JSON (Content-Type: application/json), not {kind[:60]}."
-        )
-    if not request.body.strip():
-        raise BadRequest(detail="The request has no body; send the entity as JSON.")
-    return load_json(request.body)
-
-
-def _conflict(exc: IntegrityError) -> str:
-    text = str(exc.orig).lower()
-    if "sensing_observations" in text or "phenomenon_time" in text or "unique" in text:
-        return (
-            "The change conflicts with existing data (a duplicate Observation: same "
-            "Datastream and phenomenonTime, or a second link to the same entity)."
-        )
-    return "The change conflicts with existing data."
-
-
-def error_of(exc: Exception) -> AllmendeError:
-    """Any exception of a batch part as the error a client sees."""
-    if isinstance(exc, ValidationFailed):
-        return BadRequest(detail=exc.detail, errors=exc.errors)
-    if isinstance(exc, AllmendeError):
-        return exc
-    if isinstance(exc, IntegrityError):
-        return Conflict(detail=_conflict(exc))
-    if isinstance(exc, DataError):
-        return BadRequest(detail=STORAGE_REFUSED)
-    log.exception("batch part failed unexpectedly", exc_info=exc)
-    return AllmendeError(detail="Something went wrong on our side.")

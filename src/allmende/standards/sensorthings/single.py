@@ -22,7 +22,7 @@ from allmende.http.jsonbody import load_json
 from allmende.identity.permissions import Action, readable_municipalities, require
 from allmende.identity.principal import Principal
 from allmende.sensing.group import Check, Owner
-from allmende.sensing.ingest import COLUMNS, NewObservation
+from allmende.sensing.ingest import NewObservation, StoredObservation
 from allmende.sensing.times import now_micros
 from allmende.standards.sensorthings.model import Kind, entity_type
 from allmende.standards.sensorthings.render import Renderer, Selection
@@ -115,9 +115,9 @@ def checker(principal: Principal, target: tuple[str, int | None], row: NewObserv
     return check
 
 
-def render(root: str, record: tuple[Any, ...]) -> dict[str, Any]:
+def render(root: str, record: StoredObservation) -> dict[str, Any]:
     """The stored row rendered as the general path renders what it reads back."""
-    mapping = dict(zip(COLUMNS, record, strict=True))
+    mapping: dict[str, Any] = record._asdict()
     for column in _JSON_COLUMNS:
         if isinstance(mapping[column], str):
             mapping[column] = orjson.loads(mapping[column])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -50,6 +50,9 @@ class WorkOrderFilter:
     status: str | None = None
     object_id: int | None = None
     open_only: bool = False
+    #: Created at or after ``created_from`` and before ``created_before``.
+    created_from: datetime | None = None
+    created_before: datetime | None = None
 
 
 def _cents(value: Decimal | None) -> int | None:
@@ -121,6 +124,10 @@ def list_work_orders(
         query = query.where(WorkOrder.status.in_(("open", "in_progress")))
     if f.object_id is not None:
         query = query.where(WorkOrder.object_id == f.object_id)
+    if f.created_from is not None:
+        query = query.where(WorkOrder.created_at >= f.created_from)
+    if f.created_before is not None:
+        query = query.where(WorkOrder.created_at < f.created_before)
     query = query.order_by(WorkOrder.due_on.is_(None), WorkOrder.due_on, WorkOrder.id.desc())
     return list(session.scalars(query.limit(limit).offset(offset)))
 

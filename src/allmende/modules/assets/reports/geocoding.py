@@ -12,11 +12,15 @@ import httpx
 from sqlalchemy.orm import Session
 
 from allmende.modules.assets.reports.placing import Place, region_bbox, search_local, within_region
+from allmende.sdk import RateLimit
 
 log = logging.getLogger(__name__)
 Kind = Literal["photon", "nominatim"]
 TIMEOUT_S = 5.0
 MAX_QUERY = 200
+#: Address searches per client address and hour, of the report form and the API together
+#: (each may ask the configured geocoder).
+SEARCHES = RateLimit("assets-place-search", limit=120, window_seconds=3600)
 
 
 def _photon_places(answer: Any) -> list[Place]:

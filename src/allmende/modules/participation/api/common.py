@@ -7,7 +7,6 @@ from typing import Any
 
 PREFIX = "/api/participation"
 TAGS: list[str | Enum] = ["participation"]
-GEOJSON = "application/geo+json"
 PROBLEM: dict[str, Any] = {
     "description": "Problem (RFC 9457)",
     "content": {"application/problem+json": {}},

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from allmende.modules.participation import exports, moderation
-from allmende.modules.participation.api.common import ERRORS, GEOJSON, PREFIX, PROBLEM, TAGS
+from allmende.modules.participation.api.common import ERRORS, PREFIX, PROBLEM, TAGS
 from allmende.modules.participation.schemas import (
     CommentRead,
     ContributionRead,
@@ -18,7 +18,7 @@ from allmende.modules.participation.schemas import (
     ReportRead,
     ResolveIn,
 )
-from allmende.sdk import Caller, RowId, app_context, base_url
+from allmende.sdk import GEOJSON_MEDIA_TYPE, Caller, RowId, app_context, base_url
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)
 EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -27,7 +27,7 @@ EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {
             "text/csv": {},
             exports.MEDIA_TYPES["xlsx"]: {},
-            GEOJSON: {},
+            GEOJSON_MEDIA_TYPE: {},
         },
     },
     401: PROBLEM,

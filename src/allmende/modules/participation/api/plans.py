@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from allmende.modules.participation import files, plans
-from allmende.modules.participation.api.common import ERRORS, GEOJSON, PREFIX, PROBLEM, TAGS
+from allmende.modules.participation.api.common import ERRORS, PREFIX, PROBLEM, TAGS
 from allmende.modules.participation.schemas import (
     DocumentRead,
     DraftIn,
@@ -20,7 +20,7 @@ from allmende.modules.participation.schemas import (
     RatingIn,
 )
 from allmende.modules.participation.web import data_dir, participant_for
-from allmende.sdk import MAX_ID, Caller, RowId, app_context
+from allmende.sdk import GEOJSON_MEDIA_TYPE, MAX_ID, Caller, RowId, app_context
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)
 
@@ -148,7 +148,7 @@ def create_layer(
     operation_id="getParticipationLayerData",
     response_class=Response,
     responses={
-        200: {"content": {GEOJSON: {}}, "description": "GeoJSON FeatureCollection"},
+        200: {"content": {GEOJSON_MEDIA_TYPE: {}}, "description": "GeoJSON FeatureCollection"},
         403: PROBLEM,
         404: PROBLEM,
         422: PROBLEM,
@@ -157,7 +157,7 @@ def create_layer(
 def layer_data(request: Request, layer_id: RowId, principal: Caller) -> Response:
     with app_context(request).database.session() as session:
         data = plans.layer_data(session, principal=principal, layer_id=layer_id)
-    return Response(orjson.dumps(data), media_type=GEOJSON)
+    return Response(orjson.dumps(data), media_type=GEOJSON_MEDIA_TYPE)
 
 
 @router.delete(

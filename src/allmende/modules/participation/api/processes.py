@@ -12,7 +12,6 @@ from starlette.concurrency import run_in_threadpool
 from allmende.modules.participation import challenge, feed, files, notifications, processes, web
 from allmende.modules.participation.api.common import (
     ERRORS,
-    GEOJSON,
     PREFIX,
     PROBLEM,
     READ_ERRORS,
@@ -31,7 +30,7 @@ from allmende.modules.participation.schemas import (
     ProcessUpdate,
 )
 from allmende.modules.participation.web import data_dir
-from allmende.sdk import MAX_ID, Caller, RowId, app_context, base_url
+from allmende.sdk import GEOJSON_MEDIA_TYPE, MAX_ID, Caller, RowId, app_context, base_url
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)
 
@@ -196,7 +195,7 @@ def unfollow(request: Request, process_id: RowId, principal: Caller) -> FollowRe
     operation_id="participationFeed",
     response_class=Response,
     responses={
-        200: {"content": {GEOJSON: {}}, "description": "GeoJSON FeatureCollection"},
+        200: {"content": {GEOJSON_MEDIA_TYPE: {}}, "description": "GeoJSON FeatureCollection"},
         422: PROBLEM,
     },
 )
@@ -217,7 +216,7 @@ def participation_feed(
             process_id=process,
             municipality=municipality,
         )
-    return Response(orjson.dumps(body), media_type=GEOJSON)
+    return Response(orjson.dumps(body), media_type=GEOJSON_MEDIA_TYPE)
 
 
 @router.get(

@@ -9,9 +9,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from allmende.modules.participation import contributions, notifications, privacy
-from allmende.modules.participation.pages.common import Form, form_values, redirect, render
+from allmende.modules.participation.pages.common import Form, redirect, render
 from allmende.modules.participation.web import translator
-from allmende.sdk import Caller, Principal, RowId, app_context, check_csrf, local_path, localise
+from allmende.sdk import (
+    Caller,
+    Principal,
+    RowId,
+    app_context,
+    check_csrf,
+    form_strings,
+    local_path,
+    localise,
+)
 
 
 def _sign_in(request: Request, target: str = "/participation/me") -> Response:
@@ -82,7 +91,7 @@ def download_data(request: Request, principal: Caller) -> Response:
 async def delete_data(request: Request, principal: Caller) -> Response:
     if not _has_account(principal):
         return _sign_in(request)
-    values = form_values(await request.form())
+    values = form_strings(await request.form())
     if values.get("confirm") != "yes":
         form = Form(values=values)
         translate = translator(request)
@@ -102,7 +111,7 @@ async def follow_submit(request: Request, process_id: RowId, principal: Caller) 
     await check_csrf(request)
     if not _has_account(principal):
         return _sign_in(request, f"/participation/{process_id}")
-    following = form_values(await request.form()).get("action") != "unfollow"
+    following = form_strings(await request.form()).get("action") != "unfollow"
     await app_context(request).database.awrite(
         lambda s: notifications.follow(
             s, principal=principal, process_id=process_id, following=following

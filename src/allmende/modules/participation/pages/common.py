@@ -31,7 +31,6 @@ from allmende.sdk import (
     FieldError,
     ValidationFailed,
     app_context,
-    form_strings,
     local_path,
     localise,
 )
@@ -86,10 +85,6 @@ class Form:
     @property
     def failed(self) -> bool:
         return bool(self.errors or self.problem)
-
-
-#: The form's text fields (the SDK's helper, under the name the pages use).
-form_values = form_strings
 
 
 def render(

@@ -17,7 +17,6 @@ from allmende.modules.participation.pages.common import (
     challenge_token,
     errors_from,
     errors_from_validation,
-    form_values,
     redirect,
     render,
     summary,
@@ -46,9 +45,10 @@ from allmende.sdk import (
     Principal,
     RowId,
     app_context,
-    check_csrf,
+    form_strings,
     json_loads,
     localise,
+    read_form,
 )
 
 pages = APIRouter(include_in_schema=False)
@@ -118,8 +118,7 @@ def _geometry(text: str) -> Any:
 
 @pages.post("/participation/{process_id:int}/contribute")
 async def contribute_submit(request: Request, process_id: RowId, principal: Caller) -> Response:
-    await check_csrf(request)
-    values = form_values(await request.form())
+    values = form_strings(await read_form(request))
     translate = translator(request)
     form = Form(values=values)
     status = 422
@@ -286,8 +285,7 @@ def contribution_page(
 
 @pages.post("/participation/contributions/{contribution_id:int}/comments")
 async def comment_submit(request: Request, contribution_id: RowId, principal: Caller) -> Response:
-    await check_csrf(request)
-    values = form_values(await request.form())
+    values = form_strings(await read_form(request))
     translate = translator(request)
     form = Form(values=values)
     status = 422
@@ -339,8 +337,7 @@ async def comment_submit(request: Request, contribution_id: RowId, principal: Ca
 
 @pages.post("/participation/contributions/{contribution_id:int}/support")
 async def support_submit(request: Request, contribution_id: RowId, principal: Caller) -> Response:
-    await check_csrf(request)
-    values = form_values(await request.form())
+    values = form_strings(await read_form(request))
     translate = translator(request)
     on = values.get("action", "support") != "withdraw"
     try:
@@ -425,8 +422,7 @@ def report_form(
 
 @pages.post("/participation/report")
 async def report_submit(request: Request, principal: Caller) -> Response:
-    await check_csrf(request)
-    values = form_values(await request.form())
+    values = form_strings(await read_form(request))
     translate = translator(request)
     form = Form(values=values)
     status = 422

@@ -19,7 +19,6 @@ from allmende.modules.participation.pages.common import (
     Form,
     errors_from,
     errors_from_validation,
-    form_values,
     redirect,
     refusal,
     render,
@@ -45,6 +44,7 @@ from allmende.sdk import (
     RowId,
     ValidationFailed,
     app_context,
+    form_strings,
     json_loads,
     local_path,
     parse_date,
@@ -225,7 +225,7 @@ async def new_process_submit(request: Request, principal: Caller) -> Response:
         return _sign_in(request)
     data = await request.form()
     translate = translator(request)
-    form = Form(values=form_values(data))
+    form = Form(values=form_strings(data))
     fields = _fields(data, form, translate)
     phases, rows = _phases(data, form, translate)
     status = 422
@@ -268,7 +268,7 @@ async def edit_process_submit(request: Request, process_id: RowId, principal: Ca
         return _sign_in(request)
     data = await request.form()
     translate = translator(request)
-    form = Form(values=form_values(data))
+    form = Form(values=form_strings(data))
     fields = _fields(data, form, translate)
     phases, rows = _phases(data, form, translate)
     status = 422
@@ -297,7 +297,7 @@ async def edit_process_submit(request: Request, process_id: RowId, principal: Ca
 
 async def _add(request: Request, process_id: int, action: Any, notice: str) -> Response:
     """Run an addition from a cockpit form; a refusal is shown as an error page."""
-    values = form_values(await request.form())
+    values = form_strings(await request.form())
     try:
         await app_context(request).database.awrite(lambda s: action(s, values))
     except ValidationError as exc:

@@ -13,7 +13,6 @@ from starlette.responses import Response
 from allmende.modules.participation import contributions, files, notifications, plans, processes
 from allmende.modules.participation.pages.common import (
     challenge_token,
-    form_values,
     in_language,
     redirect,
     render,
@@ -35,7 +34,8 @@ from allmende.sdk import (
     RowId,
     ValidationFailed,
     app_context,
-    check_csrf,
+    form_strings,
+    read_form,
     utcnow,
 )
 
@@ -199,8 +199,7 @@ def document_file(request: Request, document_id: RowId, principal: Caller) -> Re
 @pages.post("/participation/drafts/{draft_id:int}/rating")
 async def rate_submit(request: Request, draft_id: RowId, principal: Caller) -> Response:
     """Rate a draft from the comparison page; a refusal is shown as an error page."""
-    await check_csrf(request)
-    values = form_values(await request.form())
+    values = form_strings(await read_form(request))
     translate = translator(request)
     stars = values.get("stars", "")
     if stars not in ("1", "2", "3", "4", "5"):

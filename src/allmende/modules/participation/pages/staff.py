@@ -15,7 +15,6 @@ from allmende.modules.participation.pages.common import (
     Form,
     errors_from,
     errors_from_validation,
-    form_values,
     redirect,
     render,
 )
@@ -30,6 +29,7 @@ from allmende.sdk import (
     RowId,
     ValidationFailed,
     app_context,
+    form_strings,
     local_path,
 )
 
@@ -70,7 +70,7 @@ async def _moderate(
 ) -> Response:
     """Run a moderation step from a form; on a refusal show the contribution with the errors."""
     translate = translator(request)
-    values = form_values(await request.form())
+    values = form_strings(await request.form())
     form = Form(values=values)
     try:
         await app_context(request).database.awrite(lambda s: action(s, values))
@@ -130,7 +130,7 @@ async def visibility_submit(
 async def comment_visibility_submit(
     request: Request, comment_id: RowId, principal: Caller
 ) -> Response:
-    values = form_values(await request.form())
+    values = form_strings(await request.form())
     hide = values.get("action") != "restore"
 
     def owner() -> int:
@@ -156,7 +156,7 @@ async def comment_visibility_submit(
 
 @pages.post("/participation/reports/{report_id:int}/resolve")
 async def resolve_submit(request: Request, report_id: RowId, principal: Caller) -> Response:
-    values = form_values(await request.form())
+    values = form_strings(await request.form())
     resolution = values.get("resolution", "").strip() or "resolved"
     data = ResolveIn.model_validate({"resolution": resolution[:500]})
     report = await app_context(request).database.awrite(

@@ -16,7 +16,6 @@ from allmende.modules.participation.pages.common import (
     Form,
     challenge_token,
     errors_from,
-    form_values,
     redirect,
     render,
     summary,
@@ -32,8 +31,9 @@ from allmende.sdk import (
     Principal,
     RowId,
     app_context,
-    check_csrf,
+    form_strings,
     json_loads,
+    read_form,
 )
 
 pages = APIRouter(include_in_schema=False)
@@ -170,9 +170,8 @@ def _parse_one(
 
 @pages.post("/participation/surveys/{survey_id:int}")
 async def survey_submit(request: Request, survey_id: RowId, principal: Caller) -> Response:
-    await check_csrf(request)
-    data = await request.form()
-    values = form_values(data)
+    data = await read_form(request)
+    values = form_strings(data)
     translate = translator(request)
     form = Form(values=values)
     status = 422

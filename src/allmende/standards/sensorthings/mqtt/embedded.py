@@ -11,24 +11,32 @@
   often close without a word), so the protocol level is read first and an MQTT 5 client gets
   the MQTT 5 CONNACK "Unsupported Protocol Version" (0x84) before the connection is closed.
 
-amqtt has no hooks for these three, so the broker and its protocol handler are subclassed at
-the points named below (checked against amqtt 0.12).
+Who may connect and what may be subscribed or passed on go through amqtt's public plugin API
+(:class:`_Policy`, an authentication and topic plugin). Two things have no public hook and stay
+overrides, the smallest there are (docs/architecture.md says why and what hook would end them):
+the acknowledgement of a PUBLISH only after the Observation is stored (amqtt acknowledges in
+its protocol handler before any plugin hears of the message), and the refusal of MQTT 5
+before amqtt reads the CONNECT; both are installed in ``_initialize_client_session``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from amqtt.adapters import ReaderAdapter, WriterAdapter
 from amqtt.broker import Broker
+from amqtt.contexts import Action, BaseContext
 from amqtt.errors import MQTTError, NoDataError
 from amqtt.mqtt.constants import QOS_0, QOS_1
 from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.mqtt.puback import PubackPacket
 from amqtt.mqtt.publish import PublishPacket
+from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
 from amqtt.session import Session as MqttSession
 
 from allmende.identity.principal import ANONYMOUS, Principal
@@ -42,7 +50,6 @@ Intake = Callable[[Principal, str, bytes, str], Coroutine[Any, Any, None]]
 #: Resolves the credentials of a CONNECT to a principal; None refuses the connection.
 Authenticator = Callable[[str | None, str | None], Awaitable[Principal | None]]
 
-SUBSCRIPTION_REFUSED = 0x80
 CONNECT = 1
 MQTT_5 = 5
 #: CONNACK (MQTT 5): remaining length 3, no session present, reason 0x84, no properties.
@@ -96,6 +103,49 @@ async def _protocol_level(reader: ReaderAdapter) -> tuple[int | None, bytes]:
     return (await take(1))[0], bytes(head)
 
 
+#: The running brokers by name: amqtt builds its plugins from configuration, so a plugin finds
+#: its broker through the name in its own configuration.
+_BROKERS: dict[str, EmbeddedBroker] = {}
+_NAMES = itertools.count(1)
+
+
+class _Policy(BaseAuthPlugin, BaseTopicPlugin):  # type: ignore[misc]
+    """Who may connect (an API key, or anonymous), what may be subscribed (SensorThings
+    topics only) and what is passed on (never a message to a creating topic: subscribers get
+    the stored Observation instead)."""
+
+    @dataclass
+    class Config:
+        broker: str = ""
+
+    def __init__(self, context: BaseContext) -> None:
+        super().__init__(context)
+        self.broker = _BROKERS[self.config.broker]
+
+    async def authenticate(self, *, session: MqttSession) -> bool | None:
+        return await self.broker.admit(session)
+
+    async def topic_filtering(
+        self,
+        *,
+        session: MqttSession | None = None,
+        topic: str | None = None,
+        action: Action | None = None,
+    ) -> bool | None:
+        if topic is None:
+            return False
+        if action == Action.SUBSCRIBE:
+            try:
+                parse_watch(topic)
+            except TopicError as exc:
+                log.info("MQTT subscription refused: %s", exc, extra={"mqtt": topic})
+                return False
+            return True
+        if action == Action.PUBLISH:
+            return create_target(topic) is None
+        return True
+
+
 class _Handler(BrokerProtocolHandler):  # type: ignore[misc]
     """Stores Observations of creating topics before the acknowledgement goes out."""
 
@@ -141,29 +191,40 @@ class EmbeddedBroker(Broker):  # type: ignore[misc]
         # amqtt and its state machine log every transition at INFO: noise for operators.
         for name in ("transitions", "amqtt"):
             logging.getLogger(name).setLevel(logging.WARNING)
-        super().__init__(
-            {
-                "listeners": {"default": {"type": "tcp", "bind": f"{host}:{port}"}},
-                "plugins": {},
-                "timeout_disconnect_delay": 2,
-            }
-        )
+        self.name = f"embedded-{next(_NAMES)}"
         self._intake = intake
         self._authenticator = authenticate
         self._principals: dict[str, Principal] = {}
+        _BROKERS[self.name] = self
+        super().__init__(
+            {
+                "listeners": {"default": {"type": "tcp", "bind": f"{host}:{port}"}},
+                "plugins": {f"{__name__}._Policy": {"broker": self.name}},
+                "timeout_disconnect_delay": 2,
+            }
+        )
+
+    async def shutdown(self) -> None:
+        try:
+            await super().shutdown()
+        finally:
+            _BROKERS.pop(self.name, None)
 
     # --- who is connected -------------------------------------------------------------------
 
     def principal_of(self, session: MqttSession) -> Principal:
         return self._principals.get(session.client_id or "", ANONYMOUS)
 
-    async def _authenticate(self, session: MqttSession, _: Any) -> bool:
+    async def admit(self, session: MqttSession) -> bool:
+        """Whether the CONNECT's credentials admit the client, remembering as whom."""
         principal = await self._authenticator(session.username, session.password)
         if principal is None:
             return False
         self._principals[session.client_id or ""] = principal
         return True
 
+    # The one override of a private method: amqtt has no hook before it reads the CONNECT and
+    # none that runs before a PUBLISH is acknowledged (see the module's text).
     async def _initialize_client_session(
         self, reader: ReaderAdapter, writer: WriterAdapter, *args: Any, **kwargs: Any
     ) -> Any:
@@ -186,39 +247,15 @@ class EmbeddedBroker(Broker):  # type: ignore[misc]
 
     # --- what is watched --------------------------------------------------------------------
 
-    async def add_subscription(self, subscription: tuple[str, int], session: MqttSession) -> int:
-        topic, _ = subscription
-        try:
-            parse_watch(topic)
-        except TopicError as exc:
-            log.info("MQTT subscription refused: %s", exc, extra={"mqtt": topic})
-            return SUBSCRIPTION_REFUSED
-        result: int = await super().add_subscription(subscription, session)
-        return result
-
     def watching(self) -> bool:
         """Whether anyone subscribed (cheap; safe to ask from another thread)."""
-        return bool(self._subscriptions)
+        return bool(self.subscriptions)
 
     def watched(self) -> dict[str, list[tuple[MqttSession, int]]]:
         """Subscribed topics with their sessions and QoS (a snapshot)."""
-        return {topic: list(subs) for topic, subs in self._subscriptions.items() if subs}
+        return {topic: list(subs) for topic, subs in self.subscriptions.items() if subs}
 
     # --- what is sent -----------------------------------------------------------------------
-
-    async def _broadcast_message(
-        self, session: Any, topic: str | None, data: Any, force_qos: int | None = None
-    ) -> None:
-        if topic is not None and create_target(topic) is not None:
-            return  # subscribers get the stored Observation instead
-        await super()._broadcast_message(session, topic, data, force_qos)
-
-    async def retain_message(
-        self, source_session: Any, topic_name: str | None, data: Any, qos: int | None = None
-    ) -> None:
-        if topic_name is not None and create_target(topic_name) is not None:
-            return
-        await super().retain_message(source_session, topic_name, data, qos)
 
     def send(
         self, session: MqttSession, topic: str, data: bytes, qos: int
@@ -226,7 +263,7 @@ class EmbeddedBroker(Broker):  # type: ignore[misc]
         """Publish ``data`` to one connected session."""
         if session.transitions.state != "connected":
             return None
-        handler = self._get_handler(session)
+        _, handler = self.sessions.get(session.client_id or "", (None, None))
         if handler is None:
             return None
         sent: asyncio.Future[Any] = asyncio.ensure_future(

@@ -12,12 +12,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -30,6 +29,7 @@ from allmende.sdk import (
     Action,
     AllmendeError,
     Caller,
+    FieldError,
     Municipality,
     NotFound,
     Principal,
@@ -37,24 +37,25 @@ from allmende.sdk import (
     ValidationFailed,
     app_context,
     can,
-    check_csrf,
     features,
+    form_strings,
     local_path,
+    login_redirect,
+    read_form,
     require,
     utcnow,
+    write_or_refuse,
 )
 
+T = TypeVar("T")
 ZONE_FIELDS = tuple(service.ZONE_BOUNDS)
 HOURS_FIELDS = ("occupied_start", "occupied_end")
 CONTROL_NUMBERS = ("comfort_low", "comfort_high", "setback", "preheat_hours")
 
 
-class Refused(Exception):
-    """Form input that cannot even be read (not a number, missing): the field and why."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors))
-        self.errors = errors
+class Refused(ValidationFailed):
+    """Form input that cannot even be read (not a number, missing): each field and why, the
+    reasons already in the caller's language."""
 
 
 def translate(request: Request) -> Callable[[str], str]:
@@ -64,22 +65,6 @@ def translate(request: Request) -> Callable[[str], str]:
 def redirect(request: Request, path: str, message: str) -> RedirectResponse:
     path += ("&" if "?" in path else "?") + urlencode({"msg": message})
     return RedirectResponse(local_path(request, path), status_code=303)
-
-
-def login_redirect(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(
-        local_path(request, "/login?" + urlencode({"next": target})), status_code=303
-    )
-
-
-async def form_of(request: Request) -> FormData:
-    await check_csrf(request)
-    return await request.form()
-
-
-def strings(form: FormData) -> dict[str, str]:
-    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
 
 
 def text(form: FormData, name: str) -> str:
@@ -153,10 +138,15 @@ class Reader:
 
     def done(self) -> None:
         if self.errors:
-            raise Refused(self.errors)
+            raise Refused(
+                detail="; ".join(self.errors),
+                errors=[FieldError(name, why) for name, why in self.errors.items()],
+            )
 
 
 def field_errors(request: Request, error: AllmendeError) -> dict[str, str]:
+    if isinstance(error, Refused):
+        return {e.field: e.reason for e in error.errors}
     gettext = translate(request)
     found: dict[str, str] = {}
     for e in error.errors or []:
@@ -174,7 +164,7 @@ def _hours_text(value: float) -> str:
 def _editable(session: Session, principal: Principal) -> list[Municipality]:
     return [
         m
-        for m in session.scalars(select(Municipality).order_by(Municipality.name))
+        for m in service.municipalities(session)
         if can(principal, Action.EDIT, municipality_id=m.id, scope=SCOPE)
     ]
 
@@ -208,15 +198,51 @@ def _form(
     )
 
 
+async def _save(
+    request: Request,
+    form: FormData,
+    run: Callable[[Session], T],
+    *,
+    template: str,
+    context: Callable[[Session], dict[str, Any]],
+    back: Callable[[T], str],
+    message: str,
+) -> Response:
+    """Run the form's write: on success on to ``back(result)`` saying ``message``; refused,
+    the form again as it was sent with the reasons (status 422), nothing of it kept."""
+
+    def refused(session: Session, error: AllmendeError) -> Response:
+        errors = field_errors(request, error)
+        return _form(request, template, form_strings(form), errors, context(session), 422)
+
+    return await write_or_refuse(
+        request, run, done=lambda result: redirect(request, back(result), message), refused=refused
+    )
+
+
 # --- buildings -------------------------------------------------------------------------------
 
 
-def _building_options(request: Request) -> dict[str, Any]:
+def _building_context(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    building: Building | None,
+    places: list[Municipality] | None = None,
+) -> dict[str, Any]:
+    """What the building form shows beside its values; a new building also chooses its
+    municipality among ``places`` (those the caller may edit)."""
     gettext = translate(request)
-    return {
+    shown: dict[str, Any] = {
+        "building": building,
+        "collections": _collections(request, session, principal),
         "use_options": [(u.key, gettext(u.label)) for u in catalogue.USES],
         "heating_options": [(k, gettext(v)) for k, v in catalogue.HEATING_LABELS.items()],
     }
+    if building is None:
+        places = _editable(session, principal) if places is None else places
+        shown["places"] = [(m.key, m.name) for m in places]
+    return shown
 
 
 def _building_values(building: Building) -> dict[str, str]:
@@ -268,64 +294,49 @@ def new_building_page(request: Request, principal: Caller) -> Response:
             "energy/building_form.html",
             {"public": "on", "heating_system": "gas", "use": "town_hall"},
             {},
-            {
-                "building": None,
-                "places": [(m.key, m.name) for m in places],
-                "collections": _collections(request, session, principal),
-                **_building_options(request),
-            },
+            _building_context(request, session, principal, None, places),
         )
 
 
 @pages.post("/energy/buildings/new")
 async def new_building_submit(request: Request, principal: Caller) -> Response:
-    form = await form_of(request)
-    context = app_context(request)
+    form = await read_form(request)
     gettext = translate(request)
-    try:
+
+    def run(session: Session) -> int:
         values = _read_building(form, gettext)
         read = Reader(form, gettext)
         lon = read.optional_number("lon")
         lat = read.optional_number("lat")
         read.done()
+        place = service.municipality_by_key(session, text(form, "municipality"))
+        if place is None:
+            raise ValidationFailed.one("municipality", N_("is not one of the choices"))
+        require(principal, Action.EDIT, municipality_id=place.id, scope=SCOPE)
+        centre = place.geom.centroid if place.geom is not None else None
+        return service.create_building(
+            session,
+            municipality_id=place.id,
+            **values,
+            lon=lon if lon is not None else (float(centre.x) if centre else 0.0),
+            lat=lat if lat is not None else (float(centre.y) if centre else 0.0),
+            public=text(form, "public") == "on",
+            sources=_sources(request),
+            principal=principal,
+        ).id
 
-        def run(session: Session) -> int:
-            place = session.scalar(
-                select(Municipality).where(Municipality.key == text(form, "municipality"))
-            )
-            if place is None:
-                raise ValidationFailed.one("municipality", N_("is not one of the choices"))
-            require(principal, Action.EDIT, municipality_id=place.id, scope=SCOPE)
-            centre = place.geom.centroid if place.geom is not None else None
-            return service.create_building(
-                session,
-                municipality_id=place.id,
-                **values,
-                lon=lon if lon is not None else (float(centre.x) if centre else 0.0),
-                lat=lat if lat is not None else (float(centre.y) if centre else 0.0),
-                public=text(form, "public") == "on",
-                sources=_sources(request),
-                principal=principal,
-            ).id
+    def context(session: Session) -> dict[str, Any]:
+        return _building_context(request, session, principal, None)
 
-        building_id = await context.database.awrite(run)
-    except (Refused, ValidationFailed) as refused:
-        errors = refused.errors if isinstance(refused, Refused) else field_errors(request, refused)
-        with context.database.session() as session:
-            return _form(
-                request,
-                "energy/building_form.html",
-                strings(form),
-                errors,
-                {
-                    "building": None,
-                    "places": [(m.key, m.name) for m in _editable(session, principal)],
-                    "collections": _collections(request, session, principal),
-                    **_building_options(request),
-                },
-                422,
-            )
-    return redirect(request, f"/energy/buildings/{building_id}", "building")
+    return await _save(
+        request,
+        form,
+        run,
+        template="energy/building_form.html",
+        context=context,
+        back=lambda building_id: f"/energy/buildings/{building_id}",
+        message="building",
+    )
 
 
 def _editable_building(session: Session, principal: Principal, building_id: int) -> Building:
@@ -347,48 +358,39 @@ def edit_building_page(request: Request, building_id: RowId, principal: Caller) 
             "energy/building_form.html",
             _building_values(building),
             {},
-            {
-                "building": building,
-                "collections": _collections(request, session, principal),
-                **_building_options(request),
-            },
+            _building_context(request, session, principal, building),
         )
 
 
 @pages.post("/energy/buildings/{building_id}/edit")
 async def edit_building_submit(request: Request, building_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
-    context = app_context(request)
-    try:
-        values = _read_building(form, translate(request))
+    form = await read_form(request)
+    gettext = translate(request)
 
-        def run(session: Session) -> None:
-            _editable_building(session, principal, building_id)
-            service.update_building(
-                session,
-                building_id=building_id,
-                **values,
-                sources=_sources(request),
-                principal=principal,
-            )
+    def run(session: Session) -> None:
+        values = _read_building(form, gettext)
+        _editable_building(session, principal, building_id)
+        service.update_building(
+            session,
+            building_id=building_id,
+            **values,
+            sources=_sources(request),
+            principal=principal,
+        )
 
-        await context.database.awrite(run)
-    except (Refused, ValidationFailed) as refused:
-        errors = refused.errors if isinstance(refused, Refused) else field_errors(request, refused)
-        with context.database.session() as session:
-            return _form(
-                request,
-                "energy/building_form.html",
-                strings(form),
-                errors,
-                {
-                    "building": _editable_building(session, principal, building_id),
-                    "collections": _collections(request, session, principal),
-                    **_building_options(request),
-                },
-                422,
-            )
-    return redirect(request, f"/energy/buildings/{building_id}", "building")
+    def context(session: Session) -> dict[str, Any]:
+        building = _editable_building(session, principal, building_id)
+        return _building_context(request, session, principal, building)
+
+    return await _save(
+        request,
+        form,
+        run,
+        template="energy/building_form.html",
+        context=context,
+        back=lambda _: f"/energy/buildings/{building_id}",
+        message="building",
+    )
 
 
 # --- zones -----------------------------------------------------------------------------------
@@ -426,29 +428,27 @@ def new_zone_page(request: Request, building_id: RowId, principal: Caller) -> Re
 
 @pages.post("/energy/buildings/{building_id}/zones/new")
 async def new_zone_submit(request: Request, building_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
-    context = app_context(request)
-    try:
-        values = _read_zone(form, translate(request))
+    form = await read_form(request)
+    gettext = translate(request)
 
-        def run(session: Session) -> None:
-            _editable_building(session, principal, building_id)
-            service.add_zone(session, building_id=building_id, name=text(form, "name"), **values)
+    def run(session: Session) -> None:
+        values = _read_zone(form, gettext)
+        _editable_building(session, principal, building_id)
+        service.add_zone(session, building_id=building_id, name=text(form, "name"), **values)
 
-        await context.database.awrite(run)
-    except (Refused, ValidationFailed) as refused:
-        errors = refused.errors if isinstance(refused, Refused) else field_errors(request, refused)
-        with context.database.session() as session:
-            building = _editable_building(session, principal, building_id)
-            return _form(
-                request,
-                "energy/zone_form.html",
-                strings(form),
-                errors,
-                {"building": building, "zone": None},
-                422,
-            )
-    return redirect(request, f"/energy/buildings/{building_id}", "zone")
+    def context(session: Session) -> dict[str, Any]:
+        building = _editable_building(session, principal, building_id)
+        return {"building": building, "zone": None}
+
+    return await _save(
+        request,
+        form,
+        run,
+        template="energy/zone_form.html",
+        context=context,
+        back=lambda _: f"/energy/buildings/{building_id}",
+        message="zone",
+    )
 
 
 def _editable_zone(session: Session, principal: Principal, zone_id: int) -> tuple[Zone, Building]:
@@ -473,30 +473,28 @@ def edit_zone_page(request: Request, zone_id: RowId, principal: Caller) -> Respo
 
 @pages.post("/energy/zones/{zone_id}/edit")
 async def edit_zone_submit(request: Request, zone_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
-    context = app_context(request)
-    try:
-        values = _read_zone(form, translate(request))
+    form = await read_form(request)
+    gettext = translate(request)
 
-        def run(session: Session) -> int:
-            zone, building = _editable_zone(session, principal, zone_id)
-            service.update_zone(session, zone_id=zone.id, **values)
-            return building.id
+    def run(session: Session) -> int:
+        values = _read_zone(form, gettext)
+        zone, building = _editable_zone(session, principal, zone_id)
+        service.update_zone(session, zone_id=zone.id, **values)
+        return building.id
 
-        building_id = await context.database.awrite(run)
-    except (Refused, ValidationFailed) as refused:
-        errors = refused.errors if isinstance(refused, Refused) else field_errors(request, refused)
-        with context.database.session() as session:
-            zone, building = _editable_zone(session, principal, zone_id)
-            return _form(
-                request,
-                "energy/zone_form.html",
-                strings(form),
-                errors,
-                {"building": building, "zone": zone},
-                422,
-            )
-    return redirect(request, f"/energy/buildings/{building_id}", "zone")
+    def context(session: Session) -> dict[str, Any]:
+        zone, building = _editable_zone(session, principal, zone_id)
+        return {"building": building, "zone": zone}
+
+    return await _save(
+        request,
+        form,
+        run,
+        template="energy/zone_form.html",
+        context=context,
+        back=lambda building_id: f"/energy/buildings/{building_id}",
+        message="zone",
+    )
 
 
 def _control_options(request: Request) -> dict[str, Any]:
@@ -536,10 +534,11 @@ def control_page(request: Request, zone_id: RowId, principal: Caller) -> Respons
 
 @pages.post("/energy/zones/{zone_id}/control")
 async def control_submit(request: Request, zone_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
-    context = app_context(request)
-    try:
-        read = Reader(form, translate(request))
+    form = await read_form(request)
+    gettext = translate(request)
+
+    def run(session: Session) -> int:
+        read = Reader(form, gettext)
         values: dict[str, Any] = {
             "control": read.choice("control", service.CONTROLS),
             "objective": read.choice("objective", service.OBJECTIVES),
@@ -547,63 +546,74 @@ async def control_submit(request: Request, zone_id: RowId, principal: Caller) ->
             **{k: read.number(k, bounds=service.CONTROL_BOUNDS[k]) for k in CONTROL_NUMBERS},
         }
         read.done()
+        zone, building = _editable_zone(session, principal, zone_id)
+        service.update_control(session, zone_id=zone.id, **values)
+        return building.id
 
-        def run(session: Session) -> int:
-            zone, building = _editable_zone(session, principal, zone_id)
-            service.update_control(session, zone_id=zone.id, **values)
-            return building.id
+    def context(session: Session) -> dict[str, Any]:
+        zone, building = _editable_zone(session, principal, zone_id)
+        return {"building": building, "zone": zone, **_control_options(request)}
 
-        building_id = await context.database.awrite(run)
-    except (Refused, ValidationFailed) as refused:
-        errors = refused.errors if isinstance(refused, Refused) else field_errors(request, refused)
-        with context.database.session() as session:
-            zone, building = _editable_zone(session, principal, zone_id)
-            return _form(
-                request,
-                "energy/control_form.html",
-                strings(form),
-                errors,
-                {"building": building, "zone": zone, **_control_options(request)},
-                422,
-            )
-    return redirect(request, f"/energy/buildings/{building_id}", "control")
+    return await _save(
+        request,
+        form,
+        run,
+        template="energy/control_form.html",
+        context=context,
+        back=lambda building_id: f"/energy/buildings/{building_id}",
+        message="control",
+    )
 
 
 @pages.post("/energy/zones/{zone_id}/calibrate")
 async def calibrate_submit(request: Request, zone_id: RowId, principal: Caller) -> Response:
     """Calibrate the zone on its last four weeks of measurements now; without enough data the
     building page says why and nothing changes."""
-    await form_of(request)
-    context = app_context(request)
+    await read_form(request)
+    gettext = translate(request)
 
-    def run(session: Session) -> tuple[int, str | None]:
+    def run(session: Session) -> int:
         zone, building = _editable_zone(session, principal, zone_id)
         outcome = calibrate.calibrate_zone(session, zone_id=zone.id, now=utcnow())
-        if outcome.why is None:
-            return building.id, None
-        return building.id, translate(request)(outcome.why) % outcome.params
+        if outcome.why is not None:
+            raise ValidationFailed(detail=gettext(outcome.why) % outcome.params)
+        return building.id
 
-    building_id, reason = await context.database.awrite(run)
-    if reason is not None:
-        with context.database.session() as session:
-            zone, building = _editable_zone(session, principal, zone_id)
-            return render(
-                request,
-                "energy/calibration_refused.html",
-                {"zone": zone, "building": building, "reason": reason},
-                status_code=422,
-            )
-    return redirect(request, f"/energy/buildings/{building_id}", "calibrated")
+    def refused(session: Session, error: AllmendeError) -> Response:
+        zone, building = _editable_zone(session, principal, zone_id)
+        return render(
+            request,
+            "energy/calibration_refused.html",
+            {"zone": zone, "building": building, "reason": error.detail},
+            status_code=422,
+        )
+
+    return await write_or_refuse(
+        request,
+        run,
+        done=lambda building_id: redirect(
+            request, f"/energy/buildings/{building_id}", "calibrated"
+        ),
+        refused=refused,
+    )
 
 
 # --- meters ----------------------------------------------------------------------------------
 
 
-def _meter_options(
-    request: Request, session: Session, building: Building, principal: Principal, meter_id: int
+def _meter_context(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    building: Building,
+    meter: Meter | None,
 ) -> dict[str, Any]:
+    """What the meter form shows beside its values."""
     gettext = translate(request)
+    meter_id = meter.id if meter is not None else 0
     return {
+        "building": building,
+        "meter": meter,
         "carrier_options": [(c.key, gettext(c.label)) for c in catalogue.CARRIERS],
         "reading_options": [
             ("counter", gettext(N_("Counter (readings)"))),
@@ -645,55 +655,44 @@ def new_meter_page(request: Request, building_id: RowId, principal: Caller) -> R
             "energy/meter_form.html",
             {"carrier": "electricity", "reading": "counter", "nominal_minutes": "15"},
             {},
-            {
-                "building": building,
-                "meter": None,
-                **_meter_options(request, session, building, principal, 0),
-            },
+            _meter_context(request, session, principal, building, None),
         )
 
 
 @pages.post("/energy/buildings/{building_id}/meters/new")
 async def new_meter_submit(request: Request, building_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
-    context = app_context(request)
+    form = await read_form(request)
     gettext = translate(request)
-    try:
+
+    def run(session: Session) -> None:
         values = _read_meter(form, gettext)
         read = Reader(form, gettext)
         carrier = read.choice("carrier", service.METER_KINDS)
         stream = read.whole("datastream_id")
         read.done()
+        _editable_building(session, principal, building_id)
+        service.add_meter(
+            session,
+            building_id=building_id,
+            carrier=carrier,
+            datastream_id=stream,
+            principal=principal,
+            **values,
+        )
 
-        def run(session: Session) -> None:
-            _editable_building(session, principal, building_id)
-            service.add_meter(
-                session,
-                building_id=building_id,
-                carrier=carrier,
-                datastream_id=stream,
-                principal=principal,
-                **values,
-            )
+    def context(session: Session) -> dict[str, Any]:
+        building = _editable_building(session, principal, building_id)
+        return _meter_context(request, session, principal, building, None)
 
-        await context.database.awrite(run)
-    except (Refused, ValidationFailed) as refused:
-        errors = refused.errors if isinstance(refused, Refused) else field_errors(request, refused)
-        with context.database.session() as session:
-            building = _editable_building(session, principal, building_id)
-            return _form(
-                request,
-                "energy/meter_form.html",
-                strings(form),
-                errors,
-                {
-                    "building": building,
-                    "meter": None,
-                    **_meter_options(request, session, building, principal, 0),
-                },
-                422,
-            )
-    return redirect(request, f"/energy/buildings/{building_id}", "meter")
+    return await _save(
+        request,
+        form,
+        run,
+        template="energy/meter_form.html",
+        context=context,
+        back=lambda _: f"/energy/buildings/{building_id}",
+        message="meter",
+    )
 
 
 def _editable_meter(
@@ -721,44 +720,34 @@ def edit_meter_page(request: Request, meter_id: RowId, principal: Caller) -> Res
             "energy/meter_form.html",
             values,
             {},
-            {
-                "building": building,
-                "meter": meter,
-                **_meter_options(request, session, building, principal, meter.id),
-            },
+            _meter_context(request, session, principal, building, meter),
         )
 
 
 @pages.post("/energy/meters/{meter_id}/edit")
 async def edit_meter_submit(request: Request, meter_id: RowId, principal: Caller) -> Response:
-    form = await form_of(request)
-    context = app_context(request)
-    try:
-        values = _read_meter(form, translate(request))
+    form = await read_form(request)
+    gettext = translate(request)
 
-        def run(session: Session) -> int:
-            meter, building = _editable_meter(session, principal, meter_id)
-            service.update_meter(session, meter_id=meter.id, **values)
-            return building.id
+    def run(session: Session) -> int:
+        values = _read_meter(form, gettext)
+        meter, building = _editable_meter(session, principal, meter_id)
+        service.update_meter(session, meter_id=meter.id, **values)
+        return building.id
 
-        building_id = await context.database.awrite(run)
-    except (Refused, ValidationFailed) as refused:
-        errors = refused.errors if isinstance(refused, Refused) else field_errors(request, refused)
-        with context.database.session() as session:
-            meter, building = _editable_meter(session, principal, meter_id)
-            return _form(
-                request,
-                "energy/meter_form.html",
-                strings(form),
-                errors,
-                {
-                    "building": building,
-                    "meter": meter,
-                    **_meter_options(request, session, building, principal, meter.id),
-                },
-                422,
-            )
-    return redirect(request, f"/energy/buildings/{building_id}", "meter")
+    def context(session: Session) -> dict[str, Any]:
+        meter, building = _editable_meter(session, principal, meter_id)
+        return _meter_context(request, session, principal, building, meter)
+
+    return await _save(
+        request,
+        form,
+        run,
+        template="energy/meter_form.html",
+        context=context,
+        back=lambda building_id: f"/energy/buildings/{building_id}",
+        message="meter",
+    )
 
 
 # --- tariffs ---------------------------------------------------------------------------------
@@ -794,7 +783,7 @@ def _tariff_page(
 def _editable_place(session: Session, principal: Principal, key: str | None) -> Municipality:
     """The municipality ``key`` (the first one the caller may edit without), if editable."""
     if key:
-        place = session.scalar(select(Municipality).where(Municipality.key == key))
+        place = service.municipality_by_key(session, key)
         if place is None:
             raise NotFound(detail=f"No municipality {key!r}.")
     else:
@@ -837,10 +826,11 @@ async def tariffs_submit(
     municipality: str | None = Query(None, max_length=40, pattern=r"^[a-z0-9-]*$"),
     edit: int | None = Query(None, ge=1, le=2**63 - 1),
 ) -> Response:
-    form = await form_of(request)
-    context = app_context(request)
-    read = Reader(form, translate(request))
-    try:
+    form = await read_form(request)
+    gettext = translate(request)
+
+    def run(session: Session) -> str:
+        read = Reader(form, gettext)
         values: dict[str, Any] = {
             "carrier": read.choice("carrier", catalogue.CARRIER_BY_KEY),
             "valid_from": read.day("valid_from"),
@@ -849,18 +839,20 @@ async def tariffs_submit(
             "note": text(form, "note"),
         }
         read.done()
+        place = _editable_place(session, principal, municipality)
+        tariffs.save_tariff(session, municipality_id=place.id, tariff_id=edit, **values)
+        return place.key
 
-        def run(session: Session) -> str:
-            place = _editable_place(session, principal, municipality)
-            tariffs.save_tariff(session, municipality_id=place.id, tariff_id=edit, **values)
-            return place.key
+    def again(session: Session, error: AllmendeError) -> Response:
+        place = _editable_place(session, principal, municipality)
+        values, errors = form_strings(form), field_errors(request, error)
+        return _tariff_page(request, session, principal, place, values, errors, edit, 422)
 
-        key = await context.database.awrite(run)
-    except (Refused, ValidationFailed) as refused:
-        errors = refused.errors if isinstance(refused, Refused) else field_errors(request, refused)
-        with context.database.session() as session:
-            place = _editable_place(session, principal, municipality)
-            return _tariff_page(
-                request, session, principal, place, strings(form), errors, edit, 422
-            )
-    return redirect(request, "/energy/tariffs?" + urlencode({"municipality": key}), "tariff")
+    return await write_or_refuse(
+        request,
+        run,
+        done=lambda key: redirect(
+            request, "/energy/tariffs?" + urlencode({"municipality": key}), "tariff"
+        ),
+        refused=again,
+    )

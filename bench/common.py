@@ -1,0 +1,213 @@
+"""What the SensorThings benchmarks share: the machine they ran on, their log lines, ports,
+raw inserts of Observations past the API (the physical limit), CreateObservations bodies, and
+the percentiles and sizes of their tables.
+
+The scripts next to it import it as a sibling (``python bench/<x>.py`` puts ``bench/`` first on
+the path), so it is no package of the project.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import os
+import platform
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from allmende.sensing.ingest import COLUMNS
+from allmende.sensing.results import encode_result
+from allmende.storage.database import make_engine
+from allmende.storage.ephemeral_pg import EphemeralPostgres, PostgresUnavailable
+
+SECOND = 1_000_000  # phenomenonTimes are microseconds since the epoch
+BATCH = 10_000  # Observations per raw transaction and per CreateObservations body
+MQTT_MODULE = "allmende.standards.sensorthings.mqtt"
+RAW_COLUMNS = COLUMNS[1:]  # the database assigns ids
+_FLOAT = encode_result(1.0)[0]
+
+
+# --- machine and log -------------------------------------------------------------------------
+
+
+def cpu_model() -> str:
+    with open("/proc/cpuinfo", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def machine_info(pg_version: str | None) -> dict[str, Any]:
+    cpu = cpu_model()
+    ram_kib = 0
+    with open("/proc/meminfo", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("MemTotal:"):
+                ram_kib = int(line.split()[1])
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gib": round(ram_kib / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": pg_version,
+        "platform": platform.platform(),
+    }
+
+
+def postgres_version() -> str | None:
+    try:
+        server = EphemeralPostgres()
+    except PostgresUnavailable:
+        return None
+    found = subprocess.run(
+        [str(server.bindir / "postgres"), "--version"], capture_output=True, text=True, check=False
+    )
+    version = re.search(r"\d+(\.\d+)+", found.stdout)  # "postgres (PostgreSQL) 15.18 (…)"
+    return version.group(0) if version else None
+
+
+def log(message: str) -> None:
+    print(f"  [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def mqtt_available() -> bool:
+    try:
+        return importlib.util.find_spec(MQTT_MODULE) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def iso(micros: int) -> str:
+    return datetime.fromtimestamp(micros / SECOND, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- Observations past the API ---------------------------------------------------------------
+
+
+def raw_row(stream: int, feature: int, when: int, value: float) -> tuple[Any, ...]:
+    return (stream, None, feature, when, when, None, None, None, _FLOAT, value, None, None, None,
+            None)  # fmt: skip
+
+
+def batches(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    batch: list[tuple[Any, ...]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def raw_insert(url: str, rows: Iterator[tuple[Any, ...]], *, copy: bool) -> tuple[int, float]:
+    """Insert the rows in transactions of BATCH rows; (rows, seconds spent in the database)."""
+    table = "sensing_observations"
+    names = ", ".join(RAW_COLUMNS)
+    engine = make_engine(url)
+    spent, count = 0.0, 0
+    try:
+        connection = engine.raw_connection()
+        try:
+            driver: Any = connection.driver_connection
+            for batch in batches(rows, BATCH):
+                started = time.perf_counter()
+                cursor = driver.cursor()
+                if engine.dialect.name == "sqlite":
+                    # The engine's connections run in autocommit mode (SQLAlchemy sends the
+                    # BEGIN); without one every row would be its own transaction.
+                    cursor.execute("BEGIN IMMEDIATE")
+                if copy:
+                    with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as stream:
+                        for row in batch:
+                            stream.write_row(row)
+                else:
+                    mark = "%s" if engine.dialect.name == "postgresql" else "?"
+                    marks = ", ".join(mark for _ in RAW_COLUMNS)
+                    cursor.executemany(
+                        f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
+                        batch,
+                    )
+                cursor.close()
+                driver.commit()
+                spent += time.perf_counter() - started
+                count += len(batch)
+        finally:
+            connection.close()
+    finally:
+        engine.dispose()
+    return count, spent
+
+
+# --- ingest over HTTP ------------------------------------------------------------------------
+
+
+class Times(Protocol):
+    def take_times(self, stream: int, count: int) -> range: ...
+
+
+def partition(streams: Sequence[int], parts: int) -> list[list[int]]:
+    """Disjoint sets of Datastreams, one per client, so each client only appends."""
+    return [list(streams[i::parts]) for i in range(parts)]
+
+
+def create_bodies(network: Times, streams: list[int], total: int) -> list[bytes]:
+    """CreateObservations bodies of BATCH rows each, spread over the client's streams."""
+    bodies = []
+    per_stream = max(1, BATCH // len(streams))
+    left = total
+    while left > 0:
+        body = []
+        count = 0
+        for stream in streams:
+            if count >= min(BATCH, left):
+                break
+            n = min(per_stream, BATCH - count, left - count)
+            times = network.take_times(stream, n)
+            body.append(
+                {
+                    "Datastream": {"@iot.id": stream},
+                    "components": ["phenomenonTime", "result"],
+                    "dataArray@iot.count": n,
+                    "dataArray": [[iso(t), 20.0 + i % 50 / 10] for i, t in enumerate(times)],
+                }
+            )
+            count += n
+        left -= count
+        bodies.append(json.dumps(body).encode())
+    return bodies
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q`` quantile of sorted ``values`` (nearest rank); NaN when nothing completed."""
+    if not values:
+        return math.nan
+    index = min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))
+    return values[index]
+
+
+def human(size: int) -> str:
+    for unit, scale in (("M", 1_000_000), ("k", 1_000)):
+        if size >= scale:
+            return f"{size / scale:.3g}{unit}"
+    return str(size)

@@ -1,0 +1,129 @@
+"""Every HTML page of the demo in Chromium, as a visitor, a citizen, staff and an admin, in German
+and English: no serious or critical axe-core finding (WCAG 2.1 A/AA); and every page staff see
+reflows on a 390 px phone without sideways scrolling.
+
+The pages are found from the app's routes (tests/e2e/pages.py), so new pages are checked without
+listing them here. Every page is checked in both languages: each page of the visitor and of the
+admin, and of citizens and staff their own pages plus a few shared ones (the same templates, their
+header differs). One browser context per role and language; axe is injected into each page by
+an init script and run in the page."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import LiveServer
+from tests.e2e.pages import client, detail_routes, pages_with_details, route_pages
+from tests.e2e.support import WCAG_TAGS
+
+pytestmark = pytest.mark.e2e
+
+ROLES = (None, "citizen", "staff", "admin")
+PHONE = {"width": 390, "height": 844}
+AXE_RUN = """options => axe.run(document, options).then(r => r.violations
+    .filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => ({id: v.id, impact: v.impact,
+                nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))})))"""
+
+
+@cache
+def _axe_script() -> str:
+    import axe_playwright_python
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+
+
+#: Pages a role shares with the visitor or the admin look alike but for the header, so these
+#: roles are checked on their own pages and on this many shared ones (the header's variants).
+SHARED_SAMPLE = 5
+
+
+@pytest.fixture(scope="module")
+def pages_by_role(live_server: LiveServer) -> dict[str | None, list[str]]:
+    """The paths of every page each role reaches (found over HTTP, once per role)."""
+    app = live_server.app
+    found = {}
+    for who in ROLES:
+        browser = client(live_server.url, "en", who)
+        try:
+            found[who] = list(pages_with_details(browser, route_pages(app), detail_routes(app)))
+        finally:
+            browser.close()
+    return found
+
+
+def _to_check(pages_by_role: dict[str | None, list[str]], who: str | None) -> list[str]:
+    """Every page of the visitor and of the admin; of citizens and staff, the pages that
+    neither of those two reach, and a sample of the shared ones."""
+    if who in (None, "admin"):
+        return pages_by_role[who]
+    seen = set(pages_by_role[None]) | set(pages_by_role["admin"])
+    own = [p for p in pages_by_role[who] if p not in seen]
+    shared = [p for p in pages_by_role[who] if p in seen][:SHARED_SAMPLE]
+    return shared + own
+
+
+def _context(
+    browser: Any, live_server: LiveServer, language: str, who: str | None, **options: Any
+) -> Any:
+    context = browser.new_context(base_url=live_server.url, locale=language, **options)
+    signed_in = client(live_server.url, language, who)
+    cookies = dict(signed_in.cookies)
+    signed_in.close()
+    context.add_cookies(
+        [{"name": k, "value": v, "url": live_server.url} for k, v in cookies.items()]
+    )
+    return context
+
+
+@pytest.mark.parametrize("who", ROLES)
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_no_serious_finding_on_any_page(
+    browser: Any,
+    live_server: LiveServer,
+    pages_by_role: dict[str | None, list[str]],
+    language: str,
+    who: str | None,
+) -> None:
+    assert len(pages_by_role[who]) > 30
+    paths = _to_check(pages_by_role, who)
+    context = _context(browser, live_server, language, who)
+    context.add_init_script(_axe_script())
+    page = context.new_page()
+    options = {"runOnly": {"type": "tag", "values": list(WCAG_TAGS)}, "resultTypes": ["violations"]}
+    found = {}
+    try:
+        for path in paths:
+            page.goto(path)
+            assert page.locator("html").get_attribute("lang") == language, path
+            violations = page.evaluate(AXE_RUN, options)
+            if violations:
+                found[path] = violations
+    finally:
+        context.close()
+    assert found == {}, "\n".join(
+        f"{path}: {v['id']} ({v['impact']}) at {v['nodes']}"
+        for path, vs in found.items()
+        for v in vs
+    )
+
+
+def test_staff_pages_reflow_on_a_phone(
+    browser: Any, live_server: LiveServer, pages_by_role: dict[str | None, list[str]]
+) -> None:
+    context = _context(browser, live_server, "de", "staff", viewport=PHONE)
+    page = context.new_page()
+    wide = {}
+    try:
+        for path in pages_by_role["staff"]:
+            page.goto(path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > PHONE["width"]:
+                wide[path] = width
+    finally:
+        context.close()
+    assert wide == {}
