@@ -25,6 +25,7 @@ from allmende.core.settings import Settings, load_settings
 from allmende.delivery import dispatch, mailer
 from allmende.http.adapters import Adapter, discover_adapters
 from allmende.http.auth import current_principal
+from allmende.http.cache import ReadCache
 from allmende.http.context import AppContext
 from allmende.http.i18n import KERNEL_DOMAIN, Catalogs
 from allmende.http.jsonbody import JsonDepthMiddleware
@@ -39,6 +40,7 @@ from allmende.sensing.service import OBSERVATIONS_CREATED
 from allmende.storage.database import Database
 from allmende.storage.migrate import pending_heads
 from allmende.storage.scheduler import Scheduler
+from allmende.storage.version import DataVersion
 from allmende.web import (
     LOCALE,
     STATIC,
@@ -148,6 +150,7 @@ def create_app(
         if adapter.setup is not None:
             adapter.setup(context)
 
+    data_version = DataVersion(database)
     mail_templates = MailTemplates(template_folders, context.catalogs)
     context.attach(mail_templates)
     scheduler = Scheduler(
@@ -176,6 +179,7 @@ def create_app(
                     await adapter.stop(context)
             scheduler.stop()
             await asyncio.to_thread(context.rate_limits.close)
+            data_version.close()
         if owns_database:
             database.close()
 
@@ -233,6 +237,7 @@ def create_app(
         return formats.renderer(request)(request, error)
 
     app.add_middleware(JsonDepthMiddleware, render=render)
+    app.add_middleware(ReadCache, version=data_version, seconds=settings.read_cache_seconds)
     app.add_middleware(
         RequestContextMiddleware,
         tile_origin=settings.basemap.origin,

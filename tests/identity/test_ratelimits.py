@@ -76,10 +76,10 @@ def test_the_window_slides_and_rows_expire(database: Database) -> None:
     for _ in range(5):
         limits.hit(LIMIT, "caller")
     limits.flush()
-    clock.now += 60 + 30  # half-way through the next window: half of the 5 still count
-    assert [limits.hit(LIMIT, "caller") for _ in range(4)] == [None, None, None, 30]
+    clock.now += 60 + 30  # half-way through the next window: half of the 5 count, rounded up
+    assert [limits.hit(LIMIT, "caller") for _ in range(4)] == [None, None, 30, 30]
     limits.flush()
-    assert _rows(database) == {bucket_of("test", "caller"): (int(clock.now) - 30, 3, 5)}
+    assert _rows(database) == {bucket_of("test", "caller"): (int(clock.now) - 30, 2, 5)}
     clock.now += 10 * 60  # long past: the next write deletes the row
     limits.hit(LIMIT, "someone else")
     limits.flush()
@@ -109,10 +109,11 @@ def test_forget_clears_a_caller(database: Database) -> None:
         (600, 600.0, 4 + 10),  # at the start of a window the previous one counts whole
         (600, 630.0, 4 + 5),
         (540, 630.0, 2),  # the stored window is the previous one now
+        (540, 600.5, 4),  # just after a window began, a share of a hit still counts whole
         (420, 630.0, 0),
     ],
 )
-def test_sliding_count(window_start: int, now: float, expected: float) -> None:
+def test_sliding_count(window_start: int, now: float, expected: int) -> None:
     assert sliding_count(window_start, 4, 10, 60, now) == expected
 
 

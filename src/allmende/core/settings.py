@@ -195,6 +195,12 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         default=5000, ge=0, description="How long an SQLite reader waits on a lock."
     )
+    read_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long an anonymous GET's answer is served from memory while the data is "
+        "unchanged (pages, SensorThings and JSON reads); 0 switches the read cache off.",
+    )
     db_pool_size: int = Field(default=10, gt=0, description="Connections per process (PostgreSQL).")
     observation_duplicates: str = Field(
         default="reject",

@@ -39,6 +39,25 @@ def csrf_token(connection: HTTPConnection) -> str:
     return hmac.new(key, _seed(connection).encode(), hashlib.sha256).hexdigest()
 
 
+class LazyToken:
+    """The token for a template: computed, and the seed cookie planned, only when a page prints
+    it. A page without a form then sets no cookie and stays cacheable for anonymous readers."""
+
+    __slots__ = ("_connection", "_value")
+
+    def __init__(self, connection: HTTPConnection) -> None:
+        self._connection = connection
+        self._value: str | None = None
+
+    def __str__(self) -> str:
+        if self._value is None:
+            self._value = csrf_token(self._connection)
+        return self._value
+
+    def __html__(self) -> str:  # hex digits: nothing to escape
+        return str(self)
+
+
 def token_valid(connection: HTTPConnection, token: str | None) -> bool:
     if not token or connection.cookies.get(SEED_COOKIE) is None:
         return False

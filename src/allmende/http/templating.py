@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse
 from allmende.core.messages import localise
 from allmende.http import formatting
 from allmende.http.context import app_context
-from allmende.http.csrf import csrf_token, remember_seed
+from allmende.http.csrf import LazyToken, remember_seed
 from allmende.http.links import local_path
 
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
@@ -115,7 +115,7 @@ def page_context(request: Request, domain: str | None = None) -> dict[str, Any]:
         "principal": principal,
         "settings": context.settings,
         "registry": context.registry,
-        "csrf_token": csrf_token(request),
+        "csrf_token": LazyToken(request),
         "url": lambda path: local_path(request, path),
         "current_path": request.url.path,
     }

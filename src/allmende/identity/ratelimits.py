@@ -90,8 +90,10 @@ def bucket_of(name: str, subject: str) -> str:
     return f"{name}:{hashlib.sha256(subject.encode()).hexdigest()[:40]}"
 
 
-def sliding_count(window_start: int, hits: int, previous: int, window: int, now: float) -> float:
-    """Hits in the sliding window ending ``now``, from two fixed windows' counts."""
+def sliding_count(window_start: int, hits: int, previous: int, window: int, now: float) -> int:
+    """Hits in the sliding window ending ``now``, from two fixed windows' counts. The previous
+    window's share is rounded up, so that a caller at the limit is not let through by the
+    fraction of a second that has passed since a window began."""
     current = int(now) - int(now) % window
     if window_start == current:
         this, before = hits, previous
@@ -99,7 +101,7 @@ def sliding_count(window_start: int, hits: int, previous: int, window: int, now:
         this, before = 0, hits
     else:
         this, before = 0, 0
-    return this + before * (1 - (now - current) / window)
+    return this + math.ceil(before * (1 - (now - current) / window))
 
 
 @dataclass
