@@ -17,7 +17,14 @@ pytestmark = pytest.mark.integration
 
 THINGS = "/v1.1/Things?$select=name"
 
+#: Hits are promised on SQLite, whose data version moves only with this database's commits. On
+#: PostgreSQL the version is the cluster's snapshot, which any writer in the cluster moves (here:
+#: the other tests' databases being created), so there a hit cannot be promised; the tests that
+#: run on both backends check that nothing stale or private is ever served.
+HITS_PROMISED = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
+
+@HITS_PROMISED
 def test_a_repeated_anonymous_read_is_a_hit_with_an_etag(client: TestClient) -> None:
     first = client.get("/")
     second = client.get("/")
@@ -31,6 +38,7 @@ def test_a_repeated_anonymous_read_is_a_hit_with_an_etag(client: TestClient) -> 
     assert "content-security-policy" in second.headers
 
 
+@HITS_PROMISED
 def test_if_none_match_answers_304_without_a_body(client: TestClient) -> None:
     etag = client.get("/").headers["etag"]
     response = client.get("/", headers={"If-None-Match": etag})
@@ -39,6 +47,7 @@ def test_if_none_match_answers_304_without_a_body(client: TestClient) -> None:
     assert response.headers["etag"] == etag
 
 
+@HITS_PROMISED
 def test_a_read_after_a_write_sees_the_write(client: TestClient, region: Region) -> None:
     client.get(THINGS)
     assert client.get(THINGS).headers[HIT_HEADER] == "hit"
