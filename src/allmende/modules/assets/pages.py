@@ -54,6 +54,7 @@ from allmende.modules.assets.service import (
     municipality_keys,
     municipality_names,
     municipality_or_none,
+    require_staff_somewhere,
 )
 from allmende.sdk import (
     GEOJSON_MEDIA_TYPE,
@@ -167,6 +168,20 @@ def render(
 
 def translate(request: Request) -> Callable[[str], str]:
     return app_context(request).catalogs.translator(request, "assets")
+
+
+def staff_page(request: Request, principal: Principal) -> Response | None:
+    """The sign-in page for a visitor; refused unless staff somewhere; None to go on."""
+    if not principal.is_authenticated:
+        return login_redirect(request)
+    require_staff_somewhere(principal)
+    return None
+
+
+def translated_options(request: Request, labels: Mapping[str, str]) -> list[tuple[str, str]]:
+    """``(key, label)`` pairs for a select, labels in the reader's language."""
+    gettext = translate(request)
+    return [(k, gettext(v)) for k, v in labels.items()]
 
 
 def redirect(request: Request, path: str, message: str | None = None) -> RedirectResponse:

@@ -28,8 +28,10 @@ from allmende.modules.assets.pages import (
     pages,
     redirect,
     render,
+    staff_page,
     text,
     translate,
+    translated_options,
 )
 from allmende.modules.assets.register import attributes
 from allmende.modules.assets.register import service as objects
@@ -45,7 +47,6 @@ from allmende.modules.assets.schemas import (
 from allmende.modules.assets.service import (
     Faults,
     municipality_names,
-    require_staff_somewhere,
 )
 from allmende.sdk import (
     AllmendeError,
@@ -58,7 +59,6 @@ from allmende.sdk import (
     ValidationFailed,
     app_context,
     form_strings,
-    login_redirect,
     read_form,
     write_or_refuse,
 )
@@ -180,18 +180,6 @@ def form_errors(exc: AllmendeError, rows: Mapping[str, list[int]]) -> dict[str, 
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _staff(request: Request, principal: Principal) -> Response | None:
-    if not principal.is_authenticated:
-        return login_redirect(request)
-    require_staff_somewhere(principal)
-    return None
-
-
-def _options(request: Request, labels: Mapping[str, str]) -> list[tuple[str, str]]:
-    gettext = translate(request)
-    return [(k, gettext(v)) for k, v in labels.items()]
-
-
 def _rows(form: FormData, prefix: str) -> list[int]:
     """The row numbers the form sent for ``prefix`` (``attributes.3.name`` → 3)."""
     found = set()
@@ -285,7 +273,7 @@ def _category_form(
                 {t.key: gettext(t.name) for t in _types_of(session, ids)}.items(),
                 key=lambda kv: kv[1],
             ),
-            "question_kinds": _options(request, QUESTION_KINDS),
+            "question_kinds": translated_options(request, QUESTION_KINDS),
             "rows": _row_count(values, "attributes"),
         },
         status_code=status_code,
@@ -332,7 +320,7 @@ def _service_create(
 
 @pages.get("/maintenance/categories/new")
 def new_category_page(request: Request, principal: Caller) -> Response:
-    if (early := _staff(request, principal)) is not None:
+    if (early := staff_page(request, principal)) is not None:
         return early
     with app_context(request).database.session() as session:
         values = _blank_rows({"active": "on"}, "attributes", "description")
@@ -372,7 +360,7 @@ async def new_category_submit(request: Request, principal: Caller) -> Response:
 
 @pages.get("/maintenance/categories/{service_id}")
 def category_page(request: Request, service_id: RowId, principal: Caller) -> Response:
-    if (early := _staff(request, principal)) is not None:
+    if (early := staff_page(request, principal)) is not None:
         return early
     with app_context(request).database.session() as session:
         s = report_rules.editable_service(session, principal=principal, service_id=service_id)
@@ -447,7 +435,7 @@ async def category_active(request: Request, service_id: RowId, principal: Caller
 
 @pages.get("/maintenance/types")
 def types_page(request: Request, principal: Caller) -> Response:
-    if (early := _staff(request, principal)) is not None:
+    if (early := staff_page(request, principal)) is not None:
         return early
     with app_context(request).database.session() as session:
         allowed = editable_municipalities(session, principal)
@@ -516,8 +504,8 @@ def _type_form(
                 editable_municipalities(session, principal)
             ),
             "place_names": municipality_names(session),
-            "geometry_options": _options(request, GEOMETRY_LABELS),
-            "attribute_kinds": _options(request, ATTRIBUTE_KINDS),
+            "geometry_options": translated_options(request, GEOMETRY_LABELS),
+            "attribute_kinds": translated_options(request, ATTRIBUTE_KINDS),
             "rows": _row_count(values, "attributes"),
         },
         status_code=status_code,
@@ -542,7 +530,7 @@ def _attribute_rows(form: FormData) -> list[attributes.AttributeRow]:
 
 @pages.get("/maintenance/types/new")
 def new_type_page(request: Request, principal: Caller) -> Response:
-    if (early := _staff(request, principal)) is not None:
+    if (early := staff_page(request, principal)) is not None:
         return early
     with app_context(request).database.session() as session:
         values = _blank_rows({"geometry_kind": "point", "public": "on"}, "attributes", "name")
@@ -587,7 +575,7 @@ async def new_type_submit(request: Request, principal: Caller) -> Response:
 
 @pages.get("/maintenance/types/{type_id}")
 def type_page(request: Request, type_id: RowId, principal: Caller) -> Response:
-    if (early := _staff(request, principal)) is not None:
+    if (early := staff_page(request, principal)) is not None:
         return early
     with app_context(request).database.session() as session:
         t = objects.editable_type(session, principal=principal, type_id=type_id)
@@ -636,7 +624,7 @@ async def type_submit(request: Request, type_id: RowId, principal: Caller) -> Re
 
 @pages.get("/maintenance/plans")
 def plans_page(request: Request, principal: Caller) -> Response:
-    if (early := _staff(request, principal)) is not None:
+    if (early := staff_page(request, principal)) is not None:
         return early
     with app_context(request).database.session() as session:
         allowed = editable_municipalities(session, principal)
@@ -694,7 +682,7 @@ def _plan_form(
             "type_options": sorted(
                 {t.key: gettext(t.name) for t in types}.items(), key=lambda kv: kv[1]
             ),
-            "kind_options": _options(request, PLAN_KINDS),
+            "kind_options": translated_options(request, PLAN_KINDS),
             "rows": _row_count(values, "checklist"),
         },
         status_code=status_code,
@@ -716,7 +704,7 @@ def _interval(form: FormData) -> str:
 
 @pages.get("/maintenance/plans/new")
 def new_plan_page(request: Request, principal: Caller) -> Response:
-    if (early := _staff(request, principal)) is not None:
+    if (early := staff_page(request, principal)) is not None:
         return early
     with app_context(request).database.session() as session:
         values = _blank_rows({"kind": "visual"}, "checklist", "label")
@@ -768,7 +756,7 @@ def _plan_errors(exc: AllmendeError, rows: Mapping[str, list[int]]) -> dict[str,
 
 @pages.get("/maintenance/plans/{plan_id}")
 def plan_page(request: Request, plan_id: RowId, principal: Caller) -> Response:
-    if (early := _staff(request, principal)) is not None:
+    if (early := staff_page(request, principal)) is not None:
         return early
     with app_context(request).database.session() as session:
         plan = inspections.editable_plan(session, principal=principal, plan_id=plan_id)

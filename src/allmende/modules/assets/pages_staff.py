@@ -33,8 +33,10 @@ from allmende.modules.assets.pages import (
     pages,
     redirect,
     render,
+    staff_page,
     text,
     translate,
+    translated_options,
     validated,
 )
 from allmende.modules.assets.register import service as objects
@@ -57,7 +59,6 @@ from allmende.modules.assets.service import (
     may_read_internal,
     municipality_names,
     municipality_or_none,
-    require_staff_somewhere,
 )
 from allmende.sdk import (
     GEOJSON_MEDIA_TYPE,
@@ -74,25 +75,12 @@ from allmende.sdk import (
     form_strings,
     geometry_to_geojson,
     local_path,
-    login_redirect,
     parse_date,
     read_form,
     uploads,
     utcnow,
     write_or_refuse,
 )
-
-
-def _staff(request: Request, principal: Principal) -> Response | None:
-    if not principal.is_authenticated:
-        return login_redirect(request)
-    require_staff_somewhere(principal)
-    return None
-
-
-def _options(request: Request, labels: dict[str, str]) -> list[tuple[str, str]]:
-    gettext = translate(request)
-    return [(k, gettext(v)) for k, v in labels.items()]
 
 
 def _municipality_filter(session: Session, key: str | None) -> int | None:
@@ -124,7 +112,7 @@ def maintenance_page(
     municipality: str | None = Query(None, max_length=40),
     within: int = Query(7, ge=0, le=366),
 ) -> Response:
-    if (early := _staff(request, principal)) is not None:
+    if (early := staff_page(request, principal)) is not None:
         return early
     with app_context(request).database.session() as session:
         mid = _municipality_filter(session, municipality)
@@ -173,7 +161,7 @@ def _inspect_page(
             "plans": inspections.plans_for(session, obj),
             "values": values,
             "errors": errors,
-            "priority_options": _options(request, PRIORITIES),
+            "priority_options": translated_options(request, PRIORITIES),
         },
         status_code=status_code,
     )
@@ -186,7 +174,7 @@ def inspect_page(
     principal: Caller,
     plan: int | None = Query(None, ge=1, le=2**63 - 1),
 ) -> Response:
-    if (early := _staff(request, principal)) is not None:
+    if (early := staff_page(request, principal)) is not None:
         return early
     with app_context(request).database.session() as session:
         obj = objects.editable_object(session, principal=principal, object_id=object_id)
@@ -308,7 +296,7 @@ def work_orders_page(
     status: str | None = Query(None, max_length=12),
     municipality: str | None = Query(None, max_length=40),
 ) -> Response:
-    if (early := _staff(request, principal)) is not None:
+    if (early := staff_page(request, principal)) is not None:
         return early
     with app_context(request).database.session() as session:
         mid = _municipality_filter(session, municipality)
@@ -327,9 +315,9 @@ def work_orders_page(
             {
                 "orders": workorders.work_order_read(session, found),
                 "status": status or "",
-                "status_options": _options(request, WORK_ORDER_STATUSES),
+                "status_options": translated_options(request, WORK_ORDER_STATUSES),
                 **_export_context(
-                    request, session, principal, _options(request, WORK_ORDER_STATUSES)
+                    request, session, principal, translated_options(request, WORK_ORDER_STATUSES)
                 ),
             },
         )
@@ -349,8 +337,8 @@ def _order_form(
         {
             "values": values,
             "errors": errors,
-            "status_options": _options(request, WORK_ORDER_STATUSES),
-            "assignee_options": _options(request, ASSIGNEE_KINDS),
+            "status_options": translated_options(request, WORK_ORDER_STATUSES),
+            "assignee_options": translated_options(request, ASSIGNEE_KINDS),
             **extra,
         },
         status_code=status_code,
@@ -371,7 +359,7 @@ def _cost(form: Any) -> str | None:
 def new_work_order_page(
     request: Request, principal: Caller, object: int | None = Query(None, ge=1, le=2**63 - 1)
 ) -> Response:
-    if (early := _staff(request, principal)) is not None:
+    if (early := staff_page(request, principal)) is not None:
         return early
     with app_context(request).database.session() as session:
         obj = (
@@ -464,7 +452,7 @@ def _order_values(order: Any) -> dict[str, str]:
 
 @pages.get("/maintenance/work-orders/{order_id}")
 def work_order_page(request: Request, order_id: RowId, principal: Caller) -> Response:
-    if (early := _staff(request, principal)) is not None:
+    if (early := staff_page(request, principal)) is not None:
         return early
     with app_context(request).database.session() as session:
         extra = _work_order_extra(session, principal, order_id)
@@ -523,7 +511,7 @@ def staff_reports_page(
     state: str | None = Query(None, max_length=20),
     municipality: str | None = Query(None, max_length=40),
 ) -> Response:
-    if (early := _staff(request, principal)) is not None:
+    if (early := staff_page(request, principal)) is not None:
         return early
     with app_context(request).database.session() as session:
         found, services = _listed_reports(session, principal, state, municipality)
@@ -540,7 +528,7 @@ def staff_reports_page(
                 "state": state or "",
                 "state_options": [
                     ("all", translate(request)(N_("all states"))),
-                    *_options(request, REPORT_STATES),
+                    *translated_options(request, REPORT_STATES),
                 ],
                 "place_names": municipality_names(session),
                 **_export_context(
@@ -550,7 +538,7 @@ def staff_reports_page(
                     [
                         ("open", translate(request)(N_("open"))),
                         ("closed", translate(request)(N_("closed"))),
-                        *_options(request, REPORT_STATES),
+                        *translated_options(request, REPORT_STATES),
                     ],
                 ),
             },
@@ -566,7 +554,7 @@ def staff_reports_map(
     municipality: str | None = Query(None, max_length=40),
 ) -> Response:
     """The places of the reports the list shows under the same filters."""
-    if (early := _staff(request, principal)) is not None:
+    if (early := staff_page(request, principal)) is not None:
         return early
     with app_context(request).database.session() as session:
         found, services = _listed_reports(session, principal, state, municipality)
@@ -598,8 +586,8 @@ def _staff_report(
             "order": order,
             "values": values,
             "errors": errors,
-            "state_options": _options(request, REPORT_STATES),
-            "assignee_options": _options(request, ASSIGNEE_KINDS),
+            "state_options": translated_options(request, REPORT_STATES),
+            "assignee_options": translated_options(request, ASSIGNEE_KINDS),
             "channel": report.channel,
             "answers": report_rules.answers(session, report),
             "forward_options": placing.forward_targets(session, report.municipality_id),
@@ -610,7 +598,7 @@ def _staff_report(
 
 @pages.get("/maintenance/reports/{report_id}")
 def staff_report_page(request: Request, report_id: RowId, principal: Caller) -> Response:
-    if (early := _staff(request, principal)) is not None:
+    if (early := staff_page(request, principal)) is not None:
         return early
     with app_context(request).database.session() as session:
         return _staff_report(
@@ -720,7 +708,7 @@ def _map_answer(request: Request, items: list[exports.MapItem]) -> Response:
 
 @pages.get("/maintenance/reports/{report_id}/map.geojson")
 def staff_report_map(request: Request, report_id: RowId, principal: Caller) -> Response:
-    if (early := _staff(request, principal)) is not None:
+    if (early := staff_page(request, principal)) is not None:
         return early
     with app_context(request).database.session() as session:
         items = exports.report_map(session, principal=principal, report_id=report_id)
@@ -729,7 +717,7 @@ def staff_report_map(request: Request, report_id: RowId, principal: Caller) -> R
 
 @pages.get("/maintenance/work-orders/{order_id}/map.geojson")
 def work_order_map(request: Request, order_id: RowId, principal: Caller) -> Response:
-    if (early := _staff(request, principal)) is not None:
+    if (early := staff_page(request, principal)) is not None:
         return early
     with app_context(request).database.session() as session:
         items = exports.work_order_map(session, principal=principal, order_id=order_id)
@@ -741,7 +729,7 @@ def work_order_map(request: Request, order_id: RowId, principal: Caller) -> Resp
 
 @pages.get("/maintenance/bookings")
 def staff_bookings_page(request: Request, principal: Caller) -> Response:
-    if (early := _staff(request, principal)) is not None:
+    if (early := staff_page(request, principal)) is not None:
         return early
     with app_context(request).database.session() as session:
         found = bookings.list_bookings(
@@ -781,7 +769,7 @@ async def staff_booking_decision(
 
 @pages.get("/maintenance/categories")
 def categories_page(request: Request, principal: Caller) -> Response:
-    if (early := _staff(request, principal)) is not None:
+    if (early := staff_page(request, principal)) is not None:
         return early
     with app_context(request).database.session() as session:
         allowed = editable_municipalities(session, principal)
