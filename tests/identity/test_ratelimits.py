@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -137,3 +138,30 @@ def test_memory_stays_bounded(database: Database, monkeypatch: pytest.MonkeyPatc
     limits.hit(LIMIT, "one more")
     assert len(limits._buckets) == 6
     limits.close()
+
+
+def test_hits_stay_counted_while_a_flush_writes_them(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between a flush taking the pending hits and its write returning the shared count, a
+    hit must still see them (on PostgreSQL the write takes long enough for a burst to slip in)."""
+    clock = Clock()
+    limits = RateLimits(database, clock=clock, flush_seconds=3600)
+    writing, release = threading.Event(), threading.Event()
+    add_hits = ratelimits.add_hits
+
+    def slow_add_hits(*args: object) -> dict[str, tuple[int, int, int]]:
+        writing.set()
+        release.wait(10)
+        return add_hits(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ratelimits, "add_hits", slow_add_hits)
+    assert [limits.hit(LIMIT, "198.51.100.7") for _ in range(5)] == [None] * 5
+    flusher = threading.Thread(target=limits.flush)
+    flusher.start()
+    assert writing.wait(10)
+    assert limits.hit(LIMIT, "198.51.100.7") == 60  # the five being written still count
+    release.set()
+    flusher.join(10)
+    assert limits.hit(LIMIT, "198.51.100.7") == 60
+    assert _rows(database)[bucket_of("test", "198.51.100.7")][1] == 5

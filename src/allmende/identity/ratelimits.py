@@ -111,6 +111,7 @@ class _Bucket:
     hits: int = 0
     previous: int = 0
     pending: int = 0  # counted here, not yet written
+    writing: int = 0  # counted here, being written by a flush (not yet in the shared count)
     last_hit: float = 0.0
 
 
@@ -148,7 +149,7 @@ class RateLimits:
                     self._forget_idle(now)
                 found = self._buckets[key] = _Bucket(window=limit.window_seconds)
             seen = sliding_count(found.window_start, found.hits, found.previous, found.window, now)
-            if seen + found.pending >= limit.limit:
+            if seen + found.writing + found.pending >= limit.limit:
                 return self._retry_after(limit, now)
             found.pending += 1
             found.last_hit = now
@@ -173,6 +174,7 @@ class RateLimits:
                 for k in itertools.islice(waiting, FLUSH_MAX_BUCKETS)
             }
             for key in batch:
+                self._buckets[key].writing = self._buckets[key].pending
                 self._buckets[key].pending = 0
             full = len(batch) == FLUSH_MAX_BUCKETS
             if full:
@@ -188,15 +190,18 @@ class RateLimits:
         except Exception:  # the database went away (shutdown): the counts stay here
             log.warning("rate limit counts not written", exc_info=True)
             with self._lock:
-                for key, (count, _) in batch.items():
+                for key in batch:
                     if key in self._buckets:
-                        self._buckets[key].pending += count
+                        self._buckets[key].pending += self._buckets[key].writing
+                        self._buckets[key].writing = 0
             return False
         with self._lock:
-            for key, (window_start, hits, previous) in shared.items():
+            for key in batch:
                 found = self._buckets.get(key)
                 if found is not None:
-                    found.window_start, found.hits, found.previous = window_start, hits, previous
+                    found.writing = 0
+                    if key in shared:
+                        found.window_start, found.hits, found.previous = shared[key]
         return full
 
     def close(self) -> None:
@@ -223,7 +228,7 @@ class RateLimits:
     def _forget_idle(self, now: float) -> None:
         """Make room: forget buckets idle for two windows, else the older half of those with
         nothing to write (their shared count comes back with their next write)."""
-        idle = [k for k, b in self._buckets.items() if not b.pending]
+        idle = [k for k, b in self._buckets.items() if not b.pending and not b.writing]
         stale = [k for k in idle if self._buckets[k].last_hit < now - 2 * self._buckets[k].window]
         if not stale:
             idle.sort(key=lambda k: self._buckets[k].last_hit)
