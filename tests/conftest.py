@@ -34,6 +34,7 @@ from allmende.storage.migrate import upgrade
 from tests.support.example_module import install_example_module
 from tests.support.missing import missing
 from tests.support.region import Region, build_region
+from tests.support.route_cache import share_route_state_across_apps
 from tests.support.seeds import SECRET, SEEDED, Seed, requested_seeds, test_settings
 
 install_example_module()
@@ -41,6 +42,7 @@ install_example_module()
 # production cost (about 150 ms, then three times as long of rest in the password workers) made
 # sign-ins a tenth of the run. The production parameters are the library's defaults.
 use_password_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+share_route_state_across_apps()
 pytest_plugins = ["tests.support.ci_guard", "pytester"]
 
 __all__ = ["SECRET", "Templates"]
