@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import least_squares
 
 from allmende.modules.energy import rc
 from allmende.modules.energy.baseline import Fit, fit_statistics
@@ -82,6 +81,8 @@ def calibrate(
     def residual(theta: Array) -> Array:
         difference: Array = temperatures(theta) - measured
         return np.asarray(difference[score], dtype=np.float64)
+
+    from scipy.optimize import least_squares  # imported here: half a second of every start
 
     solution = least_squares(
         residual, x0=np.ones(4), bounds=(LOWER, UPPER), x_scale=np.ones(4), method="trf"

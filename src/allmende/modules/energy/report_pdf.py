@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from babel.numbers import format_decimal
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 
 from allmende.modules.energy import catalogue
 from allmende.modules.energy.catalogue import N_
 from allmende.modules.energy.service import BuildingYear
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 #: Characters outside Latin-1 that have a plain equivalent.
 PLAIN = str.maketrans(
@@ -61,21 +63,24 @@ class Report:
 WIDTHS = (3.2, 2.6, 1.1, 1.1, 1.1, 1.3, 1.3, 1.3, 1.2, 1.0)
 
 
-class _Document(FPDF):
-    """A landscape A4 page with the report's footer and the page number."""
+def _document(footer_text: str) -> FPDF:
+    """A landscape A4 page with the report's footer and the page number (fpdf is imported
+    here, by the reports: it costs every server start a second)."""
+    from fpdf import FPDF
 
-    def __init__(self, footer_text: str) -> None:
-        super().__init__(orientation="L", unit="mm", format="A4")
-        self.footer_text = footer_text
+    class Document(FPDF):
+        def footer(self) -> None:
+            self.set_y(-12)
+            self.set_font("helvetica", size=8)
+            self.cell(0, 5, f"{footer_text} - {self.page_no()}", align="C")
 
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font("helvetica", size=8)
-        self.cell(0, 5, f"{self.footer_text} - {self.page_no()}", align="C")
+    return Document(orientation="L", unit="mm", format="A4")
 
 
 def render(report: Report) -> bytes:
-    pdf = _Document(latin1(report.footer))
+    from fpdf.enums import XPos, YPos
+
+    pdf = _document(latin1(report.footer))
     pdf.set_title(latin1(report.title))
     pdf.set_creator("Allmende")
     pdf.set_auto_page_break(auto=True, margin=15)

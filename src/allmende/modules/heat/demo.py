@@ -24,10 +24,9 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import pyogrio
 import shapely
 from numpy.typing import NDArray
 from rasterio.io import MemoryFile
@@ -39,6 +38,10 @@ from allmende.modules.heat.indices import relative_humidity, vapour_pressure_hpa
 from allmende.modules.heat.landcover import Grid, mask_of, to_lonlat
 from allmende.modules.heat.service import update_rules
 from allmende.sdk import DemoContext, Municipality, Principal, sensing, to_metric, vocabulary
+
+# pandas is imported where it computes: it costs every server start a second.
+if TYPE_CHECKING:
+    import pandas as pd
 
 SEED = 20260714
 TRY_FILE = "data/input/inputdata/weatherdata/DEU_BW_Mannheim_107290_TRY2010_12_Jahr_BBSR.mos"
@@ -64,6 +67,8 @@ class Summer:
 
 def _summer(now: datetime) -> Summer:
     """June to August of the last summer that is over, from the test reference year."""
+    import pandas as pd
+
     year = now.year if now.astimezone(LOCAL_ZONE).date() > date(now.year, 9, 1) else now.year - 1
     text = files("teaser").joinpath(TRY_FILE).read_text()
     rows = np.array(
@@ -163,6 +168,8 @@ def _geotiff(grid: Grid, data: NDArray[np.float32]) -> bytes:
 
 
 def _geopackage(shapes: list[tuple[shapely.Geometry, float]]) -> bytes:
+    import pyogrio
+
     buffer = io.BytesIO()
     geometry = np.array([shapely.to_wkb(g) for g, _ in shapes], dtype=object)
     heights = np.array([round(h, 1) for _, h in shapes], dtype=np.float64)
@@ -477,6 +484,8 @@ def _reference_station(ctx: DemoContext, summer: Summer, streams: Streams) -> tu
 
 def _spell_hours(summer: Summer) -> list[datetime]:
     """The afternoons (12–18 h) and nights (22–6 h) of the hot spell, local time."""
+    import pandas as pd
+
     (m0, d0), (m1, d1) = SPELL
     year = summer.times[0].year
     first, last = date(year, m0, d0), date(year, m1, d1)

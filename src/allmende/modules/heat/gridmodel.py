@@ -33,8 +33,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import gstools as gs
 import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage
@@ -43,6 +43,11 @@ from allmende.modules.heat import radiant, shading
 from allmende.modules.heat.indices import relative_humidity, vapour_pressure_hpa
 from allmende.modules.heat.landcover import Grid, Indices, LandCover
 from allmende.modules.heat.utci import utci
+
+# gstools (with emcee and scipy.stats, a second of every server start) is imported by the
+# functions that krige.
+if TYPE_CHECKING:
+    import gstools as gs
 
 Raster = NDArray[np.float32]
 Floats = NDArray[np.float64]
@@ -80,6 +85,8 @@ class Variogram:
     nugget_share: float = 0.2
 
     def model(self) -> gs.CovModel:
+        import gstools as gs
+
         return gs.Exponential(
             dim=2, var=1.0 - self.nugget_share, len_scale=self.len_scale, nugget=self.nugget_share
         )
@@ -252,6 +259,8 @@ def krige_residuals(
     """The residual field (K) on the grid: ordinary kriging of the stations' residuals on a
     coarse lattice, interpolated bilinearly to the cells. The mean residual with fewer than
     three stations, 0 with none."""
+    import gstools as gs
+
     good = np.isfinite(residuals)
     x, y, residuals = x[good], y[good], residuals[good]
     if len(residuals) == 0:
@@ -380,6 +389,8 @@ def _errors(predicted: Floats, observed: Floats) -> Errors:
 def fit_variogram(x: Floats, y: Floats, fields: Floats, *, bins: int = 8) -> Variogram:
     """An exponential variogram fitted to many hours of values at the same stations (rows of
     ``fields``), pooled; hours with a gap are left out."""
+    import gstools as gs
+
     complete = fields[np.isfinite(fields).all(axis=1)]
     if len(complete) < 2 or complete.shape[1] < 4:
         return Variogram()
@@ -411,6 +422,8 @@ def leave_one_station_out(
     ``modelled`` are hours, columns stations): the model alone, plain ordinary kriging of
     the measurements, and the model plus kriged residuals of the others. Variograms are
     fitted to all stations' measurements and residuals over all hours."""
+    import gstools as gs
+
     hours, count = observed.shape
     ids = list(ids) if ids is not None else list(range(count))
     residuals = observed - modelled

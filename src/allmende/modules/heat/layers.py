@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pyogrio
 import pyproj
 import shapely
 from affine import Affine
@@ -139,6 +138,8 @@ def _clean_values(data: NDArray[np.float32], kind: str) -> NDArray[np.float32]:
 
 
 def _read_vector(content: bytes, *, filename: str, kind: str, area: BaseGeometry) -> LayerFile:
+    import pyogrio  # here: it imports pandas, a second of every server start
+
     file_format = "gpkg" if content[:16].startswith(b"SQLite format 3") else "geojson"
     try:
         with warnings.catch_warnings():  # read from memory: GDAL misses a file name extension

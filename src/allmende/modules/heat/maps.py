@@ -20,10 +20,9 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import shapely
 from numpy.typing import NDArray
 from rasterio.enums import Resampling
@@ -48,6 +47,10 @@ from allmende.sdk import (
     to_metric,
     utcnow,
 )
+
+# pandas is imported where it computes: it costs every server start a second.
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Full maps are kept this long after the newest; the peak hour of a warning day stays.
 RETENTION = timedelta(days=7)
@@ -381,6 +384,8 @@ def reference_station(session: Session, *, municipality_id: int) -> Station | No
 
 def hourly_means(series: sensing.Series, hours: pd.DatetimeIndex) -> NDArray[np.float64]:
     """The mean of a series in each hour ``[h, h + 1 h)`` (NaN for an hour without values)."""
+    import pandas as pd
+
     if not len(series.times):
         return np.full(len(hours), np.nan)
     frame = pd.Series(
@@ -408,6 +413,8 @@ def hour_inputs(
     session: Session, *, municipality_id: int, hours: pd.DatetimeIndex, statics: gridmodel.Statics
 ) -> HourInputs | None:
     """Regional weather per hour and the stations' hourly air temperature."""
+    import pandas as pd
+
     reference = reference_station(session, municipality_id=municipality_id)
     if reference is None:
         return None
@@ -537,6 +544,8 @@ def compute_hours(
     session: Session, *, municipality_id: int, hours: Sequence[datetime]
 ) -> list[ComputedHour]:
     """The maps of ``hours`` (read-only; :func:`store_hours` writes them)."""
+    import pandas as pd
+
     prep = prepared(session, municipality_id=municipality_id)
     if prep is None or not hours:
         return []
@@ -743,6 +752,8 @@ def evaluate(
     session: Session, *, municipality_id: int, start: datetime, end: datetime
 ) -> dict[str, Any] | None:
     """Leave-one-station-out errors of air temperature over ``[start, end)`` (read-only)."""
+    import pandas as pd
+
     prep = prepared(session, municipality_id=municipality_id)
     if prep is None:
         return None

@@ -30,11 +30,14 @@ radiation and the position of the sun (numpy in, numpy out).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import pvlib
 from numpy.typing import ArrayLike, NDArray
+
+# pvlib and pandas are imported where they compute: they cost every server start seconds.
+if TYPE_CHECKING:
+    import pandas as pd
 
 Array = NDArray[np.float64]
 
@@ -95,6 +98,8 @@ def sun(
     times: pd.DatetimeIndex, latitude: float, longitude: float, global_radiation: ArrayLike
 ) -> Sun:
     """Sun position (SPA) and the Erbs split of measured ``global_radiation`` (W/m²)."""
+    import pvlib
+
     position = pvlib.solarposition.get_solarposition(times, latitude, longitude)
     zenith = position["apparent_zenith"].to_numpy()
     ghi = np.clip(np.asarray(global_radiation, dtype=np.float64), 0.0, None)
@@ -111,6 +116,8 @@ def sun(
 def cloud_cover(global_radiation: ArrayLike, sky: Sun) -> Array:
     """Cloud cover (0–1) from measured against clear-sky radiation by day, carried on from
     the last daylight value through the night (:data:`NIGHT_CLOUD` before the first)."""
+    import pandas as pd
+
     ghi = np.asarray(global_radiation, dtype=np.float64)
     day = sky.elevation > CLOUD_MIN_ELEVATION
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -17,7 +17,6 @@ from datetime import datetime
 import numpy as np
 import rasterio
 import rasterio.warp
-import xarray as xr
 from numpy.typing import NDArray
 from PIL import Image
 from rasterio.crs import CRS
@@ -126,6 +125,8 @@ def netcdf(
     grid: Grid, layers: dict[str, NDArray[np.float32]], *, hour: datetime, title: str
 ) -> bytes:
     """NetCDF (CF-1.8) with the layers on projected x/y coordinates and the grid mapping."""
+    import xarray as xr  # here: it imports pandas, a second of every server start
+
     x, y = grid.centres()
     attributes = {
         "utci": {

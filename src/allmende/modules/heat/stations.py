@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
@@ -155,6 +154,8 @@ def _aligned(
 
 def compute(station: Station, data: dict[int, sensing.Series]) -> Computed:
     """The station's indices wherever its inputs allow, from the series in ``data``."""
+    import pandas as pd
+
     products = station.products()
     result: dict[str, tuple[NDArray[np.int64], Floats]] = {}
     if not products:
