@@ -2,6 +2,7 @@
 
     PYTHONPATH=src python bench/energy.py            # speed, and the savings of a January fortnight
     PYTHONPATH=src python bench/energy.py --full     # ... and of the whole heating season
+    PYTHONPATH=src python bench/energy.py --tiny --no-savings  # 3 runs, 3 buildings (the test's)
 
 Figures:
 * 5R1C simulation of one zone over 8 760 hours (median of 50 runs after compilation), beside
@@ -54,6 +55,11 @@ def zone(scale: float = 1.0) -> rc.Zone:
     )
 
 
+#: Runs per median and buildings in the portfolio (``--tiny`` makes them small).
+RUNS = 50
+BUILDINGS = 50
+
+
 def bench_simulation() -> None:
     hours = np.arange(8760)
     t_out = 10 - 10 * np.cos(2 * np.pi * hours / 8760) - 4 * np.cos(2 * np.pi * hours / 24)
@@ -73,13 +79,13 @@ def bench_simulation() -> None:
 
     run()  # compile (or load the cached machine code)
     times = []
-    for _ in range(50):
+    for _ in range(RUNS):
         tick = time.perf_counter()
         run()
         times.append(time.perf_counter() - tick)
     print(
         f"5R1C, one zone, 8 760 h:           {statistics.median(times) * 1000:8.2f} ms"
-        " (median of 50)"
+        f" (median of {RUNS})"
     )
     try:
         from rcbsim.building_physics import Zone as Reference
@@ -116,7 +122,7 @@ def bench_plans() -> None:
     for steps in (96, 192):
         mpc.plan(zone(), plant, forecast(steps, 0), t_m0=19.0)
         times, cpu = [], []
-        for i in range(50):
+        for i in range(RUNS):
             tick, used = time.perf_counter(), time.process_time()
             result = mpc.plan(zone(), plant, forecast(steps, i), t_m0=19.0)
             times.append(time.perf_counter() - tick)
@@ -125,16 +131,16 @@ def bench_plans() -> None:
         label = f"MPC plan, one building, {steps // 4} h:"
         print(
             f"{label:36s}{statistics.median(times) * 1000:8.2f} ms "
-            f"(CPU {statistics.median(cpu) * 1000:.2f} ms; median of 50)"
+            f"(CPU {statistics.median(cpu) * 1000:.2f} ms; median of {RUNS})"
         )
-    zones = [zone(0.5 + i / 50) for i in range(50)]
-    plants = [mpc.Plant(heating_kw=60.0 + i) for i in range(50)]
-    inputs = [forecast(96, i) for i in range(50)]
+    zones = [zone(0.5 + i / 50) for i in range(BUILDINGS)]
+    plants = [mpc.Plant(heating_kw=60.0 + i) for i in range(BUILDINGS)]
+    inputs = [forecast(96, i) for i in range(BUILDINGS)]
     tick, cpu = time.perf_counter(), time.process_time()
     for z, p, f in zip(zones, plants, inputs, strict=True):
         mpc.plan(z, p, f, t_m0=19.0)
     print(
-        f"Portfolio of 50 buildings, LPs only: {time.perf_counter() - tick:8.2f} s "
+        f"Portfolio of {BUILDINGS} buildings, LPs only: {time.perf_counter() - tick:8.2f} s "
         f"(CPU {time.process_time() - cpu:.2f} s)"
     )
 
@@ -209,7 +215,7 @@ def bench_service() -> None:
                 times=grid,
                 values=[float(v) * 1000 for v in tariff.grid_co2(hour_of_year)],
             )
-            for i in range(50):
+            for i in range(BUILDINGS):
                 area = 600.0 + 40 * i
                 building = service.create_building(
                     session,
@@ -242,8 +248,8 @@ def bench_service() -> None:
         database.close()
     fallbacks = sum(p.status == "fallback" for p in plans)
     print(
-        f"Portfolio of 50 buildings, service:   {elapsed:8.2f} s (CPU {used:.2f} s; inputs read, "
-        f"LPs, plans stored, Tasks sent; {fallbacks} fell back)"
+        f"Portfolio of {BUILDINGS} buildings, service:   {elapsed:8.2f} s (CPU {used:.2f} s; "
+        f"inputs read, LPs, plans stored, Tasks sent; {fallbacks} fell back)"
     )
 
 
@@ -345,12 +351,16 @@ def main() -> None:
     )
     parser.add_argument("--full", action="store_true", help="the savings of a whole heating season")
     parser.add_argument("--no-savings", action="store_true", help="speed only")
+    parser.add_argument("--tiny", action="store_true", help="3 runs per median, 3 buildings")
     parser.add_argument(
         "--fixed-supply",
         action="store_true",
         help="the savings with the heat pump at a fixed 45 °C supply (no part-load benefit)",
     )
     args = parser.parse_args()
+    if args.tiny:
+        global RUNS, BUILDINGS
+        RUNS = BUILDINGS = 3
     print(machine())
     print("(provisional: the machine is shared)\n")
     bench_simulation()

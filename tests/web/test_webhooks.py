@@ -35,19 +35,21 @@ class Receiver:
     """An HTTP server on a free loopback port that records what it receives.
 
     ``answers[path]`` is a list of status codes to give in turn (the last one repeats);
-    ``/slow`` waits two seconds before answering.
+    ``/slow`` waits two seconds before answering (or until the receiver closes, so that closing
+    does not wait for a sleeping handler).
     """
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
         self.answers: dict[str, list[int]] = {}
+        self.closing = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["content-length"]))
                 if self.path == "/slow":
-                    time.sleep(2)
+                    receiver.closing.wait(2)
                 codes = receiver.answers.get(self.path, [200])
                 status = codes.pop(0) if len(codes) > 1 else codes[0]
                 receiver.received.append(
@@ -68,6 +70,7 @@ class Receiver:
         return [r for r in self.received if r["path"] == path]
 
     def close(self) -> None:
+        self.closing.set()
         self.server.shutdown()
         self.server.server_close()
 
