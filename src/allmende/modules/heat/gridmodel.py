@@ -327,23 +327,27 @@ def hour_map(
         elevation=weather.elevation,
         azimuth=float(weather.sky.azimuth[0]),
     )
+    # Tmrt and UTCI of the outdoor cells only (the others are NaN): nearly half the work.
+    outdoor = statics.outdoor
+    ta_out = ta[outdoor]
     e = weather.vapour_pressure
-    tmrt = radiant.mrt_estimate(
-        ta,
+    tmrt_out = radiant.mrt_estimate(
+        ta_out,
         e,
         weather.sky,
         weather.cloud,
-        sunlit=lit,
-        sky_view=statics.sky_view,
-        albedo=statics.albedo,
-        ground_heating=statics.ground_heating,
+        sunlit=lit[outdoor],
+        sky_view=statics.sky_view[outdoor],
+        albedo=statics.albedo[outdoor],
+        ground_heating=statics.ground_heating[outdoor],
     ).astype(np.float32)
-    wind = np.clip(weather.wind * statics.wind_factor, MIN_WIND, None)
-    rh = relative_humidity(ta, e)
-    index = utci(ta, tmrt, wind, rh).astype(np.float32)
-    hidden = ~statics.outdoor
-    for raster in (ta, tmrt, index):
-        raster[hidden] = np.nan
+    wind = np.clip(weather.wind * statics.wind_factor[outdoor], MIN_WIND, None)
+    rh = relative_humidity(ta_out, e)
+    tmrt = np.full(grid.shape, np.nan, dtype=np.float32)
+    index = np.full(grid.shape, np.nan, dtype=np.float32)
+    tmrt[outdoor] = tmrt_out
+    index[outdoor] = utci(ta_out, tmrt_out, wind, rh)
+    ta[~outdoor] = np.nan
     return HourMap(ta, tmrt, index, lit, residual_field, used)
 
 
@@ -399,6 +403,24 @@ def fit_variogram(x: Floats, y: Floats, fields: Floats, *, bins: int = 8) -> Var
     return Variogram(float(model.len_scale), float(np.clip(model.nugget / sill, 0.01, 0.99)))
 
 
+def _kriged_without_each(distances: Floats, values: Floats, variogram: Variogram) -> Floats:
+    """Ordinary kriging (the nugget as measurement error) of each point from all the others.
+
+    Dubrule's (1983, Math. Geol. 15:687-699) closed form: with ``A`` the kriging system of all
+    points and ``w = A⁻¹ (values, 0)``, the estimate at point ``i`` from the others is
+    ``values[i] − w[i] / A⁻¹[i, i]``; one inverse per hour instead of a system per point.
+    """
+    n = len(values)
+    sill = 1.0 - variogram.nugget_share
+    system = np.zeros((n + 1, n + 1))
+    system[:n, :n] = sill * np.exp(-distances / variogram.len_scale)
+    system[np.diag_indices(n)] += variogram.nugget_share
+    system[n, :n] = system[:n, n] = 1.0  # the weights sum to 1
+    inverse = np.linalg.inv(system)
+    weights = inverse[:n, :n] @ values
+    return np.asarray(values - weights / np.diag(inverse)[:n], dtype=np.float64)
+
+
 def leave_one_station_out(
     x: Floats,
     y: Floats,
@@ -414,25 +436,20 @@ def leave_one_station_out(
     hours, count = observed.shape
     ids = list(ids) if ids is not None else list(range(count))
     residuals = observed - modelled
-    residual_variogram = fit_variogram(x, y, residuals).model()
-    value_variogram = fit_variogram(x, y, observed).model()
+    residual_variogram = fit_variogram(x, y, residuals)
+    value_variogram = fit_variogram(x, y, observed)
+    distances = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
     joined = np.full(observed.shape, np.nan)
     interpolated = np.full(observed.shape, np.nan)
     for h in range(hours):
         present = np.isfinite(observed[h]) & np.isfinite(modelled[h])
-        for s in range(count):
-            if not present[s]:
-                continue
-            others = present.copy()
-            others[s] = False
-            if others.sum() < 3:
-                continue
-            point = (x[s : s + 1], y[s : s + 1])
-            at = (x[others], y[others])
-            kriged = gs.krige.Ordinary(residual_variogram, at, residuals[h, others], exact=False)
-            joined[h, s] = modelled[h, s] + float(kriged(point, return_var=False)[0])
-            plain = gs.krige.Ordinary(value_variogram, at, observed[h, others], exact=False)
-            interpolated[h, s] = float(plain(point, return_var=False)[0])
+        if present.sum() < 4:  # each station needs three others
+            continue
+        near = distances[np.ix_(present, present)]
+        joined[h, present] = modelled[h, present] + _kriged_without_each(
+            near, residuals[h, present], residual_variogram
+        )
+        interpolated[h, present] = _kriged_without_each(near, observed[h, present], value_variogram)
     usable = np.isfinite(joined)
     model_only = np.where(usable, modelled, np.nan)
     per_station = {
