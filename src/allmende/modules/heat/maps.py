@@ -590,12 +590,14 @@ def compute_hours(
 
 def store_hours(session: Session, *, municipality_id: int, computed: Sequence[ComputedHour]) -> int:
     """Write computed hours (replacing earlier versions) and drop full maps past retention."""
-    for item in computed:
-        session.execute(
-            delete(DistrictHour).where(
-                DistrictHour.municipality_id == municipality_id, DistrictHour.hour == item.hour
-            )
+    # One statement for all hours: each ORM delete also searches the session for its rows.
+    session.execute(
+        delete(DistrictHour).where(
+            DistrictHour.municipality_id == municipality_id,
+            DistrictHour.hour.in_([item.hour for item in computed]),
         )
+    )
+    for item in computed:
         existing = session.get(MapHour, (municipality_id, item.hour))
         if existing is not None:
             session.delete(existing)
