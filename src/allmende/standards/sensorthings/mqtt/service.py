@@ -20,10 +20,15 @@ from allmende.identity import service as identity
 from allmende.identity.credentials import split_api_key
 from allmende.identity.permissions import ADMIN_SCOPE
 from allmende.identity.principal import ANONYMOUS, Principal
-from allmende.sensing.ingest import DuplicatePolicy
+from allmende.sensing.ingest import DuplicatePolicy, NewObservation
 from allmende.sensing.service import CREATED, OBSERVATIONS_CREATED, UPDATED
 from allmende.standards.sensorthings.handlers import Api
-from allmende.standards.sensorthings.mqtt.create import Ingestor, MessageError, parse_observation
+from allmende.standards.sensorthings.mqtt.create import (
+    Done,
+    Ingestor,
+    MessageError,
+    parse_observation,
+)
 from allmende.standards.sensorthings.mqtt.embedded import EmbeddedBroker
 from allmende.standards.sensorthings.mqtt.external import Bridge
 from allmende.standards.sensorthings.mqtt.notify import (
@@ -50,6 +55,8 @@ RECEIVE_CLASS = (
     "http://www.opengis.net/spec/iot_sensing/1.1/req/receive-updates-via-mqtt/receive-updates"
 )
 DEFAULT_ROOT = "http://localhost:8000"
+RECEIVED = MQTT_MESSAGES.labels("received")  # looked up once: counted per message
+SENT = MQTT_MESSAGES.labels("sent")
 
 
 def endpoint(settings: Settings) -> str:
@@ -125,7 +132,7 @@ class MqttService:
                 port=settings.mqtt_port,
                 username=name.get_secret_value() if name else None,
                 password=secret.get_secret_value() if secret else None,
-                intake=self.intake,
+                accept=self.accept,
                 client_id=f"allmende-{os.getpid()}",
             )
             await self.bridge.start()
@@ -171,17 +178,31 @@ class MqttService:
             return identity.resolve_api_key(session, key=key)
 
     async def intake(self, principal: Principal, topic: str, data: bytes, label: str) -> None:
+        """Return once the message is stored or refused; raise if it could not be stored."""
+        row = self._parse(topic, data, label)
+        if row is not None:
+            await self.ingestor.submit(row, principal, label)
+
+    def accept(self, principal: Principal, topic: str, data: bytes, label: str, done: Done) -> None:
+        """Queue the message; ``done`` hears when it is stored or refused (None) or could
+        not be stored (the exception). In the event loop's thread."""
+        row = self._parse(topic, data, label)
+        if row is None:
+            done(None)
+        else:
+            self.ingestor.enqueue(row, principal, label, done)
+
+    def _parse(self, topic: str, data: bytes, label: str) -> NewObservation | None:
         target = create_target(topic)
         assert target is not None
-        MQTT_MESSAGES.labels("received").inc()
+        RECEIVED.inc()
         try:
-            row = parse_observation(target, data)
+            return parse_observation(target, data)
         except MessageError as exc:
             self.ingestor.refused += 1
             MQTT_MESSAGES.labels("refused").inc()
             log.warning("MQTT message dropped: %s", exc, extra={"mqtt": label})
-            return
-        await self.ingestor.submit(row, principal, label)
+            return None
 
     # --- notifying --------------------------------------------------------------------------
 
@@ -237,7 +258,7 @@ class MqttService:
             for session, qos in sessions[(topic, audience)]:
                 for _, payload in messages:
                     sent = broker.send(session, topic, payload, qos)
-                    MQTT_MESSAGES.labels("sent").inc()
+                    SENT.inc()
                     if sent is not None:
                         self._tasks.add(sent)
                         sent.add_done_callback(self._sent)
@@ -255,7 +276,7 @@ class MqttService:
                 for entity_id, payload in messages_for(self.api, session, context, watch, change):
                     for topic in standard_topics(change, entity_id):
                         bridge.publish(topic, payload)
-                        MQTT_MESSAGES.labels("sent").inc()
+                        SENT.inc()
 
 
 def counts(service: MqttService) -> Mapping[str, int]:
