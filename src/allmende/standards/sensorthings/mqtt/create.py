@@ -205,21 +205,6 @@ class Ingestor:
         if self._queue.qsize() + 1 >= self.batch_max:  # with the one the batch holds already
             self._full.set()
 
-    async def submit(self, row: NewObservation, principal: Principal, label: str) -> None:
-        """Return once the Observation is stored or refused; raise if it could not be stored."""
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-        def done(outcome: BaseException | None) -> None:
-            if future.done():
-                return
-            if outcome is None:
-                future.set_result(None)
-            else:
-                future.set_exception(outcome)
-
-        self.enqueue(row, principal, label, done)
-        await future
-
     async def _run(self) -> None:
         assert self._queue is not None
         queue = self._queue

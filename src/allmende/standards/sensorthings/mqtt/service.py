@@ -111,7 +111,7 @@ class MqttService:
             self.broker = EmbeddedBroker(
                 host=settings.mqtt_host,
                 port=settings.mqtt_port,
-                intake=self.intake,
+                accept=self.accept,
                 authenticate=self.authenticate,
             )
             try:
@@ -176,12 +176,6 @@ class MqttService:
     def _resolve(self, key: str) -> Principal:
         with self.api.database.session() as session:
             return identity.resolve_api_key(session, key=key)
-
-    async def intake(self, principal: Principal, topic: str, data: bytes, label: str) -> None:
-        """Return once the message is stored or refused; raise if it could not be stored."""
-        row = self._parse(topic, data, label)
-        if row is not None:
-            await self.ingestor.submit(row, principal, label)
 
     def accept(self, principal: Principal, topic: str, data: bytes, label: str, done: Done) -> None:
         """Queue the message; ``done`` hears when it is stored or refused (None) or could
