@@ -150,7 +150,7 @@ def mosquitto(messages: int, *, subscriber: bool) -> float:
     config = folder / "mosquitto.conf"
     config.write_text(
         f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-        "max_inflight_messages 0\nmax_queued_messages 0\n"
+        "max_inflight_messages 1000\nmax_queued_messages 100000\n"
     )
     process = subprocess.Popen(
         [binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

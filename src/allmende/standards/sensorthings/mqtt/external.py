@@ -71,6 +71,9 @@ class Bridge:
             protocol=MQTTProtocolVersion.MQTTv311,
             manual_ack=True,
         )
+        # Changes are published with QoS 1, several topics per entity: paho's default window of
+        # 20 unacknowledged messages would hold them back.
+        self.client.max_inflight_messages_set(1000)
         if username is not None:
             self.client.username_pw_set(username, password)
         self.client.on_connect = self._on_connect
