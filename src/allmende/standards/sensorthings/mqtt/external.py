@@ -7,6 +7,13 @@ thread to the event loop in bunches (one wake-up for all that arrived meanwhile)
 ingestor's batches; each is acknowledged when its batch commits, so nothing waits for one
 message's commit before the next is read, and the broker may keep thousands in flight.
 
+The session survives the process: the client id is stable (``allmende-<host>-<slot>``, the
+slot a lock file in the data folder that each worker claims, so a restarted worker takes the
+place of the one that died) and the session is not clean, so what the broker had handed to a
+worker that died before acknowledging it is sent again when the worker is back, and what
+arrives meanwhile waits in the broker. A worker that stops in order unsubscribes first, stores
+and acknowledges what it has, then disconnects.
+
 The connection speaks MQTT 3.1.1: paho decodes a 3.1.1 PUBLISH several times faster than an
 MQTT 5 one (no properties), and Mosquitto and EMQX honour ``$share`` for 3.1.1 clients too.
 Publishers may speak either version. What Allmende publishes itself on those topics (rendered
@@ -19,10 +26,13 @@ Allmende stores what reaches it as an integrator of the whole region.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import socket
 import threading
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
@@ -41,6 +51,24 @@ ECHO = b'"@iot.selfLink"'
 Accept = Callable[[Principal, str, bytes, str, Done], None]
 #: Whom Observations arriving through an external broker are stored as: its ACL decided.
 BRIDGE = Principal(kind="api_key", name="MQTT broker", scopes=frozenset({SCOPE}))
+
+
+def claim_client_id(folder: Path) -> tuple[str, IO[str]]:
+    """A client id no other worker on this host holds, the same after a restart: the lowest
+    slot whose lock file in ``folder`` is free. The lock lasts as long as the returned file is
+    open (the process, if it dies)."""
+    import fcntl  # POSIX: only the external broker needs it
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for slot in itertools.count():
+        handle = (folder / f"mqtt-client-{slot}.lock").open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        return f"allmende-{socket.gethostname()}-{slot}", handle
+    raise AssertionError("unreachable")
 
 
 class Bridge:
@@ -69,6 +97,7 @@ class Bridge:
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
             protocol=MQTTProtocolVersion.MQTTv311,
+            clean_session=False,
             manual_ack=True,
         )
         # Changes are published with QoS 1, several topics per entity: paho's default window of
@@ -87,6 +116,25 @@ class Bridge:
             await asyncio.wait_for(self.connected.wait(), 10)
         except TimeoutError:
             log.warning("MQTT: no connection to %s:%s yet; retrying", self.host, self.port)
+
+    async def pause(self) -> None:
+        """Take no new messages (unsubscribe; the session keeps what is in flight)."""
+        if not self.client.is_connected():
+            return
+        unsubscribed = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def confirmed(*_: Any) -> None:
+            loop.call_soon_threadsafe(unsubscribed.set)
+
+        self.client.on_unsubscribe = confirmed
+        self.client.unsubscribe([SHARE + topic for topic in CREATING])
+        try:
+            await asyncio.wait_for(unsubscribed.wait(), 5)
+        except TimeoutError:
+            log.warning("MQTT: the broker did not confirm the unsubscription")
+        await asyncio.sleep(0)  # the messages paho read meanwhile reach the ingestor
+        self._drain()
 
     async def stop(self) -> None:
         self.client.disconnect()

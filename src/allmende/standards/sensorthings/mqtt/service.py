@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from amqtt.errors import BrokerError
@@ -30,7 +29,7 @@ from allmende.standards.sensorthings.mqtt.create import (
     parse_observation,
 )
 from allmende.standards.sensorthings.mqtt.embedded import EmbeddedBroker
-from allmende.standards.sensorthings.mqtt.external import Bridge
+from allmende.standards.sensorthings.mqtt.external import Bridge, claim_client_id
 from allmende.standards.sensorthings.mqtt.notify import (
     Audience,
     Change,
@@ -86,6 +85,7 @@ class MqttService:
         )
         self.broker: EmbeddedBroker | None = None
         self.bridge: Bridge | None = None
+        self._slot: IO[str] | None = None  # the lock that holds the bridge's client id
         self._loop: asyncio.AbstractEventLoop | None = None
         self._changes: asyncio.Queue[Change] | None = None
         self._tasks: set[asyncio.Future[Any]] = set()
@@ -127,13 +127,14 @@ class MqttService:
         else:
             secret = settings.mqtt_password
             name = settings.mqtt_username
+            client_id, self._slot = claim_client_id(settings.data_dir / "mqtt")
             self.bridge = Bridge(
                 host=settings.mqtt_host,
                 port=settings.mqtt_port,
                 username=name.get_secret_value() if name else None,
                 password=secret.get_secret_value() if secret else None,
                 accept=self.accept,
-                client_id=f"allmende-{os.getpid()}",
+                client_id=client_id,
             )
             await self.bridge.start()
         self._notifier = asyncio.create_task(self._notify(), name="allmende-mqtt-notify")
@@ -147,10 +148,16 @@ class MqttService:
             await self.broker.shutdown()
             self.broker = None
         if self.bridge is not None:
+            # No new messages; what arrived is stored and acknowledged before disconnecting.
+            await self.bridge.pause()
+            await self.ingestor.stop()
             await self.bridge.stop()
             self.bridge = None
         # The broker is closed first: no new messages, and what was queued is still stored.
         await self.ingestor.stop()
+        if self._slot is not None:
+            self._slot.close()
+            self._slot = None
         self._loop = None
 
     # --- creating ---------------------------------------------------------------------------
