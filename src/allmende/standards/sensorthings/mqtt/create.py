@@ -28,7 +28,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from allmende.core.errors import AllmendeError, BadRequest
-from allmende.core.metrics import MQTT_MESSAGES
+from allmende.core.metrics import MQTT_BATCH, MQTT_MESSAGES
 from allmende.http.jsonbody import load_json
 from allmende.identity.permissions import Action, can, readable_municipalities
 from allmende.identity.principal import Principal
@@ -218,6 +218,7 @@ class Ingestor:
                     await asyncio.wait_for(self._full.wait(), self.batch_ms / 1000)
             while len(batch) < self.batch_max and not queue.empty():
                 batch.append(queue.get_nowait())
+            MQTT_BATCH.observe(len(batch))
             outcomes = await asyncio.to_thread(self._store, batch)
             for pending, outcome in zip(batch, outcomes, strict=True):
                 queue.task_done()
