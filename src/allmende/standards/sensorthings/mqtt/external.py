@@ -7,12 +7,12 @@ thread to the event loop in bunches (one wake-up for all that arrived meanwhile)
 ingestor's batches; each is acknowledged when its batch commits, so nothing waits for one
 message's commit before the next is read, and the broker may keep thousands in flight.
 
-The session survives the process: the client id is stable (``allmende-<host>-<slot>``, the
-slot a lock file in the data folder that each worker claims, so a restarted worker takes the
-place of the one that died) and the session is not clean, so what the broker had handed to a
-worker that died before acknowledging it is sent again when the worker is back, and what
-arrives meanwhile waits in the broker. A worker that stops in order unsubscribes first, stores
-and acknowledges what it has, then disconnects.
+The session survives the process: the client id is stable (``mqtt_client_id``, by default
+``allmende-<host>``, and a slot: a lock file in the data folder that each worker claims, so a
+restarted worker takes the place of the one that died) and the session is not clean, so what
+the broker had handed to a worker that died before acknowledging it is sent again when the
+worker is back, and what arrives meanwhile waits in the broker. A worker that stops in order
+unsubscribes first, stores and acknowledges what it has, then disconnects.
 
 The connection speaks MQTT 3.1.1: paho decodes a 3.1.1 PUBLISH several times faster than an
 MQTT 5 one (no properties), and Mosquitto and EMQX honour ``$share`` for 3.1.1 clients too.
@@ -53,10 +53,10 @@ Accept = Callable[[Principal, str, bytes, str, Done], None]
 BRIDGE = Principal(kind="api_key", name="MQTT broker", scopes=frozenset({SCOPE}))
 
 
-def claim_client_id(folder: Path) -> tuple[str, IO[str]]:
-    """A client id no other worker on this host holds, the same after a restart: the lowest
-    slot whose lock file in ``folder`` is free. The lock lasts as long as the returned file is
-    open (the process, if it dies)."""
+def claim_client_id(folder: Path, prefix: str | None) -> tuple[str, IO[str]]:
+    """A client id no other worker on this host holds, the same after a restart: ``prefix``
+    (``allmende-<host name>`` if None) and the lowest slot whose lock file in ``folder`` is
+    free. The lock lasts as long as the returned file is open (the process, if it dies)."""
     import fcntl  # POSIX: only the external broker needs it
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -67,7 +67,7 @@ def claim_client_id(folder: Path) -> tuple[str, IO[str]]:
         except BlockingIOError:
             handle.close()
             continue
-        return f"allmende-{socket.gethostname()}-{slot}", handle
+        return f"{prefix or 'allmende-' + socket.gethostname()}-{slot}", handle
     raise AssertionError("unreachable")
 
 

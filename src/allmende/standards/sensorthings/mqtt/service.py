@@ -127,7 +127,9 @@ class MqttService:
         else:
             secret = settings.mqtt_password
             name = settings.mqtt_username
-            client_id, self._slot = claim_client_id(settings.data_dir / "mqtt")
+            client_id, self._slot = claim_client_id(
+                settings.data_dir / "mqtt", settings.mqtt_client_id
+            )
             self.bridge = Bridge(
                 host=settings.mqtt_host,
                 port=settings.mqtt_port,
