@@ -22,6 +22,7 @@ from allmende.demo.region import REGION_NAME, build_region, demo_accounts
 from allmende.storage.database import Database
 from allmende.storage.migrate import upgrade
 from tests.conftest import SECRET
+from tests.e2e.support import MAP_READY_SCRIPT
 from tests.support.live import serve
 from tests.support.missing import missing
 
@@ -106,6 +107,7 @@ def browser():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def page(browser, live_server: LiveServer):  # type: ignore[no-untyped-def]
     context = browser.new_context(base_url=live_server.url, locale="de-DE")
+    context.add_init_script(MAP_READY_SCRIPT)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

@@ -10,32 +10,18 @@ an init script and run in the page."""
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.e2e.conftest import LiveServer
 from tests.e2e.pages import client, detail_routes, pages_with_details, route_pages
-from tests.e2e.support import WCAG_TAGS
+from tests.e2e.support import AXE_OPTIONS, AXE_RUN, axe_script
 
 pytestmark = pytest.mark.e2e
 
 ROLES = (None, "citizen", "staff", "admin")
 PHONE = {"width": 390, "height": 844}
-AXE_RUN = """options => axe.run(document, options).then(r => r.violations
-    .filter(v => v.impact === "serious" || v.impact === "critical")
-    .map(v => ({id: v.id, impact: v.impact,
-                nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))})))"""
-
-
-@cache
-def _axe_script() -> str:
-    import axe_playwright_python
-
-    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
-
 
 #: Pages a role shares with the visitor or the admin look alike but for the header, so these
 #: roles are checked on their own pages and on this many shared ones (the header's variants).
@@ -92,15 +78,14 @@ def test_no_serious_finding_on_any_page(
     assert len(pages_by_role[who]) > 30
     paths = _to_check(pages_by_role, who)
     context = _context(browser, live_server, language, who)
-    context.add_init_script(_axe_script())
+    context.add_init_script(axe_script())
     page = context.new_page()
-    options = {"runOnly": {"type": "tag", "values": list(WCAG_TAGS)}, "resultTypes": ["violations"]}
     found = {}
     try:
         for path in paths:
             page.goto(path)
             assert page.locator("html").get_attribute("lang") == language, path
-            violations = page.evaluate(AXE_RUN, options)
+            violations = page.evaluate(AXE_RUN, AXE_OPTIONS)
             if violations:
                 found[path] = violations
     finally:
