@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,8 @@ from allmende.demo.region import REGION_NAME, build_region, demo_accounts
 from allmende.storage.database import Database
 from allmende.storage.migrate import upgrade
 from tests.conftest import SECRET
+from tests.e2e.pages import client, detail_routes, pages_with_details, route_pages
+from tests.e2e.support import MAP_READY_SCRIPT
 from tests.support.live import serve
 from tests.support.missing import missing
 
@@ -89,6 +91,25 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 @pytest.fixture(scope="session")
+def german_pages(live_server: LiveServer) -> Callable[[str | None], dict[str, str]]:
+    """Each page's German HTML by path, of every page a role (``None``: a visitor) reaches:
+    crawled over HTTP once per role for all the files that read them."""
+    crawled: dict[str | None, dict[str, str]] = {}
+
+    def of(who: str | None) -> dict[str, str]:
+        if who not in crawled:
+            app = live_server.app
+            browser = client(live_server.url, "de", who)
+            try:
+                crawled[who] = pages_with_details(browser, route_pages(app), detail_routes(app))
+            finally:
+                browser.close()
+        return crawled[who]
+
+    return of
+
+
+@pytest.fixture(scope="session")
 def browser():  # type: ignore[no-untyped-def]
     executable = chromium_path()
     if executable is None:
@@ -106,6 +127,7 @@ def browser():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def page(browser, live_server: LiveServer):  # type: ignore[no-untyped-def]
     context = browser.new_context(base_url=live_server.url, locale="de-DE")
+    context.add_init_script(MAP_READY_SCRIPT)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

@@ -1,29 +1,48 @@
-"""Accessibility checks with axe-core (bundled by axe-playwright-python)."""
+"""Accessibility checks with axe-core (bundled by axe-playwright-python), and waits on the
+pages' own signals instead of fixed times."""
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 SERIOUS = ("serious", "critical")
 WCAG_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
+#: Only violations are reported in detail: passes and inapplicable rules would be serialised
+#: node by node and thrown away.
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": list(WCAG_TAGS)}, "resultTypes": ["violations"]}
+#: axe runs in the page and hands back only its serious and critical findings.
+AXE_RUN = """options => axe.run(document, options).then(r => r.violations
+    .filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map(n => n.target)})))"""
+#: Marks each map once it has drawn its data (the maps' own "allmende:map-ready" event, which
+#: does not bubble: caught on its way down).
+MAP_READY_SCRIPT = """document.addEventListener("allmende:map-ready",
+    e => e.target.setAttribute("data-test-drawn", ""), true);"""
+MAPS_DRAWN = """() => document.readyState === "complete" && [...document.querySelectorAll(
+    ".leaflet-container")].every(m => m.closest("[data-test-drawn]"))"""
+
+
+@cache
+def axe_script() -> str:
+    """axe-core's source, read once per test process."""
+    import axe_playwright_python
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
-    """Serious and critical WCAG 2.1 A/AA violations on the current page."""
-    from axe_playwright_python.sync_playwright import Axe
+    """Serious and critical WCAG 2.1 A/AA violations on the current page (axe is injected
+    unless a context's init script already did)."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(axe_script())
+    violations: list[dict[str, Any]] = page.evaluate(AXE_RUN, AXE_OPTIONS)
+    return violations
 
-    results = Axe().run(
-        page,
-        options={"runOnly": {"type": "tag", "values": list(WCAG_TAGS)}},
-    )
-    violations = results.response.get("violations", [])
-    return [
-        {
-            "id": v["id"],
-            "impact": v["impact"],
-            "help": v["help"],
-            "nodes": [n["target"] for n in v["nodes"]][:5],
-        }
-        for v in violations
-        if v.get("impact") in SERIOUS
-    ]
+
+def maps_drawn(page: Any) -> None:
+    """Wait until the page has loaded and every map on it has drawn its data (needs
+    :data:`MAP_READY_SCRIPT` as an init script of the page's context)."""
+    page.wait_for_function(MAPS_DRAWN, polling=50)

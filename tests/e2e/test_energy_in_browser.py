@@ -58,9 +58,9 @@ def test_staff_forms_without_script_and_accessible(page) -> None:  # type: ignor
     page.goto("/energy?municipality=lindenbach")
     page.get_by_role("link", name="Grundschule Lindenbach").click()
     page.wait_for_url(re.compile(r"/energy/buildings/\d+"))
-    assert page.get_by_role("rowheader", name="Leitwert der Hülle").is_visible()  # calibrated
+    expect(page.get_by_role("rowheader", name="Leitwert der Hülle")).to_be_visible()  # calibrated
     page.get_by_role("link", name=re.compile("Regelung einstellen")).click()
-    assert page.get_by_role("heading", name="Regelung der Zone Gesamtgebäude").is_visible()
+    expect(page.get_by_role("heading", name="Regelung der Zone Gesamtgebäude")).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_label("Komfortband von").fill("viel")
     page.get_by_role("button", name="Regelung speichern").click()
@@ -69,7 +69,7 @@ def test_staff_forms_without_script_and_accessible(page) -> None:  # type: ignor
     assert page.locator("#f-comfort-low-error").inner_text() == "muss eine Zahl sein"
     assert axe_violations(page) == []
     page.goto("/energy/tariffs?municipality=lindenbach")
-    assert page.get_by_role("heading", name="Tarife von Lindenbach").is_visible()
+    expect(page.get_by_role("heading", name="Tarife von Lindenbach")).to_be_visible()
     assert axe_violations(page) == []
     page.goto("/energy/buildings/new")
     assert axe_violations(page) == []

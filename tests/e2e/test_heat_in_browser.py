@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from allmende.demo.region import DEMO_PASSWORD
 from tests.e2e.conftest import screenshot_dir
@@ -19,26 +20,26 @@ STAFF = "staff@auenstadt.demo.allmende.example"
 
 def test_the_heat_page_and_a_warning(page) -> None:  # type: ignore[no-untyped-def]
     page.goto("/heat")
-    assert page.get_by_role("heading", name="Hitze – Auenstadt").is_visible()
+    expect(page.get_by_role("heading", name="Hitze – Auenstadt")).to_be_visible()
     assert "nicht die „Gefühlte Temperatur“" in page.locator(".heat-note").first.inner_text()
     page.locator(".map img.leaflet-image-layer").wait_for()  # the UTCI overlay
     page.locator(".map .leaflet-interactive").first.wait_for()  # districts and markers
     assert page.locator(".heat-legend__list li").count() == 10
-    assert page.get_by_role("heading", name=re.compile("^Hitzekarte von")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("^Hitzekarte von"))).to_be_visible()
     assert "Innenstadt" in page.locator("table").first.inner_text()
     stations = page.get_by_role("heading", name="Stationen", exact=True)
-    assert stations.is_visible()
-    assert page.get_by_role("link", name=re.compile("^Klimastation 01")).is_visible()
+    expect(stations).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("^Klimastation 01"))).to_be_visible()
     assert axe_violations(page) == []
     page.screenshot(path=str(screenshot_dir() / "heat.png"), full_page=True)
 
     page.get_by_role("link", name=re.compile("^Innenstadt")).first.click()
     page.wait_for_url(re.compile(r"/heat/warnings/\d+$"))
-    assert page.get_by_role("heading", name="Was zu tun ist").is_visible()
+    expect(page.get_by_role("heading", name="Was zu tun ist")).to_be_visible()
     assert "Trinken Sie regelmäßig Wasser" in page.locator(".heat-advice").inner_text() or (
         "Bleiben Sie von 11 bis 18 Uhr" in page.locator(".heat-advice").inner_text()
     )
-    assert page.get_by_role("link", name="Diese Warnung als CAP 1.2").is_visible()
+    expect(page.get_by_role("link", name="Diese Warnung als CAP 1.2")).to_be_visible()
     assert axe_violations(page) == []
 
     page.goto("/heat")
@@ -56,7 +57,7 @@ def test_the_staff_page_shows_the_switched_misting_system(page) -> None:  # type
     page.get_by_role("button", name="Anmelden").click()
     page.wait_for_url("**/")
     page.goto("/heat/staff")
-    assert page.get_by_role("heading", name="Hitzeplan – Auenstadt").is_visible()
+    expect(page.get_by_role("heading", name="Hitzeplan – Auenstadt")).to_be_visible()
     switches = page.locator("tr.heat-switch")
     assert switches.count() >= 2
     assert "Sprühnebelanlage Marktplatz" in switches.first.inner_text()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from allmende.demo.region import DEMO_PASSWORD
 from tests.e2e.conftest import screenshot_dir
@@ -19,15 +20,15 @@ ADMIN = "admin@demo.allmende.example"  # the leak is in Lindenbach, the tours in
 
 def test_the_needs_water_map_and_a_tree(page) -> None:  # type: ignore[no-untyped-def]
     page.goto("/water")
-    assert page.get_by_role("heading", name="Welche Bäume brauchen Wasser?").is_visible()
+    expect(page.get_by_role("heading", name="Welche Bäume brauchen Wasser?")).to_be_visible()
     page.locator("[data-water-map] path.leaflet-interactive").first.wait_for()  # markers
     assert page.locator("#tree-list tbody tr").count() >= 1
     assert axe_violations(page) == []
     page.screenshot(path=str(screenshot_dir() / "water-map.png"), full_page=True)
     page.locator("#tree-list tbody tr a").first.click()
     page.wait_for_url(re.compile(r"/water/trees/\d+$"))
-    assert page.get_by_role("img", name=re.compile("Saugspannung im Boden")).is_visible()
-    assert page.get_by_role("link", name="Pate werden und gießen").is_visible()
+    expect(page.get_by_role("img", name=re.compile("Saugspannung im Boden"))).to_be_visible()
+    expect(page.get_by_role("link", name="Pate werden und gießen")).to_be_visible()
     assert axe_violations(page) == []
 
 
@@ -44,20 +45,20 @@ def test_crews_record_a_watering_on_the_phone(browser, live_server) -> None:  # 
         page.get_by_role("button", name="Anmelden").click()
         page.wait_for_url("**/")
         page.goto("/water/crews?municipality=auenstadt&view=mobile")
-        assert page.get_by_role("heading", name=re.compile("^Gießtouren")).is_visible()
+        expect(page.get_by_role("heading", name=re.compile("^Gießtouren"))).to_be_visible()
         card = page.locator(".water-card").first
         card.get_by_role("button", name="Gegossen").click()
         page.wait_for_url(re.compile(r"/water/crews\?.*msg=watered"))
-        assert page.get_by_role("status").is_visible()
+        expect(page.get_by_role("status")).to_be_visible()
         assert axe_violations(page) == []
         page.screenshot(path=str(screenshot_dir() / "water-crews-mobile.png"), full_page=True)
         page.goto("/water/zones")
-        assert page.get_by_role("heading", name="Ventile, die nicht antworten").is_visible()
+        expect(page.get_by_role("heading", name="Ventile, die nicht antworten")).to_be_visible()
         assert axe_violations(page) == []
         page.goto("/water/meters")
         page.get_by_role("link", name="Sporthalle Lindenbach").click()
-        assert page.get_by_role("heading", name=re.compile("^Leck-Verdacht")).is_visible()
-        assert page.get_by_role("img", name="Durchfluss je Stunde vor dem Alarm").is_visible()
+        expect(page.get_by_role("heading", name=re.compile("^Leck-Verdacht"))).to_be_visible()
+        expect(page.get_by_role("img", name="Durchfluss je Stunde vor dem Alarm")).to_be_visible()
         assert axe_violations(page) == []
     finally:
         context.close()
