@@ -31,7 +31,6 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from allmende.identity.principal import Principal
@@ -41,11 +40,11 @@ from allmende.sensing.ingest import (
     IngestError,
     NewObservation,
     StoredObservation,
+    Streams,
     ingest_observations,
+    load_streams,
 )
-from allmende.sensing.models import Datastream, MultiDatastream
 from allmende.storage.database import Database
-from allmende.storage.id_sets import in_set_parameter
 
 #: Observations per transaction: a group larger than this is stored in several.
 MAX_GROUP = 1000
@@ -161,16 +160,15 @@ class GroupIngest:
                 await self._store([item])
 
     def _ingest(self, session: Session, group: list[_Item]) -> None:
-        owners = _owners(session, group)
+        streams = load_streams(session, [item.row for item in group])
         wanted = [item.key.api_key_id for item in group if item.key is not None]
         keys = key_principals(session, key_ids=[k for k in wanted if k is not None])
         accepted: list[_Item] = []
         for item in group:
-            kind, stream_id = _stream_of(item.row)
             try:
                 if not _confirmed(item.key, keys):
                     raise KeyChanged
-                item.check(owners.get((kind, stream_id)))
+                item.check(_owner(streams, item.row))
             except Exception as exc:
                 item.outcome = exc
                 continue
@@ -181,6 +179,7 @@ class GroupIngest:
             rows=[item.row for item in accepted],
             duplicates=self.duplicates,
             stored=stored,
+            loaded=streams,
         )
         for index, (item, outcome) in enumerate(zip(accepted, outcomes, strict=True)):
             if isinstance(outcome, IngestError):
@@ -207,33 +206,10 @@ def _settle(future: asyncio.Future[Stored], outcome: Stored | BaseException | No
         future.set_result(outcome)
 
 
-def _stream_of(row: NewObservation) -> tuple[str, int]:
+def _owner(streams: Streams, row: NewObservation) -> Owner | None:
     if row.datastream_id is not None:
-        return ("Datastream", row.datastream_id)
-    assert row.multi_datastream_id is not None
-    return ("MultiDatastream", row.multi_datastream_id)
-
-
-def _owners(session: Session, group: list[_Item]) -> dict[tuple[str, int], Owner]:
-    wanted: dict[str, set[int]] = {"Datastream": set(), "MultiDatastream": set()}
-    for item in group:
-        kind, stream_id = _stream_of(item.row)
-        wanted[kind].add(stream_id)
-    found: dict[tuple[str, int], Owner] = {}
-    connection = session.connection()
-    for kind, query in _OWNERS.items():
-        if wanted[kind]:
-            for stream_id, municipality_id, public in connection.execute(
-                query, {"ids": sorted(wanted[kind])}
-            ):
-                found[(kind, stream_id)] = Owner(kind, stream_id, municipality_id, public)
-    return found
-
-
-#: Built once: for a group of one, building the statement would cost more than running it.
-_OWNERS = {
-    kind: select(model.id, model.municipality_id, model.public).where(
-        in_set_parameter(model.id, "ids")
-    )
-    for kind, model in (("Datastream", Datastream), ("MultiDatastream", MultiDatastream))
-}
+        kind, stream = "Datastream", streams.datastreams.get(row.datastream_id)
+    else:
+        assert row.multi_datastream_id is not None
+        kind, stream = "MultiDatastream", streams.multi.get(row.multi_datastream_id)
+    return None if stream is None else Owner(kind, stream.id, stream.municipality_id, stream.public)
