@@ -21,20 +21,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from allmende.app import KERNEL_MIGRATIONS, create_app
 from allmende.core.registry import Registry
 from allmende.core.settings import Settings
+from allmende.identity.credentials import use_password_hasher
 from allmende.storage.database import Database, make_engine
 from allmende.storage.ephemeral_pg import EphemeralPostgres, PostgresUnavailable
 from allmende.storage.migrate import upgrade
 from tests.support.example_module import install_example_module
 from tests.support.missing import missing
 from tests.support.region import Region, build_region
+from tests.support.route_cache import share_route_state_across_apps
 from tests.support.seeds import SECRET, SEEDED, Seed, requested_seeds, test_settings
 
 install_example_module()
+# Argon2's cheapest parameters: the suite signs in thousands of times, and each check at the
+# production cost (about 150 ms, then three times as long of rest in the password workers) made
+# sign-ins a tenth of the run. The production parameters are the library's defaults.
+use_password_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+share_route_state_across_apps()
 pytest_plugins = ["tests.support.ci_guard", "pytester"]
 
 __all__ = ["SECRET", "Templates"]

@@ -6,7 +6,15 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2 import (
+    BytecodeCache,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    pass_context,
+    select_autoescape,
+)
+from jinja2.bccache import Bucket
 from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.requests import Request
@@ -21,10 +29,32 @@ from allmende.http.links import local_path
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
 
 
+class _CompiledInProcess(BytecodeCache):
+    """Compiled templates kept for the process, shared by every app in it (the test suite
+    makes thousands of apps, and compiling the pages took a tenth of a second for each).
+    A template is keyed by its file and checked against its source, so a change recompiles."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+#: One for all :class:`Templates`, whose environments share their options.
+_COMPILED = _CompiledInProcess()
+
+
 class Templates:
     def __init__(self, folders: Iterable[Path]) -> None:
         self.env = Environment(
             loader=ChoiceLoader([FileSystemLoader(str(f)) for f in folders]),
+            bytecode_cache=_COMPILED,
             autoescape=select_autoescape(default=True, default_for_string=True),
             extensions=["jinja2.ext.i18n"],
             trim_blocks=True,
