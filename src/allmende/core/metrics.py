@@ -59,6 +59,11 @@ MQTT_MESSAGES = Counter(
     "SensorThings MQTT messages: received (to create Observations), refused, sent.",
     ["kind"],
 )
+MQTT_BATCH = Histogram(
+    "allmende_mqtt_batch_size",
+    "Observations published over MQTT that one transaction stores.",
+    buckets=(1, 4, 16, 64, 256, 1024),
+)
 JOB_RUNS = Counter(
     "allmende_job_runs_total",
     "Runs of the modules' scheduled jobs, by outcome (ok, failed, skipped: another process "

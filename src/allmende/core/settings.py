@@ -258,6 +258,14 @@ class Settings(BaseSettings):
     mqtt_password: SecretStr | None = Field(
         default=None, description="MQTT: Allmende's own password at an external broker."
     )
+    mqtt_client_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="MQTT: the external broker's client ids are '<this>-<worker slot>' "
+        "(default allmende-<host name>); set a fixed one where the host name changes with "
+        "every start (containers), so a restarted worker resumes its session.",
+    )
     mqtt_batch_max: int = Field(
         default=1000, gt=0, description="MQTT: most published Observations stored per transaction."
     )

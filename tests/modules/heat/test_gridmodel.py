@@ -3,6 +3,7 @@ comparison of model + correction, model alone and plain kriging of the stations.
 
 from __future__ import annotations
 
+import gstools as gs
 import numpy as np
 import pytest
 
@@ -135,3 +136,39 @@ def test_kriging_needs_three_stations(town: Town) -> None:
 def test_variogram_falls_back_to_defaults_with_few_stations() -> None:
     x = np.array([0.0, 100.0, 200.0])
     assert gridmodel.fit_variogram(x, x, np.ones((5, 3))) == gridmodel.Variogram()
+
+
+def _stations(seed: int, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.uniform(0, 5000, count), rng.uniform(0, 5000, count), rng.normal(0, 1, count)
+
+
+def _gstools(variogram: gridmodel.Variogram) -> gs.CovModel:
+    share = variogram.nugget_share
+    return gs.Exponential(dim=2, var=1 - share, len_scale=variogram.len_scale, nugget=share)
+
+
+def test_kriging_on_a_lattice_matches_gstools() -> None:
+    x, y, values = _stations(seed=1, count=15)
+    variogram = gridmodel.Variogram(len_scale=1200.0, nugget_share=0.3)
+    along_x, along_y = np.linspace(-500, 5500, 31), np.linspace(6000, -1000, 29)
+    ours = gridmodel.ordinary_kriging(x, y, values, variogram, along_x, along_y)
+    krige = gs.krige.Ordinary(_gstools(variogram), (x, y), values, exact=False)
+    theirs = krige.structured((along_x, along_y), return_var=False, store=False)
+    assert ours.shape == (31, 29)
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-9)
+
+
+def test_each_station_kriged_from_the_others_matches_gstools() -> None:
+    x, y, values = _stations(seed=2, count=9)
+    variogram = gridmodel.Variogram(len_scale=2000.0, nugget_share=0.1)
+    distances = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
+    ours = gridmodel.kriged_without_each(distances, values, variogram)
+    for s in range(len(values)):
+        others = np.arange(len(values)) != s
+        krige = gs.krige.Ordinary(
+            _gstools(variogram), (x[others], y[others]), values[others], exact=False
+        )
+        assert ours[s] == pytest.approx(
+            float(krige((x[s : s + 1], y[s : s + 1]), return_var=False)[0]), abs=1e-9
+        )

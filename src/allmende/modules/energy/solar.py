@@ -5,6 +5,7 @@ less the long-wave radiation to the sky.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,12 +149,18 @@ def _glazing_modifier(surface: Surface, aoi: Array) -> tuple[Array, float, float
     import pvlib
 
     beam = np.asarray(pvlib.iam.physical(aoi), dtype=float) ** surface.panes
-    diffuse = pvlib.iam.marion_diffuse("physical", surface_tilt=surface.tilt)
-    return (
-        np.nan_to_num(beam),
-        float(diffuse["sky"]) ** surface.panes,
-        float(diffuse["ground"]) ** surface.panes,
-    )
+    sky, ground = _diffuse_modifiers(surface.tilt)
+    return np.nan_to_num(beam), sky**surface.panes, ground**surface.panes
+
+
+@functools.cache
+def _diffuse_modifiers(tilt: float) -> tuple[float, float]:
+    """One pane's modifiers for sky and ground light at ``tilt``: a numerical integral over
+    the hemisphere that depends on the tilt alone, so it is computed once per tilt."""
+    import pvlib
+
+    diffuse = pvlib.iam.marion_diffuse("physical", surface_tilt=tilt)
+    return float(diffuse["sky"]), float(diffuse["ground"])
 
 
 def solar_gains(weather: WeatherYear, surfaces: list[Surface], sun: SunPath | None = None) -> Array:

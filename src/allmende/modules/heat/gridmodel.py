@@ -16,7 +16,8 @@ weakens the land-cover effects under cloud and wind, as the heat island does:
 f = (1 − 0.6 cloud) · min(1.5, 3 / (1 + wind)).
 
 **Correction**: the residuals of the stations (measured − modelled) are interpolated by
-ordinary kriging (gstools, an exponential variogram fitted to the stations' residuals) and
+ordinary kriging (an exponential variogram fitted to the stations' residuals with gstools; the
+kriging system solved here once per hour, as gstools' ``Ordinary(exact=False)`` would) and
 added to the model. The residual field is smooth at the scale of the station spacing, so it is
 kriged on a lattice ten cells wide and interpolated bilinearly to the cells.
 
@@ -78,11 +79,6 @@ class Variogram:
 
     len_scale: float = 1500.0
     nugget_share: float = 0.2
-
-    def model(self) -> gs.CovModel:
-        return gs.Exponential(
-            dim=2, var=1.0 - self.nugget_share, len_scale=self.len_scale, nugget=self.nugget_share
-        )
 
 
 @dataclass
@@ -261,17 +257,49 @@ def krige_residuals(
     step = grid.cell * stride
     lattice_x = grid.west + np.arange(0.0, grid.width * grid.cell + step, step)
     lattice_y = grid.north - np.arange(0.0, grid.height * grid.cell + step, step)
-    krige = gs.krige.Ordinary(variogram.model(), (x, y), residuals, exact=False)
-    coarse = krige.structured((lattice_x, lattice_y), return_var=False, store=False)
+    coarse = ordinary_kriging(x, y, residuals, variogram, lattice_x, lattice_y)
     # ``coarse`` is indexed [x, y]; lattice points sit on the corner of every ``stride``-th
     # cell, so a cell's centre lies (index + 0.5) / stride lattice steps from the corner.
-    along_x = (np.arange(grid.width) + 0.5) / stride
-    along_y = (np.arange(grid.height) + 0.5) / stride
-    coordinates = np.stack(np.broadcast_arrays(along_x[None, :], along_y[:, None]))
-    fine = ndimage.map_coordinates(
-        np.asarray(coarse, dtype=np.float64), coordinates, order=1, mode="nearest"
+    # Bilinear, one axis after the other (the cells of a column share their x weights).
+    x0, x1, fx = _neighbours(coarse.shape[0], (np.arange(grid.width) + 0.5) / stride)
+    y0, y1, fy = _neighbours(coarse.shape[1], (np.arange(grid.height) + 0.5) / stride)
+    across = coarse[x0, :] * (1.0 - fx)[:, None] + coarse[x1, :] * fx[:, None]
+    fine = across[:, y0] * (1.0 - fy) + across[:, y1] * fy
+    return np.asarray(fine.T, dtype=np.float32)
+
+
+def _neighbours(size: int, at: Floats) -> tuple[NDArray[np.intp], NDArray[np.intp], Floats]:
+    """For positions ``at`` (in lattice steps): the lattice points below and above each, and
+    its distance from the one below (the weight of the one above)."""
+    low = np.minimum(np.floor(at).astype(np.intp), size - 1)
+    return low, np.minimum(low + 1, size - 1), at - low
+
+
+def _covariance(distances: Floats, variogram: Variogram) -> Floats:
+    """The exponential model's covariance without its nugget (gstools' ``covariance``)."""
+    return np.asarray((1.0 - variogram.nugget_share) * np.exp(-distances / variogram.len_scale))
+
+
+def ordinary_kriging(
+    x: Floats, y: Floats, values: Floats, variogram: Variogram, along_x: Floats, along_y: Floats
+) -> Floats:
+    """Ordinary kriging (the nugget as measurement error, as gstools' ``exact=False``) of
+    ``values`` at ``x, y`` on the lattice ``along_x × along_y``, indexed [x, y].
+
+    In its dual form: one solve of the stations' system gives weights λ, and the estimate at
+    every lattice point is the covariance to the stations times λ plus the Lagrange term.
+    """
+    n = len(values)
+    system = np.zeros((n + 1, n + 1))
+    system[:n, :n] = _covariance(
+        np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :]), variogram
     )
-    return np.asarray(fine, dtype=np.float32)
+    system[np.diag_indices(n)] += variogram.nugget_share
+    system[n, :n] = system[:n, n] = 1.0  # the weights sum to 1
+    dual = np.linalg.solve(system, np.append(values, 0.0))
+    px, py = np.meshgrid(along_x, along_y, indexing="ij")
+    distances = np.hypot(px[..., None] - x, py[..., None] - y)
+    return np.asarray(_covariance(distances, variogram) @ dual[:n] + dual[n])
 
 
 @dataclass
@@ -327,23 +355,27 @@ def hour_map(
         elevation=weather.elevation,
         azimuth=float(weather.sky.azimuth[0]),
     )
+    # Tmrt and UTCI of the outdoor cells only (the others are NaN): nearly half the work.
+    outdoor = statics.outdoor
+    ta_out = ta[outdoor]
     e = weather.vapour_pressure
-    tmrt = radiant.mrt_estimate(
-        ta,
+    tmrt_out = radiant.mrt_estimate(
+        ta_out,
         e,
         weather.sky,
         weather.cloud,
-        sunlit=lit,
-        sky_view=statics.sky_view,
-        albedo=statics.albedo,
-        ground_heating=statics.ground_heating,
+        sunlit=lit[outdoor],
+        sky_view=statics.sky_view[outdoor],
+        albedo=statics.albedo[outdoor],
+        ground_heating=statics.ground_heating[outdoor],
     ).astype(np.float32)
-    wind = np.clip(weather.wind * statics.wind_factor, MIN_WIND, None)
-    rh = relative_humidity(ta, e)
-    index = utci(ta, tmrt, wind, rh).astype(np.float32)
-    hidden = ~statics.outdoor
-    for raster in (ta, tmrt, index):
-        raster[hidden] = np.nan
+    wind = np.clip(weather.wind * statics.wind_factor[outdoor], MIN_WIND, None)
+    rh = relative_humidity(ta_out, e)
+    tmrt = np.full(grid.shape, np.nan, dtype=np.float32)
+    index = np.full(grid.shape, np.nan, dtype=np.float32)
+    tmrt[outdoor] = tmrt_out
+    index[outdoor] = utci(ta_out, tmrt_out, wind, rh)
+    ta[~outdoor] = np.nan
     return HourMap(ta, tmrt, index, lit, residual_field, used)
 
 
@@ -399,6 +431,23 @@ def fit_variogram(x: Floats, y: Floats, fields: Floats, *, bins: int = 8) -> Var
     return Variogram(float(model.len_scale), float(np.clip(model.nugget / sill, 0.01, 0.99)))
 
 
+def kriged_without_each(distances: Floats, values: Floats, variogram: Variogram) -> Floats:
+    """Ordinary kriging (the nugget as measurement error) of each point from all the others.
+
+    Dubrule's (1983, Math. Geol. 15:687-699) closed form: with ``A`` the kriging system of all
+    points and ``w = A⁻¹ (values, 0)``, the estimate at point ``i`` from the others is
+    ``values[i] − w[i] / A⁻¹[i, i]``; one inverse per hour instead of a system per point.
+    """
+    n = len(values)
+    system = np.zeros((n + 1, n + 1))
+    system[:n, :n] = _covariance(distances, variogram)
+    system[np.diag_indices(n)] += variogram.nugget_share
+    system[n, :n] = system[:n, n] = 1.0  # the weights sum to 1
+    inverse = np.linalg.inv(system)
+    weights = inverse[:n, :n] @ values
+    return np.asarray(values - weights / np.diag(inverse)[:n], dtype=np.float64)
+
+
 def leave_one_station_out(
     x: Floats,
     y: Floats,
@@ -414,25 +463,20 @@ def leave_one_station_out(
     hours, count = observed.shape
     ids = list(ids) if ids is not None else list(range(count))
     residuals = observed - modelled
-    residual_variogram = fit_variogram(x, y, residuals).model()
-    value_variogram = fit_variogram(x, y, observed).model()
+    residual_variogram = fit_variogram(x, y, residuals)
+    value_variogram = fit_variogram(x, y, observed)
+    distances = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
     joined = np.full(observed.shape, np.nan)
     interpolated = np.full(observed.shape, np.nan)
     for h in range(hours):
         present = np.isfinite(observed[h]) & np.isfinite(modelled[h])
-        for s in range(count):
-            if not present[s]:
-                continue
-            others = present.copy()
-            others[s] = False
-            if others.sum() < 3:
-                continue
-            point = (x[s : s + 1], y[s : s + 1])
-            at = (x[others], y[others])
-            kriged = gs.krige.Ordinary(residual_variogram, at, residuals[h, others], exact=False)
-            joined[h, s] = modelled[h, s] + float(kriged(point, return_var=False)[0])
-            plain = gs.krige.Ordinary(value_variogram, at, observed[h, others], exact=False)
-            interpolated[h, s] = float(plain(point, return_var=False)[0])
+        if present.sum() < 4:  # each station needs three others
+            continue
+        near = distances[np.ix_(present, present)]
+        joined[h, present] = modelled[h, present] + kriged_without_each(
+            near, residuals[h, present], residual_variogram
+        )
+        interpolated[h, present] = kriged_without_each(near, observed[h, present], value_variogram)
     usable = np.isfinite(joined)
     model_only = np.where(usable, modelled, np.nan)
     per_station = {

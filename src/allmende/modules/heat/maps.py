@@ -493,16 +493,31 @@ def unpack(data: bytes) -> dict[str, NDArray[np.float32]]:
         return {k: stored[k].astype(np.float32) for k in stored.files}
 
 
+def _district_cells(prep: Prepared) -> list[tuple[int, NDArray[np.intp]]]:
+    """Each district's cells (flat indices in raster order), found once for many hours."""
+    flat = prep.districts.ravel()
+    return [
+        (district_id, np.flatnonzero(flat == district_id))
+        for district_id in np.unique(flat[flat > 0]).tolist()
+    ]
+
+
 def _district_rows(
-    municipality_id: int, hour: datetime, source: str, prep: Prepared, result: gridmodel.HourMap
+    municipality_id: int,
+    hour: datetime,
+    source: str,
+    cells: Sequence[tuple[int, NDArray[np.intp]]],
+    result: gridmodel.HourMap,
 ) -> list[DistrictHour]:
     rows = []
-    for district_id in np.unique(prep.districts[prep.districts > 0]).tolist():
-        mask = (prep.districts == district_id) & np.isfinite(result.utci)
-        if not mask.any():
+    utci, ta = result.utci.ravel(), result.ta.ravel()
+    for district_id, where in cells:
+        values = utci[where]
+        finite = np.isfinite(values)
+        if not finite.any():
             continue
-        u = result.utci[mask].astype(np.float64)
-        t = result.ta[mask].astype(np.float64)
+        u = values[finite].astype(np.float64)
+        t = ta[where][finite].astype(np.float64)
         p50, p75, p90, p95 = np.percentile(u, [50, 75, 90, 95])
         rows.append(
             DistrictHour(
@@ -510,7 +525,7 @@ def _district_rows(
                 hour=hour,
                 municipality_id=municipality_id,
                 source=source,
-                cells=int(mask.sum()),
+                cells=int(finite.sum()),
                 utci_p50=round(float(p50), 2),
                 utci_p75=round(float(p75), 2),
                 utci_p90=round(float(p90), 2),
@@ -546,6 +561,7 @@ def compute_hours(
     )
     if inputs is None:
         return []
+    cells = _district_cells(prep)
     done = []
     for i, moment in enumerate(index):
         weather = inputs.weather[i]
@@ -566,7 +582,7 @@ def compute_hours(
                 source,
                 result.stations_used,
                 _pack(result),
-                _district_rows(municipality_id, hour, source, prep, result),
+                _district_rows(municipality_id, hour, source, cells, result),
             )
         )
     return done
@@ -574,12 +590,14 @@ def compute_hours(
 
 def store_hours(session: Session, *, municipality_id: int, computed: Sequence[ComputedHour]) -> int:
     """Write computed hours (replacing earlier versions) and drop full maps past retention."""
-    for item in computed:
-        session.execute(
-            delete(DistrictHour).where(
-                DistrictHour.municipality_id == municipality_id, DistrictHour.hour == item.hour
-            )
+    # One statement for all hours: each ORM delete also searches the session for its rows.
+    session.execute(
+        delete(DistrictHour).where(
+            DistrictHour.municipality_id == municipality_id,
+            DistrictHour.hour.in_([item.hour for item in computed]),
         )
+    )
+    for item in computed:
         existing = session.get(MapHour, (municipality_id, item.hour))
         if existing is not None:
             session.delete(existing)

@@ -14,6 +14,7 @@ nearest station of its municipality.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -67,13 +68,19 @@ def day_index(times: NDArray[np.datetime64], first: date) -> NDArray[np.int64]:
     """Local day of each UTC time, counted from ``first`` (one conversion per distinct hour)."""
     hours = times.astype("datetime64[h]").astype(np.int64)
     unique, inverse = np.unique(hours, return_inverse=True)
-    epoch = datetime(1970, 1, 1, tzinfo=UTC)
     ordinal = first.toordinal()
-    days = np.array(
-        [local_day(epoch + timedelta(hours=int(h))).toordinal() - ordinal for h in unique.tolist()],
-        dtype=np.int64,
-    )
+    days = np.array([_local_ordinal(h) - ordinal for h in unique.tolist()], dtype=np.int64)
     return days[inverse] if days.size else np.zeros(0, np.int64)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _local_ordinal(hour: int) -> int:
+    """The local day (ordinal) of the hour ``hour`` since the epoch: the stations' series
+    share their hours, so each is converted once."""
+    return local_day(_EPOCH + timedelta(hours=hour)).toordinal()
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass

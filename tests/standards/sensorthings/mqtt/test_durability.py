@@ -4,6 +4,10 @@ A real ``allmende serve`` with the embedded broker takes a stream of QoS 1 messa
 killed in the middle of it. After a restart every acknowledged message is in the database
 exactly once; the sender then resends what was not acknowledged, and the duplicates among
 them (stored, but killed before the PUBACK went out) are recognised by their phenomenonTime.
+
+Through Mosquitto the sender's PUBACK comes from the broker; Allmende acknowledges to the
+broker after its commit, in a session that outlives the process: killed mid-stream, it gets
+after its restart every message it had not acknowledged and every message sent meanwhile.
 """
 
 from __future__ import annotations
@@ -14,10 +18,13 @@ from pathlib import Path
 import pytest
 
 from tests.standards.sensorthings.mqtt.conftest import wait_for
+from tests.standards.sensorthings.mqtt.test_external import mosquitto
 from tests.support.region import Region
 from tests.support.served_process import Sender, Server, new_datastream, stored
 
 pytestmark = pytest.mark.mqtt
+
+__all__ = ["mosquitto"]
 
 MESSAGES = 1500
 KILL_AFTER = 300
@@ -60,3 +67,28 @@ def test_acknowledged_messages_survive_a_kill(server: Server, region: Region) ->
     resender.close()
     final = stored(server, key, datastream)
     assert sorted(final) == list(range(MESSAGES))
+
+
+def test_messages_through_mosquitto_survive_a_kill(
+    database_url: str, region: Region, tmp_path: Path, mosquitto: int
+) -> None:
+    key = region.key_sensorthings_a
+    server = Server(database_url, tmp_path, mqtt_mode="external", mqtt_port=str(mosquitto))
+    server.start()
+    try:
+        datastream = new_datastream(server, key)
+        topic = f"v1.1/Datastreams({datastream})/Observations"
+        sender = Sender(mosquitto, key, "durability-ext")
+        for index in range(MESSAGES // 2):
+            sender.send(topic, index)
+        assert wait_for(lambda: len(stored(server, key, datastream)) >= KILL_AFTER, 60)
+        server.kill()  # messages may be in flight to Allmende
+        for index in range(MESSAGES // 2, MESSAGES):  # the broker keeps them for Allmende
+            sender.send(topic, index)
+        assert wait_for(lambda: len(sender.acked) == MESSAGES, 60)
+        sender.close()
+        server.start()
+        assert wait_for(lambda: len(stored(server, key, datastream)) >= MESSAGES, 120)
+        assert sorted(stored(server, key, datastream)) == list(range(MESSAGES))
+    finally:
+        server.stop()

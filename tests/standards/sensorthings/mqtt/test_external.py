@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from allmende.core.settings import Settings
+from allmende.standards.sensorthings.mqtt.external import claim_client_id
 from tests.standards.sensorthings.conftest import Sta
 from tests.standards.sensorthings.mqtt.conftest import Client, stream, wait_for
 from tests.support.missing import missing
@@ -28,7 +30,12 @@ def mosquitto(mqtt_port: int, tmp_path: Path) -> Iterator[int]:
     if binary is None:
         missing("the external-broker tests need mosquitto (apt install mosquitto)")
     config = tmp_path / "mosquitto.conf"
-    config.write_text(f"listener {mqtt_port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    # The limits docs/mqtt.md asks of a production broker: Allmende's subscription may hold
+    # a whole batch in flight, and a burst is queued rather than dropped.
+    config.write_text(
+        f"listener {mqtt_port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+        "max_inflight_messages 1000\nmax_queued_messages 100000\n"
+    )
     process = subprocess.Popen(
         [str(binary), "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )
@@ -109,3 +116,16 @@ def test_changes_are_published_to_the_standard_topics(sta: Sta, mosquitto: int) 
         assert {body["@iot.id"] for _, body in got} == {thing} != {hidden}
     finally:
         watcher.close()
+
+
+def test_each_worker_claims_its_own_client_id_and_a_restart_gets_it_back(tmp_path: Path) -> None:
+    first, first_lock = claim_client_id(tmp_path, "allmende-web1")
+    second, second_lock = claim_client_id(tmp_path, "allmende-web1")
+    assert (first, second) == ("allmende-web1-0", "allmende-web1-1")
+    first_lock.close()  # the worker of slot 0 dies
+    again, again_lock = claim_client_id(tmp_path, "allmende-web1")
+    assert again == "allmende-web1-0"
+    default, default_lock = claim_client_id(tmp_path / "other", None)
+    assert default == f"allmende-{socket.gethostname()}-0"
+    for lock in (second_lock, again_lock, default_lock):
+        lock.close()

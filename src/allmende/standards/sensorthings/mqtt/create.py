@@ -1,9 +1,11 @@
 """Observations published over MQTT: parsed per message, stored in batches.
 
-Every message becomes a :class:`Pending` with a future. One task collects what arrives (up to
+Every message becomes a :class:`Pending` with a callback. One task collects what arrives (up to
 ``mqtt_batch_max`` messages, waiting at most ``mqtt_batch_ms`` for more) and stores the batch
-in one transaction through :func:`ingest_observations`, the path HTTP uses. The future resolves
-only after the commit, so the broker acknowledges a QoS 1 message only once it is stored.
+in one transaction through :func:`ingest_observations`, the path HTTP uses. The callback runs
+only after the commit, so the broker acknowledges a QoS 1 message only once it is stored. The
+callback (rather than a task awaiting a future per message) keeps the per-message cost in the
+event loop small: the external broker's bridge hands over thousands of messages a second.
 
 A message that is refused (bad JSON, unknown Datastream, no permission, a value the database
 refuses) is logged and resolves normally: MQTT has no error reply, and resending it would not
@@ -15,7 +17,9 @@ another reason (the database is gone) resolves with the exception and is not ack
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +28,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from allmende.core.errors import AllmendeError, BadRequest
-from allmende.core.metrics import MQTT_MESSAGES
+from allmende.core.metrics import MQTT_BATCH, MQTT_MESSAGES
 from allmende.http.jsonbody import load_json
 from allmende.identity.permissions import Action, can, readable_municipalities
 from allmende.identity.principal import Principal
@@ -148,6 +152,11 @@ def _valid(value: Any) -> tuple[int | None, int | None]:
     return parse_interval(value, field="validTime")
 
 
+#: Called in the event loop once a message is stored or refused for good (None), or could not
+#: be stored (the exception; the message must not be acknowledged).
+Done = Callable[[BaseException | None], None]
+
+
 @dataclass
 class Pending:
     """One message waiting for its transaction."""
@@ -155,7 +164,7 @@ class Pending:
     row: NewObservation
     principal: Principal
     label: str  # client and topic, for the log
-    done: asyncio.Future[None] = field(repr=False)
+    done: Done
 
 
 @dataclass
@@ -170,9 +179,11 @@ class Ingestor:
     refused: int = 0
     _queue: asyncio.Queue[Pending] | None = None
     _task: asyncio.Task[None] | None = None
+    _full: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def start(self) -> None:
         self._queue = asyncio.Queue()
+        self._full = asyncio.Event()
         self._task = asyncio.create_task(self._run(), name="allmende-mqtt-ingest")
 
     async def stop(self) -> None:
@@ -187,40 +198,34 @@ class Ingestor:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
 
-    async def submit(self, row: NewObservation, principal: Principal, label: str) -> None:
-        """Return once the Observation is stored or refused; raise if it could not be stored."""
+    def enqueue(self, row: NewObservation, principal: Principal, label: str, done: Done) -> None:
+        """Queue an Observation; ``done`` hears the outcome (in the event loop's thread)."""
         assert self._queue is not None, "the ingestor is not running"
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(Pending(row, principal, label, done))
-        await done
+        if self._queue.qsize() + 1 >= self.batch_max:  # with the one the batch holds already
+            self._full.set()
 
     async def _run(self) -> None:
         assert self._queue is not None
         queue = self._queue
-        loop = asyncio.get_running_loop()
         while True:
             batch = [await queue.get()]
-            deadline = loop.time() + self.batch_ms / 1000
-            while len(batch) < self.batch_max:
-                if queue.empty():
-                    remaining = deadline - loop.time()
-                    if remaining <= 0:
-                        break
-                    try:
-                        batch.append(await asyncio.wait_for(queue.get(), remaining))
-                    except TimeoutError:
-                        break
-                else:
-                    batch.append(queue.get_nowait())
+            if queue.qsize() + 1 < self.batch_max:
+                # Wait for company once per batch (not per message): until the batch is full
+                # or ``batch_ms`` has passed.
+                self._full.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._full.wait(), self.batch_ms / 1000)
+            while len(batch) < self.batch_max and not queue.empty():
+                batch.append(queue.get_nowait())
+            MQTT_BATCH.observe(len(batch))
             outcomes = await asyncio.to_thread(self._store, batch)
             for pending, outcome in zip(batch, outcomes, strict=True):
                 queue.task_done()
-                if pending.done.done():
-                    continue
-                if isinstance(outcome, BaseException):
-                    pending.done.set_exception(outcome)
-                else:
-                    pending.done.set_result(None)
+                try:
+                    pending.done(outcome)
+                except Exception:
+                    log.exception("MQTT: answering a message failed", extra={"mqtt": pending.label})
 
     def _store(self, batch: list[Pending]) -> list[BaseException | None]:
         try:

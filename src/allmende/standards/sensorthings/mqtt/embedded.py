@@ -3,7 +3,9 @@
 * CONNECT: the password (or else the user name) is an API key with the scope
   ``sensorthings``; without one the client is anonymous and sees public entities only.
 * PUBLISH to a creating topic: the Observation is stored first, then acknowledged (QoS 1
-  PUBACK, QoS 2 PUBREC) — an acknowledged message has been committed. It is not passed on
+  PUBACK, QoS 2 PUBREC) — an acknowledged message has been committed. The PUBACK is written
+  when the message's batch commits; amqtt reads on meanwhile, so a client's whole in-flight
+  window shares the batches. It is not passed on
   to other clients as it was sent: subscribers get the stored entity, as rendered by the API.
 * SUBSCRIBE: only SensorThings topics (``v1.1/…``, no wildcards); anything else is refused
   (return code 0x80). Each subscriber gets what its credentials may read.
@@ -24,8 +26,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from amqtt.adapters import ReaderAdapter, WriterAdapter
@@ -34,23 +37,27 @@ from amqtt.contexts import Action, BaseContext
 from amqtt.errors import MQTTError, NoDataError
 from amqtt.mqtt.constants import QOS_0, QOS_1
 from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
-from amqtt.mqtt.puback import PubackPacket
 from amqtt.mqtt.publish import PublishPacket
 from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
 from amqtt.session import Session as MqttSession
 
 from allmende.identity.principal import ANONYMOUS, Principal
+from allmende.standards.sensorthings.mqtt.create import Done
 from allmende.standards.sensorthings.mqtt.topics import TopicError, create_target, parse_watch
 
 log = logging.getLogger(__name__)
 
-#: Stores the Observation of a message on a creating topic; returns once committed (or
-#: refused for good), raises when it could not be stored (then nothing is acknowledged).
-Intake = Callable[[Principal, str, bytes, str], Coroutine[Any, Any, None]]
+#: Queues the Observation of a message on a creating topic (principal, topic, payload, label);
+#: the callback hears None once it is committed (or refused for good), else the exception
+#: (then nothing is acknowledged).
+Accept = Callable[[Principal, str, bytes, str, Done], None]
 #: Resolves the credentials of a CONNECT to a principal; None refuses the connection.
 Authenticator = Callable[[str | None, str | None], Awaitable[Principal | None]]
 
 CONNECT = 1
+PUBACK = bytes([0x40, 0x02])  # the fixed header of a PUBACK; the packet id follows
+#: Connections being closed after a failed write (kept so that the tasks are not collected).
+_CLOSING: set[asyncio.Future[None]] = set()
 MQTT_5 = 5
 #: CONNACK (MQTT 5): remaining length 3, no session present, reason 0x84, no properties.
 UNSUPPORTED_VERSION_CONNACK = bytes([0x20, 0x03, 0x00, 0x84, 0x00])
@@ -149,30 +156,49 @@ class _Policy(BaseAuthPlugin, BaseTopicPlugin):  # type: ignore[misc]
 class _Handler(BrokerProtocolHandler):  # type: ignore[misc]
     """Stores Observations of creating topics before the acknowledgement goes out."""
 
-    intake: Intake
+    accept: Accept
     principal_of: Callable[[MqttSession], Principal]
 
     async def handle_publish(self, publish_packet: PublishPacket) -> None:
         topic = publish_packet.topic_name
-        if topic is not None and create_target(topic) is not None and self.session is not None:
-            data = bytes(publish_packet.data or b"")
-            label = f"{self.session.client_id} {topic}"
-            try:
-                await self.intake(self.principal_of(self.session), topic, data, label)
-            except Exception:
-                # Not stored (the database failed): no acknowledgement. Closing the connection
-                # makes the client reconnect and send its unacknowledged messages again.
-                log.warning("MQTT message not acknowledged", extra={"mqtt": label})
-                await self._drop_connection()
-                return
-            # Nothing to deliver: QoS 0 is done, QoS 1 needs only its PUBACK (the QoS 2
-            # handshake stays with amqtt; the broker drops the message, see below).
-            if publish_packet.qos == QOS_0:
-                return
-            if publish_packet.qos == QOS_1 and publish_packet.packet_id is not None:
-                await self._send_packet(PubackPacket.build(publish_packet.packet_id))
-                return
+        if topic is None or create_target(topic) is None or self.session is None:
+            await super().handle_publish(publish_packet)
+            return
+        data = bytes(publish_packet.data or b"")
+        label = f"{self.session.client_id} {topic}"
+        principal = self.principal_of(self.session)
+        qos, packet_id = publish_packet.qos, publish_packet.packet_id
+        if qos == QOS_0 or (qos == QOS_1 and packet_id is not None):
+            # Nothing to deliver: QoS 0 is done once queued, QoS 1 needs only its PUBACK,
+            # written when the batch has committed (no coroutine waits per message).
+            self.accept(principal, topic, data, label, self._answer(qos, packet_id, label))
+            return
+        # QoS 2: stored first, then amqtt's handshake (the broker drops the message, as above).
+        stored: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.accept(principal, topic, data, label, partial(_settle, stored))
+        try:
+            await stored
+        except Exception:
+            self._refuse(label)
+            return
         await super().handle_publish(publish_packet)
+
+    def _answer(self, qos: int, packet_id: int | None, label: str) -> Done:
+        def answer(failure: BaseException | None) -> None:
+            if failure is not None:
+                self._refuse(label)
+            elif qos == QOS_1 and packet_id is not None and self.writer is not None:
+                self.writer.write(PUBACK + packet_id.to_bytes(2, "big"))
+
+        return answer
+
+    def _refuse(self, label: str) -> None:
+        """Not stored (the database failed): no acknowledgement. Closing the connection makes
+        the client reconnect and send its unacknowledged messages again."""
+        log.warning("MQTT message not acknowledged", extra={"mqtt": label})
+        task = asyncio.ensure_future(self._drop_connection())
+        _CLOSING.add(task)
+        task.add_done_callback(_CLOSING.discard)
 
     async def _drop_connection(self) -> None:
         try:
@@ -182,17 +208,26 @@ class _Handler(BrokerProtocolHandler):  # type: ignore[misc]
             log.debug("closing an MQTT connection failed", exc_info=True)
 
 
+def _settle(future: asyncio.Future[None], failure: BaseException | None) -> None:
+    if future.done():
+        return
+    if failure is None:
+        future.set_result(None)
+    else:
+        future.set_exception(failure)
+
+
 class EmbeddedBroker(Broker):  # type: ignore[misc]
     """amqtt's broker, listening on ``host:port``, with the behaviour described above."""
 
     def __init__(
-        self, *, host: str, port: int, intake: Intake, authenticate: Authenticator
+        self, *, host: str, port: int, accept: Accept, authenticate: Authenticator
     ) -> None:
         # amqtt and its state machine log every transition at INFO: noise for operators.
         for name in ("transitions", "amqtt"):
             logging.getLogger(name).setLevel(logging.WARNING)
         self.name = f"embedded-{next(_NAMES)}"
-        self._intake = intake
+        self._accept = accept
         self._authenticator = authenticate
         self._principals: dict[str, Principal] = {}
         _BROKERS[self.name] = self
@@ -241,7 +276,7 @@ class EmbeddedBroker(Broker):  # type: ignore[misc]
             _Replay(reader, head), writer, *args, **kwargs
         )
         handler.__class__ = _Handler
-        handler.intake = self._intake
+        handler.accept = self._accept
         handler.principal_of = self.principal_of
         return handler, session
 

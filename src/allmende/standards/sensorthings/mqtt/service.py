@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from amqtt.errors import BrokerError
@@ -20,12 +19,17 @@ from allmende.identity import service as identity
 from allmende.identity.credentials import split_api_key
 from allmende.identity.permissions import ADMIN_SCOPE
 from allmende.identity.principal import ANONYMOUS, Principal
-from allmende.sensing.ingest import DuplicatePolicy
+from allmende.sensing.ingest import DuplicatePolicy, NewObservation
 from allmende.sensing.service import CREATED, OBSERVATIONS_CREATED, UPDATED
 from allmende.standards.sensorthings.handlers import Api
-from allmende.standards.sensorthings.mqtt.create import Ingestor, MessageError, parse_observation
+from allmende.standards.sensorthings.mqtt.create import (
+    Done,
+    Ingestor,
+    MessageError,
+    parse_observation,
+)
 from allmende.standards.sensorthings.mqtt.embedded import EmbeddedBroker
-from allmende.standards.sensorthings.mqtt.external import Bridge
+from allmende.standards.sensorthings.mqtt.external import Bridge, claim_client_id
 from allmende.standards.sensorthings.mqtt.notify import (
     Audience,
     Change,
@@ -50,6 +54,8 @@ RECEIVE_CLASS = (
     "http://www.opengis.net/spec/iot_sensing/1.1/req/receive-updates-via-mqtt/receive-updates"
 )
 DEFAULT_ROOT = "http://localhost:8000"
+RECEIVED = MQTT_MESSAGES.labels("received")  # looked up once: counted per message
+SENT = MQTT_MESSAGES.labels("sent")
 
 
 def endpoint(settings: Settings) -> str:
@@ -79,6 +85,7 @@ class MqttService:
         )
         self.broker: EmbeddedBroker | None = None
         self.bridge: Bridge | None = None
+        self._slot: IO[str] | None = None  # the lock that holds the bridge's client id
         self._loop: asyncio.AbstractEventLoop | None = None
         self._changes: asyncio.Queue[Change] | None = None
         self._tasks: set[asyncio.Future[Any]] = set()
@@ -104,7 +111,7 @@ class MqttService:
             self.broker = EmbeddedBroker(
                 host=settings.mqtt_host,
                 port=settings.mqtt_port,
-                intake=self.intake,
+                accept=self.accept,
                 authenticate=self.authenticate,
             )
             try:
@@ -120,13 +127,16 @@ class MqttService:
         else:
             secret = settings.mqtt_password
             name = settings.mqtt_username
+            client_id, self._slot = claim_client_id(
+                settings.data_dir / "mqtt", settings.mqtt_client_id
+            )
             self.bridge = Bridge(
                 host=settings.mqtt_host,
                 port=settings.mqtt_port,
                 username=name.get_secret_value() if name else None,
                 password=secret.get_secret_value() if secret else None,
-                intake=self.intake,
-                client_id=f"allmende-{os.getpid()}",
+                accept=self.accept,
+                client_id=client_id,
             )
             await self.bridge.start()
         self._notifier = asyncio.create_task(self._notify(), name="allmende-mqtt-notify")
@@ -140,10 +150,16 @@ class MqttService:
             await self.broker.shutdown()
             self.broker = None
         if self.bridge is not None:
+            # No new messages; what arrived is stored and acknowledged before disconnecting.
+            await self.bridge.pause()
+            await self.ingestor.stop()
             await self.bridge.stop()
             self.bridge = None
         # The broker is closed first: no new messages, and what was queued is still stored.
         await self.ingestor.stop()
+        if self._slot is not None:
+            self._slot.close()
+            self._slot = None
         self._loop = None
 
     # --- creating ---------------------------------------------------------------------------
@@ -170,18 +186,26 @@ class MqttService:
         with self.api.database.session() as session:
             return identity.resolve_api_key(session, key=key)
 
-    async def intake(self, principal: Principal, topic: str, data: bytes, label: str) -> None:
+    def accept(self, principal: Principal, topic: str, data: bytes, label: str, done: Done) -> None:
+        """Queue the message; ``done`` hears when it is stored or refused (None) or could
+        not be stored (the exception). In the event loop's thread."""
+        row = self._parse(topic, data, label)
+        if row is None:
+            done(None)
+        else:
+            self.ingestor.enqueue(row, principal, label, done)
+
+    def _parse(self, topic: str, data: bytes, label: str) -> NewObservation | None:
         target = create_target(topic)
         assert target is not None
-        MQTT_MESSAGES.labels("received").inc()
+        RECEIVED.inc()
         try:
-            row = parse_observation(target, data)
+            return parse_observation(target, data)
         except MessageError as exc:
             self.ingestor.refused += 1
             MQTT_MESSAGES.labels("refused").inc()
             log.warning("MQTT message dropped: %s", exc, extra={"mqtt": label})
-            return
-        await self.ingestor.submit(row, principal, label)
+            return None
 
     # --- notifying --------------------------------------------------------------------------
 
@@ -237,7 +261,7 @@ class MqttService:
             for session, qos in sessions[(topic, audience)]:
                 for _, payload in messages:
                     sent = broker.send(session, topic, payload, qos)
-                    MQTT_MESSAGES.labels("sent").inc()
+                    SENT.inc()
                     if sent is not None:
                         self._tasks.add(sent)
                         sent.add_done_callback(self._sent)
@@ -255,7 +279,7 @@ class MqttService:
                 for entity_id, payload in messages_for(self.api, session, context, watch, change):
                     for topic in standard_topics(change, entity_id):
                         bridge.publish(topic, payload)
-                        MQTT_MESSAGES.labels("sent").inc()
+                        SENT.inc()
 
 
 def counts(service: MqttService) -> Mapping[str, int]:
