@@ -1,19 +1,26 @@
 """Single Observations of concurrent callers stored together (group commit), each with its
-own outcome."""
+own outcome. The callers are coroutines on one event loop; a first caller's check holds its
+transaction open (in the writer's thread) until the others are parked behind it."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
-import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 
 from allmende.core.errors import Conflict, Forbidden
+from allmende.core.timeutil import utcnow
+from allmende.identity import service
+from allmende.identity.models import ApiKey
 from allmende.sensing import read
-from allmende.sensing.group import GroupIngest, Owner
+from allmende.sensing.group import GroupIngest, KeyChanged, Owner, Stored
 from allmende.sensing.ingest import DuplicatePolicy, NewObservation
-from allmende.sensing.models import Datastream
+from allmende.sensing.models import Datastream, Observation
 from allmende.storage.database import Database
 from tests.support.region import Region
 
@@ -52,48 +59,75 @@ def _anyone(owner: Owner | None) -> None:
     assert owner is not None
 
 
-def test_waiting_callers_are_stored_in_one_group(database: Database, region: Region) -> None:
-    streams = _streams(database, region, 2)
-    group = GroupIngest(database, DuplicatePolicy.REJECT)
-    release = threading.Event()
-    checked_by: list[int] = []
+@dataclass
+class _Counted(GroupIngest):
+    """Counts the Observations of each transaction it runs; fails, after its inserts, a
+    transaction that holds an Observation of the ``failing`` phenomenonTime."""
 
-    def first(owner: Owner | None) -> None:  # holds the first transaction open
+    sizes: list[int] = field(default_factory=list)
+    failing: int | None = None
+
+    def _ingest(self, session: Any, group: Any) -> None:
+        self.sizes.append(len(group))
+        super()._ingest(session, group)
+        if any(item.row.phenomenon_time == self.failing for item in group):
+            raise RuntimeError("the transaction fails")
+
+
+async def _outcome(stored: Awaitable[Stored]) -> Stored | Exception:
+    try:
+        return await stored
+    except Exception as exc:
+        return exc
+
+
+def _behind_a_held_one(
+    group: GroupIngest, first: NewObservation, later: list[Callable[[], Awaitable[Stored]]]
+) -> list[Stored | Exception]:
+    """Store ``first`` with a check that holds its transaction open, park ``later`` behind
+    it, let it go: the outcomes of all, ``first``'s first."""
+    release = threading.Event()
+
+    def hold(owner: Owner | None) -> None:
         release.wait(30)
 
+    async def run() -> list[Stored | Exception]:
+        loop = asyncio.get_running_loop()
+        held = asyncio.ensure_future(_outcome(group.store(first, check=hold)))
+        while loop not in group._parked or group._parked[loop].items:
+            await asyncio.sleep(0.01)  # until the first's transaction has taken it
+        waiting = [asyncio.ensure_future(_outcome(store())) for store in later]
+        while len(group._parked[loop].items) < len(later):
+            await asyncio.sleep(0.01)
+        release.set()
+        return list(await asyncio.gather(held, *waiting))
+
+    return asyncio.run(run())
+
+
+def test_waiting_callers_are_stored_in_one_group(database: Database, region: Region) -> None:
+    streams = _streams(database, region, 2)
+    group = _Counted(database, DuplicatePolicy.REJECT)
+    checked: list[int] = []
+
     def later(owner: Owner | None) -> None:
-        checked_by.append(threading.get_ident())
-        if owner is not None and owner.id == streams[1] and len(checked_by) == 3:
+        assert owner is not None
+        checked.append(owner.id)
+        if owner.id == streams[1] and checked.count(owner.id) == 2:
             raise Forbidden(detail="not this one")
 
-    outcomes: dict[int, Any] = {}
+    def store(n: int) -> Callable[[], Awaitable[Stored]]:
+        return lambda: group.store(_row(streams[n % 2], T0 + n), check=later)
 
-    def store(n: int) -> None:
-        check = first if n == 0 else later
-        try:
-            outcomes[n] = group.store(_row(streams[n % 2], T0 + n), check=check)
-        except Exception as exc:
-            outcomes[n] = exc
-
-    threads = [threading.Thread(target=store, args=(0,))]
-    threads[0].start()
-    while not group._busy:
-        time.sleep(0.01)
-    threads += [threading.Thread(target=store, args=(n,)) for n in range(1, 8)]
-    for thread in threads[1:]:
-        thread.start()
-    while len(group._pending) < 7:
-        time.sleep(0.01)
-    release.set()
-    for thread in threads:
-        thread.join(30)
-    assert len(set(checked_by)) == 1, "the seven waiting callers are checked in one group"
-    refused = [n for n, o in outcomes.items() if isinstance(o, Forbidden)]
-    assert len(refused) == 1
-    stored = {n: o for n, o in outcomes.items() if n not in refused}
-    assert len({o.id for o in stored.values()}) == 7
+    outcomes = _behind_a_held_one(group, _row(streams[0], T0), [store(n) for n in range(1, 8)])
+    assert group.sizes == [1, 7], "the seven waiting callers are stored in one transaction"
+    refused = [n for n, o in enumerate(outcomes) if isinstance(o, Forbidden)]
+    assert refused == [3]
+    stored = {n: o for n, o in enumerate(outcomes) if n not in refused}
+    assert all(isinstance(o, Stored) for o in stored.values())
+    assert len({o.id for o in stored.values() if isinstance(o, Stored)}) == 7
     for n, outcome in stored.items():
-        assert outcome.record is not None
+        assert isinstance(outcome, Stored) and outcome.record is not None
         assert outcome.record.id == outcome.id and outcome.record.phenomenon_time == T0 + n
     with database.session() as session:
         counts = {d.id: d.observation_count for d in session.query(Datastream)}
@@ -103,35 +137,38 @@ def test_waiting_callers_are_stored_in_one_group(database: Database, region: Reg
 def test_a_duplicate_in_the_same_group_names_the_first(database: Database, region: Region) -> None:
     (stream,) = _streams(database, region, 1)
     group = GroupIngest(database, DuplicatePolicy.REJECT)
-    release = threading.Event()
-    outcomes: list[Any] = []
 
-    def hold(owner: Owner | None) -> None:
-        release.wait(30)
+    def twin() -> Awaitable[Stored]:
+        return group.store(_row(stream, T0 + 1), check=_anyone)
 
-    def store(check: Any, when: int) -> None:
-        try:
-            outcomes.append(group.store(_row(stream, when), check=check))
-        except Exception as exc:
-            outcomes.append(exc)
-
-    holder = threading.Thread(target=store, args=(hold, T0))
-    holder.start()
-    while not group._busy:
-        time.sleep(0.01)
-    twins = [threading.Thread(target=store, args=(_anyone, T0 + 1)) for _ in range(2)]
-    for thread in twins:
-        thread.start()
-    while len(group._pending) < 2:
-        time.sleep(0.01)
-    release.set()
-    for thread in (holder, *twins):
-        thread.join(30)
+    outcomes = _behind_a_held_one(group, _row(stream, T0), [twin, twin])
     conflicts = [o for o in outcomes if isinstance(o, Conflict)]
-    stored = [o for o in outcomes if not isinstance(o, Exception)]
+    stored = [o for o in outcomes if isinstance(o, Stored)]
     assert len(conflicts) == 1 and len(stored) == 2
-    twin = next(o for o in stored if o.record and o.record.phenomenon_time == T0 + 1)
-    assert f"(Observations({twin.id}))" in str(conflicts[0])
+    first_twin = next(o for o in stored if o.record and o.record.phenomenon_time == T0 + 1)
+    assert f"(Observations({first_twin.id}))" in str(conflicts[0])
+
+
+def test_a_failed_transaction_leaves_nothing_and_stores_the_others_alone(
+    database: Database, region: Region
+) -> None:
+    (stream,) = _streams(database, region, 1)
+    group = _Counted(database, DuplicatePolicy.REJECT, failing=T0 + 3)
+
+    def store(when: int) -> Callable[[], Awaitable[Stored]]:
+        return lambda: group.store(_row(stream, when), check=_anyone)
+
+    outcomes = _behind_a_held_one(
+        group, _row(stream, T0), [store(T0 + 1), store(T0 + 3), store(T0 + 2)]
+    )
+    assert group.sizes == [1, 3, 1, 1, 1], "the group, then each of it alone"
+    assert isinstance(outcomes[2], RuntimeError)
+    stored = [o for n, o in enumerate(outcomes) if n != 2]
+    assert all(isinstance(o, Stored) for o in stored)
+    with database.session() as session:
+        times = sorted(session.scalars(select(Observation.phenomenon_time)))
+        (count,) = session.scalars(select(Datastream.observation_count))
+    assert times == [T0, T0 + 1, T0 + 2] and count == 3
 
 
 def test_a_missing_stream_is_the_callers_own_refusal(database: Database, region: Region) -> None:
@@ -143,5 +180,23 @@ def test_a_missing_stream_is_the_callers_own_refusal(database: Database, region:
             raise LookupError("no such stream")
 
     with pytest.raises(LookupError):
-        group.store(_row(stream + 100, T0), check=missing)
-    assert group.store(_row(stream, T0), check=missing).id > 0
+        asyncio.run(group.store(_row(stream + 100, T0), check=missing))
+    assert asyncio.run(group.store(_row(stream, T0), check=missing)).id > 0
+
+
+def test_a_remembered_key_is_confirmed_in_the_transaction(
+    database: Database, region: Region
+) -> None:
+    (stream,) = _streams(database, region, 1)
+    group = GroupIngest(database, DuplicatePolicy.REJECT)
+    with database.session() as session:
+        key = service.resolve_api_key(session, key=region.key_sensorthings_a)
+    assert asyncio.run(group.store(_row(stream, T0), check=_anyone, key=key)).id > 0
+    changed = replace(key, scopes=frozenset({"sensorthings", "admin"}))
+    with pytest.raises(KeyChanged):
+        asyncio.run(group.store(_row(stream, T0 + 1), check=_anyone, key=changed))
+    database.write(lambda s: s.execute(update(ApiKey).values(revoked_at=utcnow())))
+    with pytest.raises(KeyChanged):
+        asyncio.run(group.store(_row(stream, T0 + 2), check=_anyone, key=key))
+    with database.session() as session:
+        assert list(session.scalars(select(Observation.phenomenon_time))) == [T0]

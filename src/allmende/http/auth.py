@@ -4,8 +4,9 @@ Order: ``Authorization: Bearer`` (an API key or an OIDC token) or ``Authorizatio
 (the API key as the password, any user name: what FROST-Server accepts and what clients such as
 frost-sta-client can send), ``X-API-Key``, the session cookie. A credential sent in a header
 must be valid (else 401); a stale session cookie is ambient, so it just means anonymous (and is
-cleared). Cookie-authenticated unsafe requests must
-carry a CSRF token. The result is cached on the request.
+cleared). Cookie-authenticated unsafe requests must carry a CSRF token. An endpoint that
+confirms a key itself (:func:`confirms_key_itself`) gets a key accepted a moment ago without
+a lookup (:mod:`.keycache`). The result is cached on the request.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends
 from sqlalchemy import select
@@ -32,6 +33,33 @@ from allmende.identity.principal import ANONYMOUS, Principal
 
 SESSION_COOKIE = "allmende_session"
 API_KEY_HEADER = "x-api-key"
+_CONFIRMS_KEY = "_allmende_confirms_key"
+F = TypeVar("F")
+
+
+def confirms_key_itself(endpoint: F) -> F:
+    """Mark an endpoint that confirms a remembered API key in the transaction that uses it
+    (or calls :func:`confirmed_principal` first): it gets the key's principal without a
+    lookup when the key was accepted a moment ago."""
+    setattr(endpoint, _CONFIRMS_KEY, True)
+    return endpoint
+
+
+def unconfirmed(request: Request) -> bool:
+    """Whether the request's principal is a remembered API key's, not looked up this time."""
+    return getattr(request.state, "unconfirmed_key", None) is not None
+
+
+async def confirmed_principal(request: Request) -> Principal:
+    """The request's principal, a remembered API key looked up now (401 if it no longer
+    holds)."""
+    key: str | None = getattr(request.state, "unconfirmed_key", None)
+    if key is None:
+        return await current_principal(request)
+    request.state.unconfirmed_key = None
+    principal = await _look_up_key(app_context(request), key)
+    request.state.principal = principal
+    return principal
 
 
 async def current_principal(request: Request) -> Principal:
@@ -45,12 +73,13 @@ async def current_principal(request: Request) -> Principal:
 
 async def _resolve(request: Request) -> Principal:
     context = app_context(request)
+    confirms = getattr(request.scope.get("endpoint"), _CONFIRMS_KEY, False)
     authorization = request.headers.get("authorization")
     if authorization:
         scheme, _, credential = authorization.partition(" ")
         credential = credential.strip()
         if scheme.lower() == "basic":
-            return await run_in_threadpool(_from_api_key, context, _basic_key(credential))
+            return await _from_api_key(request, _basic_key(credential), confirms=confirms)
         if scheme.lower() != "bearer" or not credential:
             raise Unauthorized(
                 detail="The Authorization header must be 'Bearer <API key or token>' or "
@@ -58,10 +87,10 @@ async def _resolve(request: Request) -> Principal:
             )
         if looks_like_jwt(credential):
             return await _from_oidc(context, credential)
-        return await run_in_threadpool(_from_api_key, context, credential)
+        return await _from_api_key(request, credential, confirms=confirms)
     header_key = request.headers.get(API_KEY_HEADER)
     if header_key:
-        return await run_in_threadpool(_from_api_key, context, header_key)
+        return await _from_api_key(request, header_key, confirms=confirms)
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return ANONYMOUS
@@ -88,7 +117,23 @@ def _basic_key(credential: str) -> str:
     return key
 
 
-def _from_api_key(context: AppContext, key: str) -> Principal:
+async def _from_api_key(request: Request, key: str, *, confirms: bool) -> Principal:
+    context = app_context(request)
+    if confirms:
+        kept = context.api_keys.get(key)
+        if kept is not None:
+            request.state.unconfirmed_key = key
+            return kept
+    return await _look_up_key(context, key)
+
+
+async def _look_up_key(context: AppContext, key: str) -> Principal:
+    principal = await run_in_threadpool(_resolve_api_key, context, key)
+    context.api_keys.put(key, principal)
+    return principal
+
+
+def _resolve_api_key(context: AppContext, key: str) -> Principal:
     with context.database.session() as session:
         return service.resolve_api_key(session, key=key)
 

@@ -11,6 +11,7 @@ from starlette.requests import HTTPConnection
 from allmende.core.events import EventBus
 from allmende.core.registry import Registry
 from allmende.core.settings import Settings
+from allmende.http.keycache import KeyCache
 from allmende.identity.oidc import OidcVerifier
 from allmende.identity.ratelimits import RateLimits
 from allmende.storage.database import Database
@@ -37,11 +38,14 @@ class AppContext:
     demo_accounts: list[dict[str, str]] | None = None
     #: Attempt counters shared by all workers (``allmende.http.ratelimit.rate_limit``).
     rate_limits: RateLimits = field(init=False)
+    #: API keys accepted a moment ago (``allmende.http.keycache``).
+    api_keys: KeyCache = field(init=False)
     #: The long-lived objects of the standards adapters, one per class (see :meth:`attach`).
     _services: dict[type, object] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.rate_limits = RateLimits(self.database)
+        self.api_keys = KeyCache()
 
     def attach(self, service: object) -> None:
         """Keep an adapter's object (the SensorThings API, the MQTT bridge) for its handlers;

@@ -7,13 +7,18 @@ while a transaction is running wait for the next one, and stores all of them wit
 :func:`~allmende.sensing.ingest.ingest_observations` (group commit). Nothing waits for more to
 arrive: one caller alone is stored at once, and under load the groups grow by themselves.
 
-Whoever finds no transaction running stores the group (its own Observation among them); the
-others wait for their outcome, and one of them stores the next group if its Observation is
-not in the running one. So there is no thread of its own and no hand-over when idle.
+It lives on the event loop: a caller parks its Observation and awaits its outcome, without a
+thread of its own; one task per loop takes what is parked and hands each group to the
+database's writer (:meth:`~allmende.storage.database.Database.awrite`: on SQLite straight to
+the single writer, which commits it with whatever else waits there). The task ends when
+nothing is parked, and the next caller starts a new one.
 
 Each Observation keeps its own outcome: its stream must exist and the caller's ``check`` must
 accept the stream's owner (a 404 or 403 of its own), and the ingest's refusals (a duplicate …)
-are its own too. When the transaction fails as a whole, every Observation of the group is
+are its own too. A caller whose API key was taken from memory (:mod:`allmende.http.keycache`)
+names it, and the transaction confirms every such key with one statement: an Observation whose
+key was revoked, has expired or changed is not stored (:class:`KeyChanged`). When the
+transaction fails as a whole, every Observation of the group is
 stored again alone, so one that the database refuses fails alone; and one refused as a
 duplicate of another in the same group is stored again alone after the group, so its answer
 names the Observation that was there first, as it would have been one request later.
@@ -21,23 +26,25 @@ names the Observation that was there first, as it would have been one request la
 
 from __future__ import annotations
 
-import threading
+import asyncio
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from allmende.identity.principal import Principal
+from allmende.identity.service import key_principals
 from allmende.sensing.ingest import (
     DuplicatePolicy,
     IngestError,
     NewObservation,
     StoredObservation,
+    Streams,
     ingest_observations,
+    load_streams,
 )
-from allmende.sensing.models import Datastream, MultiDatastream
 from allmende.storage.database import Database
-from allmende.storage.id_sets import in_set_parameter
 
 #: Observations per transaction: a group larger than this is stored in several.
 MAX_GROUP = 1000
@@ -66,57 +73,78 @@ class Stored:
     record: StoredObservation | None
 
 
+class KeyChanged(Exception):
+    """The caller's API key, taken from memory, no longer gives the principal it gave: look
+    it up again (it has been revoked, has expired or changed)."""
+
+
 @dataclass(eq=False)
 class _Item:
     row: NewObservation
     check: Check
+    key: Principal | None
     outcome: Stored | BaseException | None = None
     retry_alone: bool = False
-    done: bool = False
+
+
+@dataclass(eq=False)
+class _Parked:
+    """The Observations waiting on one event loop, and the task that stores them."""
+
+    items: list[tuple[_Item, asyncio.Future[Stored]]] = field(default_factory=list)
+    task: asyncio.Task[None] | None = None
 
 
 @dataclass
 class GroupIngest:
-    """Stores single Observations in groups; :meth:`store` is called from any thread."""
+    """Stores single Observations in groups; :meth:`store` is awaited on any event loop."""
 
     database: Database
     duplicates: DuplicatePolicy
     max_group: int = MAX_GROUP
-    _pending: list[_Item] = field(default_factory=list)
-    _busy: bool = False
-    _condition: threading.Condition = field(default_factory=threading.Condition)
+    _parked: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Parked] = field(
+        default_factory=weakref.WeakKeyDictionary
+    )
 
-    def store(self, row: NewObservation, *, check: Check) -> Stored:
+    async def store(
+        self, row: NewObservation, *, check: Check, key: Principal | None = None
+    ) -> Stored:
         """Store one Observation with whatever else is waiting; its id and row, or raise its
-        error (an :class:`~allmende.core.errors.AllmendeError`, or what the database raised)."""
-        item = _Item(row, check)
-        condition = self._condition
-        with condition:
-            self._pending.append(item)
-            while not item.done:
-                if self._busy:
-                    condition.wait()
-                    continue
-                self._busy = True
-                group = self._pending[: self.max_group]
-                del self._pending[: self.max_group]
-                condition.release()
-                try:
-                    self._store(group)
-                finally:
-                    condition.acquire()
-                    self._busy = False
-                    for stored in group:
-                        stored.done = True
-                    condition.notify_all()
-        if isinstance(item.outcome, BaseException):
-            raise item.outcome
-        assert item.outcome is not None
-        return item.outcome
+        error (an :class:`~allmende.core.errors.AllmendeError`, :class:`KeyChanged`, or what
+        the database raised). ``key``: an API key's principal to confirm first."""
+        loop = asyncio.get_running_loop()
+        parked = self._parked.get(loop)
+        if parked is None:
+            parked = self._parked[loop] = _Parked()
+        future: asyncio.Future[Stored] = loop.create_future()
+        parked.items.append((_Item(row, check, key), future))
+        if parked.task is None:
+            # A task of its own: a caller that gives up (a closed connection) stops nobody.
+            parked.task = loop.create_task(self._drain(parked))
+        return await asyncio.shield(future)
 
-    def _store(self, group: list[_Item]) -> None:
+    async def _drain(self, parked: _Parked) -> None:
         try:
-            self.database.write(lambda session: self._ingest(session, group))
+            while parked.items:
+                group = parked.items[: self.max_group]
+                del parked.items[: self.max_group]
+                items = [item for item, _ in group]
+                try:
+                    await self._store(items)
+                except BaseException as exc:  # cancelled: whether it was stored is not known
+                    for item in items:
+                        item.outcome = exc
+                    raise
+                finally:
+                    for item, future in group:
+                        if not future.done():
+                            _settle(future, item.outcome)
+        finally:
+            parked.task = None
+
+    async def _store(self, group: list[_Item]) -> None:
+        try:
+            await self.database.awrite(lambda session: self._ingest(session, group))
         except Exception as exc:
             if len(group) == 1:
                 group[0].outcome = exc
@@ -124,20 +152,23 @@ class GroupIngest:
             for item in group:  # one of them is at fault: each on its own
                 item.outcome = None
                 item.retry_alone = False
-                self._store([item])
+                await self._store([item])
             return
         for item in group:
             if item.retry_alone:
                 item.retry_alone = False
-                self._store([item])
+                await self._store([item])
 
     def _ingest(self, session: Session, group: list[_Item]) -> None:
-        owners = _owners(session, group)
+        streams = load_streams(session, [item.row for item in group])
+        wanted = [item.key.api_key_id for item in group if item.key is not None]
+        keys = key_principals(session, key_ids=[k for k in wanted if k is not None])
         accepted: list[_Item] = []
         for item in group:
-            kind, stream_id = _stream_of(item.row)
             try:
-                item.check(owners.get((kind, stream_id)))
+                if not _confirmed(item.key, keys):
+                    raise KeyChanged
+                item.check(_owner(streams, item.row))
             except Exception as exc:
                 item.outcome = exc
                 continue
@@ -148,6 +179,7 @@ class GroupIngest:
             rows=[item.row for item in accepted],
             duplicates=self.duplicates,
             stored=stored,
+            loaded=streams,
         )
         for index, (item, outcome) in enumerate(zip(accepted, outcomes, strict=True)):
             if isinstance(outcome, IngestError):
@@ -160,33 +192,24 @@ class GroupIngest:
                 item.outcome = Stored(outcome, None)
 
 
-def _stream_of(row: NewObservation) -> tuple[str, int]:
+def _confirmed(key: Principal | None, keys: dict[int, Principal]) -> bool:
+    """No key to confirm, or the key still gives the principal remembered."""
+    return key is None or (key.api_key_id is not None and keys.get(key.api_key_id) == key)
+
+
+def _settle(future: asyncio.Future[Stored], outcome: Stored | BaseException | None) -> None:
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    elif outcome is None:
+        future.set_exception(RuntimeError("the Observation's group ended without its outcome"))
+    else:
+        future.set_result(outcome)
+
+
+def _owner(streams: Streams, row: NewObservation) -> Owner | None:
     if row.datastream_id is not None:
-        return ("Datastream", row.datastream_id)
-    assert row.multi_datastream_id is not None
-    return ("MultiDatastream", row.multi_datastream_id)
-
-
-def _owners(session: Session, group: list[_Item]) -> dict[tuple[str, int], Owner]:
-    wanted: dict[str, set[int]] = {"Datastream": set(), "MultiDatastream": set()}
-    for item in group:
-        kind, stream_id = _stream_of(item.row)
-        wanted[kind].add(stream_id)
-    found: dict[tuple[str, int], Owner] = {}
-    connection = session.connection()
-    for kind, query in _OWNERS.items():
-        if wanted[kind]:
-            for stream_id, municipality_id, public in connection.execute(
-                query, {"ids": sorted(wanted[kind])}
-            ):
-                found[(kind, stream_id)] = Owner(kind, stream_id, municipality_id, public)
-    return found
-
-
-#: Built once: for a group of one, building the statement would cost more than running it.
-_OWNERS = {
-    kind: select(model.id, model.municipality_id, model.public).where(
-        in_set_parameter(model.id, "ids")
-    )
-    for kind, model in (("Datastream", Datastream), ("MultiDatastream", MultiDatastream))
-}
+        kind, stream = "Datastream", streams.datastreams.get(row.datastream_id)
+    else:
+        assert row.multi_datastream_id is not None
+        kind, stream = "MultiDatastream", streams.multi.get(row.multi_datastream_id)
+    return None if stream is None else Owner(kind, stream.id, stream.municipality_id, stream.public)

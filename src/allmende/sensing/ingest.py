@@ -164,19 +164,20 @@ def ingest_observations(
     duplicates: DuplicatePolicy = DuplicatePolicy.REJECT,
     now: int | None = None,
     stored: dict[int, StoredObservation] | None = None,
+    loaded: Streams | None = None,
 ) -> list[int | IngestError]:
     """Store many Observations at once; per row the new (or, if idempotent, existing) id or
     the reason it was refused. Rows that fail do not stop the others. ``stored``, when given,
     receives each inserted row as stored by its index in ``rows``: what a caller answers with,
-    without reading it back.
+    without reading it back. ``loaded``: the rows' streams, when the caller has loaded them
+    (:func:`load_streams`) in this transaction already.
 
     The per-row work is kept to one pass to check and group the rows and one to build the
     records: this is the hot path of every sensor in the region.
     """
     now = now_micros() if now is None else now
     outcome: list[_Outcome] = [None] * len(rows)
-    datastreams = _load_streams(session, Datastream, {r.datastream_id for r in rows})
-    multi = _load_streams(session, MultiDatastream, {r.multi_datastream_id for r in rows})
+    datastreams, multi = load_streams(session, rows) if loaded is None else loaded
     known_features = _existing_features(session, {r.feature_id for r in rows})
     spans: list[tuple[int, int]] = [(0, 0)] * len(rows)
     streams: list[_Stream | None] = [None] * len(rows)
@@ -340,6 +341,22 @@ def _final(outcome: Sequence[_Outcome], item: _Outcome) -> int | IngestError:
         item = outcome[item.index]
     assert isinstance(item, int | IngestError), "every row is answered"
     return item
+
+
+class Streams(NamedTuple):
+    """The Datastreams and MultiDatastreams of a batch by id, as the ingest needs them."""
+
+    datastreams: dict[int, _Stream]
+    multi: dict[int, _Stream]
+
+
+def load_streams(session: Session, rows: Sequence[NewObservation]) -> Streams:
+    """The streams the rows name (those that exist), with their owners (``municipality_id``,
+    ``public``) and what their rows need to be stored."""
+    return Streams(
+        _load_streams(session, Datastream, {r.datastream_id for r in rows}),
+        _load_streams(session, MultiDatastream, {r.multi_datastream_id for r in rows}),
+    )
 
 
 def _load_streams(session: Session, model: Any, wanted: set[int | None]) -> dict[int, _Stream]:

@@ -4,12 +4,20 @@ anything for an Observation), refusals included."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
+from allmende.core.timeutil import utcnow
+from allmende.identity.credentials import split_api_key
+from allmende.identity.models import ApiKey
 from allmende.standards.sensorthings import Api
+from allmende.storage.database import Database
 from tests.standards.sensorthings.conftest import Sta, location_id
 from tests.standards.sensorthings.test_auth import _network
 from tests.support.region import Region
@@ -88,3 +96,81 @@ def test_refusals_are_the_general_paths(client: TestClient, region: Region) -> N
     assert f"Observations({location_id(created[1][1])})" in twice[1][0]["detail"]
     anonymous = client.post(f"/v1.1/Datastreams({mine})/Observations", json=body)
     assert anonymous.status_code == 401
+
+
+def _gathered(client: TestClient, key: str, posts: list[tuple[str, Any]]) -> list[httpx.Response]:
+    """The POSTs sent at once, as concurrent requests on one event loop: they wait for each
+    other's transaction and are stored together."""
+    transport = httpx.ASGITransport(app=client.app)
+
+    async def run() -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            return list(
+                await asyncio.gather(
+                    *(
+                        http.post(f"/v1.1/{path}", json=body, headers=bearer(key))
+                        for path, body in posts
+                    )
+                )
+            )
+
+    return asyncio.run(run())
+
+
+def test_concurrent_posts_each_get_their_own_answer(client: TestClient, region: Region) -> None:
+    key = region.key_sensorthings_a
+    sta = Sta(client, bearer(key))
+    mine = _network(sta)["datastream"]
+    admin = Sta(client, bearer(region.key_admin))
+    theirs = _network(admin, query="?municipality=b-dorf", name="theirs")["datastream"]
+    path = f"Datastreams({mine})/Observations"
+    posts: list[tuple[str, Any]] = [
+        (path, {"phenomenonTime": f"2024-03-01T10:00:{n:02d}Z", "result": n}) for n in range(10)
+    ]
+    refused = {
+        3: ((f"Datastreams({theirs})/Observations", posts[0][1]), 403),
+        5: ((f"Datastreams({mine + 1000})/Observations", posts[0][1]), 404),
+        7: ((path, {"phenomenonTime": "2024-03-01T11:00:00Z"}), 400),  # no result
+    }
+    for index, (post, _) in sorted(refused.items()):
+        posts.insert(index, post)
+    twins = [(path, {"phenomenonTime": "2024-03-01T12:00:00Z", "result": 1})] * 2
+    responses = _gathered(client, key, posts + twins)
+    for index, (_, status) in refused.items():
+        assert responses[index].status_code == status, responses[index].text
+    created = [r for i, r in enumerate(responses[: len(posts)]) if i not in refused]
+    assert [r.status_code for r in created] == [201] * 10
+    answers = [r.json() for r in created]
+    assert len({a["@iot.id"] for a in answers}) == 10
+    for response, answer, n in zip(created, answers, range(10), strict=True):
+        assert answer["result"] == n
+        assert answer["phenomenonTime"] == f"2024-03-01T10:00:{n:02d}Z"
+        assert response.headers["location"] == answer["@iot.selfLink"]
+        assert sta.get(response.headers["location"]) == answer
+    first, second = sorted(responses[len(posts) :], key=lambda r: r.status_code)
+    assert (first.status_code, second.status_code) == (201, 409)
+    assert f"Observations({first.json()['@iot.id']})" in second.json()["detail"]
+    count = sta.get(f"{path}?$count=true&$top=0")["@iot.count"]
+    assert count == 1 + 11  # the network's own, the ten and one twin
+
+
+def test_a_remembered_key_that_expired_is_401(
+    client: TestClient, database: Database, region: Region
+) -> None:
+    key = region.key_sensorthings_a
+    mine = _network(Sta(client, bearer(key)))["datastream"]
+    path = f"Datastreams({mine})/Observations"
+    body = {"phenomenonTime": "2024-03-01T10:00:00Z", "result": 1}
+    assert _post(client, key, path, body)[0] == 201
+    parts = split_api_key(key)
+    assert parts is not None
+    expired = (
+        update(ApiKey)
+        .where(ApiKey.prefix == parts[0])
+        .values(expires_at=utcnow() - timedelta(days=1))
+    )
+    database.write(lambda s: s.execute(expired))
+    status, (problem, _) = _post(client, key, path, {**body, "result": 2})
+    assert status == 401 and "expired" in problem["detail"]
+    count = Sta(client, bearer(region.key_admin)).get(f"{path}?$count=true&$top=0")
+    assert count["@iot.count"] == 2  # the network's own and the first

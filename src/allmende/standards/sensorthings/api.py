@@ -6,6 +6,7 @@ depth (``Things(1)/Datastreams(2)/Observations``) reach the adapter's own path p
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter
@@ -14,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from allmende.core.errors import BadRequest
-from allmende.http.auth import Caller
+from allmende.http.auth import Caller, confirmed_principal, confirms_key_itself, unconfirmed
 from allmende.http.context import app_context
 from allmende.http.links import absolute_url
 from allmende.standards.sensorthings.exchange import StaRequest
@@ -83,7 +84,13 @@ async def _respond(request: Request, path: str, principal: Any) -> Response:
         body=await request.body() if request.method in ("POST", "PATCH", "PUT") else b"",
         content_type=request.headers.get("content-type", ""),
     )
-    result = await run_in_threadpool(api_of(request).handle, sta)
+    api = api_of(request)
+    confirm_key = unconfirmed(request)
+    result = await api.single_observation(sta, confirm_key=confirm_key)
+    if result is None:
+        if confirm_key:
+            sta = replace(sta, principal=await confirmed_principal(request))
+        result = await run_in_threadpool(api.handle, sta)
     return Response(
         result.body,
         status_code=result.status,
@@ -141,6 +148,7 @@ async def head(request: Request, path: str, principal: Caller) -> Response:
     },
     openapi_extra={"requestBody": _BODY},
 )
+@confirms_key_itself  # a single Observation confirms it with its group's transaction
 async def create(request: Request, path: str, principal: Caller) -> Response:
     return await _respond(request, path, principal)
 

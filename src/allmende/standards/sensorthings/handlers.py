@@ -7,6 +7,7 @@ Reads use a read-only session; each write request (or batch change set) is one
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from allmende.core.errors import (
 )
 from allmende.core.geo import GEOJSON_MEDIA_TYPE
 from allmende.core.settings import Settings
-from allmende.sensing.group import GroupIngest
+from allmende.sensing.group import GroupIngest, KeyChanged
 from allmende.sensing.ingest import DuplicatePolicy
 from allmende.standards.sensorthings import formats, single
 from allmende.standards.sensorthings.aggregate import aggregate
@@ -95,6 +96,15 @@ AGGREGATION = "https://allmende.example/extensions/sensorthings/aggregation"
 log = logging.getLogger(__name__)
 
 
+def _refusal(exc: ValidationFailed | IntegrityError | DataError) -> BadRequest | Conflict:
+    """The 4xx of a refusal of the database."""
+    if isinstance(exc, ValidationFailed):
+        return BadRequest(detail=exc.detail, errors=exc.errors)
+    if isinstance(exc, IntegrityError):
+        return Conflict(detail=conflict(exc))
+    return BadRequest(detail=STORAGE_REFUSED)
+
+
 @dataclass
 class Api:
     """The SensorThings service of one installation."""
@@ -121,10 +131,6 @@ class Api:
             return create_observations(self, request)
         if method not in ("POST", "PATCH", "PUT", "DELETE"):
             raise MethodNotAllowed(detail=f"{method} is not supported here.")
-        if method == "POST":
-            created = self.single_observation(request)
-            if created is not None:
-                return created
         return self.writing(lambda s: self.write(s, request))
 
     def writing(self, fn: Callable[[Session], T]) -> T:
@@ -135,37 +141,54 @@ class Api:
         """``fn()``, with the database's refusals as 4xx."""
         try:
             return fn()
-        except ValidationFailed as exc:
-            raise BadRequest(detail=exc.detail, errors=exc.errors) from None
-        except IntegrityError as exc:
-            raise Conflict(detail=conflict(exc)) from None
-        except DataError:
-            raise BadRequest(detail=STORAGE_REFUSED) from None
+        except (ValidationFailed, IntegrityError, DataError) as exc:
+            raise _refusal(exc) from None
 
     @cached_property
     def group(self) -> GroupIngest:
         """Where single Observations are stored together (:mod:`.single`)."""
         return GroupIngest(self.database, DuplicatePolicy(self.settings.observation_duplicates))
 
-    def single_observation(self, request: StaRequest) -> StaResponse | None:
+    async def single_observation(
+        self, request: StaRequest, *, confirm_key: bool = False
+    ) -> StaResponse | None:
         """A plain POST of one Observation stored with the group, or None for the general
-        path (see :mod:`.single`)."""
-        if request.query or not request.principal.is_authenticated:
+        path (see :mod:`.single`). Awaited on the event loop: the parsing and checks are
+        short, and the group's writes leave it (the idempotent repeat's read too).
+        ``confirm_key``: the principal is a remembered API key's, to confirm in the
+        transaction; None also when it no longer holds (the caller looks it up again)."""
+        if (
+            request.method != "POST"
+            or request.query
+            or not request.principal.is_authenticated
+            or not is_json(request.content_type)
+        ):
             return None
         target = single.stream_target(request.path)
-        if target is None or not is_json(request.content_type):
+        if target is None:
             return None
         row = single.observation_of(request.body, target)
         if row is None:
             return None
         check = single.checker(request.principal, target, row)
-        stored = self.refusals(lambda: self.group.store(row, check=check))
+        key = request.principal if confirm_key else None
+        try:
+            stored = await self.group.store(row, check=check, key=key)
+        except KeyChanged:
+            return None
+        except (ValidationFailed, IntegrityError, DataError) as exc:
+            raise _refusal(exc) from None
         if stored.record is None:  # an idempotent repeat: the Observation that was there
-            with self.database.session() as session:
-                context = self.read_context(request)
-                return self._written(session, context, single.OBSERVATION, stored.id, 201)
+            return await asyncio.get_running_loop().run_in_executor(
+                None, self._read_back, request, stored.id
+            )
         location = Renderer(request.root).self_link(single.OBSERVATION, stored.id)
         return StaResponse.json(single.render(request.root, stored.record), 201, Location=location)
+
+    def _read_back(self, request: StaRequest, observation_id: int) -> StaResponse:
+        with self.database.session() as session:
+            context = self.read_context(request)
+            return self._written(session, context, single.OBSERVATION, observation_id, 201)
 
     # --- contexts -------------------------------------------------------------------------
 
