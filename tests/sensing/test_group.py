@@ -22,6 +22,7 @@ from allmende.sensing.group import GroupIngest, KeyChanged, Owner, Stored
 from allmende.sensing.ingest import DuplicatePolicy, NewObservation
 from allmende.sensing.models import Datastream, Observation
 from allmende.storage.database import Database
+from tests.support.aio import run_to_end
 from tests.support.region import Region
 
 pytestmark = pytest.mark.integration
@@ -102,7 +103,7 @@ def _behind_a_held_one(
         release.set()
         return list(await asyncio.gather(held, *waiting))
 
-    return asyncio.run(run())
+    return run_to_end(run())
 
 
 def test_waiting_callers_are_stored_in_one_group(database: Database, region: Region) -> None:
@@ -180,8 +181,8 @@ def test_a_missing_stream_is_the_callers_own_refusal(database: Database, region:
             raise LookupError("no such stream")
 
     with pytest.raises(LookupError):
-        asyncio.run(group.store(_row(stream + 100, T0), check=missing))
-    assert asyncio.run(group.store(_row(stream, T0), check=missing)).id > 0
+        run_to_end(group.store(_row(stream + 100, T0), check=missing))
+    assert run_to_end(group.store(_row(stream, T0), check=missing)).id > 0
 
 
 def test_a_remembered_key_is_confirmed_in_the_transaction(
@@ -191,12 +192,12 @@ def test_a_remembered_key_is_confirmed_in_the_transaction(
     group = GroupIngest(database, DuplicatePolicy.REJECT)
     with database.session() as session:
         key = service.resolve_api_key(session, key=region.key_sensorthings_a)
-    assert asyncio.run(group.store(_row(stream, T0), check=_anyone, key=key)).id > 0
+    assert run_to_end(group.store(_row(stream, T0), check=_anyone, key=key)).id > 0
     changed = replace(key, scopes=frozenset({"sensorthings", "admin"}))
     with pytest.raises(KeyChanged):
-        asyncio.run(group.store(_row(stream, T0 + 1), check=_anyone, key=changed))
+        run_to_end(group.store(_row(stream, T0 + 1), check=_anyone, key=changed))
     database.write(lambda s: s.execute(update(ApiKey).values(revoked_at=utcnow())))
     with pytest.raises(KeyChanged):
-        asyncio.run(group.store(_row(stream, T0 + 2), check=_anyone, key=key))
+        run_to_end(group.store(_row(stream, T0 + 2), check=_anyone, key=key))
     with database.session() as session:
         assert list(session.scalars(select(Observation.phenomenon_time))) == [T0]

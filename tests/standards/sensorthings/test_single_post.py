@@ -20,6 +20,7 @@ from allmende.standards.sensorthings import Api
 from allmende.storage.database import Database
 from tests.standards.sensorthings.conftest import Sta, location_id
 from tests.standards.sensorthings.test_auth import _network
+from tests.support.aio import run_to_end
 from tests.support.region import Region
 from tests.support.web import bearer
 
@@ -114,7 +115,7 @@ def _gathered(client: TestClient, key: str, posts: list[tuple[str, Any]]) -> lis
                 )
             )
 
-    return asyncio.run(run())
+    return run_to_end(run())
 
 
 def test_concurrent_posts_each_get_their_own_answer(client: TestClient, region: Region) -> None:

@@ -1,0 +1,18 @@
+"""Running a coroutine to its end from a test, whatever the test's thread already runs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def run_to_end(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own: on a pytest-xdist worker that also runs the
+    browser tests, Playwright's sync API keeps an event loop running in the main thread for the
+    whole session, and ``asyncio.run`` refuses to start beside it."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
