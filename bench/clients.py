@@ -34,7 +34,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import ssl
 import statistics
 import subprocess
@@ -57,12 +56,14 @@ sys.path.insert(0, str(BENCH))
 from common import (  # noqa: E402  (the sibling module, see its text)
     BATCH,
     SECOND,
+    Mosquitto,
     create_bodies,
     free_port,
     human,
     iso,
     log,
     machine_info,
+    mosquitto_available,
     mqtt_available,
     partition,
     percentile,
@@ -910,44 +911,6 @@ def bench_mqtt(
     if stored != expected:
         result.failures.append(f"{expected - stored} of {result.requests} not stored")
     return result
-
-
-@dataclass
-class Mosquitto:
-    folder: Path
-    port: int = 0
-    process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> int:
-        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-        self.port = free_port()
-        config = self.folder / "mosquitto.conf"
-        # The production settings of docs/mqtt.md: Allmende's subscription may hold a whole
-        # batch in flight, and a burst is queued, not dropped (the defaults are 20 and 1 000).
-        config.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-            "max_inflight_messages 1000\nmax_queued_messages 100000\n"
-        )
-        log = (self.folder / "mosquitto.log").open("ab")
-        self.process = subprocess.Popen([binary, "-c", str(config)], stdout=log, stderr=log)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return self.port
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("mosquitto did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(10)
-            self.process = None
-
-
-def mosquitto_available() -> bool:
-    return shutil.which("mosquitto") is not None or Path("/usr/sbin/mosquitto").exists()
 
 
 # --- pages ---------------------------------------------------------------------------------------

@@ -14,13 +14,16 @@ import math
 import os
 import platform
 import re
+import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from allmende.sensing.ingest import COLUMNS
@@ -211,3 +214,44 @@ def human(size: int) -> str:
         if size >= scale:
             return f"{size / scale:.3g}{unit}"
     return str(size)
+
+
+# --- Mosquitto -------------------------------------------------------------------------------
+
+
+@dataclass
+class Mosquitto:
+    folder: Path
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> int:
+        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        self.port = free_port()
+        config = self.folder / "mosquitto.conf"
+        # The production settings of docs/mqtt.md: Allmende's subscription may hold a whole
+        # batch in flight, and a burst is queued, not dropped (the defaults are 20 and 1 000).
+        config.write_text(
+            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+            "max_inflight_messages 1000\nmax_queued_messages 100000\n"
+        )
+        log = (self.folder / "mosquitto.log").open("ab")
+        self.process = subprocess.Popen([binary, "-c", str(config)], stdout=log, stderr=log)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return self.port
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("mosquitto did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+
+def mosquitto_available() -> bool:
+    return shutil.which("mosquitto") is not None or Path("/usr/sbin/mosquitto").exists()

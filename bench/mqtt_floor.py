@@ -23,9 +23,7 @@ import asyncio
 import multiprocessing
 import secrets
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from common import free_port, machine_info
+from common import Mosquitto, free_port, machine_info
 
 CLIENTS = 4
 INFLIGHT = 256
@@ -144,28 +142,11 @@ class Acknowledger:
 
 
 def mosquitto(messages: int, *, subscriber: bool) -> float:
-    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     folder = Path(tempfile.mkdtemp(prefix="mqtt-floor-"))
-    port = free_port()
-    config = folder / "mosquitto.conf"
-    config.write_text(
-        f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-        "max_inflight_messages 1000\nmax_queued_messages 100000\n"
-    )
-    process = subprocess.Popen(
-        [binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    broker = Mosquitto(folder)
     acknowledger = None
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+        port = broker.start()
         acknowledger = Acknowledger(port) if subscriber else None
         rate = publish(port, messages)
         if acknowledger is not None:
@@ -176,8 +157,7 @@ def mosquitto(messages: int, *, subscriber: bool) -> float:
     finally:
         if acknowledger is not None:
             acknowledger.close()
-        process.terminate()
-        process.wait(10)
+        broker.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -4,20 +4,15 @@ printed, never asserted)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.bench import run_bench
 
 
 def test_a_tiny_run_prints_every_table_and_the_targets(tmp_path: Path) -> None:
     output = tmp_path / "clients.json"
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    command = [
-        sys.executable,
-        str(ROOT / "bench" / "clients.py"),
+    finished = run_bench(
+        "clients.py",
         "--tiny",
         "--backend",
         "sqlite",
@@ -25,9 +20,8 @@ def test_a_tiny_run_prints_every_table_and_the_targets(tmp_path: Path) -> None:
         "mqtt,pages",
         "--json",
         str(output),
-    ]
-    finished = subprocess.run(
-        command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600, check=False
+        cwd=tmp_path,
+        timeout=600,
     )
     assert finished.returncode == 0, finished.stderr[-3000:]
     for expected in ("CPU:", "Reads at 400 Observations", "dashboard", "single POST", "floor"):

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.bench import run_bench
 
 pytestmark = pytest.mark.integration
 
 
 def test_a_tiny_run_prints_the_figures(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    finished = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "heat.py"), "--tiny"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=300,
-        check=False,
-    )
+    finished = run_bench("heat.py", "--tiny", cwd=tmp_path)
     assert finished.returncode == 0, finished.stderr[-3000:]
     for expected in (
         "CPU:",

@@ -3,17 +3,13 @@ asserted)."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.bench import run_bench
 from tests.support.missing import missing
-
-ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.mqtt
 
@@ -21,18 +17,7 @@ pytestmark = pytest.mark.mqtt
 def test_a_tiny_run_prints_every_floor(tmp_path: Path) -> None:
     if shutil.which("mosquitto") is None and not Path("/usr/sbin/mosquitto").exists():
         missing("the MQTT floors need mosquitto (apt install mosquitto)")
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    command = [
-        sys.executable,
-        str(ROOT / "bench" / "mqtt_floor.py"),
-        "--messages",
-        "200",
-        "--rounds",
-        "1",
-    ]
-    finished = subprocess.run(
-        command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300, check=False
-    )
+    finished = run_bench("mqtt_floor.py", "--messages", "200", "--rounds", "1", cwd=tmp_path)
     assert finished.returncode == 0, finished.stderr[-3000:]
     for floor in (
         "embedded, no storage",

@@ -4,33 +4,22 @@ asserted)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.bench import run_bench
 
 
 def test_quick_run_prints_the_tables(tmp_path: Path) -> None:
     output = tmp_path / "bench.json"
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    finished = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "bench" / "sensorthings.py"),
-            "--tiny",
-            "--backend",
-            "sqlite",
-            "--json",
-            str(output),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
+    finished = run_bench(
+        "sensorthings.py",
+        "--tiny",
+        "--backend",
+        "sqlite",
+        "--json",
+        str(output),
         cwd=tmp_path,
         timeout=120,
-        check=False,
     )
     assert finished.returncode == 0, finished.stderr[-3000:]
     printed = finished.stdout
