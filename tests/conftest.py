@@ -22,7 +22,6 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
-from fastapi.testclient import TestClient
 
 from allmende.app import KERNEL_MIGRATIONS, create_app
 from allmende.core.registry import Registry
@@ -31,6 +30,7 @@ from allmende.identity.credentials import use_password_hasher
 from allmende.storage.database import Database, make_engine
 from allmende.storage.ephemeral_pg import EphemeralPostgres, PostgresUnavailable
 from allmende.storage.migrate import upgrade
+from tests.support.client import TestClient
 from tests.support.example_module import install_example_module
 from tests.support.missing import missing
 from tests.support.region import Region, build_region

@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 
 import pytest
-from fastapi.testclient import TestClient
 
+from tests.support.client import TestClient
 from tests.support.region import Region
 
 pytestmark = pytest.mark.integration

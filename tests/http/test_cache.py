@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
 from allmende.app import create_app
 from allmende.core.registry import Registry
 from allmende.core.settings import Settings
 from allmende.http.cache import HIT_HEADER
 from allmende.storage.database import Database
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import bearer, sign_in
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
 from allmende.http.csrf import SEED_COOKIE
+from tests.support.client import TestClient
 from tests.support.web import csrf_from
 
 pytestmark = pytest.mark.integration

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from fastapi.testclient import TestClient
 
 from allmende.core.errors import BadRequest
 from allmende.http.jsonbody import MAX_JSON_DEPTH, TooDeep, json_depth, json_loads, load_json
+from tests.support.client import TestClient
 
 pytestmark = pytest.mark.integration
 

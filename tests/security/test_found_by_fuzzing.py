@@ -7,8 +7,8 @@ fix lands (then the marker goes).
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import bearer
 

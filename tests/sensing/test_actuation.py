@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from allmende.app import create_app
@@ -22,6 +21,7 @@ from allmende.sensing.ingest import NewObservation, ingest_observations
 from allmende.sensing.models import Task, TaskingCapability
 from allmende.storage.database import Database
 from tests.standards.sensorthings.mqtt.conftest import Client, free_port, wait_for
+from tests.support.client import TestClient
 from tests.support.region import Region
 
 pytestmark = pytest.mark.integration

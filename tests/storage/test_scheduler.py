@@ -7,7 +7,6 @@ import threading
 import time
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from allmende.app import create_app
@@ -20,6 +19,7 @@ from allmende.sensing import vocabulary
 from allmende.sensing.service import OBSERVATIONS_CREATED
 from allmende.storage.database import Database
 from allmende.storage.scheduler import JobContext, Scheduler, _lock_id
+from tests.support.client import TestClient
 from tests.support.region import Region
 
 pytestmark = pytest.mark.integration

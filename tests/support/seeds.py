@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import Any, TypeVar, overload
 
 import pytest
-from fastapi.testclient import TestClient
 
 from allmende.core.registry import Registry
 from allmende.core.settings import Mode, Settings
 from allmende.storage.database import Database
+from tests.support.client import TestClient
 from tests.support.region import Region
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"

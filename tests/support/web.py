@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from fastapi.testclient import TestClient
-
+from tests.support.client import TestClient
 from tests.support.region import PASSWORD
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')

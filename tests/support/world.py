@@ -21,7 +21,6 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from PIL import Image
 from shapely.geometry import box, mapping
 from sqlalchemy.orm import Session
@@ -34,6 +33,7 @@ from allmende.modules.participation import challenge
 from allmende.sensing.vocabulary import AIR_TEMPERATURE
 from allmende.storage.database import Database
 from tests.conftest import SECRET
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import bearer
 

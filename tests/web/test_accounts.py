@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from allmende.core.settings import Mode, Settings
@@ -18,6 +17,7 @@ from allmende.delivery.models import MailPreference
 from allmende.identity import service
 from allmende.storage.database import Database
 from tests.conftest import SECRET
+from tests.support.client import TestClient
 from tests.support.region import PASSWORD, Region
 from tests.support.smtp import SmtpServer, deliver, links_in, path_of, text_of
 from tests.support.web import csrf_from, sign_in

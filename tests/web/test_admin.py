@@ -9,11 +9,11 @@ import re
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from shapely.geometry import box, mapping
 
 from allmende.identity import service
 from allmende.storage.database import Database
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.smtp import deliver
 from tests.support.web import bearer, csrf_from, sign_in

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from allmende.core.timeutil import utcnow
 from allmende.identity.models import ApiKey
 from allmende.storage.database import Database
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import bearer, sign_in
 

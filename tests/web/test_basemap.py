@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from allmende.core.settings import Settings
+from tests.support.client import TestClient
 
 pytestmark = pytest.mark.unit
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "allmende"

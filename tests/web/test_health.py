@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from allmende.storage.database import Database
+from tests.support.client import TestClient
 
 pytestmark = pytest.mark.integration
 

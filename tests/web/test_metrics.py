@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -18,6 +17,7 @@ from allmende.core.registry import JobSpec
 from allmende.core.settings import Settings
 from allmende.storage.database import Database
 from allmende.storage.scheduler import Scheduler
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import bearer, sign_in
 from tests.support.world import Served, new_key

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
 from allmende.core.errors import N_
 from allmende.core.messages import Message
 from allmende.delivery.notifications import notify_staff
 from allmende.sensing.actuation import UNANSWERED
 from allmende.storage.database import Database
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import bearer, csrf_from, sign_in
 

@@ -10,7 +10,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
@@ -18,6 +17,7 @@ from allmende.app import create_app
 from allmende.core.registry import Registry
 from allmende.core.settings import Settings
 from allmende.storage.database import Database
+from tests.support.client import TestClient
 from tests.support.region import Region
 
 pytestmark = pytest.mark.integration

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from fastapi import Request
-from fastapi.testclient import TestClient
 
 from allmende.app import create_app
 from allmende.core.registry import Registry
 from allmende.core.settings import Settings
 from allmende.http.links import absolute_url
 from allmende.storage.database import Database
+from tests.support.client import TestClient
 
 # Links are HTTP alone: SQLite only (docs/architecture.md, Tests).
 pytestmark = [

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from shapely.geometry import box, mapping
 
 from allmende.identity import service
 from allmende.sensing import read as sensing
 from allmende.storage.database import Database
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import bearer
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
 from allmende.app import create_app
 from allmende.core.settings import Settings
 from allmende.storage.database import Database
+from tests.support.client import TestClient
 from tests.support.region import PASSWORD, Region
 from tests.support.threads import watch_password_checks
 from tests.support.web import csrf_from, sign_in

@@ -7,8 +7,8 @@ permission functions, as every module does.
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import bearer, csrf_from, sign_in
 

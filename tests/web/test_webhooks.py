@@ -14,7 +14,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from allmende.app import create_app
@@ -25,6 +24,7 @@ from allmende.delivery.dispatch import run_round
 from allmende.delivery.events import publish
 from allmende.delivery.models import WebhookDelivery
 from allmende.storage.database import Database
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import bearer, csrf_from, sign_in
 

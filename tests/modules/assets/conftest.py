@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi.testclient import TestClient
 from shapely.geometry import box
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,6 +16,7 @@ from allmende.modules.assets.reports import service as reports
 from allmende.modules.assets.schemas import ObjectCreate
 from allmende.storage.base import Base
 from allmende.storage.database import Database
+from tests.support.client import TestClient
 from tests.support.region import Region, people_of
 from tests.support.seeds import seed
 from tests.support.web import csrf_from, sign_in

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from allmende.core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
@@ -16,6 +15,7 @@ from allmende.modules.assets.adoption import service as adoption
 from allmende.modules.assets.schemas import ActivityCreate
 from allmende.storage.database import Database
 from tests.modules.assets.conftest import World, snapshot, staff_client
+from tests.support.client import TestClient
 from tests.support.region import People, Region
 
 pytestmark = pytest.mark.integration

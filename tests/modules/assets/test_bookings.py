@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from shapely.geometry import box, mapping
 
 from allmende.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
@@ -15,6 +14,7 @@ from allmende.modules.assets.bookings import service as bookings
 from allmende.modules.assets.schemas import BookingCreate, BookingDecision
 from allmende.storage.database import Database
 from tests.modules.assets.conftest import SQUARE, World, snapshot, staff_client
+from tests.support.client import TestClient
 from tests.support.region import People, Region
 
 pytestmark = pytest.mark.integration

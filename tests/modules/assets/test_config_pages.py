@@ -7,12 +7,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from allmende.modules.assets.models import InspectionPlan, ObjectType, ReportService
 from allmende.storage.database import Database
 from tests.modules.assets.conftest import World, snapshot
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import csrf_from, sign_in
 

@@ -9,7 +9,6 @@ import io
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -22,6 +21,7 @@ from allmende.modules.assets.schemas import WorkOrderFromReport
 from allmende.modules.assets.service import Actor
 from allmende.storage.database import Database
 from tests.modules.assets.conftest import World, staff_client
+from tests.support.client import TestClient
 from tests.support.region import People, Region
 from tests.support.web import csrf_from, sign_in
 

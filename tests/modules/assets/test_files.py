@@ -6,13 +6,13 @@ import io
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from PIL import Image
 
 from allmende.core.settings import Mode, Settings
 from allmende.storage.database import Database
 from tests.conftest import SECRET
 from tests.modules.assets.conftest import World, snapshot, staff_client
+from tests.support.client import TestClient
 from tests.support.region import Region
 
 pytestmark = pytest.mark.integration

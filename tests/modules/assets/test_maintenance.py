@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from allmende.core.errors import NotFound, ValidationFailed
@@ -29,6 +28,7 @@ from allmende.modules.assets.schemas import (
 from allmende.storage.database import Database
 from tests.modules.assets.conftest import World, snapshot, staff_client
 from tests.modules.assets.test_reports import submit
+from tests.support.client import TestClient
 from tests.support.region import People, Region
 
 pytestmark = pytest.mark.integration

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from allmende.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
@@ -13,6 +12,7 @@ from allmende.modules.assets.schemas import ObjectCreate, ObjectUpdate, TypeCrea
 from allmende.sensing import read as sensing
 from allmende.storage.database import Database
 from tests.modules.assets.conftest import World, count, point, snapshot, staff_client
+from tests.support.client import TestClient
 from tests.support.region import People, Region
 from tests.support.web import bearer
 

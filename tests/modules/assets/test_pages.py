@@ -6,7 +6,6 @@ import io
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
 
@@ -16,6 +15,7 @@ from allmende.modules.assets.pages_citizens import REPORTS
 from allmende.storage.database import Database
 from tests.modules.assets.conftest import World, snapshot
 from tests.modules.assets.test_files import jpeg_with_gps
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.threads import watch_decoding
 from tests.support.web import csrf_from, sign_in

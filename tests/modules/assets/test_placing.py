@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from allmende.core.errors import AllmendeError, ValidationFailed
@@ -25,6 +24,7 @@ from allmende.modules.assets.schemas import WorkOrderFromReport
 from allmende.modules.assets.service import Actor
 from allmende.storage.database import Database
 from tests.modules.assets.conftest import World
+from tests.support.client import TestClient
 from tests.support.region import People, Region
 from tests.support.web import csrf_from
 

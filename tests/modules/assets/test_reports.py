@@ -7,7 +7,6 @@ import dataclasses
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from allmende.core import open311
@@ -21,6 +20,7 @@ from allmende.modules.assets.reports.open311 import ReportsOpen311
 from allmende.modules.assets.schemas import ReportUpdate, WorkOrderFromReport, WorkOrderUpdate
 from allmende.storage.database import Database
 from tests.modules.assets.conftest import World, snapshot, staff_client
+from tests.support.client import TestClient
 from tests.support.region import People, Region
 
 pytestmark = pytest.mark.integration

@@ -4,10 +4,10 @@ Features at /ogcapi answer from the register and the reports."""
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
 from allmende.storage.database import Database
 from tests.modules.assets.conftest import World, staff_client
+from tests.support.client import TestClient
 from tests.support.region import Region
 
 pytestmark = pytest.mark.integration

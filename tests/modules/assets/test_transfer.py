@@ -8,7 +8,6 @@ import io
 import json
 
 import pytest
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +17,7 @@ from allmende.modules.assets.register import service as objects
 from allmende.modules.assets.register import transfer
 from allmende.storage.database import Database
 from tests.modules.assets.conftest import World, count, snapshot, staff_client
+from tests.support.client import TestClient
 from tests.support.region import People, Region
 
 pytestmark = pytest.mark.integration

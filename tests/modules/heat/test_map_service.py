@@ -12,7 +12,6 @@ import pytest
 import rasterio
 import shapely
 import xarray as xr
-from fastapi.testclient import TestClient
 from rasterio.io import MemoryFile
 from sqlalchemy import func, select
 
@@ -23,6 +22,7 @@ from allmende.sdk import District
 from allmende.storage.database import Database
 from tests.modules.heat.conftest import END, Network
 from tests.modules.heat.files import geotiff, wgs84_raster
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import bearer, csrf_from, sign_in
 

@@ -8,7 +8,6 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 import pytest
-from fastapi.testclient import TestClient
 
 from allmende.modules.heat import indices, jobs, radiant, stations
 from allmende.modules.heat.service import DatabaseStore
@@ -17,6 +16,7 @@ from allmende.sdk import sensing
 from allmende.storage.database import Database
 from allmende.storage.scheduler import JobContext
 from tests.modules.heat.conftest import END, HOURS, Network, hours, summer_series
+from tests.support.client import TestClient
 from tests.support.region import People, Region
 from tests.support.web import bearer
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import shapely
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,6 +21,7 @@ from allmende.modules.heat.service import DatabaseStore, local_hour, update_rule
 from allmende.sdk import District, actuation, events_after, sensing
 from allmende.storage.database import Database
 from allmende.web.mail import MailTemplates
+from tests.support.client import TestClient
 from tests.support.region import People, Region
 from tests.support.smtp import SmtpServer, text_of
 from tests.support.web import bearer

@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from PIL import Image
 from shapely.geometry import mapping
 
@@ -22,6 +21,7 @@ from allmende.storage.database import Database
 from tests.conftest import SECRET
 from tests.modules.participation.conftest import AREA, INSIDE, OUTSIDE, count
 from tests.modules.participation.test_files import jpeg_with_location
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import bearer, csrf_from, sign_in
 

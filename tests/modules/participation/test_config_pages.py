@@ -9,7 +9,6 @@ import re
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from PIL import Image
 
 from allmende.modules.participation.models import (
@@ -25,6 +24,7 @@ from tests.modules.participation.conftest import count
 from tests.modules.participation.test_api import _process
 from tests.modules.participation.test_files import jpeg_with_location
 from tests.modules.participation.test_pages import _form
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import csrf_from, sign_in
 

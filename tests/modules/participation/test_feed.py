@@ -7,7 +7,6 @@ from typing import Any
 
 import geojson
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from allmende.identity.models import User
@@ -16,6 +15,7 @@ from allmende.modules.participation.schemas import CommentCreate, ContributionCr
 from allmende.modules.participation.service import Participant
 from allmende.storage.database import Database
 from tests.modules.participation.conftest import INSIDE, MakeProcess, anonymous
+from tests.support.client import TestClient
 from tests.support.region import People
 
 pytestmark = pytest.mark.integration

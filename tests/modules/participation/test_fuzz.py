@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +17,7 @@ from allmende.modules.participation import challenge
 from allmende.storage.database import Database
 from tests.conftest import SECRET, ResetDatabase
 from tests.modules.participation.test_api import _process
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.seeds import app_client, seed
 from tests.support.web import bearer

@@ -9,7 +9,6 @@ import time
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from shapely.geometry import mapping
 
 from allmende.modules.participation import challenge
@@ -18,6 +17,7 @@ from allmende.storage.database import Database
 from tests.conftest import SECRET
 from tests.modules.participation.conftest import AREA, OUTSIDE, count
 from tests.modules.participation.test_api import _phases, _process
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import bearer, csrf_from, sign_in
 

@@ -9,9 +9,9 @@ import io
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 
 from tests.modules.sensors.conftest import Network
+from tests.support.client import TestClient
 
 pytestmark = pytest.mark.integration
 

@@ -5,13 +5,13 @@ that stream all still answer 200."""
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from allmende.sensing.models import Datastream, Observation
 from allmende.storage.database import Database
 from tests.modules.sensors.conftest import Network
+from tests.support.client import TestClient
 
 pytestmark = pytest.mark.integration
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 
 from tests.modules.sensors.conftest import Network
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import sign_in
 

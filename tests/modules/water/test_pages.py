@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 
 from allmende.core.registry import Registry
 from allmende.core.settings import Settings
 from allmende.modules.water import lists, usage
 from allmende.storage.database import Database
 from tests.modules.water.conftest import Water, refresh
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import bearer, csrf_from, sign_in
 

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from fastapi.testclient import TestClient
 
 from allmende.app import KERNEL_MIGRATIONS, create_app
 from allmende.core.registry import Registry, discover
@@ -17,6 +16,7 @@ from allmende.demo.region import REGION_NAME, build_region
 from allmende.storage.database import Database
 from allmende.storage.migrate import upgrade
 from tests.conftest import SECRET
+from tests.support.client import TestClient
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ DCAT-AP.de 2.0 harvesters still read."""
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
 from tests.standards.dcat.conftest import Demo
 from tests.standards.dcat.shacl import unexpected_warnings, validate, violations
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import bearer
 

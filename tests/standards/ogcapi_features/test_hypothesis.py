@@ -4,12 +4,12 @@ never a server error."""
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.standards.conftest import Things
 from tests.standards.ogcapi_features.support import API
+from tests.support.client import TestClient
 
 pytestmark = pytest.mark.integration
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fastapi.testclient import TestClient
 from openapi_spec_validator import validate
 
 from allmende.app import create_app
@@ -15,6 +14,7 @@ from allmende.storage.database import Database
 from tests.standards.conftest import Things
 from tests.standards.ogcapi_features.support import API, GEOJSON, exception, link, links
 from tests.support import reports_module
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import sign_in
 

@@ -7,13 +7,13 @@ from typing import Any
 from xml.etree import ElementTree
 
 import jsonschema
-from fastapi.testclient import TestClient
 from httpx import Response
 
 from allmende.core.timeutil import utcnow
 from allmende.storage.database import Database
 from tests.standards.open311 import spec
 from tests.support import reports_module
+from tests.support.client import TestClient
 from tests.support.region import Region
 
 A = "a-stadt.example"

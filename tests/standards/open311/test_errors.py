@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
 from allmende.app import create_app
 from allmende.core.registry import Registry
@@ -14,6 +13,7 @@ from allmende.storage.database import Database
 from tests.standards.open311 import spec
 from tests.standards.open311.support import V2, A, valid, xml
 from tests.support import reports_module
+from tests.support.client import TestClient
 from tests.support.region import Region
 
 pytestmark = pytest.mark.integration

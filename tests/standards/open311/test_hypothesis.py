@@ -7,12 +7,12 @@ from urllib.parse import urlencode
 from xml.etree import ElementTree
 
 import pytest
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import ResetDatabase
 from tests.standards.open311.support import V2, A
+from tests.support.client import TestClient
 from tests.support.region import Region
 
 pytestmark = pytest.mark.integration

@@ -5,10 +5,10 @@ both formats, with and without the extensions."""
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
 from allmende.storage.database import Database
 from tests.standards.open311.support import V2, A, post
+from tests.support.client import TestClient
 from tests.support.region import Region
 
 pytestmark = pytest.mark.integration

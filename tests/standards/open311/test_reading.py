@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 
 from allmende.core.timeutil import utcnow
 from allmende.storage.database import Database
 from tests.standards.open311 import spec
 from tests.standards.open311.support import V2, A, B, add_report, tree_damage, valid, xml, xml_list
 from tests.support import reports_module
+from tests.support.client import TestClient
 from tests.support.region import Region
 
 pytestmark = pytest.mark.integration

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from allmende.identity import service as identity
@@ -15,6 +14,7 @@ from tests.standards.conftest import Things
 from tests.standards.open311 import spec
 from tests.standards.open311.support import V2, A, B, post, valid, xml_list
 from tests.support import reports_module
+from tests.support.client import TestClient
 from tests.support.region import Region
 
 pytestmark = pytest.mark.integration

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from allmende.core.registry import Registry
 from allmende.storage.database import Database
 from tests.support import reports_module
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.seeds import app_client, seed
 from tests.support.web import bearer

@@ -4,9 +4,9 @@ scopes, the municipality a new entity gets, and no leaks through paths, $expand 
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
 from tests.standards.sensorthings.conftest import Sta
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import bearer, sign_in
 

@@ -14,7 +14,6 @@ from urllib.parse import quote
 
 import orjson
 import pytest
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
@@ -27,6 +26,7 @@ from allmende.storage.database import Database
 from allmende.storage.ephemeral_pg import EphemeralPostgres
 from tests.conftest import SECRET, Templates
 from tests.standards.sensorthings.conftest import Sta
+from tests.support.client import TestClient
 from tests.support.web import bearer
 
 pytestmark = pytest.mark.integration

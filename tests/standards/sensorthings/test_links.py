@@ -4,12 +4,12 @@ scheme, host and prefix), with a configured base URL, and in next-page links."""
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
 from allmende.app import create_app
 from allmende.core.settings import Settings
 from allmende.storage.database import Database
 from tests.standards.sensorthings.conftest import Sta
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import bearer
 

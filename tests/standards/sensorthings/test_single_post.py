@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from allmende.core.timeutil import utcnow
@@ -21,6 +20,7 @@ from allmende.storage.database import Database
 from tests.standards.sensorthings.conftest import Sta, location_id
 from tests.standards.sensorthings.test_auth import _network
 from tests.support.aio import run_to_end
+from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import bearer
 
