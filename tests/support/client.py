@@ -62,7 +62,8 @@ class _OneCrossingTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.scheme in ("ws", "wss"):
-            return self.inner.handle_request(request)  # raises the upgrade to a WebSocket session
+            response: httpx.Response = self.inner.handle_request(request)  # a WebSocket upgrade
+            return response
         inner = self.inner
         exchange = _Exchange(_scope(request, inner), request.read())
         with inner.portal_factory() as portal:
@@ -111,4 +112,5 @@ class TestClient(testclient.TestClient):
 
     def __init__(self, app: ASGIApp, *args: Any, **kwargs: Any) -> None:
         super().__init__(app, *args, **kwargs)
-        self._transport = _OneCrossingTransport(self._transport)  # type: ignore[arg-type]
+        starlette_transport: Any = self._transport
+        self._transport = _OneCrossingTransport(starlette_transport)
