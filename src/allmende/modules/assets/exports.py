@@ -14,8 +14,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -235,6 +233,8 @@ def _xlsx_value(value: Any) -> Any:
     if isinstance(value, datetime):  # spreadsheets know no time zones: the region's local time
         return value.astimezone(LOCAL_ZONE).replace(tzinfo=None)
     if isinstance(value, str):  # never a formula; XML 1.0 has no control characters
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
         return ILLEGAL_CHARACTERS_RE.sub("", csvformat.cell(value))
     if isinstance(value, Decimal):
         return float(value)
@@ -242,6 +242,8 @@ def _xlsx_value(value: Any) -> Any:
 
 
 def to_xlsx(table: Table) -> bytes:
+    from openpyxl import Workbook  # loaded on the first export, not at start-up
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(table.name)
     sheet.append(table.header)

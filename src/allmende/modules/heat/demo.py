@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from rasterio.io import MemoryFile
 from sqlalchemy.orm import Session
 
 from allmende.modules.heat import alerts, gridmodel, maps, plan, radiant, stations, synthetic
@@ -151,6 +150,8 @@ def _micros(times: pd.DatetimeIndex) -> list[int]:
 
 
 def _geotiff(grid: Grid, data: NDArray[np.float32]) -> bytes:
+    from rasterio.io import MemoryFile  # loaded when the demo is built, not at start-up
+
     with MemoryFile() as memory:
         with memory.open(
             driver="GTiff",

@@ -37,9 +37,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import ndimage
 
-from allmende.modules.heat import radiant, shading
+from allmende.modules.heat import radiant
 from allmende.modules.heat.indices import relative_humidity, vapour_pressure_hpa
 from allmende.modules.heat.landcover import Grid, Indices, LandCover
 from allmende.modules.heat.utci import utci
@@ -101,6 +100,11 @@ class Statics:
 
 def prepare(cover: LandCover, coefficients: Coefficients = Coefficients()) -> Statics:
     """Smoothed neighbourhood shares, sky view, wind and ground properties per cell."""
+    # scipy and numba load on the first map, not when the app starts.
+    from scipy import ndimage
+
+    from allmende.modules.heat import shading
+
     cell = cover.grid.cell
 
     def smooth(values: Raster, sigma_m: float) -> Raster:
@@ -347,6 +351,8 @@ def hour_map(
             grid, stations.x[on_grid], stations.y[on_grid], residuals, variogram
         )
         ta = ta + residual_field
+    from allmende.modules.heat import shading  # numba loads on the first map
+
     lit = shading.sunlit(
         statics.buildings,
         statics.crowns,

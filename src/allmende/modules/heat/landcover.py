@@ -21,17 +21,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import rasterio.features
-import rasterio.warp
 import shapely
 from affine import Affine
 from numpy.typing import NDArray
 from pyproj import Transformer
-from rasterio.crs import CRS
-from rasterio.enums import Resampling
 from shapely.geometry.base import BaseGeometry
+
+if TYPE_CHECKING:  # rasterio loads on the first map, not when the app starts
+    from rasterio.crs import CRS
 
 Raster = NDArray[np.float32]
 Indices = NDArray[np.int64]
@@ -81,6 +81,8 @@ class Grid:
 
     @property
     def crs(self) -> CRS:
+        from rasterio.crs import CRS
+
         return CRS.from_epsg(METRIC_EPSG)
 
     @property
@@ -147,6 +149,8 @@ def burn(grid: Grid, shapes: Iterable[tuple[BaseGeometry, float]], *, fill: floa
     if not items:
         return np.full(grid.shape, fill, dtype=np.float32)
     items.sort(key=lambda item: item[1])  # later shapes overwrite earlier: the tallest wins
+    import rasterio.features
+
     burnt: Raster = rasterio.features.rasterize(
         items,
         out_shape=grid.shape,
@@ -175,10 +179,13 @@ def regrid(
     crs: CRS,
     nodata: float | None,
     grid: Grid,
-    resampling: Resampling = Resampling.average,
+    resampling: Literal["average", "max"] = "average",
 ) -> Raster:
     """An uploaded raster's first band onto the grid (reprojected; NaN where it has no
     data)."""
+    import rasterio.warp
+    from rasterio.enums import Resampling
+
     out = np.full(grid.shape, np.nan, dtype=np.float32)
     source = np.asarray(data, dtype=np.float32)
     if nodata is not None and not np.isnan(nodata):
@@ -192,7 +199,7 @@ def regrid(
         dst_transform=grid.transform,
         dst_crs=grid.crs,
         dst_nodata=np.nan,
-        resampling=resampling,
+        resampling=Resampling[resampling],
     )
     return out
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyproj
@@ -21,15 +21,14 @@ from affine import Affine
 from numpy.typing import NDArray
 from pyproj import Transformer
 from pyproj.exceptions import CRSError, ProjError
-from rasterio.crs import CRS
-from rasterio.errors import RasterioError
-from rasterio.io import MemoryFile
-from rasterio.warp import transform_bounds
 from shapely.geometry.base import BaseGeometry
 
 from allmende.modules.heat.catalogue import LAYER_KINDS
 from allmende.modules.heat.landcover import METRIC_EPSG
 from allmende.sdk import ValidationFailed
+
+if TYPE_CHECKING:  # rasterio loads on the first raster upload, not when the app starts
+    from rasterio.crs import CRS
 
 FIELD = "file"
 #: Raster kinds given as a share: 0–1, or 0–100 % (values above 100 are "no data", as the
@@ -82,6 +81,11 @@ def read_layer(content: bytes, *, filename: str, kind: str, area: BaseGeometry) 
 
 
 def _read_raster(content: bytes, *, kind: str, area: BaseGeometry) -> LayerFile:
+    from rasterio.crs import CRS
+    from rasterio.errors import RasterioError
+    from rasterio.io import MemoryFile
+    from rasterio.warp import transform_bounds
+
     try:
         with MemoryFile(content) as memory, memory.open() as dataset:
             if dataset.driver != "GTiff":

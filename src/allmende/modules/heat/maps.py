@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from rasterio.enums import Resampling
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -176,14 +175,13 @@ def build_land_cover(
         read = read_layer(layer.content, filename=layer.filename, kind=layer.kind, area=area)
         used_layers.append(layer.id)
         if read.raster is not None:
-            resampling = "max" if layer.kind == "building-height" else "average"
             rasters[layer.kind] = landcover.regrid(
                 read.raster.data,
                 transform=read.raster.transform,
                 crs=read.raster.crs,
                 nodata=None,
                 grid=grid,
-                resampling=Resampling[resampling],
+                resampling="max" if layer.kind == "building-height" else "average",
             )
         else:
             shapes.setdefault(read.kind, []).extend(read.shapes)

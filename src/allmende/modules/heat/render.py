@@ -15,13 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-import rasterio
-import rasterio.warp
 from numpy.typing import NDArray
-from PIL import Image
-from rasterio.crs import CRS
-from rasterio.enums import Resampling
-from rasterio.io import MemoryFile
 
 from allmende.modules.heat.catalogue import UTCI_CLASSES
 from allmende.modules.heat.landcover import METRIC_EPSG, Grid
@@ -50,6 +44,12 @@ PALETTE = np.array(
 
 def overlay(grid: Grid, utci: NDArray[np.float32]) -> Overlay:
     """A PNG of the UTCI classes in Web Mercator, transparent where there is no value."""
+    # rasterio and Pillow load on the first map, not when the app starts.
+    import rasterio.warp
+    from PIL import Image
+    from rasterio.crs import CRS
+    from rasterio.enums import Resampling
+
     destination = CRS.from_epsg(WEB_MERCATOR)
     transform, width, height = rasterio.warp.calculate_default_transform(
         grid.crs, destination, grid.width, grid.height, *grid.bounds
@@ -80,6 +80,10 @@ def overlay(grid: Grid, utci: NDArray[np.float32]) -> Overlay:
 
 def cog(grid: Grid, layers: dict[str, NDArray[np.float32]], *, hour: datetime) -> bytes:
     """A Cloud-Optimised GeoTIFF with one band per layer (e.g. UTCI and air temperature)."""
+    import rasterio
+    from rasterio.crs import CRS
+    from rasterio.io import MemoryFile
+
     names = list(layers)
     with MemoryFile() as memory:
         with memory.open(
@@ -126,6 +130,7 @@ def netcdf(
 ) -> bytes:
     """NetCDF (CF-1.8) with the layers on projected x/y coordinates and the grid mapping."""
     import xarray as xr  # here: it imports pandas, a second of every server start
+    from rasterio.crs import CRS
 
     x, y = grid.centres()
     attributes = {

@@ -24,7 +24,6 @@ from collections.abc import Callable
 import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
-from scipy import ndimage
 
 Heights = NDArray[np.float32]
 Share = NDArray[np.float32]
@@ -164,6 +163,8 @@ def sky_view_factor(buildings: Heights, crowns: Heights, *, cell: float) -> Shar
     surface = np.ascontiguousarray(np.maximum(buildings, crowns), dtype=np.float32)
     offsets = _sky_steps(SVF_DIRECTIONS, SVF_RADIUS, float(cell))
     reach = int(np.abs(offsets).max(initial=0))
+    from scipy import ndimage  # loaded on first use, not at start-up
+
     # The tallest surface within the lines' reach of each cell bounds the horizon it can see.
     tallest_near = ndimage.maximum_filter(surface, size=2 * reach + 1, mode="nearest")
     out = np.empty(buildings.shape, dtype=np.float32)

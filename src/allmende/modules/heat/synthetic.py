@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from scipy import ndimage
 from shapely.geometry import LineString, Point, box
 from shapely.geometry.base import BaseGeometry
 
@@ -49,6 +48,8 @@ class TownLayers:
 
 
 def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], sigma: float) -> Raster:
+    from scipy import ndimage  # loaded on first use, not at start-up
+
     field = np.asarray(ndimage.gaussian_filter(rng.normal(0, 1, shape), sigma=sigma, mode="wrap"))
     return (field / (field.std() or 1.0)).astype(np.float32)
 

@@ -12,8 +12,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 import orjson
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -59,6 +57,8 @@ def _safe(value: Any) -> Any:
 
 def _cell(value: Any) -> Any:
     """A spreadsheet cell: safe, and without the control characters XLSX cannot hold."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     value = _safe(value)
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
@@ -187,6 +187,8 @@ def _table(
 ) -> bytes:
     if fmt == "csv":  # for staff's spreadsheets: the German convention
         return csvformat.to_bytes(header, rows, "excel-de")
+    from openpyxl import Workbook  # loaded on the first export, not at start-up
+
     workbook = Workbook()
     worksheet = workbook.active
     assert worksheet is not None
