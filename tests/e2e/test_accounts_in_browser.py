@@ -9,6 +9,7 @@ real mail job, woken when they are queued.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -146,10 +147,11 @@ def test_an_admin_adds_a_municipality_and_its_staff(browse: Any, site: Site) -> 
     assert box is not None
     for fx, fy in ((0.80, 0.30), (0.95, 0.30), (0.95, 0.70), (0.80, 0.70)):
         position = {"x": box["width"] * fx, "y": box["height"] * fy}
+        # each a single click (Playwright sends its click count), so no two make a double click
         drawing.click(position=position)
-        page.wait_for_timeout(400)  # apart, so that no two clicks make a double click
     drawn = page.locator("#f-boundary").input_value()
     assert drawn.startswith('{"type":"Polygon"')
+    assert len(json.loads(drawn)["coordinates"][0]) == 5  # four corners, the ring closed
     page.screenshot(path=str(screenshot_dir() / "admin-municipality-new.png"), full_page=True)
     page.get_by_role("button", name="Kommune anlegen").click()
     page.wait_for_url("**/admin/municipalities/c-hausen?done=created")
