@@ -146,11 +146,12 @@ def create_app(
     database.bus.subscribe(
         OBSERVATIONS_CREATED, lambda event: OBSERVATIONS_STORED.inc(len(event.payload["rows"]))
     )
+    data_version = DataVersion(database)
+    context.attach(data_version)  # for adapters that keep answers while the data holds
     for adapter in ADAPTERS:
         if adapter.setup is not None:
             adapter.setup(context)
 
-    data_version = DataVersion(database)
     mail_templates = MailTemplates(template_folders, context.catalogs)
     context.attach(mail_templates)
     scheduler = Scheduler(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -55,3 +57,29 @@ def test_sky_view_factor(block: tuple[np.ndarray, np.ndarray]) -> None:
         np.zeros((5, 5), np.float32), np.zeros((5, 5), np.float32), cell=10.0
     )
     assert (open_field == 1).all()
+
+
+def test_sky_view_factor_walks_every_line_to_its_end() -> None:
+    """The kernel stops a line early where nothing farther can rise higher; the answer is the
+    full 200 m walk's, cell for cell."""
+    rng = np.random.default_rng(7)
+    buildings = np.where(rng.random((24, 24)) < 0.1, rng.uniform(3, 40, (24, 24)), 0)
+    crowns = np.where(rng.random((24, 24)) < 0.1, rng.uniform(2, 20, (24, 24)), 0)
+    buildings, crowns = buildings.astype(np.float32), crowns.astype(np.float32)
+    cell, surface = 25.0, np.maximum(buildings, crowns)
+    expected = np.empty_like(surface)
+    for r, c in np.ndindex(surface.shape):
+        closed = 0.0
+        for a in range(16):
+            angle = 2 * math.pi * a / 16
+            steepest = 0.0
+            for k in range(1, 9):  # 200 m in 25 m cells
+                rr = math.floor(r - k * math.cos(angle) + 0.5)
+                cc = math.floor(c + k * math.sin(angle) + 0.5)
+                if not (0 <= rr < 24 and 0 <= cc < 24):
+                    break
+                steepest = max(steepest, (float(surface[rr, cc]) - 1.1) / (k * cell))
+            closed += steepest**2 / (1 + steepest**2)
+        view = 1 - closed / 16
+        expected[r, c] = view * CROWN_TRANSMISSIVITY if crowns[r, c] > 1.1 else view
+    np.testing.assert_allclose(sky_view_factor(buildings, crowns, cell=cell), expected, atol=1e-6)

@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
+from allmende.core.registry import Registry
+from allmende.storage.database import Database
 from tests.standards.sensorthings.conftest import Sta
+from tests.support import reports_module
+from tests.support.region import Region
+from tests.support.seeds import app_client, seed
+from tests.support.web import bearer
 
 pytestmark = pytest.mark.integration
 
@@ -114,8 +120,15 @@ TIMES = [  # phenomenonTime, resultTime, validTime (indexes as in FROST's DateTi
 ]
 
 
-@pytest.fixture
-def times(sta: Sta) -> dict[str, Any]:
+@seed
+def times(database: Database, region: Region) -> dict[str, Any]:
+    """Posted once per backend and copied with the database into each test."""
+    reports_module.create_tables(database)  # as the standards tests' ``database`` does
+    with app_client(database, Registry([reports_module.MODULE])) as client:
+        return _post_times(Sta(client, bearer(region.key_sensorthings_a)))
+
+
+def _post_times(sta: Sta) -> dict[str, Any]:
     thing, sensor, prop = _base(sta, location={"type": "Point", "coordinates": [8, 51]})
     stream = _stream(sta, thing, sensor, prop, "Datastream 1")
     observations = []
@@ -340,8 +353,15 @@ GEOMETRIES = [
 BOX = "POLYGON((7.5 51.5, 7.5 53.5, 8.5 53.5, 8.5 51.5, 7.5 51.5))"
 
 
-@pytest.fixture
-def geo(sta: Sta) -> dict[str, list[int]]:
+@seed
+def geo(database: Database, region: Region) -> dict[str, list[int]]:
+    """Posted once per backend and copied with the database into each test."""
+    reports_module.create_tables(database)  # as the standards tests' ``database`` does
+    with app_client(database, Registry([reports_module.MODULE])) as client:
+        return _post_geo(Sta(client, bearer(region.key_sensorthings_a)))
+
+
+def _post_geo(sta: Sta) -> dict[str, list[int]]:
     things = [sta.post("Things", {"name": f"Thing {i}", "description": "x"}) for i in range(4)]
     _, sensor, prop = _base(sta)
     streams = [_stream(sta, things[i], sensor, prop, f"Datastream {i}") for i in range(3)]
@@ -481,8 +501,15 @@ QUALITY_ARRAY = [
 ]
 
 
-@pytest.fixture
-def properties(sta: Sta) -> dict[str, list[int]]:
+@seed
+def properties(database: Database, region: Region) -> dict[str, list[int]]:
+    """Posted once per backend and copied with the database into each test."""
+    reports_module.create_tables(database)  # as the standards tests' ``database`` does
+    with app_client(database, Registry([reports_module.MODULE])) as client:
+        return _post_properties(Sta(client, bearer(region.key_sensorthings_a)))
+
+
+def _post_properties(sta: Sta) -> dict[str, list[int]]:
     things = []
     for i in range(4):
         things.append(

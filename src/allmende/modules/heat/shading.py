@@ -24,6 +24,7 @@ from collections.abc import Callable
 import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
+from scipy import ndimage
 
 Heights = NDArray[np.float32]
 Share = NDArray[np.float32]
@@ -73,29 +74,52 @@ def _sunlit(
             out[r, c] = light
 
 
+def _sky_steps(directions: int, radius: float, cell: float) -> NDArray[np.int64]:
+    """Row and column offsets of the cells each direction's line passes, nearest cell first
+    (shape directions × steps × 2): the same for every cell, so computed once."""
+    steps = int(radius / cell)
+    offsets = np.empty((directions, steps, 2), dtype=np.int64)
+    for a in range(directions):
+        angle = 2.0 * math.pi * a / directions
+        d_col = math.sin(angle)
+        d_row = -math.cos(angle)
+        for k in range(1, steps + 1):
+            offsets[a, k - 1, 0] = math.floor(k * d_row + 0.5)
+            offsets[a, k - 1, 1] = math.floor(k * d_col + 0.5)
+    return offsets
+
+
 @njit(parallel=True, cache=True)
 def _sky_view(
-    surface: Heights, crowns: Heights, cell: float, directions: int, radius: float, out: Share
+    surface: Heights,
+    crowns: Heights,
+    tallest_near: Heights,
+    offsets: NDArray[np.int64],
+    cell: float,
+    out: Share,
 ) -> None:
     rows, cols = surface.shape
-    steps = int(radius / cell)
+    directions, steps, _ = offsets.shape
     for r in prange(rows):
         for c in range(cols):
             closed = 0.0
-            for a in range(directions):
-                angle = 2.0 * math.pi * a / directions
-                d_col = math.sin(angle)
-                d_row = -math.cos(angle)
-                steepest = 0.0
-                for k in range(1, steps + 1):
-                    rr = math.floor(r + k * d_row + 0.5)
-                    cc = math.floor(c + k * d_col + 0.5)
-                    if rr < 0 or rr >= rows or cc < 0 or cc >= cols:
-                        break
-                    rise = (surface[rr, cc] - PERSON_HEIGHT) / (k * cell)
-                    steepest = max(steepest, rise)
-                sin_horizon = steepest / math.sqrt(1.0 + steepest * steepest)
-                closed += sin_horizon * sin_horizon
+            # Nothing within reach rises above the person: the whole sky is open.
+            headroom = tallest_near[r, c] - PERSON_HEIGHT
+            if headroom > 0.0:
+                for a in range(directions):
+                    steepest = 0.0
+                    for k in range(1, steps + 1):
+                        rr = r + offsets[a, k - 1, 0]
+                        cc = c + offsets[a, k - 1, 1]
+                        if rr < 0 or rr >= rows or cc < 0 or cc >= cols:
+                            break
+                        # No farther cell can rise more steeply than the tallest one nearby.
+                        if steepest >= headroom / (k * cell):
+                            break
+                        rise = (surface[rr, cc] - PERSON_HEIGHT) / (k * cell)
+                        steepest = max(steepest, rise)
+                    sin_horizon = steepest / math.sqrt(1.0 + steepest * steepest)
+                    closed += sin_horizon * sin_horizon
             view = 1.0 - closed / directions
             if crowns[r, c] > PERSON_HEIGHT:
                 view *= CROWN_TRANSMISSIVITY
@@ -137,13 +161,18 @@ def sunlit(
 def sky_view_factor(buildings: Heights, crowns: Heights, *, cell: float) -> Share:
     """Sky view factor (0–1) 1.1 m above ground per cell, with buildings and crowns as
     obstacles (meaningless inside buildings, which the map leaves out)."""
+    surface = np.ascontiguousarray(np.maximum(buildings, crowns), dtype=np.float32)
+    offsets = _sky_steps(SVF_DIRECTIONS, SVF_RADIUS, float(cell))
+    reach = int(np.abs(offsets).max(initial=0))
+    # The tallest surface within the lines' reach of each cell bounds the horizon it can see.
+    tallest_near = ndimage.maximum_filter(surface, size=2 * reach + 1, mode="nearest")
     out = np.empty(buildings.shape, dtype=np.float32)
     _run_sky_view(
-        np.ascontiguousarray(np.maximum(buildings, crowns), dtype=np.float32),
+        surface,
         np.ascontiguousarray(crowns, dtype=np.float32),
+        np.ascontiguousarray(tallest_near, dtype=np.float32),
+        offsets,
         float(cell),
-        SVF_DIRECTIONS,
-        SVF_RADIUS,
         out,
     )
     return out

@@ -3,7 +3,7 @@ downloads. Public: it shows public data only, whoever asks."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -30,6 +30,7 @@ from allmende.sensing.models import Datastream
 from allmende.sensing.read import READ_SCOPE
 from allmende.standards.dcat import catalog, downloads, rdf
 from allmende.standards.dcat.files import PARQUET_MEDIA_TYPE, File, file_of
+from allmende.standards.dcat.rendered import RenderedAnswers
 
 router = APIRouter(tags=["catalog"])
 PREFIX = "/catalog"
@@ -74,9 +75,20 @@ def _negotiate(request: Request, suffix: str | None) -> str:
     return best
 
 
-def _rdf_response(graph: Any, suffix: str) -> Response:
+def _rdf_response(
+    request: Request, key: tuple[str | int | None, ...], graph: Callable[[], Any], suffix: str
+) -> Response:
+    """The graph in the chosen serialisation, kept while the data holds (see ``rendered``):
+    ``key`` names what ``graph`` builds, besides the base URL and the serialisation."""
     fmt, media = SERIALISATIONS[suffix]
-    body = graph.serialize(format=fmt, encoding="utf-8")
+
+    def serialise() -> bytes:
+        body: bytes = graph().serialize(format=fmt, encoding="utf-8")
+        return body
+
+    answers = app_context(request).find(RenderedAnswers)
+    full_key = (*key, absolute_url(request, "/"), suffix)
+    body = serialise() if answers is None else answers.get(full_key, serialise)
     return Response(body, media_type=f"{media}; charset=utf-8", headers={"Vary": "Accept"})
 
 
@@ -106,25 +118,28 @@ def _catalog(
 ) -> Response:
     context = app_context(request)
     since = _since(modified_since)
-    with context.database.session() as session:
-        found = catalog.entries(session, context.registry, context.settings)
-    shown = catalog.page(
-        found, number=page, size=context.settings.catalog_page_size, modified_since=since
-    )
-    times = [e.dataset.modified for e in found if e.dataset.modified is not None]
-    graph = rdf.new_graph()
-    query = {"modified_since": modified_since} if modified_since else {}
-    chosen = _negotiate(request, suffix)
-    rdf.catalog(
-        graph,
-        _absolute(request),
-        context.settings,
-        shown,
-        path=PREFIX + (f".{suffix}" if suffix else ""),
-        query=query,
-        modified=max(times) if times else None,
-    )
-    return _rdf_response(graph, chosen)
+
+    def graph() -> Any:
+        with context.database.session() as session:
+            found = catalog.entries(session, context.registry, context.settings)
+        shown = catalog.page(
+            found, number=page, size=context.settings.catalog_page_size, modified_since=since
+        )
+        times = [e.dataset.modified for e in found if e.dataset.modified is not None]
+        built = rdf.new_graph()
+        rdf.catalog(
+            built,
+            _absolute(request),
+            context.settings,
+            shown,
+            path=PREFIX + (f".{suffix}" if suffix else ""),
+            query={"modified_since": modified_since} if modified_since else {},
+            modified=max(times) if times else None,
+        )
+        return built
+
+    key = ("catalog", suffix, page, modified_since)
+    return _rdf_response(request, key, graph, _negotiate(request, suffix))
 
 
 def _catalog_route(suffix: str | None) -> Any:
@@ -176,11 +191,19 @@ def dataset(request: Request, name: str) -> Response:
     if suffix and suffix not in SERIALISATIONS:
         raise NotFound(errors=[FieldError("name", "the suffix must be .ttl, .rdf or .jsonld")])
     context = app_context(request)
-    with context.database.session() as session:
-        entry = catalog.find(session, context.registry, context.settings, dataset_id, hidden=False)
-    graph = rdf.new_graph()
-    rdf.dataset(graph, _absolute(request), context.settings, entry)
-    return _rdf_response(graph, _negotiate(request, suffix or None))
+
+    def graph() -> Any:
+        with context.database.session() as session:
+            entry = catalog.find(
+                session, context.registry, context.settings, dataset_id, hidden=False
+            )
+        built = rdf.new_graph()
+        rdf.dataset(built, _absolute(request), context.settings, entry)
+        return built
+
+    return _rdf_response(
+        request, ("dataset", dataset_id), graph, _negotiate(request, suffix or None)
+    )
 
 
 def _period(start: str | None, end: str | None) -> tuple[datetime, datetime]:

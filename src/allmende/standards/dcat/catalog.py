@@ -75,19 +75,22 @@ class Entry:
     source: DatasetSource | None = None
 
 
+def publisher(m: Municipality) -> Publisher:
+    box = (
+        (m.bbox_minx, m.bbox_miny, m.bbox_maxx, m.bbox_maxy)
+        if m.bbox_minx is not None
+        and m.bbox_miny is not None
+        and m.bbox_maxx is not None
+        and m.bbox_maxy is not None
+        else None
+    )
+    return Publisher(m.id, m.key, m.name, m.kind, m.ags, m.website, m.contact_email, box)
+
+
 def publishers(session: Session) -> dict[int, Publisher]:
-    found = {}
-    for m in session.scalars(select(Municipality).order_by(Municipality.id)):
-        box = (
-            (m.bbox_minx, m.bbox_miny, m.bbox_maxx, m.bbox_maxy)
-            if m.bbox_minx is not None
-            and m.bbox_miny is not None
-            and m.bbox_maxx is not None
-            and m.bbox_maxy is not None
-            else None
-        )
-        found[m.id] = Publisher(m.id, m.key, m.name, m.kind, m.ags, m.website, m.contact_email, box)
-    return found
+    return {
+        m.id: publisher(m) for m in session.scalars(select(Municipality).order_by(Municipality.id))
+    }
 
 
 def _automatic(registry: Registry, session: Session) -> dict[str, tuple[Dataset, DatasetSource]]:
@@ -169,30 +172,32 @@ def entries(
     for key, row in rows.items():
         if row.origin != "staff" or key in automatic or row.municipality_id not in places:
             continue
-        publisher = places[row.municipality_id]
-        license = row.license or settings.catalog_license
-        result.append(
-            Entry(
-                dataset=_staff_dataset(row, publisher),
-                publisher=publisher,
-                origin="staff",
-                license=license,
-                attribution=_attribution(license, row.attribution, publisher),
-                contact_email=row.contact_email or publisher.email,
-                links=tuple(
-                    Link(
-                        str(link.get("title") or ""),
-                        str(link["url"]),
-                        str(link.get("format") or ""),
-                        str(link.get("media_type") or ""),
-                    )
-                    for link in row.links or []
-                ),
-                hidden=row.hidden,
-                edited=True,
-            )
-        )
+        result.append(staff_entry(row, places[row.municipality_id], settings))
     return sorted((e for e in result if hidden or not e.hidden), key=lambda e: e.dataset.id)
+
+
+def staff_entry(row: CatalogEntry, publisher: Publisher, settings: Settings) -> Entry:
+    """A dataset staff added (``origin`` "staff", its key no module's dataset)."""
+    license = row.license or settings.catalog_license
+    return Entry(
+        dataset=_staff_dataset(row, publisher),
+        publisher=publisher,
+        origin="staff",
+        license=license,
+        attribution=_attribution(license, row.attribution, publisher),
+        contact_email=row.contact_email or publisher.email,
+        links=tuple(
+            Link(
+                str(link.get("title") or ""),
+                str(link["url"]),
+                str(link.get("format") or ""),
+                str(link.get("media_type") or ""),
+            )
+            for link in row.links or []
+        ),
+        hidden=row.hidden,
+        edited=True,
+    )
 
 
 def find(

@@ -151,7 +151,7 @@ def _answer(request: Request, dataset_id: str, principal: Principal) -> DatasetO
 def create_dataset(request: Request, body: DatasetCreate, principal: Caller) -> DatasetOut:
     """Staff: a dataset of the municipality's own, with links to its files."""
     context = app_context(request)
-    row = context.database.write(
+    entry = context.database.write(
         lambda s: store.create(
             s,
             principal=principal,
@@ -162,7 +162,7 @@ def create_dataset(request: Request, body: DatasetCreate, principal: Caller) -> 
             changes=body.changes(),
         )
     )
-    return _answer(request, row.key, principal)
+    return _out(request, entry, principal)
 
 
 @router.patch(

@@ -92,7 +92,7 @@ async def create_from_form(request: Request, principal: Caller) -> Response:
             }
         ],
     )
-    row = await context.database.awrite(
+    entry = await context.database.awrite(
         lambda s: store.create(
             s,
             principal=principal,
@@ -103,4 +103,4 @@ async def create_from_form(request: Request, principal: Caller) -> Response:
             changes=changes,
         )
     )
-    return RedirectResponse(local_path(request, f"/open-data#{row.key}"), status_code=303)
+    return RedirectResponse(local_path(request, f"/open-data#{entry.dataset.id}"), status_code=303)

@@ -118,8 +118,9 @@ def create(
     municipality: str,
     key: str,
     changes: Changes,
-) -> CatalogEntry:
-    """A staff dataset: described by staff, its distributions are ``changes.links``."""
+) -> catalog.Entry:
+    """A staff dataset: described by staff, its distributions are ``changes.links``; the
+    catalogue's entry for it (the catalogue is not gathered again to answer)."""
     place = session.scalar(select(Municipality).where(Municipality.key == municipality))
     if place is None:
         raise ValidationFailed.one("municipality", "is not a municipality of the region")
@@ -138,7 +139,7 @@ def create(
     _apply(row, changes)
     session.add(row)
     session.flush()
-    return row
+    return catalog.staff_entry(row, catalog.publisher(place), settings)
 
 
 def edit(
