@@ -130,6 +130,10 @@ def _stream(session: Session, thing: int, key: str, public: bool) -> int:
 @seed
 def network(database: Database, region: Region) -> Network:
     """Built once per backend (its hours are fixed) and copied with the database into each test."""
+    return build_network(database, region)
+
+
+def build_network(database: Database, region: Region) -> Network:
     a = region.municipality_a
     data = summer_series()
     times = hours()
