@@ -9,6 +9,7 @@ real mail job, woken when they are queued.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -30,7 +31,7 @@ from allmende.storage.database import Database
 from allmende.storage.migrate import upgrade
 from tests.conftest import SECRET
 from tests.e2e.conftest import screenshot_dir
-from tests.e2e.support import axe_violations
+from tests.e2e.support import MAP_READY_SCRIPT, axe_violations, maps_drawn
 from tests.support.live import bound_socket, serve
 from tests.support.region import PASSWORD, build_region
 from tests.support.smtp import SmtpServer, links_in, path_of
@@ -83,6 +84,7 @@ def browse(browser: Any, site: Site) -> Iterator[Any]:
 
     def open_page(locale: str = "de-DE", viewport: dict[str, int] | None = None) -> Any:
         context = browser.new_context(base_url=site.url, locale=locale, viewport=viewport)
+        context.add_init_script(MAP_READY_SCRIPT)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
@@ -140,15 +142,16 @@ def test_an_admin_adds_a_municipality_and_its_staff(browse: Any, site: Site) -> 
     # draw the boundary: four corners clicked on the map, east of the other municipalities
     drawing = page.locator("[data-boundary-editor] .map")
     drawing.scroll_into_view_if_needed()
-    page.wait_for_timeout(300)  # the context layer has set the view
+    maps_drawn(page)  # the context layer has set the view
     box = drawing.bounding_box()
     assert box is not None
     for fx, fy in ((0.80, 0.30), (0.95, 0.30), (0.95, 0.70), (0.80, 0.70)):
         position = {"x": box["width"] * fx, "y": box["height"] * fy}
+        # each a single click (Playwright sends its click count), so no two make a double click
         drawing.click(position=position)
-        page.wait_for_timeout(400)  # apart, so that no two clicks make a double click
     drawn = page.locator("#f-boundary").input_value()
     assert drawn.startswith('{"type":"Polygon"')
+    assert len(json.loads(drawn)["coordinates"][0]) == 5  # four corners, the ring closed
     page.screenshot(path=str(screenshot_dir() / "admin-municipality-new.png"), full_page=True)
     page.get_by_role("button", name="Kommune anlegen").click()
     page.wait_for_url("**/admin/municipalities/c-hausen?done=created")

@@ -16,6 +16,7 @@ from allmende.modules.heat.landcover import Grid, LandCover
 from allmende.sdk import sensing
 from allmende.storage.database import Database
 from tests.support.region import Region
+from tests.support.seeds import seed
 
 CENTRE = (480_000.0, 5_480_000.0)  # EPSG:25832, near Mannheim
 RADIUS = 2_500.0
@@ -126,8 +127,13 @@ def _stream(session: Session, thing: int, key: str, public: bool) -> int:
     )
 
 
-@pytest.fixture
+@seed
 def network(database: Database, region: Region) -> Network:
+    """Built once per backend (its hours are fixed) and copied with the database into each test."""
+    return build_network(database, region)
+
+
+def build_network(database: Database, region: Region) -> Network:
     a = region.municipality_a
     data = summer_series()
     times = hours()

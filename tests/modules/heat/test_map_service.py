@@ -15,15 +15,17 @@ import xarray as xr
 from rasterio.io import MemoryFile
 from sqlalchemy import func, select
 
+from allmende.core.registry import Registry, discover
 from allmende.modules.heat import maps, service, stations
 from allmende.modules.heat.models import DistrictHour, Layer, MapHour
 from allmende.modules.heat.service import DatabaseStore
 from allmende.sdk import District
 from allmende.storage.database import Database
-from tests.modules.heat.conftest import END, Network
+from tests.modules.heat.conftest import END, Network, build_network
 from tests.modules.heat.files import geotiff, wgs84_raster
 from tests.support.client import TestClient
 from tests.support.region import Region
+from tests.support.seeds import app_client, seed
 from tests.support.web import bearer, csrf_from, sign_in
 
 pytestmark = pytest.mark.integration
@@ -46,10 +48,12 @@ def upload(
     )
 
 
-@pytest.fixture
-def mapped(database: Database, region: Region, network: Network, client: TestClient) -> Database:
-    """A-Stadt with two districts, 100 m cells, an imperviousness layer, the station "full" as
-    the reference, the station indices and the maps of two afternoon hours."""
+@seed
+def heat_map(database: Database, region: Region) -> Network:
+    """A-Stadt with two districts, 100 m cells, an imperviousness layer, the station "full" of
+    the station network as the reference, the station indices and the maps of two afternoon
+    hours: built once per backend and copied with the database into each test."""
+    network = build_network(database, region)
     a = region.municipality_a
 
     def districts(session) -> None:  # type: ignore[no-untyped-def]
@@ -67,13 +71,26 @@ def mapped(database: Database, region: Region, network: Network, client: TestCli
     database.write(districts)
     sealed = np.zeros((100, 100), dtype=np.uint8)
     sealed[30:70, 30:70] = 90  # a sealed centre in the middle of A
-    response = upload(client, region, wgs84_raster(8.60, 49.50, sealed))
+    with app_client(database, Registry.build(discover())) as client:
+        response = upload(client, region, wgs84_raster(8.60, 49.50, sealed))
     assert response.status_code == 201, response.text
     stations.update(DatabaseStore(database), now=END)
     with database.session() as session:
         hours = [datetime(2026, 7, 15, 11, tzinfo=UTC), datetime(2026, 7, 15, 12, tzinfo=UTC)]
         computed = maps.compute_hours(session, municipality_id=a, hours=hours)
     database.write(lambda s: maps.store_hours(s, municipality_id=a, computed=computed))
+    return network
+
+
+@pytest.fixture
+def network(heat_map: Network) -> Network:
+    """The station network of the seeded map (in place of the conftest's seed of its own)."""
+    return heat_map
+
+
+@pytest.fixture
+def mapped(database: Database, heat_map: Network) -> Database:
+    """The test's database, holding the seeded map."""
     return database
 
 

@@ -167,32 +167,38 @@ def _read_vector(content: bytes, *, filename: str, kind: str, area: BaseGeometry
         raise _refuse(f"its CRS {source} cannot be reprojected ({_first_line(exc)})") from None
     geoms = shapely.make_valid(np.asarray(geoms, dtype=object))
     names = [str(n).lower() for n in meta.get("fields", [])]
-    kept: list[tuple[BaseGeometry, dict[str, Any]]] = []
-    wrong = 0
-    for index, geom in enumerate(geoms):
-        if geom is None or geom.is_empty or not np.isfinite(shapely.get_coordinates(geom)).all():
-            continue
-        dims = shapely.get_dimensions(geom)
-        if (kind in POLYGON_KINDS and dims != 2) or (kind == "trees" and dims == 1):
-            wrong += 1
-            continue
-        properties = {
-            name: _plain(values[index]) for name, values in zip(names, fields, strict=True)
-        }
-        kept.append((geom, properties))
+    # Checked for all features at once (a town's buildings are tens of thousands).
+    usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    coordinates, owner = shapely.get_coordinates(geoms, return_index=True)
+    usable[owner[~np.isfinite(coordinates).all(axis=1)]] = False
+    dims = shapely.get_dimensions(geoms)
+    of_kind = np.ones(len(geoms), dtype=bool)  # the kinds' shapes: polygons; trees no lines
+    if kind in POLYGON_KINDS:
+        of_kind = dims == 2
+    elif kind == "trees":
+        of_kind = dims != 1
+    wrong = int((usable & ~of_kind).sum())
+    kept: list[tuple[BaseGeometry, dict[str, Any]]] = [
+        (
+            geoms[index],
+            {name: _plain(values[index]) for name, values in zip(names, fields, strict=True)},
+        )
+        for index in np.flatnonzero(usable & of_kind).tolist()
+    ]
     if not kept:
         wanted = "points or polygons" if kind == "trees" else "polygons"
         raise _refuse(
             f"holds no usable {wanted}" + (f" ({wrong} features of another kind)" if wrong else "")
         )
-    union = shapely.union_all([g.envelope for g, _ in kept])
+    kept_geoms = np.array([g for g, _ in kept], dtype=object)
+    union = shapely.union_all(shapely.envelope(kept_geoms))
     if not union.intersects(area):
         west, south, east, north = union.bounds
         raise _refuse(
             "does not overlap the municipality (its extent in EPSG:25832: "
             f"{_box((west, south, east, north))})"
         )
-    inside = sum(1 for g, _ in kept if g.intersects(area))
+    inside = int(shapely.intersects(kept_geoms, area).sum())
     return LayerFile(
         kind=kind,
         file_format=file_format,

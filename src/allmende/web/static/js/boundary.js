@@ -64,6 +64,7 @@
         var context = L.geoJSON(data, { style: { color: "#4a5360", weight: 1, dashArray: "4 4", fillOpacity: 0.03 }, interactive: false }).addTo(map);
         var bounds = points.length ? shape.getBounds() : context.getBounds();
         if (bounds.isValid()) { map.fitBounds(bounds, { padding: [10, 10] }); }
+        box.dispatchEvent(new CustomEvent("allmende:map-ready", { detail: { map: map, layer: context } }));
       });
   }
   document.querySelectorAll("[data-boundary-editor]").forEach(init);
