@@ -17,7 +17,6 @@ import os
 import platform
 import resource
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,19 +26,15 @@ from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import free_port
+
 IMPORT = (
     "from allmende.core.registry import Registry, discover; Registry.build(discover()); "
     "import allmende.app"
 )
 SECRET = secrets.token_hex(32)
 START_SECONDS = 120.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def import_seconds() -> float:
@@ -52,7 +47,7 @@ def import_seconds() -> float:
 
 def serve_seconds() -> float:
     """Wall seconds from starting ``allmende serve`` on a fresh SQLite file to ``/readyz`` 200."""
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ,

@@ -4,7 +4,8 @@ and JSON properties (``properties/…``, ``parameters/…``, ``resultQuality/…
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pytest
 
@@ -17,6 +18,8 @@ from tests.support.seeds import app_client, seed
 from tests.support.web import bearer
 
 pytestmark = pytest.mark.integration
+
+T = TypeVar("T")
 
 T2014 = "2014-01-01T06:00:00.000Z"
 T2015 = "2015-01-01T06:00:00.000Z"
@@ -89,6 +92,13 @@ def _stream(sta: Sta, thing: int, sensor: int, prop: int, name: str, unit: Any =
     )
 
 
+def _posted(database: Database, region: Region, post: Callable[[Sta], T]) -> T:
+    """A seed's entities, posted once per backend and copied with the database into each test."""
+    reports_module.create_tables(database)  # as the standards tests' ``database`` does
+    with app_client(database, Registry([reports_module.MODULE])) as client:
+        return post(Sta(client, bearer(region.key_sensorthings_a)))
+
+
 # --- times -----------------------------------------------------------------------------------
 
 TIMES = [  # phenomenonTime, resultTime, validTime (indexes as in FROST's DateTimeTests)
@@ -122,10 +132,7 @@ TIMES = [  # phenomenonTime, resultTime, validTime (indexes as in FROST's DateTi
 
 @seed
 def times(database: Database, region: Region) -> dict[str, Any]:
-    """Posted once per backend and copied with the database into each test."""
-    reports_module.create_tables(database)  # as the standards tests' ``database`` does
-    with app_client(database, Registry([reports_module.MODULE])) as client:
-        return _post_times(Sta(client, bearer(region.key_sensorthings_a)))
+    return _posted(database, region, _post_times)
 
 
 def _post_times(sta: Sta) -> dict[str, Any]:
@@ -355,10 +362,7 @@ BOX = "POLYGON((7.5 51.5, 7.5 53.5, 8.5 53.5, 8.5 51.5, 7.5 51.5))"
 
 @seed
 def geo(database: Database, region: Region) -> dict[str, list[int]]:
-    """Posted once per backend and copied with the database into each test."""
-    reports_module.create_tables(database)  # as the standards tests' ``database`` does
-    with app_client(database, Registry([reports_module.MODULE])) as client:
-        return _post_geo(Sta(client, bearer(region.key_sensorthings_a)))
+    return _posted(database, region, _post_geo)
 
 
 def _post_geo(sta: Sta) -> dict[str, list[int]]:
@@ -503,10 +507,7 @@ QUALITY_ARRAY = [
 
 @seed
 def properties(database: Database, region: Region) -> dict[str, list[int]]:
-    """Posted once per backend and copied with the database into each test."""
-    reports_module.create_tables(database)  # as the standards tests' ``database`` does
-    with app_client(database, Registry([reports_module.MODULE])) as client:
-        return _post_properties(Sta(client, bearer(region.key_sensorthings_a)))
+    return _posted(database, region, _post_properties)
 
 
 def _post_properties(sta: Sta) -> dict[str, list[int]]:
