@@ -23,9 +23,6 @@ class RenderedAnswers:
         self._version = version
         self._max_entries = max_entries
         self._lock = threading.Lock()
-        #: One answer computed at a time: concurrent misses of a key wait for the first one
-        #: (serialising is CPU work that would not run in parallel anyway).
-        self._making = threading.Lock()
         self._of: object | None = None
         self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
 
@@ -37,19 +34,17 @@ class RenderedAnswers:
         found = self._kept(version, key)
         if found is not None:
             return found
-        with self._making:
-            found = self._kept(version, key)
-            if found is not None:
-                return found
-            body = make()
-            with self._lock:
-                if self._of != version:
-                    self._entries.clear()
-                    self._of = version
-                self._entries[key] = body
-                while len(self._entries) > self._max_entries:
-                    self._entries.popitem(last=False)
-            return body
+        # Made outside the lock: a slow answer (or a flood of odd pages) holds up no other one;
+        # concurrent misses of one key each make it, and the answers are the same.
+        body = make()
+        with self._lock:
+            if self._of != version:
+                self._entries.clear()
+                self._of = version
+            self._entries[key] = body
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
+        return body
 
     def _kept(self, version: object, key: Hashable) -> bytes | None:
         with self._lock:
