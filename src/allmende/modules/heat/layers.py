@@ -178,19 +178,20 @@ def _read_vector(content: bytes, *, filename: str, kind: str, area: BaseGeometry
     elif kind == "trees":
         of_kind = dims != 1
     wrong = int((usable & ~of_kind).sum())
+    picked = np.flatnonzero(usable & of_kind)
     kept: list[tuple[BaseGeometry, dict[str, Any]]] = [
         (
             geoms[index],
             {name: _plain(values[index]) for name, values in zip(names, fields, strict=True)},
         )
-        for index in np.flatnonzero(usable & of_kind).tolist()
+        for index in picked.tolist()
     ]
     if not kept:
         wanted = "points or polygons" if kind == "trees" else "polygons"
         raise _refuse(
             f"holds no usable {wanted}" + (f" ({wrong} features of another kind)" if wrong else "")
         )
-    kept_geoms = np.array([g for g, _ in kept], dtype=object)
+    kept_geoms = geoms[picked]
     union = shapely.union_all(shapely.envelope(kept_geoms))
     if not union.intersects(area):
         west, south, east, north = union.bounds
