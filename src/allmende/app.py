@@ -40,7 +40,6 @@ from allmende.sensing.service import OBSERVATIONS_CREATED
 from allmende.storage.database import Database
 from allmende.storage.migrate import pending_heads
 from allmende.storage.scheduler import Scheduler
-from allmende.storage.version import DataVersion
 from allmende.web import (
     LOCALE,
     STATIC,
@@ -146,7 +145,7 @@ def create_app(
     database.bus.subscribe(
         OBSERVATIONS_CREATED, lambda event: OBSERVATIONS_STORED.inc(len(event.payload["rows"]))
     )
-    data_version = DataVersion(database)
+    data_version = context.data_version
     context.attach(data_version)  # for adapters that keep answers while the data holds
     for adapter in ADAPTERS:
         if adapter.setup is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, TypeVar
 
 from fastapi import Depends
@@ -95,7 +95,9 @@ async def _resolve(request: Request) -> Principal:
     if not token:
         return ANONYMOUS
     try:
-        lookup = await run_in_threadpool(_from_session, context, token)
+        lookup = await context.principals.principal(
+            "session", token, lambda: _from_session(context, token)
+        )
     except Unauthorized:
         request.state.clear_session_cookie = True
         return ANONYMOUS
@@ -128,19 +130,23 @@ async def _from_api_key(request: Request, key: str, *, confirms: bool) -> Princi
 
 
 async def _look_up_key(context: AppContext, key: str) -> Principal:
-    principal = await run_in_threadpool(_resolve_api_key, context, key)
+    principal = await context.principals.principal(
+        "key", key, lambda: _resolve_api_key(context, key)
+    )
     context.api_keys.put(key, principal)
     return principal
 
 
-def _resolve_api_key(context: AppContext, key: str) -> Principal:
+def _resolve_api_key(context: AppContext, key: str) -> tuple[Principal, datetime | None]:
     with context.database.session() as session:
-        return service.resolve_api_key(session, key=key)
+        found = service.look_up_api_key(session, key=key)
+    return found.principal, found.expires_at
 
 
-def _from_session(context: AppContext, token: str) -> Principal:
+def _from_session(context: AppContext, token: str) -> tuple[Principal, datetime | None]:
     with context.database.session() as session:
-        return service.resolve_session(session, token=token).principal
+        found = service.resolve_session(session, token=token)
+    return found.principal, found.expires_at
 
 
 async def _from_oidc(context: AppContext, token: str) -> Principal:
