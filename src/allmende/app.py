@@ -33,6 +33,7 @@ from allmende.http.links import ProxyHeadersMiddleware
 from allmende.http.middleware import RequestContextMiddleware
 from allmende.http.openapi import install_openapi
 from allmende.http.problems import ErrorFormats, install_error_handlers
+from allmende.http.routing import install_prefix_guard
 from allmende.http.templating import Templates
 from allmende.identity.oidc import OidcVerifier
 from allmende.sensing import actuation
@@ -196,6 +197,7 @@ def create_app(
         dependencies=[Depends(current_principal)],
     )
     app.state.allmende = context
+    install_prefix_guard()
     formats = ErrorFormats(
         by_prefix=[(a.prefix, a.render_error) for a in ADAPTERS], html=html_error
     )
