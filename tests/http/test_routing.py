@@ -1,0 +1,55 @@
+"""The included routers' prefix guard: the same route answers, and 404/405/redirects stay."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.testclient import TestClient
+
+from allmende.http.routing import install_prefix_guard
+
+
+def _app() -> FastAPI:
+    install_prefix_guard()
+    first, second, anywhere = APIRouter(), APIRouter(), APIRouter()
+
+    @first.get("/api/first/items")
+    def first_items() -> str:
+        return "first"
+
+    @second.get("/api/second/items/{item_id}")
+    def second_item(item_id: int) -> str:
+        return f"second {item_id}"
+
+    @second.post("/api/second/items")
+    def second_create() -> str:
+        return "created"
+
+    @anywhere.get("/{page}")
+    def page(page: str) -> str:
+        return f"page {page}"
+
+    app = FastAPI()
+    for router in (first, second, anywhere):
+        app.include_router(router)
+    return app
+
+
+def test_each_path_reaches_its_route() -> None:
+    client = TestClient(_app())
+    assert client.get("/api/first/items").json() == "first"
+    assert client.get("/api/second/items/7").json() == "second 7"
+    assert client.post("/api/second/items").json() == "created"
+    assert client.get("/about").json() == "page about"
+
+
+def test_a_wrong_method_is_405_and_an_unknown_path_404() -> None:
+    client = TestClient(_app())
+    assert client.get("/api/second/items").status_code == 405
+    assert client.get("/api/third/items").status_code == 404
+
+
+def test_a_trailing_slash_still_redirects() -> None:
+    client = TestClient(_app())
+    response = client.get("/api/first/items/", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == "http://testserver/api/first/items"
