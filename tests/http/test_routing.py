@@ -53,3 +53,25 @@ def test_a_trailing_slash_still_redirects() -> None:
     response = client.get("/api/first/items/", follow_redirects=False)
     assert response.status_code == 307
     assert response.headers["location"] == "http://testserver/api/first/items"
+
+
+def test_a_router_included_in_a_router_is_guarded_by_its_whole_path() -> None:
+    install_prefix_guard()
+    inner, outer = APIRouter(prefix="/inner"), APIRouter(prefix="/api/outer")
+
+    @inner.get("/items/{item_id}")
+    def inner_item(item_id: int) -> str:
+        return f"inner {item_id}"
+
+    @outer.get("/own")
+    def own() -> str:
+        return "own"
+
+    outer.include_router(inner)
+    app = FastAPI()
+    app.include_router(outer, prefix="/v2")
+    client = TestClient(app)
+    assert client.get("/v2/api/outer/inner/items/3").json() == "inner 3"
+    assert client.get("/v2/api/outer/own").json() == "own"
+    assert client.get("/api/outer/own").status_code == 404
+    assert client.post("/v2/api/outer/inner/items/3").status_code == 405
