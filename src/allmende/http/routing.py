@@ -2,9 +2,10 @@
 
 FastAPI tries every route of every included router in turn, so a request to the last module
 walks the regular expressions of all routes before it (most of a small request's CPU). Each
-included router here first compares the path with the literal start its routes share; a router
-whose routes share none (or that routes by host) is walked as before, so paths and answers stay
-the same."""
+included router here first compares the path with the literal starts of its routes (the part
+before the first parameter), in one ``str.startswith``: a path that starts with none of them
+matches none of its routes. A router with a route that starts with a parameter, or that routes
+by host, is walked as before, so paths and answers (404, 405, slash redirects) stay the same."""
 
 from __future__ import annotations
 
@@ -19,9 +20,7 @@ _IncludedRouter: Any = getattr(fastapi_routing, "_IncludedRouter", None)
 
 
 def _literal_start(candidate: Any) -> str:
-    """The part of a candidate's path before its first parameter ("" when unknown)."""
-    if _IncludedRouter is not None and isinstance(candidate, _IncludedRouter):
-        return _shared_start(candidate)
+    """The part of a route's path before its first parameter ("" when unknown)."""
     route = getattr(candidate, "starlette_route", None) or candidate.original_route
     if isinstance(route, Host) or isinstance(candidate.original_route, Host):
         return ""
@@ -29,22 +28,23 @@ def _literal_start(candidate: Any) -> str:
     return str(path).split("{", 1)[0]
 
 
-def _shared_start(router: Any) -> str:
+def _starts(router: Any) -> tuple[str, ...]:
+    """The literal starts of the router's routes, nested routers' included (kept per version
+    of its routes): a path that starts with none of them matches none of its routes."""
     version = router.original_router._get_routes_version()
-    cached = router.__dict__.get("_allmende_start")
+    cached = router.__dict__.get("_allmende_starts")
     if cached is not None and cached[0] == version:
-        return str(cached[1])
-    starts = [_literal_start(c) for c in router.effective_candidates()]
-    found = _common_start(starts) if starts and all(starts) else ""
-    router.__dict__["_allmende_start"] = (version, found)
-    return found
-
-
-def _common_start(texts: list[str]) -> str:
-    """The characters every text starts with (not whole path segments: "/api/a" of "/api/ab")."""
-    first, last = min(texts), max(texts)
-    size = next((i for i, (a, b) in enumerate(zip(first, last, strict=False)) if a != b), None)
-    return first if size is None else first[:size]
+        return cached[1]  # type: ignore[no-any-return]
+    found: set[str] = set()
+    for candidate in router.effective_candidates():
+        if isinstance(candidate, _IncludedRouter):
+            found.update(_starts(candidate))
+        else:
+            found.add(_literal_start(candidate))
+    # A start that another one begins with is enough ("" keeps every path).
+    starts = tuple(s for s in found if not any(s.startswith(o) and s != o for o in found))
+    router.__dict__["_allmende_starts"] = (version, starts)
+    return starts
 
 
 def install_prefix_guard() -> None:
@@ -54,8 +54,7 @@ def install_prefix_guard() -> None:
     walk = _IncludedRouter.matches
 
     def matches(self: Any, scope: Scope) -> tuple[Match, Scope]:
-        start = _shared_start(self)
-        if start and not get_route_path(scope).startswith(start):
+        if not get_route_path(scope).startswith(_starts(self)):
             return Match.NONE, {}
         return walk(self, scope)  # type: ignore[no-any-return]
 
