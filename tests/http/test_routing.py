@@ -75,3 +75,25 @@ def test_a_router_included_in_a_router_is_guarded_by_its_whole_path() -> None:
     assert client.get("/v2/api/outer/own").json() == "own"
     assert client.get("/api/outer/own").status_code == 404
     assert client.post("/v2/api/outer/inner/items/3").status_code == 405
+
+
+def test_a_route_added_after_the_first_request_is_reached() -> None:
+    install_prefix_guard()
+    inner, outer = APIRouter(), APIRouter()
+
+    @inner.get("/api/inner")
+    def inner_route() -> str:
+        return "inner"
+
+    outer.include_router(inner)
+    app = FastAPI()
+    app.include_router(outer)
+    client = TestClient(app)
+    assert client.get("/api/inner").json() == "inner"
+    assert client.get("/later").status_code == 404
+
+    @inner.get("/later")
+    def later() -> str:
+        return "later"
+
+    assert client.get("/later").json() == "later"

@@ -28,23 +28,36 @@ def _literal_start(candidate: Any) -> str:
     return str(path).split("{", 1)[0]
 
 
+#: A nested router's starts are kept by its parent, whose version covers them: the parent is
+#: checked (and the nested router made anew by FastAPI when a route changes) before it is walked.
+_BY_PARENT = None
+
+
 def _starts(router: Any) -> tuple[str, ...]:
     """The literal starts of the router's routes, nested routers' included (kept per version
     of its routes): a path that starts with none of them matches none of its routes."""
-    version = router.original_router._get_routes_version()
     cached = router.__dict__.get("_allmende_starts")
+    if cached is not None and cached[0] is _BY_PARENT:
+        return cached[1]  # type: ignore[no-any-return]
+    version = router.original_router._get_routes_version()
     if cached is not None and cached[0] == version:
         return cached[1]  # type: ignore[no-any-return]
+    starts = _collect(router)
+    router.__dict__["_allmende_starts"] = (version, starts)
+    return starts
+
+
+def _collect(router: Any) -> tuple[str, ...]:
     found: set[str] = set()
     for candidate in router.effective_candidates():
         if isinstance(candidate, _IncludedRouter):
-            found.update(_starts(candidate))
+            nested = _collect(candidate)
+            candidate.__dict__["_allmende_starts"] = (_BY_PARENT, nested)
+            found.update(nested)
         else:
             found.add(_literal_start(candidate))
     # A start that another one begins with is enough ("" keeps every path).
-    starts = tuple(s for s in found if not any(s.startswith(o) and s != o for o in found))
-    router.__dict__["_allmende_starts"] = (version, starts)
-    return starts
+    return tuple(s for s in found if not any(s.startswith(o) and s != o for o in found))
 
 
 def install_prefix_guard() -> None:
