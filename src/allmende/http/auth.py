@@ -6,7 +6,9 @@ frost-sta-client can send), ``X-API-Key``, the session cookie. A credential sent
 must be valid (else 401); a stale session cookie is ambient, so it just means anonymous (and is
 cleared). Cookie-authenticated unsafe requests must carry a CSRF token. An endpoint that
 confirms a key itself (:func:`confirms_key_itself`) gets a key accepted a moment ago without
-a lookup (:mod:`.keycache`). The result is cached on the request.
+a lookup (:mod:`.keycache`); every other request gets the principal of a key or session kept
+while nothing has been committed since its lookup (:mod:`.principals`). The result is cached
+on the request.
 """
 
 from __future__ import annotations
@@ -51,8 +53,9 @@ def unconfirmed(request: Request) -> bool:
 
 
 async def confirmed_principal(request: Request) -> Principal:
-    """The request's principal, a remembered API key looked up now (401 if it no longer
-    holds)."""
+    """The request's principal, a remembered API key confirmed now: looked up, or kept while
+    nothing has been committed since its lookup (:mod:`.principals`); 401 if it no longer
+    holds."""
     key: str | None = getattr(request.state, "unconfirmed_key", None)
     if key is None:
         return await current_principal(request)
