@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
+from allmende.http import routing
 from allmende.http.routing import install_prefix_guard
 
 
@@ -97,3 +99,14 @@ def test_a_route_added_after_the_first_request_is_reached() -> None:
         return "later"
 
     assert client.get("/later").json() == "later"
+
+
+def test_internals_it_cannot_read_leave_fastapis_own_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+    def changed(router: object) -> tuple[str, ...]:
+        raise AttributeError("an internal that a newer FastAPI renamed")
+
+    monkeypatch.setattr(routing, "_starts", changed)
+    client = TestClient(_app())
+    assert client.get("/api/second/items/7").json() == "second 7"
+    assert client.get("/api/second/items").status_code == 405
+    assert client.get("/api/third/items").status_code == 404

@@ -60,14 +60,28 @@ def _collect(router: Any) -> tuple[str, ...]:
     return tuple(s for s in found if not any(s.startswith(o) and s != o for o in found))
 
 
+#: The methods of FastAPI's included router that the guard needs; without them it is not installed.
+_NEEDED = ("matches", "effective_candidates")
+
+
 def install_prefix_guard() -> None:
-    """Let every included router refuse at once a path outside the literal start of its routes."""
+    """Let every included router refuse at once a path outside the literal start of its routes.
+
+    The guard rests on FastAPI's internals (0.165): where they are missing it is not installed,
+    and where they have changed so that the starts cannot be read, the router is walked as
+    FastAPI walks it (tests/http/test_routing.py says when the guard no longer holds)."""
     if _IncludedRouter is None or getattr(_IncludedRouter.matches, "_prefix_guard", False):
+        return
+    if not all(hasattr(_IncludedRouter, name) for name in _NEEDED):
         return
     walk = _IncludedRouter.matches
 
     def matches(self: Any, scope: Scope) -> tuple[Match, Scope]:
-        if not get_route_path(scope).startswith(_starts(self)):
+        try:
+            starts = _starts(self)
+        except Exception:  # internals changed: FastAPI's own walk gives the answer
+            return walk(self, scope)  # type: ignore[no-any-return]
+        if not get_route_path(scope).startswith(starts):
             return Match.NONE, {}
         return walk(self, scope)  # type: ignore[no-any-return]
 
