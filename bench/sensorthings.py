@@ -56,6 +56,7 @@ from common import (
     log,
     machine_info,
     mqtt_available,
+    mqtt_stop,
     partition,
     percentile,
     postgres_version,
@@ -534,8 +535,7 @@ def bench_mqtt(inst: Installation, network: Network, plan: Plan) -> tuple[int, f
         time.sleep(0.05)
     elapsed = time.perf_counter() - started
     for client in clients:
-        client.loop_stop()
-        client.disconnect()
+        mqtt_stop(client)
     return per_client * len(parts), elapsed
 
 
