@@ -417,16 +417,19 @@ class Server:
         self.process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 180
         ready = 0
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited; see {self.folder / 'server.log'}")
-            try:  # every worker ready: a few answers in a row on new connections
-                ready = ready + 1 if httpx.get(f"{self.root}/readyz", timeout=5).is_success else 0
-                if ready >= 4 * workers:
-                    return
-            except httpx.HTTPError:
-                ready = 0
-            time.sleep(0.1)
+        # One client (each builds an SSL context) that keeps no connection alive.
+        fresh = httpx.Limits(max_keepalive_connections=0)
+        with httpx.Client(timeout=5, limits=fresh) as http:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"server exited; see {self.folder / 'server.log'}")
+                try:  # every worker ready: a few answers in a row on new connections
+                    ready = ready + 1 if http.get(f"{self.root}/readyz").is_success else 0
+                    if ready >= 4 * workers:
+                        return
+                except httpx.HTTPError:
+                    ready = 0
+                time.sleep(0.1)
         raise RuntimeError("server did not become ready within 180 s")
 
     def stop_server(self) -> None:

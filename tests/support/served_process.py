@@ -17,6 +17,7 @@ import socket
 import sys
 import threading
 import time
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,17 @@ from paho.mqtt.enums import CallbackAPIVersion
 SRC = Path(__file__).resolve().parents[2] / "src"
 SECRET = "test-secret-key-that-is-long-enough-0123456789"  # as tests.conftest
 #: What ``serve`` imports (the CLI imports every module); the rest of a start is milliseconds.
-PRELOAD = ["allmende.cli", "allmende.app", "uvicorn.main"]
+PRELOAD = ["__main__", "allmende.cli", "allmende.app", "uvicorn.main"]
 _FORKS = multiprocessing.get_context("forkserver")
 _FORKS.set_forkserver_preload(PRELOAD)
+
+
+@cache
+def _http() -> httpx.Client:
+    """One client for the waits and reads of the test thread: ``httpx.get`` builds an SSL
+    context each time (~25 ms of CPU), and the waits poll. It keeps no connection alive, as
+    the server it talks to is killed now and then."""
+    return httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=0))
 
 
 def _run_allmende(argv: list[str], env: dict[str, str], log: str) -> None:
@@ -84,7 +93,7 @@ class Server:
         while time.monotonic() < deadline:
             assert self.process.exitcode is None, self.log.read_text()
             try:
-                if httpx.get(f"{self.url}/v1.1", timeout=1).status_code == 200:
+                if _http().get(f"{self.url}/v1.1", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -164,7 +173,7 @@ def stored(server: Server, key: str, datastream: int) -> list[int]:
         "?$select=result&$orderby=id&$top=10000"
     )
     while url:
-        page = httpx.get(url, headers={"Authorization": f"Bearer {key}"}, timeout=30).json()
+        page = _http().get(url, headers={"Authorization": f"Bearer {key}"}).json()
         results.extend(item["result"] for item in page["value"])
         url = page.get("@iot.nextLink")
     return results
@@ -172,10 +181,9 @@ def stored(server: Server, key: str, datastream: int) -> list[int]:
 
 def new_datastream(server: Server, key: str) -> int:
     """A Datastream (of a Thing with a Location) to write to; its id."""
-    created = httpx.post(
+    created = _http().post(
         f"{server.url}/v1.1/Datastreams",
         headers={"Authorization": f"Bearer {key}"},
-        timeout=30,
         json={
             "name": "Zähler",
             "description": "d",
