@@ -79,6 +79,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         mqtt_mode="off",
         # every browser test signs in from 127.0.0.1: the limit per address is not their subject
         login_attempts_per_address=10_000,
+        # nor is the anti-spam wait before a form may be sent (tests/modules/participation)
+        participation_min_form_seconds=0,
     )
     database = Database(url)
     database.write(lambda s: build_region(s, registry=registry, now=utcnow()))
