@@ -81,6 +81,8 @@ def live_server(
         mqtt_mode="off",
         # every browser test signs in from 127.0.0.1: the limit per address is not their subject
         login_attempts_per_address=10_000,
+        # nor is the anti-spam wait before a form may be sent (tests/modules/participation)
+        participation_min_form_seconds=0,
     )
     database = Database(url)
     app = create_app(settings, database=database, registry=registry)

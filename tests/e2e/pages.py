@@ -66,6 +66,15 @@ def client(url: str, language: str, who: str | None = None) -> httpx.Client:
     return browser
 
 
+def session_cookies(url: str, language: str, who: str | None) -> list[dict[str, str]]:
+    """The cookies of ``who`` signed in over HTTP (the language chosen), for a browser
+    context's ``add_cookies``: pages whose subject is not the sign-in skip its form."""
+    signed_in = client(url, language, who)
+    cookies = dict(signed_in.cookies)
+    signed_in.close()
+    return [{"name": k, "value": v, "url": url} for k, v in cookies.items()]
+
+
 def pages_with_details(
     browser: httpx.Client, paths: list[str], details: dict[str, re.Pattern[str]]
 ) -> dict[str, str]:

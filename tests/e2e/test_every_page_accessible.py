@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import LiveServer
-from tests.e2e.pages import client
+from tests.e2e.pages import session_cookies
 from tests.e2e.support import AXE_OPTIONS, AXE_RUN, axe_script
 
 pytestmark = pytest.mark.e2e
@@ -52,12 +52,7 @@ def _context(
     browser: Any, live_server: LiveServer, language: str, who: str | None, **options: Any
 ) -> Any:
     context = browser.new_context(base_url=live_server.url, locale=language, **options)
-    signed_in = client(live_server.url, language, who)
-    cookies = dict(signed_in.cookies)
-    signed_in.close()
-    context.add_cookies(
-        [{"name": k, "value": v, "url": live_server.url} for k, v in cookies.items()]
-    )
+    context.add_cookies(session_cookies(live_server.url, language, who))
     return context
 
 

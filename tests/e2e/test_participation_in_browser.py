@@ -8,14 +8,12 @@ the keyboard alone, and every citizen page passes axe-core.
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from allmende.demo.region import DEMO_PASSWORD
-from allmende.modules.participation.challenge import MIN_SECONDS
 from tests.e2e.conftest import OPERATOR_EMAIL, LiveServer, screenshot_dir
 from tests.e2e.support import axe_violations, maps_drawn
 
@@ -31,15 +29,6 @@ def sign_in(page: Any, email: str) -> None:
     page.get_by_label("Passwort").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
     page.wait_for_url(re.compile(r".*/$"))
-
-
-def take_a_moment(page: Any, shown: float) -> None:
-    """Send a form no sooner than people do: the timing check refuses forms sent within
-    ``MIN_SECONDS`` of being shown (``shown``: when the form had arrived here, so no earlier
-    than the server made it)."""
-    left = MIN_SECONDS + 0.2 - (time.monotonic() - shown)
-    if left > 0:
-        page.wait_for_timeout(left * 1000)
 
 
 def click_map_centre(page: Any, selector: str) -> None:
@@ -154,7 +143,6 @@ def test_the_contribution_form_works_with_the_keyboard_alone(page: Any) -> None:
     expect(page.locator("#f-title")).to_have_attribute(
         "aria-describedby", re.compile(r"\bf-title-error\b")
     )
-    shown = time.monotonic()
 
     tab_to(page, "#f-title")
     page.keyboard.type("Fahrradbügel an der Kirchgasse")
@@ -169,7 +157,6 @@ def test_the_contribution_form_works_with_the_keyboard_alone(page: Any) -> None:
     expect(page.locator("#f-geometry-value")).to_have_value(re.compile('"Point"'))
     tab_to(page, "#f-place")
     page.keyboard.type("Kirchgasse, gegenüber der Bäckerei")
-    take_a_moment(page, shown)
     tab_to(page, "button[type=submit]")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/participation/contributions/\d+.*"))
@@ -179,14 +166,12 @@ def test_the_contribution_form_works_with_the_keyboard_alone(page: Any) -> None:
 
 def test_outside_the_area_the_form_says_why(page: Any) -> None:
     page.goto("/participation/1/contribute")
-    shown = time.monotonic()
     page.locator("#f-title").fill("Weit weg")
     page.locator("#f-text").fill("Am Bahnhof")
     page.get_by_label("Grün und Klima").check()
     page.locator("#f-geometry-value").evaluate(
         "(el) => el.value = JSON.stringify({type: 'Point', coordinates: [8.70, 49.46]})"
     )
-    take_a_moment(page, shown)
     page.get_by_role("button", name="Beitrag veröffentlichen").click()
     expect(page.get_by_role("alert")).to_contain_text("außerhalb des Gebiets")
     expect(page.locator("#f-geometry-error")).to_contain_text("außerhalb des Gebiets")

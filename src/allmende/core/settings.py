@@ -105,6 +105,12 @@ class Settings(BaseSettings):
     disabled_modules: list[str] = Field(
         default_factory=list, description="Keys of installed modules to leave off."
     )
+    participation_min_form_seconds: int = Field(
+        default=3,
+        ge=0,
+        description="Taking part without an account: a form sent sooner than this after it was "
+        "shown is refused (scripts post at once, people read and type).",
+    )
     session_max_age_seconds: int = Field(
         default=8 * 3600, gt=0, description="How long a web login lasts before signing in again."
     )

@@ -10,6 +10,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from allmende.delivery import mail
+from allmende.modules.assets import pages_staff
 from allmende.modules.assets.models import Report, ReportService, StoredFile, WorkOrder
 from allmende.modules.assets.pages_citizens import REPORTS
 from allmende.storage.database import Database
@@ -391,6 +392,34 @@ def test_staff_record_an_inspection_in_the_form(
             select(StoredFile).where(StoredFile.inspection_id.is_not(None))
         ).all()
     assert len(photos) == 2 and not any(p.public for p in photos)
+
+
+def test_the_due_inspections_are_paged_and_the_pages_keep_the_filter(
+    client: TestClient, region: Region, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pages_staff, "DUE_PAGE_SIZE", 1)
+    sign_in(client, region.staff_a_email)
+    listed = "/maintenance?municipality=a-stadt&amp;within=366&amp;page="
+    rows = []
+    for page in range(1, 6):
+        html = client.get(
+            f"/maintenance?municipality=a-stadt&within=366&page={page}",
+            headers={"Accept-Language": "en"},
+        ).text
+        rows += re.findall(r'href="(/assets/\d+/inspect\?plan=\d+)"', html)
+        pager = re.search(r'<nav class="pager" aria-label="Pages">(.*?)</nav>', html, re.S)
+        assert pager is not None
+        assert f'<li aria-current="page">Page {page} of 5</li>' in pager[1]
+        assert (f'href="{listed}{page - 1}" rel="prev"' in pager[1]) == (page > 1)
+        assert (f'href="{listed}{page + 1}" rel="next"' in pager[1]) == (page < 5)
+    german = client.get("/maintenance?within=366&page=2", headers={"Accept-Language": "de"})
+    assert 'aria-label="Seiten"' in german.text and "Seite 2 von 5" in german.text
+    monkeypatch.setattr(pages_staff, "DUE_PAGE_SIZE", 25)
+    whole = client.get("/maintenance?municipality=a-stadt&within=366").text
+    assert "Page 1 of" not in whole and 'class="pager"' not in whole
+    # one inspection a page, in the order of the whole list (the most overdue first)
+    assert rows == re.findall(r'href="(/assets/\d+/inspect\?plan=\d+)"', whole)
+    assert len(set(rows)) == 5
 
 
 def test_pages_for_staff_refuse_others(client: TestClient, region: Region, world: World) -> None:

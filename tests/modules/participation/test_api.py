@@ -57,7 +57,7 @@ def _process(client: TestClient, region: Region, **overrides: Any) -> int:
 
 def _token() -> str:
     """A challenge token issued a little while ago, as after reading a form."""
-    return challenge.issue(SECRET, now=time.time() - challenge.MIN_SECONDS - 1)
+    return challenge.issue(SECRET, now=time.time() - 10)
 
 
 def _contribute(client: TestClient, process_id: int, **values: Any):  # type: ignore[no-untyped-def]
@@ -93,7 +93,9 @@ def test_anonymous_contributions_need_the_challenge(
     missing = _contribute(client, process_id, geometry=INSIDE)
     assert missing.status_code == 422
     assert _problem(missing)["errors"][0]["field"] == "body.challenge"
-    fresh = client.get(f"{API}/challenge").json()["token"]
+    issued = client.get(f"{API}/challenge").json()
+    assert issued["usable_after_seconds"] == 3  # the setting's default
+    fresh = issued["token"]
     too_fast = _contribute(client, process_id, challenge=fresh)
     assert too_fast.status_code == 422 and "too quickly" in too_fast.json()["detail"]
     forged = _contribute(client, process_id, challenge=_token()[:-4] + "0000")

@@ -3,6 +3,7 @@ what, and refusals of bad parameters (4xx naming the parameter, never 500)."""
 
 from __future__ import annotations
 
+import importlib
 import re
 
 import pytest
@@ -58,6 +59,40 @@ def test_the_map_data(client: TestClient, network: Network) -> None:
     assert station["geometry"] == {"type": "Point", "coordinates": [8.65, 49.45]}
     assert "Air temperature: 17.1 °C" in station["properties"]["description"]
     assert station["properties"]["url"] == f"/sensors/{network.station}"
+
+
+def test_the_list_is_paged_and_the_pages_keep_the_filter(
+    client: TestClient, network: Network, region: Region, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the module, not the router of the same name that the package exports
+    pages = importlib.import_module("allmende.modules.sensors.pages")
+    monkeypatch.setattr(pages, "PAGE_SIZE", 1)
+    sign_in(client, region.staff_a_email)  # A's two sensors: the station and the meter
+    first = client.get("/sensors?municipality=a-stadt", headers={"Accept-Language": "en"}).text
+    assert "2 sensors" in first
+    pager = re.search(r'<nav class="pager" aria-label="Pages"><ul>(.*?)</ul></nav>', first, re.S)
+    assert pager is not None
+    assert re.findall(r'<a href="([^"]+)"([^>]*)>', pager[1]) == [
+        ("/sensors?municipality=a-stadt&amp;page=1", ' aria-current="page"'),
+        ("/sensors?municipality=a-stadt&amp;page=2", ""),
+        ("/sensors?municipality=a-stadt&amp;page=2", ' rel="next"'),
+    ]
+    second = client.get("/sensors?municipality=a-stadt&page=2", headers={"Accept-Language": "de"})
+    assert 'aria-label="Seiten"' in second.text and "Vorherige Seite" in second.text
+    assert '<a href="/sensors?municipality=a-stadt&amp;page=2" aria-current="page">' in second.text
+    listed = [
+        name
+        for page in (first, second.text)
+        for name in ("Wetterstation A", "Stromzähler Bauhof")
+        if f">{name}</a>" in page
+    ]
+    assert sorted(listed) == ["Stromzähler Bauhof", "Wetterstation A"]  # each on one page
+    beyond = client.get("/sensors?municipality=a-stadt&page=9", headers={"Accept-Language": "en"})
+    assert (
+        beyond.status_code == 200
+        and '<a href="/sensors?municipality=a-stadt&amp;page=2" aria-current="page">' in beyond.text
+    )
+    assert client.get("/sensors?page=0").status_code == 422
 
 
 def test_staff_see_internal_things_of_their_municipality(

@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import update
 
 from allmende.core.registry import Registry
 from allmende.core.settings import Settings
 from allmende.modules.water import lists, usage
+from allmende.modules.water.models import Tree
 from allmende.storage.database import Database
 from tests.modules.water.conftest import Water, refresh
 from tests.support.client import TestClient
@@ -101,6 +103,52 @@ def test_the_crews_record_a_watering_from_their_list(
     api = client.post(f"/api/water/trees/{ready.young}/waterings", json={"litres": 5000},
                       headers={"X-CSRF-Token": token})  # fmt: skip
     assert api.status_code == 422 and api.json()["errors"][0]["field"] == "body.litres"
+
+
+def _district(database: Database, district: str, *object_ids: int) -> None:
+    database.write(
+        lambda s: s.execute(
+            update(Tree).where(Tree.object_id.in_(object_ids)).values(district=district)
+        )
+    )
+
+
+def test_the_crews_page_shows_one_tour_and_links_the_others(
+    client: TestClient, ready: Water, region: Region, database: Database
+) -> None:
+    _district(database, "Nordstadt", ready.young)
+    _district(database, "Südstadt", ready.old, ready.birch)
+    sign_in(client, region.staff_a_email)
+    urgent = client.get("/water/crews?view=mobile", headers={"Accept-Language": "en"}).text
+    tours = re.search(r'<nav class="water-tours no-print" aria-label="Tours"><ol>(.*?)</ol></nav>',
+                      urgent, re.S)  # fmt: skip
+    assert tours is not None
+    links = re.findall(r'<li><a href="([^"]+)"( aria-current="page")?>Tour (\d): (\w+) ', tours[1])
+    # the most urgent tour first and shown; each link keeps the municipality and the view
+    assert [(number, district, bool(current)) for _, current, number, district in links] == [
+        ("1", "Südstadt", True),
+        ("2", "Nordstadt", False),
+    ]
+    assert [href for href, *_ in links] == [
+        "/water/crews?municipality=a-stadt&amp;view=mobile&amp;district=S%C3%BCdstadt",
+        "/water/crews?municipality=a-stadt&amp;view=mobile&amp;district=Nordstadt",
+    ]
+    assert '<h2 id="tour-heading">Tour 1: Südstadt' in urgent
+    assert f'id="stop-{ready.old}"' in urgent and f'id="stop-{ready.young}"' not in urgent
+    # the other tour on its own page, in German, its watering forms coming back to it
+    north = client.get(links[1][0].replace("&amp;", "&"), headers={"Accept-Language": "de"}).text
+    assert '<h2 id="tour-heading">Tour 2: Nordstadt' in north
+    assert 'aria-label="Touren"' in north
+    assert 'aria-current="page">Tour 2: Nordstadt (1 Baum)</a>' in north
+    assert f'id="stop-{ready.young}"' in north and f'id="stop-{ready.old}"' not in north
+    assert (
+        'name="next" value="/water/crews?municipality=a-stadt&amp;view=mobile&amp;'
+        f'district=Nordstadt#stop-{ready.young}"'
+    ) in north
+    assert 'href="/water/crews?municipality=a-stadt&amp;view=print&amp;district=Nordstadt"' in north
+    # a district without a tour (its trees watered meanwhile): the most urgent tour
+    gone = client.get("/water/crews?district=Weststadt", headers={"Accept-Language": "en"}).text
+    assert '<h2 id="tour-heading">Tour 1: Südstadt' in gone
 
 
 def test_meters_show_use_to_all_and_leak_evidence_to_staff(

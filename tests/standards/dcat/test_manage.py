@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import importlib
+import re
+
 import pytest
 
 from tests.support.client import TestClient
@@ -196,3 +199,49 @@ def test_the_page_lists_downloads_and_edits_without_javascript(
     )
     assert response.status_code == 303
     assert "baumschnitt" in client.get("/catalog.ttl").text
+
+
+def test_the_page_is_paged_and_a_change_lands_on_its_dataset(
+    client: TestClient, region: Region, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the module, not the router of the same name
+    monkeypatch.setattr(importlib.import_module("allmende.standards.dcat.pages"), "PAGE_SIZE", 1)
+    _station(client, region)
+    sign_in(client, region.staff_a_email)
+    created = client.post(
+        "/open-data/datasets",
+        data={
+            "csrf_token": csrf_from(client.get("/open-data").text),
+            **{k: OWN[k] for k in ("municipality", "key", "title", "description", "license")},
+            "link_title": "Haushaltsplan (PDF)",
+            "link_url": "https://a-stadt.example/haushalt.pdf",
+            "link_format": "PDF",
+        },
+        follow_redirects=False,
+    )
+    assert created.status_code == 303
+    shown = []
+    for page in (1, 2):
+        html = client.get(f"/open-data?page={page}", headers={"Accept-Language": "en"}).text
+        shown += re.findall(r'<section class="dataset" id="([^"]+)"', html)
+        pager = re.search(r'<nav class="pager" aria-label="Pages"><ul>(.*?)</ul></nav>', html, re.S)
+        assert pager is not None
+        assert f'<a href="/open-data?page={page}" aria-current="page">' in pager[1]
+    assert sorted(shown) == ["haushalt-a-stadt-2026", "sensors-a-stadt-weather-station"]
+    # each change lands on the page that lists the dataset
+    at = {dataset: page for page, dataset in enumerate(shown, 1)}
+    landing = {1: "/open-data#{}", 2: "/open-data?page=2#{}"}
+    assert created.headers["location"] == landing[at["haushalt-a-stadt-2026"]].format(
+        "haushalt-a-stadt-2026"
+    )
+    edited = client.post(
+        "/open-data/datasets/sensors-a-stadt-weather-station",
+        data={"csrf_token": csrf_from(html), "title": "Klimamessnetz A-Stadt"},
+        follow_redirects=False,
+    )
+    assert edited.headers["location"] == landing[at["sensors-a-stadt-weather-station"]].format(
+        "sensors-a-stadt-weather-station"
+    )
+    german = client.get("/open-data?page=2", headers={"Accept-Language": "de"}).text
+    assert 'aria-label="Seiten"' in german and "Vorherige Seite" in german
+    assert client.get("/open-data?page=0").status_code == 422

@@ -3,6 +3,7 @@ requests and report categories."""
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -104,6 +105,9 @@ def _export_context(
 
 # --- inspections due ------------------------------------------------------------------------
 
+#: Inspections a page of the due list, the most overdue first (about a crew's week).
+DUE_PAGE_SIZE = 25
+
 
 @pages.get("/maintenance")
 def maintenance_page(
@@ -111,6 +115,7 @@ def maintenance_page(
     principal: Caller,
     municipality: str | None = Query(None, max_length=40),
     within: int = Query(7, ge=0, le=366),
+    page: int = Query(1, ge=1, le=100_000),
 ) -> Response:
     if (early := staff_page(request, principal)) is not None:
         return early
@@ -119,12 +124,18 @@ def maintenance_page(
         due = inspections.due(
             session, principal=principal, now=utcnow(), horizon_days=within, municipality_id=mid
         )
-
+        pages = max(1, math.ceil(len(due) / DUE_PAGE_SIZE))
+        page = min(page, pages)
+        query = urlencode({"municipality": municipality or "", "within": within})
         return render(
             request,
             "assets/maintenance.html",
             {
-                "due": due,
+                "due": due[(page - 1) * DUE_PAGE_SIZE : page * DUE_PAGE_SIZE],
+                "total": len(due),
+                "page": page,
+                "pages": pages,
+                "query": query,
                 "within": within,
                 "municipality": municipality or "",
                 "municipalities": editable_municipalities(session, principal)

@@ -4,8 +4,8 @@ No third party is involved and nothing about the person is stored:
 
 * **Timing token.** Every form (and ``GET /api/participation/challenge``) carries a token signed
   with the installation's secret that says when it was issued. A submission is refused when it
-  arrives sooner than :data:`MIN_SECONDS` after that (scripts post at once, people read and
-  type) or later than :data:`MAX_AGE_SECONDS` (reload the page).
+  arrives sooner than the setting ``participation_min_form_seconds`` after that (scripts post
+  at once, people read and type) or later than :data:`MAX_AGE_SECONDS` (reload the page).
 * **Honeypot.** Forms hold a field people never see (hidden from screen readers too); naive
   bots fill it and are refused.
 * **Rate limits** per address (anonymous) or per account, see :data:`LIMITS`.
@@ -25,7 +25,6 @@ import time
 from allmende.modules.participation.service import N_, refuse
 from allmende.sdk import FieldError, RateLimit, ValidationFailed
 
-MIN_SECONDS = 3
 MAX_AGE_SECONDS = 3 * 3600
 HONEYPOT_FIELD = "homepage"
 CHALLENGE_FIELD = "challenge"
@@ -68,10 +67,12 @@ def verify(
     secret: str,
     token: str | None,
     *,
+    min_seconds: int,
     field: str = "body.challenge",
     now: float | None = None,
 ) -> None:
-    """Refuse a missing, forged, too fast or stale token."""
+    """Refuse a missing, forged, stale or too fast token (sent sooner than ``min_seconds``
+    after it was issued)."""
     if not token:
         raise refuse(
             ValidationFailed,
@@ -85,7 +86,7 @@ def verify(
     if not hmac.compare_digest(parts[2], _sign(secret, payload)):
         raise refuse(ValidationFailed, field, N_("is not a valid challenge token"))
     age = (time.time() if now is None else now) - int(parts[0])
-    if age < MIN_SECONDS:
+    if age < min_seconds:
         raise refuse(
             ValidationFailed,
             field,

@@ -42,8 +42,11 @@ def participant_for(
     if principal.is_authenticated:
         return Participant(principal, name=name)
     challenge.check_honeypot(honeypot)
-    secret = app_context(request).settings.signing_key
-    challenge.verify(secret, token, field=field)
+    settings = app_context(request).settings
+    secret = settings.signing_key
+    challenge.verify(
+        secret, token, min_seconds=settings.participation_min_form_seconds, field=field
+    )
     browser = browser_id(request) or new_browser(request)
     return Participant(principal, voter_key=challenge.voter_key(secret, browser), name=name)
 

@@ -7,6 +7,7 @@ inline SVG drawn here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -45,6 +46,8 @@ pages = APIRouter(include_in_schema=False)
 PeriodKey = Literal["24h", "7d", "30d"]
 #: A municipality or kind key; empty is "all" (what the filter form sends for its first option).
 KEY_PATTERN = r"^([a-z0-9][a-z0-9_-]{0,39})?$"
+#: Sensors a page of the list (the map shows all of them).
+PAGE_SIZE = 25
 
 
 TIME_PATTERN = "dd.MM.yyyy HH:mm"
@@ -140,6 +143,7 @@ def index_page(
     principal: Caller,
     municipality: str | None = Query(None, max_length=40, pattern=KEY_PATTERN),
     kind: str | None = Query(None, max_length=40, pattern=KEY_PATTERN),
+    page: int = Query(1, ge=1, le=100_000),
 ) -> Response:
     with app_context(request).database.session() as session:
         known = service.kinds(session)
@@ -147,11 +151,16 @@ def index_page(
         found = service.things(session, principal=principal, f=f)
         places = _municipalities(session)
         query = urlencode({k: v for k, v in (("municipality", municipality), ("kind", kind)) if v})
+        pages = max(1, math.ceil(len(found) / PAGE_SIZE))
+        page = min(page, pages)
         return render(
             request,
             "sensors/index.html",
             {
-                "rows": _rows(found, known),
+                "rows": _rows(found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], known),
+                "total": len(found),
+                "page": page,
+                "pages": pages,
                 "kinds": known,
                 "municipalities": places,
                 "place_names": {m.id: m.name for m in places},

@@ -302,7 +302,10 @@ def crews_page(
     principal: Caller,
     municipality: str | None = Query(None, max_length=40, pattern=KEY_PATTERN),
     view: Literal["screen", "print", "mobile"] = "screen",
+    district: str | None = Query(None, max_length=200),
 ) -> Response:
+    """One tour a page (a crew walks one district), the most urgent first; the other tours
+    are linked by their district, which stays the same while the tours' order changes."""
     with app_context(request).database.session() as session:
         places = [
             m
@@ -313,16 +316,28 @@ def crews_page(
             require(principal, Action.READ_INTERNAL, municipality_id=0, scope=SCOPE)
         chosen = next((m for m in places if m.key == municipality), places[0])
         tours = lists.crew_tours(session, principal=principal, municipality_id=chosen.id)
+    number = next((i for i, t in enumerate(tours, 1) if t.district == district), 1)
+    shown = tours[number - 1] if tours else None
+
+    def link(tour: lists.Tour | None, shown_as: str = view) -> str:
+        query = {"municipality": chosen.key, "view": shown_as}
+        if tour is not None:
+            query["district"] = tour.district
+        return f"/water/crews?{urlencode(query)}"
+
     return render(
         request,
         "water/crews.html",
         {
-            "tours": tours,
+            "tours": [(t, link(t)) for t in tours],
+            "tour": shown,
+            "number": number,
+            "views": {v: link(shown, v) for v in ("screen", "mobile", "print")},
             "municipalities": places,
             "chosen": chosen,
             "view": view,
             "today": local_today(),
-            "next": f"/water/crews?{urlencode({'municipality': chosen.key, 'view': view})}",
+            "next": link(shown),
         },
     )
 

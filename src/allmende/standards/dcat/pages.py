@@ -3,9 +3,10 @@ for staff, forms to describe, withdraw and add datasets. Works without JavaScrip
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
@@ -15,15 +16,20 @@ from allmende.http.context import app_context
 from allmende.http.links import local_path
 from allmende.identity.models import Municipality
 from allmende.identity.permissions import Action, can
+from allmende.identity.principal import Principal
 from allmende.standards.dcat import manage, store
 from allmende.standards.dcat.files import FILES
 from allmende.standards.dcat.vocabulary import LICENSE_CHOICES, LINK_FORMATS
 
 pages = APIRouter(include_in_schema=False)
+#: Datasets a page of /open-data (the machine-readable catalogue pages by catalog_page_size).
+PAGE_SIZE = 20
 
 
 @pages.get("/open-data")
-def open_data_page(request: Request, principal: Caller) -> Response:
+def open_data_page(
+    request: Request, principal: Caller, page: int = Query(1, ge=1, le=100_000)
+) -> Response:
     context = app_context(request)
     with context.database.session() as session:
         found = manage.listed(session, request, principal)
@@ -32,13 +38,19 @@ def open_data_page(request: Request, principal: Caller) -> Response:
             for m in session.scalars(select(Municipality).order_by(Municipality.name))
             if can(principal, Action.EDIT, municipality_id=m.id, scope=store.SCOPE)
         ]
+    pages_total = max(1, math.ceil(len(found) / PAGE_SIZE))
+    page = min(page, pages_total)
+    shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     return context.templates.render(
         request,
         "dcat/open_data.html",
         {
-            "entries": found,
+            "entries": shown,
+            "total": len(found),
+            "page": page,
+            "pages": pages_total,
             "files": FILES,
-            "editable": {e.dataset.id for e in found if manage.editable(principal, e)},
+            "editable": {e.dataset.id for e in shown if manage.editable(principal, e)},
             "places": places,
             "licenses": LICENSE_CHOICES,
             "link_formats": LINK_FORMATS,
@@ -72,7 +84,7 @@ async def edit_from_form(request: Request, dataset_id: str, principal: Caller) -
             changes=changes,
         )
     )
-    return RedirectResponse(local_path(request, f"/open-data#{dataset_id}"), status_code=303)
+    return RedirectResponse(local_path(request, _listed_at(request, principal, dataset_id)), 303)
 
 
 @pages.post("/open-data/datasets")
@@ -103,4 +115,14 @@ async def create_from_form(request: Request, principal: Caller) -> Response:
             changes=changes,
         )
     )
-    return RedirectResponse(local_path(request, f"/open-data#{entry.dataset.id}"), status_code=303)
+    listed_at = _listed_at(request, principal, entry.dataset.id)
+    return RedirectResponse(local_path(request, listed_at), status_code=303)
+
+
+def _listed_at(request: Request, principal: Principal, dataset_id: str) -> str:
+    """The dataset on its page of /open-data (where the reader lands after a change)."""
+    with app_context(request).database.session() as session:
+        found = manage.listed(session, request, principal)
+    index = next((i for i, e in enumerate(found) if e.dataset.id == dataset_id), 0)
+    page = index // PAGE_SIZE + 1
+    return f"/open-data?page={page}#{dataset_id}" if page > 1 else f"/open-data#{dataset_id}"

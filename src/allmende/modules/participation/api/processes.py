@@ -227,10 +227,11 @@ def participation_feed(
 def new_challenge(request: Request) -> Response:
     """A token for taking part without an account; send it after a few seconds as
     ``challenge``. The response also sets the browser-key cookie."""
-    token = challenge.issue(app_context(request).settings.signing_key)
+    settings = app_context(request).settings
+    token = challenge.issue(settings.signing_key)
     body = ChallengeRead(
         token=token,
-        usable_after_seconds=challenge.MIN_SECONDS,
+        usable_after_seconds=settings.participation_min_form_seconds,
         expires_after_seconds=challenge.MAX_AGE_SECONDS,
     )
     response = Response(body.model_dump_json(), media_type="application/json")
