@@ -12,8 +12,9 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 
 from tests.standards.conftest import Things
-from tests.support.fuzzing import generated_cases, send_cases
+from tests.support.fuzzing import Credential, generated_cases, send_cases
 from tests.support.region import Region
+from tests.support.web import bearer
 
 # One worker runs both backends, so that the second one sends the cases the first generated.
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("fuzz-standards")]
@@ -38,7 +39,7 @@ def test_adapters_survive_generated_requests(app: FastAPI, things: Things, regio
     sent = send_cases(
         generated.cases,
         app,
-        headers={"Authorization": f"Bearer {region.key_open311}"},
+        credential=lambda: Credential(headers=bearer(region.key_open311)),
         excluded_checks=[schemathesis.checks.positive_data_acceptance],
     )
     print(f"schemathesis seed {generated.seed}: {sent.summary()}")  # shown with -s or -rP

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +87,10 @@ class Sent:
     def total(self) -> int:
         return sum(self.statuses.values())
 
+    @property
+    def server_errors(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status >= 500)
+
     def summary(self) -> str:
         kinds = " ".join(f"{kind}={n}" for kind, n in sorted(self.kinds.items()))
         return f"{self.total} cases ({kinds}), statuses {dict(sorted(self.statuses.items()))}"
@@ -100,19 +104,32 @@ class Sent:
         )
 
 
+@dataclass(frozen=True)
+class Credential:
+    """What a request carries on top of the case's own headers and cookies."""
+
+    headers: dict[str, str] = field(default_factory=dict)
+    cookies: dict[str, str] = field(default_factory=dict)
+
+
 def send_cases(
-    cases: Sequence[Case],
+    cases: Iterable[Case],
     app: Callable[..., Any],
     *,
-    headers: dict[str, str] | None = None,
+    credential: Callable[[], Credential] = Credential,
     excluded_checks: Sequence[Any] = (),
+    sent: Sent | None = None,
 ) -> Sent:
-    """Send each case to ``app`` (with ``headers`` on top of its own) and run schemathesis'
-    checks on each answer; a failing case is noted, and the next one sent."""
-    sent = Sent()
+    """Send each case to ``app`` with ``credential()`` and run schemathesis' checks on each
+    answer; a failing case is noted (in ``sent``, or a new tally), and the next one sent."""
+    sent = Sent() if sent is None else sent
     with asgi.get_client(app) as client:
         client.trust_env = False  # no proxy or .netrc look-up in the environment per request
         for case in cases:
+            given = credential()
+            client.cookies.clear()
+            client.cookies.update(given.cookies)
+            headers = given.headers or None
             try:
                 response = case.call(session=client, headers=headers, app=app)
                 sent.statuses[response.status_code] += 1

@@ -13,8 +13,9 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 
 from tests.modules.assets.conftest import World
-from tests.support.fuzzing import generated_cases, send_cases
+from tests.support.fuzzing import Credential, generated_cases, send_cases
 from tests.support.region import Region
+from tests.support.web import bearer
 
 # One worker runs both backends, so that the second one sends the cases the first generated.
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("fuzz-assets")]
@@ -39,7 +40,7 @@ def test_assets_api_survives_generated_requests(app: FastAPI, world: World, regi
     sent = send_cases(
         generated.cases,
         app,
-        headers={"Authorization": f"Bearer {region.key_admin}"},
+        credential=lambda: Credential(headers=bearer(region.key_admin)),
         excluded_checks=[schemathesis.checks.positive_data_acceptance],
     )
     print(f"schemathesis seed {generated.seed}: {sent.summary()}")  # shown with -s or -rP
