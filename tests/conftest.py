@@ -31,6 +31,7 @@ from allmende.storage.database import Database, make_engine
 from allmende.storage.ephemeral_pg import EphemeralPostgres, PostgresUnavailable
 from allmende.storage.migrate import upgrade
 from tests.support.client import TestClient
+from tests.support.demo_command import DemoCommand, run_once
 from tests.support.example_module import install_example_module
 from tests.support.missing import missing
 from tests.support.region import Region, build_region
@@ -223,6 +224,13 @@ def postgres_templates(
     url = postgres_server.create_database("allmende_region", template="allmende_empty")
     region = _seed_region(url)
     return Templates("allmende_empty", "allmende_region", region, _PostgresCopies(postgres_server))
+
+
+@pytest.fixture(scope="session")
+def demo_command(tmp_path_factory: pytest.TempPathFactory) -> DemoCommand:
+    """``allmende demo --no-serve`` run once for the whole session (all workers): the command
+    test reads it, the browser tests serve a copy of what it built."""
+    return run_once(tmp_path_factory)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from allmende import __version__
 from allmende.cli import app
+from tests.support.demo_command import DemoCommand
 
 pytestmark = pytest.mark.integration
 
@@ -153,13 +154,15 @@ def test_serve_refuses_workers_on_sqlite(run) -> None:  # type: ignore[no-untype
     assert "PostgreSQL" in result.output
 
 
-def test_demo_builds_the_region(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    output = run("demo", "--no-serve").output
+def test_demo_builds_the_region(run, demo_command: DemoCommand) -> None:  # type: ignore[no-untyped-def]
+    # The session's one run of `allmende demo --no-serve` (the browser tests serve its database).
+    assert demo_command.exit_code == 0, demo_command.output
+    output = demo_command.output
     assert "admin@demo.allmende.example" in output
     for place in ("Auenstadt", "Lindenbach", "Eichtal"):  # every municipality's staff login
         key = place.lower()
         assert f"staff@{key}.demo.allmende.example  password: allmende-demo ({place})" in output
-    assert (tmp_path / "allmende-demo.sqlite3").exists()
+    assert (demo_command.folder / "allmende-demo.sqlite3").exists()
     assert "notices" in run("modules", "list").output
 
 

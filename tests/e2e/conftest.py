@@ -1,6 +1,7 @@
 """A live server and headless Chromium (Debian's package; browsers are never downloaded).
 
-The server runs the demo region on SQLite in a thread of the test process, on a free port.
+The server runs the demo region on SQLite (a copy of what ``allmende demo`` built for the
+session) in a thread of the test process, on a free port.
 """
 
 from __future__ import annotations
@@ -17,13 +18,12 @@ import pytest
 from allmende.app import create_app
 from allmende.core.registry import Registry, discover
 from allmende.core.settings import Mode, Settings
-from allmende.core.timeutil import utcnow
-from allmende.demo.region import REGION_NAME, build_region, demo_accounts
+from allmende.demo.region import REGION_NAME, demo_accounts
 from allmende.storage.database import Database
-from allmende.storage.migrate import upgrade
 from tests.conftest import SECRET
 from tests.e2e.pages import client, detail_routes, pages_with_details, route_pages
 from tests.e2e.support import MAP_READY_SCRIPT
+from tests.support.demo_command import DemoCommand
 from tests.support.live import serve
 from tests.support.missing import missing
 
@@ -61,13 +61,15 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    from tests.conftest import KERNEL_MIGRATIONS
-
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, demo_command: DemoCommand
+) -> Iterator[LiveServer]:
+    """The demo that ``allmende demo`` built (a copy: the tests write to it), served."""
+    assert demo_command.exit_code == 0, demo_command.output
     path = tmp_path_factory.mktemp("live") / "demo.sqlite3"
+    demo_command.copy_database(path)
     url = f"sqlite:///{path}"
     registry = Registry.build(discover())
-    upgrade(url, [*KERNEL_MIGRATIONS, *registry.migration_locations()])
     settings = Settings(
         mode=Mode.DEMO,
         database_url=url,
@@ -81,7 +83,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         login_attempts_per_address=10_000,
     )
     database = Database(url)
-    database.write(lambda s: build_region(s, registry=registry, now=utcnow()))
     app = create_app(settings, database=database, registry=registry)
     app.state.allmende.demo_accounts = demo_accounts()
     running = serve(app)

@@ -35,7 +35,7 @@ class Receiver:
     """An HTTP server on a free loopback port that records what it receives.
 
     ``answers[path]`` is a list of status codes to give in turn (the last one repeats);
-    ``/slow`` waits two seconds before answering (or until the receiver closes, so that closing
+    ``/slow`` waits five seconds before answering (or until the receiver closes, so that closing
     does not wait for a sleeping handler).
     """
 
@@ -49,7 +49,7 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["content-length"]))
                 if self.path == "/slow":
-                    receiver.closing.wait(2)
+                    receiver.closing.wait(5)
                 codes = receiver.answers.get(self.path, [200])
                 status = codes.pop(0) if len(codes) > 1 else codes[0]
                 receiver.received.append(
@@ -98,7 +98,8 @@ def settings(settings: Settings) -> Settings:
     return settings.model_copy(
         update={
             "webhook_allow_private_targets": True,
-            "webhook_timeout_seconds": 0.5,
+            # Long enough for a loopback answer on a loaded machine, short for the slow receiver.
+            "webhook_timeout_seconds": 1.0,
             "run_jobs": False,  # rounds are run by the tests, at the times they choose
         }
     )

@@ -94,6 +94,19 @@ def test_geojson_buildings_with_heights() -> None:
     assert geometry.area == pytest.approx(to_metric(house).area, rel=1e-6)
 
 
+def test_features_elsewhere_are_refused_naming_their_extent() -> None:
+    houses = [
+        shapely.box(13.30, 52.50, 13.3002, 52.5002),
+        shapely.box(13.31, 52.51, 13.3102, 52.5102),
+    ]
+    content = geojson([(shapely.geometry.mapping(h), {"hoehe": 9.0}) for h in houses])
+    west, south, east, north = to_metric(shapely.MultiPolygon(houses)).bounds
+    assert refused(content, "buildings") == (
+        "does not overlap the municipality (its extent in EPSG:25832: "
+        f"{west:.0f}, {south:.0f}, {east:.0f}, {north:.0f})"
+    )
+
+
 def test_points_are_no_buildings() -> None:
     content = geojson([(shapely.geometry.mapping(shapely.Point(8.71, 49.465)), {})])
     assert refused(content, "buildings") == "holds no usable polygons (1 features of another kind)"
