@@ -65,6 +65,8 @@ from common import (  # noqa: E402  (the sibling module, see its text)
     machine_info,
     mosquitto_available,
     mqtt_available,
+    mqtt_start,
+    mqtt_stop,
     partition,
     percentile,
     postgres_version,
@@ -98,12 +100,14 @@ class Plan:
     mqtt_rows: int
     mqtt_clients: int
     mqtt_inflight: int
+    warmup: float = 0.5  # seconds of each load before its requests count (pages: twice that)
 
 
 FULL = Plan(10, (1_000_000, 10_000_000), 3, 5.0, 8, 200_000, 4, 8, 40_000, 4, 256)
 QUICK = Plan(10, (20_000, 100_000), 3, 1.5, 8, 20_000, 4, 8, 4_000, 4, 256)
-#: Only that every table prints: a few hundred rows, one short round, two clients.
-TINY = Plan(2, (400, 800), 1, 0.2, 2, 400, 2, 2, 400, 2, 16)
+#: Only that every table prints: a few hundred rows, one short round with hardly a warm-up,
+#: two clients.
+TINY = Plan(2, (400, 800), 1, 0.1, 2, 400, 2, 2, 400, 2, 16, warmup=0.05)
 
 
 # --- a lean HTTP/1.1 client ----------------------------------------------------------------------
@@ -413,16 +417,19 @@ class Server:
         self.process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 180
         ready = 0
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited; see {self.folder / 'server.log'}")
-            try:  # every worker ready: a few answers in a row on new connections
-                ready = ready + 1 if httpx.get(f"{self.root}/readyz", timeout=5).is_success else 0
-                if ready >= 4 * workers:
-                    return
-            except httpx.HTTPError:
-                ready = 0
-            time.sleep(0.1)
+        # One client (each builds an SSL context) that keeps no connection alive.
+        fresh = httpx.Limits(max_keepalive_connections=0)
+        with httpx.Client(timeout=5, limits=fresh) as http:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"server exited; see {self.folder / 'server.log'}")
+                try:  # every worker ready: a few answers in a row on new connections
+                    ready = ready + 1 if http.get(f"{self.root}/readyz").is_success else 0
+                    if ready >= 4 * workers:
+                        return
+                except httpx.HTTPError:
+                    ready = 0
+                time.sleep(0.1)
         raise RuntimeError("server did not become ready within 180 s")
 
     def stop_server(self) -> None:
@@ -781,6 +788,7 @@ def bench_single(network: Network, plan: Plan) -> Load:
         plan.single_clients,
         plan.seconds,
         headers=network.headers,
+        warmup=plan.warmup,
     )
 
 
@@ -793,6 +801,7 @@ def bench_floor(server: Server, plan: Plan) -> Load:
         plan.single_clients,
         plan.seconds,
         headers=server.headers(),
+        warmup=plan.warmup,
     )
 
 
@@ -884,10 +893,8 @@ def bench_mqtt(
         client.username_pw_set("bench", key)
         client.max_inflight_messages_set(plan.mqtt_inflight)
         client.max_queued_messages_set(0)
-        client.connect(host, port)
-        client.loop_start()
+        mqtt_start(client, host, port)  # connected and authenticated
         clients.append(client)
-    time.sleep(0.5)  # connected and authenticated
     expected = before + per_client * plan.mqtt_clients
     started = time.perf_counter()
 
@@ -905,8 +912,7 @@ def bench_mqtt(
         stored = stored_count(server, network)
     elapsed = time.perf_counter() - started
     for client in clients:
-        client.loop_stop()
-        client.disconnect()
+        mqtt_stop(client)
     result = Load(requests=per_client * plan.mqtt_clients, seconds=elapsed)
     if stored != expected:
         result.failures.append(f"{expected - stored} of {result.requests} not stored")
@@ -1020,7 +1026,11 @@ def measure_reads(network: Network, plan: Plan, label: str) -> dict[str, Any]:
     for round_number in range(plan.rounds):
         for name, requests in workloads.items():
             measured = load(
-                network.base, lambda n, r=requests: cycle(r, n), plan.read_clients, plan.seconds
+                network.base,
+                lambda n, r=requests: cycle(r, n),
+                plan.read_clients,
+                plan.seconds,
+                warmup=plan.warmup,
             )
             loads[name].append(measured)
             log(
@@ -1125,7 +1135,7 @@ def measure_pages(backend: str, folder: Path, plan: Plan, workers: int) -> dict[
                         lambda n, p=path: cycle([Request("GET", p)]),
                         clients,
                         plan.seconds,
-                        warmup=1.0,
+                        warmup=2 * plan.warmup,
                     )
                     loads.setdefault((name, clients), []).append(measured)
             log(f"{backend}: pages round {round_number + 1} done")

@@ -19,6 +19,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -214,6 +215,26 @@ def human(size: int) -> str:
         if size >= scale:
             return f"{size / scale:.3g}{unit}"
     return str(size)
+
+
+# --- MQTT clients ----------------------------------------------------------------------------
+
+
+def mqtt_start(client: Any, host: str, port: int, timeout: float = 30) -> None:
+    """Connect a paho client, start its network thread and wait for the broker's CONNACK."""
+    answered = threading.Event()
+    client.on_connect = lambda *_: answered.set()
+    client.connect(host, port)
+    client.loop_start()
+    if not answered.wait(timeout):
+        raise RuntimeError(f"no CONNACK from {host}:{port} within {timeout:.0f} s")
+
+
+def mqtt_stop(client: Any) -> None:
+    """Disconnect first: the network thread then ends at once, where ``loop_stop`` alone waits
+    for its next wake-up (up to a second per client)."""
+    client.disconnect()
+    client.loop_stop()
 
 
 # --- Mosquitto -------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from common import Mosquitto, free_port, machine_info
+from common import Mosquitto, free_port, machine_info, mqtt_start, mqtt_stop
 
 CLIENTS = 4
 INFLIGHT = 256
@@ -51,10 +51,8 @@ def publish(port: int, messages: int) -> float:
         client.username_pw_set("bench", "x")
         client.max_inflight_messages_set(INFLIGHT)
         client.max_queued_messages_set(0)
-        client.connect("127.0.0.1", port)
-        client.loop_start()
+        mqtt_start(client, "127.0.0.1", port)
         clients.append((n, client))
-    time.sleep(0.5)
     per_client = messages // CLIENTS
 
     def send(item: tuple[int, Any]) -> None:
@@ -70,8 +68,7 @@ def publish(port: int, messages: int) -> float:
         list(pool.map(send, clients))
     elapsed = time.perf_counter() - started
     for _, client in clients:
-        client.loop_stop()
-        client.disconnect()
+        mqtt_stop(client)
     return per_client * CLIENTS / elapsed
 
 
@@ -137,8 +134,7 @@ class Acknowledger:
         client.ack(message.mid, message.qos)
 
     def close(self) -> None:
-        self.client.loop_stop()
-        self.client.disconnect()
+        mqtt_stop(self.client)
 
 
 def mosquitto(messages: int, *, subscriber: bool) -> float:

@@ -56,6 +56,7 @@ from common import (
     log,
     machine_info,
     mqtt_available,
+    mqtt_stop,
     partition,
     percentile,
     postgres_version,
@@ -190,15 +191,16 @@ class Installation:
             stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited; see {self.folder / 'server.log'}")
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=2).is_success:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
+        with httpx.Client(timeout=2) as http:  # one client: each builds an SSL context
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"server exited; see {self.folder / 'server.log'}")
+                try:
+                    if http.get(f"http://127.0.0.1:{self.port}/readyz").is_success:
+                        return
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.05)
         raise RuntimeError("server did not become ready within 60 s")
 
     def stop(self) -> None:
@@ -534,8 +536,7 @@ def bench_mqtt(inst: Installation, network: Network, plan: Plan) -> tuple[int, f
         time.sleep(0.05)
     elapsed = time.perf_counter() - started
     for client in clients:
-        client.loop_stop()
-        client.disconnect()
+        mqtt_stop(client)
     return per_client * len(parts), elapsed
 
 

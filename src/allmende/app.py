@@ -33,6 +33,7 @@ from allmende.http.links import ProxyHeadersMiddleware
 from allmende.http.middleware import RequestContextMiddleware
 from allmende.http.openapi import install_openapi
 from allmende.http.problems import ErrorFormats, install_error_handlers
+from allmende.http.routing import install_prefix_guard
 from allmende.http.templating import Templates
 from allmende.identity.oidc import OidcVerifier
 from allmende.sensing import actuation
@@ -40,7 +41,6 @@ from allmende.sensing.service import OBSERVATIONS_CREATED
 from allmende.storage.database import Database
 from allmende.storage.migrate import pending_heads
 from allmende.storage.scheduler import Scheduler
-from allmende.storage.version import DataVersion
 from allmende.web import (
     LOCALE,
     STATIC,
@@ -146,7 +146,7 @@ def create_app(
     database.bus.subscribe(
         OBSERVATIONS_CREATED, lambda event: OBSERVATIONS_STORED.inc(len(event.payload["rows"]))
     )
-    data_version = DataVersion(database)
+    data_version = context.data_version
     context.attach(data_version)  # for adapters that keep answers while the data holds
     for adapter in ADAPTERS:
         if adapter.setup is not None:
@@ -197,6 +197,7 @@ def create_app(
         dependencies=[Depends(current_principal)],
     )
     app.state.allmende = context
+    install_prefix_guard()
     formats = ErrorFormats(
         by_prefix=[(a.prefix, a.render_error) for a in ADAPTERS], html=html_error
     )

@@ -34,7 +34,7 @@ def test_jobs_run_repeatedly(database: Database, settings: Settings) -> None:
         if len(runs) >= 2:
             done.set()
 
-    scheduler = Scheduler([JobSpec("count", 1, count)], database, settings)
+    scheduler = Scheduler([JobSpec("count", 0.05, count)], database, settings)
     scheduler.start()
     try:
         assert done.wait(timeout=10)
@@ -73,17 +73,20 @@ def test_a_held_job_is_skipped_on_postgresql(database: Database, settings: Setti
 
 def test_a_failing_job_keeps_the_scheduler_alive(database: Database, settings: Settings) -> None:
     calls = []
+    twice = threading.Event()
 
     def fail(context: JobContext) -> None:
         calls.append(time.monotonic())
+        if len(calls) >= 2:
+            twice.set()
         raise RuntimeError("boom")
 
-    scheduler = Scheduler([JobSpec("fail", 1, fail)], database, settings)
+    scheduler = Scheduler([JobSpec("fail", 0.05, fail)], database, settings)
     scheduler.start()
-    deadline = time.monotonic() + 10
-    while len(calls) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    scheduler.stop()
+    try:
+        twice.wait(timeout=10)
+    finally:
+        scheduler.stop()
     assert len(calls) >= 2
 
 
@@ -115,33 +118,40 @@ def test_a_job_wakes_on_an_observation_posted_over_http(
     active: list[int] = []
     overlaps: list[int] = []
     lock = threading.Lock()
+    began = threading.Event()
+    rerun = threading.Event()
 
     def react(context: JobContext) -> None:
         with lock:
             active.append(1)
             overlaps.append(len(active))
+        began.set()
         time.sleep(0.2)  # long enough for the next events to arrive while it runs
         with lock:
             active.pop()
             runs.append(time.monotonic())
+            if len(runs) >= 2:
+                rerun.set()
 
     job = JobSpec("react", 3600, react, wake_on=(OBSERVATIONS_CREATED,))
     module = ModuleSpec(key="reactive", title="Reactive", jobs=(job,))
     app = create_app(settings, database=database, registry=Registry([module]))
     headers = {"X-API-Key": region.key_admin}
     with TestClient(app) as client:
-        for minute in range(5):
+
+        def post(minute: int) -> None:
             answer = client.post(
                 f"/v1.1/Datastreams({stream})/Observations",
                 json={"phenomenonTime": f"2026-07-01T12:0{minute}:00Z", "result": 20 + minute},
                 headers=headers,
             )
             assert answer.status_code == 201
-        deadline = time.monotonic() + 15
-        while not runs and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert runs, "the job did not run after the Observations were posted"
-        time.sleep(1.5)  # let debounced reruns happen
+
+        for minute in range(5):
+            post(minute)
+        assert began.wait(15), "the job did not run after the Observations were posted"
+        post(5)  # after the run began: one run more, after the debounce
+        assert rerun.wait(15), "the job did not run again after an Observation during its run"
     assert max(overlaps) == 1
 
 

@@ -1,15 +1,23 @@
-"""A real ``allmende serve`` subprocess (to be killed with SIGKILL) and a QoS 1 MQTT sender that
-notes which messages were acknowledged; shared by the durability tests and ``bench/crash.py``."""
+"""A real ``allmende serve`` process (to be killed with SIGKILL) and a QoS 1 MQTT sender that
+notes which messages were acknowledged; shared by the durability tests and ``bench/crash.py``.
+
+The servers fork from one interpreter that has imported the app already (a multiprocessing
+fork server): each start then costs what ``serve`` itself does, not the two seconds of CPU that
+importing every module costs again, and the tests start and restart a server a dozen times.
+The forked process runs ``python -m allmende serve`` as it is, with its own environment and
+log, and dies of ``kill -9`` like any other.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-import signal
+import runpy
 import socket
-import subprocess
 import sys
 import threading
 import time
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +27,30 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 SECRET = "test-secret-key-that-is-long-enough-0123456789"  # as tests.conftest
+#: What ``serve`` imports (the CLI imports every module); the rest of a start is milliseconds.
+PRELOAD = ["__main__", "allmende.cli", "allmende.app", "uvicorn.main"]
+_FORKS = multiprocessing.get_context("forkserver")
+_FORKS.set_forkserver_preload(PRELOAD)
+
+
+@cache
+def _http() -> httpx.Client:
+    """One client for the waits and reads of the test thread: ``httpx.get`` builds an SSL
+    context each time (~25 ms of CPU), and the waits poll. It keeps no connection alive, as
+    the server it talks to is killed now and then."""
+    return httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=0))
+
+
+def _run_allmende(argv: list[str], env: dict[str, str], log: str) -> None:
+    """``python -m allmende <argv>`` with ``env``, its output into ``log`` (in the fork)."""
+    out = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    os.dup2(out, 1)
+    os.dup2(out, 2)
+    os.close(out)
+    os.environ.clear()
+    os.environ.update(env)
+    sys.argv = ["allmende", *argv]
+    runpy.run_module("allmende", run_name="__main__", alter_sys=True)
 
 
 def free_port() -> int:
@@ -50,34 +82,22 @@ class Server:
             **{f"ALLMENDE_{k.upper()}": v for k, v in settings.items()},
         }
         self.log = tmp / "server.log"
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: multiprocessing.process.BaseProcess | None = None
 
     def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                # The database is migrated already (in tests with the test-only example module).
-                [
-                    sys.executable,
-                    "-m",
-                    "allmende",
-                    "serve",
-                    "--no-migrate",
-                    "--port",
-                    str(self.http),
-                ],
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        # The database is migrated already (in tests with the test-only example module).
+        argv = ["serve", "--no-migrate", "--port", str(self.http)]
+        self.process = _FORKS.Process(target=_run_allmende, args=(argv, self.env, str(self.log)))
+        self.process.start()
         deadline = time.monotonic() + 180  # generous: a loaded machine starts slowly
         while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()
+            assert self.process.exitcode is None, self.log.read_text()
             try:
-                if httpx.get(f"{self.url}/v1.1", timeout=1).status_code == 200:
+                if _http().get(f"{self.url}/v1.1", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
-            time.sleep(0.2)
+            time.sleep(0.05)
         raise AssertionError(f"the server did not start:\n{self.log.read_text()}")
 
     @property
@@ -86,16 +106,16 @@ class Server:
 
     def kill(self) -> None:
         assert self.process is not None
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(10)
+        self.process.kill()  # SIGKILL
+        self.process.join(10)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
+        if self.process is not None and self.process.exitcode is None:
             self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
+            self.process.join(20)
+            if self.process.exitcode is None:
                 self.process.kill()
+                self.process.join(10)
 
 
 class Sender:
@@ -133,8 +153,10 @@ class Sender:
             self.by_mid[info.mid] = index
 
     def close(self) -> None:
-        self.client.loop_stop()
+        # Disconnect first: the network thread then ends at once, where ``loop_stop`` alone
+        # waits for its next wake-up (up to a second).
         self.client.disconnect()
+        self.client.loop_stop()
 
 
 def moment(index: int) -> str:
@@ -151,7 +173,7 @@ def stored(server: Server, key: str, datastream: int) -> list[int]:
         "?$select=result&$orderby=id&$top=10000"
     )
     while url:
-        page = httpx.get(url, headers={"Authorization": f"Bearer {key}"}, timeout=30).json()
+        page = _http().get(url, headers={"Authorization": f"Bearer {key}"}).json()
         results.extend(item["result"] for item in page["value"])
         url = page.get("@iot.nextLink")
     return results
@@ -159,10 +181,9 @@ def stored(server: Server, key: str, datastream: int) -> list[int]:
 
 def new_datastream(server: Server, key: str) -> int:
     """A Datastream (of a Thing with a Location) to write to; its id."""
-    created = httpx.post(
+    created = _http().post(
         f"{server.url}/v1.1/Datastreams",
         headers={"Authorization": f"Bearer {key}"},
-        timeout=30,
         json={
             "name": "Zähler",
             "description": "d",

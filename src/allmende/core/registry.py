@@ -52,7 +52,7 @@ class JobSpec:
     """
 
     name: str
-    every_seconds: int
+    every_seconds: float
     run: Callable[[Any], None]
     wake_on: tuple[str, ...] = ()
 

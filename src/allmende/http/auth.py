@@ -6,14 +6,16 @@ frost-sta-client can send), ``X-API-Key``, the session cookie. A credential sent
 must be valid (else 401); a stale session cookie is ambient, so it just means anonymous (and is
 cleared). Cookie-authenticated unsafe requests must carry a CSRF token. An endpoint that
 confirms a key itself (:func:`confirms_key_itself`) gets a key accepted a moment ago without
-a lookup (:mod:`.keycache`). The result is cached on the request.
+a lookup (:mod:`.keycache`); every other request gets the principal of a key or session kept
+while nothing has been committed since its lookup (:mod:`.principals`). The result is cached
+on the request.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, TypeVar
 
 from fastapi import Depends
@@ -51,8 +53,9 @@ def unconfirmed(request: Request) -> bool:
 
 
 async def confirmed_principal(request: Request) -> Principal:
-    """The request's principal, a remembered API key looked up now (401 if it no longer
-    holds)."""
+    """The request's principal, a remembered API key confirmed now: looked up, or kept while
+    nothing has been committed since its lookup (:mod:`.principals`); 401 if it no longer
+    holds."""
     key: str | None = getattr(request.state, "unconfirmed_key", None)
     if key is None:
         return await current_principal(request)
@@ -95,7 +98,9 @@ async def _resolve(request: Request) -> Principal:
     if not token:
         return ANONYMOUS
     try:
-        lookup = await run_in_threadpool(_from_session, context, token)
+        lookup = await context.principals.principal(
+            "session", token, lambda: _from_session(context, token)
+        )
     except Unauthorized:
         request.state.clear_session_cookie = True
         return ANONYMOUS
@@ -128,19 +133,23 @@ async def _from_api_key(request: Request, key: str, *, confirms: bool) -> Princi
 
 
 async def _look_up_key(context: AppContext, key: str) -> Principal:
-    principal = await run_in_threadpool(_resolve_api_key, context, key)
+    principal = await context.principals.principal(
+        "key", key, lambda: _resolve_api_key(context, key)
+    )
     context.api_keys.put(key, principal)
     return principal
 
 
-def _resolve_api_key(context: AppContext, key: str) -> Principal:
+def _resolve_api_key(context: AppContext, key: str) -> tuple[Principal, datetime | None]:
     with context.database.session() as session:
-        return service.resolve_api_key(session, key=key)
+        found = service.look_up_api_key(session, key=key)
+    return found.principal, found.expires_at
 
 
-def _from_session(context: AppContext, token: str) -> Principal:
+def _from_session(context: AppContext, token: str) -> tuple[Principal, datetime | None]:
     with context.database.session() as session:
-        return service.resolve_session(session, token=token).principal
+        found = service.resolve_session(session, token=token)
+    return found.principal, found.expires_at
 
 
 async def _from_oidc(context: AppContext, token: str) -> Principal:

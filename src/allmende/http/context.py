@@ -12,9 +12,11 @@ from allmende.core.events import EventBus
 from allmende.core.registry import Registry
 from allmende.core.settings import Settings
 from allmende.http.keycache import KeyCache
+from allmende.http.principals import PrincipalCache
 from allmende.identity.oidc import OidcVerifier
 from allmende.identity.ratelimits import RateLimits
 from allmende.storage.database import Database
+from allmende.storage.version import DataVersion
 
 if TYPE_CHECKING:
     from allmende.http.i18n import Catalogs
@@ -40,12 +42,18 @@ class AppContext:
     rate_limits: RateLimits = field(init=False)
     #: API keys accepted a moment ago (``allmende.http.keycache``).
     api_keys: KeyCache = field(init=False)
+    #: "Has anything been committed since?" (``allmende.storage.version``).
+    data_version: DataVersion = field(init=False)
+    #: Principals of credentials kept while the data version holds (``allmende.http.principals``).
+    principals: PrincipalCache = field(init=False)
     #: The long-lived objects of the standards adapters, one per class (see :meth:`attach`).
     _services: dict[type, object] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.rate_limits = RateLimits(self.database)
         self.api_keys = KeyCache()
+        self.data_version = DataVersion(self.database)
+        self.principals = PrincipalCache(self.data_version)
 
     def attach(self, service: object) -> None:
         """Keep an adapter's object (the SensorThings API, the MQTT bridge) for its handlers;

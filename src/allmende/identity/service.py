@@ -535,8 +535,19 @@ def revoke_api_key(session: Session, *, key_id: int) -> ApiKey:
     return api_key
 
 
+@dataclass(frozen=True)
+class KeyLookup:
+    principal: Principal
+    expires_at: datetime | None
+
+
 def resolve_api_key(session: Session, *, key: str) -> Principal:
     """The integrator behind an API key; 401 when malformed, unknown, revoked or expired."""
+    return look_up_api_key(session, key=key).principal
+
+
+def look_up_api_key(session: Session, *, key: str) -> KeyLookup:
+    """:func:`resolve_api_key` with the moment the key expires (None: never by itself)."""
     parts = credentials.split_api_key(key)
     if parts is None:
         raise Unauthorized(detail="The API key is malformed.")
@@ -548,7 +559,8 @@ def resolve_api_key(session: Session, *, key: str) -> Principal:
         raise Unauthorized(detail="The API key has been revoked.")
     if api_key.expires_at is not None and as_utc(api_key.expires_at) <= utcnow():
         raise Unauthorized(detail="The API key has expired.")
-    return _key_principal(api_key)
+    expires = as_utc(api_key.expires_at) if api_key.expires_at is not None else None
+    return KeyLookup(_key_principal(api_key), expires)
 
 
 def key_principals(session: Session, *, key_ids: Collection[int]) -> dict[int, Principal]:

@@ -18,6 +18,8 @@ from allmende.core.settings import Settings
 from tests.standards.sensorthings.conftest import Sta
 
 WAIT = 10.0
+VERSION = "v1.1"
+REFUSED = 0x80  # SUBACK return code
 
 
 def free_port() -> int:
@@ -58,7 +60,11 @@ class Client:
         self.received: queue.Queue[tuple[str, Any]] = queue.Queue()
         self.granted: queue.Queue[list[int]] = queue.Queue()
         self.connected: queue.Queue[int] = queue.Queue()
-        self.paho = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
+        # No reconnecting: a refused client's network thread ends at once, where it would
+        # sleep a second before the next try and hold up ``close``.
+        self.paho = paho.Client(
+            CallbackAPIVersion.VERSION2, client_id=client_id, reconnect_on_failure=False
+        )
         if username is not None or password is not None:
             self.paho.username_pw_set(username or "sensor", password)
         self.paho.on_message = lambda _c, _u, m: self.received.put(
@@ -83,8 +89,24 @@ class Client:
     def next(self, timeout: float = WAIT) -> tuple[str, Any]:
         return self.received.get(timeout=timeout)
 
-    def nothing(self, wait: float = 0.5) -> None:
-        time.sleep(wait)
+    def nothing(self, sta: Sta) -> None:
+        """Nothing has arrived, nor is on its way: a barrier, not a pause.
+
+        A Sensor that only this client watches is changed; its change goes through the app's
+        one notification queue after everything the test did before, so its message comes in
+        the same batch as anything still pending, or a later one. Once it is here, a SUBSCRIBE
+        is answered too: the broker writes to a connection in order, so the rest of that
+        batch has arrived by then.
+        """
+        marker = sta.post(
+            "Sensors",
+            {"name": "Marke", "description": "-", "encodingType": "text/plain", "metadata": "-"},
+        )
+        topic = f"{VERSION}/Sensors({marker})"
+        assert self.subscribe(topic) == [1]
+        sta.patch(f"Sensors({marker})", {"description": "+"})
+        assert self.next()[0] == topic, "a message arrived before the marker"
+        assert self.subscribe("barrier") == [REFUSED]
         assert self.received.empty(), self.received.get_nowait()
 
     def close(self) -> None:

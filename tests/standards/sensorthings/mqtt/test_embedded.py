@@ -238,7 +238,7 @@ def test_subscribers_receive_what_http_and_mqtt_create(
     got = dict(watcher.next() for _ in topics)
     assert got[topics[0]]["result"] == 25
     assert got[topics[2]] == {"result": 25, "phenomenonTime": "2026-05-01T10:05:00Z"}
-    watcher.nothing()  # the raw message itself is not passed on
+    watcher.nothing(sta)  # the raw message itself is not passed on
 
 
 def test_subscriptions_to_things_entities_navigation_and_properties(sta: Sta, connect: Any) -> None:
@@ -260,7 +260,7 @@ def test_subscriptions_to_things_entities_navigation_and_properties(sta: Sta, co
     assert got[f"v1.1/Things({thing})"] == thing_now
     assert got[f"v1.1/Things({thing})/name"] == {"name": "Neuer Name"}
     assert got[f"v1.1/Things({thing})?$select=name"] == {"name": "Neuer Name"}
-    watcher.nothing()
+    watcher.nothing(sta)
 
     new = sta.post(
         f"Things({thing})/Datastreams",
@@ -282,7 +282,7 @@ def test_subscriptions_to_things_entities_navigation_and_properties(sta: Sta, co
     assert got[f"v1.1/Things({thing})/Datastreams"] == sta.get(f"Datastreams({new})")
     assert got["v1.1/Datastreams?$select=id,name"] == sta.get(f"Datastreams({new})?$select=id,name")
     # Sensors and ObservedProperties created with it go to topics nobody watches.
-    watcher.nothing()
+    watcher.nothing(sta)
     assert datastream
 
 
@@ -299,7 +299,7 @@ def test_internal_entities_reach_only_subscribers_who_may_read_them(
     )
     _topic, body = insider.next()
     assert body["@iot.id"] == hidden
-    anonymous.nothing()
+    anonymous.nothing(sta)
     sta.patch(f"Things({thing})", {"description": "öffentlich"})
     assert anonymous.next()[1]["@iot.id"] == thing
     assert insider.next()[1]["@iot.id"] == thing
@@ -363,7 +363,7 @@ def test_qos_0_and_2_create_observations_too(
     _, body = watcher.next()
     assert body["result"] == qos
     assert body["@iot.id"]  # the stored entity, not the message as sent
-    watcher.nothing()
+    watcher.nothing(sta)
     assert [o["result"] for o in observations(sta, datastream)] == [qos]
 
 
@@ -376,4 +376,4 @@ def test_a_topic_that_expands_beyond_the_limits_gets_no_messages(sta: Sta, conne
     assert modest.subscribe("v1.1/Things?$expand=Datastreams") == [1]
     sta.patch(f"Things({thing})", {"name": "Neuer Name"})
     assert modest.next()[1]["name"] == "Neuer Name"
-    greedy.nothing()
+    greedy.nothing(sta)
