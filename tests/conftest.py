@@ -66,14 +66,18 @@ ONE_WORKER_PER = {
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Group the tests of costly session fixtures, and hand out the long work first: the groups
-    (each runs as one unit), largest first, then property tests, then the rest in their order;
-    a long unit started last would keep one worker busy while the other idles."""
+    (each runs as one unit; with those a test module marks itself, such as the fuzz tests that
+    share their generated cases), largest first, then property tests, then the rest in their
+    order; a long unit started last would keep one worker busy while the other idles."""
     groups: dict[str, list[pytest.Item]] = {}
     for item in items:
         names = getattr(item, "fixturenames", ())
         group = next((g for fixture, g in ONE_WORKER_PER.items() if fixture in names), None)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
+        elif (marked := item.get_closest_marker("xdist_group")) is not None:
+            group = str(marked.args[0] if marked.args else marked.kwargs["name"])
+        if group is not None:
             groups.setdefault(group, []).append(item)
     grouped = sorted(groups.values(), key=len, reverse=True)
     first = [item for members in grouped for item in members]
