@@ -7,41 +7,17 @@ builds them), generated once and sent to each backend's app (``tests.support.fuz
 from __future__ import annotations
 
 import pytest
-import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, settings
 
 from tests.standards.conftest import Things
-from tests.support.fuzzing import Credential, generated_cases, send_cases
+from tests.support.fuzzing import fuzz_with_key
 from tests.support.region import Region
-from tests.support.web import bearer
 
 # One worker runs both backends, so that the second one sends the cases the first generated.
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("fuzz-standards")]
 
-SETTINGS = settings(
-    max_examples=30,
-    deadline=None,
-    database=None,  # no example database: a clean checkout has none to replay
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.filter_too_much,
-        HealthCheck.function_scoped_fixture,
-    ],
-)
-#: Cases per backend: the coverage phase's are fixed by the document, fuzzing draws 30 per
-#: operation. A filter that matched fewer operations would show here.
-AT_LEAST = 650
-
 
 def test_adapters_survive_generated_requests(app: FastAPI, things: Things, region: Region) -> None:
-    generated = generated_cases(app, path_regex="^/(open311|ogcapi)", settings=SETTINGS)
-    sent = send_cases(
-        generated.cases,
-        app,
-        credential=lambda: Credential(headers=bearer(region.key_open311)),
-        excluded_checks=[schemathesis.checks.positive_data_acceptance],
+    fuzz_with_key(
+        app, path_regex="^/(open311|ogcapi)", max_examples=30, key=region.key_open311, at_least=650
     )
-    print(f"schemathesis seed {generated.seed}: {sent.summary()}")  # shown with -s or -rP
-    assert not sent.failures, sent.report()
-    assert sent.total == len(generated.cases) >= AT_LEAST, sent.summary()

@@ -31,6 +31,8 @@ from schemathesis.pytest.lazy import get_all_tests
 from schemathesis.python import asgi
 from schemathesis.schemas import BaseSchema
 
+from tests.support.web import bearer
+
 #: How many failing cases an assertion message spells out (the rest are counted).
 SHOWN_FAILURES = 10
 
@@ -157,3 +159,31 @@ def _kind(case: Case) -> str:
 
 def _label(case: Case) -> str:
     return f"{case.operation.label} ({_kind(case)})"
+
+
+def fuzz_with_key(
+    app: FastAPI, *, path_regex: str, max_examples: int, key: str, at_least: int
+) -> None:
+    """Send the generated cases of the operations under ``path_regex`` (``max_examples`` per
+    operation in the fuzzing phase) with API key ``key``: no failure, every case sent, and at
+    least ``at_least`` of them (a filter that matched fewer operations would show here)."""
+    settings = hypothesis.settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,  # no example database: a clean checkout has none to replay
+        suppress_health_check=[
+            hypothesis.HealthCheck.too_slow,
+            hypothesis.HealthCheck.filter_too_much,
+            hypothesis.HealthCheck.function_scoped_fixture,
+        ],
+    )
+    generated = generated_cases(app, path_regex=path_regex, settings=settings)
+    sent = send_cases(
+        generated.cases,
+        app,
+        credential=lambda: Credential(headers=bearer(key)),
+        excluded_checks=[schemathesis.checks.positive_data_acceptance],
+    )
+    print(f"schemathesis seed {generated.seed}: {sent.summary()}")  # shown with -s or -rP
+    assert not sent.failures, sent.report()
+    assert sent.total == len(generated.cases) >= at_least, sent.summary()
