@@ -5,8 +5,7 @@ reflows on a 390 px phone without sideways scrolling.
 The pages are found from the app's routes (tests/e2e/pages.py), so new pages are checked without
 listing them here. Every page is checked in both languages: each page of the visitor and of the
 admin, and of citizens and staff their own pages plus a few shared ones (the same templates, their
-header differs), with every rule in German and all but colour contrast in English (below).
-One browser context per role and language; axe is injected into each page by
+header differs). One browser context per role and language; axe is injected into each page by
 an init script and run in the page."""
 
 from __future__ import annotations
@@ -24,14 +23,6 @@ pytestmark = pytest.mark.e2e
 
 ROLES = (None, "citizen", "staff", "admin")
 PHONE = {"width": 390, "height": 844}
-
-#: axe's options per language. Colour contrast is checked on the German pages alone: the two
-#: languages share every style sheet and element, only the words differ, and the rule is three
-#: quarters of axe's time. Every other rule runs on the pages of both languages.
-OPTIONS = {
-    "de": AXE_OPTIONS,
-    "en": {**AXE_OPTIONS, "rules": {"color-contrast": {"enabled": False}}},
-}
 
 #: Pages a role shares with the visitor or the admin look alike but for the header, so these
 #: roles are checked on their own pages and on this many shared ones (the header's variants).
@@ -84,7 +75,7 @@ def test_no_serious_finding_on_any_page(
         for path in paths:
             page.goto(path)
             assert page.locator("html").get_attribute("lang") == language, path
-            violations = page.evaluate(AXE_RUN, OPTIONS[language])
+            violations = page.evaluate(AXE_RUN, AXE_OPTIONS)
             if violations:
                 found[path] = violations
     finally:
