@@ -409,14 +409,15 @@ def test_the_due_inspections_are_paged_and_the_pages_keep_the_filter(
         rows += re.findall(r'href="(/assets/\d+/inspect\?plan=\d+)"', html)
         pager = re.search(r'<nav class="pager" aria-label="Pages">(.*?)</nav>', html, re.S)
         assert pager is not None
-        assert f'<li aria-current="page">Page {page} of 5</li>' in pager[1]
+        assert f'href="{listed}{page}" aria-current="page">' in pager[1]
+        assert pager[1].count('aria-current="page"') == 1
         assert (f'href="{listed}{page - 1}" rel="prev"' in pager[1]) == (page > 1)
         assert (f'href="{listed}{page + 1}" rel="next"' in pager[1]) == (page < 5)
     german = client.get("/maintenance?within=366&page=2", headers={"Accept-Language": "de"})
-    assert 'aria-label="Seiten"' in german.text and "Seite 2 von 5" in german.text
+    assert 'aria-label="Seiten"' in german.text and "Vorherige Seite" in german.text
     monkeypatch.setattr(pages_staff, "DUE_PAGE_SIZE", 25)
     whole = client.get("/maintenance?municipality=a-stadt&within=366").text
-    assert "Page 1 of" not in whole and 'class="pager"' not in whole
+    assert 'class="pager"' not in whole
     # one inspection a page, in the order of the whole list (the most overdue first)
     assert rows == re.findall(r'href="(/assets/\d+/inspect\?plan=\d+)"', whole)
     assert len(set(rows)) == 5
