@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from re import Pattern
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import fastapi.routing
 import orjson
@@ -145,20 +147,23 @@ def from_http(exc: HTTPException) -> AllmendeError:
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+#: A route's path pattern, the methods it serves, and the route.
+_RouteRow = tuple[Pattern[str] | None, frozenset[str], Any]
 
 
 def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
     """Every method some route serves at this path (Starlette names only the first route's).
 
-    Each route's path pattern is tried once: asking the router once per method walked every
-    included router seven times (milliseconds per answer, and fuzzers send many)."""
+    Each route's path pattern is tried once, from a table of the app's routes kept until they
+    change: asking the router once per method walked every included router seven times, and
+    flattening the included routers anew for each answer cost milliseconds more (a fuzzer, or
+    anyone, can send many requests with a wrong method)."""
     path = get_route_path(request.scope)
     methods: set[str] = set()
-    for route in _routes(app):
-        pattern, served = getattr(route, "path_regex", None), getattr(route, "methods", None)
-        if pattern is not None and served is not None:
+    for pattern, served, route in _route_table(app):
+        if pattern is not None:
             if pattern.match(path):
-                methods |= served & set(_METHODS)
+                methods |= served
         else:  # a mount or host: only its own matching knows what it serves
             methods |= {
                 method
@@ -166,6 +171,40 @@ def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
                 if route.matches({**request.scope, "method": method})[0] is Match.FULL
             }
     return sorted(methods)
+
+
+#: Per app: the routes' version and, per route, its path pattern and methods (no pattern for
+#: a mount or host, which must be asked).
+_ROUTE_TABLES: WeakKeyDictionary[FastAPI, tuple[tuple[int, int], list[_RouteRow]]] = (
+    WeakKeyDictionary()
+)
+
+
+def _route_table(app: FastAPI) -> list[_RouteRow]:
+    version = _routes_version(app)
+    kept = _ROUTE_TABLES.get(app)
+    if version is not None and kept is not None and kept[0] == version:
+        return kept[1]
+    table: list[_RouteRow] = []
+    for route in _routes(app):
+        pattern, served = getattr(route, "path_regex", None), getattr(route, "methods", None)
+        if pattern is not None and served is not None:
+            table.append((pattern, frozenset(served) & frozenset(_METHODS), route))
+        else:
+            table.append((None, frozenset(), route))
+    if version is not None:
+        _ROUTE_TABLES[app] = (version, table)
+    return table
+
+
+def _routes_version(app: FastAPI) -> tuple[int, int] | None:
+    """Changes when a route is added anywhere in the app (FastAPI counts its routers' changes;
+    a mount appended to the list is seen by the length). ``None`` where FastAPI keeps no
+    count: the table is then made for each answer."""
+    counted = getattr(app.router, "_get_routes_version", None)
+    if counted is None:
+        return None
+    return (int(counted()), len(app.router.routes))
 
 
 def _routes(app: FastAPI) -> Iterable[Any]:
