@@ -5,35 +5,23 @@ suites expect."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from allmende.app import create_app
 from allmende.core.registry import Registry
-from allmende.storage.database import Database
-from tests.conftest import BACKENDS, Templates, copy_database
+from tests.conftest import BACKENDS
 from tests.standards import conftest as standards_fixtures
 from tests.standards.sensorthings import conftest as sta_fixtures
 from tests.standards.sensorthings.conftest import FilterFixture, Sta
 from tests.support import reports_module
-from tests.support.client import TestClient
-from tests.support.seeds import test_settings
+from tests.support.read_only import ReadOnly, read_only_app
 
 pytestmark = pytest.mark.integration
 
 
 # --- one database and app per backend: every test here only reads -----------------------------
-
-
-@dataclass(frozen=True)
-class Shared:
-    app: Any
-    client: TestClient
-    filtering: FilterFixture
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -49,44 +37,28 @@ def _mark_postgres(backend: str, request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(scope="module")
-def shared(
-    backend: str,
-    request: pytest.FixtureRequest,
-    scratch: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Shared]:
+def shared(backend: str, request: pytest.FixtureRequest) -> Iterator[ReadOnly]:
     """The filtering fixture's database, app and client, once per backend for all the tests of
-    this module (none of them writes): a copy of the same seeded template each test used to
-    copy for itself."""
-    templates: Templates = request.getfixturevalue(
-        f"{'sqlite' if backend == 'sqlite' else 'postgres'}_templates"
-    )
+    this module (none of them writes)."""
+    registry = Registry([reports_module.MODULE])
     # In the order the tests of the other modules ask for them: the same template serves all.
-    seeds = (sta_fixtures.filtering.seed, standards_fixtures.provider_tables.seed)
-    template, values = templates.seeded(seeds, True)
-    with copy_database(backend, template, request, scratch) as url:
-        database = Database(url)
-        settings = test_settings(url, tmp_path_factory.mktemp("data"))
-        app = create_app(settings, database=database, registry=Registry([reports_module.MODULE]))
-        try:
-            with TestClient(app, base_url="http://testserver") as client:
-                yield Shared(app, client, values["filtering"])
-        finally:
-            database.close()
+    seeds = (sta_fixtures.filtering, standards_fixtures.provider_tables)
+    with read_only_app(request, backend, registry, *seeds) as shared:
+        yield shared
 
 
 @pytest.fixture
-def anonymous(shared: Shared) -> Sta:
+def anonymous(shared: ReadOnly) -> Sta:
     return Sta(shared.client, {})
 
 
 @pytest.fixture
-def filtering(shared: Shared) -> FilterFixture:
-    return shared.filtering
+def filtering(shared: ReadOnly) -> FilterFixture:
+    return shared.seeded["filtering"]  # type: ignore[no-any-return]
 
 
 @pytest.fixture
-def app(shared: Shared) -> Any:
+def app(shared: ReadOnly) -> Any:
     return shared.app
 
 
