@@ -4,26 +4,37 @@ crews' tours with the watering form, zones, meters with leak evidence, probes; b
 from __future__ import annotations
 
 import re
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import update
 
-from allmende.core.registry import Registry
-from allmende.core.settings import Settings
+from allmende.core.registry import Registry, discover
 from allmende.modules.water import lists, usage
 from allmende.modules.water.models import Tree
 from allmende.storage.database import Database
-from tests.modules.water.conftest import Water, refresh
+from tests.modules.water.conftest import Water, build, refresh
 from tests.support.client import TestClient
-from tests.support.region import Region
+from tests.support.region import Region, people_of
+from tests.support.seeds import seed, test_settings
 from tests.support.web import bearer, csrf_from, sign_in
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def ready(database: Database, registry: Registry, settings: Settings, water: Water) -> Water:
-    refresh(database, registry, settings, water.now)
+@seed
+def ready(database: Database, region: Region) -> Water:
+    """The water fixture with its balance refreshed and its meters checked: built once per
+    backend and copied with the database into each test (some tests write)."""
+    now = datetime.now(UTC).replace(minute=30, second=0, microsecond=0)
+    people = people_of(database, region)
+    water = database.write(lambda s: build(s, people, region, now))
+    url = database.url.render_as_string(hide_password=False)
+    with tempfile.TemporaryDirectory(prefix="allmende-water-") as data_dir:
+        settings = test_settings(url, Path(data_dir))
+        refresh(database, Registry.build(discover()), settings, water.now)
     usage.check_meters(database, now=water.now)
     return water
 

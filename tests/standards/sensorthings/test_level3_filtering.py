@@ -4,14 +4,63 @@ suites expect."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import pytest
 
+from allmende.core.registry import Registry
+from tests.conftest import BACKENDS
+from tests.standards import conftest as standards_fixtures
+from tests.standards.sensorthings import conftest as sta_fixtures
 from tests.standards.sensorthings.conftest import FilterFixture, Sta
+from tests.support import reports_module
+from tests.support.read_only import ReadOnly, read_only_app
 
 pytestmark = pytest.mark.integration
+
+
+# --- one database and app per backend: every test here only reads -----------------------------
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The backend, for the whole module: its tests share one database (see ``shared``)."""
+    return str(request.param)
+
+
+@pytest.fixture(autouse=True)
+def _mark_postgres(backend: str, request: pytest.FixtureRequest) -> None:
+    if backend == "postgresql":
+        request.applymarker(pytest.mark.postgres)
+
+
+@pytest.fixture(scope="module")
+def shared(backend: str, request: pytest.FixtureRequest) -> Iterator[ReadOnly]:
+    """The filtering fixture's database, app and client, once per backend for all the tests of
+    this module (none of them writes)."""
+    registry = Registry([reports_module.MODULE])
+    # In the order the tests of the other modules ask for them: the same template serves all.
+    seeds = (sta_fixtures.filtering, standards_fixtures.provider_tables)
+    with read_only_app(request, backend, registry, *seeds) as shared:
+        yield shared
+
+
+@pytest.fixture
+def anonymous(shared: ReadOnly) -> Sta:
+    return Sta(shared.client, {})
+
+
+@pytest.fixture
+def filtering(shared: ReadOnly) -> FilterFixture:
+    return shared.seeded["filtering"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def app(shared: ReadOnly) -> Any:
+    return shared.app
+
 
 PROPERTIES = {
     "Things": ["name", "description", "properties"],

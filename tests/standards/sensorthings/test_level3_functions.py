@@ -4,20 +4,36 @@ and JSON properties (``properties/…``, ``parameters/…``, ``resultQuality/…
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import pytest
 
 from allmende.core.registry import Registry
 from allmende.storage.database import Database
+from tests.conftest import BACKENDS
+from tests.standards import conftest as standards_fixtures
 from tests.standards.sensorthings.conftest import Sta
 from tests.support import reports_module
+from tests.support.read_only import ReadOnly, read_only_app
 from tests.support.region import Region
 from tests.support.seeds import app_client, seed
 from tests.support.web import bearer
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The backend, for the whole module: the geo function tests share one database."""
+    return str(request.param)
+
+
+@pytest.fixture(autouse=True)
+def _mark_postgres(backend: str, request: pytest.FixtureRequest) -> None:
+    if backend == "postgresql":
+        request.applymarker(pytest.mark.postgres)
+
 
 T = TypeVar("T")
 
@@ -418,6 +434,16 @@ def _which(sta: Sta, ids: list[int], entity_set: str, condition: str) -> list[in
     return sorted(ids.index(e["@iot.id"]) for e in body["value"])
 
 
+@pytest.fixture(scope="module")
+def geo_app(backend: str, request: pytest.FixtureRequest) -> Iterator[ReadOnly]:
+    """The geo entities' database, app and client, once per backend for the geo function
+    tests (which only read)."""
+    registry = Registry([reports_module.MODULE])
+    # In the order a test asking for ``geo`` gets them: the template it would copy.
+    with read_only_app(request, backend, registry, geo, standards_fixtures.provider_tables) as app:
+        yield app
+
+
 @pytest.mark.parametrize(
     ("kind", "condition", "expected"),
     [
@@ -468,9 +494,9 @@ def _which(sta: Sta, ids: list[int], entity_set: str, condition: str) -> list[in
         ("observations", f"st_within(FeatureOfInterest/feature, geography'{BOX}')", [1, 2]),
     ],
 )
-def test_geo_functions(
-    sta: Sta, geo: dict[str, list[int]], kind: str, condition: str, expected: list[int]
-) -> None:
+def test_geo_functions(geo_app: ReadOnly, kind: str, condition: str, expected: list[int]) -> None:
+    sta = Sta(geo_app.client, bearer(geo_app.region.key_sensorthings_a))
+    geo: dict[str, list[int]] = geo_app.seeded["geo"]
     entity_set = {
         "locations": "Locations",
         "features": "FeaturesOfInterest",
