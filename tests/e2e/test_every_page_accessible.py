@@ -28,7 +28,7 @@ PHONE = {"width": 390, "height": 844}
 #: roles are checked on their own pages and on this many shared ones (the header's variants).
 SHARED_SAMPLE = 5
 #: The page's language attribute, read by the page's own script: a locator would have Playwright
-#: inject its selector engine into each of the few hundred pages (about 0.1 s of CPU a page).
+#: inject its selector engine into each of the few hundred pages (0.05 to 0.1 s of CPU a page).
 HTML_LANG = 'document.documentElement.getAttribute("lang")'
 
 
