@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from allmende.demo.region import DEMO_PASSWORD
 from tests.e2e.conftest import LiveServer
+from tests.e2e.pages import signed_in
 from tests.e2e.support import axe_violations
 
 pytestmark = pytest.mark.e2e
@@ -25,11 +25,7 @@ def _phone(browser: Any, live_server: LiveServer, language: str) -> Any:
     context.add_cookies([{"name": "allmende_lang", "value": language, "url": live_server.url}])
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.goto("/login")
-    page.locator("input[name=email]").fill(STAFF)
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    page.locator("main form.form button[type=submit]").click()
-    page.wait_for_url("**/")
+    signed_in(page, live_server.url, STAFF)  # the sign-in form is not the subject here
     return page
 
 
