@@ -20,7 +20,7 @@ from allmende.core.registry import Registry, discover
 from allmende.core.settings import Mode, Settings
 from allmende.demo.region import REGION_NAME, demo_accounts
 from allmende.storage.database import Database
-from tests.conftest import SECRET
+from tests.conftest import SECRET, Templates
 from tests.e2e.pages import client, detail_routes, pages_with_details, route_pages
 from tests.e2e.support import MAP_READY_SCRIPT
 from tests.support.demo_command import DemoCommand
@@ -39,6 +39,13 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+def region_copy(templates: Templates, path: Path) -> str:
+    """The URL of a copy at ``path`` of the session's migrated SQLite database with the test
+    region (built once per worker for every test that needs it, instead of once per site)."""
+    shutil.copyfile(templates.with_region, path)
+    return f"sqlite:///{path}"
 
 
 def chromium_path() -> str | None:
@@ -127,14 +134,26 @@ def browser():  # type: ignore[no-untyped-def]
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server: LiveServer):  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="session")
+def visitor_context(browser, live_server: LiveServer):  # type: ignore[no-untyped-def]
+    """One German browser context on the live server for every test's ``page``: its cache
+    keeps the style sheets and scripts that each fresh context fetched and compiled again."""
     context = browser.new_context(base_url=live_server.url, locale="de-DE")
     context.add_init_script(MAP_READY_SCRIPT)
-    page = context.new_page()
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(visitor_context):  # type: ignore[no-untyped-def]
+    """A fresh page as a visitor: no cookie of an earlier test (the pages keep nothing in the
+    browser's storage but cookies)."""
+    visitor_context.clear_cookies()
+    page = visitor_context.new_page()
     page.set_default_timeout(10_000)
     yield page
-    context.close()
+    page.close()
+    visitor_context.clear_cookies()
 
 
 def screenshot_dir() -> Path:

@@ -52,27 +52,38 @@ def detail_routes(app: Any) -> dict[str, re.Pattern[str]]:
 def client(url: str, language: str, who: str | None = None) -> httpx.Client:
     browser = httpx.Client(base_url=url, cookies={"allmende_lang": language}, timeout=60)
     if who is not None:
-        form = browser.get("/login").text
-        signed = browser.post(
-            "/login",
-            data={
-                "email": ACCOUNTS[who],
-                "password": DEMO_PASSWORD,
-                "csrf_token": csrf_from(form),
-                "next": "/",
-            },
-        )
-        assert signed.status_code in (200, 303), signed.text[:300]
+        _sign_in(browser, ACCOUNTS[who], DEMO_PASSWORD)
     return browser
+
+
+def _sign_in(browser: httpx.Client, email: str, password: str) -> None:
+    form = browser.get("/login").text
+    signed = browser.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": csrf_from(form), "next": "/"},
+    )
+    assert signed.status_code in (200, 303), signed.text[:300]
+
+
+def _for_context(url: str, browser: httpx.Client) -> list[dict[str, str]]:
+    cookies = dict(browser.cookies)
+    browser.close()
+    return [{"name": k, "value": v, "url": url} for k, v in cookies.items()]
 
 
 def session_cookies(url: str, language: str, who: str | None) -> list[dict[str, str]]:
     """The cookies of ``who`` signed in over HTTP (the language chosen), for a browser
     context's ``add_cookies``: pages whose subject is not the sign-in skip its form."""
-    signed_in = client(url, language, who)
-    cookies = dict(signed_in.cookies)
-    signed_in.close()
-    return [{"name": k, "value": v, "url": url} for k, v in cookies.items()]
+    return _for_context(url, client(url, language, who))
+
+
+def signed_in(page: Any, url: str, email: str, password: str = DEMO_PASSWORD) -> None:
+    """``page``'s browser context signed in as ``email`` by the cookies of a sign-in over
+    HTTP (where the form is not the subject: a fresh context loads every style sheet and
+    script of the two pages the form takes); the page stays where it is."""
+    browser = httpx.Client(base_url=url, timeout=60)
+    _sign_in(browser, email, password)
+    page.context.add_cookies(_for_context(url, browser))
 
 
 def pages_with_details(

@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from allmende.app import KERNEL_MIGRATIONS, create_app
+from allmende.app import create_app
 from allmende.core.registry import Registry, discover
 from allmende.core.settings import Mode, Settings
 from allmende.identity.models import Municipality
@@ -28,12 +28,12 @@ from allmende.identity.principal import Principal
 from allmende.modules.assets.reports import service as reports
 from allmende.modules.assets.schemas import ReportUpdate
 from allmende.storage.database import Database
-from allmende.storage.migrate import upgrade
-from tests.conftest import SECRET
-from tests.e2e.conftest import screenshot_dir
+from tests.conftest import SECRET, Templates
+from tests.e2e.conftest import region_copy, screenshot_dir
+from tests.e2e.pages import signed_in
 from tests.e2e.support import MAP_READY_SCRIPT, axe_violations, maps_drawn
 from tests.support.live import bound_socket, serve
-from tests.support.region import PASSWORD, build_region
+from tests.support.region import PASSWORD
 from tests.support.smtp import SmtpServer, links_in, path_of
 
 pytestmark = pytest.mark.e2e
@@ -49,14 +49,12 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def site(tmp_path_factory: pytest.TempPathFactory, sqlite_templates: Templates) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("accounts")
     smtp = SmtpServer(folder).start()
-    url = f"sqlite:///{folder / 'site.sqlite3'}"
+    url = region_copy(sqlite_templates, folder / "site.sqlite3")
     registry = Registry.build(discover())
-    upgrade(url, [*KERNEL_MIGRATIONS, *registry.migration_locations()])
     database = Database(url)
-    database.write(build_region)
     sock = bound_socket()
     port = sock.getsockname()[1]
     settings = Settings(
@@ -129,7 +127,8 @@ def check(page: Any) -> None:
 
 def test_an_admin_adds_a_municipality_and_its_staff(browse: Any, site: Site) -> None:
     page = browse()
-    sign_in(page, ADMIN)
+    signed_in(page, site.url, ADMIN, PASSWORD)
+    page.goto("/")
     page.get_by_role("link", name="Verwaltung").click()
     check(page)
     page.get_by_role("navigation", name="Verwaltung").get_by_role("link", name="Kommunen").click()
@@ -248,7 +247,7 @@ def test_a_citizen_reports_and_hears_of_each_step_by_mail(browse: Any, site: Sit
         lambda s: reports.add_default_services(s, principal=staff, municipality_id=a)
     )
     page = browse(viewport=PHONE)
-    sign_in(page, "citizen@example.org")
+    signed_in(page, site.url, "citizen@example.org", PASSWORD)
     page.goto("/reports/new")
     page.get_by_label("Kategorie (Pflichtfeld)", exact=True).select_option(label="Sonstiges")
     page.get_by_label("Was ist das Problem?").fill("Die Bank am Teich ist gebrochen.")
@@ -303,7 +302,7 @@ PAGES = (
 @pytest.mark.parametrize("locale", ["de-DE", "en-GB"])
 def test_the_pages_pass_axe_and_fit_a_phone(browse: Any, site: Site, locale: str) -> None:
     page = browse(locale=locale, viewport=PHONE)
-    sign_in(page, ADMIN)
+    signed_in(page, site.url, ADMIN, PASSWORD)
     for path in PAGES:
         page.goto(path)
         assert page.evaluate("document.documentElement.lang") == locale[:2]

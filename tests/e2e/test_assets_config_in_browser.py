@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from allmende.demo.region import DEMO_PASSWORD
 from tests.e2e.conftest import LiveServer
+from tests.e2e.pages import signed_in
 from tests.e2e.support import axe_violations
 
 pytestmark = pytest.mark.e2e
@@ -22,14 +22,16 @@ PHONE = {"width": 390, "height": 844}
 
 def _phone(browser: Any, live_server: LiveServer, language: str) -> Any:
     context = browser.new_context(base_url=live_server.url, locale=language, viewport=PHONE)
-    context.add_cookies([{"name": "allmende_lang", "value": language, "url": live_server.url}])
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.goto("/login")
-    page.locator("input[name=email]").fill(STAFF)
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    page.locator("main form.form button[type=submit]").click()
-    page.wait_for_url("**/")
+    signed_in(page, live_server.url, STAFF)  # the sign-in form is not the subject here
+    return _language(page, live_server, language)
+
+
+def _language(page: Any, live_server: LiveServer, language: str) -> Any:
+    """``page`` in ``language`` from its next page on (the site's language cookie)."""
+    cookie = {"name": "allmende_lang", "value": language, "url": live_server.url}
+    page.context.add_cookies([cookie])
     return page
 
 
@@ -115,11 +117,9 @@ def test_staff_configure_categories_types_and_plans_on_a_phone(
             page.goto(str(url))
             expect(page.locator("h1")).to_have_count(1)
             _checked(page, found)
-    finally:
-        page.context.close()
 
-    english = _phone(browser, live_server, "en")
-    try:
+        # the same pages in English, on the same phone (its cache keeps the scripts and styles)
+        english = _language(page, live_server, "en")
         for path in (
             "/maintenance/categories",
             "/maintenance/categories/new",
@@ -139,5 +139,5 @@ def test_staff_configure_categories_types_and_plans_on_a_phone(
         expect(english.get_by_role("alert")).to_contain_text("is required")
         _checked(english, found)
     finally:
-        english.context.close()
+        page.context.close()
     assert found == {}

@@ -13,10 +13,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from allmende.demo.region import DEMO_PASSWORD
 from allmende.modules.assets.models import AssetObject, InspectionPlan, ObjectType, Report
 from tests.e2e.conftest import LiveServer, screenshot_dir
-from tests.e2e.pages import session_cookies
+from tests.e2e.pages import session_cookies, signed_in
 from tests.e2e.support import axe_violations
 
 pytestmark = pytest.mark.e2e
@@ -24,15 +23,7 @@ pytestmark = pytest.mark.e2e
 STAFF = "staff@auenstadt.demo.allmende.example"
 
 
-def sign_in(page, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/login")
-    page.get_by_label("E-Mail").fill(email)
-    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_url("**/")
-
-
-def test_report_received_work_order_done_request_closed(page) -> None:  # type: ignore[no-untyped-def]
+def test_report_received_work_order_done_request_closed(page, live_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
     # a citizen reports without an account: the region's category, the place by coordinates
     page.goto("/reports/new")
     page.get_by_label("Kategorie (Pflichtfeld)", exact=True).select_option(label="Straßenschaden")
@@ -53,7 +44,7 @@ def test_report_received_work_order_done_request_closed(page) -> None:  # type: 
     report_id = report_url.rsplit("/", 1)[1]
 
     # staff see it as received, turn it into a work order and mark that done
-    sign_in(page, STAFF)
+    signed_in(page, live_server.url, STAFF)
     page.goto("/maintenance/reports")
     row = page.locator("tr", has=page.get_by_role("link", name=f"#{report_id}", exact=True))
     expect(row).to_contain_text("eingegangen")
@@ -77,7 +68,7 @@ def test_report_received_work_order_done_request_closed(page) -> None:  # type: 
 
 
 def test_inspection_due_to_inspection_recorded(page, live_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
-    sign_in(page, STAFF)
+    signed_in(page, live_server.url, STAFF)
     page.goto("/maintenance")
     expect(page.get_by_role("heading", name="Fällige und überfällige Kontrollen")).to_be_visible()
     row = (
@@ -198,12 +189,12 @@ def test_module_pages_pass_axe(  # type: ignore[no-untyped-def]
     assert axe_violations(page) == []
 
 
-def test_forms_with_errors_pass_axe(page) -> None:  # type: ignore[no-untyped-def]
+def test_forms_with_errors_pass_axe(page, live_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
     page.goto("/reports/new")
     page.get_by_role("button", name="Meldung absenden").click()
     expect(page.get_by_role("alert")).to_be_visible()
     assert axe_violations(page) == []
-    sign_in(page, STAFF)
+    signed_in(page, live_server.url, STAFF)
     page.goto("/assets/new/object?municipality=auenstadt&type=tree")
     page.get_by_role("button", name="Speichern").click()
     expect(page.get_by_role("alert")).to_be_visible()

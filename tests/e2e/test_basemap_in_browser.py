@@ -15,13 +15,12 @@ from struct import pack
 import pytest
 import uvicorn
 
-from allmende.app import KERNEL_MIGRATIONS, create_app
+from allmende.app import create_app
 from allmende.core.registry import Registry, discover
 from allmende.core.settings import Mode, Settings
 from allmende.storage.database import Database
-from allmende.storage.migrate import upgrade
-from tests.conftest import SECRET
-from tests.support.region import build_region
+from tests.conftest import SECRET, Templates
+from tests.e2e.conftest import region_copy
 from tests.support.served_process import free_port
 
 pytestmark = pytest.mark.e2e
@@ -66,14 +65,8 @@ def tile_server() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def region_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("basemap") / "region.sqlite3"
-    url = f"sqlite:///{path}"
-    upgrade(url, [*KERNEL_MIGRATIONS, *Registry.build(discover()).migration_locations()])
-    database = Database(url)
-    database.write(build_region)
-    database.close()
-    return url
+def region_url(tmp_path_factory: pytest.TempPathFactory, sqlite_templates: Templates) -> str:
+    return region_copy(sqlite_templates, tmp_path_factory.mktemp("basemap") / "region.sqlite3")
 
 
 def _serve(url: str, **map_settings: str) -> Iterator[str]:

@@ -28,15 +28,16 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from allmende.app import KERNEL_MIGRATIONS, create_app
+from allmende.app import create_app
 from allmende.core.registry import Registry, discover
 from allmende.core.settings import Mode, Settings
 from allmende.modules.assets.catalogue import LOCAL_ZONE
 from allmende.storage.database import Database
-from allmende.storage.migrate import upgrade
-from tests.conftest import SECRET
+from tests.conftest import SECRET, Templates
+from tests.e2e.conftest import region_copy
+from tests.e2e.pages import signed_in
 from tests.support.live import bound_socket, serve
-from tests.support.region import PASSWORD, build_region
+from tests.support.region import PASSWORD
 from tests.support.smtp import SmtpServer, links_in, path_of, text_of
 
 pytestmark = pytest.mark.e2e
@@ -61,14 +62,12 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def site(tmp_path_factory: pytest.TempPathFactory, sqlite_templates: Templates) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("municipality")
     smtp = SmtpServer(folder).start()
-    url = f"sqlite:///{folder / 'site.sqlite3'}"
+    url = region_copy(sqlite_templates, folder / "site.sqlite3")
     registry = Registry.build(discover())
-    upgrade(url, [*KERNEL_MIGRATIONS, *registry.migration_locations()])
     database = Database(url)
-    database.write(build_region)
     sock = bound_socket()
     port = sock.getsockname()[1]
     settings = Settings(
@@ -172,7 +171,8 @@ def test_a_new_municipality_is_set_up_staffed_and_run_from_the_browser(
 ) -> None:
     # 1. the administrator adds Neudorf with its boundary and jurisdiction id ...
     admin = people.open()
-    sign_in(admin, ADMIN)
+    signed_in(admin, site.url, ADMIN, PASSWORD)  # the accounts that the region has: by cookie
+    admin.goto("/")
     admin.get_by_role("link", name="Verwaltung").click()
     admin.get_by_role("navigation", name="Verwaltung").get_by_role("link", name="Kommunen").click()
     admin.get_by_role("link", name="Kommune hinzufügen").click()
@@ -323,7 +323,7 @@ def test_a_new_municipality_is_set_up_staffed_and_run_from_the_browser(
         "Ihre Beschäftigten können die Kategorie anlegen."
     )
     staff_a = people.open()
-    sign_in(staff_a, STAFF_A)
+    signed_in(staff_a, site.url, STAFF_A, PASSWORD)
     add_bench_category(staff_a)  # A-Stadt takes such reports from now on
     staff.get_by_role("button", name="Weiterleiten").click()
     expect(

@@ -13,8 +13,9 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import LiveServer, screenshot_dir
+from tests.e2e.pages import signed_in
 from tests.e2e.support import axe_violations
-from tests.e2e.test_participation_in_browser import MODERATOR, sign_in
+from tests.e2e.test_participation_in_browser import MODERATOR
 
 pytestmark = pytest.mark.e2e
 PHONE = {"width": 390, "height": 844}
@@ -47,7 +48,7 @@ def test_staff_build_a_survey_and_place_a_plan_on_a_phone(
             found[f"{name} ({page.locator('html').get_attribute('lang')})"] = violations
 
     try:
-        sign_in(page, MODERATOR)
+        signed_in(page, live_server.url, MODERATOR)
         page.goto("/participation/1/cockpit")
         page.get_by_role("link", name="Neue Umfrage").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Neue Umfrage")

@@ -13,22 +13,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from allmende.demo.region import DEMO_PASSWORD
 from tests.e2e.conftest import OPERATOR_EMAIL, LiveServer, screenshot_dir
+from tests.e2e.pages import signed_in
 from tests.e2e.support import axe_violations, maps_drawn
 
 pytestmark = pytest.mark.e2e
 PROCESS = "Neugestaltung des Marktplatzes"
 CITIZEN = "buerger@demo.allmende.example"
 MODERATOR = "staff@auenstadt.demo.allmende.example"
-
-
-def sign_in(page: Any, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-Mail").fill(email)
-    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 def click_map_centre(page: Any, selector: str) -> None:
@@ -42,7 +34,7 @@ def click_map_centre(page: Any, selector: str) -> None:
 def test_a_citizen_takes_part_and_sees_the_official_answer(
     page: Any, browser: Any, live_server: LiveServer
 ) -> None:
-    sign_in(page, CITIZEN)
+    signed_in(page, live_server.url, CITIZEN)
     page.goto("/participation")
     page.get_by_role("link", name=PROCESS).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(PROCESS)
@@ -90,7 +82,7 @@ def test_a_citizen_takes_part_and_sees_the_official_answer(
     moderator_context = browser.new_context(base_url=live_server.url, locale="de-DE")
     moderator = moderator_context.new_page()
     moderator.set_default_timeout(10_000)
-    sign_in(moderator, MODERATOR)
+    signed_in(moderator, live_server.url, MODERATOR)
     moderator.goto(contribution_url)
     moderator.get_by_label("Stand").select_option("accepted")
     moderator.get_by_label("Offizielle öffentliche Antwort").fill(
@@ -210,13 +202,13 @@ def test_citizen_pages_pass_axe(page: Any, path: str) -> None:
     assert axe_violations(page) == []
 
 
-def test_pages_with_errors_and_for_accounts_pass_axe(page: Any) -> None:
+def test_pages_with_errors_and_for_accounts_pass_axe(page: Any, live_server: LiveServer) -> None:
     page.goto("/participation/1/contribute")
     page.get_by_role("button", name="Beitrag veröffentlichen").click()
     page.get_by_role("alert").wait_for()
     _settle(page)
     assert axe_violations(page) == []
-    sign_in(page, CITIZEN)
+    signed_in(page, live_server.url, CITIZEN)
     page.goto("/participation/me")
     assert axe_violations(page) == []
     page.goto("/participation/1")
@@ -224,8 +216,8 @@ def test_pages_with_errors_and_for_accounts_pass_axe(page: Any) -> None:
     assert axe_violations(page) == []  # with the follow button
 
 
-def test_staff_pages_pass_axe(page: Any) -> None:
-    sign_in(page, MODERATOR)
+def test_staff_pages_pass_axe(page: Any, live_server: LiveServer) -> None:
+    signed_in(page, live_server.url, MODERATOR)
     for path in (
         "/participation/1/cockpit",
         "/participation/1/cockpit?view=categories",

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from allmende.demo.region import DEMO_PASSWORD
 from allmende.modules.assets.models import Report
 from tests.e2e.conftest import LiveServer
+from tests.e2e.pages import signed_in
 from tests.e2e.support import axe_violations
 
 pytestmark = pytest.mark.e2e
@@ -28,14 +28,6 @@ def phone(browser, live_server: LiveServer):  # type: ignore[no-untyped-def]
     page = context.new_page()
     page.set_default_timeout(10_000)
     return context, page
-
-
-def sign_in(page, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/login")
-    page.get_by_label("E-Mail").fill(email)
-    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_url("**/")
 
 
 def test_a_bench_reported_by_address_is_forwarded_ordered_and_exported(  # type: ignore[no-untyped-def]
@@ -64,11 +56,11 @@ def test_a_bench_reported_by_address_is_forwarded_ordered_and_exported(  # type:
         report = session.get(Report, report_id)
         assert report is not None and report.address is not None
         assert report.address.endswith("Auenstadt")
-    context.close()
 
-    # Auenstadt's staff: the report on a map, forwarded to Lindenbach with a note
-    context, page = phone(browser, live_server)
-    sign_in(page, AUENSTADT)
+    # Auenstadt's staff: the report on a map, forwarded to Lindenbach with a note (the same
+    # phone, its cookies gone: its cache keeps the style sheets and scripts)
+    context.clear_cookies()
+    signed_in(page, live_server.url, AUENSTADT)
     page.goto(f"/maintenance/reports/{report_id}")
     expect(page.locator("[data-geojson-url].leaflet-container")).to_be_visible()
     expect(page.get_by_label("Öffentliche Notiz")).not_to_be_checked()
@@ -81,11 +73,10 @@ def test_a_bench_reported_by_address_is_forwarded_ordered_and_exported(  # type:
     expect(
         page.get_by_text("Die Meldung wurde an die andere Gemeinde weitergeleitet.")
     ).to_be_visible()
-    context.close()
 
     # Lindenbach's staff: a work order from the report, and the month's reports for Excel
-    context, page = phone(browser, live_server)
-    sign_in(page, LINDENBACH)
+    context.clear_cookies()
+    signed_in(page, live_server.url, LINDENBACH)
     page.goto(f"/maintenance/reports/{report_id}")
     expect(page.get_by_text("Weitergeleitet von Auenstadt an Lindenbach")).to_be_visible()
     page.get_by_label("Kolonne oder Firma").fill("Bauhof Lindenbach")

@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from allmende.demo.region import DEMO_PASSWORD
 from tests.e2e.conftest import LiveServer, screenshot_dir
+from tests.e2e.pages import signed_in
 from tests.e2e.support import axe_violations
 
 pytestmark = pytest.mark.e2e
@@ -103,12 +103,8 @@ def test_english_pages(browser, live_server: LiveServer) -> None:  # type: ignor
         context.close()
 
 
-def test_staff_see_the_internal_meter(page) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/login")
-    page.get_by_label("E-Mail").fill(STAFF)
-    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_url("**/")
+def test_staff_see_the_internal_meter(page, live_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
+    signed_in(page, live_server.url, STAFF)
     to_the_list_page_with(page, "Stromzähler Bauhof Auenstadt")
     page.get_by_role("link", name="Stromzähler Bauhof Auenstadt").click()
     page.wait_for_url(re.compile(r"/sensors/\d+$"))
