@@ -9,6 +9,7 @@ empty, with the region, or with seeded fixtures too (``tests/support/seeds.py``)
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import shutil
@@ -44,6 +45,12 @@ install_example_module()
 # sign-ins a tenth of the run. The production parameters are the library's defaults.
 use_password_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 share_route_state_across_apps()
+# The cyclic garbage collector less often: a test process holds apps, engines and compiled
+# templates in the millions of objects, so each full collection took about 0.4 s, and with the
+# default thresholds (700, 10, 10) collecting was 8-10 % of the suite's CPU. With these, a third
+# as many young collections and a tenth as many full ones; the peak memory of a worker stays the
+# same (852 against 855 MB over the participation tests).
+gc.set_threshold(2000, 10, 100)
 pytest_plugins = ["tests.support.ci_guard", "pytester"]
 
 __all__ = ["SECRET", "Templates"]
