@@ -64,7 +64,14 @@ from allmende.http.problems import ErrorFormats, problem_response
 from allmende.http.ratelimit import RateLimit, client_address, rate_limit
 from allmende.identity.demo import DemoContext
 from allmende.identity.models import District, InMunicipality, Municipality, Role, User
-from allmende.identity.permissions import Action, can, readable_municipalities, require, visible
+from allmende.identity.permissions import (
+    Action,
+    can,
+    readable_municipalities,
+    require,
+    sees,
+    visible,
+)
 from allmende.identity.principal import ANONYMOUS, Principal
 from allmende.identity.service import list_municipalities, municipality_keys, municipality_names
 from allmende.sensing import actuation, vocabulary
@@ -191,6 +198,7 @@ __all__ = [
     "receives_updates",
     "require",
     "safe_next",
+    "sees",
     "send_mail",
     "sensing",
     "spatial_indexes",

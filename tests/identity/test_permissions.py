@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import Boolean, Column, Integer, MetaData, Table, create_engine, select
 
 from allmende.core.errors import Forbidden, Unauthorized
 from allmende.identity.models import Role
-from allmende.identity.permissions import Action, can, readable_municipalities, require
+from allmende.identity.permissions import (
+    Action,
+    can,
+    readable_municipalities,
+    require,
+    sees,
+    visible,
+)
 from allmende.identity.principal import ANONYMOUS, Principal
 
 pytestmark = pytest.mark.unit
@@ -96,6 +104,47 @@ def test_readable_municipalities_follow_the_scopes(
     assert {scope: readable_municipalities(principal, scope=scope) for scope in expected} == (
         expected
     )
+
+
+@pytest.mark.parametrize(
+    ("principal", "expected"),
+    [
+        (ADMIN, {(A, False), (B, False), (A, True), (B, True)}),
+        (STAFF_A, {(A, False), (A, True), (B, True)}),
+        (CITIZEN, {(A, True), (B, True)}),
+        (ANONYMOUS, {(A, True), (B, True)}),
+        (KEY_A, {(A, False), (A, True), (B, True)}),  # its scope, bound to A
+        (KEY_UNBOUND, {(A, True), (B, True)}),  # lacks the scope
+        (KEY_ADMIN, {(A, False), (B, False), (A, True), (B, True)}),
+    ],
+)
+def test_sees_a_loaded_record_as_visible_filters_rows(
+    principal: Principal, expected: set[tuple[int, bool]]
+) -> None:
+    rows = [(A, False), (B, False), (A, True), (B, True)]
+    table = Table(
+        "records", MetaData(), Column("municipality_id", Integer), Column("public", Boolean)
+    )
+    engine = create_engine("sqlite://")
+    table.metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(table.insert(), [{"municipality_id": m, "public": p} for m, p in rows])
+        filtered = {
+            (m, p)
+            for m, p in connection.execute(
+                select(table.c.municipality_id, table.c.public).where(
+                    visible(
+                        principal, table.c.municipality_id, table.c.public, scope="sensorthings"
+                    )
+                )
+            )
+        }
+    seen = {
+        (m, p)
+        for m, p in rows
+        if sees(principal, municipality_id=m, public=p, scope="sensorthings")
+    }
+    assert seen == filtered == expected
 
 
 def test_roles() -> None:

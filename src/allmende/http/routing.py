@@ -28,31 +28,30 @@ def _literal_start(candidate: Any) -> str:
     return str(path).split("{", 1)[0]
 
 
-#: A nested router's starts are kept by its parent, whose version covers them: the parent is
-#: checked (and the nested router made anew by FastAPI when a route changes) before it is walked.
-_BY_PARENT = None
+#: Bumped whenever any router's routes change (FastAPI marks every change): a router's starts
+#: are kept with the generation they were read in, one comparison per request and router
+#: instead of FastAPI's walk over the router's routes to sum its version.
+_generation = 0
 
 
 def _starts(router: Any) -> tuple[str, ...]:
-    """The literal starts of the router's routes, nested routers' included (kept per version
-    of its routes): a path that starts with none of them matches none of its routes."""
+    """The literal starts of the router's routes, nested routers' included (kept while no
+    route changes): a path that starts with none of them matches none of its routes."""
     cached = router.__dict__.get("_allmende_starts")
-    if cached is not None and cached[0] is _BY_PARENT:
+    if cached is not None and cached[0] == _generation:
         return cached[1]  # type: ignore[no-any-return]
-    version = router.original_router._get_routes_version()
-    if cached is not None and cached[0] == version:
-        return cached[1]  # type: ignore[no-any-return]
-    starts = _collect(router)
-    router.__dict__["_allmende_starts"] = (version, starts)
+    generation = _generation  # read first: a change during the walk makes the next call walk
+    starts = _collect(router, generation)
+    router.__dict__["_allmende_starts"] = (generation, starts)
     return starts
 
 
-def _collect(router: Any) -> tuple[str, ...]:
+def _collect(router: Any, generation: int) -> tuple[str, ...]:
     found: set[str] = set()
     for candidate in router.effective_candidates():
         if isinstance(candidate, _IncludedRouter):
-            nested = _collect(candidate)
-            candidate.__dict__["_allmende_starts"] = (_BY_PARENT, nested)
+            nested = _collect(candidate, generation)
+            candidate.__dict__["_allmende_starts"] = (generation, nested)
             found.update(nested)
         else:
             found.add(_literal_start(candidate))
@@ -62,6 +61,8 @@ def _collect(router: Any) -> tuple[str, ...]:
 
 #: The methods of FastAPI's included router that the guard needs; without them it is not installed.
 _NEEDED = ("matches", "effective_candidates")
+#: The method by which FastAPI's routers mark a change of their routes.
+_MARK = "_mark_routes_changed"
 
 
 def install_prefix_guard() -> None:
@@ -74,6 +75,16 @@ def install_prefix_guard() -> None:
         return
     if not all(hasattr(_IncludedRouter, name) for name in _NEEDED):
         return
+    if not hasattr(fastapi_routing.APIRouter, _MARK):
+        return
+    mark = getattr(fastapi_routing.APIRouter, _MARK)
+
+    def mark_and_count(self: Any) -> None:
+        global _generation
+        _generation += 1
+        mark(self)
+
+    setattr(fastapi_routing.APIRouter, _MARK, mark_and_count)
     walk = _IncludedRouter.matches
 
     def matches(self: Any, scope: Scope) -> tuple[Match, Scope]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from jinja2 import (
     ChoiceLoader,
     Environment,
     FileSystemLoader,
+    Template,
     pass_context,
     select_autoescape,
 )
@@ -50,10 +52,27 @@ class _CompiledInProcess(BytecodeCache):
 _COMPILED = _CompiledInProcess()
 
 
+class _LoadedOnce(ChoiceLoader):
+    """Loads one template at a time: the requests that want a page not yet compiled (every
+    page of a fresh worker under load) wait for the first one's compilation and take its code
+    from :data:`_COMPILED`, instead of each compiling it again."""
+
+    _lock = threading.RLock()  # extends and includes load at render time, never inside load
+
+    def load(
+        self,
+        environment: Environment,
+        name: str,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> Template:
+        with self._lock:
+            return super().load(environment, name, globals)
+
+
 class Templates:
     def __init__(self, folders: Iterable[Path]) -> None:
         self.env = Environment(
-            loader=ChoiceLoader([FileSystemLoader(str(f)) for f in folders]),
+            loader=_LoadedOnce([FileSystemLoader(str(f)) for f in folders]),
             bytecode_cache=_COMPILED,
             autoescape=select_autoescape(default=True, default_for_string=True),
             extensions=["jinja2.ext.i18n"],

@@ -8,10 +8,11 @@ in the region; a **citizen** (user without membership) and the **anonymous** pub
 is public and contribute where a module allows it.
 
 Reading internal records therefore always names its scope: ``can(…, Action.READ_INTERNAL,
-scope=…)``, ``readable_municipalities(principal, scope=…)`` and ``visible(…, scope=…)``. An API
-key asked without a scope it holds reads what the public reads.
+scope=…)``, ``readable_municipalities(principal, scope=…)``, ``visible(…, scope=…)`` and
+``sees(…, scope=…)``. An API key asked without a scope it holds reads what the public reads.
 
-Every endpoint asks :func:`require` (or filters with :func:`visible`) and nothing else decides.
+Every endpoint asks :func:`require` (or filters with :func:`visible`, or checks a loaded record
+with :func:`sees`) and nothing else decides.
 """
 
 from __future__ import annotations
@@ -116,3 +117,12 @@ def visible(
         municipality_column.in_(sorted(readable)) if readable else false()
     )
     return or_(public_column.is_(True), internal)
+
+
+def sees(principal: Principal, *, municipality_id: int, public: bool, scope: str) -> bool:
+    """:func:`visible` for one record already loaded: public, or internal of ``scope`` in a
+    municipality the caller may read."""
+    if public:
+        return True
+    readable = readable_municipalities(principal, scope=scope)
+    return readable is None or municipality_id in readable

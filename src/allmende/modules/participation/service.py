@@ -28,8 +28,8 @@ from allmende.sdk import (
     Unauthorized,
     can,
     require,
+    sees,
     utcnow,
-    visible,
 )
 
 SCOPE = "participation"
@@ -168,13 +168,14 @@ def check_action(process: Process, act: Act, *, now: datetime | None = None) -> 
 
 
 def get_process(session: Session, *, principal: Principal, process_id: int) -> Process:
-    """The process if the caller may see it (published, or staff of its municipality)."""
-    process = session.scalar(
-        select(Process)
-        .where(Process.id == process_id)
-        .where(visible(principal, Process.municipality_id, Process.public, scope=SCOPE))
-    )
-    if process is None:
+    """The process if the caller may see it (published, or staff of its municipality).
+
+    Loaded by its key, so that the further calls of one request's session (a page asks for the
+    process, its contribution's and its details) take it from the session, not the database."""
+    process = session.get(Process, process_id)
+    if process is None or not sees(
+        principal, municipality_id=process.municipality_id, public=process.public, scope=SCOPE
+    ):
         raise NotFound(detail=f"No process {process_id}.")
     return process
 
