@@ -6,7 +6,7 @@ The pages are found from the app's routes (tests/e2e/pages.py), so new pages are
 listing them here. Every page is checked in both languages: each page of the visitor and of the
 admin, and of citizens and staff their own pages plus a few shared ones (the same templates, their
 header differs). One browser context per role and language; axe is injected into each page by
-an init script and run in the page."""
+an init script and runs once the page's maps have drawn their data."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 
 from tests.e2e.conftest import LiveServer
 from tests.e2e.pages import session_cookies
-from tests.e2e.support import AXE_OPTIONS, AXE_RUN, axe_script
+from tests.e2e.support import AXE_OPTIONS, AXE_RUN, MAP_READY_SCRIPT, axe_script, maps_drawn
 
 pytestmark = pytest.mark.e2e
 
@@ -72,11 +72,13 @@ def test_no_serious_finding_on_any_page(
     paths = _to_check(pages_by_role, who)
     context = _context(browser, live_server, language, who)
     context.add_init_script(axe_script())
+    context.add_init_script(MAP_READY_SCRIPT)
     page = context.new_page()
     found = {}
     try:
         for path in paths:
             page.goto(path)
+            maps_drawn(page)  # axe checks the maps with their data, not half-drawn
             assert page.evaluate(HTML_LANG) == language, path
             violations = page.evaluate(AXE_RUN, AXE_OPTIONS)
             if violations:

@@ -42,6 +42,7 @@
       map.setView(latlng, 18);
       place(latlng, true);
     };
+    element.dispatchEvent(new CustomEvent("allmende:map-ready", { detail: { map: map } }));
   }
 
   // "Use my location": the device's position into the picker (shown only where it can work).

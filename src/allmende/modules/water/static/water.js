@@ -67,6 +67,9 @@
           map.fitBounds(L.geoJSON(data).getBounds(), { padding: [10, 10] });
           map.on("moveend", function () { load(false); });
         }
+        if (fit) {
+          element.dispatchEvent(new CustomEvent("allmende:map-ready", { detail: { map: map, layer: layer } }));
+        }
       });
   }
 
