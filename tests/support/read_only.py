@@ -18,10 +18,24 @@ import pytest
 from allmende.app import create_app
 from allmende.core.registry import Registry
 from allmende.storage.database import Database
-from tests.conftest import Templates, copy_database
+from tests.conftest import BACKENDS, Templates, copy_database
 from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.seeds import test_settings
+
+
+@pytest.fixture(scope="module", params=BACKENDS, name="backend")
+def backend_per_module(request: pytest.FixtureRequest) -> str:
+    """The backend for a whole test module whose tests share one database: a module imports it
+    (with :func:`postgres_marked`) in place of the per-test ``backend`` of tests/conftest.py."""
+    return str(request.param)
+
+
+@pytest.fixture(autouse=True)
+def postgres_marked(backend: str, request: pytest.FixtureRequest) -> None:
+    """The ``postgres`` mark on each PostgreSQL test, as tests/conftest.py's ``backend`` sets it."""
+    if backend == "postgresql":
+        request.applymarker(pytest.mark.postgres)
 
 
 @dataclass(frozen=True)

@@ -11,29 +11,21 @@ from typing import Any
 import pytest
 
 from allmende.core.registry import Registry
-from tests.conftest import BACKENDS
 from tests.standards import conftest as standards_fixtures
 from tests.standards.sensorthings import conftest as sta_fixtures
 from tests.standards.sensorthings.conftest import FilterFixture, Sta
 from tests.support import reports_module
-from tests.support.read_only import ReadOnly, read_only_app
+from tests.support.read_only import (  # noqa: F401 (fixtures: one backend per module)
+    ReadOnly,
+    backend_per_module,
+    postgres_marked,
+    read_only_app,
+)
 
 pytestmark = pytest.mark.integration
 
 
 # --- one database and app per backend: every test here only reads -----------------------------
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    """The backend, for the whole module: its tests share one database (see ``shared``)."""
-    return str(request.param)
-
-
-@pytest.fixture(autouse=True)
-def _mark_postgres(backend: str, request: pytest.FixtureRequest) -> None:
-    if backend == "postgresql":
-        request.applymarker(pytest.mark.postgres)
 
 
 @pytest.fixture(scope="module")

@@ -11,28 +11,20 @@ import pytest
 
 from allmende.core.registry import Registry
 from allmende.storage.database import Database
-from tests.conftest import BACKENDS
 from tests.standards import conftest as standards_fixtures
 from tests.standards.sensorthings.conftest import Sta
 from tests.support import reports_module
-from tests.support.read_only import ReadOnly, read_only_app
+from tests.support.read_only import (  # noqa: F401 (fixtures: one backend per module)
+    ReadOnly,
+    backend_per_module,
+    postgres_marked,
+    read_only_app,
+)
 from tests.support.region import Region
 from tests.support.seeds import app_client, seed
 from tests.support.web import bearer
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    """The backend, for the whole module: the geo function tests share one database."""
-    return str(request.param)
-
-
-@pytest.fixture(autouse=True)
-def _mark_postgres(backend: str, request: pytest.FixtureRequest) -> None:
-    if backend == "postgresql":
-        request.applymarker(pytest.mark.postgres)
 
 
 T = TypeVar("T")
