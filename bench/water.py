@@ -188,7 +188,7 @@ def bench_map(n: int = 100_000) -> None:
 
     from sqlalchemy import insert
 
-    from allmende.app import KERNEL_MIGRATIONS
+    from allmende.app import migration_locations
     from allmende.core.registry import Registry, discover
     from allmende.identity import service as identity
     from allmende.modules.water import lists
@@ -200,7 +200,7 @@ def bench_map(n: int = 100_000) -> None:
     url = f"sqlite:///{folder}/map.sqlite3"
     registry = Registry.build(discover())
     engine = make_engine(url)
-    upgrade(url, [*KERNEL_MIGRATIONS, *registry.migration_locations()], engine=engine)
+    upgrade(url, migration_locations(registry), engine=engine)
     engine.dispose()
     database = Database(url)
     rng = np.random.default_rng(3)

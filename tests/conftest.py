@@ -24,7 +24,8 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 
-from allmende.app import KERNEL_MIGRATIONS, create_app
+from allmende.app import create_app
+from allmende.app import migration_locations as all_migrations
 from allmende.core.registry import Registry
 from allmende.core.settings import Settings
 from allmende.identity.credentials import use_password_hasher
@@ -136,7 +137,7 @@ def migration_locations() -> list[Path]:
     from allmende.core.registry import discover
 
     registry = Registry.build(discover())
-    return [*KERNEL_MIGRATIONS, *registry.migration_locations()]
+    return all_migrations(registry)
 
 
 class _Copies:

@@ -59,6 +59,7 @@ from allmende.http.csrf import check_request as check_csrf
 from allmende.http.forms import form_strings, read_form, write_or_refuse
 from allmende.http.jsonbody import json_loads
 from allmende.http.links import absolute_url, base_url, local_path, login_redirect, safe_next
+from allmende.http.paging import Page, page_count, page_of
 from allmende.http.params import MAX_ID, RowId
 from allmende.http.problems import ErrorFormats, problem_response
 from allmende.http.ratelimit import RateLimit, client_address, rate_limit
@@ -135,6 +136,7 @@ __all__ = [
     "Municipality",
     "NavItem",
     "NotFound",
+    "Page",
     "PayloadTooLarge",
     "Principal",
     "RateLimit",
@@ -183,6 +185,8 @@ __all__ = [
     "municipality_names",
     "notify_staff",
     "open311",
+    "page_count",
+    "page_of",
     "parse_bbox",
     "parse_date",
     "parse_datetime",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,14 @@ def live_server(
     assert demo_command.exit_code == 0, demo_command.output
     path = tmp_path_factory.mktemp("live") / "demo.sqlite3"
     demo_command.copy_database(path)
+    with served_demo(path) as server:
+        yield server
+
+
+@contextmanager
+def served_demo(path: Path) -> Iterator[LiveServer]:
+    """The demo database at ``path`` served in a thread of this process, as the browser tests
+    see it (also ``bench/pages_in_browser.py``)."""
     url = f"sqlite:///{path}"
     registry = Registry.build(discover())
     settings = Settings(
@@ -95,9 +104,11 @@ def live_server(
     app = create_app(settings, database=database, registry=registry)
     app.state.allmende.demo_accounts = demo_accounts()
     running = serve(app)
-    yield LiveServer(url=running.url, database=database, registry=registry, app=app)
-    running.stop()
-    database.close()
+    try:
+        yield LiveServer(url=running.url, database=database, registry=registry, app=app)
+    finally:
+        running.stop()
+        database.close()
 
 
 @pytest.fixture(scope="session")

@@ -72,13 +72,13 @@ def run_once(tmp_path_factory: pytest.TempPathFactory) -> DemoCommand:
     result = shared / "demo-command.json"
     with exclusive(shared / "demo-command.lock"):
         if not result.exists():
-            exit_code, output = _run(folder)
+            exit_code, output = run_demo_command(folder)
             result.write_text(json.dumps({"exit_code": exit_code, "output": output}))
         ran = json.loads(result.read_text())
     return DemoCommand(folder, ran["exit_code"], ran["output"])
 
 
-def _run(folder: Path) -> tuple[int, str]:
+def run_demo_command(folder: Path) -> tuple[int, str]:
     """``allmende demo --no-serve`` in ``folder``, as an operator in it would type it."""
     from typer.testing import CliRunner
 

@@ -19,9 +19,13 @@ class Running:
     thread: threading.Thread
 
     def stop(self) -> None:
+        """Shut down as uvicorn does on a signal (idle keep-alive connections are closed, the
+        app's lifespan ends); forced only if a client still holds a request after 2 s."""
         self.server.should_exit = True
-        self.server.force_exit = True  # no waiting for clients' keep-alive connections
-        self.thread.join(timeout=10)
+        self.thread.join(timeout=2)
+        if self.thread.is_alive():
+            self.server.force_exit = True
+            self.thread.join(timeout=10)
 
 
 def bound_socket() -> socket.socket:

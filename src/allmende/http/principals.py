@@ -46,15 +46,17 @@ class PrincipalCache:
         found = self._get(kind, credential, version)
         if found is not None:
             return found
-        principal, expires = await run_in_threadpool(look_up)
-        self._put(kind, credential, version, principal, expires)
-        return principal
+        return await run_in_threadpool(self._look_up, kind, credential, version, look_up)
 
     def _resolve(self, kind: str, credential: str, look_up: LookUp) -> Principal:
         version = self.version.current()
         found = self._get(kind, credential, version)
-        if found is not None:
-            return found
+        return found if found is not None else self._look_up(kind, credential, version, look_up)
+
+    def _look_up(
+        self, kind: str, credential: str, version: object | None, look_up: LookUp
+    ) -> Principal:
+        """The principal looked up now, kept with the version read before the lookup."""
         principal, expires = look_up()
         self._put(kind, credential, version, principal, expires)
         return principal

@@ -40,6 +40,7 @@ from allmende.core.errors import (
     ValidationFailed,
 )
 from allmende.core.logging import request_id
+from allmende.http.routing import routes_version
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -175,13 +176,13 @@ def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
 
 #: Per app: the routes' version and, per route, its path pattern and methods (no pattern for
 #: a mount or host, which must be asked).
-_ROUTE_TABLES: WeakKeyDictionary[FastAPI, tuple[tuple[int, int], list[_RouteRow]]] = (
+_ROUTE_TABLES: WeakKeyDictionary[FastAPI, tuple[tuple[str, int, int], list[_RouteRow]]] = (
     WeakKeyDictionary()
 )
 
 
 def _route_table(app: FastAPI) -> list[_RouteRow]:
-    version = _routes_version(app)
+    version = routes_version(app)
     kept = _ROUTE_TABLES.get(app)
     if version is not None and kept is not None and kept[0] == version:
         return kept[1]
@@ -195,16 +196,6 @@ def _route_table(app: FastAPI) -> list[_RouteRow]:
     if version is not None:
         _ROUTE_TABLES[app] = (version, table)
     return table
-
-
-def _routes_version(app: FastAPI) -> tuple[int, int] | None:
-    """Changes when a route is added anywhere in the app (FastAPI counts its routers' changes;
-    a mount appended to the list is seen by the length). ``None`` where FastAPI keeps no
-    count: the table is then made for each answer."""
-    counted = getattr(app.router, "_get_routes_version", None)
-    if counted is None:
-        return None
-    return (int(counted()), len(app.router.routes))
 
 
 def _routes(app: FastAPI) -> Iterable[Any]:

@@ -32,6 +32,8 @@ def _literal_start(candidate: Any) -> str:
 #: are kept with the generation they were read in, one comparison per request and router
 #: instead of FastAPI's walk over the router's routes to sum its version.
 _generation = 0
+#: Whether the generation is counted (the guard is installed).
+_counting = False
 
 
 def _starts(router: Any) -> tuple[str, ...]:
@@ -79,6 +81,9 @@ def install_prefix_guard() -> None:
         return
     mark = getattr(fastapi_routing.APIRouter, _MARK)
 
+    global _counting
+    _counting = True
+
     def mark_and_count(self: Any) -> None:
         global _generation
         _generation += 1
@@ -98,3 +103,16 @@ def install_prefix_guard() -> None:
 
     matches._prefix_guard = True  # type: ignore[attr-defined]
     _IncludedRouter.matches = matches
+
+
+def routes_version(app: Any) -> tuple[str, int, int] | None:
+    """Changes whenever a route is added anywhere in the app, for answers kept per app: the
+    generation above (FastAPI's own count, which walks every router, where the guard is not
+    installed) and the length of the app's list (a mount appended to it marks nothing).
+    ``None`` where neither can be read."""
+    if _counting:
+        return ("generation", _generation, len(app.router.routes))
+    counted = getattr(app.router, "_get_routes_version", None)
+    if counted is None:
+        return None
+    return ("fastapi", int(counted()), len(app.router.routes))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from allmende.app import KERNEL_MIGRATIONS, create_app
+from allmende.app import create_app, migration_locations
 from allmende.core.registry import Registry, discover
 from allmende.core.settings import Mode, Settings
 from allmende.core.timeutil import utcnow
@@ -46,7 +46,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     path = tmp_path_factory.mktemp("dcat-demo") / "demo.sqlite3"
     url = f"sqlite:///{path}"
     registry = _publishing()
-    upgrade(url, [*KERNEL_MIGRATIONS, *registry.migration_locations()])
+    upgrade(url, migration_locations(registry))
     database = Database(url)
     database.write(lambda s: build_region(s, registry=registry, now=utcnow()))
     settings = Settings(

@@ -3,7 +3,6 @@ requests and report categories."""
 
 from __future__ import annotations
 
-import math
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -76,6 +75,7 @@ from allmende.sdk import (
     form_strings,
     geometry_to_geojson,
     local_path,
+    page_of,
     parse_date,
     read_form,
     uploads,
@@ -124,17 +124,16 @@ def maintenance_page(
         due = inspections.due(
             session, principal=principal, now=utcnow(), horizon_days=within, municipality_id=mid
         )
-        pages = max(1, math.ceil(len(due) / DUE_PAGE_SIZE))
-        page = min(page, pages)
+        shown = page_of(due, page, DUE_PAGE_SIZE)
         query = urlencode({"municipality": municipality or "", "within": within})
         return render(
             request,
             "assets/maintenance.html",
             {
-                "due": due[(page - 1) * DUE_PAGE_SIZE : page * DUE_PAGE_SIZE],
-                "total": len(due),
-                "page": page,
-                "pages": pages,
+                "due": shown.items,
+                "total": shown.total,
+                "page": shown.number,
+                "pages": shown.pages,
                 "query": query,
                 "within": within,
                 "municipality": municipality or "",

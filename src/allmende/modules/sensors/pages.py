@@ -7,7 +7,6 @@ inline SVG drawn here.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -38,6 +37,7 @@ from allmende.sdk import (
     app_context,
     list_municipalities,
     local_path,
+    page_of,
     sensing,
     utcnow,
 )
@@ -151,16 +151,15 @@ def index_page(
         found = service.things(session, principal=principal, f=f)
         places = _municipalities(session)
         query = urlencode({k: v for k, v in (("municipality", municipality), ("kind", kind)) if v})
-        pages = max(1, math.ceil(len(found) / PAGE_SIZE))
-        page = min(page, pages)
+        shown = page_of(found, page, PAGE_SIZE)
         return render(
             request,
             "sensors/index.html",
             {
-                "rows": _rows(found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], known),
-                "total": len(found),
-                "page": page,
-                "pages": pages,
+                "rows": _rows(shown.items, known),
+                "total": shown.total,
+                "page": shown.number,
+                "pages": shown.pages,
                 "kinds": known,
                 "municipalities": places,
                 "place_names": {m.id: m.name for m in places},

@@ -52,6 +52,7 @@ from allmende.sdk import (
     form_strings,
     list_municipalities,
     local_path,
+    page_count,
     read_form,
     readable_municipalities,
     require,
@@ -198,7 +199,7 @@ def index_page(
                 "status": status or "",
             },
             "page": page,
-            "pages": max(1, math.ceil(total / PAGE_SIZE)),
+            "pages": page_count(total, PAGE_SIZE),
             "query": urlencode(query),
         },
     )

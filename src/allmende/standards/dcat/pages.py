@@ -3,7 +3,6 @@ for staff, forms to describe, withdraw and add datasets. Works without JavaScrip
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -14,6 +13,7 @@ from allmende.http import csrf
 from allmende.http.auth import Caller
 from allmende.http.context import app_context
 from allmende.http.links import local_path
+from allmende.http.paging import page_of
 from allmende.identity.models import Municipality
 from allmende.identity.permissions import Action, can
 from allmende.identity.principal import Principal
@@ -38,19 +38,17 @@ def open_data_page(
             for m in session.scalars(select(Municipality).order_by(Municipality.name))
             if can(principal, Action.EDIT, municipality_id=m.id, scope=store.SCOPE)
         ]
-    pages_total = max(1, math.ceil(len(found) / PAGE_SIZE))
-    page = min(page, pages_total)
-    shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    shown = page_of(found, page, PAGE_SIZE)
     return context.templates.render(
         request,
         "dcat/open_data.html",
         {
-            "entries": shown,
-            "total": len(found),
-            "page": page,
-            "pages": pages_total,
+            "entries": shown.items,
+            "total": shown.total,
+            "page": shown.number,
+            "pages": shown.pages,
             "files": FILES,
-            "editable": {e.dataset.id for e in shown if manage.editable(principal, e)},
+            "editable": {e.dataset.id for e in shown.items if manage.editable(principal, e)},
             "places": places,
             "licenses": LICENSE_CHOICES,
             "link_formats": LINK_FORMATS,
