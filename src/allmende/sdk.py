@@ -7,6 +7,7 @@ module API: it changes only with a note in the changelog.
 from __future__ import annotations
 
 from allmende.core import csvformat, datasets, features, open311
+from allmende.core.digits import is_digits
 from allmende.core.errors import (
     AllmendeError,
     BadRequest,
@@ -172,6 +173,7 @@ __all__ = [
     "geometry_values",
     "in_bbox",
     "intersects",
+    "is_digits",
     "isoformat",
     "joined",
     "json_loads",

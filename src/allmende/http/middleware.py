@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from allmende.core.digits import is_digits
 from allmende.core.errors import AllmendeError, BadRequest, PayloadTooLarge
 from allmende.core.logging import request_id
 from allmende.core.metrics import HTTP_IN_PROGRESS, HTTP_REQUESTS
@@ -86,7 +87,7 @@ class RequestContextMiddleware:
             return
 
         declared = _header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+        if declared is not None and is_digits(declared) and int(declared) > self.max_body_bytes:
             too_large = PayloadTooLarge(detail=f"The body exceeds {self.max_body_bytes} bytes.")
             await self._refuse(scope, receive, send, rid, too_large)
             request_id.reset(token)

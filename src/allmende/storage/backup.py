@@ -38,6 +38,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import URL
 
 from allmende import __version__
+from allmende.core.digits import is_digits
 from allmende.core.errors import ConfigurationError
 from allmende.storage.database import make_engine, normalise_url
 
@@ -283,7 +284,7 @@ def client_program(name: str) -> Path:
 
 def _version(folder: str) -> tuple[int, ...]:
     parts = Path(folder).parent.name.split(".")
-    return tuple(int(p) for p in parts if p.isdigit())
+    return tuple(int(p) for p in parts if is_digits(p))
 
 
 def _run(program: Path, *args: str, url: URL) -> None:

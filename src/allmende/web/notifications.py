@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from allmende.core.digits import is_digits
 from allmende.core.errors import ValidationFailed
 from allmende.delivery import notifications
 from allmende.http import csrf
@@ -156,7 +157,7 @@ async def notifications_read(request: Request, principal: Caller) -> Response:
     await csrf.check_request(request)
     form = await request.form()
     raw = str(form.get("id", "")).strip()
-    if raw and not raw.isdigit():
+    if raw and not is_digits(raw):
         raise ValidationFailed.one("id", "must be a notification id")
     chosen = [int(raw)] if raw else None
 

@@ -132,6 +132,14 @@ def test_invalid_deep_inserts_leave_nothing_behind(sta: Sta) -> None:
         }
         del links[missing]
         sta.post("Datastreams", datastream(**links), status=400)
+    # Ids that are not whole numbers, including digit signs that int() refuses ("²").
+    for odd in ("²", "①", "٣", "-1", "1.5", ""):
+        links = {
+            "Thing": {"@iot.id": odd},
+            "Sensor": {"@iot.id": sensor_id},
+            "ObservedProperty": {"@iot.id": property_id},
+        }
+        sta.post("Datastreams", datastream(**links), status=400)
     assert sta.get("Datastreams")["value"] == []
     # A Datastream whose Thing has no Location: an Observation without a FoI is refused.
     datastream_id = sta.post(

@@ -30,6 +30,7 @@ from allmende.sdk import (
     as_utc,
     features,
     in_bbox,
+    is_digits,
     isoformat,
 )
 
@@ -63,7 +64,7 @@ def _types(session: Session) -> _Types:
 
 
 def _row_id(feature_id: str) -> int | None:
-    return int(feature_id) if feature_id.isdigit() and 1 <= int(feature_id) <= MAX_ID else None
+    return int(feature_id) if is_digits(feature_id) and 1 <= int(feature_id) <= MAX_ID else None
 
 
 class AssetFeatures:

@@ -69,6 +69,7 @@ from allmende.sdk import (
     form_strings,
     formatting,
     geometry_to_geojson,
+    is_digits,
     local_path,
     login_redirect,
     page_count,
@@ -560,7 +561,7 @@ def _parse_object_form(t: ObjectType, form: FormData) -> dict[str, Any]:
         else:
             geometry = raw
     parent = text(form, "parent_id")
-    if parent and not parent.isdigit():
+    if parent and not is_digits(parent):
         errors.append(("parent_id", N_("must be the number of an object")))
     if errors:
         raise ValidationFailed(

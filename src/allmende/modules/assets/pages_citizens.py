@@ -53,6 +53,7 @@ from allmende.sdk import (
     app_context,
     form_strings,
     geometry_to_geojson,
+    is_digits,
     local_path,
     login_redirect,
     rate_limit,
@@ -135,7 +136,7 @@ def _object_for_report(
 ) -> AssetObject | None:
     if raw is None or raw == "":
         return None
-    if not str(raw).isdigit():
+    if not is_digits(str(raw)):
         raise ValidationFailed.one("object_id", N_("must be the number of an object"))
     try:
         obj = objects.get_object(session, principal=principal, object_id=int(raw))

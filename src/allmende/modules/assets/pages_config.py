@@ -59,6 +59,7 @@ from allmende.sdk import (
     ValidationFailed,
     app_context,
     form_strings,
+    is_digits,
     read_form,
     write_or_refuse,
 )
@@ -164,7 +165,7 @@ def form_errors(exc: AllmendeError, rows: Mapping[str, list[int]]) -> dict[str, 
     for name, reason in field_errors(exc).items():
         name = re.sub(r"\[(\d+)\]", r".\1", name)
         parts = name.split(".")
-        if parts[0] in rows and len(parts) > 1 and parts[1].isdigit():
+        if parts[0] in rows and len(parts) > 1 and is_digits(parts[1]):
             index = int(parts[1])
             known = rows[parts[0]]
             parts[1] = str(known[index] if index < len(known) else index)
@@ -185,7 +186,7 @@ def _rows(form: FormData, prefix: str) -> list[int]:
     found = set()
     for name in form:
         parts = name.split(".")
-        if len(parts) == 3 and parts[0] == prefix and parts[1].isdigit() and int(parts[1]) < 200:
+        if len(parts) == 3 and parts[0] == prefix and is_digits(parts[1]) and int(parts[1]) < 200:
             found.add(int(parts[1]))
     return list(range(max(found) + 1)) if found else []
 
@@ -194,7 +195,7 @@ def _row_count(values: Mapping[str, str], prefix: str) -> int:
     indices = [
         int(parts[1])
         for parts in (name.split(".") for name in values)
-        if len(parts) == 3 and parts[0] == prefix and parts[1].isdigit()
+        if len(parts) == 3 and parts[0] == prefix and is_digits(parts[1])
     ]
     return max(indices) + 1 if indices else 0
 

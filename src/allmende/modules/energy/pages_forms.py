@@ -39,6 +39,7 @@ from allmende.sdk import (
     can,
     features,
     form_strings,
+    is_digits,
     local_path,
     login_redirect,
     read_form,
@@ -116,7 +117,7 @@ class Reader:
         """A time of day ``HH:MM`` as hours (24:00 allowed for the end of a day)."""
         raw = text(self.form, name)
         hour, _, minute = raw.partition(":")
-        if hour.isdigit() and minute.isdigit() and len(minute) == 2:
+        if is_digits(hour) and is_digits(minute) and len(minute) == 2:
             value = int(hour) + int(minute) / 60
             if 0 <= value <= 24 and int(minute) < 60:
                 return value

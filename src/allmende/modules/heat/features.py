@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from allmende.modules.heat.catalogue import CLASS_BY_CODE, LEVELS
 from allmende.modules.heat.models import DistrictHour, HeatWarning
 from allmende.modules.heat.utci import stress_category
-from allmende.sdk import District, Municipality, ValidationFailed, features, isoformat
+from allmende.sdk import District, Municipality, ValidationFailed, features, is_digits, isoformat
 
 DISTRICTS = "heat-districts"
 WARNINGS = "heat-warnings"
@@ -121,7 +121,7 @@ class HeatFeatures:
         self, session: Session, principal: Any, collection_id: str, feature_id: str
     ) -> features.Feature | None:
         if collection_id == WARNINGS:
-            if not feature_id.isdigit() or len(feature_id) > 18:
+            if not is_digits(feature_id) or len(feature_id) > 18:
                 return None
             row = session.execute(
                 select(HeatWarning, District, Municipality.key)
@@ -137,7 +137,7 @@ class HeatFeatures:
             hour = datetime.strptime(hour_part, "%Y%m%dT%H").replace(tzinfo=UTC)
         except ValueError:
             return None
-        if not district_part.isdigit() or len(district_part) > 18:
+        if not is_digits(district_part) or len(district_part) > 18:
             return None
         found = session.execute(
             select(DistrictHour, District, Municipality.key)

@@ -23,7 +23,7 @@ import secrets
 import time
 
 from allmende.modules.participation.service import N_, refuse
-from allmende.sdk import FieldError, RateLimit, ValidationFailed
+from allmende.sdk import FieldError, RateLimit, ValidationFailed, is_digits
 
 MAX_AGE_SECONDS = 3 * 3600
 HONEYPOT_FIELD = "homepage"
@@ -80,7 +80,7 @@ def verify(
             N_("is missing: load the form (or GET /api/participation/challenge) first"),
         )
     parts = token.split(".")
-    if len(parts) != 3 or not parts[0].isdigit():
+    if len(parts) != 3 or not is_digits(parts[0]):
         raise refuse(ValidationFailed, field, N_("is not a valid challenge token"))
     payload = f"{parts[0]}.{parts[1]}"
     if not hmac.compare_digest(parts[2], _sign(secret, payload)):

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from allmende.modules.water.catalogue import DEFAULT_WATER_USE, SPECIES_WATER_USE
 from allmende.modules.water.models import Tree
-from allmende.sdk import ANONYMOUS, District, Municipality, features
+from allmende.sdk import ANONYMOUS, District, Municipality, features, is_digits
 
 PAGE = 5000
 KEYWORD = "tree"
@@ -108,7 +108,7 @@ def read(
         props = feature.properties
         municipality = municipalities.get(str(props.get("municipality")))
         geometry = feature.geometry
-        if municipality is None or geometry is None or not feature.id.isdigit():
+        if municipality is None or geometry is None or not is_digits(feature.id):
             continue
         point = geometry if geometry.geom_type == "Point" else geometry.representative_point()
         rows[(collection, int(feature.id))] = {

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 import orjson
 from sqlalchemy.orm import Session
 
+from allmende.core.digits import is_digits
 from allmende.core.errors import BadRequest, UnsupportedMediaType
 from allmende.http.jsonbody import load_json
 from allmende.standards.sensorthings.budget import result_too_large
@@ -263,7 +264,7 @@ def _http_part(content: bytes, content_id: str | None) -> Part:
         raise BadRequest(detail="A batch part starts with a request line: METHOD URL HTTP/1.1.")
     headers, body = _headers(rest)
     length = headers.get("content-length")
-    if length and length.isdigit():
+    if length and is_digits(length):
         body = body[: int(length)]
     return Part(
         method=words[0],

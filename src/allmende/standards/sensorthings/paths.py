@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from allmende.core.digits import is_digits
 from allmende.core.errors import NotFound
 from allmende.standards.sensorthings.model import BY_PLURAL, EntityType, Nav, Prop, entity_type
 
@@ -57,7 +58,7 @@ class ResourcePath:
 def _key(text: str | None, where: str) -> int | None:
     if text is None:
         return None
-    if not text.isdigit() or not text.isascii():
+    if not is_digits(text):
         raise Unknown(detail=f"{where}({text[:40]}) does not exist: ids are integers.")
     value = int(text)
     if value < 1 or value > MAX_ID:

@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from allmende.core.digits import is_digits
 from allmende.core.errors import AllmendeError, NotFound
 from allmende.http.jsonbody import load_json
 from allmende.identity.permissions import Action, readable_municipalities, require
@@ -45,7 +46,7 @@ def stream_target(path: str) -> tuple[str, int | None] | None:
     if tail != "Observations" or not head.endswith(")"):
         return None
     name, _, key = head[:-1].partition("(")
-    if name not in ("Datastreams", "MultiDatastreams") or not key.isdigit() or not key.isascii():
+    if name not in ("Datastreams", "MultiDatastreams") or not is_digits(key):
         return None
     stream_id = int(key)
     return (name[:-1], stream_id) if 1 <= stream_id <= MAX_ID else None

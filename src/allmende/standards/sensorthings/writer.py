@@ -23,6 +23,7 @@ import orjson
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from allmende.core.digits import is_digits
 from allmende.core.errors import BadRequest, FieldError, Forbidden, NotFound, ValidationFailed
 from allmende.identity.models import Municipality
 from allmende.identity.permissions import Action, require
@@ -127,7 +128,7 @@ class Writer:
         if named:
             query = select(Municipality.id)
             query = query.where(
-                Municipality.id == int(named) if named.isdigit() else Municipality.key == named
+                Municipality.id == int(named) if is_digits(named) else Municipality.key == named
             )
             found = self.session.scalar(query)
             if found is None:
@@ -171,7 +172,7 @@ class Writer:
 
     def _visible(self, etype: EntityType, entity_id: Any, field: str) -> int:
         """The id of an existing entity the caller may see (for links)."""
-        if isinstance(entity_id, str) and entity_id.isdigit():
+        if isinstance(entity_id, str) and is_digits(entity_id):
             entity_id = int(entity_id)
         if isinstance(entity_id, bool) or not isinstance(entity_id, int):
             raise invalid(field, "@iot.id must be an integer")

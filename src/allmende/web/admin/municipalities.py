@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
+from allmende.core.digits import is_digits
 from allmende.core.errors import AllmendeError, FieldError, ValidationFailed
 from allmende.http import csrf
 from allmende.http.auth import Caller
@@ -219,7 +220,7 @@ async def edit_submit(request: Request, key: str, principal: Caller) -> Response
 def _population(raw: str) -> int | None:
     if not raw:
         return None
-    if not raw.isdigit():
+    if not is_digits(raw):
         raise ValidationFailed.one("population", N_("must be a whole number"))
     return int(raw)
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
+from allmende.core.digits import is_digits
 from allmende.core.errors import AllmendeError, FieldError, ValidationFailed
 from allmende.core.timeutil import utcnow
 from allmende.delivery import mail
@@ -249,7 +250,7 @@ async def user_change(request: Request, user_id: RowId, change: str, principal: 
             service.add_staff(session, user_id=user_id, municipality_key=key)
         elif change == "unstaff":
             raw = text(form, "municipality_id", 20)
-            if not raw.isdigit():
+            if not is_digits(raw):
                 raise ValidationFailed.one("municipality_id", N_("choose a municipality"))
             service.remove_staff(session, user_id=user_id, municipality_id=int(raw))
         elif change == "active":

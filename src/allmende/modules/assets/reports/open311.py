@@ -18,7 +18,7 @@ from allmende.modules.assets.catalogue import CLOSED_STATES, OPEN_STATES
 from allmende.modules.assets.models import Report, ReportNote, ReportService, WorkOrder
 from allmende.modules.assets.reports import service as rules
 from allmende.modules.assets.service import Actor
-from allmende.sdk import MAX_ID, Municipality, ValidationFailed, open311, utcnow
+from allmende.sdk import MAX_ID, Municipality, ValidationFailed, is_digits, open311, utcnow
 
 DEFAULT_WINDOW = timedelta(days=90)
 STATUSES = {"open": OPEN_STATES, "closed": CLOSED_STATES}
@@ -96,7 +96,7 @@ class ReportsOpen311:
             Report.municipality_id == municipality_id, Report.public.is_(True)
         )
         if query.ids is not None:
-            ids = [int(i) for i in query.ids if str(i).isdigit() and 1 <= int(i) <= MAX_ID]
+            ids = [int(i) for i in query.ids if is_digits(str(i)) and 1 <= int(i) <= MAX_ID]
             rows = session.scalars(
                 base.where(Report.id.in_(ids)).order_by(Report.created_at.desc(), Report.id.desc())
             ).all()

@@ -31,6 +31,7 @@ from allmende.sdk import (
     distance_m,
     emit,
     in_bbox,
+    is_digits,
     utcnow,
 )
 
@@ -137,7 +138,7 @@ def service_in(
 def chosen_category(session: Session, raw: str) -> tuple[str, int | None]:
     """The category code a form chose, and the municipality of a category named by its id
     (links and forms that name one municipality's category still work)."""
-    if raw.isdigit():
+    if is_digits(raw):
         s = session.get(ReportService, int(raw))
         if s is not None and s.active:
             return s.code, s.municipality_id

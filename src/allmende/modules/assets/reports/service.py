@@ -67,6 +67,7 @@ from allmende.sdk import (
     Principal,
     ValidationFailed,
     emit,
+    is_digits,
     parse_datetime,
     utcnow,
 )
@@ -420,7 +421,7 @@ def _answer(code: str, raw: str | list[str], attribute: Mapping[str, Any]) -> An
 
 def _object(session: Session, municipality_id: int, raw: str) -> AssetObject:
     name = f"attribute[{OBJECT_ATTRIBUTE}]"
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
+    if not is_digits(raw) or not 1 <= int(raw) <= MAX_ID:
         raise ValidationFailed.one(name, "must be the number of an object")
     obj = session.get(AssetObject, int(raw))
     if (

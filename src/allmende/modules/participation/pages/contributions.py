@@ -46,6 +46,7 @@ from allmende.sdk import (
     RowId,
     app_context,
     form_strings,
+    is_digits,
     json_loads,
     localise,
     read_form,
@@ -294,7 +295,7 @@ async def comment_submit(request: Request, contribution_id: RowId, principal: Ca
         body = CommentCreate.model_validate(
             {
                 "text": values.get("text", "").strip(),
-                "parent_id": int(parent) if parent.isdigit() else None,
+                "parent_id": int(parent) if is_digits(parent) else None,
                 "author_name": values.get("author_name") or None,
                 "official": values.get("official") == "yes",
             }
@@ -329,7 +330,7 @@ async def comment_submit(request: Request, contribution_id: RowId, principal: Ca
                 notice="commented",
                 anchor=f"#comment-{created.id}",
             )
-    reply_to = int(parent) if parent.isdigit() and int(parent) <= MAX_ID else None
+    reply_to = int(parent) if is_digits(parent) and int(parent) <= MAX_ID else None
     return await run_in_threadpool(
         _contribution_page, request, principal, contribution_id, form, status, reply_to
     )
@@ -429,7 +430,7 @@ async def report_submit(request: Request, principal: Caller) -> Response:
 
     def number(name: str) -> int | None:
         text = values.get(name, "")
-        return int(text) if text.isdigit() and 1 <= int(text) <= MAX_ID else None
+        return int(text) if is_digits(text) and 1 <= int(text) <= MAX_ID else None
 
     contribution_id, comment_id = number("contribution_id"), number("comment_id")
     try:

@@ -45,6 +45,7 @@ from allmende.sdk import (
     ValidationFailed,
     app_context,
     form_strings,
+    is_digits,
     json_loads,
     local_path,
     parse_date,
@@ -141,7 +142,7 @@ def _with_rows(form: Form, rows: list[int]) -> None:
         if (
             parts[0] == "phases"
             and len(parts) > 2
-            and parts[1].isdigit()
+            and is_digits(parts[1])
             and int(parts[1]) < len(rows)
         ):
             parts[1] = str(rows[int(parts[1])])

@@ -31,6 +31,7 @@ from allmende.sdk import (
     ValidationFailed,
     app_context,
     form_strings,
+    is_digits,
     local_path,
     localise,
     read_form,
@@ -134,7 +135,7 @@ def _layer(values: dict[str, str], form: Form, translate: Translate) -> LayerIn 
             title=values.get("title", "").strip(),
             description=values.get("description", "").strip(),
             kind="image",
-            draft_id=int(draft) if draft.isdigit() else None,
+            draft_id=int(draft) if is_digits(draft) else None,
         )
     except ValidationError as exc:
         errors_from_validation(exc, translate, form)

@@ -32,6 +32,7 @@ from allmende.sdk import (
     RowId,
     app_context,
     form_strings,
+    is_digits,
     json_loads,
     read_form,
 )
@@ -110,7 +111,7 @@ def parse_answers(
 
 
 def _index(value: str, count: int, translate: Translate) -> int:
-    if not value.isdigit() or int(value) >= count:
+    if not is_digits(value) or int(value) >= count:
         raise ValueError(translate("Please choose one of the options."))
     return int(value)
 
@@ -143,7 +144,7 @@ def _parse_one(
             if value:
                 chosen.append(f"{name}-{index}={value}")
                 ranks[index] = _index(
-                    str(int(value) - 1) if value.isdigit() else "x", count, translate
+                    str(int(value) - 1) if is_digits(value) else "x", count, translate
                 )
         if not ranks:
             return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from allmende.core.digits import is_digits
 from allmende.core.errors import AllmendeError
 from allmende.standards.sensorthings.paths import ResourcePath, parse_path
 from allmende.standards.sensorthings.query.options import Query, parse_query
@@ -53,7 +54,7 @@ def create_target(topic: str) -> CreateTarget | None:
     if not slash or tail != "Observations" or not head.endswith(")"):
         return None
     name, paren, key = head[:-1].partition("(")
-    if not paren or name not in _CREATE_PARENTS or not key.isdigit() or not key.isascii():
+    if not paren or name not in _CREATE_PARENTS or not is_digits(key):
         return None
     number = int(key)
     if not 1 <= number <= 2**63 - 1:

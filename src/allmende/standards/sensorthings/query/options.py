@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, unquote_plus
 
+from allmende.core.digits import is_digits
 from allmende.standards.sensorthings.query import ast
 from allmende.standards.sensorthings.query.parser import QueryError, parse
 
@@ -107,7 +108,7 @@ def _apply(options: ast.QueryOptions, key: str, value: str) -> None:
 
 def _integer(key: str, value: str, maximum: int) -> int:
     text = value.strip()
-    if not text.isdigit() or not text.isascii():
+    if not is_digits(text):
         raise QueryError(detail=f"{key} must be a non-negative integer, not '{value[:40]}'.")
     number = int(text)
     if number > maximum:
