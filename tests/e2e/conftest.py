@@ -167,7 +167,12 @@ def page(visitor_context):  # type: ignore[no-untyped-def]
     visitor_context.clear_cookies()
 
 
-def screenshot_dir() -> Path:
-    folder = Path(os.environ.get("ALLMENDE_SCREENSHOTS", "/tmp/allmende-screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def screenshot(page: Any, name: str, *, full_page: bool = True) -> None:
+    """The page as ``name`` (a PNG) in the folder that ``ALLMENDE_SCREENSHOTS`` names, for
+    people to look at; nothing checks them, so runs that name no folder skip encoding them (up
+    to a second a full page on a loaded runner)."""
+    folder = os.environ.get("ALLMENDE_SCREENSHOTS")
+    if not folder:
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(Path(folder) / name), full_page=full_page)

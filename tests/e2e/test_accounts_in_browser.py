@@ -29,7 +29,7 @@ from allmende.modules.assets.reports import service as reports
 from allmende.modules.assets.schemas import ReportUpdate
 from allmende.storage.database import Database
 from tests.conftest import SECRET, Templates
-from tests.e2e.conftest import region_copy, screenshot_dir
+from tests.e2e.conftest import region_copy, screenshot
 from tests.e2e.pages import signed_in
 from tests.e2e.support import MAP_READY_SCRIPT, axe_violations, maps_drawn
 from tests.support.live import bound_socket, serve
@@ -151,7 +151,7 @@ def test_an_admin_adds_a_municipality_and_its_staff(browse: Any, site: Site) -> 
     drawn = page.locator("#f-boundary").input_value()
     assert drawn.startswith('{"type":"Polygon"')
     assert len(json.loads(drawn)["coordinates"][0]) == 5  # four corners, the ring closed
-    page.screenshot(path=str(screenshot_dir() / "admin-municipality-new.png"), full_page=True)
+    screenshot(page, "admin-municipality-new.png")
     page.get_by_role("button", name="Kommune anlegen").click()
     page.wait_for_url("**/admin/municipalities/c-hausen?done=created")
     expect(page.get_by_text("Die Kommune ist angelegt.")).to_be_visible()
@@ -224,7 +224,7 @@ def test_a_citizen_signs_up_confirms_and_resets_the_password(browse: Any, site: 
     page.get_by_role("button", name="Passwort speichern").click()
     sign_in(page, "nina@example.org", "Ninas neues Passwort")
     expect(page.get_by_role("link", name="Nina Neu")).to_be_visible()
-    page.screenshot(path=str(screenshot_dir() / "account-signed-in.png"), full_page=True)
+    screenshot(page, "account-signed-in.png")
 
 
 def subject_like(site: Site, address: str, pattern: str) -> Any:

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from allmende.modules.assets.models import AssetObject, InspectionPlan, ObjectType, Report
-from tests.e2e.conftest import LiveServer, screenshot_dir
+from tests.e2e.conftest import LiveServer, screenshot
 from tests.e2e.pages import session_cookies, signed_in
 from tests.e2e.support import axe_violations
 
@@ -64,7 +64,7 @@ def test_report_received_work_order_done_request_closed(page, live_server: LiveS
     expect(page.get_by_text("Schlagloch verfüllt und markiert.")).to_be_visible()
     page.goto(f"/maintenance/reports/{report_id}")
     expect(page.locator("#report-state")).to_contain_text("erledigt")
-    page.screenshot(path=str(screenshot_dir() / "report-closed.png"), full_page=True)
+    screenshot(page, "report-closed.png")
 
 
 def test_inspection_due_to_inspection_recorded(page, live_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
@@ -95,7 +95,7 @@ def test_inspection_due_to_inspection_recorded(page, live_server: LiveServer) ->
     expect(
         page.get_by_role("link", name=re.compile("Glasscherben unter der Rutsche")).first
     ).to_be_visible()
-    page.screenshot(path=str(screenshot_dir() / "inspection-recorded.png"), full_page=True)
+    screenshot(page, "inspection-recorded.png")
 
 
 def test_the_map_picker_fills_the_coordinates(page) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from allmende.demo.region import DEMO_PASSWORD
 from allmende.sdk import utcnow
-from tests.e2e.conftest import screenshot_dir
+from tests.e2e.conftest import screenshot
 from tests.e2e.support import axe_violations
 
 pytestmark = pytest.mark.e2e
@@ -46,7 +46,7 @@ def test_staff_see_the_plan_and_the_demand_event(page) -> None:  # type: ignore[
     expect(page.get_by_role("img", name=re.compile("nächste 24 Stunden"))).to_be_visible()
     expect(page.get_by_role("rowheader", name="Netzengpass Mittag")).to_be_visible()
     assert axe_violations(page) == []
-    page.screenshot(path=str(screenshot_dir() / "energy-building.png"), full_page=True)
+    screenshot(page, "energy-building.png")
 
 
 def test_staff_forms_without_script_and_accessible(page) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from allmende.demo.region import DEMO_PASSWORD
-from tests.e2e.conftest import screenshot_dir
+from tests.e2e.conftest import screenshot
 from tests.e2e.support import axe_violations
 
 pytestmark = pytest.mark.e2e
@@ -31,7 +31,7 @@ def test_the_heat_page_and_a_warning(page) -> None:  # type: ignore[no-untyped-d
     expect(stations).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("^Klimastation 01"))).to_be_visible()
     assert axe_violations(page) == []
-    page.screenshot(path=str(screenshot_dir() / "heat.png"), full_page=True)
+    screenshot(page, "heat.png")
 
     page.get_by_role("link", name=re.compile("^Innenstadt")).first.click()
     page.wait_for_url(re.compile(r"/heat/warnings/\d+$"))
@@ -62,4 +62,4 @@ def test_the_staff_page_shows_the_switched_misting_system(page) -> None:  # type
     assert switches.count() >= 2
     assert "Sprühnebelanlage Marktplatz" in switches.first.inner_text()
     assert axe_violations(page) == []
-    page.screenshot(path=str(screenshot_dir() / "heat-staff.png"), full_page=True)
+    screenshot(page, "heat-staff.png")

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot_dir
+from tests.e2e.conftest import screenshot
 from tests.e2e.support import axe_violations
 from tests.standards.conftest import LiveServer
 from tests.standards.conftest import live_servers as live_servers  # fixtures of the adapters'
@@ -54,7 +54,7 @@ def test_from_the_landing_page_to_a_tree(page) -> None:  # type: ignore[no-untyp
     page.wait_for_selector(".leaflet-marker-icon")
     expect(page.locator(".leaflet-marker-icon")).to_have_count(10)  # the features of this page
     expect(page.get_by_role("status")).to_have_text("Objekte 1 bis 10 von 13")
-    page.screenshot(path=str(screenshot_dir() / "ogcapi-items.png"), full_page=True)
+    screenshot(page, "ogcapi-items.png")
     page.get_by_role("link", name="Nächste Seite").click()
     expect(page.get_by_role("status")).to_have_text("Objekte 11 bis 13 von 13")
     page.get_by_role("link", name="Linde 11").click()

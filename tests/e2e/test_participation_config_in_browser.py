@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LiveServer, screenshot_dir
+from tests.e2e.conftest import LiveServer, screenshot
 from tests.e2e.pages import signed_in
 from tests.e2e.support import axe_violations
 from tests.e2e.test_participation_in_browser import MODERATOR
@@ -78,7 +78,7 @@ def test_staff_build_a_survey_and_place_a_plan_on_a_phone(
         survey_editor = page.url.split("?")[0].split("#")[0]
         page.get_by_role("link", name="Die öffentliche Seite der Umfrage").click()
         expect(page.get_by_label("Kletterturm")).to_be_attached()
-        page.screenshot(path=str(screenshot_dir() / "participation-survey-built.png"))
+        screenshot(page, "participation-survey-built.png", full_page=False)
 
         page.goto("/participation/1/cockpit")
         page.get_by_role("link", name=re.compile("Planbilder hochladen")).click()
@@ -107,7 +107,7 @@ def test_staff_build_a_survey_and_place_a_plan_on_a_phone(
 
         page.goto("/participation/1")
         expect(page.locator("#process-map img.leaflet-image-layer")).to_have_count(1)
-        page.screenshot(path=str(screenshot_dir() / "participation-plan-placed.png"))
+        screenshot(page, "participation-plan-placed.png", full_page=False)
 
         context.add_cookies([{"name": "allmende_lang", "value": "en", "url": live_server.url}])
         for name, path in (

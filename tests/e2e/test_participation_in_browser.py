@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import OPERATOR_EMAIL, LiveServer, screenshot_dir
+from tests.e2e.conftest import OPERATOR_EMAIL, LiveServer, screenshot
 from tests.e2e.pages import signed_in
 from tests.e2e.support import axe_violations, maps_drawn
 
@@ -41,7 +41,7 @@ def test_a_citizen_takes_part_and_sees_the_official_answer(
     expect(page.get_by_role("heading", name="Was geplant ist")).to_be_visible()
     expect(page.get_by_text("Ideensammlung").first).to_be_visible()
     page.locator("#process-map .leaflet-interactive").first.wait_for()  # plans and contributions
-    page.screenshot(path=str(screenshot_dir() / "participation-process.png"), full_page=True)
+    screenshot(page, "participation-process.png")
 
     page.get_by_role("link", name="Beitrag schreiben").first.click()
     page.locator("#f-title").fill("Schattige Sitzecke am Brunnen")
@@ -101,7 +101,7 @@ def test_a_citizen_takes_part_and_sees_the_official_answer(
     answer = page.locator("#answer")
     expect(answer).to_contain_text("Sitzecke am Brunnen geben wir allen Planungsbüros")
     expect(answer).to_contain_text("Aufgenommen")
-    page.screenshot(path=str(screenshot_dir() / "participation-answer.png"), full_page=True)
+    screenshot(page, "participation-answer.png")
 
 
 def tab_to(page: Any, selector: str, *, limit: int = 80) -> None:

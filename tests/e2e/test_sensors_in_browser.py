@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LiveServer, screenshot_dir
+from tests.e2e.conftest import LiveServer, screenshot
 from tests.e2e.pages import signed_in
 from tests.e2e.support import axe_violations
 
@@ -43,7 +43,7 @@ def test_map_list_and_a_chart_in_german(page) -> None:  # type: ignore[no-untype
     # the map: clustered markers of the sensors (no tiles in the tests)
     page.locator(".map .marker-cluster, .map .leaflet-marker-icon").first.wait_for()
     assert axe_violations(page) == []
-    page.screenshot(path=str(screenshot_dir() / "sensors-list.png"), full_page=True)
+    screenshot(page, "sensors-list.png")
     station = page.get_by_role("link", name="Wetterstation Auenstadt")
     rows = 0
     for shown in list_pages(page):
@@ -80,7 +80,7 @@ def test_map_list_and_a_chart_in_german(page) -> None:  # type: ignore[no-untype
     page.locator("details summary").first.click()
     expect(page.locator("details table").first).to_be_visible()
     assert axe_violations(page) == []
-    page.screenshot(path=str(screenshot_dir() / "sensors-thing-7d.png"), full_page=True)
+    screenshot(page, "sensors-thing-7d.png")
 
 
 def test_english_pages(browser, live_server: LiveServer) -> None:  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from allmende.demo.region import DEMO_PASSWORD
-from tests.e2e.conftest import screenshot_dir
+from tests.e2e.conftest import screenshot
 from tests.e2e.support import axe_violations
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +24,7 @@ def test_demo_login_shows_the_region(page) -> None:  # type: ignore[no-untyped-d
     page.get_by_role("link", name="Auenstadt").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Auenstadt")
     expect(page.get_by_text("Innenstadt")).to_be_visible()
-    page.screenshot(path=str(screenshot_dir() / "municipality.png"), full_page=True)
+    screenshot(page, "municipality.png")
 
 
 def test_wrong_password_is_announced(page) -> None:  # type: ignore[no-untyped-def]
@@ -40,7 +40,7 @@ def test_the_map_draws_the_boundaries(page) -> None:  # type: ignore[no-untyped-
     page.wait_for_selector(".leaflet-interactive")
     # at least the three municipalities and ten districts
     expect(page.locator("path.leaflet-interactive").nth(3 + 10 - 1)).to_be_attached()
-    page.screenshot(path=str(screenshot_dir() / "start.png"), full_page=True)
+    screenshot(page, "start.png")
 
 
 def test_keyboard_reaches_the_skip_link_first(page) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from allmende.demo.region import DEMO_PASSWORD
-from tests.e2e.conftest import screenshot_dir
+from tests.e2e.conftest import screenshot
 from tests.e2e.support import axe_violations
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +24,7 @@ def test_the_needs_water_map_and_a_tree(page) -> None:  # type: ignore[no-untype
     page.locator("[data-water-map] path.leaflet-interactive").first.wait_for()  # markers
     assert page.locator("#tree-list tbody tr").count() >= 1
     assert axe_violations(page) == []
-    page.screenshot(path=str(screenshot_dir() / "water-map.png"), full_page=True)
+    screenshot(page, "water-map.png")
     page.locator("#tree-list tbody tr a").first.click()
     page.wait_for_url(re.compile(r"/water/trees/\d+$"))
     expect(page.get_by_role("img", name=re.compile("Saugspannung im Boden"))).to_be_visible()
@@ -51,7 +51,7 @@ def test_crews_record_a_watering_on_the_phone(browser, live_server) -> None:  # 
         page.wait_for_url(re.compile(r"/water/crews\?.*msg=watered"))
         expect(page.get_by_role("status")).to_be_visible()
         assert axe_violations(page) == []
-        page.screenshot(path=str(screenshot_dir() / "water-crews-mobile.png"), full_page=True)
+        screenshot(page, "water-crews-mobile.png")
         page.goto("/water/zones")
         expect(page.get_by_role("heading", name="Ventile, die nicht antworten")).to_be_visible()
         assert axe_violations(page) == []
