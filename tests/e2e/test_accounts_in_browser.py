@@ -31,7 +31,7 @@ from allmende.storage.database import Database
 from tests.conftest import SECRET, Templates
 from tests.e2e.conftest import region_copy, screenshot
 from tests.e2e.pages import signed_in
-from tests.e2e.support import MAP_READY_SCRIPT, axe_violations, maps_drawn
+from tests.e2e.support import MAP_READY_SCRIPT, axe_script, axe_violations, maps_drawn
 from tests.support.live import bound_socket, serve
 from tests.support.region import PASSWORD
 from tests.support.smtp import SmtpServer, links_in, path_of
@@ -80,9 +80,13 @@ def browse(browser: Any, site: Site) -> Iterator[Any]:
     """A fresh German browser context on the site (a function: open another with it)."""
     contexts: list[Any] = []
 
-    def open_page(locale: str = "de-DE", viewport: dict[str, int] | None = None) -> Any:
+    def open_page(
+        locale: str = "de-DE", viewport: dict[str, int] | None = None, axe: bool = False
+    ) -> Any:
         context = browser.new_context(base_url=site.url, locale=locale, viewport=viewport)
         context.add_init_script(MAP_READY_SCRIPT)
+        if axe:  # with each page: cheaper than evaluating its source in each page it checks
+            context.add_init_script(axe_script())
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
@@ -301,7 +305,7 @@ PAGES = (
 
 @pytest.mark.parametrize("locale", ["de-DE", "en-GB"])
 def test_the_pages_pass_axe_and_fit_a_phone(browse: Any, site: Site, locale: str) -> None:
-    page = browse(locale=locale, viewport=PHONE)
+    page = browse(locale=locale, viewport=PHONE, axe=True)
     signed_in(page, site.url, ADMIN, PASSWORD)
     for path in PAGES:
         page.goto(path)
