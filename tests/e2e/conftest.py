@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from allmende.app import create_app
 from allmende.core.registry import Registry, discover
@@ -155,15 +156,27 @@ def visitor_context(browser, live_server: LiveServer):  # type: ignore[no-untype
     context.close()
 
 
+@pytest.fixture(scope="session")
+def visitor_tab(visitor_context) -> list[Any]:  # type: ignore[no-untyped-def]
+    """The visitor's tab, kept from test to test (a new tab starts a renderer, a quarter of a
+    second); empty until the first test opens it, again after a test closed or broke it."""
+    return []
+
+
 @pytest.fixture
-def page(visitor_context):  # type: ignore[no-untyped-def]
-    """A fresh page as a visitor: no cookie of an earlier test (the pages keep nothing in the
-    browser's storage but cookies)."""
+def page(visitor_context, visitor_tab: list[Any]):  # type: ignore[no-untyped-def]
+    """A visitor's page with nothing of an earlier test: no cookie (the pages keep nothing in
+    the browser's storage but cookies), and the earlier test's page unloaded."""
     visitor_context.clear_cookies()
-    page = visitor_context.new_page()
+    if not visitor_tab or visitor_tab[0].is_closed():
+        visitor_tab[:] = [visitor_context.new_page()]
+    page = visitor_tab[0]
     page.set_default_timeout(10_000)
     yield page
-    page.close()
+    try:
+        page.goto("about:blank")  # nothing of this test's page runs on into the next test
+    except PlaywrightError:
+        page.close()  # the next test opens a new tab
     visitor_context.clear_cookies()
 
 
