@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 import threading
 import time
 from typing import Any
@@ -19,6 +21,8 @@ from allmende.sensing.ingest import (
     DuplicatePolicy,
     IngestError,
     NewObservation,
+    StoredObservation,
+    ingest_datastream,
     ingest_observations,
 )
 from allmende.sensing.models import (
@@ -178,6 +182,128 @@ def test_duplicates_are_refused_or_answered_with_the_existing_row(
     interval = _rows(stream, 1)[0]._replace(phenomenon_time_end=START + HOUR)
     [other] = database.write(lambda s: ingest_observations(s, rows=[interval]))
     assert isinstance(other, int)
+
+
+def _answers(outcome: list[int | IngestError], stream: int) -> list[object]:
+    """Each row's answer, ids left out (the streams differ): stored, or the error."""
+    return [
+        (o.status, re.sub(r"\(Observations\(\d+\)\)", "", o.message).replace(f" {stream} ", " _ "))
+        if isinstance(o, IngestError)
+        else "stored"
+        for o in outcome
+    ]
+
+
+def _ingest_datastream(session: Session, **arguments: Any) -> list[int | IngestError]:
+    return ingest_datastream(session, **arguments)
+
+
+def _ingest_observations(session: Session, **arguments: Any) -> list[int | IngestError]:
+    return ingest_observations(session, **arguments)
+
+
+def _stored(record: StoredObservation) -> tuple[Any, ...]:
+    return record._replace(id=0, datastream_id=0)
+
+
+def test_a_series_of_one_datastream_is_stored_as_the_general_ingest_stores_it(
+    database: Database, network: dict[str, int]
+) -> None:
+    """``ingest_datastream`` (its own way for plain series, the general one otherwise) answers,
+    stores, counts and announces as ``ingest_observations`` does: the same calls on the two
+    streams of one Thing, the first of which makes the Thing's FeatureOfInterest."""
+    events: list[Event] = []
+    database.bus.subscribe(OBSERVATIONS_CREATED, events.append)
+    one, other = network["first"], network["second"]
+    calls: list[tuple[list[int], list[Any], list[Any] | None, DuplicatePolicy]] = [
+        (
+            [START + h * HOUR for h in range(10, 15)],
+            [1.5, 2, True, "x", {"a": 1}],
+            None,
+            DuplicatePolicy.REJECT,
+        ),
+        (
+            [START + h * HOUR for h in (16, 15)],
+            [3.0, 4.0],
+            [{"p": 1}, None],
+            DuplicatePolicy.REJECT,
+        ),
+        ([START + h * HOUR for h in range(3)], [5.0, 6.0, 7.0], None, DuplicatePolicy.REJECT),
+        ([START + h * HOUR for h in (2, 3, 3)], [8.0, 9.0, 9.5], None, DuplicatePolicy.REJECT),
+        ([START + h * HOUR for h in (4, 5, 4)], [1.0, 2.0, 3.0], None, DuplicatePolicy.IGNORE),
+        ([START + h * HOUR for h in (20, 21)], [float("nan"), 1.0], None, DuplicatePolicy.REJECT),
+        ([START + 22 * HOUR, -(2**62)], [1.0, 2.0], None, DuplicatePolicy.REJECT),
+        ([], [], None, DuplicatePolicy.REJECT),
+    ]
+    for times, values, parameters, policy in calls:
+        fast = database.write(
+            functools.partial(
+                _ingest_datastream,
+                datastream_id=one,
+                times=times,
+                values=values,
+                parameters=parameters,
+                duplicates=policy,
+            )
+        )
+        rows = [
+            NewObservation(other, None, None, t, None, None, None, None, v, None, p)
+            for t, v, p in zip(times, values, parameters or [None] * len(times), strict=True)
+        ]
+        general = database.write(
+            functools.partial(_ingest_observations, rows=rows, duplicates=policy)
+        )
+        assert _answers(fast, one) == _answers(general, other)
+    assert len(events) % 2 == 0
+    for fast_event, general_event in zip(events[::2], events[1::2], strict=True):
+        assert [_stored(r) for r in fast_event.payload["rows"]] == [
+            _stored(r) for r in general_event.payload["rows"]
+        ]
+    mine, theirs = _stream(database, one), _stream(database, other)
+    for name in (
+        "observation_count",
+        "phenomenon_time_start",
+        "phenomenon_time_end",
+        "latest_phenomenon_time",
+        "bbox_minx",
+        "bbox_maxy",
+    ):
+        assert getattr(mine, name) == getattr(theirs, name), name
+    assert mine.observation_count == 15
+    with database.session() as session:
+        features = session.scalars(select(FeatureOfInterest.id)).all()
+        stored = [
+            session.execute(
+                select(
+                    Observation.phenomenon_time,
+                    Observation.feature_id,
+                    Observation.result_kind,
+                    Observation.result_number,
+                    Observation.result_text,
+                    Observation.result_json,
+                    Observation.parameters,
+                )
+                .where(Observation.datastream_id == stream)
+                .order_by(Observation.phenomenon_time)
+            ).all()
+            for stream in (one, other)
+        ]
+    assert len(features) == 1
+    assert stored[0] == stored[1]
+
+
+def test_a_series_of_a_datastream_that_is_missing_or_has_no_place_is_refused(
+    database: Database,
+) -> None:
+    ids = database.write(lambda s: _network(s, located=False))
+    times = [START, START + HOUR]
+    for stream, status in ((ids["first"], 400), (2**62, 404)):
+        outcome = database.write(
+            functools.partial(
+                _ingest_datastream, datastream_id=stream, times=times, values=[1.0, 2.0]
+            )
+        )
+        assert [o.status if isinstance(o, IngestError) else o for o in outcome] == [status] * 2
 
 
 def test_rows_that_cannot_be_stored_do_not_stop_the_others(

@@ -235,6 +235,124 @@ def ingest_observations(
     return outcome  # type: ignore[return-value]  # every row is answered (int or error)
 
 
+def ingest_datastream(
+    session: Session,
+    *,
+    datastream_id: int,
+    times: Sequence[int],
+    values: Sequence[Any],
+    parameters: Sequence[Any] | None = None,
+    duplicates: DuplicatePolicy = DuplicatePolicy.REJECT,
+) -> list[int | IngestError]:
+    """What :func:`ingest_observations` answers for the rows of one Datastream at ``times``
+    (microseconds) with ``values`` and ``parameters`` (one each per time, or None), naming no
+    FeatureOfInterest; the same rows, statistics and event.
+
+    A series (the demo, imports, derived data) is mostly the simple case: an existing Datastream
+    whose Thing has a Location, times it has no Observation at and none twice, every value
+    storable. That case skips the per-row checks and grouping; any other goes the general way,
+    which answers each row (nothing has been written before that choice).
+    """
+    extra: Sequence[Any] = parameters if parameters is not None else [None] * len(values)
+    if len(times) != len(values) or len(extra) != len(values):
+        raise ValueError("a series needs one value and one parameters entry per time")
+    datastreams = _load_streams(session, Datastream, {datastream_id})
+    stream = datastreams.get(datastream_id)
+    first, last = (min(times), max(times)) if times else (0, 0)
+    simple = (
+        bool(times)
+        and stream is not None
+        and first >= MIN_MICROS
+        and last <= MAX_MICROS
+        and len(set(times)) == len(times)
+    )
+    encoded = _encoded(values, extra) if simple else None
+    feature = None
+    if stream is not None and encoded is not None:
+        # Reads first: the general way must find the database as it was.
+        earlier = stream.latest_time is not None and first <= stream.latest_time
+        if not (earlier and _existing_times(session, False, stream.id, sorted(set(times)))):
+            feature = stream.feature
+            if feature is None:  # the Thing's first Observation since its Location was set
+                feature = features_for_things(session, thing_ids={stream.thing_id}).get(
+                    stream.thing_id
+                )
+    if stream is None or encoded is None or feature is None:
+        rows = [
+            NewObservation(datastream_id, None, None, t, None, None, None, None, v, None, p)
+            for t, v, p in zip(times, values, extra, strict=True)
+        ]
+        loaded = Streams(datastreams, {}) if stream is not None else None
+        return ingest_observations(session, rows=rows, duplicates=duplicates, loaded=loaded)
+    ids = _reserve_ids(session, len(times))
+    new = tuple.__new__  # by position, as in _record: this runs once per Observation
+    records: list[StoredObservation] = [
+        new(
+            StoredObservation,
+            (
+                i,
+                datastream_id,
+                None,
+                feature,
+                t,
+                t,
+                None,
+                None,
+                None,
+                kind,
+                number,
+                text,
+                data,
+                None,
+                p,
+            ),
+        )
+        for i, t, (kind, number, text, data, p) in zip(ids, times, encoded, strict=True)
+    ]
+    _insert(session, records)
+    stream.count = len(records)
+    stream.pt_start, stream.pt_end = first, last
+    stream.latest = (last, ids[times.index(last)])
+    stream.features = {feature}
+    _update_streams(session, Datastream, [stream])
+    emit(
+        session,
+        Event(
+            OBSERVATIONS_CREATED,
+            {
+                "entity": "Observation",
+                "columns": COLUMNS,
+                "rows": records,
+                "streams": {
+                    (stream.label, stream.id): {
+                        "municipality_id": stream.municipality_id,
+                        "public": stream.public,
+                    }
+                },
+            },
+        ),
+    )
+    return list(ids)
+
+
+def _encoded(
+    values: Sequence[Any], parameters: Sequence[Any]
+) -> list[tuple[int, float | None, str | None, str | None, str | None]] | None:
+    """(kind, number, text, JSON, parameters JSON) of each value as :func:`_record` stores it,
+    or None if any cannot be stored (the general path then says which and why)."""
+    try:
+        encoded = [
+            (*encode_result(v), None if p is None else to_json(p))
+            for v, p in zip(values, parameters, strict=True)
+        ]
+    except ValueError:
+        return None
+    for _, _, text, data, p in encoded:
+        if (text or data or p) and _refused_content(text, data, None, p) is not None:
+            return None
+    return encoded
+
+
 def _place(
     row: NewObservation,
     now: int,

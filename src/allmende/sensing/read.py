@@ -33,8 +33,7 @@ from allmende.core.errors import Conflict, NotFound, ValidationFailed
 from allmende.identity.permissions import visible
 from allmende.identity.principal import Principal
 from allmende.sensing import service
-from allmende.sensing.ingest import DuplicatePolicy, IngestError, NewObservation
-from allmende.sensing.ingest import ingest_observations as _ingest
+from allmende.sensing.ingest import DuplicatePolicy, IngestError, ingest_datastream
 from allmende.sensing.models import (
     Datastream,
     Location,
@@ -631,13 +630,15 @@ def ingest_series(
     if parameters is not None and len(parameters) != len(values):
         raise ValidationFailed.one("parameters", "needs one entry per value")
     micros = [t if isinstance(t, int) else to_micros(t) for t in times]
-    extra = parameters if parameters is not None else [None] * len(values)
-    rows = [
-        NewObservation(datastream_id, None, None, t, None, None, None, None, v, None, p)
-        for t, v, p in zip(micros, values, extra, strict=True)
-    ]
     stored = 0
-    for outcome in _ingest(session, rows=rows, duplicates=duplicates):
+    for outcome in ingest_datastream(
+        session,
+        datastream_id=datastream_id,
+        times=micros,
+        values=values,
+        parameters=parameters,
+        duplicates=duplicates,
+    ):
         if isinstance(outcome, IngestError):
             outcome.raise_()
         stored += 1
