@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -159,7 +158,6 @@ class Need:
     world: World
     m: str
     _new: dict[str, int] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __getitem__(self, kind: str) -> int:
         return self.world.id(self.m, kind)
@@ -173,10 +171,9 @@ class Need:
         return {"jurisdiction_id": f"{self.key}.example"}
 
     def new(self, kind: str) -> int:
-        with self._lock:  # the roles of a request are sent side by side
-            if kind not in self._new:
-                self._new[kind] = self.world.fresh(self.m, kind)
-            return self._new[kind]
+        if kind not in self._new:
+            self._new[kind] = self.world.fresh(self.m, kind)
+        return self._new[kind]
 
     def spent(self, kind: str) -> int:
         return self.world.fresh(self.m, kind)

@@ -149,31 +149,44 @@ def entries(
     places = publishers(session)
     automatic = _automatic(registry, session)
     rows = {row.key: row for row in session.scalars(select(CatalogEntry))}
-    result: list[Entry] = []
-    for key, (dataset, source) in automatic.items():
+    added = (k for k, row in rows.items() if row.origin == "staff" and k not in automatic)
+    keys = [*automatic, *added]
+    found = (_entry(k, automatic, rows.get(k), places, settings) for k in keys)
+    return sorted(
+        (e for e in found if e is not None and (hidden or not e.hidden)),
+        key=lambda e: e.dataset.id,
+    )
+
+
+def _entry(
+    key: str,
+    automatic: dict[str, tuple[Dataset, DatasetSource]],
+    row: CatalogEntry | None,
+    places: dict[int, Publisher],
+    settings: Settings,
+) -> Entry | None:
+    """The catalogue's dataset ``key``: a module's (with what staff changed in ``row``), or one
+    that staff added; None when there is none or its publisher is not in the region."""
+    if key in automatic:
+        dataset, source = automatic[key]
         publisher = places.get(dataset.municipality_id)
         if publisher is None:
-            continue
-        row = rows.get(key)
+            return None
         license = (row.license if row is not None else None) or settings.catalog_license
-        result.append(
-            Entry(
-                dataset=_edited(dataset, row) if row is not None else dataset,
-                publisher=publisher,
-                origin="auto",
-                license=license,
-                attribution=_attribution(license, row.attribution if row else None, publisher),
-                contact_email=(row.contact_email if row else None) or publisher.email,
-                hidden=bool(row and row.hidden),
-                edited=row is not None,
-                source=source,
-            )
+        return Entry(
+            dataset=_edited(dataset, row) if row is not None else dataset,
+            publisher=publisher,
+            origin="auto",
+            license=license,
+            attribution=_attribution(license, row.attribution if row else None, publisher),
+            contact_email=(row.contact_email if row else None) or publisher.email,
+            hidden=bool(row and row.hidden),
+            edited=row is not None,
+            source=source,
         )
-    for key, row in rows.items():
-        if row.origin != "staff" or key in automatic or row.municipality_id not in places:
-            continue
-        result.append(staff_entry(row, places[row.municipality_id], settings))
-    return sorted((e for e in result if hidden or not e.hidden), key=lambda e: e.dataset.id)
+    if row is None or row.origin != "staff" or row.municipality_id not in places:
+        return None
+    return staff_entry(row, places[row.municipality_id], settings)
 
 
 def staff_entry(row: CatalogEntry, publisher: Publisher, settings: Settings) -> Entry:
@@ -203,10 +216,12 @@ def staff_entry(row: CatalogEntry, publisher: Publisher, settings: Settings) -> 
 def find(
     session: Session, registry: Registry, settings: Settings, dataset_id: str, *, hidden: bool
 ) -> Entry:
-    for entry in entries(session, registry, settings, hidden=hidden):
-        if entry.dataset.id == dataset_id:
-            return entry
-    raise unknown()
+    """The dataset ``dataset_id`` as :func:`entries` gives it (only its own row read)."""
+    row = session.scalar(select(CatalogEntry).where(CatalogEntry.key == dataset_id))
+    entry = _entry(dataset_id, _automatic(registry, session), row, publishers(session), settings)
+    if entry is None or (entry.hidden and not hidden):
+        raise unknown()
+    return entry
 
 
 def unknown() -> NotFound:
