@@ -214,22 +214,7 @@ def ingest_observations(
     _update_streams(session, Datastream, [g for g in groups if g.components is None])
     _update_streams(session, MultiDatastream, [g for g in groups if g.components is not None])
     if records:
-        emit(
-            session,
-            Event(
-                OBSERVATIONS_CREATED,
-                {
-                    "entity": "Observation",
-                    "columns": COLUMNS,
-                    "rows": records,
-                    "streams": {
-                        (g.label, g.id): {"municipality_id": g.municipality_id, "public": g.public}
-                        for g in groups
-                        if g.count
-                    },
-                },
-            ),
-        )
+        _announce(session, records, groups)
     if any(type(item) is _Pending for item in outcome):
         return [_final(outcome, item) for item in outcome]
     return outcome  # type: ignore[return-value]  # every row is answered (int or error)
@@ -315,23 +300,7 @@ def ingest_datastream(
     stream.latest = (last, ids[times.index(last)])
     stream.features = {feature}
     _update_streams(session, Datastream, [stream])
-    emit(
-        session,
-        Event(
-            OBSERVATIONS_CREATED,
-            {
-                "entity": "Observation",
-                "columns": COLUMNS,
-                "rows": records,
-                "streams": {
-                    (stream.label, stream.id): {
-                        "municipality_id": stream.municipality_id,
-                        "public": stream.public,
-                    }
-                },
-            },
-        ),
-    )
+    _announce(session, records, [stream])
     return list(ids)
 
 
@@ -742,6 +711,29 @@ UPDATE {table} SET
 {source}WHERE {where}
 """
 _FIELDS = ("n", "pt_start", "pt_end", "rt_start", "rt_end", "latest_time", "latest_id")
+
+
+def _announce(
+    session: Session, records: list[StoredObservation], streams: Iterable[_Stream]
+) -> None:
+    """The stored rows as one event, with the municipality and visibility of each stream that
+    got some (what MQTT, webhooks and the caches act on once the transaction commits)."""
+    emit(
+        session,
+        Event(
+            OBSERVATIONS_CREATED,
+            {
+                "entity": "Observation",
+                "columns": COLUMNS,
+                "rows": records,
+                "streams": {
+                    (g.label, g.id): {"municipality_id": g.municipality_id, "public": g.public}
+                    for g in streams
+                    if g.count
+                },
+            },
+        ),
+    )
 
 
 def _update_streams(session: Session, model: Any, streams: Iterable[_Stream]) -> None:
