@@ -31,3 +31,7 @@ def test_a_tiny_run_prints_every_table_and_the_targets(tmp_path: Path) -> None:
     reads = report["backends"]["sqlite"]["reads"]
     assert set(reads) == {"400", "800"}
     assert reads["400"]["dashboard"]["answer"] == "2 Things, 8 latest"
+    uncached = report["backends"]["sqlite"]["reads uncached"]
+    assert set(uncached) == {"400", "800"}
+    assert uncached["800"]["dashboard"]["answer"] == "2 Things, 8 latest"
+    assert "read cache off" in finished.stdout

@@ -5,13 +5,15 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from allmende.core.errors import Conflict
 from allmende.core.events import Event
 from allmende.identity.models import Municipality
+from allmende.storage import database as database_module
 from allmende.storage.database import Database
 from allmende.storage.events import emit
 
@@ -122,3 +124,35 @@ def test_awrite_from_a_coroutine(database: Database) -> None:
     with ThreadPoolExecutor(1) as pool:
         assert pool.submit(asyncio.run, _async_write(database)).result() > 0
     assert _count(database) == 1
+
+
+def test_postgresql_tests_a_connection_only_after_it_sat_idle(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not database.is_postgresql:
+        pytest.skip("SQLite has no connections to lose")
+    pings: list[object] = []
+    ping = database.engine.dialect.do_ping
+
+    def counted(dbapi_connection: object) -> bool:
+        pings.append(dbapi_connection)
+        return ping(dbapi_connection)
+
+    monkeypatch.setattr(database.engine.dialect, "do_ping", counted)
+    _count(database)
+    for _ in range(5):  # returned a moment ago: handed out without a round trip
+        _count(database)
+    assert pings == []
+
+    # Idle too long, and its server process gone meanwhile: tested, dropped, replaced.
+    with database.session() as session:
+        lost = session.scalar(text("SELECT pg_backend_pid()"))
+    monkeypatch.setattr(database_module, "PING_AFTER_IDLE_SECONDS", 0.0)
+    outside = create_engine(database.url, poolclass=NullPool)  # not from the pool
+    with outside.connect() as other:
+        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": lost})
+    outside.dispose()
+    assert _count(database) >= 0
+    assert pings
+    with database.session() as session:
+        assert session.scalar(text("SELECT pg_backend_pid()")) != lost

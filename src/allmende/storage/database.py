@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -65,9 +67,36 @@ def make_engine(
         )
         _setup_sqlite(engine, read_only=read_only, busy_timeout_ms=busy_timeout_ms)
         return engine
-    return create_engine(
-        parsed, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-    )
+    engine = create_engine(parsed, echo=echo, pool_size=pool_size, max_overflow=pool_size)
+    _ping_when_idle(engine)
+    return engine
+
+
+#: A pooled PostgreSQL connection unused for longer than this is tested with a round trip
+#: before it is handed out (the server may have restarted or a firewall dropped it); one that
+#: came back a moment ago is handed out at once, which saves a round trip per transaction.
+PING_AFTER_IDLE_SECONDS = 1.0
+_RETURNED = "allmende.returned"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """SQLAlchemy's ``pool_pre_ping``, for connections that sat idle only."""
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_RETURNED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        returned = record.info.get(_RETURNED)
+        if returned is not None and time.monotonic() - returned < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # The pool drops this connection and checks out another (a fresh one at worst).
+            raise DisconnectionError(str(exc)) from exc
 
 
 def _setup_sqlite(engine: Engine, *, read_only: bool, busy_timeout_ms: int) -> None:

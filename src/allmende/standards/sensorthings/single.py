@@ -13,6 +13,7 @@ answers as the general path's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -118,7 +119,17 @@ def checker(principal: Principal, target: tuple[str, int | None], row: NewObserv
 
 def render(root: str, record: StoredObservation) -> dict[str, Any]:
     """The stored row rendered as the general path renders what it reads back."""
-    mapping: dict[str, Any] = record._asdict()
+    return _rendered(root, record._asdict())
+
+
+def render_row(root: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """An Observation's row as stored (the columns of
+    :data:`~allmende.sensing.ingest.COLUMNS`, JSON columns as text) rendered as a GET of the
+    Observation renders it."""
+    return _rendered(root, dict(row))
+
+
+def _rendered(root: str, mapping: dict[str, Any]) -> dict[str, Any]:
     for column in _JSON_COLUMNS:
         if isinstance(mapping[column], str):
             mapping[column] = orjson.loads(mapping[column])

@@ -305,6 +305,42 @@ def test_internal_entities_reach_only_subscribers_who_may_read_them(
     assert insider.next()[1]["@iot.id"] == thing
 
 
+def test_new_observations_of_an_internal_stream_reach_only_who_may_read_them(
+    sta: Sta, region: Region, connect: Any
+) -> None:
+    thing, public = stream(sta)
+    internal = sta.post(
+        "Datastreams?public=false",
+        {
+            "name": "Zählerstand",
+            "description": "intern",
+            "observationType": "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
+            "unitOfMeasurement": {"name": "Kubikmeter", "symbol": "m3", "definition": "ucum:m3"},
+            "Thing": {"@iot.id": thing},
+            "Sensor": {"@iot.id": sta.get(f"Datastreams({public})/Sensor")["@iot.id"]},
+            "ObservedProperty": {
+                "@iot.id": sta.get(f"Datastreams({public})/ObservedProperty")["@iot.id"]
+            },
+        },
+    )
+    anonymous = connect()
+    insider = connect(password=region.key_sensorthings_a)  # reads municipality A's
+    admin = connect(password=region.key_admin)  # reads every municipality's
+    for watcher in (anonymous, insider, admin):
+        assert watcher.subscribe("v1.1/Observations") == [1]
+    hidden = sta.post(f"Datastreams({internal})/Observations", {"result": 1})
+    shown = sta.post(f"Datastreams({public})/Observations", {"result": 2})
+    expected = {
+        hidden: sta.get(f"Observations({hidden})"),
+        shown: sta.get(f"Observations({shown})"),
+    }
+    for watcher in (insider, admin):
+        got = {body["@iot.id"]: body for _, body in (watcher.next(), watcher.next())}
+        assert got == expected
+    assert anonymous.next()[1] == expected[shown]
+    anonymous.nothing(sta)
+
+
 def test_topics_that_are_no_resource_paths_are_refused(sta: Sta, connect: Any) -> None:
     watcher = connect()
     refused = 0x80

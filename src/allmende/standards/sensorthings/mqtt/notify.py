@@ -22,7 +22,9 @@ from allmende.core.errors import AllmendeError
 from allmende.core.events import Event
 from allmende.identity.permissions import readable_municipalities
 from allmende.identity.principal import Principal
+from allmende.sensing.ingest import COLUMNS
 from allmende.sensing.service import CREATED, OBSERVATIONS_CREATED, UPDATED
+from allmende.standards.sensorthings import single
 from allmende.standards.sensorthings.budget import check_expand
 from allmende.standards.sensorthings.handlers import Api
 from allmende.standards.sensorthings.model import ENTITY_TYPES, EntityType, entity_type
@@ -33,6 +35,9 @@ from allmende.standards.sensorthings.writer import SCOPE
 from allmende.storage.id_sets import in_set
 
 log = logging.getLogger(__name__)
+
+OBSERVATION = entity_type("Observation")
+COLUMNS_SET = frozenset(COLUMNS)
 
 #: Who may see which municipalities' internal entities: ``None`` all, else those listed.
 Audience = frozenset[int] | None
@@ -151,6 +156,9 @@ def render(
 def messages_for(
     api: Api, session: Session, context: ReadContext, watch: Watch, change: Change
 ) -> Rendered:
+    plain = plain_observations(context, watch, change)
+    if plain is not None:
+        return plain
     path = watch.path
     target = resolve(session, context, path)
     etype = change.etype
@@ -173,6 +181,26 @@ def messages_for(
     items = [context.renderer.entity(etype, row, selection, links=True) for row in rows]
     expand(session, context, etype, rows, items, options.expand)
     return [(row["id"], orjson.dumps(item)) for row, item in zip(rows, items, strict=True)]
+
+
+def plain_observations(context: ReadContext, watch: Watch, change: Change) -> Rendered | None:
+    """New Observations for the plain set topic (``v1.1/Observations``, no options), rendered
+    from the event's rows as a GET renders them, without reading them back; None where the
+    general way must answer: another topic or change, rows not in the event, or a reader who
+    sees internal rows of some municipalities only (the event tells only what is public)."""
+    if (
+        not change.created
+        or change.etype.name != OBSERVATION.name
+        or watch.topic != f"{VERSION}/{OBSERVATION.plural}"
+        or any(not change.rows.get(i, {}).keys() >= COLUMNS_SET for i in change.ids)
+    ):
+        return None
+    readable = readable_municipalities(context.principal, scope=SCOPE)
+    if readable:  # some municipalities' internal rows: which ones, the event does not say
+        return None
+    shown = sorted(i for i in change.ids if readable is None or change.public.get(i, False))
+    root = context.root
+    return [(i, orjson.dumps(single.render_row(root, change.rows[i]))) for i in shown]
 
 
 def standard_topics(change: Change, entity_id: int) -> list[str]:
