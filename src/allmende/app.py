@@ -237,6 +237,8 @@ def create_app(
         name="leaflet-markercluster",
     )
 
+    app.router.routes[0:0] = [route for adapter in ADAPTERS for route in adapter.first_routes]
+
     def render(request: Request, error: AllmendeError) -> Response:
         return formats.renderer(request)(request, error)
 

@@ -41,6 +41,9 @@ class Adapter:
     #: Run in the app's lifespan: long-lived parts of the adapter (e.g. a message broker).
     start: Callable[[AppContext], Awaitable[None]] | None = None
     stop: Callable[[AppContext], Awaitable[None]] | None = None
+    #: ASGI routes tried before every other route of the app: a hot path that answers
+    #: without FastAPI's request handling (and hands everything else on to ``router``).
+    first_routes: tuple[Any, ...] = ()
 
 
 ENTRY_POINT_GROUP = "allmende.standards"

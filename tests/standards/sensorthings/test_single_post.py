@@ -13,9 +13,11 @@ import pytest
 from sqlalchemy import update
 
 from allmende.core.timeutil import utcnow
+from allmende.http.middleware import route_label
 from allmende.identity.credentials import split_api_key
 from allmende.identity.models import ApiKey
-from allmende.standards.sensorthings import Api
+from allmende.standards.sensorthings import PREFIX, Api
+from allmende.standards.sensorthings.api import SingleObservationRoute
 from allmende.storage.database import Database
 from tests.standards.sensorthings.conftest import Sta, location_id
 from tests.standards.sensorthings.test_auth import _network
@@ -175,3 +177,36 @@ def test_a_remembered_key_that_expired_is_401(
     assert status == 401 and "expired" in problem["detail"]
     count = Sta(client, bearer(region.key_admin)).get(f"{path}?$count=true&$top=0")
     assert count["@iot.count"] == 2  # the network's own and the first
+
+
+def test_the_first_route_takes_plain_observations_and_hands_on_the_rest_with_the_body(
+    client: TestClient, region: Region, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = region.key_sensorthings_a
+    stream = _network(Sta(client, bearer(key)))["datastream"]
+    taken: list[bool] = []
+    single = Api.single_observation
+
+    async def counted(self: Api, request: Any, *, confirm_key: bool = False) -> Any:
+        result = await single(self, request, confirm_key=confirm_key)
+        taken.append(result is not None)
+        return result
+
+    monkeypatch.setattr(Api, "single_observation", counted)
+    status, _ = _post(client, key, f"Datastreams({stream})/Observations", BODIES[0])
+    assert (status, taken) == (201, [True])  # taken by SingleObservationRoute alone
+    own_feature = {
+        "phenomenonTime": "2024-03-01T11:00:00Z",
+        "result": 3,
+        "FeatureOfInterest": {
+            "name": "Beet",
+            "description": "-",
+            "encodingType": "application/geo+json",
+            "feature": {"type": "Point", "coordinates": [8.6, 49.4]},
+        },
+    }
+    status, (answer, _) = _post(client, key, f"Datastreams({stream})/Observations", own_feature)
+    # Handed on: the general route asked again, read the same body and stored it.
+    assert (status, taken[1:]) == (201, [False, False])
+    assert answer["result"] == 3
+    assert route_label({"route": SingleObservationRoute()}) == PREFIX + "/{path}"

@@ -9,7 +9,7 @@ Mounted by the app through :data:`ADAPTER`; ``Api`` (kept in the app context as
 from allmende.http.adapters import Adapter
 from allmende.http.context import AppContext
 from allmende.standards.sensorthings import mqtt
-from allmende.standards.sensorthings.api import PREFIX, router
+from allmende.standards.sensorthings.api import PREFIX, SingleObservationRoute, router
 from allmende.standards.sensorthings.errors import render_error
 from allmende.standards.sensorthings.handlers import Api
 
@@ -27,6 +27,7 @@ ADAPTER = Adapter(
     setup=_setup,
     start=mqtt.start,
     stop=mqtt.stop,
+    first_routes=(SingleObservationRoute(),),
 )
 
 __all__ = ["ADAPTER", "PREFIX", "Api"]
