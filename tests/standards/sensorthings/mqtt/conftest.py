@@ -146,8 +146,14 @@ def stream(sta: Sta) -> tuple[int, int]:
             ],
         },
     )
-    datastream = sta.post(
-        "Datastreams",
+    return thing, datastream_of(sta, thing)
+
+
+def datastream_of(sta: Sta, thing: int, path: str = "Datastreams") -> int:
+    """A new Datastream of ``thing`` with a Sensor and ObservedProperty of its own, posted to
+    ``path`` (``Datastreams?public=false`` for an internal one); its id."""
+    return sta.post(
+        path,
         {
             "name": "Lufttemperatur",
             "description": "2 m",
@@ -163,7 +169,6 @@ def stream(sta: Sta) -> tuple[int, int]:
             "ObservedProperty": {"name": "T", "definition": "urn:t", "description": "T"},
         },
     )
-    return thing, datastream
 
 
 def wait_for(check: Any, timeout: float = WAIT) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.standards.sensorthings.conftest import Sta
-from tests.standards.sensorthings.mqtt.conftest import stream
+from tests.standards.sensorthings.mqtt.conftest import datastream_of, stream
 from tests.support.region import Region
 
 pytestmark = pytest.mark.mqtt
@@ -309,20 +309,7 @@ def test_new_observations_of_an_internal_stream_reach_only_who_may_read_them(
     sta: Sta, region: Region, connect: Any
 ) -> None:
     thing, public = stream(sta)
-    internal = sta.post(
-        "Datastreams?public=false",
-        {
-            "name": "Zählerstand",
-            "description": "intern",
-            "observationType": "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
-            "unitOfMeasurement": {"name": "Kubikmeter", "symbol": "m3", "definition": "ucum:m3"},
-            "Thing": {"@iot.id": thing},
-            "Sensor": {"@iot.id": sta.get(f"Datastreams({public})/Sensor")["@iot.id"]},
-            "ObservedProperty": {
-                "@iot.id": sta.get(f"Datastreams({public})/ObservedProperty")["@iot.id"]
-            },
-        },
-    )
+    internal = datastream_of(sta, thing, "Datastreams?public=false")
     anonymous = connect()
     insider = connect(password=region.key_sensorthings_a)  # reads municipality A's
     admin = connect(password=region.key_admin)  # reads every municipality's
