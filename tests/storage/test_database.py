@@ -126,11 +126,10 @@ def test_awrite_from_a_coroutine(database: Database) -> None:
     assert _count(database) == 1
 
 
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # SQLite has no connections
 def test_postgresql_tests_a_connection_only_after_it_sat_idle(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not database.is_postgresql:
-        pytest.skip("SQLite has no connections to lose")
     pings: list[object] = []
     ping = database.engine.dialect.do_ping
 
