@@ -8,6 +8,7 @@ instead of a statement that runs on after its request has given up.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,7 +34,10 @@ def statement_deadline(session: Session, deadline: float) -> Iterator[None]:
         raise DeadlinePassed
     raw: Any = None
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, int(remaining * 1000))}")
+        # Rounded up: a timeout cut short would cancel the statement before the deadline, and
+        # the error would not read as the deadline's.
+        timeout_ms = max(1, math.ceil(remaining * 1000))
+        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {timeout_ms}")
     else:
         raw = connection.connection.driver_connection
         assert raw is not None
