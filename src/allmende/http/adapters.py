@@ -17,6 +17,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from starlette.routing import BaseRoute
+
 from allmende.core.errors import ConfigurationError
 from allmende.http.context import AppContext
 from allmende.http.openapi import StandardErrors
@@ -43,7 +45,7 @@ class Adapter:
     stop: Callable[[AppContext], Awaitable[None]] | None = None
     #: ASGI routes tried before every other route of the app: a hot path that answers
     #: without FastAPI's request handling (and hands everything else on to ``router``).
-    first_routes: tuple[Any, ...] = ()
+    first_routes: tuple[BaseRoute, ...] = ()
 
 
 ENTRY_POINT_GROUP = "allmende.standards"

@@ -244,19 +244,20 @@ def ingest_datastream(
     datastreams = _load_streams(session, Datastream, {datastream_id})
     stream = datastreams.get(datastream_id)
     first, last = (min(times), max(times)) if times else (0, 0)
+    distinct = set(times)
     simple = (
         bool(times)
         and stream is not None
         and first >= MIN_MICROS
         and last <= MAX_MICROS
-        and len(set(times)) == len(times)
+        and len(distinct) == len(times)
     )
     encoded = _encoded(values, extra) if simple else None
     feature = None
     if stream is not None and encoded is not None:
         # Reads first: the general way must find the database as it was.
         earlier = stream.latest_time is not None and first <= stream.latest_time
-        if not (earlier and _existing_times(session, False, stream.id, sorted(set(times)))):
+        if not (earlier and _existing_times(session, False, stream.id, sorted(distinct))):
             feature = stream.feature
             if feature is None:  # the Thing's first Observation since its Location was set
                 feature = features_for_things(session, thing_ids={stream.thing_id}).get(

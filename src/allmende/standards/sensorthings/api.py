@@ -118,6 +118,11 @@ async def _respond(request: Request, path: str, principal: Any) -> Response:
     return _response(result)
 
 
+_ROOT = PREFIX + "/"
+#: Set on a request the fast route handed on to the general one.
+_HANDED_ON = "allmende.sensorthings.handed_on"
+
+
 class SingleObservationRoute(BaseRoute):
     """``POST /v1.1/Datastreams(id)/Observations`` (and the other paths of
     :func:`~.single.stream_target`) without query options, taken before every other route and
@@ -150,8 +155,12 @@ class SingleObservationRoute(BaseRoute):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        body = await request.body()
         principal = await current_principal(request)
+        if not principal.is_authenticated:  # never stored here: the general route refuses it
+            scope[_HANDED_ON] = True
+            await scope["router"](scope, receive, send)
+            return
+        body = await request.body()
         path = get_route_path(scope)[len(_ROOT) :]
         sta = _sta_request(request, path, principal, body)
         result = await api_of(request).single_observation(sta, confirm_key=unconfirmed(request))
@@ -160,11 +169,6 @@ class SingleObservationRoute(BaseRoute):
             return
         scope[_HANDED_ON] = True
         await scope["router"](scope, _replay(body, receive), send)
-
-
-_ROOT = PREFIX + "/"
-#: Set on a request the fast route handed on to the general one.
-_HANDED_ON = "allmende.sensorthings.handed_on"
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

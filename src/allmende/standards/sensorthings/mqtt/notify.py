@@ -36,7 +36,6 @@ from allmende.storage.id_sets import in_set
 
 log = logging.getLogger(__name__)
 
-OBSERVATION = entity_type("Observation")
 COLUMNS_SET = frozenset(COLUMNS)
 
 #: Who may see which municipalities' internal entities: ``None`` all, else those listed.
@@ -190,8 +189,8 @@ def plain_observations(context: ReadContext, watch: Watch, change: Change) -> Re
     sees internal rows of some municipalities only (the event tells only what is public)."""
     if (
         not change.created
-        or change.etype.name != OBSERVATION.name
-        or watch.topic != f"{VERSION}/{OBSERVATION.plural}"
+        or change.etype.name != single.OBSERVATION.name
+        or watch.topic != f"{VERSION}/{single.OBSERVATION.plural}"
         or any(not change.rows.get(i, {}).keys() >= COLUMNS_SET for i in change.ids)
     ):
         return None
