@@ -1103,7 +1103,7 @@ def measure_ingest(server: Server, network: Network, plan: Plan, label: str) -> 
             f"CreateObservations {create[-1].rate:,.0f}/s, single POST {single[-1].rate:,.0f}/s, "
             f"floor {floor[-1].rate:,.0f}/s"
         )
-    raw_kind = "executemany" if server.backend == "sqlite" else f"COPY ×{plan.create_clients}"
+    raw_kind = "multi-row INSERT" if server.backend == "sqlite" else f"COPY ×{plan.create_clients}"
     return {
         "raw": summary(raw, rate_only=True) | {"how": raw_kind},
         "CreateObservations": summary(create, rate_only=True)

@@ -733,7 +733,7 @@ def run_backend(backend: str, plan: Plan, profile: Path | None = None) -> dict[s
                             "rate": round(rows / seconds)}  # fmt: skip
             log(f"{backend}: {name}: {rows / seconds:,.0f}/s")
 
-        record("raw executemany", raw_insert(inst.url, append_rows(network, plan.raw_rows),
+        record("raw INSERT", raw_insert(inst.url, append_rows(network, plan.raw_rows),
                                              copy=False))  # fmt: skip
         if backend == "postgresql":
             record("raw COPY", raw_insert(inst.url, append_rows(network, plan.raw_rows), copy=True))
@@ -760,7 +760,7 @@ def run_backend(backend: str, plan: Plan, profile: Path | None = None) -> dict[s
                 ingest[name] = first
             ingest[name]["runs"] = 2
 
-        again("raw executemany", raw_insert(inst.url, append_rows(network, plan.raw_rows),
+        again("raw INSERT", raw_insert(inst.url, append_rows(network, plan.raw_rows),
                                             copy=False))  # fmt: skip
         if backend == "postgresql":
             again("raw COPY", raw_insert(inst.url, append_rows(network, plan.raw_rows), copy=True))
@@ -798,7 +798,7 @@ def run_backend(backend: str, plan: Plan, profile: Path | None = None) -> dict[s
 
 def shares(ingest: dict[str, Any]) -> None:
     """Each rate as a share of the backend's fastest raw insert."""
-    raws = ("raw executemany", "raw COPY", "raw COPY parallel")
+    raws = ("raw INSERT", "raw COPY", "raw COPY parallel")
     raw = max(ingest[k]["rate"] for k in raws if ingest.get(k))
     for entry in ingest.values():
         if entry is not None:
@@ -821,7 +821,7 @@ def table(report: dict[str, Any]) -> str:
         "",
     ]
     backends = list(report["backends"])
-    names = ["raw executemany", "raw COPY", "raw COPY parallel", "CreateObservations",
+    names = ["raw INSERT", "raw COPY", "raw COPY parallel", "CreateObservations",
              "CreateObservations in-process", "single POST", "MQTT QoS 1"]  # fmt: skip
     header = f"{'Ingest, observations/s':<28}" + "".join(f"{b:>22}" for b in backends)
     lines += [header, "-" * len(header)]

@@ -27,7 +27,7 @@ def test_quick_run_prints_the_tables(tmp_path: Path) -> None:
         "CPU:",
         "SQLite",
         "Ingest, observations/s",
-        "raw executemany",
+        "raw INSERT",
         "CreateObservations",
         "single POST",
         "MQTT QoS 1",

@@ -293,3 +293,30 @@ def test_every_interval_text_is_read_or_refused(text: str) -> None:
     if interval is not None:
         start, end = interval  # type: ignore[misc]
         assert EARLIEST <= start <= end <= LATEST
+
+
+def _outcome(text: str) -> object:
+    try:
+        return parse_datetime(text, field="when")
+    except ValidationFailed as refused:
+        return refused.errors[0].reason
+
+
+plain_texts = st.builds(
+    "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}{}Z".format,
+    st.integers(1500, 3100),
+    st.integers(0, 13),
+    st.integers(0, 32),
+    st.integers(0, 25),
+    st.integers(0, 61),
+    st.integers(0, 61),
+    st.sampled_from(["", ".5", ".123", ".123456", ".1234567"]),
+)
+
+
+@settings(deadline=None)  # a busy machine must not fail a parser test
+@given(plain_texts)
+def test_the_usual_form_reads_as_every_other_spelling(text: str) -> None:
+    """What sensors send (UTC, ``T``, ``Z``) has a short way in; white space around it takes
+    the general way, with the same answer or refusal."""
+    assert _outcome(text) == _outcome(f" {text} ")

@@ -5,9 +5,23 @@ from __future__ import annotations
 
 import orjson
 import pytest
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.testclient import TestClient as StarletteClient
 
 from allmende.core.errors import BadRequest
-from allmende.http.jsonbody import MAX_JSON_DEPTH, TooDeep, json_depth, json_loads, load_json
+from allmende.http.jsonbody import (
+    _CHECKED,
+    MAX_JSON_DEPTH,
+    JsonDepthMiddleware,
+    TooDeep,
+    json_depth,
+    json_loads,
+    load_json,
+)
 from tests.support.client import TestClient
 
 pytestmark = pytest.mark.integration
@@ -79,3 +93,34 @@ def test_a_json_body_past_the_size_limit_is_413_also_without_a_length(client: Te
         "/api/apikeys", content=chunks(), headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 413, response.text
+
+
+@pytest.mark.parametrize("size", [10, 100_000])  # inline and in a worker thread
+def test_the_endpoint_takes_the_body_as_the_check_parsed_it(size: int) -> None:
+    """A body is parsed once: the handler's ``load_json`` gets the value the middleware
+    parsed (in its worker thread too), once; a second call parses again."""
+    seen: list[tuple[bool, bool]] = []
+
+    async def endpoint(request: Request) -> Response:
+        body = await request.body()
+
+        def handle() -> object:
+            checked = _CHECKED.get()
+            value = load_json(body)
+            again = load_json(body)
+            seen.append((checked is not None and checked[1] is value, again is not value))
+            return value
+
+        return JSONResponse(await run_in_threadpool(handle))
+
+    app = JsonDepthMiddleware(
+        Starlette(routes=[Route("/", endpoint, methods=["POST"])]),
+        render=lambda request, error: PlainTextResponse(str(error), status_code=400),
+    )
+    body = orjson.dumps([[1, 2]] * size)
+    with StarletteClient(app) as client:
+        response = client.post("/", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 200
+    assert orjson.loads(response.content) == orjson.loads(body)
+    assert seen == [(True, True)]
+    assert _CHECKED.get() is None

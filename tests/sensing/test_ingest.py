@@ -160,6 +160,22 @@ def test_a_batch_is_stored_and_counted(database: Database, network: dict[str, in
     assert _stream(database, network["first"]).phenomenon_time_start == START - 10 * HOUR
 
 
+def test_a_large_batch_is_stored_row_by_row_as_given(
+    database: Database, network: dict[str, int]
+) -> None:
+    """More rows than one INSERT of SQLite takes (several statements and a remainder)."""
+    rows = _rows(network["first"], 2_500) + _rows(network["second"], 3)
+    outcome = database.write(lambda s: ingest_observations(s, rows=rows))
+    with database.session() as session:
+        stored = session.execute(
+            select(Observation.id, Observation.datastream_id, Observation.phenomenon_time)
+        ).all()
+    assert sorted(stored) == sorted(
+        (i, r.datastream_id, r.phenomenon_time) for i, r in zip(outcome, rows, strict=True)
+    )
+    assert _stream(database, network["first"]).observation_count == 2_500
+
+
 def test_duplicates_are_refused_or_answered_with_the_existing_row(
     database: Database, network: dict[str, int]
 ) -> None:

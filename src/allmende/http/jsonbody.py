@@ -11,6 +11,7 @@ multipart batch, MQTT messages), and :func:`json_loads` for JSON in form fields 
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -29,6 +30,9 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _CONTAINERS = (dict, list)
 #: Larger bodies are checked in a worker thread, so the event loop stays free.
 _INLINE_BYTES = 64 * 1024
+#: The request's body and its value, as checked by the middleware, for :func:`load_json`
+#: (the handlers run in the request's context, worker threads included).
+_CHECKED: ContextVar[tuple[bytes, Any] | None] = ContextVar("allmende_checked_json", default=None)
 
 
 def json_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> int:
@@ -79,7 +83,12 @@ def _openings(text: bytes | str) -> int:
 
 def load_json(body: bytes | str, *, field: str = "body") -> Any:
     """Parse a JSON body, refusing invalid or too deeply nested text with a 400 naming
-    ``field``."""
+    ``field``. The request's body as :class:`JsonDepthMiddleware` parsed it is taken from
+    there, once: a large body is not parsed and walked twice."""
+    checked = _CHECKED.get()
+    if checked is not None and checked[0] == body:
+        _CHECKED.set(None)
+        return checked[1]
     try:
         return json_loads(body)
     except TooDeep:
@@ -88,14 +97,13 @@ def load_json(body: bytes | str, *, field: str = "body") -> Any:
         raise BadRequest(detail=f"{field} is not JSON: {exc}") from None
 
 
-def _refusal(body: bytes) -> BadRequest | None:
-    """The 400 for a body nested too deeply; None for anything else (invalid JSON included,
-    which the endpoint refuses in its own words)."""
+def _checked(body: bytes) -> tuple[bytes, Any] | BadRequest | None:
+    """The body and its value when it is JSON within the bound; the 400 for a body nested too
+    deeply; None for text that is not JSON (which the endpoint refuses in its own words)."""
     try:
-        load_json(body)
+        return body, load_json(body)
     except BadRequest as refused:
         return refused if refused.errors else None
-    return None
 
 
 def _is_json(scope: Scope) -> bool:
@@ -137,15 +145,19 @@ class JsonDepthMiddleware:
             return
         data = bytes(body)
         if len(data) > _INLINE_BYTES:
-            refused = await run_in_threadpool(_refusal, data)
+            checked = await run_in_threadpool(_checked, data)
         else:
-            refused = _refusal(data) if data.strip() else None
-        if refused is not None:
-            response: Response = self.render(Request(scope), refused)
+            checked = _checked(data) if data.strip() else None
+        if isinstance(checked, BadRequest):
+            response: Response = self.render(Request(scope), checked)
             await response(scope, receive, send)
             return
 
         async def replay() -> Message:
             return messages.pop(0) if messages else await receive()
 
-        await self.app(scope, replay, send)
+        token = _CHECKED.set(checked)
+        try:
+            await self.app(scope, replay, send)
+        finally:
+            _CHECKED.reset(token)

@@ -1,7 +1,7 @@
 """Many Observations in one call: the path of CreateObservations, MQTT and single POSTs alike.
 
 Ids are reserved up front (SQLite: the single writer holds the lock; PostgreSQL: a block from
-the sequence), then one multi-row insert (``executemany``; ``COPY`` on PostgreSQL) stores the
+the sequence), then multi-row INSERTs (``COPY`` on PostgreSQL) store the
 batch: no RETURNING, no per-row transaction, no trigger. Each (Multi)Datastream is then updated
 once per batch: count, time ranges, observed area and the latest Observation.
 
@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
+from itertools import chain
 from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, Select, bindparam, func, select, update
@@ -665,6 +666,29 @@ def _count(
 
 _FEW = 64  # rows up to which one multi-row INSERT beats COPY on PostgreSQL
 
+#: Rows per multi-row INSERT on SQLite: 1 024 rows of 15 columns stay below the 32 766
+#: parameters SQLite allows.
+_SQLITE_ROWS = 1024
+
+
+def _sqlite_chunks(count: int) -> list[int]:
+    """The sizes of the multi-row INSERTs that store ``count`` rows on SQLite: as many of
+    ``_SQLITE_ROWS`` as fit, then powers of two, so a few statement texts recur and stay in
+    the driver's statement cache.
+
+    One statement for many rows, not ``executemany``: the driver releases the interpreter
+    lock around each step of a statement, and every row of an ``executemany`` is a step.
+    Under load each of them waited for the event loop's thread to hand the lock back."""
+    sizes = [_SQLITE_ROWS] * (count // _SQLITE_ROWS)
+    rest = count % _SQLITE_ROWS
+    size = _SQLITE_ROWS // 2
+    while rest:
+        if rest >= size:
+            sizes.append(size)
+            rest -= size
+        size //= 2
+    return sizes
+
 
 def _insert(session: Session, records: list[StoredObservation]) -> None:
     if not records:
@@ -674,9 +698,14 @@ def _insert(session: Session, records: list[StoredObservation]) -> None:
     table = Observation.__tablename__
     # Table and column names are constants of this module, never input.
     if connection.dialect.name == "sqlite":
-        marks = ", ".join("?" for _ in COLUMNS)
-        statement = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
-        connection.exec_driver_sql(statement, records)
+        row = f"({', '.join('?' for _ in COLUMNS)})"
+        start = 0
+        for size in _sqlite_chunks(len(records)):
+            values = ", ".join(row for _ in range(size))
+            statement = f"INSERT INTO {table} ({names}) VALUES {values}"  # noqa: S608
+            chunk = records[start : start + size]
+            connection.exec_driver_sql(statement, tuple(chain.from_iterable(chunk)))
+            start += size
         return
     if len(records) <= _FEW:  # COPY costs two round trips, one INSERT one
         row = f"({', '.join('%s' for _ in COLUMNS)})"
