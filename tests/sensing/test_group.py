@@ -135,6 +135,27 @@ def test_waiting_callers_are_stored_in_one_group(database: Database, region: Reg
     assert sum(counts.values()) == 7
 
 
+def test_callers_on_their_way_join_the_group_and_a_lone_one_goes_at_once(
+    database: Database, region: Region
+) -> None:
+    """Callers that reach ``store`` a few turns of the event loop after the first (requests
+    received together) are stored with it; a caller alone is not held back."""
+    (stream,) = _streams(database, region, 1)
+    group = _Counted(database, DuplicatePolicy.REJECT)
+
+    async def after(turns: int, n: int) -> Stored:
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        return await group.store(_row(stream, T0 + n), check=_anyone)
+
+    async def run() -> None:
+        await asyncio.gather(*(after(n // 2, n) for n in range(6)))
+        await after(0, 6)
+
+    run_to_end(run())
+    assert group.sizes == [6, 1]
+
+
 def test_a_duplicate_in_the_same_group_names_the_first(database: Database, region: Region) -> None:
     (stream,) = _streams(database, region, 1)
     group = GroupIngest(database, DuplicatePolicy.REJECT)

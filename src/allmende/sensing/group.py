@@ -5,13 +5,16 @@ the stream looked up, an id reserved, the row inserted, the stream's statistics 
 commit — each a round trip to the database. :class:`GroupIngest` lets the callers that arrive
 while a transaction is running wait for the next one, and stores all of them with one call of
 :func:`~allmende.sensing.ingest.ingest_observations` (group commit). Nothing waits for more to
-arrive: one caller alone is stored at once, and under load the groups grow by themselves.
+arrive: one caller alone is stored after a turn of the event loop, and under load the groups
+grow by themselves.
 
 It lives on the event loop: a caller parks its Observation and awaits its outcome, without a
 thread of its own; one task per loop takes what is parked and hands each group to the
 database's writer (:meth:`~allmende.storage.database.Database.awrite`: on SQLite straight to
-the single writer, which commits it with whatever else waits there). The task ends when
-nothing is parked, and the next caller starts a new one.
+the single writer, which commits it with whatever else waits there). Before it takes a group
+it gives the event loop turns as long as they bring more callers (requests already received,
+on their way to this class), never waiting on a clock. The task ends when nothing is parked,
+and the next caller starts a new one.
 
 Each Observation keeps its own outcome: its stream must exist and the caller's ``check`` must
 accept the stream's owner (a 404 or 403 of its own), and the ingest's refusals (a duplicate …)
@@ -48,6 +51,8 @@ from allmende.storage.database import Database
 
 #: Observations per transaction: a group larger than this is stored in several.
 MAX_GROUP = 1000
+#: Turns of the event loop a group waits at most for requests that have arrived already.
+MAX_TURNS = 8
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,7 @@ class GroupIngest:
     async def _drain(self, parked: _Parked) -> None:
         try:
             while parked.items:
+                await _let_arrived_requests_park(parked)
                 group = parked.items[: self.max_group]
                 del parked.items[: self.max_group]
                 items = [item for item, _ in group]
@@ -190,6 +196,19 @@ class GroupIngest:
                 item.outcome = Stored(outcome, stored[index])
             else:  # an idempotent repeat (DuplicatePolicy.IGNORE): the existing one
                 item.outcome = Stored(outcome, None)
+
+
+async def _let_arrived_requests_park(parked: _Parked) -> None:
+    """Give the event loop turns while they bring more Observations: requests whose bytes
+    have arrived reach :meth:`GroupIngest.store` within a turn or two and join this group
+    instead of waiting a whole transaction for the next. No timer: once a turn brings
+    nothing, the group goes (a lone request after one turn)."""
+    waiting = 0
+    for _ in range(MAX_TURNS):
+        if len(parked.items) == waiting:
+            return
+        waiting = len(parked.items)
+        await asyncio.sleep(0)
 
 
 def _confirmed(key: Principal | None, keys: dict[int, Principal]) -> bool:
