@@ -9,11 +9,13 @@ still renders (years beyond 9999 in ISO 8601's expanded form, ``+010000-01-01T00
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from allmende.core.timeutil import EARLIEST, LATEST, parse_datetime, parse_duration
 from allmende.core.timeutil import parse_interval as parse_datetime_interval
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = EPOCH.replace(tzinfo=None)
 MICROS_PER_SECOND = 1_000_000
 ONE_MICRO = timedelta(microseconds=1)
 #: The supported range (:data:`allmende.core.timeutil.EARLIEST` … ``LATEST``), in microseconds.
@@ -61,12 +63,16 @@ def parse_micros_duration(text: object, *, field: str) -> int:
     return parse_duration(text, field=field) // ONE_MICRO
 
 
+@lru_cache(maxsize=1024)
 def format_micros(value: int) -> str:
-    """ISO 8601 in UTC with ``Z``; milliseconds or microseconds only where needed."""
+    """ISO 8601 in UTC with ``Z``; milliseconds or microseconds only where needed.
+
+    Remembered: pages and dashboards write the same times again and again (each stream's
+    range and newest Observation), and a lookup costs a tenth of writing one."""
     cycles = 0
     if not MIN_MICROS <= value <= MAX_MICROS:
         cycles = (value - _CYCLE_START) // _CYCLE
-    moment = EPOCH + timedelta(microseconds=value - cycles * _CYCLE)
+    moment = _NAIVE_EPOCH + timedelta(microseconds=value - cycles * _CYCLE)  # no offset to cut
     fraction = value % MICROS_PER_SECOND
     if fraction == 0:
         text = moment.isoformat(timespec="seconds")
@@ -76,7 +82,7 @@ def format_micros(value: int) -> str:
         text = moment.isoformat(timespec="microseconds")
     if cycles:
         text = _year(moment.year + 400 * cycles) + text[4:]
-    return text[:-6] + "Z"
+    return text + "Z"
 
 
 def _year(year: int) -> str:

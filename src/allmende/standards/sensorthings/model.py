@@ -39,10 +39,11 @@ class Prop:
     required: bool = False  # must be given on create
     writable: bool = True
     nullable: bool = True
+    #: The first column: an attribute, not a property, as every value rendered reads it.
+    column: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def column(self) -> str:
-        return self.columns[0]
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "column", self.columns[0])
 
 
 @dataclass(frozen=True)

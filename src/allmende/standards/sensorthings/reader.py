@@ -32,6 +32,7 @@ from sqlalchemy import (
     literal_column,
     select,
     true,
+    type_coerce,
 )
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -47,6 +48,7 @@ from allmende.standards.sensorthings.query.compiler import Compiler, Scope, Visi
 from allmende.standards.sensorthings.query.parser import QueryError
 from allmende.standards.sensorthings.render import Renderer, Selection
 from allmende.standards.sensorthings.writer import SCOPE
+from allmende.storage.geometry import GeoJSONGeometry, Geometry
 from allmende.storage.id_sets import IntegerSet, in_set, in_set_parameter
 
 NEXT_LINK = "@iot.nextLink"
@@ -191,7 +193,14 @@ def columns_for(
         if nav is not None and nav.local is not None:
             wanted.add(nav.local)
     model = etype.model
-    return [getattr(model, name).label(name) for name in sorted(wanted)]
+    return [_output(getattr(model, name)).label(name) for name in sorted(wanted)]
+
+
+def _output(column: Any) -> Any:
+    """A column as the renderer reads it: a geometry as GeoJSON."""
+    if isinstance(column.type, Geometry):
+        return type_coerce(column, GeoJSONGeometry())
+    return column
 
 
 # --- collections -----------------------------------------------------------------------------

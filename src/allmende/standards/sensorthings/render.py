@@ -92,9 +92,9 @@ def value_of(prop: Prop, row: Mapping[Any, Any], etype: EntityType) -> Any:
         if etype.name == "Observation":
             return format_time(start, end) if end is not None else None
         return format_interval(start, end)
-    if kind is Kind.AREA:
+    if kind is Kind.AREA:  # GeoJSON as the reader reads it, shapely from elsewhere
         geom = row[prop.column]
-        return None if geom is None else geometry_to_geojson(geom)
+        return geom if geom is None or type(geom) is dict else geometry_to_geojson(geom)
     if kind is Kind.RESULT:
         return decode_result(*(row[c] for c in prop.columns))
     return row["id"]
