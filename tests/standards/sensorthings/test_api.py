@@ -1,6 +1,6 @@
-"""The SensorThings adapter hands each request to a thread: on SQLite at most
-``SQLITE_THREADS`` at once per worker (the rest queue, none is refused), on PostgreSQL as many
-as arrive."""
+"""The SensorThings adapter hands each request to a thread: reads on SQLite at most
+``SQLITE_THREADS`` at once per worker (the rest queue, none is refused); writes, and every
+request on PostgreSQL, as many as arrive."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ pytestmark = pytest.mark.integration
 REQUESTS = 6
 
 
-def test_requests_at_once_per_worker(client: TestClient, database: Database) -> None:
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_requests_at_once_per_worker(client: TestClient, database: Database, method: str) -> None:
     api = client.app.state.allmende.service(Api)  # type: ignore[attr-defined]
     handle = api.handle
     lock = threading.Lock()
@@ -47,10 +48,14 @@ def test_requests_at_once_per_worker(client: TestClient, database: Database) -> 
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             return list(
                 await asyncio.gather(
-                    *(c.get(f"/v1.1/Things?$top={n + 1}") for n in range(REQUESTS))
+                    *(
+                        c.request(method, f"/v1.1/Things?$top={n + 1}", json={})
+                        for n in range(REQUESTS)
+                    )
                 )
             )
 
     answers = run_to_end(at_once())
-    assert [a.status_code for a in answers] == [200] * REQUESTS
-    assert most == (SQLITE_THREADS if database.is_sqlite else REQUESTS)
+    assert [a.status_code for a in answers] == [200 if method == "GET" else 401] * REQUESTS
+    limited = database.is_sqlite and method == "GET"
+    assert most == (SQLITE_THREADS if limited else REQUESTS)

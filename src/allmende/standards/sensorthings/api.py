@@ -122,10 +122,10 @@ async def _respond(request: Request, path: str, principal: Any) -> Response:
     return _response(result)
 
 
-#: Requests a worker handles at once on SQLite. Each is Python work on a local file, under one
+#: Reads a worker handles at once on SQLite. Each is Python work on a local file, under one
 #: interpreter lock: more threads only take turns, and the switching costs (eight at once took
-#: a fifth longer per request than two). PostgreSQL's requests wait on the network in between,
-#: and share the worker's general thread pool.
+#: a fifth longer per request than two). Writes wait for the single writer in between, and
+#: PostgreSQL's requests for the network: they share the worker's general thread pool.
 SQLITE_THREADS = 2
 _LIMITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
     weakref.WeakKeyDictionary()
@@ -133,7 +133,7 @@ _LIMITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLi
 
 
 async def _in_thread(api: Api, sta: StaRequest) -> StaResponse:
-    if not api.database.is_sqlite:
+    if not api.database.is_sqlite or sta.method not in ("GET", "HEAD"):
         return await run_in_threadpool(api.handle, sta)
     loop = asyncio.get_running_loop()
     limiter = _LIMITERS.get(loop)
