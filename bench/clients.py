@@ -832,7 +832,7 @@ def bench_floor(server: Server, plan: Plan) -> Load:
 
 
 def bench_raw(server: Server, network: Network, rows: int, clients: int) -> Load:
-    """The physical limit: SQLite executemany, PostgreSQL COPY from as many connections as
+    """The physical limit: SQLite multi-row INSERTs, PostgreSQL COPY from as many connections as
     CreateObservations has clients (each with its own Datastreams)."""
     features = features_of(server, network)
 
