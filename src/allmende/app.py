@@ -97,8 +97,9 @@ def _freeze_the_start() -> None:
     """What is alive once the first application of the process has started (modules, routes,
     templates, mappers) lives as long as the process: the collector's full passes leave it
     out from then on, instead of walking all of it each time (a pause of tens of
-    milliseconds, every few large requests). Once per process: later applications (tests)
-    stay collectable."""
+    milliseconds, every few large requests). Once per process. A process that starts
+    many applications (the tests) keeps it off (``gc_freeze``): its heap is mostly theirs,
+    and the collector, with almost nothing counted as long-lived, would walk it far more often."""
     if gc.get_freeze_count() == 0:
         gc.collect()
         gc.freeze()
@@ -185,7 +186,8 @@ def create_app(
                 if adapter.start is not None:
                     await adapter.start(context)
                     started.append(adapter)
-            _freeze_the_start()
+            if settings.gc_freeze:
+                _freeze_the_start()
             yield
         finally:
             for adapter in reversed(started):

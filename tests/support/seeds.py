@@ -65,6 +65,7 @@ def test_settings(database_url: str, data_dir: Path) -> Settings:
         region_name="Testregion",
         data_dir=data_dir,
         mqtt_mode="off",  # tests that need a broker start one on a free port
+        gc_freeze=False,  # a test process starts many applications (tests/test_app.py)
     )
 
 

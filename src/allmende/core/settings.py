@@ -188,6 +188,11 @@ class Settings(BaseSettings):
         default=True,
         description="Run the modules' scheduled jobs in this process (off for API-only nodes).",
     )
+    gc_freeze: bool = Field(
+        default=True,
+        description="Leave what is alive once the process has started out of the garbage "
+        "collector's full passes (off where one process starts many applications, as tests do).",
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
     metrics_allowed_networks: list[str] = Field(
         default_factory=list,
