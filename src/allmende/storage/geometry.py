@@ -76,9 +76,19 @@ class GeoJSONGeometry(Geometry):
         self, dialect: Dialect, coltype: object
     ) -> Callable[[Any], dict[str, Any] | None]:
         def process(value: Any) -> dict[str, Any] | None:
-            return None if value is None else _geojson_of_wkb(bytes(value))
+            if value is None:
+                return None
+            wkb = bytes(value)
+            if len(wkb) > _REMEMBERED_WKB:  # a large area is converted, not kept
+                return geometry_to_geojson(shapely.from_wkb(wkb))
+            return _geojson_of_wkb(wkb)
 
         return process
+
+
+#: WKB bytes up to which an area's GeoJSON is remembered (a point takes 21, a polygon of 50
+#: corners about 800): 1 024 of them stay within a few megabytes.
+_REMEMBERED_WKB = 1024
 
 
 @lru_cache(maxsize=1024)

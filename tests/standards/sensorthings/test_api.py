@@ -1,6 +1,7 @@
 """The SensorThings adapter hands each request to a thread: reads on SQLite at most
-``SQLITE_THREADS`` at once per worker (the rest queue, none is refused); writes, and every
-request on PostgreSQL, as many as arrive."""
+``SQLITE_THREADS`` at once per worker (the rest queue, none is refused, and one that waits
+longer than ``SQLITE_WAIT_SECONDS`` takes the general pool); writes, and every request on
+PostgreSQL, as many as arrive."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import httpx
 import pytest
 
 from allmende.standards.sensorthings import Api
+from allmende.standards.sensorthings import api as api_module
 from allmende.standards.sensorthings.api import SQLITE_THREADS
 from allmende.standards.sensorthings.exchange import StaRequest, StaResponse
 from allmende.storage.database import Database
@@ -24,7 +26,10 @@ REQUESTS = 6
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
-def test_requests_at_once_per_worker(client: TestClient, database: Database, method: str) -> None:
+def test_requests_at_once_per_worker(
+    client: TestClient, database: Database, method: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(api_module, "SQLITE_WAIT_SECONDS", 60.0)  # none overflows here
     api = client.app.state.allmende.service(Api)  # type: ignore[attr-defined]
     handle = api.handle
     lock = threading.Lock()
@@ -59,3 +64,33 @@ def test_requests_at_once_per_worker(client: TestClient, database: Database, met
     assert [a.status_code for a in answers] == [200 if method == "GET" else 401] * REQUESTS
     limited = database.is_sqlite and method == "GET"
     assert most == (SQLITE_THREADS if limited else REQUESTS)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_read_behind_two_slow_ones_takes_the_general_pool(
+    client: TestClient, database: Database
+) -> None:
+    api = client.app.state.allmende.service(Api)  # type: ignore[attr-defined]
+    handle = api.handle
+
+    def slow_first_two(request: StaRequest) -> StaResponse:
+        if request.query in ("$top=1", "$top=2"):
+            time.sleep(3)
+        return handle(request)
+
+    api.handle = slow_first_two  # type: ignore[method-assign]
+
+    async def behind() -> tuple[list[int], float]:
+        transport = httpx.ASGITransport(app=client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            slow = [asyncio.ensure_future(c.get(f"/v1.1/Things?$top={n}")) for n in (1, 2)]
+            await asyncio.sleep(0.5)  # both hold the threads
+            started = time.monotonic()
+            quick = await c.get("/v1.1/Things?$top=3")
+            waited = time.monotonic() - started
+            answers = [quick, *await asyncio.gather(*slow)]
+            return [a.status_code for a in answers], waited
+
+    statuses, waited = run_to_end(behind())
+    assert statuses == [200, 200, 200]
+    assert waited < 2.0  # not after the slow ones (3 s), but once its wait was over

@@ -12,7 +12,6 @@ from dataclasses import replace
 from typing import Any
 
 import anyio
-import anyio.to_thread
 from fastapi import APIRouter
 from starlette._utils import get_route_path
 from starlette.concurrency import run_in_threadpool
@@ -127,6 +126,9 @@ async def _respond(request: Request, path: str, principal: Any) -> Response:
 #: a fifth longer per request than two). Writes wait for the single writer in between, and
 #: PostgreSQL's requests for the network: they share the worker's general thread pool.
 SQLITE_THREADS = 2
+#: Seconds a read waits for one of those threads before it takes the general pool's: two slow
+#: reads (up to ``sensorthings_timeout_seconds`` each) hold back the others no longer.
+SQLITE_WAIT_SECONDS = 0.1
 _LIMITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
     weakref.WeakKeyDictionary()
 )
@@ -139,7 +141,16 @@ async def _in_thread(api: Api, sta: StaRequest) -> StaResponse:
     limiter = _LIMITERS.get(loop)
     if limiter is None:  # one per event loop: a limiter belongs to the loop it was made on
         limiter = _LIMITERS[loop] = anyio.CapacityLimiter(SQLITE_THREADS)
-    return await anyio.to_thread.run_sync(api.handle, sta, limiter=limiter)
+    acquired = False
+    with anyio.move_on_after(SQLITE_WAIT_SECONDS):
+        await limiter.acquire()
+        acquired = True
+    if not acquired:  # the threads are busy with slow reads (or a crowd): as before
+        return await run_in_threadpool(api.handle, sta)
+    try:
+        return await run_in_threadpool(api.handle, sta)
+    finally:
+        limiter.release()
 
 
 _ROOT = PREFIX + "/"
