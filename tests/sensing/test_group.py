@@ -156,6 +156,55 @@ def test_callers_on_their_way_join_the_group_and_a_lone_one_goes_at_once(
     assert group.sizes == [6, 1]
 
 
+def _answered_then(group: GroupIngest, streams: list[int], *, again: bool) -> None:
+    """A sender's Observation held in its transaction while another parks; once it is
+    answered, the sender sends its next one at once (``again``) or never."""
+    release = threading.Event()
+
+    def hold(owner: Owner | None) -> None:
+        release.wait(30)
+
+    async def sender() -> None:
+        await group.store(_row(streams[0], T0), check=hold)
+        if again:  # after a round trip: more than the turns a group gives arriving requests
+            await asyncio.sleep(0.05)
+            await group.store(_row(streams[0], T0 + 1), check=_anyone)
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        first = asyncio.ensure_future(sender())
+        while loop not in group._parked or group._parked[loop].items:
+            await asyncio.sleep(0.01)  # until the first's transaction has taken it
+        other = asyncio.ensure_future(group.store(_row(streams[1], T0), check=_anyone))
+        while not group._parked[loop].items:
+            await asyncio.sleep(0.01)
+        release.set()
+        await asyncio.gather(first, other)
+
+    run_to_end(run())
+
+
+def test_a_sender_just_answered_joins_the_caller_that_waited(
+    database: Database, region: Region
+) -> None:
+    """Under contention the next group waits for the callers the last one answered: without
+    the wait the two would take turns, each alone in a transaction. The wait ends as soon as
+    they are back (here it could last 30 s)."""
+    streams = _streams(database, region, 2)
+    group = _Counted(database, DuplicatePolicy.REJECT, return_wait=30)
+    _answered_then(group, streams, again=True)
+    assert group.sizes == [1, 2]
+
+
+def test_a_sender_that_does_not_come_back_delays_the_next_group_only_by_the_wait(
+    database: Database, region: Region
+) -> None:
+    streams = _streams(database, region, 2)
+    group = _Counted(database, DuplicatePolicy.REJECT, return_wait=0.05)
+    _answered_then(group, streams, again=False)
+    assert group.sizes == [1, 1]
+
+
 def test_a_duplicate_in_the_same_group_names_the_first(database: Database, region: Region) -> None:
     (stream,) = _streams(database, region, 1)
     group = GroupIngest(database, DuplicatePolicy.REJECT)

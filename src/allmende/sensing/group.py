@@ -4,17 +4,18 @@ A sensor that POSTs one Observation a request pays, stored alone, a whole transa
 the stream looked up, an id reserved, the row inserted, the stream's statistics updated, the
 commit — each a round trip to the database. :class:`GroupIngest` lets the callers that arrive
 while a transaction is running wait for the next one, and stores all of them with one call of
-:func:`~allmende.sensing.ingest.ingest_observations` (group commit). Nothing waits for more to
-arrive: one caller alone is stored after a turn of the event loop, and under load the groups
-grow by themselves.
+:func:`~allmende.sensing.ingest.ingest_observations` (group commit). One caller alone is
+stored after a turn of the event loop, and under load the groups grow by themselves.
 
 It lives on the event loop: a caller parks its Observation and awaits its outcome, without a
 thread of its own; one task per loop takes what is parked and hands each group to the
 database's writer (:meth:`~allmende.storage.database.Database.awrite`: on SQLite straight to
 the single writer, which commits it with whatever else waits there). Before it takes a group
 it gives the event loop turns as long as they bring more callers (requests already received,
-on their way to this class), never waiting on a clock. The task ends when nothing is parked,
-and the next caller starts a new one.
+on their way to this class). Under contention only (callers parked while a transaction ran),
+it first waits up to a millisecond for the callers that transaction answered: senders that
+send again at once join the next group instead of taking turns with the others. The task
+ends when nothing is parked, and the next caller starts a new one.
 
 Each Observation keeps its own outcome: its stream must exist and the caller's ``check`` must
 accept the stream's owner (a 404 or 403 of its own), and the ingest's refusals (a duplicate …)
@@ -53,6 +54,8 @@ from allmende.storage.database import Database
 MAX_GROUP = 1000
 #: Turns of the event loop a group waits at most for requests that have arrived already.
 MAX_TURNS = 8
+#: Seconds a group waits at most, under contention, for the callers just answered to come back.
+RETURN_WAIT = 0.001
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,9 @@ class _Parked:
 
     items: list[tuple[_Item, asyncio.Future[Stored]]] = field(default_factory=list)
     task: asyncio.Task[None] | None = None
+    #: Set once as many are parked as the task waits for (``wanted``).
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    wanted: int = 0
 
 
 @dataclass
@@ -107,6 +113,7 @@ class GroupIngest:
     database: Database
     duplicates: DuplicatePolicy
     max_group: int = MAX_GROUP
+    return_wait: float = RETURN_WAIT
     _parked: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Parked] = field(
         default_factory=weakref.WeakKeyDictionary
     )
@@ -123,6 +130,8 @@ class GroupIngest:
             parked = self._parked[loop] = _Parked()
         future: asyncio.Future[Stored] = loop.create_future()
         parked.items.append((_Item(row, check, key), future))
+        if len(parked.items) >= parked.wanted:
+            parked.arrived.set()
         if parked.task is None:
             # A task of its own: a caller that gives up (a closed connection) stops nobody.
             parked.task = loop.create_task(self._drain(parked))
@@ -130,7 +139,9 @@ class GroupIngest:
 
     async def _drain(self, parked: _Parked) -> None:
         try:
+            expected = 0
             while parked.items:
+                await _let_callers_return(parked, min(expected, self.max_group), self.return_wait)
                 await _let_arrived_requests_park(parked)
                 group = parked.items[: self.max_group]
                 del parked.items[: self.max_group]
@@ -145,6 +156,9 @@ class GroupIngest:
                     for item, future in group:
                         if not future.done():
                             _settle(future, item.outcome)
+                # Callers who parked meanwhile are contending with those just answered, who
+                # (sensors, gateways) send their next Observation right away.
+                expected = len(group) + len(parked.items)
         finally:
             parked.task = None
 
@@ -196,6 +210,24 @@ class GroupIngest:
                 item.outcome = Stored(outcome, stored[index])
             else:  # an idempotent repeat (DuplicatePolicy.IGNORE): the existing one
                 item.outcome = Stored(outcome, None)
+
+
+async def _let_callers_return(parked: _Parked, expected: int, wait: float) -> None:
+    """Under contention, wait up to ``wait`` seconds for ``expected`` callers: those that
+    were parked while a transaction ran and those it answered. Without the wait the two
+    take turns in groups half the size, each paying a whole transaction (on PostgreSQL with
+    two workers and eight senders: 1 800 against 2 700–3 000 Observations/s). A caller alone,
+    or callers that all came in one group, never wait."""
+    if len(parked.items) >= expected:
+        return
+    parked.wanted = expected
+    parked.arrived.clear()
+    try:
+        await asyncio.wait_for(parked.arrived.wait(), wait)
+    except TimeoutError:
+        pass
+    finally:
+        parked.wanted = 0
 
 
 async def _let_arrived_requests_park(parked: _Parked) -> None:

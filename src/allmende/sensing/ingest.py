@@ -21,6 +21,7 @@ from itertools import chain
 from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, Select, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from allmende.core.errors import AllmendeError, BadRequest, Conflict, NotFound
@@ -665,7 +666,21 @@ def _count(
         group.features = {automatic[group.thing_id] if f is None else f for f in named}
 
 
-_FEW = 64  # rows up to which one multi-row INSERT beats COPY on PostgreSQL
+_FEW = 64  # rows up to which one INSERT beats COPY on PostgreSQL
+
+
+@cache
+def _insert_arrays() -> str:
+    """PostgreSQL: an INSERT of one array per column, unnested. Its text is the same for any
+    number of rows, so the driver converts it once and the server prepares it once; a
+    multi-row VALUES of more than three rows has more parameters than the driver caches, and
+    each size is a statement of its own."""
+    table = Observation.__table__
+    dialect = postgresql.dialect()
+    arrays = ", ".join(f"%s::{table.c[name].type.compile(dialect=dialect)}[]" for name in COLUMNS)
+    # Table and column names are constants of this module, never input.
+    return f"INSERT INTO {table.name} ({', '.join(COLUMNS)}) SELECT * FROM unnest({arrays})"  # noqa: S608
+
 
 #: Rows per multi-row INSERT on SQLite: 1 024 rows of 15 columns stay below the 32 766
 #: parameters SQLite allows.
@@ -709,10 +724,8 @@ def _insert(session: Session, records: list[StoredObservation]) -> None:
             start += size
         return
     if len(records) <= _FEW:  # COPY costs two round trips, one INSERT one
-        row = f"({', '.join('%s' for _ in COLUMNS)})"
-        values = ", ".join(row for _ in records)
-        statement = f"INSERT INTO {table} ({names}) VALUES {values}"  # noqa: S608
-        connection.exec_driver_sql(statement, tuple(v for record in records for v in record))
+        columns = tuple(list(column) for column in zip(*records, strict=True))
+        connection.exec_driver_sql(_insert_arrays(), columns)
         return
     raw = connection.connection.driver_connection
     assert raw is not None
