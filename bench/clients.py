@@ -74,6 +74,7 @@ from common import (  # noqa: E402  (the sibling module, see its text)
     partition,
     percentile,
     postgres_version,
+    publish_windowed,
     raw_insert,
     raw_row,
 )
@@ -917,17 +918,13 @@ def bench_mqtt(
             CallbackAPIVersion.VERSION2, client_id=f"bench-{n}-{secrets.token_hex(4)}"
         )
         client.username_pw_set("bench", key)
-        client.max_inflight_messages_set(plan.mqtt_inflight)
-        client.max_queued_messages_set(0)
         mqtt_start(client, host, port)  # connected and authenticated
         clients.append(client)
     expected = before + per_client * plan.mqtt_clients
     started = time.perf_counter()
 
     def publish(client: Any, mine: list[tuple[str, bytes]]) -> None:
-        infos = [client.publish(topic, payload, qos=1) for topic, payload in mine]
-        for info in infos:
-            info.wait_for_publish(timeout=300)
+        publish_windowed(client, mine, plan.mqtt_inflight)  # what was lost, the count tells
 
     with ThreadPoolExecutor(len(clients)) as pool:
         list(pool.map(publish, clients, messages))

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import chain
@@ -232,13 +232,36 @@ def human(size: int) -> str:
 
 
 def mqtt_start(client: Any, host: str, port: int, timeout: float = 30) -> None:
-    """Connect a paho client, start its network thread and wait for the broker's CONNACK."""
+    """Connect a paho client, start its network thread and wait for the broker's CONNACK.
+    Paho keeps no in-flight window of its own (:func:`publish_windowed` keeps it)."""
+    client.max_inflight_messages_set(0)  # before connecting: paho refuses it later
+    client.max_queued_messages_set(0)
     answered = threading.Event()
     client.on_connect = lambda *_: answered.set()
     client.connect(host, port)
     client.loop_start()
     if not answered.wait(timeout):
         raise RuntimeError(f"no CONNACK from {host}:{port} within {timeout:.0f} s")
+
+
+def publish_windowed(
+    client: Any, messages: Iterable[tuple[str, bytes | str]], window: int, timeout: float = 300
+) -> bool:
+    """Publish ``messages`` with QoS 1, at most ``window`` of them unacknowledged, and wait for
+    the last PUBACK; False if one was not acknowledged within ``timeout`` seconds.
+
+    The window is kept here, and paho's own is switched off (by :func:`mqtt_start`): paho walks
+    every message it holds at each PUBACK when it keeps a window, which made the publishers
+    cost more than the broker (61 against 28 µs of CPU per message with a window of 1 000, one
+    paho client and Mosquitto on this machine). On the wire it is the same: ``window`` PUBLISH
+    packets in flight."""
+    free = threading.Semaphore(window)
+    client.on_publish = lambda *_: free.release()
+    for topic, payload in messages:
+        if not free.acquire(timeout=timeout):
+            return False
+        client.publish(topic, payload, qos=1)
+    return all(free.acquire(timeout=timeout) for _ in range(window))
 
 
 def mqtt_stop(client: Any) -> None:

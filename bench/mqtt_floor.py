@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from common import Mosquitto, free_port, machine_info, mqtt_start, mqtt_stop
+from common import Mosquitto, free_port, machine_info, mqtt_start, mqtt_stop, publish_windowed
 
 CLIENTS = 4
 INFLIGHT = 256
@@ -49,19 +49,15 @@ def publish(port: int, messages: int) -> float:
     for n in range(CLIENTS):
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"floor-{secrets.token_hex(4)}")
         client.username_pw_set("bench", "x")
-        client.max_inflight_messages_set(INFLIGHT)
-        client.max_queued_messages_set(0)
         mqtt_start(client, "127.0.0.1", port)
         clients.append((n, client))
     per_client = messages // CLIENTS
 
     def send(item: tuple[int, Any]) -> None:
         n, client = item
-        infos = [
-            client.publish(TOPIC.format(n * 10 + i % 10), PAYLOAD, qos=1) for i in range(per_client)
-        ]
-        for info in infos:
-            info.wait_for_publish(timeout=300)
+        mine = ((TOPIC.format(n * 10 + i % 10), PAYLOAD) for i in range(per_client))
+        if not publish_windowed(client, mine, INFLIGHT):
+            raise RuntimeError("a message was not acknowledged within 300 s")
 
     started = time.perf_counter()
     with ThreadPoolExecutor(CLIENTS) as pool:

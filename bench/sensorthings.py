@@ -56,10 +56,12 @@ from common import (
     log,
     machine_info,
     mqtt_available,
+    mqtt_start,
     mqtt_stop,
     partition,
     percentile,
     postgres_version,
+    publish_windowed,
     raw_insert,
     raw_row,
 )
@@ -515,17 +517,13 @@ def bench_mqtt(inst: Installation, network: Network, plan: Plan) -> tuple[int, f
             CallbackAPIVersion.VERSION2, client_id=f"bench-{n}-{secrets.token_hex(4)}"
         )
         client.username_pw_set("bench", inst.key)
-        client.max_inflight_messages_set(100)
-        client.connect("127.0.0.1", inst.mqtt_port)
-        client.loop_start()
+        mqtt_start(client, "127.0.0.1", inst.mqtt_port)
         clients.append(client)
     expected = before + per_client * len(parts)
     started = time.perf_counter()
 
     def publish(client: Any, mine: list[tuple[str, str]]) -> None:
-        infos = [client.publish(topic, payload, qos=1) for topic, payload in mine]
-        for info in infos:
-            info.wait_for_publish(timeout=120)
+        publish_windowed(client, mine, 100, timeout=120)  # what was lost, the count tells
 
     with ThreadPoolExecutor(len(clients)) as pool:
         list(pool.map(publish, clients, messages))

@@ -101,8 +101,10 @@ class Bridge:
             manual_ack=True,
         )
         # Changes are published with QoS 1, several topics per entity: paho's default window of
-        # 20 unacknowledged messages would hold them back.
-        self.client.max_inflight_messages_set(1000)
+        # 20 unacknowledged messages would hold them back, and with any window paho walks all
+        # the messages it holds at each PUBACK (61 against 28 µs of CPU per publish with a
+        # window of 1 000). So none: the broker's acknowledgements pace what is in flight.
+        self.client.max_inflight_messages_set(0)
         if username is not None:
             self.client.username_pw_set(username, password)
         self.client.on_connect = self._on_connect
