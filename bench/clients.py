@@ -477,6 +477,42 @@ class Server:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.key}"}
 
+    def settle(self, label: str, limit: float = 120) -> float:
+        """Wait until the server's processes are idle (under 5 % of a core for half a second)
+        and return the seconds waited, logged when over one: what a workload leaves behind
+        (the MQTT bridge still publishing the notifications of a burst of Observations) is
+        then not charged to the next one. Without ``/proc``, no wait."""
+        if self.process is None or not Path("/proc").is_dir():
+            return 0.0
+        started = time.monotonic()
+        before = self._cpu_seconds()
+        while time.monotonic() - started < limit:
+            time.sleep(0.5)
+            now = self._cpu_seconds()
+            if now - before < 0.025:
+                break
+            before = now
+        waited = time.monotonic() - started - 0.5
+        if waited >= 1:
+            log(f"{label}: the server was busy for {waited:.1f} s after the last workload")
+        return waited
+
+    def _cpu_seconds(self) -> float:
+        """CPU seconds of the server process and its workers (Linux ``/proc``)."""
+        assert self.process is not None
+        root = str(self.process.pid)
+        total = 0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # ended meanwhile
+            if entry.name == root or fields[1] == root:  # the server or one of its workers
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
 
 # --- the sensor network, through the API ---------------------------------------------------------
 
@@ -1090,10 +1126,15 @@ def measure_ingest(server: Server, network: Network, plan: Plan, label: str) -> 
     create: list[Load] = []
     single: list[Load] = []
     floor: list[Load] = []
+    busy: list[float] = []  # seconds the server needed to finish a workload's work
     for round_number in range(plan.rounds):
+        busy.append(server.settle(label))
         raw.append(bench_raw(server, network, plan.raw_rows, plan.create_clients))
+        busy.append(server.settle(label))
         create.append(bench_create(network, plan.raw_rows, plan.create_clients))
+        busy.append(server.settle(label))
         single.append(bench_single(network, plan))
+        busy.append(server.settle(label))
         floor.append(bench_floor(server, plan))
         log(
             f"{label}: ingest round {round_number + 1}: raw {raw[-1].rate:,.0f}/s, "
@@ -1114,6 +1155,7 @@ def measure_ingest(server: Server, network: Network, plan: Plan, label: str) -> 
             "share_of_floor": spread([s.rate / f.rate for s, f in zip(single, floor, strict=True)]),
         },
         "floor": summary(floor) | {"clients": plan.single_clients},
+        "busy after": spread(busy),
     }
 
 
@@ -1138,6 +1180,7 @@ def measure_mqtt(
         assert server.mqtt_port is not None
         loads = []
         for round_number in range(plan.rounds):
+            server.settle(label)
             measured = bench_mqtt(server, network, "127.0.0.1", server.mqtt_port, server.key, plan)
             loads.append(measured)
             lost = f" LOST {measured.failures[0]}" if measured.failures else ""
@@ -1293,6 +1336,12 @@ def tables(report: dict[str, Any]) -> str:
             for name, entry in ingest.items():
                 if entry is None:
                     lines.append(f"  {name:<22} n/a")
+                    continue
+                if name == "busy after":  # seconds, not a rate
+                    lines.append(
+                        f"  (before each workload the server finished the last one's work: "
+                        f"{fmt_spread(entry, ' s', 1)})"
+                    )
                     continue
                 extra = ""
                 if "share_of_raw" in entry:
