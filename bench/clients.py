@@ -1179,10 +1179,12 @@ def measure_mqtt(
                 server.start(workers=server.workers, mqtt_mode="external", mqtt_port=broker.start())
         assert server.mqtt_port is not None
         loads = []
+        busy = []  # after a round: the server publishing the notifications of what it stored
+        server.settle(label)
         for round_number in range(plan.rounds):
-            server.settle(label)
             measured = bench_mqtt(server, network, "127.0.0.1", server.mqtt_port, server.key, plan)
             loads.append(measured)
+            busy.append(server.settle(label))
             lost = f" LOST {measured.failures[0]}" if measured.failures else ""
             log(
                 f"{label}: MQTT {mode} ({server.workers} worker(s)) round {round_number + 1}: "
@@ -1193,6 +1195,7 @@ def measure_mqtt(
             "inflight": plan.mqtt_inflight,
             "workers": server.workers,
             "lost": sum(int(f.split()[0]) for x in loads for f in x.failures),
+            "busy_after_s": spread(busy),
         }
     return found
 
@@ -1353,6 +1356,8 @@ def tables(report: dict[str, Any]) -> str:
                         f"  lost {entry['lost']} ({entry['workers']} worker(s), "
                         f"{entry['clients']} clients × {entry['inflight']} in flight)"
                     )
+                    if entry.get("busy_after_s"):  # notifications still going out
+                        extra += f", then busy {fmt_spread(entry['busy_after_s'], ' s', 1)}"
                 if "how" in entry:
                     extra = f"  ({entry['how']})"
                 lines.append(f"  {name:<22} {fmt_spread(entry['rate']):>28}{extra}")
