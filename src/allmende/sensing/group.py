@@ -215,9 +215,9 @@ class GroupIngest:
 async def _let_callers_return(parked: _Parked, expected: int, wait: float) -> None:
     """Under contention, wait up to ``wait`` seconds for ``expected`` callers: those that
     were parked while a transaction ran and those it answered. Without the wait the two
-    take turns in groups half the size, each paying a whole transaction (on PostgreSQL with
-    two workers and eight senders: 1 800 against 2 700–3 000 Observations/s). A caller alone,
-    or callers that all came in one group, never wait."""
+    take turns in groups half the size, each paying a whole transaction (eight senders on
+    SQLite: 3 800–4 400 against 2 500–3 700 single POSTs/s; docs/performance.md). A caller
+    alone, or callers that all came in one group, never wait."""
     if len(parked.items) >= expected:
         return
     parked.wanted = expected
