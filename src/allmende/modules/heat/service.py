@@ -28,10 +28,14 @@ from allmende.sdk import (
     ValidationFailed,
     readable_municipalities,
     require,
+    sensing,
     utcnow,
 )
 
 T = TypeVar("T")
+
+#: Settings that name a Thing of the sensing core.
+THING_FIELDS = ("reference_thing_id", "forecast_thing_id")
 
 
 def reads_internal(principal: Principal, municipality_id: int) -> bool:
@@ -135,6 +139,11 @@ def update_rules(session: Session, *, municipality_id: int, values: dict[str, An
     if unknown:
         raise ValidationFailed.one(unknown[0], "is not a setting of the heat module")
     checked = _check(merged)
+    named = {name: checked[name] for name in THING_FIELDS if checked[name] is not None}
+    existing = sensing.thing_municipalities(session, thing_ids=named.values())
+    for name, thing_id in named.items():
+        if thing_id not in existing:  # the foreign key would refuse it at the flush: a 500
+            raise ValidationFailed.one(name, f"names no Thing (there is no Thing {thing_id})")
     row = session.get(HeatSettings, municipality_id)
     if row is None:
         row = HeatSettings(municipality_id=municipality_id)
@@ -171,7 +180,7 @@ def _check(values: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(cell, int | float) or isinstance(cell, bool) or not 5 <= cell <= 100:
         raise ValidationFailed.one("cell_m", "must be 5 to 100 metres")
     out["cell_m"] = float(cell)
-    for name in ("reference_thing_id", "forecast_thing_id"):
+    for name in THING_FIELDS:
         value = out[name]
         if value is not None and (not isinstance(value, int) or value < 1):
             raise ValidationFailed.one(name, "must be the id of a Thing")
