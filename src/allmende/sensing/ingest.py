@@ -20,8 +20,7 @@ from functools import cache
 from itertools import chain
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, Select, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Dialect, Integer, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from allmende.core.errors import AllmendeError, BadRequest, Conflict, NotFound
@@ -670,16 +669,16 @@ _FEW = 64  # rows up to which one INSERT beats COPY on PostgreSQL
 
 
 @cache
-def _insert_arrays() -> str:
+def _insert_arrays(dialect: Dialect) -> str:
     """PostgreSQL: an INSERT of one array per column, unnested. Its text is the same for any
     number of rows, so the driver converts it once and the server prepares it once; a
     multi-row VALUES of more than three rows has more parameters than the driver caches, and
     each size is a statement of its own."""
-    table = Observation.__table__
-    dialect = postgresql.dialect()
-    arrays = ", ".join(f"%s::{table.c[name].type.compile(dialect=dialect)}[]" for name in COLUMNS)
+    columns = Observation.__table__.c
+    arrays = ", ".join(f"%s::{columns[name].type.compile(dialect=dialect)}[]" for name in COLUMNS)
     # Table and column names are constants of this module, never input.
-    return f"INSERT INTO {table.name} ({', '.join(COLUMNS)}) SELECT * FROM unnest({arrays})"  # noqa: S608
+    table = Observation.__tablename__
+    return f"INSERT INTO {table} ({', '.join(COLUMNS)}) SELECT * FROM unnest({arrays})"  # noqa: S608
 
 
 #: Rows per multi-row INSERT on SQLite: 1 024 rows of 15 columns stay below the 32 766
@@ -725,7 +724,7 @@ def _insert(session: Session, records: list[StoredObservation]) -> None:
         return
     if len(records) <= _FEW:  # COPY costs two round trips, one INSERT one
         columns = tuple(list(column) for column in zip(*records, strict=True))
-        connection.exec_driver_sql(_insert_arrays(), columns)
+        connection.exec_driver_sql(_insert_arrays(connection.dialect), columns)
         return
     raw = connection.connection.driver_connection
     assert raw is not None
