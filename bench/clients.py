@@ -1127,15 +1127,16 @@ def measure_ingest(server: Server, network: Network, plan: Plan, label: str) -> 
     single: list[Load] = []
     floor: list[Load] = []
     busy: list[float] = []  # seconds the server needed to finish a workload's work
+    workloads: list[tuple[list[Load], Callable[[], Load]]] = [
+        (raw, lambda: bench_raw(server, network, plan.raw_rows, plan.create_clients)),
+        (create, lambda: bench_create(network, plan.raw_rows, plan.create_clients)),
+        (single, lambda: bench_single(network, plan)),
+        (floor, lambda: bench_floor(server, plan)),
+    ]
     for round_number in range(plan.rounds):
-        busy.append(server.settle(label))
-        raw.append(bench_raw(server, network, plan.raw_rows, plan.create_clients))
-        busy.append(server.settle(label))
-        create.append(bench_create(network, plan.raw_rows, plan.create_clients))
-        busy.append(server.settle(label))
-        single.append(bench_single(network, plan))
-        busy.append(server.settle(label))
-        floor.append(bench_floor(server, plan))
+        for loads, measure in workloads:
+            busy.append(server.settle(label))
+            loads.append(measure())
         log(
             f"{label}: ingest round {round_number + 1}: raw {raw[-1].rate:,.0f}/s, "
             f"CreateObservations {create[-1].rate:,.0f}/s, single POST {single[-1].rate:,.0f}/s, "

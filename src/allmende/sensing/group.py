@@ -101,7 +101,7 @@ class _Parked:
 
     items: list[tuple[_Item, asyncio.Future[Stored]]] = field(default_factory=list)
     task: asyncio.Task[None] | None = None
-    #: Set once as many are parked as the task waits for (``wanted``).
+    #: Set once as many are parked as the task waits for (``wanted``; 0: it waits for none).
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     wanted: int = 0
 
@@ -130,8 +130,8 @@ class GroupIngest:
             parked = self._parked[loop] = _Parked()
         future: asyncio.Future[Stored] = loop.create_future()
         parked.items.append((_Item(row, check, key), future))
-        if len(parked.items) >= parked.wanted:
-            parked.arrived.set()
+        if parked.wanted and len(parked.items) >= parked.wanted:
+            parked.arrived.set()  # the group task waits for this many
         if parked.task is None:
             # A task of its own: a caller that gives up (a closed connection) stops nobody.
             parked.task = loop.create_task(self._drain(parked))

@@ -140,7 +140,7 @@ def update_rules(session: Session, *, municipality_id: int, values: dict[str, An
         raise ValidationFailed.one(unknown[0], "is not a setting of the heat module")
     checked = _check(merged)
     named = {name: checked[name] for name in THING_FIELDS if checked[name] is not None}
-    existing = sensing.thing_municipalities(session, thing_ids=named.values())
+    existing = sensing.thing_municipalities(session, thing_ids=named.values()) if named else {}
     for name, thing_id in named.items():
         if thing_id not in existing:  # the foreign key would refuse it at the flush: a 500
             raise ValidationFailed.one(name, f"names no Thing (there is no Thing {thing_id})")
