@@ -53,6 +53,11 @@ class SQLiteWriter:
         self._publish = publish
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
+        # Held while a job is queued and while the stop is: no job can follow the stop in the
+        # queue, where nothing would run it (its caller would wait for ever, the queue gauge
+        # would stay up).
+        self._accepting = threading.Lock()
+        self._stopping = False
         self._local = threading.local()
         # Opened here so a failure surfaces to the caller, not in a thread nobody watches.
         self._connection = engine.connect()
@@ -64,11 +69,12 @@ class SQLiteWriter:
         self._thread.start()
 
     def submit(self, fn: Callable[[Session], T]) -> Future[T]:
-        if not self._thread.is_alive():
-            raise RuntimeError("the SQLite writer has stopped")
         job = _Job(fn)
-        WRITER_QUEUE.inc()
-        self._queue.put(job)
+        with self._accepting:
+            if self._stopping or not self._thread.is_alive():
+                raise RuntimeError("the SQLite writer has stopped")
+            WRITER_QUEUE.inc()
+            self._queue.put(job)
         return job.future
 
     def run(self, fn: Callable[[Session], T]) -> T:
@@ -82,9 +88,12 @@ class SQLiteWriter:
         return result
 
     def stop(self) -> None:
-        if self._thread.is_alive():
-            self._queue.put(_STOP)
-            self._thread.join()
+        with self._accepting:
+            first = not self._stopping
+            self._stopping = True
+            if first and self._thread.is_alive():
+                self._queue.put(_STOP)
+        self._thread.join()
 
     def _run(self) -> None:
         connection = self._connection
