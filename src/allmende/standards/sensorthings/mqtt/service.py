@@ -235,7 +235,9 @@ class MqttService:
                 if self.broker is not None:
                     await self._notify_subscribers(self.broker, merge(changes))
                 elif self.bridge is not None:
-                    await asyncio.to_thread(self._publish_external, self.bridge, merge(changes))
+                    messages = await asyncio.to_thread(self._external_messages, merge(changes))
+                    await self.bridge.publish(messages)
+                    SENT.inc(len(messages))
             except Exception:
                 log.exception("MQTT notification failed")
 
@@ -271,15 +273,17 @@ class MqttService:
         if not future.cancelled() and future.exception() is not None:
             log.info("MQTT delivery failed: %s", future.exception())
 
-    def _publish_external(self, bridge: Bridge, changes: list[Change]) -> None:
+    def _external_messages(self, changes: list[Change]) -> list[tuple[str, bytes]]:
+        """(topic, payload) for each standard topic of each changed public entity."""
         context = read_context(self.api, self.root, ANONYMOUS)
+        messages: list[tuple[str, bytes]] = []
         with self.api.database.session() as session:
             for change in changes:
                 watch = parse_watch(f"v1.1/{change.etype.plural}")
                 for entity_id, payload in messages_for(self.api, session, context, watch, change):
-                    for topic in standard_topics(change, entity_id):
-                        bridge.publish(topic, payload)
-                        SENT.inc()
+                    topics = standard_topics(change, entity_id)
+                    messages.extend((topic, payload) for topic in topics)
+        return messages
 
 
 def counts(service: MqttService) -> Mapping[str, int]:
