@@ -381,6 +381,7 @@ class Server:
         port: int | None = None,
     ) -> None:
         from allmende.core.logging import logging_config
+        from allmende.http.workers import BALANCED_LOOP, listening_socket
 
         self.stop_server()
         self.workers, self.mqtt_mode, self.mqtt_port = workers, mqtt_mode, mqtt_port
@@ -430,8 +431,20 @@ class Server:
             "--timeout-worker-healthcheck",
             "60",
         ]
+        # As `allmende serve --workers N`: a listening socket per worker (allmende.http.workers).
+        shared = listening_socket("127.0.0.1", self.port) if workers > 1 else None
+        if shared is not None:
+            command += ["--fd", str(shared.fileno()), "--loop", BALANCED_LOOP]
         output = (self.folder / "server.log").open("ab")
-        self.process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            command,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            pass_fds=() if shared is None else (shared.fileno(),),
+        )
+        if shared is not None:
+            shared.close()  # the supervisor holds it now
         deadline = time.monotonic() + 180
         ready = 0
         # One client (each builds an SSL context) that keeps no connection alive.

@@ -12,6 +12,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +47,18 @@ def _lines(log: Path) -> list[dict[str, Any]]:
     return found
 
 
-def test_two_workers_log_and_answer(
+@dataclass
+class Served:
+    port: int
+    log: Path
+    pids: set[int]  # the workers that completed their start
+
+
+@pytest.fixture
+def two_workers(
     postgres_server: EphemeralPostgres, postgres_templates: Any, tmp_path: Path
-) -> None:
+) -> Iterator[Served]:
+    """``allmende serve --workers 2`` until both workers have started and answered."""
     url = postgres_server.create_database("allmende_workers", template=postgres_templates.empty)
     port = _free_port()
     log = tmp_path / "serve.log"
@@ -90,14 +101,9 @@ def test_two_workers_log_and_answer(
                 time.sleep(0.2)
             else:  # a pause, so that polling does not take the processor the workers start on
                 time.sleep(0.05)
-            answered = {
-                line["pid"]
-                for line in _lines(log)
-                if line.get("logger") == "allmende.access" and line.get("path") == "/healthz"
-            }
-        assert len(started) == 2, log.read_text()
+            answered = _answering(log)
+        yield Served(port, log, started)
         assert answered == started, log.read_text()
-        assert "died" not in log.read_text()  # no worker was replaced on the way
     finally:
         http.close()
         process.terminate()
@@ -106,3 +112,50 @@ def test_two_workers_log_and_answer(
         except subprocess.TimeoutExpired:
             process.kill()
         postgres_server.drop_database("allmende_workers")
+
+
+def _answering(log: Path) -> set[int]:
+    return {
+        line["pid"]
+        for line in _lines(log)
+        if line.get("logger") == "allmende.access" and line.get("path") == "/healthz"
+    }
+
+
+def test_two_workers_log_and_answer(two_workers: Served) -> None:
+    assert len(two_workers.pids) == 2, two_workers.log.read_text()
+    assert _answering(two_workers.log) == two_workers.pids, two_workers.log.read_text()
+    assert "died" not in two_workers.log.read_text()  # no worker was replaced on the way
+
+
+def test_connections_opened_one_after_another_reach_both_workers(two_workers: Served) -> None:
+    """Each worker listens on a socket of its own: with one shared socket, idle workers left
+    every connection to the worker the kernel wakes first."""
+    port = two_workers.port
+    listening = [
+        line.split()
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
+        if line.split()[1].endswith(f":{port:04X}") and line.split()[3] == "0A"  # LISTEN
+    ]
+    assert len(listening) == 2
+    before = len(_access_lines(two_workers.log))
+    held = []
+    try:
+        for _ in range(16):  # kept open, as a client pool keeps them
+            connection = socket.create_connection(("127.0.0.1", port), timeout=10)
+            connection.sendall(f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+            assert connection.recv(65536).startswith(b"HTTP/1.1 200")
+            held.append(connection)
+        deadline = time.monotonic() + 10
+        while len(_access_lines(two_workers.log)) < before + 16 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        served = {line["pid"] for line in _access_lines(two_workers.log)[before:]}
+    finally:
+        for connection in held:
+            connection.close()
+    # Spread by address: all 16 on one worker would happen once in 30 000 runs.
+    assert served == two_workers.pids
+
+
+def _access_lines(log: Path) -> list[dict[str, Any]]:
+    return [line for line in _lines(log) if line.get("logger") == "allmende.access"]

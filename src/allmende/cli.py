@@ -143,7 +143,13 @@ def _run_server(settings: Settings, *, host: str, port: int, workers: int, app_o
         "server_header": False,
     }
     if workers > 1:
+        from allmende.http.workers import BALANCED_LOOP, listening_socket
+
         _metrics_across_workers()
+        # A listening socket per worker (where the kernel spreads connections over them).
+        shared = listening_socket(host, port)
+        if shared is not None:
+            common |= {"fd": shared.fileno(), "loop": BALANCED_LOOP}
         uvicorn.run(
             "allmende.app:create_app",
             factory=True,
