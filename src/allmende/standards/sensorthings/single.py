@@ -35,6 +35,8 @@ OBSERVATION = entity_type("Observation")
 _PROPS = {p.name: p for p in OBSERVATION.props if p.writable and p.kind is not Kind.RESULT}
 _STREAMS = ("Datastream", "MultiDatastream")
 _JSON_COLUMNS = ("result_json", "result_quality", "parameters")
+#: Every property of an Observation, as a GET without $select shows it (read only by rendering).
+_EVERYTHING = Selection.of(OBSERVATION, None)
 MAX_ID = 2**63 - 1
 
 
@@ -133,4 +135,4 @@ def _rendered(root: str, mapping: dict[str, Any]) -> dict[str, Any]:
     for column in _JSON_COLUMNS:
         if isinstance(mapping[column], str):
             mapping[column] = orjson.loads(mapping[column])
-    return Renderer(root).entity(OBSERVATION, mapping, Selection.of(OBSERVATION, None), links=True)
+    return Renderer(root).entity(OBSERVATION, mapping, _EVERYTHING, links=True)

@@ -32,11 +32,10 @@ import asyncio
 import itertools
 import logging
 import socket
-from asyncio.trsock import TransportSocket
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol, runtime_checkable
 
 from gmqtt import Client, Subscription
 from gmqtt.mqtt.constants import MQTTv311
@@ -88,11 +87,20 @@ def claim_client_id(folder: Path, prefix: str | None) -> tuple[str, IO[str]]:
     raise AssertionError("unreachable")
 
 
-def socket_of(client: Any) -> TransportSocket | None:
+@runtime_checkable
+class SocketOptions(Protocol):
+    """What the cork needs of a socket (asyncio's and uvloop's transports both hand one)."""
+
+    def setsockopt(self, level: int, option: int, value: int, /) -> None: ...
+
+    def getsockopt(self, level: int, option: int, /) -> int: ...
+
+
+def socket_of(client: Any) -> SocketOptions | None:
     """The socket of a connected gmqtt client (through its private attributes), else None."""
     transport = getattr(getattr(client, "_connection", None), "_transport", None)
     found = transport.get_extra_info("socket") if transport is not None else None
-    return found if isinstance(found, TransportSocket) else None
+    return found if isinstance(found, SocketOptions) else None
 
 
 @contextmanager
