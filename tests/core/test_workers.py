@@ -8,7 +8,7 @@ import pytest
 
 from allmende.core.errors import ServiceUnavailable
 from allmende.core.workers import BoundedWorkers
-from tests.support import asyncrun
+from tests.support.aio import run_to_end
 
 pytestmark = pytest.mark.unit
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.unit
 def test_jobs_run_in_the_pool_threads() -> None:
     pool = BoundedWorkers("test-pool", workers=1, queue_limit=1, busy="busy")
     assert pool.run(lambda: threading.current_thread().name).startswith("test-pool")
-    name = asyncrun.run(pool.arun(lambda x: f"{x}:{threading.current_thread().name}", "a"))
+    name = run_to_end(pool.arun(lambda x: f"{x}:{threading.current_thread().name}", "a"))
     assert name.startswith("a:test-pool")
 
 

@@ -17,7 +17,7 @@ from allmende.identity.models import ApiKey, User
 from allmende.identity.principal import Principal
 from allmende.storage.database import Database
 from allmende.storage.version import DataVersion
-from tests.support import asyncrun
+from tests.support.aio import run_to_end
 from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import bearer, csrf_from, sign_in
@@ -43,7 +43,7 @@ class Lookups:
 
 
 def _principal(cache: PrincipalCache, key: str, look_up: Lookups) -> Principal:
-    return asyncrun.run(cache.principal("key", key, look_up))
+    return run_to_end(cache.principal("key", key, look_up))
 
 
 @KEPT_PROMISED

@@ -15,7 +15,7 @@ from allmende.core.errors import (
     ValidationFailed,
 )
 from allmende.http import uploads
-from tests.support import asyncrun
+from tests.support.aio import run_to_end
 from tests.support.threads import watch_decoding
 
 pytestmark = pytest.mark.unit
@@ -172,12 +172,12 @@ def test_refused_documents(
 
 
 def test_decoding_runs_in_the_upload_workers(decoding: list[str]) -> None:
-    cleaned = asyncrun.run(uploads.clean_image(photo_with_gps(), field="photo", max_bytes=LIMIT))
+    cleaned = run_to_end(uploads.clean_image(photo_with_gps(), field="photo", max_bytes=LIMIT))
     assert cleaned.media_type == "image/jpeg"
     assert decoding and all(name.startswith("allmende-upload") for name in decoding)
 
 
 def test_oversized_uploads_are_refused_before_queueing(decoding: list[str]) -> None:
     with pytest.raises(PayloadTooLarge):
-        asyncrun.run(uploads.clean_image(b"x" * 11, field="photo", max_bytes=10))
+        run_to_end(uploads.clean_image(b"x" * 11, field="photo", max_bytes=10))
     assert decoding == []

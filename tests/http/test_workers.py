@@ -11,6 +11,7 @@ import pytest
 
 from allmende.core.errors import ConfigurationError
 from allmende.http.workers import balanced_loop, listening_socket, own_socket
+from tests.support.aio import run_to_end
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="SO_REUSEPORT spreads connections on Linux only"
@@ -85,11 +86,9 @@ def test_the_workers_loop_serves_on_its_own_socket() -> None:
         finally:
             server.close()
 
-    loop = balanced_loop()
     try:
-        assert loop.run_until_complete(serve_and_ask()) == b"hello"
+        assert run_to_end(serve_and_ask(), balanced_loop) == b"hello"
     finally:
-        loop.close()
         supervisor.close()
 
 

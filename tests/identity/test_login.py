@@ -12,7 +12,7 @@ from allmende.core.errors import TooManyRequests, Unauthorized
 from allmende.identity import login, service
 from allmende.identity.ratelimits import Backoff, RateLimits
 from allmende.storage.database import Database
-from tests.support import asyncrun
+from tests.support.aio import run_to_end
 from tests.support.region import PASSWORD, Region
 from tests.support.threads import watch_password_checks
 
@@ -41,7 +41,7 @@ def _sign_in(
     password: str,
     backoff: Backoff = login.ACCOUNT_BACKOFF,
 ) -> str:
-    return asyncrun.run(
+    return run_to_end(
         login.sign_in(
             database, limits, email=email, password=password, max_age=HOUR, backoff=backoff
         )

@@ -10,7 +10,7 @@ from PIL import Image
 from allmende.core.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from allmende.modules.participation import files
 from allmende.sdk import uploads
-from tests.support import asyncrun
+from tests.support.aio import run_to_end
 
 pytestmark = pytest.mark.unit
 GPS_IFD = 0x8825
@@ -28,7 +28,7 @@ def jpeg_with_location(orientation: int = 1) -> bytes:
 
 
 def _prepare(content: bytes, max_bytes: int = 10_000_000) -> uploads.CleanFile:
-    return asyncrun.run(files.prepare(content, max_bytes=max_bytes))
+    return run_to_end(files.prepare(content, max_bytes=max_bytes))
 
 
 def test_images_lose_their_exif_and_location() -> None:

@@ -22,6 +22,7 @@ from allmende.standards.sensorthings.mqtt.external import (
 )
 from tests.standards.sensorthings.conftest import Sta
 from tests.standards.sensorthings.mqtt.conftest import Client, stream, wait_for
+from tests.support.aio import run_to_end
 from tests.support.missing import missing
 from tests.support.region import Region
 
@@ -145,7 +146,7 @@ def test_the_bridge_holds_back_a_burst_of_publishes_and_sends_it_together(
     release that renames them shows here (publishing would still work, only slower). uvicorn
     serves on uvloop, whose transports hand out a socket of their own kind."""
 
-    async def run() -> tuple[int, int, bool]:
+    async def run() -> tuple[int, int, bool, str]:
         bridge = Bridge(
             host="127.0.0.1",
             port=mosquitto,
@@ -162,13 +163,12 @@ def test_the_bridge_holds_back_a_burst_of_publishes_and_sends_it_together(
                 inside = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_CORK)
             after = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_CORK)
             await bridge.publish([("v1.1/Things(1)", b"{}")] * 3)
-            return inside, after, bridge.connected.is_set()
+            kind = type(asyncio.get_running_loop()).__module__.split(".")[0]
+            return inside, after, bridge.connected.is_set(), kind
         finally:
             await bridge.stop()
 
-    if loop == "uvloop":
-        import uvloop
+    import uvloop
 
-        assert uvloop.run(run()) == (1, 0, True)
-    else:
-        assert asyncio.run(run()) == (1, 0, True)
+    factory = uvloop.new_event_loop if loop == "uvloop" else asyncio.new_event_loop
+    assert run_to_end(run(), factory) == (1, 0, True, loop)
