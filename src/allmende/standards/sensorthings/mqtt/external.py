@@ -58,8 +58,8 @@ Accept = Callable[[Principal, str, bytes, str, Done], None]
 BRIDGE = Principal(kind="api_key", name="MQTT broker", scopes=frozenset({SCOPE}))
 #: Publishes sent since the broker last had all acknowledged, at most: packet ids are 16 bits.
 WINDOW = 10_000
-#: Publishes written at once (about 3 ms of the event loop) before other work gets a turn.
-BURST = 512
+#: Publishes written at once (under a millisecond of the event loop) before other work gets a turn.
+BURST = 128
 #: Seconds between attempts to reach the broker.
 RETRY = 2
 
