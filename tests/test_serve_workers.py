@@ -22,18 +22,12 @@ import pytest
 
 from allmende.storage.ephemeral_pg import EphemeralPostgres
 from tests.conftest import SECRET
+from tests.support.served_process import free_port, listening_sockets
 
 pytestmark = pytest.mark.integration
 
 #: Generous: on a loaded machine importing the application takes seconds per worker.
 START_SECONDS = 180
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _lines(log: Path) -> list[dict[str, Any]]:
@@ -60,7 +54,7 @@ def two_workers(
 ) -> Iterator[Served]:
     """``allmende serve --workers 2`` until both workers have started and answered."""
     url = postgres_server.create_database("allmende_workers", template=postgres_templates.empty)
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "serve.log"
     env = {
         **os.environ,
@@ -132,12 +126,7 @@ def test_connections_opened_one_after_another_reach_both_workers(two_workers: Se
     """Each worker listens on a socket of its own: with one shared socket, idle workers left
     every connection to the worker the kernel wakes first."""
     port = two_workers.port
-    listening = [
-        line.split()
-        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
-        if line.split()[1].endswith(f":{port:04X}") and line.split()[3] == "0A"  # LISTEN
-    ]
-    assert len(listening) == 2
+    assert listening_sockets(port) == 2
     before = len(_access_lines(two_workers.log))
     held = []
     try:

@@ -12,16 +12,11 @@ import pytest
 from allmende.core.errors import ConfigurationError
 from allmende.http.workers import balanced_loop, listening_socket, own_socket
 from tests.support.aio import run_to_end
+from tests.support.served_process import listening_sockets
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="SO_REUSEPORT spreads connections on Linux only"
 )
-
-
-def _listening_on(port: int) -> int:
-    with open("/proc/net/tcp") as table:
-        rows = [line.split() for line in table.read().splitlines()[1:]]
-    return sum(1 for row in rows if row[1].endswith(f":{port:04X}") and row[3] == "0A")
 
 
 def test_the_supervisor_binds_a_port_it_never_listens_on() -> None:
@@ -29,7 +24,7 @@ def test_the_supervisor_binds_a_port_it_never_listens_on() -> None:
     assert sock is not None
     try:
         assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) == 1
-        assert _listening_on(sock.getsockname()[1]) == 0
+        assert listening_sockets(sock.getsockname()[1]) == 0
     finally:
         sock.close()
 
@@ -55,7 +50,7 @@ def test_each_worker_listens_on_a_fresh_socket_of_the_same_address() -> None:
         assert first.getsockname() == second.getsockname() == supervisor.getsockname()
         first.listen()
         second.listen()
-        assert _listening_on(supervisor.getsockname()[1]) == 2
+        assert listening_sockets(supervisor.getsockname()[1]) == 2
         first.close()
         second.close()
     finally:

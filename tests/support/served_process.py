@@ -60,6 +60,12 @@ def free_port() -> int:
         return port
 
 
+def listening_sockets(port: int) -> int:
+    """How many IPv4 sockets listen on ``port`` (Linux's ``/proc/net/tcp``; state 0A)."""
+    rows = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+    return sum(1 for row in rows if row[1].endswith(f":{port:04X}") and row[3] == "0A")
+
+
 class Server:
     """``allmende serve`` on free ports, with the embedded broker, on an existing database."""
 

@@ -58,7 +58,7 @@ Accept = Callable[[Principal, str, bytes, str, Done], None]
 BRIDGE = Principal(kind="api_key", name="MQTT broker", scopes=frozenset({SCOPE}))
 #: Publishes sent since the broker last had all acknowledged, at most: packet ids are 16 bits.
 WINDOW = 10_000
-#: Publishes written at once (under a millisecond of the event loop) before other work gets a turn.
+#: Publishes written at once before other work gets a turn (about 0.7 ms at 5.5 µs each).
 BURST = 128
 #: Seconds between attempts to reach the broker.
 RETRY = 2
