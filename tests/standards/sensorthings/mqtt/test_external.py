@@ -9,16 +9,19 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from gmqtt import Message
+from gmqtt.mqtt.constants import MQTTv311
+from gmqtt.mqtt.package import PublishPacket
 
 from allmende.core.settings import Settings
 from allmende.standards.sensorthings.mqtt.external import (
     Bridge,
     claim_client_id,
-    corked,
-    socket_of,
+    publish_packet,
 )
 from tests.standards.sensorthings.conftest import Sta
 from tests.standards.sensorthings.mqtt.conftest import Client, stream, wait_for
@@ -138,37 +141,54 @@ def test_each_worker_claims_its_own_client_id_and_a_restart_gets_it_back(tmp_pat
         lock.close()
 
 
+@pytest.mark.parametrize("size", [0, 123, 124, 16_379, 16_380, 2_097_000])
+def test_a_publish_packet_has_the_bytes_gmqtt_builds(size: int) -> None:
+    """Sizes on both sides of the remaining length's one-, two- and three-byte forms."""
+    topic, payload = "v1.1/Datastreams(7)/Observations", b"x" * size
+
+    class Protocol:  # what gmqtt's builder asks of its protocol
+        proto_ver = MQTTv311
+        id_generator = SimpleNamespace(next_id=lambda: 513)
+
+    _, built = PublishPacket.build_package(Message(topic, payload, qos=1), Protocol)
+    assert publish_packet(513, topic, payload) == bytes(built)
+
+
 @pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
-def test_the_bridge_holds_back_a_burst_of_publishes_and_sends_it_together(
+def test_a_burst_of_publishes_reaches_subscribers_and_is_acknowledged(
     mosquitto: int, loop: str
 ) -> None:
-    """The cork needs gmqtt's socket, which it reaches through private attributes: a gmqtt
-    release that renames them shows here (publishing would still work, only slower). uvicorn
-    serves on uvloop, whose transports hand out a socket of their own kind."""
+    """The bridge builds its packets and writes a burst at once, through gmqtt's private
+    attributes (packet ids, outbox, connection): a gmqtt release that renames them shows here.
+    uvicorn serves on uvloop."""
+    listener = Client(mosquitto)
+    listener.subscribe("v1.1/#")
+    sent = [(f"v1.1/Things({i})", f'{{"@iot.id": {i}}}'.encode()) for i in range(1, 301)]
 
-    async def run() -> tuple[int, int, bool, str]:
+    async def run() -> tuple[bool, str]:
         bridge = Bridge(
             host="127.0.0.1",
             port=mosquitto,
             username=None,
             password=None,
             accept=lambda *_: None,
-            client_id="allmende-cork-test",
+            client_id="allmende-burst-test",
         )
         await bridge.start()
         try:
-            sock = socket_of(bridge.client)
-            assert sock is not None
-            with corked(bridge.client):
-                inside = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_CORK)
-            after = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_CORK)
-            await bridge.publish([("v1.1/Things(1)", b"{}")] * 3)
+            await bridge.publish(sent)
+            await asyncio.wait_for(bridge._outbox.wait_empty(), 10)  # every PUBACK came
             kind = type(asyncio.get_running_loop()).__module__.split(".")[0]
-            return inside, after, bridge.connected.is_set(), kind
+            return bridge._outbox.is_empty, kind
         finally:
             await bridge.stop()
 
     import uvloop
 
     factory = uvloop.new_event_loop if loop == "uvloop" else asyncio.new_event_loop
-    assert run_to_end(run(), factory) == (1, 0, True, loop)
+    try:
+        assert run_to_end(run(), factory) == (True, loop)
+        received = [listener.next() for _ in sent]
+    finally:
+        listener.close()
+    assert received == [(topic, {"@iot.id": i}) for i, (topic, _) in enumerate(sent, 1)]

@@ -2,10 +2,9 @@
 
 It subscribes to the creating topics as a shared subscription (``$share/allmende/…``: with
 several workers, each message reaches one of them) and acknowledges each message only after
-its Observation is committed: each message's handler waits for its batch, and gmqtt sends the
-PUBACK when the handler returns. Messages join the ingestor's batches as they arrive, so
-nothing waits for one message's commit before the next is read, and the broker may keep
-thousands in flight.
+its Observation is committed: the ingestor's callback, after the batch's commit, queues the
+message's PUBACK. Messages join the ingestor's batches as they arrive, so nothing waits for
+one message's commit before the next is read, and the broker may keep thousands in flight.
 
 The session survives the process: the client id is stable (``mqtt_client_id``, by default
 ``allmende-<host>``, and a slot: a lock file in the data folder that each worker claims, so a
@@ -17,13 +16,15 @@ unsubscribes first, stores and acknowledges what it has, then disconnects.
 The client is gmqtt, in the app's event loop: it reads the socket in large chunks and writes
 each packet with one buffered transport write, where paho (in a thread of its own) reads a
 packet a few bytes per system call and wakes its thread for each publish; the bridge costs
-about a third of paho's CPU per message. The connection speaks MQTT 3.1.1 (no properties to
-decode), and Mosquitto and EMQX honour ``$share`` for 3.1.1 clients too. Publishers may speak
-either version. What Allmende publishes itself on those topics (rendered entities, with an
-``@iot.selfLink``) comes back and is passed over. Changes are published, rendered as for an
-anonymous reader, to the standard topics of each public entity (:func:`standard_topics`).
-Who may publish and subscribe is the broker's access control; Allmende stores what reaches it
-as an integrator of the whole region.
+about a third of paho's CPU per message. Each QoS 1 message goes to the ingestor as gmqtt
+parses it, with a callback rather than a task of its own (gmqtt's way), and the PUBACKs of one
+turn of the event loop leave in one write, where gmqtt writes each alone. The connection speaks
+MQTT 3.1.1 (no properties to decode), and Mosquitto and EMQX honour ``$share`` for 3.1.1
+clients too. Publishers may speak either version. What Allmende publishes itself on those
+topics (rendered entities, with an ``@iot.selfLink``) comes back and is passed over. Changes
+are published, rendered as for an anonymous reader, to the standard topics of each public
+entity (:func:`standard_topics`). Who may publish and subscribe is the broker's access control;
+Allmende stores what reaches it as an integrator of the whole region.
 """
 
 from __future__ import annotations
@@ -32,10 +33,11 @@ import asyncio
 import itertools
 import logging
 import socket
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+import struct
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
-from typing import IO, Any, Protocol, runtime_checkable
+from typing import IO, Any
 
 from gmqtt import Client, Subscription
 from gmqtt.mqtt.constants import MQTTv311
@@ -58,15 +60,16 @@ Accept = Callable[[Principal, str, bytes, str, Done], None]
 BRIDGE = Principal(kind="api_key", name="MQTT broker", scopes=frozenset({SCOPE}))
 #: Publishes sent since the broker last had all acknowledged, at most: packet ids are 16 bits.
 WINDOW = 10_000
-#: Publishes written at once before other work gets a turn (about 0.7 ms at 5.5 µs each).
+#: Publishes written at once before other work gets a turn.
 BURST = 128
 #: Seconds between attempts to reach the broker.
 RETRY = 2
-
-
-class NotStored(Exception):
-    """The database could not store a message: it stays unacknowledged (the broker sends it
-    again after a reconnection)."""
+#: A PUBACK with reason code 0: its type, a remaining length of 2 and the packet id (the same
+#: four bytes in MQTT 3.1.1 and 5).
+PUBACK = struct.Struct("!BBH")
+PUBACK_TYPE = 0x40
+PUBLISH_QOS_1 = b"\x32"  # the type (3), QoS 1, neither DUP nor RETAIN
+U16 = struct.Struct("!H")
 
 
 def claim_client_id(folder: Path, prefix: str | None) -> tuple[str, IO[str]]:
@@ -87,39 +90,17 @@ def claim_client_id(folder: Path, prefix: str | None) -> tuple[str, IO[str]]:
     raise AssertionError("unreachable")
 
 
-@runtime_checkable
-class SocketOptions(Protocol):
-    """What the cork needs of a socket (asyncio's and uvloop's transports both hand one)."""
-
-    def setsockopt(self, level: int, option: int, value: int, /) -> None: ...
-
-    def getsockopt(self, level: int, option: int, /) -> int: ...
-
-
-def socket_of(client: Any) -> SocketOptions | None:
-    """The socket of a connected gmqtt client (through its private attributes), else None."""
-    transport = getattr(getattr(client, "_connection", None), "_transport", None)
-    found = transport.get_extra_info("socket") if transport is not None else None
-    return found if isinstance(found, SocketOptions) else None
-
-
-@contextmanager
-def corked(client: Any) -> Iterator[None]:
-    """Hold back the writes made meanwhile and send them together (Linux's ``TCP_CORK``).
-
-    gmqtt writes each packet with a system call of its own, and on loopback each one also
-    delivers it to the broker: 9.7 µs of CPU per QoS 1 publish and its PUBACK, 5.5 µs corked.
-    gmqtt has no public handle on its socket; without one, nothing is held back."""
-    sock = socket_of(client)
-    if sock is None or not hasattr(socket, "TCP_CORK"):
-        yield
-        return
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
-    try:
-        yield
-    finally:
-        with suppress(OSError):  # the connection closed meanwhile
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
+def publish_packet(mid: int, topic: str, payload: bytes) -> bytes:
+    """A QoS 1 PUBLISH of MQTT 3.1.1 with packet id ``mid``: the bytes gmqtt's builder makes."""
+    name = topic.encode()
+    remaining = len(name) + len(payload) + 4  # the topic's length and the packet id: 2 each
+    length = bytearray()
+    while True:  # the remaining length: 7 bits a byte, the high bit says "more follows"
+        remaining, digit = divmod(remaining, 128)
+        length.append(digit | 0x80 if remaining else digit)
+        if not remaining:
+            break
+    return b"".join((PUBLISH_QOS_1, length, U16.pack(len(name)), name, U16.pack(mid), payload))
 
 
 class Bridge:
@@ -141,6 +122,7 @@ class Bridge:
         self._outbox = PersistentStorage()  # the publishes the broker has not acknowledged
         self._sent = 0  # publishes since the outbox was last seen empty
         self._handling = 0  # received messages not yet stored
+        self._acks: list[int] = []  # packet ids to acknowledge at the end of this turn
         self._handled = asyncio.Event()
         self._unsubscribed = asyncio.Event()
         self._connecting: asyncio.Task[None] | None = None
@@ -148,7 +130,6 @@ class Bridge:
         self.client = Client(
             client_id,
             clean_session=False,
-            optimistic_acknowledgement=False,  # acknowledged when the handler returns
             persistent_storage=self._outbox,
             logger=log,
         )
@@ -159,6 +140,10 @@ class Bridge:
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self.client.on_unsubscribe = self._on_unsubscribe
+        # gmqtt would run a task per QoS 1 message and write each PUBACK on its own when the
+        # task ends; this takes the message as it is parsed (gmqtt's handler has no public
+        # hook for it, hence gmqtt < 0.9 in pyproject.toml).
+        self.client._package_handler._handle_qos_1_publish_packet = self._take_qos_1
 
     async def start(self) -> None:
         self._connecting = asyncio.create_task(self._connect(), name="allmende-mqtt-connect")
@@ -203,7 +188,7 @@ class Bridge:
                 await asyncio.wait_for(self._handled.wait(), 5)
             except TimeoutError:
                 log.warning("MQTT: %s messages not acknowledged", self._handling)
-        await asyncio.sleep(0)  # gmqtt writes the last PUBACKs as the handlers' tasks end
+        await asyncio.sleep(0)  # the last PUBACKs leave
         await self.client.disconnect()
 
     async def publish(self, messages: Sequence[tuple[str, bytes]]) -> None:
@@ -220,12 +205,26 @@ class Bridge:
                 await self.connected.wait()
                 continue
             chunk = messages[start : start + min(BURST, WINDOW - self._sent)]
-            with corked(self.client):
-                for topic, payload in chunk:
-                    self.client.publish(topic, payload, qos=1)
+            self._write_publishes(chunk)
             self._sent += len(chunk)
             start += len(chunk)
             await asyncio.sleep(0)  # requests and acknowledgements between bursts
+
+    def _write_publishes(self, messages: Sequence[tuple[str, bytes]]) -> None:
+        """The messages' packets in one write. gmqtt builds and writes each publish alone
+        (one system call each, which on loopback also delivers it to the broker); its packet
+        ids and outbox are used as its own publishes use them, so it frees each id at the
+        PUBACK and sends what is unacknowledged again after a reconnection."""
+        ids = self.client._package_handler.id_generator
+        packets = []
+        for topic, payload in messages:
+            mid = ids.next_id()
+            packet = publish_packet(mid, topic, payload)
+            self._outbox.push_message(mid, packet)
+            packets.append(packet)
+        connection = self.client._connection
+        if connection is not None and not connection.is_closing():
+            connection.send_package(b"".join(packets))
 
     # --- gmqtt's callbacks -----------------------------------------------------------------
 
@@ -239,21 +238,47 @@ class Bridge:
     def _on_unsubscribe(self, *_: Any) -> None:
         self._unsubscribed.set()
 
-    async def _on_message(
+    def _on_message(
         self, _client: Any, topic: str, payload: bytes, _qos: int, _properties: Any
     ) -> int:
-        """Returns (and so acknowledges) once the message is stored or refused for good."""
-        if create_target(topic) is None or ECHO in payload:
-            return 0
-        outcome: asyncio.Future[BaseException | None] = asyncio.get_running_loop().create_future()
-        self._handling += 1
-        try:
-            self._accept(BRIDGE, topic, payload, f"broker {topic}", outcome.set_result)
-            failure = await outcome
-        finally:
-            self._handling -= 1
-            if not self._handling:
-                self._handled.set()
-        if failure is not None:
-            raise NotStored(f"{topic}: {failure}")
+        """A QoS 0 message (those of QoS 1 come to :meth:`_take`; our subscription is QoS 1,
+        so none of QoS 2 is sent to us)."""
+        self._take(None, topic, payload)
         return 0
+
+    # --- receiving --------------------------------------------------------------------------
+
+    def _take_qos_1(self, mid: int, payload: bytes, topic: str | bytes, _properties: Any) -> None:
+        self._take(mid, topic, payload)
+
+    def _take(self, mid: int | None, topic: str | bytes, payload: bytes) -> None:
+        """Store a message; acknowledge it (``mid``: QoS 1) once it is stored or refused."""
+        if not isinstance(topic, str) or create_target(topic) is None or ECHO in payload:
+            self._acknowledge(mid)  # our own notification back, or no Observation's topic
+            return
+        self._handling += 1
+        self._accept(BRIDGE, topic, payload, f"broker {topic}", partial(self._stored, mid, topic))
+
+    def _stored(self, mid: int | None, topic: str, failure: BaseException | None) -> None:
+        if failure is None:
+            self._acknowledge(mid)
+        else:  # the database failed: unacknowledged, the broker sends it again
+            log.error("MQTT: a message on %s was not stored: %s", topic, failure)
+        self._handling -= 1
+        if not self._handling:
+            self._handled.set()
+
+    def _acknowledge(self, mid: int | None) -> None:
+        if mid is None:
+            return
+        if not self._acks:
+            asyncio.get_running_loop().call_soon(self._send_acknowledgements)
+        self._acks.append(mid)
+
+    def _send_acknowledgements(self) -> None:
+        """One write for the PUBACKs of a turn (a batch's messages are stored together)."""
+        acks, self._acks = self._acks, []
+        connection = getattr(self.client, "_connection", None)
+        if connection is None or connection.is_closing():
+            return  # unacknowledged: the broker sends them again after the reconnection
+        connection.send_package(b"".join([PUBACK.pack(PUBACK_TYPE, 2, mid) for mid in acks]))
