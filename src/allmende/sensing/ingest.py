@@ -20,7 +20,7 @@ from functools import cache
 from itertools import chain
 from typing import Any, NamedTuple
 
-from sqlalchemy import Dialect, Integer, Select, bindparam, func, select, update
+from sqlalchemy import Dialect, Float, Integer, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from allmende.core.errors import AllmendeError, BadRequest, Conflict, NotFound
@@ -45,6 +45,7 @@ from allmende.sensing.times import MAX_MICROS, MIN_MICROS, now_micros
 from allmende.storage.events import emit
 from allmende.storage.geometry import geometry_values
 from allmende.storage.id_sets import in_set, in_set_parameter
+from allmende.storage.pg_arrays import BigintArray, DoubleArray, TextArray
 
 
 class DuplicatePolicy(StrEnum):
@@ -669,16 +670,27 @@ _FEW = 64  # rows up to which one INSERT beats COPY on PostgreSQL
 
 
 @cache
-def _insert_arrays(dialect: Dialect) -> str:
-    """PostgreSQL: an INSERT of one array per column, unnested. Its text is the same for any
-    number of rows, so the driver converts it once and the server prepares it once; a
-    multi-row VALUES of more than three rows has more parameters than the driver caches, and
-    each size is a statement of its own."""
+def _insert_arrays(dialect: Dialect) -> tuple[str, tuple[type[list[Any]], ...]]:
+    """PostgreSQL: an INSERT of one array per column, unnested, and the array type each
+    column's values are sent as. Its text is the same for any number of rows, so the driver
+    converts it once and the server prepares it once; a multi-row VALUES of more than three
+    rows has more parameters than the driver caches, and each size is a statement of its
+    own."""
     columns = Observation.__table__.c
-    arrays = ", ".join(f"%s::{columns[name].type.compile(dialect=dialect)}[]" for name in COLUMNS)
+    types = [columns[name].type for name in COLUMNS]
+    arrays = ", ".join(f"%s::{kind.compile(dialect=dialect)}[]" for kind in types)
     # Table and column names are constants of this module, never input.
     table = Observation.__tablename__
-    return f"INSERT INTO {table} ({', '.join(COLUMNS)}) SELECT * FROM unnest({arrays})"  # noqa: S608
+    statement = f"INSERT INTO {table} ({', '.join(COLUMNS)}) SELECT * FROM unnest({arrays})"  # noqa: S608
+    return statement, tuple(_array_of(kind) for kind in types)
+
+
+def _array_of(kind: Any) -> type[list[Any]]:
+    if isinstance(kind, Integer):
+        return BigintArray
+    if isinstance(kind, Float):
+        return DoubleArray
+    return TextArray  # text, and JSON as text (the statement casts it)
 
 
 #: Rows per multi-row INSERT on SQLite: 1 024 rows of 15 columns stay below the 32 766
@@ -723,8 +735,9 @@ def _insert(session: Session, records: list[StoredObservation]) -> None:
             start += size
         return
     if len(records) <= _FEW:  # COPY costs two round trips, one INSERT one
-        columns = tuple(list(column) for column in zip(*records, strict=True))
-        connection.exec_driver_sql(_insert_arrays(connection.dialect), columns)
+        statement, arrays = _insert_arrays(connection.dialect)
+        columns = zip(arrays, zip(*records, strict=True), strict=True)
+        connection.exec_driver_sql(statement, tuple(array(values) for array, values in columns))
         return
     raw = connection.connection.driver_connection
     assert raw is not None
@@ -802,7 +815,8 @@ def _update_streams(session: Session, model: Any, streams: Iterable[_Stream]) ->
             where=f"{table}.id = v.id",
             **{name: f"v.{name}" for name in _FIELDS},
         )
-        connection.exec_driver_sql(statement, tuple(list(c) for c in zip(*values, strict=True)))
+        columns = tuple(BigintArray(c) for c in zip(*values, strict=True))
+        connection.exec_driver_sql(statement, columns)
     else:
         statement = _STATISTICS.format(
             table=table,

@@ -21,6 +21,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import NullType, TypeDecorator, TypeEngine
 
+from allmende.storage.pg_arrays import BigintArray
+
 
 class IntegerSet(TypeDecorator[list[int]]):
     """A list of integers bound as one parameter: ``bigint[]`` or JSON text."""
@@ -34,8 +36,10 @@ class IntegerSet(TypeDecorator[list[int]]):
         return dialect.type_descriptor(Text())
 
     def process_bind_param(self, value: list[int] | None, dialect: Dialect) -> Any:
-        if value is None or dialect.name == "postgresql":
+        if value is None:
             return value
+        if dialect.name == "postgresql":
+            return BigintArray(value)
         return orjson.dumps(value).decode()
 
 
