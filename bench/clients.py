@@ -403,6 +403,9 @@ class Server:
             "ALLMENDE_LOG_LEVEL": "WARNING",
             "ALLMENDE_RUN_JOBS": "false",
             "ALLMENDE_MQTT_MODE": mqtt_mode,
+            # As `allmende serve`: /metrics adds up the workers' figures (read from here).
+            "PROMETHEUS_MULTIPROC_DIR": str(self._metrics_folder()),
+            "ALLMENDE_METRICS_ALLOWED_NETWORKS": '["127.0.0.1/32"]',
         }
         if mqtt_port is not None:
             env |= {"ALLMENDE_MQTT_HOST": "127.0.0.1", "ALLMENDE_MQTT_PORT": str(mqtt_port)}
@@ -489,6 +492,22 @@ class Server:
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.key}"}
+
+    def _metrics_folder(self) -> Path:
+        """An empty folder for the workers' figures (those of a former start are stale)."""
+        folder = self.folder / "metrics"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        return folder
+
+    def metric(self, name: str, labels: str = "") -> float:
+        """One figure of ``/metrics``, added up over the workers (0 if not there yet)."""
+        text = httpx.get(f"{self.root}/metrics", timeout=30).text
+        wanted = f"{name}{{{labels}}}" if labels else name
+        for line in text.splitlines():
+            if line.startswith(wanted + " "):
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
 
     def settle(self, label: str, limit: float = 120) -> float:
         """Wait until the server's processes are idle (under 5 % of a core for half a second)
@@ -1132,6 +1151,10 @@ def measure_reads(network: Network, plan: Plan, label: str) -> dict[str, Any]:
     return found
 
 
+#: The changed entities whose MQTT notifications the server dropped (docs/mqtt.md).
+DROPPED = ("allmende_mqtt_messages_total", 'kind="dropped"')
+
+
 def measure_ingest(server: Server, network: Network, plan: Plan, label: str) -> dict[str, Any]:
     """Rounds that take turns: raw insert, CreateObservations, single POSTs, the floor; the
     share of CreateObservations is taken per round (against the raw run next to it)."""
@@ -1140,9 +1163,17 @@ def measure_ingest(server: Server, network: Network, plan: Plan, label: str) -> 
     single: list[Load] = []
     floor: list[Load] = []
     busy: list[float] = []  # seconds the server needed to finish a workload's work
+    dropped: list[float] = []  # per round: share of the Observations announced by no message
+
+    def create_round() -> Load:
+        before = server.metric(*DROPPED)
+        load = bench_create(network, plan.raw_rows, plan.create_clients)
+        dropped.append((server.metric(*DROPPED) - before) / load.requests)
+        return load
+
     workloads: list[tuple[list[Load], Callable[[], Load]]] = [
         (raw, lambda: bench_raw(server, network, plan.raw_rows, plan.create_clients)),
-        (create, lambda: bench_create(network, plan.raw_rows, plan.create_clients)),
+        (create, create_round),
         (single, lambda: bench_single(network, plan)),
         (floor, lambda: bench_floor(server, plan)),
     ]
@@ -1162,6 +1193,7 @@ def measure_ingest(server: Server, network: Network, plan: Plan, label: str) -> 
         | {
             "clients": plan.create_clients,
             "share_of_raw": spread([c.rate / r.rate for c, r in zip(create, raw, strict=True)]),
+            "notifications_dropped": spread(dropped) if server.mqtt_mode != "off" else None,
         },
         "single POST": summary(single)
         | {
@@ -1363,6 +1395,11 @@ def tables(report: dict[str, Any]) -> str:
                 extra = ""
                 if "share_of_raw" in entry:
                     extra = f"  {percent(entry['share_of_raw'])} of raw"
+                    dropped = entry.get("notifications_dropped")
+                    if dropped and dropped["high"] > 0:  # the MQTT backlog overflowed
+                        extra += (
+                            f", notifications of {percent(dropped)} dropped (mqtt_notify_backlog)"
+                        )
                 if "share_of_floor" in entry:
                     extra = f"  {percent(entry['share_of_floor'])} of the floor"
                 if "lost" in entry:

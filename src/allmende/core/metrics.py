@@ -56,7 +56,8 @@ OBSERVATIONS_STORED = Counter(
 )
 MQTT_MESSAGES = Counter(
     "allmende_mqtt_messages_total",
-    "SensorThings MQTT messages: received (to create Observations), refused, sent.",
+    "SensorThings MQTT messages: received (to create Observations), refused, sent; dropped: "
+    "changed entities whose notifications were not sent (mqtt_notify_backlog was full).",
     ["kind"],
 )
 MQTT_BATCH = Histogram(

@@ -285,6 +285,13 @@ class Settings(BaseSettings):
         ge=0,
         description="MQTT: how long published Observations wait for others to share a transaction.",
     )
+    mqtt_notify_backlog: int = Field(
+        default=100_000,
+        gt=0,
+        description="MQTT: most changed entities whose notifications wait to be sent; the "
+        "notifications of changes beyond are dropped and counted (a bulk import outruns "
+        "any broker).",
+    )
 
     tasking_ack_timeout_seconds: int = Field(
         default=60,

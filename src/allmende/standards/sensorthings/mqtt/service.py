@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
-from collections.abc import Mapping
 from typing import IO, Any
 from urllib.parse import urlsplit
 
@@ -56,6 +56,9 @@ RECEIVE_CLASS = (
 DEFAULT_ROOT = "http://localhost:8000"
 RECEIVED = MQTT_MESSAGES.labels("received")  # looked up once: counted per message
 SENT = MQTT_MESSAGES.labels("sent")
+DROPPED = MQTT_MESSAGES.labels("dropped")
+#: Seconds between two warnings that notifications are being dropped.
+WARN_EVERY = 60.0
 
 
 def endpoint(settings: Settings) -> str:
@@ -88,6 +91,9 @@ class MqttService:
         self._slot: IO[str] | None = None  # the lock that holds the bridge's client id
         self._loop: asyncio.AbstractEventLoop | None = None
         self._changes: asyncio.Queue[Change] | None = None
+        self._waiting = 0  # entities of the queued changes
+        self.dropped = 0  #: entities whose notifications were dropped since the start
+        self._warned = -WARN_EVERY
         self._tasks: set[asyncio.Future[Any]] = set()
         self._notifier: asyncio.Task[None] | None = None
         for name in (CREATED, UPDATED, OBSERVATIONS_CREATED):
@@ -220,9 +226,33 @@ class MqttService:
         if change is None:
             return
         try:
-            loop.call_soon_threadsafe(queue.put_nowait, change)
+            loop.call_soon_threadsafe(self._enqueue, queue, change)
         except RuntimeError:  # the loop closed meanwhile
             return
+
+    def _enqueue(self, queue: asyncio.Queue[Change], change: Change) -> None:
+        """In the event loop: queue the change, unless ``mqtt_notify_backlog`` entities wait
+        already. Notifications go out more slowly than a bulk import stores (four messages
+        per Observation to an external broker), and an unbounded queue would hold every row
+        of the import in memory; a change is always taken while nothing waits."""
+        count = len(change.ids)
+        limit = self.settings.mqtt_notify_backlog
+        if self._waiting and self._waiting + count > limit:
+            self.dropped += count
+            DROPPED.inc(count)
+            now = time.monotonic()
+            if now - self._warned >= WARN_EVERY:
+                self._warned = now
+                log.warning(
+                    "MQTT: the notifications of %s changed entities were dropped since the "
+                    "start: changes came faster than they could be sent (mqtt_notify_backlog "
+                    "%s)",
+                    self.dropped,
+                    limit,
+                )
+            return
+        self._waiting += count
+        queue.put_nowait(change)
 
     async def _notify(self) -> None:
         assert self._changes is not None
@@ -231,6 +261,7 @@ class MqttService:
             changes = [await queue.get()]
             while not queue.empty():
                 changes.append(queue.get_nowait())
+            self._waiting -= sum(len(change.ids) for change in changes)
             try:
                 if self.broker is not None:
                     await self._notify_subscribers(self.broker, merge(changes))
@@ -284,8 +315,3 @@ class MqttService:
                     topics = standard_topics(change, entity_id)
                     messages.extend((topic, payload) for topic in topics)
         return messages
-
-
-def counts(service: MqttService) -> Mapping[str, int]:
-    """Observations stored and messages refused since the start."""
-    return {"stored": service.ingestor.stored, "refused": service.ingestor.refused}
