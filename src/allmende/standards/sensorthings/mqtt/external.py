@@ -241,8 +241,8 @@ class Bridge:
     def _on_message(
         self, _client: Any, topic: str, payload: bytes, _qos: int, _properties: Any
     ) -> int:
-        """A QoS 0 message (those of QoS 1 come to :meth:`_take`; our subscription is QoS 1,
-        so none of QoS 2 is sent to us)."""
+        """A QoS 0 message. Those of QoS 1 come to :meth:`_take_qos_1`, as gmqtt parses
+        them; none of QoS 2 is sent to us (the subscription asks for QoS 1)."""
         self._take(None, topic, payload)
         return 0
 
