@@ -53,6 +53,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
@@ -500,13 +501,13 @@ class Server:
         folder.mkdir(parents=True)
         return folder
 
-    def metric(self, name: str, labels: str = "") -> float:
+    def metric(self, name: str, labels: dict[str, str]) -> float:
         """One figure of ``/metrics``, added up over the workers (0 if not there yet)."""
         text = httpx.get(f"{self.root}/metrics", timeout=30).text
-        wanted = f"{name}{{{labels}}}" if labels else name
-        for line in text.splitlines():
-            if line.startswith(wanted + " "):
-                return float(line.rsplit(" ", 1)[1])
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name == name and sample.labels == labels:
+                    return float(sample.value)
         return 0.0
 
     def settle(self, label: str, limit: float = 120) -> float:
@@ -1152,7 +1153,7 @@ def measure_reads(network: Network, plan: Plan, label: str) -> dict[str, Any]:
 
 
 #: The changed entities whose MQTT notifications the server dropped (docs/mqtt.md).
-DROPPED = ("allmende_mqtt_messages_total", 'kind="dropped"')
+DROPPED = ("allmende_mqtt_messages_total", {"kind": "dropped"})
 
 
 def measure_ingest(server: Server, network: Network, plan: Plan, label: str) -> dict[str, Any]:

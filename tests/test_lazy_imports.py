@@ -11,7 +11,8 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("numba", "rasterio", "scipy", "openpyxl")
+# psycopg too: the optional extra "postgres", loaded when a PostgreSQL engine is made.
+HEAVY = ("numba", "rasterio", "scipy", "openpyxl", "psycopg")
 
 PROBE = f"""
 import json, sys

@@ -8,11 +8,13 @@ import psycopg
 import pytest
 
 from allmende.storage.ephemeral_pg import EphemeralPostgres
-from allmende.storage.pg_arrays import BigintArray, DoubleArray, TextArray
+from allmende.storage.pg_arrays import BigintArray, DoubleArray, TextArray, register
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 TEXTS = ['a"b\\c', None, "NULL", "x,y", "", " {}", "ü"]
+
+register()  # as a PostgreSQL engine does; these tests talk to psycopg directly
 
 
 def roundtrip(server: EphemeralPostgres, statement: str, values: list[Any]) -> Any:

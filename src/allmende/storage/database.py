@@ -67,6 +67,9 @@ def make_engine(
         )
         _setup_sqlite(engine, read_only=read_only, busy_timeout_ms=busy_timeout_ms)
         return engine
+    from allmende.storage.pg_arrays import register
+
+    register()  # the typed arrays the ingest binds (psycopg is imported only now)
     engine = create_engine(parsed, echo=echo, pool_size=pool_size, max_overflow=pool_size)
     _ping_when_idle(engine)
     return engine

@@ -6,14 +6,16 @@ per list (the dumper's key, then the dumper itself). The ingest of a group of si
 binds some twenty lists of a few items each, and this search was a quarter of its time in
 Python. A list of one of these classes is an array of its type (text is sent as ``text[]``;
 the statement casts it where the column is of another type, as for a plain list).
+
+psycopg is the optional extra ``postgres`` and takes about 80 ms to import: the classes are
+plain lists, and their dumpers are registered by :func:`register` when a PostgreSQL engine is
+made (:func:`allmende.storage.database.make_engine`), not when this module is imported.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
-
-from psycopg import adapters
-from psycopg.types.array import ListDumper
 
 
 class BigintArray(list[Any]):
@@ -28,11 +30,14 @@ class TextArray(list[Any]):
     """Strings (or None), sent as ``text[]``."""
 
 
-def _dumper(element: str) -> type[ListDumper]:
-    info = adapters.types[element]
-    attributes = {"oid": info.array_oid, "element_oid": info.oid}
-    return type(f"{element.capitalize()}ArrayDumper", (ListDumper,), attributes)
+@cache
+def register() -> None:
+    """Teach psycopg the arrays' types (once per process)."""
+    from psycopg import adapters
+    from psycopg.types.array import ListDumper
 
-
-for _array, _element in ((BigintArray, "int8"), (DoubleArray, "float8"), (TextArray, "text")):
-    adapters.register_dumper(_array, _dumper(_element))
+    for array, element in ((BigintArray, "int8"), (DoubleArray, "float8"), (TextArray, "text")):
+        info = adapters.types[element]
+        attributes = {"oid": info.array_oid, "element_oid": info.oid}
+        dumper = type(f"{element.capitalize()}ArrayDumper", (ListDumper,), attributes)
+        adapters.register_dumper(array, dumper)

@@ -222,9 +222,7 @@ class Bridge:
             packet = publish_packet(mid, topic, payload)
             self._outbox.push_message(mid, packet)
             packets.append(packet)
-        connection = self.client._connection
-        if connection is not None and not connection.is_closing():
-            connection.send_package(b"".join(packets))
+        self._send(b"".join(packets))
 
     # --- gmqtt's callbacks -----------------------------------------------------------------
 
@@ -253,7 +251,8 @@ class Bridge:
 
     def _take(self, mid: int | None, topic: str | bytes, payload: bytes) -> None:
         """Store a message; acknowledge it (``mid``: QoS 1) once it is stored or refused."""
-        if not isinstance(topic, str) or create_target(topic) is None or ECHO in payload:
+        # Echoes first: our own notifications are most of what arrives.
+        if ECHO in payload or not isinstance(topic, str) or create_target(topic) is None:
             self._acknowledge(mid)  # our own notification back, or no Observation's topic
             return
         self._handling += 1
@@ -278,7 +277,12 @@ class Bridge:
     def _send_acknowledgements(self) -> None:
         """One write for the PUBACKs of a turn (a batch's messages are stored together)."""
         acks, self._acks = self._acks, []
-        connection = getattr(self.client, "_connection", None)
-        if connection is None or connection.is_closing():
-            return  # unacknowledged: the broker sends them again after the reconnection
-        connection.send_package(b"".join([PUBACK.pack(PUBACK_TYPE, 2, mid) for mid in acks]))
+        self._send(b"".join([PUBACK.pack(PUBACK_TYPE, 2, mid) for mid in acks]))
+
+    def _send(self, data: bytes) -> None:
+        """Packets in one write on gmqtt's connection; while none is open, nothing: the
+        publishes wait in the outbox, and the broker sends the unacknowledged messages again
+        after the reconnection."""
+        connection = self.client._connection
+        if connection is not None and not connection.is_closing():
+            connection.send_package(data)
