@@ -1,7 +1,7 @@
-"""The SensorThings adapter hands each request to a thread: reads on SQLite at most
-``SQLITE_THREADS`` at once per worker (the rest queue, none is refused, and one that waits
-longer than ``SQLITE_WAIT_SECONDS`` takes the general pool); writes, and every request on
-PostgreSQL, as many as arrive."""
+"""The SensorThings adapter hands each request to a thread; in the whole application
+(:mod:`allmende.http.read_slots`) reads on SQLite at most ``SLOTS`` at once per worker (the rest
+queue, none is refused, and one that computes longer than ``HOLD_SECONDS`` lets the next one
+in); writes, and every request on PostgreSQL, as many as arrive."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import time
 import httpx
 import pytest
 
+from allmende.http import read_slots
+from allmende.http.read_slots import SLOTS
 from allmende.standards.sensorthings import Api
-from allmende.standards.sensorthings import api as api_module
-from allmende.standards.sensorthings.api import SQLITE_THREADS
 from allmende.standards.sensorthings.exchange import StaRequest, StaResponse
 from allmende.storage.database import Database
 from tests.support.aio import run_to_end
@@ -29,7 +29,7 @@ REQUESTS = 6
 def test_requests_at_once_per_worker(
     client: TestClient, database: Database, method: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(api_module, "SQLITE_WAIT_SECONDS", 60.0)  # none overflows here
+    monkeypatch.setattr(read_slots, "HOLD_SECONDS", 60.0)  # none lets the next one in here
     api = client.app.state.allmende.service(Api)  # type: ignore[attr-defined]
     handle = api.handle
     lock = threading.Lock()
@@ -63,11 +63,11 @@ def test_requests_at_once_per_worker(
     answers = run_to_end(at_once())
     assert [a.status_code for a in answers] == [200 if method == "GET" else 401] * REQUESTS
     limited = database.is_sqlite and method == "GET"
-    assert most == (SQLITE_THREADS if limited else REQUESTS)
+    assert most == (SLOTS if limited else REQUESTS)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_a_read_behind_two_slow_ones_takes_the_general_pool(
+def test_a_read_behind_two_slow_ones_does_not_wait_for_them(
     client: TestClient, database: Database
 ) -> None:
     api = client.app.state.allmende.service(Api)  # type: ignore[attr-defined]
@@ -93,4 +93,4 @@ def test_a_read_behind_two_slow_ones_takes_the_general_pool(
 
     statuses, waited = run_to_end(behind())
     assert statuses == [200, 200, 200]
-    assert waited < 2.0  # not after the slow ones (3 s), but once its wait was over
+    assert waited < 2.0  # not after the slow ones (3 s): they gave their slots back

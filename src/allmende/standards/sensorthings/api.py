@@ -6,12 +6,9 @@ depth (``Things(1)/Datastreams(2)/Observations``) reach the adapter's own path p
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from dataclasses import replace
 from typing import Any
 
-import anyio
 from fastapi import APIRouter
 from starlette._utils import get_route_path
 from starlette.concurrency import run_in_threadpool
@@ -117,40 +114,8 @@ async def _respond(request: Request, path: str, principal: Any) -> Response:
     if result is None:
         if confirm_key:
             sta = replace(sta, principal=await confirmed_principal(request))
-        result = await _in_thread(api, sta)
+        result = await run_in_threadpool(api.handle, sta)
     return _response(result)
-
-
-#: Reads a worker handles at once on SQLite. Each is Python work on a local file, under one
-#: interpreter lock: more threads only take turns, and the switching costs (eight at once took
-#: a fifth longer per request than two). Writes wait for the single writer in between, and
-#: PostgreSQL's requests for the network: they share the worker's general thread pool.
-SQLITE_THREADS = 2
-#: Seconds a read waits for one of those threads before it takes the general pool's: two slow
-#: reads (up to ``sensorthings_timeout_seconds`` each) hold back the others no longer.
-SQLITE_WAIT_SECONDS = 0.1
-_LIMITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-async def _in_thread(api: Api, sta: StaRequest) -> StaResponse:
-    if not api.database.is_sqlite or sta.method not in ("GET", "HEAD"):
-        return await run_in_threadpool(api.handle, sta)
-    loop = asyncio.get_running_loop()
-    limiter = _LIMITERS.get(loop)
-    if limiter is None:  # one per event loop: a limiter belongs to the loop it was made on
-        limiter = _LIMITERS[loop] = anyio.CapacityLimiter(SQLITE_THREADS)
-    acquired = False
-    with anyio.move_on_after(SQLITE_WAIT_SECONDS):
-        await limiter.acquire()
-        acquired = True
-    if not acquired:  # the threads are busy with slow reads (or a crowd): as before
-        return await run_in_threadpool(api.handle, sta)
-    try:
-        return await run_in_threadpool(api.handle, sta)
-    finally:
-        limiter.release()
 
 
 _ROOT = PREFIX + "/"
