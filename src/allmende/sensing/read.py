@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import and_, case, func, select, text
+from sqlalchemy import ColumnElement, and_, case, func, select, text
 from sqlalchemy.orm import Session
 
 from allmende.core.errors import Conflict, NotFound, ValidationFailed
@@ -58,6 +58,7 @@ __all__ = [
     "StreamSummary",
     "ThingSummary",
     "aggregate",
+    "count_things",
     "create_datastream",
     "create_observed_property",
     "create_sensor",
@@ -155,25 +156,13 @@ def list_things(
     definitions: Collection[str] | None = None,
     thing_ids: Collection[int] | None = None,
     limit: int = MAX_THINGS,
+    offset: int = 0,
 ) -> list[ThingSummary]:
     """The Things ``principal`` may see (public ones, internal ones of readable municipalities),
     ordered by name, optionally only those of some municipalities or with a Datastream of an
-    ObservedProperty ``definition``. Each carries only the Datastreams the caller may see."""
-    condition = visible(principal, Thing.municipality_id, Thing.public, scope=READ_SCOPE)
-    if municipality_ids is not None:
-        condition = and_(condition, Thing.municipality_id.in_(sorted(municipality_ids)))
-    if thing_ids is not None:
-        condition = and_(condition, Thing.id.in_(sorted(thing_ids)))
-    if definitions is not None:
-        measured = (
-            select(Datastream.thing_id)
-            .join(ObservedProperty, ObservedProperty.id == Datastream.observed_property_id)
-            .where(
-                ObservedProperty.definition.in_(sorted(definitions)),
-                visible(principal, Datastream.municipality_id, Datastream.public, scope=READ_SCOPE),
-            )
-        )
-        condition = and_(condition, Thing.id.in_(measured))
+    ObservedProperty ``definition``; ``offset`` and ``limit`` cut one page of them. Each
+    carries only the Datastreams the caller may see."""
+    condition = _things_condition(principal, municipality_ids, definitions, thing_ids)
     things = session.execute(
         select(
             Thing.id,
@@ -185,6 +174,7 @@ def list_things(
         )
         .where(condition)
         .order_by(Thing.name, Thing.id)
+        .offset(max(0, offset))
         .limit(max(0, min(limit, MAX_THINGS)))
     ).all()
     ids = [t.id for t in things]
@@ -205,6 +195,42 @@ def list_things(
         )
         for t in things
     ]
+
+
+def count_things(
+    session: Session,
+    *,
+    principal: Principal,
+    municipality_ids: Collection[int] | None = None,
+    definitions: Collection[str] | None = None,
+) -> int:
+    """How many Things :func:`list_things` finds with the same filter, over all its pages."""
+    condition = _things_condition(principal, municipality_ids, definitions, None)
+    return int(session.scalar(select(func.count()).select_from(Thing).where(condition)) or 0)
+
+
+def _things_condition(
+    principal: Principal,
+    municipality_ids: Collection[int] | None,
+    definitions: Collection[str] | None,
+    thing_ids: Collection[int] | None,
+) -> ColumnElement[bool]:
+    condition = visible(principal, Thing.municipality_id, Thing.public, scope=READ_SCOPE)
+    if municipality_ids is not None:
+        condition = and_(condition, Thing.municipality_id.in_(sorted(municipality_ids)))
+    if thing_ids is not None:
+        condition = and_(condition, Thing.id.in_(sorted(thing_ids)))
+    if definitions is not None:
+        measured = (
+            select(Datastream.thing_id)
+            .join(ObservedProperty, ObservedProperty.id == Datastream.observed_property_id)
+            .where(
+                ObservedProperty.definition.in_(sorted(definitions)),
+                visible(principal, Datastream.municipality_id, Datastream.public, scope=READ_SCOPE),
+            )
+        )
+        condition = and_(condition, Thing.id.in_(measured))
+    return condition
 
 
 def get_thing(session: Session, *, principal: Principal, thing_id: int) -> ThingSummary:

@@ -34,6 +34,28 @@ def test_who_sees_which_things(database: Database, network: Network, people: Peo
     assert names(database, people.admin) == everything
 
 
+def test_a_page_of_things_and_their_count(
+    database: Database, network: Network, people: People
+) -> None:
+    """The sensor list pages in the database: the count over all pages, one page by name."""
+    everything = ["Bodenfeuchte Eiche", "Stromzähler Bauhof", "Wetterstation A"]
+    assert names(database, people.staff_a, offset=1, limit=1) == everything[1:2]
+    assert names(database, people.staff_a, offset=2, limit=5) == everything[2:]
+    assert names(database, people.anonymous, offset=1, limit=5) == ["Wetterstation A"]
+    assert names(database, people.admin, offset=3) == []
+    with database.session() as session:
+        assert sensing.count_things(session, principal=people.staff_a) == 3
+        assert sensing.count_things(session, principal=people.anonymous) == 2
+        assert (
+            sensing.count_things(
+                session,
+                principal=people.staff_a,
+                definitions=[DEFINITION["air-temperature"]],
+            )
+            == 1
+        )
+
+
 def test_latest_values_position_and_units(
     database: Database, network: Network, people: People
 ) -> None:

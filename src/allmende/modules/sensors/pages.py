@@ -37,7 +37,6 @@ from allmende.sdk import (
     app_context,
     list_municipalities,
     local_path,
-    page_of,
     sensing,
     utcnow,
 )
@@ -148,10 +147,11 @@ def index_page(
     with app_context(request).database.session() as session:
         known = service.kinds(session)
         f = service.resolve_filter(session, municipality=municipality, kind=kind, known=known)
-        found = service.things(session, principal=principal, f=f)
+        shown = service.page_of_things(
+            session, principal=principal, f=f, number=page, size=PAGE_SIZE
+        )
         places = _municipalities(session)
         query = urlencode({k: v for k, v in (("municipality", municipality), ("kind", kind)) if v})
-        shown = page_of(found, page, PAGE_SIZE)
         return render(
             request,
             "sensors/index.html",

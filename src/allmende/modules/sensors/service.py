@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 
 from allmende.modules.sensors.catalogue import KINDS, LOCAL_ZONE, N_, PERIODS, Kind, Period
 from allmende.modules.sensors.models import SensorKind
-from allmende.sdk import Municipality, Principal, ValidationFailed, sensing
+from allmende.sdk import (
+    Municipality,
+    Page,
+    Principal,
+    ValidationFailed,
+    page_count,
+    sensing,
+)
 
 
 def kinds(session: Session) -> list[Kind]:
@@ -82,13 +89,48 @@ def resolve_filter(
     return Filter(place, chosen)
 
 
-def things(session: Session, *, principal: Principal, f: Filter) -> list[sensing.ThingSummary]:
+def things(
+    session: Session,
+    *,
+    principal: Principal,
+    f: Filter,
+    offset: int = 0,
+    limit: int = sensing.MAX_THINGS,
+) -> list[sensing.ThingSummary]:
+    """The Things of the filter, ordered by name; ``offset`` and ``limit`` cut a page."""
     return sensing.list_things(
         session,
         principal=principal,
-        municipality_ids=None if f.municipality is None else [f.municipality.id],
-        definitions=None if f.kind is None else [f.kind.definition],
+        municipality_ids=_municipality_ids(f),
+        definitions=_definitions(f),
+        offset=offset,
+        limit=limit,
     )
+
+
+def page_of_things(
+    session: Session, *, principal: Principal, f: Filter, number: int, size: int
+) -> Page[sensing.ThingSummary]:
+    """Page ``number`` of the Things of the filter (past the end: the last page), read from
+    the database alone: a region's list may hold thousands of stations."""
+    total = sensing.count_things(
+        session,
+        principal=principal,
+        municipality_ids=_municipality_ids(f),
+        definitions=_definitions(f),
+    )
+    pages = page_count(total, size)
+    number = min(number, pages)
+    found = things(session, principal=principal, f=f, offset=(number - 1) * size, limit=size)
+    return Page(found, number, pages, total)
+
+
+def _municipality_ids(f: Filter) -> list[int] | None:
+    return None if f.municipality is None else [f.municipality.id]
+
+
+def _definitions(f: Filter) -> list[str] | None:
+    return None if f.kind is None else [f.kind.definition]
 
 
 @dataclass(frozen=True)
