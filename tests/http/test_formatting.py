@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 
+import numpy as np
 import pytest
+from babel.numbers import format_decimal
+from hypothesis import given, reject
+from hypothesis import strategies as st
 from jinja2 import Environment
 
 from allmende.http import formatting
@@ -25,6 +30,45 @@ def test_german_uses_the_decimal_comma() -> None:
     assert formatting.filesize(1536 * 1024, "de") == "1,5\xa0MB"
     assert formatting.filesize(300, "de") == "1\xa0kB"
     assert formatting.coordinate(49.4700427, "de") == "49,470043"
+
+
+PLAIN_NUMBERS = st.one_of(
+    st.floats(min_value=-1e27, max_value=1e27, allow_nan=False),
+    st.floats(min_value=-1, max_value=1, allow_nan=False),  # zeros and halves to round
+    st.integers(min_value=-(10**27), max_value=10**27),
+    st.sampled_from([0.05, 0.15, 0.25, 2.675, -0.04, -0.0, 1e-07, 999.95, 12345.65]),
+)
+
+
+@given(
+    value=PLAIN_NUMBERS,
+    language=st.sampled_from(["de", "en"]),
+    decimals=st.integers(min_value=0, max_value=6),
+    grouped=st.booleans(),
+    optional=st.booleans(),
+)
+def test_plain_numbers_are_written_as_babel_writes_them(
+    value: float, language: str, decimals: int, grouped: bool, optional: bool
+) -> None:
+    fraction = "." + ("#" if optional else "0") * decimals if decimals else ""
+    pattern = ("#,##0" if grouped else "0") + fraction
+    try:
+        expected = format_decimal(value, format=pattern, locale=language)
+    except InvalidOperation:  # more than 28 digits: Babel cannot round (see the test below)
+        reject()
+    written = formatting.decimal(value, language, decimals, grouped=grouped, optional=optional)
+    assert written == expected
+
+
+def test_numpy_floats_and_decimals_are_written_as_floats_are() -> None:
+    assert formatting.fixed(np.float64(1234.5), "de", 2) == "1.234,50"
+    assert formatting.fixed(Decimal("1234.5"), "de", 2) == "1.234,50"  # through Babel
+
+
+def test_numbers_beyond_babels_rounding_are_written_all_the_same() -> None:
+    """Babel's quantize fails from 10^28 on (a sensor may send 1e300): digits, not an error."""
+    assert formatting.fixed(-3.5e40, "de", 1) == "-35" + ".000" * 13 + ",0"
+    assert formatting.number(1e300, "en").startswith("1,000,000,000,")
 
 
 def test_times_on_the_regions_clock() -> None:

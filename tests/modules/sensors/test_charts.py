@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from allmende.modules.sensors.charts import build, nice_ticks
 
@@ -18,6 +21,24 @@ def test_nice_ticks_cover_the_range_with_round_steps() -> None:
     assert nice_ticks(5.0, 5.0) == [4.0, 4.5, 5.0, 5.5, 6.0]
     ticks = nice_ticks(36.1, 37.3)
     assert ticks[0] <= 36.1 and ticks[-1] >= 37.3 and len(ticks) <= 7
+
+
+@given(
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(allow_nan=False, allow_infinity=False),
+)
+def test_nice_ticks_of_any_finite_range_are_few_finite_and_ordered(a: float, b: float) -> None:
+    """Any value a sensor sends: a constant 1e30 once divided by zero (a 500 on its page)."""
+    low, high = min(a, b), max(a, b)
+    ticks = nice_ticks(low, high)
+    assert 1 <= len(ticks) <= 12
+    assert all(math.isfinite(t) for t in ticks)
+    assert ticks == sorted(ticks)
+
+
+def test_one_huge_value_gets_a_band_around_it() -> None:
+    ticks = nice_ticks(1e30, 1e30)
+    assert ticks[0] < 1e30 < ticks[-1]
 
 
 def test_a_line_breaks_at_gaps_and_stays_inside_the_plot() -> None:

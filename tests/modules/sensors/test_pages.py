@@ -8,7 +8,9 @@ import re
 
 import pytest
 
-from tests.modules.sensors.conftest import Network
+from allmende.sdk import sensing
+from allmende.storage.database import Database
+from tests.modules.sensors.conftest import END, Network
 from tests.support.client import TestClient
 from tests.support.region import Region
 from tests.support.web import sign_in
@@ -36,6 +38,21 @@ def test_the_list_in_german(client: TestClient, network: Network) -> None:
     assert "<h1>Sensoren</h1>" in html
     assert "Lufttemperatur" in html and "17,1</strong> °C" in html
     assert "Alle Messgrößen" in html
+
+
+def test_a_value_beyond_28_digits_is_shown_not_a_server_error(
+    client: TestClient, network: Network, database: Database
+) -> None:
+    """Babel cannot round 1e30 to one decimal; a sensor may send it all the same."""
+    database.write(
+        lambda session: sensing.ingest_series(
+            session, datastream_id=network.soil, times=[END], values=[1e30]
+        )
+    )
+    for path in ("/sensors", f"/sensors/{network.probe}"):
+        page = client.get(path, headers={"Accept-Language": "de"})
+        assert page.status_code == 200
+        assert "1.000.000.000.000.000.000.000.000.000.000,0" in page.text
 
 
 def test_filters(client: TestClient, network: Network) -> None:

@@ -9,14 +9,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from babel.dates import format_datetime
-from babel.numbers import format_decimal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from allmende.modules.energy import calibrate, catalogue, charts, kpi, service
 from allmende.modules.energy.api import SCOPE, visible_building
 from allmende.modules.energy.catalogue import N_
-from allmende.sdk import Action, Caller, Municipality, RowId, app_context, can, utcnow
+from allmende.sdk import (
+    Action,
+    Caller,
+    Municipality,
+    RowId,
+    app_context,
+    can,
+    formatting,
+    utcnow,
+)
 
 pages = APIRouter(include_in_schema=False)
 
@@ -26,10 +34,7 @@ class Formats:
         self.language = language
 
     def number(self, value: float | None, decimals: int = 0) -> str:
-        if value is None:
-            return "—"
-        pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-        return format_decimal(value, format=pattern, locale=self.language)
+        return formatting.fixed(value, self.language, decimals)
 
     def hours(self, value: float) -> str:
         """Hours of the day as a clock time (7.5 → 07:30)."""

@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 
 import numpy as np
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -54,6 +53,7 @@ from allmende.sdk import (
     as_utc,
     can,
     form_strings,
+    formatting,
     geometry_to_geojson,
     local_path,
     login_redirect,
@@ -84,10 +84,7 @@ class Formats:
         self.language = language
 
     def number(self, value: float | None, decimals: int = 1) -> str:
-        if value is None or (isinstance(value, float) and not np.isfinite(value)):
-            return "—"
-        pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-        return format_decimal(value, format=pattern, locale=self.language)
+        return formatting.fixed(value, self.language, decimals)
 
     def time(self, value: datetime | None) -> str:
         if value is None:

@@ -39,17 +39,26 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     """Round tick values covering ``[low, high]`` (1, 2, 2.5 or 5 times a power of ten)."""
     if not (math.isfinite(low) and math.isfinite(high)):
         return [0.0]
-    if high - low < 1e-9:
-        low, high = low - 1, high + 1
+    if high - low <= 1e-9 * max(1.0, abs(low), abs(high)):  # one value: a band around it
+        pad = max(1.0, abs(high) / 10)
+        if not (math.isfinite(low - pad) and math.isfinite(high + pad)):
+            return [low]
+        low, high = low - pad, high + pad
     raw = (high - low) / max(1, count - 1)
-    power = 10 ** math.floor(math.log10(raw))
+    if not math.isfinite(raw) or raw <= 0:  # beyond float's range
+        return [low]
+    power = 10.0 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
     first = math.floor(low / step) * step
+    if not (math.isfinite(step) and math.isfinite(first)):  # near float's largest values
+        return [low, high]
     ticks = []
-    value = first
-    while value < high + step * 0.999:
+    # ``count`` steps cover the range; the bound keeps rounding from adding ticks forever.
+    for n in range(2 * count + 2):
+        value = first + n * step
+        if value >= high + step * 0.999 or not math.isfinite(value):
+            break
         ticks.append(round(value, 10))
-        value += step
     return ticks
 
 

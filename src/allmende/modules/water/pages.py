@@ -15,7 +15,6 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
@@ -50,6 +49,7 @@ from allmende.sdk import (
     app_context,
     can,
     form_strings,
+    formatting,
     list_municipalities,
     local_path,
     page_count,
@@ -76,10 +76,7 @@ class Formats:
         self.language = language
 
     def number(self, value: float | None, decimals: int = 0) -> str:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return "—"
-        pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-        return format_decimal(value, format=pattern, locale=self.language)
+        return formatting.fixed(value, self.language, decimals)
 
     def time(self, value: datetime | None) -> str:
         if value is None:
