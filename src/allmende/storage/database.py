@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError
@@ -70,7 +71,15 @@ def make_engine(
     from allmende.storage.pg_arrays import register
 
     register()  # the typed arrays the ingest binds (psycopg is imported only now)
-    engine = create_engine(parsed, echo=echo, pool_size=pool_size, max_overflow=pool_size)
+    engine = create_engine(
+        parsed,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        # JSON columns read as request bodies are: PostgreSQL keeps 1e308 as a number of 309
+        # digits, which the standard parser reads as an int that no answer can be written with.
+        json_deserializer=orjson.loads,
+    )
     _ping_when_idle(engine)
     return engine
 

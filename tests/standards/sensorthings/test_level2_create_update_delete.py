@@ -111,6 +111,16 @@ def _base(sta: Sta) -> dict[str, int]:
     }
 
 
+def test_the_largest_numbers_are_stored_and_read_back(sta: Sta) -> None:
+    """PostgreSQL keeps 1e308 in a JSON column as a number of 309 digits: it is read back as
+    the float it was, not as an integer that no answer could be written with (once a 500)."""
+    huge = {"largest": 1.7976931348623157e308, "small": 5e-324, "negative": -1e300}
+    created = sta.post("Things", thing(properties=huge))
+    assert sta.get(f"Things({created})")["properties"] == huge
+    sta.patch(f"Things({created})", {"properties": {**huge, "more": 1e200}})
+    assert sta.get(f"Things({created})")["properties"]["more"] == 1e200
+
+
 def test_invalid_deep_inserts_leave_nothing_behind(sta: Sta) -> None:
     sta.post(
         "Things",
