@@ -8,8 +8,9 @@ expect); ``$select`` chooses keys, including parts of JSON properties
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from allmende.core.geo import geometry_to_geojson
@@ -31,6 +32,10 @@ class Selection:
     parts: dict[str, list[list[str | int]]] = field(default_factory=dict)
     navs: set[str] = field(default_factory=set)
     id: bool = True
+    #: What :meth:`Renderer.entity` does for each row, worked out at its first row.
+    plans: dict[tuple[str, bool], _Plan] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def of(cls, etype: EntityType, select: list[ast.Member] | None) -> Selection:
@@ -75,29 +80,71 @@ class Selection:
         return wanted
 
 
+Getter = Callable[[Mapping[Any, Any]], Any]
+
+
 def value_of(prop: Prop, row: Mapping[Any, Any], etype: EntityType) -> Any:
     """The JSON value of a property from its columns."""
+    return getter(prop, etype)(row)
+
+
+def getter(prop: Prop, etype: EntityType) -> Getter:
+    """The JSON value of a property from its columns, as a function of the row: a page of a
+    thousand entities asks it thousands of times, so the choice by kind is made once."""
     kind = prop.kind
-    if kind is Kind.TEXT or kind is Kind.JSON:
-        return row[prop.column]
-    if kind is Kind.DOCUMENT:
-        return row[prop.columns[0]]
+    column = prop.column
+    if kind is Kind.TEXT or kind is Kind.JSON or kind is Kind.DOCUMENT:
+        return itemgetter(column)
     if kind is Kind.INSTANT:
-        moment = row[prop.column]
-        return None if moment is None else format_micros(moment)
+        return lambda row: None if (moment := row[column]) is None else format_micros(moment)
     if kind is Kind.TIME:
-        return format_time(row[prop.columns[0]], row[prop.columns[1]])
+        end = prop.columns[1]
+        return lambda row: format_time(row[column], row[end])
     if kind is Kind.INTERVAL:
-        start, end = row[prop.columns[0]], row[prop.columns[1]]
+        end = prop.columns[1]
         if etype.name == "Observation":
-            return format_time(start, end) if end is not None else None
-        return format_interval(start, end)
+            return lambda row: None if row[end] is None else format_time(row[column], row[end])
+        return lambda row: format_interval(row[column], row[end])
     if kind is Kind.AREA:  # GeoJSON as the reader reads it, shapely from elsewhere
-        geom = row[prop.column]
-        return geom if geom is None or type(geom) is dict else geometry_to_geojson(geom)
+        return lambda row: (
+            geom
+            if (geom := row[column]) is None or type(geom) is dict
+            else geometry_to_geojson(geom)
+        )
     if kind is Kind.RESULT:
-        return decode_result(*(row[c] for c in prop.columns))
-    return row["id"]
+        kind_column, number, text, json = prop.columns
+        return lambda row: decode_result(row[kind_column], row[number], row[text], row[json])
+    return itemgetter("id")
+
+
+#: How a property is written: always, only when it has a value, or parts of it.
+_ALWAYS, _PRESENT, _PARTS = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class _Plan:
+    steps: tuple[tuple[str, Getter, int, list[list[str | int]]], ...]
+    navs: tuple[tuple[str, str], ...]  # key, suffix of the entity's link
+
+
+def _plan(etype: EntityType, selection: Selection, links: bool) -> _Plan:
+    steps = []
+    for prop in selection.props:
+        parts = selection.parts.get(prop.name) or []
+        if any(parts):
+            mode = _PARTS
+        elif not prop.mandatory and selection.everything:
+            mode = _PRESENT
+        else:
+            mode = _ALWAYS
+        steps.append((prop.name, getter(prop, etype), mode, parts))
+    if selection.everything:
+        navs = [nav for nav in etype.navs if nav.linked] if links else []
+    else:
+        navs = [nav for nav in etype.navs if nav.name in selection.navs]
+    return _Plan(
+        tuple(steps), tuple((f"{nav.name}@iot.navigationLink", f"/{nav.name}") for nav in navs)
+    )
 
 
 def _part(value: Any, path: list[str | int]) -> tuple[bool, Any]:
@@ -138,39 +185,35 @@ class Renderer:
         *,
         links: bool,
     ) -> dict[str, Any]:
+        plan = selection.plans.get((etype.name, links))
+        if plan is None:
+            plan = selection.plans[(etype.name, links)] = _plan(etype, selection, links)
         entity_id = row["id"]
         out: dict[str, Any] = {}
         link = f"{self.root}/{etype.plural}({entity_id})"
         if selection.id:
             out[SELF_LINK] = link
             out[ID] = entity_id
-        for prop in selection.props:
-            value = value_of(prop, row, etype)
-            parts = selection.parts.get(prop.name)
-            if parts and any(parts):
+        for name, get, mode, parts in plan.steps:
+            value = get(row)
+            if mode == _ALWAYS:
+                out[name] = value
+            elif mode == _PRESENT:
+                if value is not None:
+                    out[name] = value
+            else:
                 container: dict[str, Any] = {}
                 for path in parts:
                     if not path:
-                        out[prop.name] = value
+                        out[name] = value
                         break
                     found, part = _part(value, path)
                     if found:
                         _merge(container, path, part)
                 else:
-                    out[prop.name] = container
-                continue
-            if value is None and not prop.mandatory and selection.everything:
-                continue
-            out[prop.name] = value
-        if selection.everything:
-            if links:
-                for nav in etype.navs:
-                    if nav.linked:
-                        out[f"{nav.name}@iot.navigationLink"] = f"{link}/{nav.name}"
-        else:
-            for nav in etype.navs:
-                if nav.name in selection.navs:
-                    out[f"{nav.name}@iot.navigationLink"] = f"{link}/{nav.name}"
+                    out[name] = container
+        for key, suffix in plan.navs:
+            out[key] = link + suffix
         return out
 
     def reference(self, etype: EntityType, entity_id: int) -> dict[str, Any]:
