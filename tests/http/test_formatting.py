@@ -62,7 +62,11 @@ def test_plain_numbers_are_written_as_babel_writes_them(
 
 def test_numpy_floats_and_decimals_are_written_as_floats_are() -> None:
     assert formatting.fixed(np.float64(1234.5), "de", 2) == "1.234,50"
+    assert formatting.fixed(np.float32(1234.5), "de", 2) == "1.234,50"  # through Babel
     assert formatting.fixed(Decimal("1234.5"), "de", 2) == "1.234,50"  # through Babel
+    for missing in (None, float("nan"), np.float32("nan"), Decimal("-Infinity")):
+        assert formatting.fixed(missing, "de", 2) == "—"
+        assert formatting.number(missing, "de") == "—"
 
 
 def test_numbers_beyond_babels_rounding_are_written_all_the_same() -> None:

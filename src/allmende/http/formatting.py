@@ -11,6 +11,7 @@ import math
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
+from typing import SupportsFloat
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -22,26 +23,34 @@ REGION_ZONE = ZoneInfo("Europe/Berlin")
 MISSING = "—"
 
 
-def number(value: float | int | None, language: str, decimals: int | None = None) -> str:
+def number(value: SupportsFloat | None, language: str, decimals: int | None = None) -> str:
     """With the language's decimal sign; ``decimals=None``: up to one decimal. Thousands are
     grouped from five digits on (DIN 5008: a year or 2400 stays as it is)."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+    if value is None or _not_finite(value):
         return MISSING
-    grouped = abs(value) >= 10_000
+    grouped = abs(float(value)) >= 10_000
     if decimals is None:
         return decimal(value, language, 1, grouped=grouped, optional=True)
     return decimal(value, language, decimals, grouped=grouped)
 
 
-def fixed(value: float | int | None, language: str, decimals: int) -> str:
+def fixed(value: SupportsFloat | None, language: str, decimals: int) -> str:
     """Thousands grouped and exactly ``decimals`` decimals (a table of measurements)."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+    if value is None or _not_finite(value):
         return MISSING
     return decimal(value, language, decimals, grouped=True)
 
 
+def _not_finite(value: SupportsFloat) -> bool:
+    """NaN or infinite, also numpy's and Decimal's."""
+    try:
+        return not math.isfinite(value)
+    except (TypeError, ValueError):  # not a number, or a signalling NaN
+        return False
+
+
 def decimal(
-    value: float | int, language: str, decimals: int, *, grouped: bool, optional: bool = False
+    value: SupportsFloat, language: str, decimals: int, *, grouped: bool, optional: bool = False
 ) -> str:
     """Babel's ``format_decimal`` with the pattern ``#,##0.00`` (``grouped``) or ``0.00``,
     ``decimals`` of them; ``optional``: ``0.#`` (trailing zeros dropped).
@@ -56,7 +65,8 @@ def decimal(
             text = text.rstrip("0").rstrip(".")
         return text.translate(_symbols(language))
     locale, pattern = _pattern(language, decimals, grouped, optional)
-    written: str = pattern.apply(value, locale)
+    exact = value if isinstance(value, Decimal) else Decimal(str(value))  # as Babel does
+    written: str = pattern.apply(exact, locale)
     return written
 
 
