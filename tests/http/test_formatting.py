@@ -43,7 +43,7 @@ PLAIN_NUMBERS = st.one_of(
 @given(
     value=PLAIN_NUMBERS,
     language=st.sampled_from(["de", "en"]),
-    decimals=st.integers(min_value=0, max_value=6),
+    decimals=st.integers(min_value=0, max_value=10),
     grouped=st.booleans(),
     optional=st.booleans(),
 )

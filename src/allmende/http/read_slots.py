@@ -22,7 +22,7 @@ from collections import deque
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: Reads computed at once per worker on SQLite (eight at once took a fifth more CPU each than
-#: two) and on PostgreSQL (64 clients: four took pages 1.2-1.5 times as fast as forty threads).
+#: two) and on PostgreSQL (64 clients: four served 1.2-1.6 times the pages forty threads did).
 SQLITE_SLOTS = 2
 POSTGRES_SLOTS = 4
 #: Seconds a read computes before it gives its slot to the next one in the queue.

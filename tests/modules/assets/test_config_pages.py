@@ -384,3 +384,13 @@ def test_editing_a_standard_category_keeps_the_keys_of_its_choices(
         assert changed is not None
         values = changed.attributes[0]["values"]
     assert [v["key"] for v in values] == ["dark", "flicker", "day", "damaged", "Schief"]
+
+
+def test_a_stored_bound_is_shown_as_readers_write_it_however_large() -> None:
+    """Babel could not write 1e30 with ten optional decimals (a 500 on the type's form)."""
+    from allmende.modules.assets.pages_config import _bound
+
+    assert _bound("2.5", "de") == "2,5"
+    assert _bound("0.1234567891", "en") == "0.1234567891"
+    assert _bound("1e30", "de") == "1" + "0" * 30
+    assert _bound("", "de") == ""

@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
@@ -59,6 +58,7 @@ from allmende.sdk import (
     ValidationFailed,
     app_context,
     form_strings,
+    formatting,
     is_digits,
     read_form,
     write_or_refuse,
@@ -458,7 +458,9 @@ def types_page(request: Request, principal: Caller) -> Response:
 def _bound(text: str, language: str) -> str:
     """A stored bound as the page's readers write it (a decimal comma in German), without
     thousands separators, so that the form reads it back unchanged."""
-    return format_decimal(float(text), format="0.##########", locale=language) if text else ""
+    if not text:
+        return ""
+    return formatting.decimal(float(text), language, 10, grouped=False, optional=True)
 
 
 def _type_values(t: ObjectType, language: str) -> dict[str, str]:

@@ -9,15 +9,15 @@ character outside Latin-1 a "?".
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from babel.numbers import format_decimal
-
 from allmende.modules.energy import catalogue
 from allmende.modules.energy.catalogue import N_
 from allmende.modules.energy.service import BuildingYear
+from allmende.sdk import formatting
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -146,10 +146,9 @@ def annual_report(
     """The report of ``rows`` (the municipality's buildings in ``year``) in ``language``."""
 
     def number(value: float | None, decimals: int = 0) -> str:
-        if value is None:
+        if value is None or not math.isfinite(value):
             return "-"
-        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-        return format_decimal(value, format=pattern, locale=language)
+        return formatting.fixed(value, language, decimals)
 
     area = sum(r.building.floor_area for r in rows)
     summary = [

@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
-from babel.numbers import format_decimal
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -31,6 +30,7 @@ from allmende.sdk import (
     FieldError,
     ValidationFailed,
     app_context,
+    formatting,
     local_path,
     localise,
 )
@@ -112,7 +112,9 @@ def render(
             format_date(value.astimezone(LOCAL_TIME), "long", locale=language) if value else ""
         ),
         "number": lambda value: (
-            format_decimal(value, format="#,##0.##", locale=language) if value is not None else ""
+            formatting.decimal(value, language, 2, grouped=True, optional=True)
+            if value is not None
+            else ""
         ),
         "paragraphs": lambda text: [
             p.strip() for p in PARAGRAPH_BREAK.split(text or "") if p.strip()
