@@ -65,4 +65,8 @@ UNIT_SYMBOLS = {
 
 
 def unit_symbol(code: str) -> str:
+    """The symbol readers know; a UCUM annotation alone (``{tree}``: a count of trees) is the
+    unit 1 and shows nothing, not its braces."""
+    if code.startswith("{") and code.endswith("}") and "}" not in code[1:-1]:
+        return ""
     return UNIT_SYMBOLS.get(code, code)
