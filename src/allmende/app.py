@@ -22,7 +22,7 @@ from allmende.core.errors import AllmendeError
 from allmende.core.events import EventBus
 from allmende.core.metrics import OBSERVATIONS_STORED
 from allmende.core.registry import JobSpec, Registry, discover
-from allmende.core.settings import Settings, load_settings
+from allmende.core.settings import Mode, Settings, load_settings
 from allmende.delivery import dispatch, mailer
 from allmende.http.adapters import Adapter, discover_adapters
 from allmende.http.auth import current_principal
@@ -147,7 +147,7 @@ def create_app(
             languages=settings.languages,
             default=settings.default_language,
         ),
-        templates=Templates(template_folders),
+        templates=Templates(template_folders, reload=settings.mode is not Mode.PRODUCTION),
         oidc=OidcVerifier(
             issuer=settings.oidc_issuer,
             audience=settings.oidc_audience,

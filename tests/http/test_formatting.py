@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import pytest
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from hypothesis import given, reject
 from hypothesis import strategies as st
@@ -79,6 +80,24 @@ def test_times_on_the_regions_clock() -> None:
     winter = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)  # already 1 January in Berlin
     assert formatting.local_datetime(winter, "de") == "01.01.2027 00:30"
     assert formatting.local_date(winter, "de") == "01.01.2027"
+
+
+@given(
+    moment=st.datetimes(  # Hypothesis takes naive bounds and adds the zone itself
+        min_value=datetime(1, 1, 2),  # noqa: DTZ001
+        max_value=datetime(9999, 12, 30),  # noqa: DTZ001
+        timezones=st.just(UTC),
+    ),
+    language=st.sampled_from(["de", "en"]),
+)
+def test_times_are_written_as_babel_writes_them(moment: datetime, language: str) -> None:
+    local = moment.astimezone(formatting.REGION_ZONE)
+    assert formatting.local_datetime(moment, language) == format_datetime(
+        local, "dd.MM.yyyy HH:mm", locale=language
+    )
+    assert formatting.local_date(moment, language) == format_date(
+        local.date(), "dd.MM.yyyy", locale=language
+    )
 
 
 def test_the_filters_follow_the_language_of_the_page() -> None:

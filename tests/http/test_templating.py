@@ -1,4 +1,4 @@
-"""The template environment: pages compiled once per process."""
+"""The template environment: pages compiled once per process, calls and translations."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
 
-from allmende.http.templating import Templates
+from allmende.http.templating import Templates, _gettext
 
 pytestmark = pytest.mark.unit
 
@@ -38,3 +40,68 @@ def test_requests_wanting_a_new_page_at_once_compile_it_once(tmp_path: Path) -> 
         thread.join()
     assert sorted(rendered) == [f"<p>{n}</p>" for n in range(4)]
     assert compiled == ["page.html"]
+
+
+class _Shelf:
+    def __init__(self) -> None:
+        self.items = ["a", "b"]
+
+    def count(self, extra: int = 0) -> int:
+        return len(self.items) + extra
+
+
+class _Greeter:
+    @pass_context
+    def __call__(self, context: Context, name: str) -> str:
+        return f"{context['greeting']}, {name}"
+
+
+@pass_context
+def _loop_seen(context: Context) -> str:
+    return str(context.get("item"))
+
+
+def _stops() -> None:
+    raise StopIteration
+
+
+def test_calls_in_templates_pass_what_jinja_passes(tmp_path: Path) -> None:
+    """Functions and methods are called the short way; whatever asks for the context gets
+    what Jinja's own context gives it (in a loop too), and a StopIteration is undefined."""
+    source = (
+        "{{ f(2) }}|{{ shelf.count() }}|{{ shelf.count(extra=3) }}|{{ greet('Ada') }}|"
+        "{% for item in [1, 2] %}{{ seen() }}{% set x = item %}{{ seen() }}{% endfor %}|"
+        "{{ len(shelf.items) }}|[{{ stops() }}]"
+    )
+    (tmp_path / "page.html").write_text(source, encoding="utf-8")
+    values: dict[str, Any] = {
+        "f": lambda n: n * 21,
+        "shelf": _Shelf(),
+        "greet": _Greeter(),
+        "greeting": "Hallo",
+        "seen": _loop_seen,
+        "len": len,
+        "stops": _stops,
+    }
+    html = Templates([tmp_path]).env.get_template("page.html").render(values)
+    assert html == Environment(autoescape=True).from_string(source).render(values)
+    assert html.startswith("42|2|5|Hallo, Ada|") and html.endswith("|2|[]")
+
+
+def test_production_templates_are_not_checked_for_changes(tmp_path: Path) -> None:
+    (tmp_path / "page.html").write_text("one", encoding="utf-8")
+    fixed, reloading = Templates([tmp_path], reload=False), Templates([tmp_path])
+    assert fixed.env.get_template("page.html").render() == "one"
+    assert reloading.env.get_template("page.html").render() == "one"
+    (tmp_path / "page.html").write_text("two!", encoding="utf-8")  # another size: a change
+    assert fixed.env.get_template("page.html").render() == "one"
+    assert reloading.env.get_template("page.html").render() == "two!"
+
+
+def test_translations_without_variables_are_kept_and_still_unescape_percent() -> None:
+    catalogue = {"Done": "Fertig", "100%% sure": "100%% sicher"}
+    gettext = _gettext(lambda message: catalogue.get(message, message))
+    assert gettext("Done") == "Fertig"
+    assert gettext("Done") is gettext("Done")  # kept
+    assert gettext("100%% sure") == "100% sicher"
+    assert gettext("%(name)s left", name="<b>") == "&lt;b&gt; left"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import threading
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import JSON, Column, Integer, MetaData, Table, create_engine, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
@@ -155,3 +156,23 @@ def test_postgresql_tests_a_connection_only_after_it_sat_idle(
     assert pings
     with database.session() as session:
         assert session.scalar(text("SELECT pg_backend_pid()")) != lost
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # PostgreSQL refuses NaN in JSON
+def test_sqlite_json_is_read_fast_and_what_pythons_writer_allows_still_reads(
+    database: Database,
+) -> None:
+    documents = Table("json_documents", MetaData(), Column("n", Integer), Column("doc", JSON))
+
+    def fill(session: Session) -> None:
+        documents.create(session.connection())
+        session.execute(
+            text("INSERT INTO json_documents (n, doc) VALUES (1, :a), (2, :b)"),
+            {"a": '{"unit": "°C", "big": 1e300}', "b": '{"value": NaN}'},
+        )
+
+    database.write(fill)
+    with database.session() as session:
+        rows = dict(session.execute(select(documents.c.n, documents.c.doc)).all())
+    assert rows[1] == {"unit": "°C", "big": 1e300}
+    assert math.isnan(rows[2]["value"])

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from dataclasses import dataclass
+from functools import lru_cache
+from gettext import NullTranslations
 from pathlib import Path
+from types import FunctionType, MethodType
 from typing import Any
 
 from jinja2 import (
@@ -69,17 +73,52 @@ class _LoadedOnce(ChoiceLoader):
             return super().load(environment, name, globals)
 
 
+class _Context(Context):
+    """Jinja's context, calling plain functions and methods the short way.
+
+    A template's every ``f(x)`` goes through :meth:`Context.call`, which asks the callable
+    (and its ``__call__``) four times whether it wants the context passed; for a bound method
+    each question raises and catches an AttributeError inside. Pages make hundreds of calls.
+    A function's or a method's answer is its function's ``jinja_pass_arg``, asked once here;
+    everything else, and anything that wants the context, takes Jinja's own way.
+    """
+
+    def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        kind = type(__obj)
+        if kind is MethodType:
+            function = __obj.__func__  # type: ignore[attr-defined]
+        elif kind is FunctionType:
+            function = __obj
+        else:
+            return super().call(__obj, *args, **kwargs)
+        if getattr(function, "jinja_pass_arg", None) is not None:
+            return super().call(__obj, *args, **kwargs)
+        if kwargs:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception"
+            )
+
+
 class Templates:
-    def __init__(self, folders: Iterable[Path]) -> None:
+    def __init__(self, folders: Iterable[Path], *, reload: bool = True) -> None:
         self.env = Environment(
             loader=_LoadedOnce([FileSystemLoader(str(f)) for f in folders]),
             bytecode_cache=_COMPILED,
+            # Reloading checks each template's file (and those it extends or imports) at every
+            # render; a production server's templates change only with a new release.
+            auto_reload=reload,
             autoescape=select_autoescape(default=True, default_for_string=True),
             extensions=["jinja2.ext.i18n"],
             trim_blocks=True,
             lstrip_blocks=True,
         )
         self.env.newstyle_gettext = True  # type: ignore[attr-defined]
+        self.env.context_class = _Context
         self.env.filters.update(FILTERS)
         self.globals: dict[str, Any] = {}
 
@@ -120,11 +159,25 @@ FILTERS = {
 }
 
 
+#: Messages without variables kept as markup per catalogue, at most this many (a template may
+#: translate a stored label, so the keys are not only the templates' own strings).
+PLAIN_MESSAGES = 4096
+
+
 def _gettext(translate: Callable[[str], str]) -> Callable[..., Markup]:
     # Jinja's "newstyle" gettext: translations are trusted markup, variables are escaped,
     # and a literal percent sign is written %%.
+    plain: dict[str, Markup] = {}
+
     def gettext(message: str, **variables: Any) -> Markup:
-        return Markup(translate(message)) % variables  # noqa: S704 - catalogue text is ours
+        if variables:
+            return Markup(translate(message)) % variables  # noqa: S704 - catalogue text is ours
+        found = plain.get(message)
+        if found is None:
+            found = Markup(translate(message)) % {}  # noqa: S704 - catalogue text is ours
+            if len(plain) < PLAIN_MESSAGES:
+                plain[message] = found
+        return found
 
     return gettext
 
@@ -137,6 +190,31 @@ def _ngettext(translate: Callable[[str, str, int], str]) -> Callable[..., Markup
     return ngettext
 
 
+@dataclass(frozen=True)
+class _Translating:
+    """A catalogue's functions for templates, made once per catalogue (catalogues are shared
+    and never change once merged)."""
+
+    gettext: Callable[..., Markup]
+    ngettext: Callable[..., Markup]
+    translated: Callable[[str], str]
+    localised: Callable[[str], str]
+
+
+@lru_cache(maxsize=64)
+def _translating(translations: NullTranslations) -> _Translating:
+    gettext = translations.gettext
+    return _Translating(
+        gettext=_gettext(gettext),
+        ngettext=_ngettext(translations.ngettext),
+        # Names that are stored as source strings (ObservedProperties, object types): the
+        # translation if the catalogues have one, else the name as it is (never formatted).
+        translated=lambda name: gettext(name) if name else name,
+        # Text the product stored as a message (a staff notification): in the reader's language.
+        localised=lambda text: localise(text, gettext) if text else text,
+    )
+
+
 def page_context(request: Request, domain: str | None = None) -> dict[str, Any]:
     """What every page may use: language, translations, the caller, navigation, CSRF.
 
@@ -144,8 +222,7 @@ def page_context(request: Request, domain: str | None = None) -> dict[str, Any]:
     """
     context = app_context(request)
     language = context.catalogs.negotiate(request)
-    translations = context.catalogs.get(language, domain)
-    gettext = _gettext(translations.gettext)
+    translating = _translating(context.catalogs.get(language, domain))
     principal = getattr(request.state, "principal", None)
     return {
         "request": request,
@@ -153,14 +230,11 @@ def page_context(request: Request, domain: str | None = None) -> dict[str, Any]:
         "languages": [
             (code, LANGUAGE_NAMES.get(code, code)) for code in context.catalogs.languages
         ],
-        "gettext": gettext,
-        "_": gettext,
-        "ngettext": _ngettext(translations.ngettext),
-        # Names that are stored as source strings (ObservedProperties, object types): the
-        # translation if the catalogues have one, else the name as it is (never formatted).
-        "translated": lambda name: translations.gettext(name) if name else name,
-        # Text the product stored as a message (a staff notification): in the reader's language.
-        "localised": lambda text: localise(text, translations.gettext) if text else text,
+        "gettext": translating.gettext,
+        "_": translating.gettext,
+        "ngettext": translating.ngettext,
+        "translated": translating.translated,
+        "localised": translating.localised,
         "principal": principal,
         "settings": context.settings,
         "registry": context.registry,

@@ -8,6 +8,7 @@ backends. Writes go through the SQLite single writer, or straight to PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -65,6 +66,7 @@ def make_engine(
             pool_size=pool_size,
             max_overflow=pool_size,
             connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+            json_deserializer=_read_json,
         )
         _setup_sqlite(engine, read_only=read_only, busy_timeout_ms=busy_timeout_ms)
         return engine
@@ -82,6 +84,16 @@ def make_engine(
     )
     _ping_when_idle(engine)
     return engine
+
+
+def _read_json(text: str | bytes) -> Any:
+    """A JSON column of SQLite as orjson reads it (a fifth of the standard parser's time: a
+    page reads hundreds of them); text it refuses, such as NaN that Python's writer allows,
+    as the standard parser reads it."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 #: A pooled PostgreSQL connection unused for longer than this is tested with a round trip

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from babel.dates import format_datetime
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
@@ -45,7 +44,7 @@ class Formats:
         if value is None:
             return "—"
         zone = service._local()
-        return format_datetime(value.astimezone(zone), "dd.MM.yyyy HH:mm", locale=self.language)
+        return formatting.numeric_datetime(value.astimezone(zone))
 
 
 MESSAGES = {

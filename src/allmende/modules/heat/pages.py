@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import numpy as np
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -89,9 +89,7 @@ class Formats:
     def time(self, value: datetime | None) -> str:
         if value is None:
             return "—"
-        return format_datetime(
-            value.astimezone(LOCAL_ZONE), "dd.MM.yyyy HH:mm", locale=self.language
-        )
+        return formatting.numeric_datetime(value.astimezone(LOCAL_ZONE))
 
     def day(self, value: Any) -> str:
         return format_date(

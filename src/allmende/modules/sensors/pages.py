@@ -9,13 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from babel import Locale
-from babel.dates import DateTimePattern
-from babel.dates import parse_pattern as parse_time_pattern
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
@@ -49,14 +45,6 @@ KEY_PATTERN = r"^([a-z0-9][a-z0-9_-]{0,39})?$"
 PAGE_SIZE = 25
 
 
-TIME_PATTERN = "dd.MM.yyyy HH:mm"
-
-
-@lru_cache(maxsize=8)
-def _time_pattern(language: str) -> tuple[Locale, DateTimePattern]:
-    return Locale.parse(language), parse_time_pattern(TIME_PATTERN)
-
-
 class Formats:
     """Numbers and times in the reader's language and the region's time zone."""
 
@@ -69,8 +57,7 @@ class Formats:
     def time(self, value: datetime | None) -> str:
         if value is None:
             return "—"
-        locale, pattern = _time_pattern(self.language)
-        return pattern.apply(value.astimezone(LOCAL_ZONE), locale)
+        return formatting.numeric_datetime(value.astimezone(LOCAL_ZONE))
 
     def iso(self, value: datetime | None) -> str:
         return value.isoformat() if value else ""

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
@@ -81,9 +81,7 @@ class Formats:
     def time(self, value: datetime | None) -> str:
         if value is None:
             return "—"
-        return format_datetime(
-            value.astimezone(LOCAL_ZONE), "dd.MM.yyyy HH:mm", locale=self.language
-        )
+        return formatting.numeric_datetime(value.astimezone(LOCAL_ZONE))
 
     def day(self, value: date | str | None) -> str:
         if value is None:

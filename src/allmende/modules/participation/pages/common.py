@@ -98,18 +98,19 @@ def render(
     context = app_context(request)
     translate = translator(request)
     language = context.catalogs.negotiate(request)
+    locale = formatting.babel_locale(language)
     notice_key = request.query_params.get("notice")
     extra: dict[str, Any] = {
         "when": lambda value: (
             (
-                f"{format_date(value.astimezone(LOCAL_TIME), 'medium', locale=language)}, "
-                f"{format_time(value.astimezone(LOCAL_TIME), 'short', locale=language)}"
+                f"{format_date(value.astimezone(LOCAL_TIME), 'medium', locale=locale)}, "
+                f"{format_time(value.astimezone(LOCAL_TIME), 'short', locale=locale)}"
             )
             if value
             else ""
         ),
         "day": lambda value: (
-            format_date(value.astimezone(LOCAL_TIME), "long", locale=language) if value else ""
+            format_date(value.astimezone(LOCAL_TIME), "long", locale=locale) if value else ""
         ),
         "number": lambda value: (
             formatting.decimal(value, language, 2, grouped=True, optional=True)

@@ -95,8 +95,9 @@ def timeline(detail: ProcessDetail) -> list[dict[str, Any]]:
 def process_page(request: Request, process_id: RowId, principal: Caller) -> Response:
     context = app_context(request)
     with context.database.session() as session:
-        detail = processes.process_detail(session, principal=principal, process_id=process_id)
+        # The process first: the session then keeps it, and the detail takes it from there.
         process = get_process(session, principal=principal, process_id=process_id)
+        detail = processes.process_detail(session, principal=principal, process_id=process_id)
         municipality = session.get(Municipality, process.municipality_id)
         latest = contributions.list_contributions(
             session, principal=principal, process_id=process_id, limit=5
