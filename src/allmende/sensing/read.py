@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import ColumnElement, and_, case, func, select, text
+from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, case, func, select, text
 from sqlalchemy.orm import Session
 
 from allmende.core.errors import Conflict, NotFound, ValidationFailed
@@ -346,6 +346,40 @@ _NUMERIC = case(
 )
 
 
+# The charts' two queries are built once: a page of charts runs them per Datastream, and
+# building and keying a statement costs about as much as SQLite's run of it.
+_OBSERVATIONS_IN_RANGE = (
+    select(Observation.phenomenon_time, _NUMERIC)
+    .where(
+        Observation.datastream_id == bindparam("stream"),
+        Observation.phenomenon_time >= bindparam("low"),
+        Observation.phenomenon_time < bindparam("high"),
+    )
+    .order_by(Observation.phenomenon_time)
+    .limit(bindparam("limit"))
+)
+# Times are after 1970, so integer division rounds down on both backends.
+_BUCKET = (
+    (Observation.phenomenon_time + bindparam("offset", type_=BigInteger))
+    // bindparam("width", type_=BigInteger)
+) * bindparam("width", type_=BigInteger)
+_BUCKETS_IN_RANGE = (
+    select(
+        _BUCKET.label("start"),
+        func.count(_NUMERIC),
+        func.min(_NUMERIC),
+        func.max(_NUMERIC),
+        func.sum(_NUMERIC),
+    )
+    .where(
+        Observation.datastream_id == bindparam("stream"),
+        Observation.phenomenon_time >= bindparam("low"),
+        Observation.phenomenon_time < bindparam("high"),
+    )
+    .group_by(_BUCKET)
+)
+
+
 def observations(
     session: Session,
     *,
@@ -358,14 +392,13 @@ def observations(
     time order. The caller has checked that it may see the Datastream (:func:`get_thing`)."""
     low, high = _range(start, end)
     rows = session.execute(
-        select(Observation.phenomenon_time, _NUMERIC)
-        .where(
-            Observation.datastream_id == datastream_id,
-            Observation.phenomenon_time >= low,
-            Observation.phenomenon_time < high,
-        )
-        .order_by(Observation.phenomenon_time)
-        .limit(max(0, min(limit, MAX_POINTS)))
+        _OBSERVATIONS_IN_RANGE,
+        {
+            "stream": datastream_id,
+            "low": low,
+            "high": high,
+            "limit": max(0, min(limit, MAX_POINTS)),
+        },
     ).all()
     return [Point(from_micros(t), float(v)) for t, v in rows if v is not None]
 
@@ -388,22 +421,15 @@ def aggregate(
         raise ValidationFailed.one("step", "must be at least one second")
     merged: dict[int, list[float]] = {}  # local bucket → count, min, max, sum
     for part_low, part_high, offset in _constant_offsets(low, high, zone):
-        # Times are after 1970, so integer division rounds down on both backends.
-        bucket = ((Observation.phenomenon_time + offset) // width) * width
         rows = session.execute(
-            select(
-                bucket.label("start"),
-                func.count(_NUMERIC),
-                func.min(_NUMERIC),
-                func.max(_NUMERIC),
-                func.sum(_NUMERIC),
-            )
-            .where(
-                Observation.datastream_id == datastream_id,
-                Observation.phenomenon_time >= part_low,
-                Observation.phenomenon_time < part_high,
-            )
-            .group_by(bucket)
+            _BUCKETS_IN_RANGE,
+            {
+                "stream": datastream_id,
+                "low": part_low,
+                "high": part_high,
+                "offset": offset,
+                "width": width,
+            },
         ).all()
         for local, n, lo, hi, total in rows:
             if not n:

@@ -55,6 +55,26 @@ def test_a_value_beyond_28_digits_is_shown_not_a_server_error(
         assert "1.000.000.000.000.000.000.000.000.000.000,0" in page.text
 
 
+@pytest.mark.parametrize(("value", "shown"), [(True, "ja"), (False, "nein"), ("dry", "dry")])
+def test_a_yes_or_no_or_a_word_is_shown_as_such(
+    client: TestClient, network: Network, database: Database, value: bool | str, shown: str
+) -> None:
+    """A contact or a rain sensor sends true or false (a number test took them for numbers
+    that Python's decimals cannot read: a server error); a word is shown as it came."""
+    database.write(
+        lambda session: sensing.ingest_series(
+            session, datastream_id=network.soil, times=[END], values=[value]
+        )
+    )
+    for path in ("/sensors", f"/sensors/{network.probe}"):
+        page = client.get(path, headers={"Accept-Language": "de"})
+        assert page.status_code == 200
+        assert f"<strong>{shown}</strong>" in page.text or f'class="latest">{shown} ' in page.text
+    features = client.get("/sensors/map.geojson", headers={"Accept-Language": "de"}).json()
+    probe = next(f for f in features["features"] if f["properties"]["name"] == "Bodenfeuchte Eiche")
+    assert f"Bodenfeuchte: {shown}" in probe["properties"]["description"]
+
+
 def test_filters(client: TestClient, network: Network) -> None:
     html = client.get("/sensors?municipality=b-dorf").text
     assert "Bodenfeuchte Eiche" in html and "Wetterstation A" not in html

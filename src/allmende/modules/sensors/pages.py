@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -76,24 +76,44 @@ def render(
     return context.templates.render(request, template, {**base, **values}, status_code=status_code)
 
 
-def _value_text(
+class Latest(NamedTuple):
+    """A Datastream's latest value as pages write it; ``value`` None: none yet."""
+
+    label: str
+    value: str | None
+    unit: str
+
+
+def _latest(
     gettext: Callable[[str], str],
     fmt: Formats,
     stream: sensing.StreamSummary,
     kind: Kind,
     named: bool,
-) -> str:
+) -> Latest:
     value = stream.latest_value
-    shown = fmt.number(value, kind.decimals) if isinstance(value, int | float) else str(value)
+    if stream.latest_time is None:
+        shown = None
+    elif isinstance(value, bool):  # a contact, rain or not: before int, which bool is
+        shown = gettext("yes" if value else "no")
+    elif isinstance(value, int | float):
+        shown = fmt.number(value, kind.decimals)
+    elif isinstance(value, str):  # stored as a source string: translated if the catalogue can
+        shown = gettext(value) if value else value
+    else:
+        shown = str(value)
     label = stream.name if named else gettext(kind.label)
-    return f"{label}: {shown} {unit_symbol(stream.unit_symbol)}".rstrip()
+    return Latest(label, shown, unit_symbol(stream.unit_symbol))
 
 
 def _rows(
-    things: Sequence[sensing.ThingSummary], known: Sequence[Kind]
-) -> list[tuple[sensing.ThingSummary, list[tuple[sensing.StreamSummary, Kind, bool]]]]:
-    """Each Thing with its Datastreams' kinds; a kind measured twice (soil moisture at two
-    depths) is shown by the Datastream's name instead."""
+    things: Sequence[sensing.ThingSummary],
+    known: Sequence[Kind],
+    gettext: Callable[[str], str],
+    fmt: Formats,
+) -> list[tuple[sensing.ThingSummary, list[Latest]]]:
+    """Each Thing with its Datastreams' latest values, labelled by their kinds; a kind measured
+    twice (soil moisture at two depths) is labelled by the Datastream's name instead."""
     rows = []
     for thing in things:
         kinds = [service.kind_of(s, known) for s in thing.streams]
@@ -101,7 +121,10 @@ def _rows(
         rows.append(
             (
                 thing,
-                [(s, k, keys.count(k.key) > 1) for s, k in zip(thing.streams, kinds, strict=True)],
+                [
+                    _latest(gettext, fmt, s, k, keys.count(k.key) > 1)
+                    for s, k in zip(thing.streams, kinds, strict=True)
+                ],
             )
         )
     return rows
@@ -119,7 +142,9 @@ def index_page(
     kind: str | None = Query(None, max_length=40, pattern=KEY_PATTERN),
     page: int = Query(1, ge=1, le=100_000),
 ) -> Response:
-    with app_context(request).database.session() as session:
+    context = app_context(request)
+    fmt = Formats(context.catalogs.negotiate(request))
+    with context.database.session() as session:
         known = service.kinds(session)
         f = service.resolve_filter(session, municipality=municipality, kind=kind, known=known)
         shown = service.page_of_things(
@@ -131,7 +156,7 @@ def index_page(
             request,
             "sensors/index.html",
             {
-                "rows": _rows(shown.items, known),
+                "rows": _rows(shown.items, known, translate(request), fmt),
                 "total": shown.total,
                 "page": shown.number,
                 "pages": shown.pages,
@@ -172,13 +197,11 @@ def map_data(
                 "url": local_path(request, f"/sensors/{t.id}"),
                 "kind": str(t.properties.get("kind", "sensor")),
                 "description": " · ".join(
-                    _value_text(gettext, fmt, s, k, named)
-                    for s, k, named in row
-                    if s.latest_time is not None
+                    f"{c.label}: {c.value} {c.unit}".rstrip() for c in row if c.value is not None
                 ),
             },
         }
-        for t, row in _rows(found, known)
+        for t, row in _rows(found, known, gettext, fmt)
         if t.lon is not None and t.lat is not None
     ]
     return JSONResponse(
@@ -193,6 +216,7 @@ def thing_page(
     chosen = PERIODS[period]
     context = app_context(request)
     fmt = Formats(context.catalogs.negotiate(request))
+    gettext = translate(request)
     with context.database.session() as session:
         thing = sensing.get_thing(session, principal=principal, thing_id=thing_id)
         known = service.kinds(session)
@@ -215,7 +239,15 @@ def thing_page(
                 step=data.step,
                 number=fmt.number,
             )
-            panels.append({"stream": stream, "kind": kind, "series": data, "chart": chart})
+            panels.append(
+                {
+                    "stream": stream,
+                    "kind": kind,
+                    "latest": _latest(gettext, fmt, stream, kind, named=False),
+                    "series": data,
+                    "chart": chart,
+                }
+            )
     return render(
         request,
         "sensors/thing.html",
