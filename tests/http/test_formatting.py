@@ -70,6 +70,12 @@ def test_numpy_floats_and_decimals_are_written_as_floats_are() -> None:
         assert formatting.number(missing, "de") == "—"
 
 
+def test_a_bool_is_written_as_the_number_it_is() -> None:
+    """A page that expects a number may meet a stored true (Decimal("True") is an error)."""
+    assert formatting.fixed(True, "de", 1) == "1,0"
+    assert formatting.number(False, "en") == "0"
+
+
 def test_numbers_beyond_babels_rounding_are_written_all_the_same() -> None:
     """Babel's quantize fails from 10^28 on (a sensor may send 1e300): digits, not an error."""
     assert formatting.fixed(-3.5e40, "de", 1) == "-35" + ".000" * 13 + ",0"

@@ -66,7 +66,9 @@ def decimal(
     3.4 µs for Babel with its pattern parsed once and 7.0 µs for ``format_decimal`` (a sensor
     list writes hundreds), and also beyond 10^28, where Babel's rounding fails. Anything else
     goes to Babel."""
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+    if isinstance(value, bool):  # a stored true where a number was meant: 1, not an error
+        value = int(value)
+    if isinstance(value, int | float) and math.isfinite(value):
         text = format(Decimal(str(value)), f"{',' if grouped else ''}.{decimals}f")
         if optional and decimals:
             text = text.rstrip("0").rstrip(".")
