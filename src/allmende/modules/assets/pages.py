@@ -52,7 +52,6 @@ from allmende.modules.assets.service import (
     may_edit,
     may_read_internal,
     municipality_keys,
-    municipality_names,
     municipality_or_none,
     require_staff_somewhere,
 )
@@ -293,10 +292,11 @@ def register_page(
 ) -> Response:
     with app_context(request).database.session() as session:
         f, wanted = _register_filter(session, municipality, type, q, status)
-        rows, total = objects.list_objects(
+        rows, total = objects.list_object_summaries(
             session, principal=principal, f=f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
         )
         query = urlencode({k: v for k, v in wanted.items() if v})
+        places = municipalities(session)
         return render(
             request,
             "assets/register.html",
@@ -307,10 +307,10 @@ def register_page(
                 "pages": page_count(total, PAGE_SIZE),
                 "query": query,
                 "wanted": wanted,
-                "place_names": municipality_names(session),
-                "municipalities": municipalities(session),
+                "place_names": {m.id: m.name for m in places},
+                "municipalities": places,
                 "types": _unique_types(objects.list_types(session)),
-                "can_create": bool(editable_municipalities(session, principal)),
+                "can_create": any(may_edit(principal, m.id) for m in places),
             },
         )
 

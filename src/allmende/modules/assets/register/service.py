@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -256,16 +256,62 @@ def rows_by(
 def list_objects(
     session: Session, *, principal: Principal, f: ObjectFilter, limit: int, offset: int
 ) -> tuple[list[tuple[AssetObject, ObjectType]], int]:
-    total = session.scalar(
-        select(func.count()).select_from(AssetObject).where(object_condition(principal, f))
+    rows, total = _page(session, principal, f, (AssetObject, ObjectType), limit, offset)
+    return [(o, t) for o, t in rows], total
+
+
+class ObjectSummary(NamedTuple):
+    """What a list of objects shows of one (the register's table)."""
+
+    id: int
+    name: str
+    identifier: str | None
+    municipality_id: int
+    public: bool
+    status: str
+    type_name: str
+
+
+def list_object_summaries(
+    session: Session, *, principal: Principal, f: ObjectFilter, limit: int, offset: int
+) -> tuple[list[ObjectSummary], int]:
+    """:func:`list_objects` for a table: a few columns instead of whole objects and types
+    (their attributes, geometries and schemas were most of the register page's reading)."""
+    columns = (
+        AssetObject.id,
+        AssetObject.name,
+        AssetObject.identifier,
+        AssetObject.municipality_id,
+        AssetObject.public,
+        AssetObject.status,
+        ObjectType.name,
     )
+    rows, total = _page(session, principal, f, columns, limit, offset)
+    return [ObjectSummary(*row) for row in rows], total
+
+
+def _page(
+    session: Session,
+    principal: Principal,
+    f: ObjectFilter,
+    columns: tuple[Any, ...],
+    limit: int,
+    offset: int,
+) -> tuple[list[Any], int]:
+    """One page of ``columns`` of the objects of ``f`` with their types, by name, and the
+    number of all of them."""
+    condition = object_condition(principal, f)
+    total = session.scalar(select(func.count()).select_from(AssetObject).where(condition))
     rows = session.execute(
-        object_rows(principal, f)
+        select(*columns)
+        .select_from(AssetObject)
+        .join(ObjectType, ObjectType.id == AssetObject.type_id)
+        .where(condition)
         .order_by(AssetObject.name, AssetObject.id)
         .limit(limit)
         .offset(offset)
     ).all()
-    return [(o, t) for o, t in rows], int(total or 0)
+    return list(rows), int(total or 0)
 
 
 def get_object(session: Session, *, principal: Principal, object_id: int) -> AssetObject:
