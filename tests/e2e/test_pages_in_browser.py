@@ -1,6 +1,6 @@
-"""The main pages in Chromium: no sideways scrolling on a 390 px phone, breadcrumbs as a trail
-(not a numbered list), and the report form without JavaScript. (axe on every page:
-test_every_page_accessible.py.)"""
+"""The main pages in Chromium: no sideways scrolling on a 390 px phone or at 320 px,
+breadcrumbs as a trail (not a numbered list) whose links keep their words whole, and the report
+form without JavaScript. (axe on every page: test_every_page_accessible.py.)"""
 
 from __future__ import annotations
 
@@ -22,26 +22,44 @@ def _first_link(page: Any, prefix: str) -> str:
 
 
 def test_pages_reflow_on_a_phone(browser: Any, live_server: LiveServer) -> None:
-    context = browser.new_context(base_url=live_server.url, locale="de-DE", viewport=PHONE)
+    """390 px, a common phone, and 320 px, the width of WCAG 1.4.10 (reflow)."""
+    wide = {}
+    for width in (PHONE["width"], 320):
+        context = browser.new_context(
+            base_url=live_server.url, locale="de-DE", viewport={**PHONE, "width": width}
+        )
+        page = context.new_page()
+        try:
+            page.goto("/assets")
+            thing = _first_link(page, "/assets/")
+            page.goto("/sensors")
+            station = _first_link(page, "/sensors/")
+            paths = ("/assets", thing, "/reports", "/sensors", station, "/heat", "/water")
+            for path in (*paths, "/maintenance"):
+                page.goto(path)
+                scrolled = page.evaluate("document.documentElement.scrollWidth")
+                if scrolled > width:
+                    wide[f"{path} at {width} px"] = scrolled
+        finally:
+            context.close()
+    assert wide == {}
+
+
+def test_breadcrumbs_are_a_trail(browser: Any, live_server: LiveServer) -> None:
+    context = browser.new_context(
+        base_url=live_server.url, locale="de-DE", viewport={**PHONE, "width": 320}
+    )
     page = context.new_page()
     try:
-        wide = {}
-        for path in ("/assets", "/reports", "/sensors", "/heat", "/water", "/maintenance"):
-            page.goto(path)
-            width = page.evaluate("document.documentElement.scrollWidth")
-            if width > PHONE["width"]:
-                wide[path] = width
-        assert wide == {}
+        page.goto("/sensors")
+        page.goto(_first_link(page, "/sensors/"))
+        trail = page.locator("nav[aria-label] ol.breadcrumb")
+        assert trail.evaluate("e => getComputedStyle(e).listStyleType") == "none"
+        assert trail.evaluate("e => getComputedStyle(e).display") == "flex"
+        # The way back keeps its word whole ("Sensoren", not "Sensore" and "n" on two lines).
+        assert trail.locator("a").first.evaluate("e => e.getClientRects().length") == 1
     finally:
         context.close()
-
-
-def test_breadcrumbs_are_a_trail(page: Any) -> None:
-    page.goto("/sensors")
-    page.goto(_first_link(page, "/sensors/"))
-    trail = page.locator("nav[aria-label] ol.breadcrumb")
-    assert trail.evaluate("e => getComputedStyle(e).listStyleType") == "none"
-    assert trail.evaluate("e => getComputedStyle(e).display") == "flex"
 
 
 def test_report_form_without_javascript(browser: Any, live_server: LiveServer) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
+import allmende
 from allmende.http.templating import Templates, _gettext
 
 pytestmark = pytest.mark.unit
@@ -105,3 +107,15 @@ def test_translations_without_variables_are_kept_and_still_unescape_percent() ->
     assert gettext("Done") is gettext("Done")  # kept
     assert gettext("100%% sure") == "100% sicher"
     assert gettext("%(name)s left", name="<b>") == "&lt;b&gt; left"
+
+
+def test_no_template_carries_a_style_attribute() -> None:
+    """The content security policy takes styles from files only (``style-src 'self'``): a
+    browser drops a ``style`` attribute, and what it coloured (a legend) loses its colour."""
+    root = Path(allmende.__file__).parent
+    offending = [
+        str(path.relative_to(root))
+        for path in sorted(root.rglob("*.html"))
+        if re.search(r"<[^>]*\sstyle\s*=", path.read_text(encoding="utf-8"))
+    ]
+    assert offending == []

@@ -33,6 +33,12 @@ class UtciClass:
     colour: str  # fill of the map and the legend
     text: str  # text colour on that fill (contrast ≥ 4.5:1)
 
+    @property
+    def css_class(self) -> str:
+        """The class of ``static/heat.css`` with these colours (pages may not carry style
+        attributes: the content security policy allows styles from files only)."""
+        return f"utci-class-{'m' if self.code < 0 else ''}{abs(self.code)}"
+
 
 UTCI_CLASSES: tuple[UtciClass, ...] = (
     UtciClass(-5, N_("extreme cold stress"), None, -40.0, "#08306b", "#ffffff"),
