@@ -1,4 +1,5 @@
-"""Numbers, money, sizes and times as readers of a language write them (through Babel).
+"""Numbers, money, sizes and times as readers of a language write them (Babel's text; plain
+numbers and numeric dates written by Python, the same text faster).
 
 Templates reach these as filters (``{{ value | number }}``, ``| money``, ``| filesize``,
 ``| coordinate``, ``| datetime``, ``| date``) in the language of the page, and the same
@@ -124,8 +125,8 @@ def coordinate(value: float | None, language: str) -> str:
     return number(value, language, 6)
 
 
-# Dates and times are written as digits, "dd.MM.yyyy HH:mm" in every language: Babel would
-# write the same text (a property test says so) at ten times the cost, parsing the locale at
+# Dates and times are written as digits, "dd.MM.yyyy HH:mm" in every language: Babel writes
+# the same text (a property test says so) in 5.4 µs against 0.8 µs, parsing the locale at
 # each call, and a page of charts writes hundreds of them.
 
 

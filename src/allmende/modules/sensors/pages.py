@@ -95,7 +95,7 @@ def _latest(
     if stream.latest_time is None:
         shown = None
     elif isinstance(value, bool):  # a contact, rain or not: before int, which bool is
-        shown = gettext("yes" if value else "no")
+        shown = gettext("yes") if value else gettext("no")
     elif isinstance(value, int | float):
         shown = fmt.number(value, kind.decimals)
     elif isinstance(value, str):  # stored as a source string: translated if the catalogue can
