@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import LiveServer
+from tests.e2e.support import axe_violations
 
 pytestmark = pytest.mark.e2e
 
@@ -58,6 +59,28 @@ def test_breadcrumbs_are_a_trail(browser: Any, live_server: LiveServer) -> None:
         assert trail.evaluate("e => getComputedStyle(e).display") == "flex"
         # The way back keeps its word whole ("Sensoren", not "Sensore" and "n" on two lines).
         assert trail.locator("a").first.evaluate("e => e.getClientRects().length") == 1
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "label"), [("/sensors", "Art"), ("/assets", "Typ"), ("/water", "Adresse")]
+)
+def test_lists_on_a_phone_are_a_block_per_row(
+    browser: Any, live_server: LiveServer, path: str, label: str
+) -> None:
+    """Five or six columns in 390 px broke every word; on a phone each row is a block whose
+    small cells say what they are ("Art: Wetterstation"), and nothing scrolls sideways."""
+    context = browser.new_context(base_url=live_server.url, locale="de-DE", viewport=PHONE)
+    page = context.new_page()
+    try:
+        page.goto(path)
+        table = page.locator("main table.blocks").first
+        assert table.evaluate("e => e.scrollWidth <= e.clientWidth")
+        cell = table.locator("tbody tr").first.locator("td").nth(1)
+        assert cell.evaluate("e => getComputedStyle(e).display") == "block"
+        assert cell.evaluate("e => getComputedStyle(e, '::before').content") == f'"{label}: "'
+        assert axe_violations(page) == []
     finally:
         context.close()
 

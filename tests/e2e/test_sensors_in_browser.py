@@ -103,25 +103,6 @@ def test_english_pages(browser, live_server: LiveServer) -> None:  # type: ignor
         context.close()
 
 
-def test_the_list_on_a_phone_is_a_sensor_per_block(browser, live_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
-    """Five columns in 390 px broke every word; on a phone each sensor is a block whose small
-    cells say what they are ("Art: Wetterstation"), and nothing scrolls sideways."""
-    context = browser.new_context(
-        base_url=live_server.url, locale="de-DE", viewport={"width": 390, "height": 844}
-    )
-    page = context.new_page()
-    try:
-        page.goto("/sensors")
-        table = page.locator("#sensor-list")
-        assert table.evaluate("e => e.scrollWidth <= e.clientWidth")
-        kind = table.locator("tbody tr").first.locator("td").nth(1)
-        assert kind.evaluate("e => getComputedStyle(e).display") == "block"
-        assert kind.evaluate("e => getComputedStyle(e, '::before').content") == '"Art: "'
-        assert axe_violations(page) == []
-    finally:
-        context.close()
-
-
 def test_staff_see_the_internal_meter(page, live_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
     signed_in(page, live_server.url, STAFF)
     to_the_list_page_with(page, "Stromzähler Bauhof Auenstadt")
