@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
 from allmende.core.messages import localise, message_from_json
 from allmende.delivery.mailer import REGION_ZONE, Rendered
+from allmende.http import formatting
 from allmende.http.i18n import Catalogs
 
 
@@ -85,7 +85,9 @@ class MailTemplates:
 
 @pass_context
 def _number(context: Context, value: float) -> str:
-    return format_decimal(value, locale=context["lang"])
+    """As Babel's ``format_decimal`` writes it (grouped, up to three decimals), also beyond
+    10^28, where Babel's rounding fails (a meter may report 1e30)."""
+    return formatting.decimal(value, context["lang"], 3, grouped=True, optional=True)
 
 
 @pass_context
