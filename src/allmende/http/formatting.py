@@ -130,7 +130,7 @@ def coordinate(value: float | None, language: str) -> str:
 # each call, and a page of charts writes hundreds of them.
 
 
-def numeric_datetime(value: datetime) -> str:
+def _numeric_datetime(value: datetime) -> str:
     """``value`` as "dd.MM.yyyy HH:mm" on its own clock."""
     return f"{value.day:02d}.{value.month:02d}.{value.year:04d} {value.hour:02d}:{value.minute:02d}"
 
@@ -138,7 +138,7 @@ def numeric_datetime(value: datetime) -> str:
 def local_datetime(value: datetime | None, language: str) -> str:
     if value is None:
         return MISSING
-    return numeric_datetime(value.astimezone(REGION_ZONE))
+    return _numeric_datetime(value.astimezone(REGION_ZONE))
 
 
 def local_date(value: date | datetime | None, language: str) -> str:

@@ -41,10 +41,7 @@ class Formats:
         return f"{hours:02d}:{minutes:02d}"
 
     def time(self, value: datetime | None) -> str:
-        if value is None:
-            return "—"
-        zone = service._local()
-        return formatting.numeric_datetime(value.astimezone(zone))
+        return formatting.local_datetime(value, self.language)
 
 
 MESSAGES = {

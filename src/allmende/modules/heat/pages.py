@@ -87,9 +87,7 @@ class Formats:
         return formatting.fixed(value, self.language, decimals)
 
     def time(self, value: datetime | None) -> str:
-        if value is None:
-            return "—"
-        return formatting.numeric_datetime(value.astimezone(LOCAL_ZONE))
+        return formatting.local_datetime(value, self.language)
 
     def day(self, value: Any) -> str:
         return format_date(

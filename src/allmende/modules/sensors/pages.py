@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from allmende.modules.sensors import charts, service
 from allmende.modules.sensors.catalogue import (
-    LOCAL_ZONE,
     PERIODS,
     STATION_KINDS,
     Kind,
@@ -55,9 +54,7 @@ class Formats:
         return formatting.fixed(value, self.language, decimals)
 
     def time(self, value: datetime | None) -> str:
-        if value is None:
-            return "—"
-        return formatting.numeric_datetime(value.astimezone(LOCAL_ZONE))
+        return formatting.local_datetime(value, self.language)
 
     def iso(self, value: datetime | None) -> str:
         return value.isoformat() if value else ""

@@ -237,9 +237,13 @@ def object_condition(principal: Principal, f: ObjectFilter) -> ColumnElement[boo
     return and_(*parts)
 
 
-def object_rows(principal: Principal, f: ObjectFilter) -> Any:
+def object_rows(
+    principal: Principal, f: ObjectFilter, columns: tuple[Any, ...] = (AssetObject, ObjectType)
+) -> Any:
+    """``columns`` (by default the objects and their types) of the objects of ``f``."""
     return (
-        select(AssetObject, ObjectType)
+        select(*columns)
+        .select_from(AssetObject)
         .join(ObjectType, ObjectType.id == AssetObject.type_id)
         .where(object_condition(principal, f))
     )
@@ -300,13 +304,11 @@ def _page(
 ) -> tuple[list[Any], int]:
     """One page of ``columns`` of the objects of ``f`` with their types, by name, and the
     number of all of them."""
-    condition = object_condition(principal, f)
-    total = session.scalar(select(func.count()).select_from(AssetObject).where(condition))
+    total = session.scalar(
+        select(func.count()).select_from(AssetObject).where(object_condition(principal, f))
+    )
     rows = session.execute(
-        select(*columns)
-        .select_from(AssetObject)
-        .join(ObjectType, ObjectType.id == AssetObject.type_id)
-        .where(condition)
+        object_rows(principal, f, columns)
         .order_by(AssetObject.name, AssetObject.id)
         .limit(limit)
         .offset(offset)
