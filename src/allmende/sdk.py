@@ -74,7 +74,7 @@ from allmende.identity.permissions import (
     sees,
     visible,
 )
-from allmende.identity.principal import ANONYMOUS, Principal
+from allmende.identity.principal import ANONYMOUS, Principal, acting_for
 from allmende.identity.service import list_municipalities, municipality_keys, municipality_names
 from allmende.sensing import actuation, vocabulary
 from allmende.sensing import read as sensing
@@ -150,6 +150,7 @@ __all__ = [
     "User",
     "ValidationFailed",
     "absolute_url",
+    "acting_for",
     "actuation",
     "app_context",
     "as_utc",

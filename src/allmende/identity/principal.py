@@ -41,3 +41,10 @@ class Principal:
 
 
 ANONYMOUS = Principal()
+
+
+def acting_for(municipality_id: int, *, name: str) -> Principal:
+    """A job or rule working for one municipality: it reads what that municipality's staff
+    read (the region's public records and its own internal ones), nothing internal of
+    another municipality."""
+    return Principal(kind="system", name=name, staff_of=frozenset({municipality_id}))

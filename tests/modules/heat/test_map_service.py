@@ -13,13 +13,14 @@ import rasterio
 import shapely
 import xarray as xr
 from rasterio.io import MemoryFile
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from allmende.core.registry import Registry, discover
 from allmende.modules.heat import maps, service, stations
-from allmende.modules.heat.models import DistrictHour, Layer, MapHour
+from allmende.modules.heat.models import DistrictHour, HeatSettings, Layer, MapHour
 from allmende.modules.heat.service import DatabaseStore
 from allmende.sdk import District
+from allmende.sensing.models import Datastream, Thing
 from allmende.storage.database import Database
 from tests.modules.heat.conftest import END, Network, build_network
 from tests.modules.heat.files import geotiff, wgs84_raster
@@ -245,3 +246,35 @@ def test_the_map_is_compared_with_the_stations(mapped: Database, region: Region)
     assert results is not None and results["stations"] == 4 and results["hours"] > 10
     for method in ("joined", "model", "interpolation"):
         assert np.isfinite(results[method]["rmse"])
+
+
+def test_the_regional_weather_comes_from_no_internal_station_of_another_municipality(
+    database: Database, region: Region, network: Network
+) -> None:
+    """A station of A marked as the region's reference: B uses it while it is public, not
+    once it is internal, not even where B's settings name it (set before it was made
+    internal); A, its owner, still does."""
+    a, b = region.municipality_a, region.municipality_b
+
+    def mark(session, public: bool) -> None:  # type: ignore[no-untyped-def]
+        thing = session.get(Thing, network.full)
+        thing.properties = {**(thing.properties or {}), "heat_role": "reference"}
+        thing.public = public
+        for stream in network.streams["full"].values():
+            session.get(Datastream, stream).public = public
+
+    def reference(municipality_id: int) -> int | None:
+        with database.session() as session:
+            found = maps.reference_station(session, municipality_id=municipality_id)
+        return None if found is None else found.thing.id
+
+    database.write(lambda s: mark(s, True))
+    assert reference(b) == network.full
+    named = {"reference_thing_id": network.full}
+    database.write(lambda s: service.update_rules(s, municipality_id=b, values=named))
+    database.write(lambda s: mark(s, False))
+    assert reference(b) is None
+    unnamed = delete(HeatSettings).where(HeatSettings.municipality_id == b)
+    database.write(lambda s: s.execute(unnamed))
+    assert reference(b) is None
+    assert reference(a) == network.full

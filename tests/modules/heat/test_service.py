@@ -41,3 +41,29 @@ def test_an_existing_thing_is_stored(database: Database, region: Region) -> None
     )
     with database.session() as session:
         assert rules(session, municipality_id=a).forecast_thing_id == thing
+
+
+@pytest.mark.parametrize("name", ["reference_thing_id", "forecast_thing_id"])
+def test_another_municipalitys_internal_thing_is_refused_its_public_one_kept(
+    database: Database, region: Region, name: str
+) -> None:
+    a, b = region.municipality_a, region.municipality_b
+
+    def things(session):  # type: ignore[no-untyped-def]
+        internal = sensing.create_thing(
+            session, municipality_id=a, name="Intern", lon=8.6, lat=49.4, public=False
+        )
+        public = sensing.create_thing(session, municipality_id=a, name="Offen", lon=8.6, lat=49.4)
+        return internal, public
+
+    internal, public = database.write(things)
+    with pytest.raises(ValidationFailed) as refused:
+        database.write(lambda s: update_rules(s, municipality_id=b, values={name: internal}))
+    assert [(e.field, e.reason) for e in refused.value.errors] == [
+        (name, "is an internal Thing of another municipality")
+    ]
+    database.write(lambda s: update_rules(s, municipality_id=a, values={name: internal}))
+    database.write(lambda s: update_rules(s, municipality_id=b, values={name: public}))
+    with database.session() as session:
+        assert getattr(rules(session, municipality_id=a), name) == internal
+        assert getattr(rules(session, municipality_id=b), name) == public

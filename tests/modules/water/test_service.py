@@ -35,7 +35,7 @@ from allmende.modules.water.models import (
 )
 from allmende.modules.water.schemas import ZoneCreate
 from allmende.sdk import actuation, sensing, utcnow
-from allmende.sensing.models import Observation
+from allmende.sensing.models import Datastream, Observation, Thing
 from allmende.storage.database import Database
 from allmende.web.mail import MailTemplates
 from tests.modules.water.conftest import Water, refresh
@@ -240,6 +240,48 @@ def test_a_zone_waters_when_dry_and_its_valve_is_followed_up(
         notes = session.scalars(select(Notification)).all()
     assert log[0][1].state == actuation.FAILED and log[0][1].attempts == 3
     assert any(n.kind == actuation.TASK_FAILED for n in notes)
+
+
+def test_a_zone_reads_no_internal_station_or_probe_of_another_municipality(
+    database: Database, water: Water, people: People, region: Region
+) -> None:
+    """A's weather station and soil probe: B's zone may name them while they are public; once
+    A makes them internal, B's zone may not (naming the field), A's may, and B's existing zone
+    decides without them."""
+    mine = zone_data(region, water.probe_stream).model_copy(
+        update={"station_thing_id": water.station}
+    )
+    theirs = mine.model_copy(update={"municipality_id": region.municipality_b})
+    b_zone = database.write(
+        lambda s: zones.create_zone(s, principal=people.staff_b, data=theirs).id
+    )
+
+    def make_internal(session: Session) -> None:
+        for thing_id in (water.station, water.probe):
+            session.get(Thing, thing_id).public = False  # type: ignore[union-attr]
+            for stream in session.scalars(
+                select(Datastream).where(Datastream.thing_id == thing_id)
+            ):
+                stream.public = False
+
+    database.write(make_internal)
+    for field, named in (
+        ("body.station_thing_id", {"probe_datastream_id": None}),
+        ("body.probe_datastream_id", {"station_thing_id": None}),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            database.write(
+                lambda s, named=named: zones.create_zone(
+                    s, principal=people.staff_b, data=theirs.model_copy(update=named)
+                )
+            )
+        assert [e.field for e in refused.value.errors] == [field]
+    a_zone = database.write(lambda s: zones.create_zone(s, principal=people.staff_a, data=mine))
+    assert (a_zone.station_thing_id, a_zone.probe_kind) == (water.station, "suction")
+    decided = database.write(
+        lambda s: zones.decide_zone(s, s.get(Zone, b_zone), now=water.now.replace(hour=6))
+    )
+    assert decided is not None and decided.reason == "no_data"
 
 
 def test_staff_who_opted_in_read_a_leak_by_mail_in_their_language(

@@ -33,7 +33,7 @@ from allmende.modules.heat.catalogue import COOL_PLACE_TYPES, OBJECT_LAND_COVER
 from allmende.modules.heat.landcover import Grid
 from allmende.modules.heat.layers import read_layer
 from allmende.modules.heat.models import DistrictHour, Evaluation, LandCoverGrid, Layer, MapHour
-from allmende.modules.heat.service import Store, districts, floor_hour, rules
+from allmende.modules.heat.service import Store, districts, floor_hour, rules, working_for
 from allmende.modules.heat.stations import Station, find
 from allmende.sdk import (
     ANONYMOUS,
@@ -368,12 +368,15 @@ def prepared(session: Session, *, municipality_id: int) -> Prepared | None:
 
 
 def reference_station(session: Session, *, municipality_id: int) -> Station | None:
-    """The station whose measurements are the municipality's regional weather."""
+    """The station whose measurements are the municipality's regional weather: the one its
+    settings name, else one marked ``heat_role: reference``, else its own first. Another
+    municipality's station counts only where it and its measurements are public."""
     settings = rules(session, municipality_id=municipality_id)
+    reader = working_for(municipality_id)
     if settings.reference_thing_id is not None:
-        named = find(session, thing_ids=[settings.reference_thing_id])
+        named = find(session, thing_ids=[settings.reference_thing_id], principal=reader)
         return named[0] if named and named[0].has("ta", "rh", "wind", "ghi") else None
-    every = [s for s in find(session) if s.has("ta", "rh", "wind", "ghi")]
+    every = [s for s in find(session, principal=reader) if s.has("ta", "rh", "wind", "ghi")]
     marked = [s for s in every if s.thing.properties.get("heat_role") == "reference"]
     own = [s for s in every if s.thing.municipality_id == municipality_id]
     chosen = marked or sorted(own, key=lambda s: s.thing.id)
@@ -417,10 +420,17 @@ def hour_inputs(
     if reference is None:
         return None
     settings = rules(session, municipality_id=municipality_id)
+    reader = working_for(municipality_id)
     forecast = (
-        find(session, thing_ids=[settings.forecast_thing_id]) if settings.forecast_thing_id else []
+        find(session, thing_ids=[settings.forecast_thing_id], principal=reader)
+        if settings.forecast_thing_id
+        else []
     )
-    local = [s for s in find(session, municipality_ids=[municipality_id]) if "ta" in s.inputs]
+    local = [
+        s
+        for s in find(session, municipality_ids=[municipality_id], principal=reader)
+        if "ta" in s.inputs
+    ]
     start = hours.min().to_pydatetime() - timedelta(hours=12)  # the cloud cover needs daylight
     end = hours.max().to_pydatetime() + timedelta(hours=1)
     ids = {s.id for st in [reference, *forecast, *local] for s in st.inputs.values()}

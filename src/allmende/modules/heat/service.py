@@ -26,6 +26,7 @@ from allmende.sdk import (
     NotFound,
     Principal,
     ValidationFailed,
+    acting_for,
     readable_municipalities,
     require,
     sensing,
@@ -67,6 +68,12 @@ class DatabaseStore:
 
 #: How jobs read the region: every record, public or not (they publish only what may be).
 SYSTEM = Principal(kind="system", name="heat", is_admin=True)
+
+
+def working_for(municipality_id: int) -> Principal:
+    """How the module reads for one municipality's maps and warnings: the region's public
+    stations and the municipality's own internal ones, never another's internal ones."""
+    return acting_for(municipality_id, name="heat")
 
 
 def municipality(session: Session, *, key: str) -> Municipality:
@@ -141,9 +148,21 @@ def update_rules(session: Session, *, municipality_id: int, values: dict[str, An
     checked = _check(merged)
     named = {name: checked[name] for name in THING_FIELDS if checked[name] is not None}
     existing = sensing.thing_municipalities(session, thing_ids=named.values()) if named else {}
+    usable = (
+        {
+            t.id
+            for t in sensing.list_things(
+                session, principal=working_for(municipality_id), thing_ids=named.values()
+            )
+        }
+        if named
+        else set()
+    )
     for name, thing_id in named.items():
         if thing_id not in existing:  # the foreign key would refuse it at the flush: a 500
             raise ValidationFailed.one(name, f"names no Thing (there is no Thing {thing_id})")
+        if thing_id not in usable:
+            raise ValidationFailed.one(name, "is an internal Thing of another municipality")
     row = session.get(HeatSettings, municipality_id)
     if row is None:
         row = HeatSettings(municipality_id=municipality_id)

@@ -96,11 +96,12 @@ class StationInfo:
     streams: dict[str, int] = field(default_factory=dict)
 
 
-def find_stations(session: Session) -> list[StationInfo]:
-    """Every Thing measuring air temperature that is not a forecast, with its known streams."""
+def find_stations(session: Session, *, principal: Principal = SYSTEM) -> list[StationInfo]:
+    """Every Thing measuring air temperature that is not a forecast, with its known streams
+    (those ``principal`` may read: a zone's rules read as its municipality does)."""
     found = []
     for thing in sensing.list_things(
-        session, principal=SYSTEM, definitions=[vocabulary.AIR_TEMPERATURE]
+        session, principal=principal, definitions=[vocabulary.AIR_TEMPERATURE]
     ):
         if thing.properties.get("kind") == FORECAST_KIND or thing.lon is None or thing.lat is None:
             continue

@@ -34,6 +34,7 @@ from allmende.sdk import (
     NotFound,
     Principal,
     ValidationFailed,
+    acting_for,
     actuation,
     require,
     sensing,
@@ -71,6 +72,23 @@ def create_zone(session: Session, *, principal: Principal, data: ZoneCreate) -> 
 
 
 def make_zone(session: Session, *, data: ZoneCreate) -> Zone:
+    reader = working_for(data.municipality_id)
+    station = data.station_thing_id
+    if station is not None and station not in {
+        s.thing_id for s in meteo.find_stations(session, principal=reader)
+    }:
+        raise ValidationFailed.one(
+            "body.station_thing_id",
+            N_("is no weather station of the region that the municipality may read"),
+        )
+    probe_kind = None
+    if data.probe_datastream_id is not None:
+        probe_kind = _probe_kind(session, data.probe_datastream_id, reader)
+        if probe_kind is None:
+            raise ValidationFailed.one(
+                "body.probe_datastream_id",
+                N_("is no soil probe's Datastream that the municipality may read"),
+            )
     thing = sensing.ensure_thing(
         session,
         name=f"Bewässerungsventil {data.name}",
@@ -102,11 +120,9 @@ def make_zone(session: Session, *, data: ZoneCreate) -> Zone:
         max_minutes=data.max_minutes,
         lon=data.lon,
         lat=data.lat,
-        station_thing_id=data.station_thing_id or _nearest_station(session, data),
+        station_thing_id=station or _nearest_station(session, data, reader),
         probe_datastream_id=data.probe_datastream_id,
-        probe_kind=None
-        if data.probe_datastream_id is None
-        else _probe_kind(session, data.probe_datastream_id),
+        probe_kind=probe_kind,
         thing_id=thing,
         capability_id=capability,
         enabled=True,
@@ -117,8 +133,14 @@ def make_zone(session: Session, *, data: ZoneCreate) -> Zone:
     return zone
 
 
-def _nearest_station(session: Session, data: ZoneCreate) -> int | None:
-    found = meteo.find_stations(session)
+def working_for(municipality_id: int) -> Principal:
+    """How a zone's rules read the region: the public stations and probes, and its own
+    municipality's internal ones, never another's internal ones."""
+    return acting_for(municipality_id, name="water")
+
+
+def _nearest_station(session: Session, data: ZoneCreate, reader: Principal) -> int | None:
+    found = meteo.find_stations(session, principal=reader)
     mine = [s for s in found if s.municipality_id == data.municipality_id] or found
     if not mine:
         return None
@@ -178,6 +200,8 @@ def _probe_depletion(session: Session, zone: Zone, now: datetime) -> float | Non
     the last day (None without a probe or without usable readings)."""
     if zone.probe_datastream_id is None:
         return None
+    if _probe_kind(session, zone.probe_datastream_id, working_for(zone.municipality_id)) is None:
+        return None  # made internal by another municipality since, or gone
     start = now - timedelta(days=3)
     data = sensing.series(session, datastream_ids=[zone.probe_datastream_id], start=start, end=now)[
         zone.probe_datastream_id
@@ -192,20 +216,22 @@ def _probe_depletion(session: Session, zone: Zone, now: datetime) -> float | Non
     return float(daily.depletion[-1]) if daily.depletion.size else None
 
 
-def _probe_kind(session: Session, datastream_id: int) -> str:
+def _probe_kind(session: Session, datastream_id: int, reader: Principal) -> str | None:
+    """ "suction" or "volumetric"; None where ``reader`` reads no soil probe's Datastream of
+    that id."""
     for thing in sensing.list_things(
         session,
-        principal=meteo.SYSTEM,
+        principal=reader,
         definitions=[vocabulary.SOIL_WATER_TENSION, vocabulary.SOIL_MOISTURE],
     ):
         for stream in thing.streams:
-            if stream.id == datastream_id:
-                return (
-                    "suction"
-                    if stream.definition == vocabulary.SOIL_WATER_TENSION
-                    else "volumetric"
-                )
-    return "suction"
+            if stream.id != datastream_id:
+                continue
+            if stream.definition == vocabulary.SOIL_WATER_TENSION:
+                return "suction"
+            if stream.definition == vocabulary.SOIL_MOISTURE:
+                return "volumetric"
+    return None
 
 
 def decide_zone(
@@ -229,7 +255,12 @@ def decide_zone(
         return None
     belief = _belief(zone)
     station_info = next(
-        (s for s in meteo.find_stations(session) if s.thing_id == zone.station_thing_id), None
+        (
+            s
+            for s in meteo.find_stations(session, principal=working_for(zone.municipality_id))
+            if s.thing_id == zone.station_thing_id
+        ),
+        None,
     )
     facts: dict[str, Any] = {}
     if zone.balance_day:
