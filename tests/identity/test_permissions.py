@@ -15,7 +15,7 @@ from allmende.identity.permissions import (
     sees,
     visible,
 )
-from allmende.identity.principal import ANONYMOUS, Principal
+from allmende.identity.principal import ANONYMOUS, Principal, acting_for
 
 pytestmark = pytest.mark.unit
 
@@ -28,6 +28,8 @@ KEY_A = Principal(
 )
 KEY_UNBOUND = Principal(kind="api_key", api_key_id=2, scopes=frozenset({"open311"}))
 KEY_ADMIN = Principal(kind="api_key", api_key_id=3, scopes=frozenset({"admin"}), is_admin=True)
+#: A module's job working for A (its maps, its zones).
+JOB_FOR_A = acting_for(A, name="heat")
 
 
 @pytest.mark.parametrize(
@@ -111,6 +113,7 @@ def test_readable_municipalities_follow_the_scopes(
     [
         (ADMIN, {(A, False), (B, False), (A, True), (B, True)}),
         (STAFF_A, {(A, False), (A, True), (B, True)}),
+        (JOB_FOR_A, {(A, False), (A, True), (B, True)}),  # never B's internal records
         (CITIZEN, {(A, True), (B, True)}),
         (ANONYMOUS, {(A, True), (B, True)}),
         (KEY_A, {(A, False), (A, True), (B, True)}),  # its scope, bound to A
