@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -50,23 +50,37 @@ def _moderated(session: Session, principal: Principal, process_id: int) -> None:
 # --- drafts -----------------------------------------------------------------------------------
 
 
+# A process's page reads its drafts, layers and documents: statements built once (building
+# and keying one costs about as much as running it), the process bound at each run.
+_RATINGS = (
+    select(
+        DraftRating.draft_id,
+        func.count(DraftRating.id).label("n"),
+        func.avg(DraftRating.stars).label("avg"),
+    )
+    .join(Draft, Draft.id == DraftRating.draft_id)
+    .where(Draft.process_id == bindparam("process"))
+    .group_by(DraftRating.draft_id)
+)
+_DRAFTS = (
+    select(Draft).where(Draft.process_id == bindparam("process")).order_by(Draft.position, Draft.id)
+)
+_LAYERS = (
+    select(PlanLayer)
+    .where(PlanLayer.process_id == bindparam("process"))
+    .order_by(PlanLayer.position, PlanLayer.id)
+)
+_DOCUMENTS = (
+    select(Document).where(Document.process_id == bindparam("process")).order_by(Document.id)
+)
+
+
 def list_drafts(session: Session, *, process_id: int) -> list[DraftRead]:
     ratings = {
         row.draft_id: (int(row.n), float(row.avg))
-        for row in session.execute(
-            select(
-                DraftRating.draft_id,
-                func.count(DraftRating.id).label("n"),
-                func.avg(DraftRating.stars).label("avg"),
-            )
-            .join(Draft, Draft.id == DraftRating.draft_id)
-            .where(Draft.process_id == process_id)
-            .group_by(DraftRating.draft_id)
-        )
+        for row in session.execute(_RATINGS, {"process": process_id})
     }
-    drafts = session.scalars(
-        select(Draft).where(Draft.process_id == process_id).order_by(Draft.position, Draft.id)
-    )
+    drafts = session.scalars(_DRAFTS, {"process": process_id})
     return [_draft_read(d, *ratings.get(d.id, (0, None))) for d in drafts]
 
 
@@ -181,9 +195,7 @@ def _document_read(doc: Document) -> DocumentRead:
 
 
 def list_documents(session: Session, *, process_id: int) -> list[DocumentRead]:
-    docs = session.scalars(
-        select(Document).where(Document.process_id == process_id).order_by(Document.id)
-    )
+    docs = session.scalars(_DOCUMENTS, {"process": process_id})
     return [_document_read(d) for d in docs]
 
 
@@ -276,11 +288,7 @@ def _layer_read(layer: PlanLayer) -> LayerRead:
 
 
 def list_layers(session: Session, *, process_id: int) -> list[LayerRead]:
-    layers = session.scalars(
-        select(PlanLayer)
-        .where(PlanLayer.process_id == process_id)
-        .order_by(PlanLayer.position, PlanLayer.id)
-    )
+    layers = session.scalars(_LAYERS, {"process": process_id})
     return [_layer_read(layer) for layer in layers]
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from allmende.modules.participation import plans
@@ -253,16 +253,34 @@ def delete_process(session: Session, *, principal: Principal, process_id: int) -
     return files
 
 
+# What a process's page reads about it, built once (see plans._DRAFTS).
+_SURVEYS = (
+    select(Survey)
+    .where(Survey.process_id == bindparam("process"))
+    .order_by(Survey.position, Survey.id)
+)
+_EVENTS = (
+    select(Event)
+    .where(Event.process_id == bindparam("process"))
+    .order_by(Event.starts_at, Event.id)
+)
+_FAQ = (
+    select(FaqEntry)
+    .where(FaqEntry.process_id == bindparam("process"))
+    .order_by(FaqEntry.position, FaqEntry.id)
+)
+
+
 def process_detail(
     session: Session, *, principal: Principal, process_id: int, now: datetime | None = None
 ) -> ProcessDetail:
     process = get_process(session, principal=principal, process_id=process_id)
-    key = municipality_keys(session, {process.municipality_id})[process.municipality_id]
+    # By its key: a page that holds the municipality already takes it from the session.
+    place = session.get(Municipality, process.municipality_id)
+    assert place is not None  # a foreign key
     counts = contribution_counts(session, [process.id])
-    base = process_read(process, key, contributions=counts.get(process.id, 0), now=now)
-    surveys = session.scalars(
-        select(Survey).where(Survey.process_id == process.id).order_by(Survey.position, Survey.id)
-    )
+    base = process_read(process, place.key, contributions=counts.get(process.id, 0), now=now)
+    surveys = session.scalars(_SURVEYS, {"process": process.id})
     return ProcessDetail(
         **base.model_dump(),
         events=list_events(session, process_id=process.id),
@@ -295,9 +313,7 @@ def _event_read(event: Event) -> EventRead:
 
 
 def list_events(session: Session, *, process_id: int) -> list[EventRead]:
-    events = session.scalars(
-        select(Event).where(Event.process_id == process_id).order_by(Event.starts_at, Event.id)
-    )
+    events = session.scalars(_EVENTS, {"process": process_id})
     return [_event_read(e) for e in events]
 
 
@@ -334,11 +350,7 @@ def delete_event(session: Session, *, principal: Principal, event_id: int) -> No
 
 
 def list_faq(session: Session, *, process_id: int) -> list[FaqRead]:
-    entries = session.scalars(
-        select(FaqEntry)
-        .where(FaqEntry.process_id == process_id)
-        .order_by(FaqEntry.position, FaqEntry.id)
-    )
+    entries = session.scalars(_FAQ, {"process": process_id})
     return [
         FaqRead(id=e.id, question=e.question, answer=e.answer, position=e.position) for e in entries
     ]

@@ -97,8 +97,8 @@ def process_page(request: Request, process_id: RowId, principal: Caller) -> Resp
     with context.database.session() as session:
         # The process first: the session then keeps it, and the detail takes it from there.
         process = get_process(session, principal=principal, process_id=process_id)
-        detail = processes.process_detail(session, principal=principal, process_id=process_id)
         municipality = session.get(Municipality, process.municipality_id)
+        detail = processes.process_detail(session, principal=principal, process_id=process_id)
         latest = contributions.list_contributions(
             session, principal=principal, process_id=process_id, limit=5
         )
