@@ -87,6 +87,41 @@ def test_ensure_datastream_is_idempotent_and_shares_property_and_sensor(
         assert sensor.metadata_.startswith("https://")
 
 
+def test_each_reader_is_listed_the_datastreams_it_may_read(
+    database: Database, region: Region
+) -> None:
+    """A public station with a public and an internal Datastream, listed, counted and filtered
+    by kind for readers in turn (the listing's statements are kept per set of readable
+    municipalities): staff of A see both, the public and staff of B only the public one."""
+    thing = _station(database, region)
+    public = database.write(
+        lambda s: read.ensure_datastream(s, thing_id=thing, name="UTCI", public=True, **UTCI)
+    )
+    internal = database.write(
+        lambda s: read.ensure_datastream(
+            s, thing_id=thing, name="UTCI intern", public=False,
+            **{**UTCI, "definition": vocabulary.AIR_TEMPERATURE, "observed_property_name": "Ta"},
+        )
+    )  # fmt: skip
+    staff_a = Principal(kind="user", user_id=1, staff_of=frozenset({region.municipality_a}))
+    staff_b = Principal(kind="user", user_id=2, staff_of=frozenset({region.municipality_b}))
+    anonymous = Principal()
+    expected = {staff_a: [public, internal], anonymous: [public], staff_b: [public]}
+    with database.session() as session:
+        for who in (staff_a, anonymous, staff_b, staff_a, anonymous):
+            listed = read.list_things(session, principal=who)
+            assert [[d.id for d in t.streams] for t in listed] == [expected[who]]
+            assert read.count_things(session, principal=who) == 1
+            by_kind = read.list_things(
+                session, principal=who, definitions=[vocabulary.AIR_TEMPERATURE]
+            )
+            assert len(by_kind) == (1 if who is staff_a else 0)
+            assert read.count_things(
+                session, principal=who, definitions=[vocabulary.AIR_TEMPERATURE],
+                municipality_ids=[region.municipality_a],
+            ) == len(by_kind)  # fmt: skip
+
+
 def test_a_public_stream_never_reuses_an_internal_property(
     database: Database, region: Region
 ) -> None:

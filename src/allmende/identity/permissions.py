@@ -110,7 +110,16 @@ def visible(
     principal: Principal, municipality_column: Any, public_column: Any, *, scope: str
 ) -> ColumnElement[bool]:
     """SQL condition: rows that are public, or internal rows of ``scope`` the caller may read."""
-    readable = readable_municipalities(principal, scope=scope)
+    return visible_to(
+        readable_municipalities(principal, scope=scope), municipality_column, public_column
+    )
+
+
+def visible_to(
+    readable: frozenset[int] | None, municipality_column: Any, public_column: Any
+) -> ColumnElement[bool]:
+    """:func:`visible` for the caller's :func:`readable_municipalities`: a statement built once
+    per set of readable municipalities serves every caller with that set."""
     if readable is None:
         return true()
     internal: ColumnElement[bool] = (

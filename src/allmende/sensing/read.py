@@ -18,6 +18,7 @@ Times are timezone-aware ``datetime`` values in UTC; the tables store microsecon
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -26,11 +27,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, case, func, select, text
+from sqlalchemy import BigInteger, Select, and_, bindparam, case, func, select, text
 from sqlalchemy.orm import Session
 
 from allmende.core.errors import Conflict, NotFound, ValidationFailed
-from allmende.identity.permissions import visible
+from allmende.identity.permissions import readable_municipalities, visible_to
 from allmende.identity.principal import Principal
 from allmende.sensing import service
 from allmende.sensing.ingest import DuplicatePolicy, IngestError, ingest_datastream
@@ -46,7 +47,7 @@ from allmende.sensing.models import (
 )
 from allmende.sensing.results import decode_result
 from allmende.sensing.times import from_micros, to_micros
-from allmende.storage.id_sets import in_set
+from allmende.storage.id_sets import in_set, in_set_parameter
 
 __all__ = [
     "DERIVED_SENSOR_METADATA",
@@ -168,7 +169,7 @@ _POSITION_ROWS = (
         Location.bbox_maxy,
     )
     .join(Location, Location.id == thing_locations.c.location_id)
-    .where(Location.bbox_minx.is_not(None))
+    .where(Location.bbox_minx.is_not(None), in_set_parameter(thing_locations.c.thing_id, "things"))
     .order_by(thing_locations.c.thing_id, Location.id)
 )
 _STREAM_ROWS = (
@@ -210,13 +211,20 @@ def list_things(
     ordered by name, optionally only those of some municipalities or with a Datastream of an
     ObservedProperty ``definition``; ``offset`` and ``limit`` cut one page of them. Each
     carries only the Datastreams the caller may see."""
-    condition = _things_condition(principal, municipality_ids, definitions, thing_ids)
+    shape = _listing(
+        readable_municipalities(principal, scope=READ_SCOPE),
+        municipality_ids is not None,
+        definitions is not None,
+        thing_ids is not None,
+    )
+    filters = _filter_values(municipality_ids, definitions, thing_ids)
     things = session.execute(
-        _THING_ROWS.where(condition).offset(max(0, offset)).limit(max(0, min(limit, MAX_THINGS)))
+        shape.things,
+        {**filters, "offset": max(0, offset), "limit": max(0, min(limit, MAX_THINGS))},
     ).all()
     ids = [t.id for t in things]
     places = _positions(session, ids)
-    streams = _streams(session, principal, ids)
+    streams = _streams(session, shape.streams, ids)
     return [
         ThingSummary(
             id=t.id,
@@ -242,32 +250,66 @@ def count_things(
     definitions: Collection[str] | None = None,
 ) -> int:
     """How many Things :func:`list_things` finds with the same filter, over all its pages."""
-    condition = _things_condition(principal, municipality_ids, definitions, None)
-    return int(session.scalar(select(func.count()).select_from(Thing).where(condition)) or 0)
+    shape = _listing(
+        readable_municipalities(principal, scope=READ_SCOPE),
+        municipality_ids is not None,
+        definitions is not None,
+        False,
+    )
+    filters = _filter_values(municipality_ids, definitions, None)
+    return int(session.scalar(shape.how_many, filters) or 0)
 
 
-def _things_condition(
-    principal: Principal,
-    municipality_ids: Collection[int] | None,
-    definitions: Collection[str] | None,
-    thing_ids: Collection[int] | None,
-) -> ColumnElement[bool]:
-    condition = visible(principal, Thing.municipality_id, Thing.public, scope=READ_SCOPE)
-    if municipality_ids is not None:
-        condition = and_(condition, Thing.municipality_id.in_(sorted(municipality_ids)))
-    if thing_ids is not None:
-        condition = and_(condition, Thing.id.in_(sorted(thing_ids)))
-    if definitions is not None:
+class _Listing(NamedTuple):
+    things: Select[Any]
+    how_many: Select[Any]
+    streams: Select[Any]
+
+
+@functools.lru_cache(maxsize=256)
+def _listing(
+    readable: frozenset[int] | None, by_municipality: bool, by_definition: bool, by_id: bool
+) -> _Listing:
+    """The listing's statements for callers who read the same municipalities and a filter of
+    the same kind, its values bound at each run: built and keyed once, not per request."""
+    condition = visible_to(readable, Thing.municipality_id, Thing.public)
+    if by_municipality:
+        condition = and_(condition, in_set_parameter(Thing.municipality_id, "municipalities"))
+    if by_id:
+        condition = and_(condition, in_set_parameter(Thing.id, "ids"))
+    if by_definition:
         measured = (
             select(Datastream.thing_id)
             .join(ObservedProperty, ObservedProperty.id == Datastream.observed_property_id)
             .where(
-                ObservedProperty.definition.in_(sorted(definitions)),
-                visible(principal, Datastream.municipality_id, Datastream.public, scope=READ_SCOPE),
+                ObservedProperty.definition.in_(bindparam("definitions", expanding=True)),
+                visible_to(readable, Datastream.municipality_id, Datastream.public),
             )
         )
         condition = and_(condition, Thing.id.in_(measured))
-    return condition
+    return _Listing(
+        things=_THING_ROWS.where(condition).offset(bindparam("offset")).limit(bindparam("limit")),
+        how_many=select(func.count()).select_from(Thing).where(condition),
+        streams=_STREAM_ROWS.where(
+            in_set_parameter(Datastream.thing_id, "things"),
+            visible_to(readable, Datastream.municipality_id, Datastream.public),
+        ),
+    )
+
+
+def _filter_values(
+    municipality_ids: Collection[int] | None,
+    definitions: Collection[str] | None,
+    thing_ids: Collection[int] | None,
+) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if municipality_ids is not None:
+        values["municipalities"] = sorted({int(m) for m in municipality_ids})
+    if definitions is not None:
+        values["definitions"] = sorted(set(definitions))
+    if thing_ids is not None:
+        values["ids"] = sorted({int(t) for t in thing_ids})
+    return values
 
 
 def get_thing(session: Session, *, principal: Principal, thing_id: int) -> ThingSummary:
@@ -290,7 +332,7 @@ def _positions(session: Session, ids: Sequence[int]) -> dict[int, tuple[float, f
     """Each Thing's first Location with a geometry: the centre of its bounding box."""
     found: dict[int, tuple[float, float, str]] = {}
     if ids:
-        rows = session.execute(_POSITION_ROWS.where(in_set(thing_locations.c.thing_id, ids))).all()
+        rows = session.execute(_POSITION_ROWS, {"things": list(ids)}).all()
         for thing_id, name, minx, miny, maxx, maxy in rows:
             if thing_id not in found:
                 found[thing_id] = ((minx + maxx) / 2, (miny + maxy) / 2, name)
@@ -298,16 +340,11 @@ def _positions(session: Session, ids: Sequence[int]) -> dict[int, tuple[float, f
 
 
 def _streams(
-    session: Session, principal: Principal, ids: Sequence[int]
+    session: Session, statement: Select[Any], ids: Sequence[int]
 ) -> dict[int, list[StreamSummary]]:
     found: dict[int, list[StreamSummary]] = {}
     if ids:
-        rows = session.execute(
-            _STREAM_ROWS.where(
-                in_set(Datastream.thing_id, ids),
-                visible(principal, Datastream.municipality_id, Datastream.public, scope=READ_SCOPE),
-            )
-        ).all()
+        rows = session.execute(statement, {"things": list(ids)}).all()
         for r in rows:
             unit = r[4] if isinstance(r[4], dict) else {}
             found.setdefault(r[0], []).append(
