@@ -387,16 +387,17 @@ _NUMERIC = case(
 )
 
 
-# The charts' two queries are built once: a page of charts runs them per Datastream, and
-# building and keying a statement costs about as much as SQLite's run of it.
+# The charts' two queries are built once, for all Datastreams of a page at a time: a
+# station's page of charts ran two per Datastream, and building and keying a statement costs
+# about as much as SQLite's run of it.
 _OBSERVATIONS_IN_RANGE = (
-    select(Observation.phenomenon_time, _NUMERIC)
+    select(Observation.datastream_id, Observation.phenomenon_time, _NUMERIC)
     .where(
-        Observation.datastream_id == bindparam("stream"),
+        in_set_parameter(Observation.datastream_id, "streams"),
         Observation.phenomenon_time >= bindparam("low"),
         Observation.phenomenon_time < bindparam("high"),
     )
-    .order_by(Observation.phenomenon_time)
+    .order_by(Observation.datastream_id, Observation.phenomenon_time)
     .limit(bindparam("limit"))
 )
 # Times are after 1970, so integer division rounds down on both backends.
@@ -406,6 +407,7 @@ _BUCKET = (
 ) * bindparam("width", type_=BigInteger)
 _BUCKETS_IN_RANGE = (
     select(
+        Observation.datastream_id,
         _BUCKET.label("start"),
         func.count(_NUMERIC),
         func.min(_NUMERIC),
@@ -413,11 +415,11 @@ _BUCKETS_IN_RANGE = (
         func.sum(_NUMERIC),
     )
     .where(
-        Observation.datastream_id == bindparam("stream"),
+        in_set_parameter(Observation.datastream_id, "streams"),
         Observation.phenomenon_time >= bindparam("low"),
         Observation.phenomenon_time < bindparam("high"),
     )
-    .group_by(_BUCKET)
+    .group_by(Observation.datastream_id, _BUCKET)
 )
 
 
@@ -431,17 +433,47 @@ def observations(
 ) -> list[Point]:
     """The numeric Observations of one Datastream with ``start <= phenomenonTime < end``, in
     time order. The caller has checked that it may see the Datastream (:func:`get_thing`)."""
+    return observations_of(
+        session, datastream_ids=[datastream_id], start=start, end=end, limit=limit
+    )[datastream_id]
+
+
+def observations_of(
+    session: Session,
+    *,
+    datastream_ids: Collection[int],
+    start: datetime,
+    end: datetime,
+    limit: int = MAX_POINTS,
+) -> dict[int, list[Point]]:
+    """:func:`observations` of several Datastreams (at most ``limit`` rows each), read in one
+    query; every asked id is a key of the answer."""
     low, high = _range(start, end)
+    ids = sorted({int(i) for i in datastream_ids})
+    limit = max(0, min(limit, MAX_POINTS))
+    found: dict[int, list[Point]] = {i: [] for i in ids}
+    if not ids or not limit:
+        return found
+    cap = limit * len(ids)
     rows = session.execute(
-        _OBSERVATIONS_IN_RANGE,
-        {
-            "stream": datastream_id,
-            "low": low,
-            "high": high,
-            "limit": max(0, min(limit, MAX_POINTS)),
-        },
+        _OBSERVATIONS_IN_RANGE, {"streams": ids, "low": low, "high": high, "limit": cap}
     ).all()
-    return [Point(from_micros(t), float(v)) for t, v in rows if v is not None]
+    if len(rows) == cap and len(ids) > 1:  # one stream may have taken another's share
+        return {
+            i: observations(session, datastream_id=i, start=start, end=end, limit=limit)
+            for i in ids
+        }
+    taken = dict.fromkeys(ids, 0)
+    moments: dict[int, datetime] = {}  # the streams of a station share their times
+    for stream, t, v in rows:
+        taken[stream] += 1
+        if v is None or taken[stream] > limit:
+            continue
+        moment = moments.get(t)
+        if moment is None:
+            moment = moments[t] = from_micros(t)
+        found[stream].append(Point(moment, float(v)))
+    return found
 
 
 def aggregate(
@@ -456,36 +488,61 @@ def aggregate(
     """Count, min, max, mean and sum of the numeric Observations per interval of ``step``,
     computed in SQL. Intervals are aligned to midnight in ``zone``: a day is a day of its
     clock (23 or 25 hours long where summer time begins or ends)."""
+    return aggregate_of(
+        session, datastream_ids=[datastream_id], start=start, end=end, step=step, zone=zone
+    )[datastream_id]
+
+
+def aggregate_of(
+    session: Session,
+    *,
+    datastream_ids: Collection[int],
+    start: datetime,
+    end: datetime,
+    step: timedelta,
+    zone: tzinfo = UTC,
+) -> dict[int, list[Bucket]]:
+    """:func:`aggregate` of several Datastreams in one query (one per change of the zone's
+    UTC offset in the range); every asked id is a key of the answer."""
     low, high = _range(start, end)
     width = step // timedelta(microseconds=1)
     if width < 1_000_000:
         raise ValidationFailed.one("step", "must be at least one second")
-    merged: dict[int, list[float]] = {}  # local bucket → count, min, max, sum
-    for part_low, part_high, offset in _constant_offsets(low, high, zone):
+    ids = sorted({int(i) for i in datastream_ids})
+    # per stream: local bucket → count, min, max, sum
+    merged: dict[int, dict[int, list[float]]] = {i: {} for i in ids}
+    for part_low, part_high, offset in _constant_offsets(low, high, zone) if ids else []:
         rows = session.execute(
             _BUCKETS_IN_RANGE,
             {
-                "stream": datastream_id,
+                "streams": ids,
                 "low": part_low,
                 "high": part_high,
                 "offset": offset,
                 "width": width,
             },
         ).all()
-        for local, n, lo, hi, total in rows:
+        for stream, local, n, lo, hi, total in rows:
             if not n:
                 continue
-            found = merged.get(int(local))
+            buckets = merged[stream]
+            found = buckets.get(int(local))
             if found is None:
-                merged[int(local)] = [int(n), float(lo), float(hi), float(total)]
+                buckets[int(local)] = [int(n), float(lo), float(hi), float(total)]
             else:  # a bucket that a change of summer time splits
                 found[0] += int(n)
                 found[1], found[2] = min(found[1], float(lo)), max(found[2], float(hi))
                 found[3] += float(total)
-    return [
-        Bucket(_local_start(local, zone), int(n), lo, hi, total / n, total)
-        for local, (n, lo, hi, total) in sorted(merged.items())
-    ]
+    starts: dict[int, datetime] = {}  # the streams' buckets share their starts
+    for local in {local for buckets in merged.values() for local in buckets}:
+        starts[local] = _local_start(local, zone)
+    return {
+        stream: [
+            Bucket(starts[local], int(n), lo, hi, total / n, total)
+            for local, (n, lo, hi, total) in sorted(buckets.items())
+        ]
+        for stream, buckets in merged.items()
+    }
 
 
 def _constant_offsets(low: int, high: int, zone: tzinfo) -> list[tuple[int, int, int]]:

@@ -179,6 +179,38 @@ def test_days_of_the_local_clock_across_the_end_of_summer_time(
     ]
 
 
+def test_many_streams_in_one_read_as_each_alone(database: Database, network: Network) -> None:
+    """Points and aggregates of several Datastreams (one without values, one id twice) read
+    at once are those of each read alone, in UTC and local days, also where ``limit`` cuts
+    a stream that holds more than its share."""
+    berlin = ZoneInfo("Europe/Berlin")
+    ids = [network.temperature, network.precipitation, network.soil, network.temperature]
+    start, end = END - timedelta(days=3), END + timedelta(hours=1)
+    with database.session() as session:
+        for limit in (5, 50, 1_000):  # all cut (read again one by one), two cut, none
+            together = sensing.observations_of(
+                session, datastream_ids=ids, start=start, end=end, limit=limit
+            )
+            alone = {
+                i: sensing.observations(session, datastream_id=i, start=start, end=end, limit=limit)
+                for i in ids
+            }
+            assert together == alone
+            assert len(together[network.temperature]) == min(limit, HOURS)
+        assert together[network.soil] == []
+        for zone, step in ((UTC, timedelta(hours=3)), (berlin, timedelta(days=1))):
+            buckets = sensing.aggregate_of(
+                session, datastream_ids=ids, start=start, end=end, step=step, zone=zone
+            )
+            assert buckets == {
+                i: sensing.aggregate(
+                    session, datastream_id=i, start=start, end=end, step=step, zone=zone
+                )
+                for i in ids
+            }
+            assert buckets[network.soil] == [] and buckets[network.temperature]
+
+
 def test_refusals(database: Database, network: Network) -> None:
     with database.session() as session:
         with pytest.raises(ValidationFailed):

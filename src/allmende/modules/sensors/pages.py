@@ -222,10 +222,11 @@ def thing_page(
         # still shows its last data.
         latest = thing.latest_time or utcnow()
         end = latest.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        kinds = [(stream, service.kind_of(stream, known)) for stream in thing.streams]
+        found = service.series(session, streams=kinds, period=chosen, end=end)
         panels = []
-        for stream in thing.streams:
-            kind = service.kind_of(stream, known)
-            data = service.series(session, stream=stream, kind=kind, period=chosen, end=end)
+        for stream, kind in kinds:
+            data = found[stream.id]
             chart = charts.build(
                 start=data.start,
                 end=data.end,

@@ -147,40 +147,52 @@ class Series:
 
 
 def series(
-    session: Session, *, stream: sensing.StreamSummary, kind: Kind, period: Period, end: datetime
-) -> Series:
-    """The data of one chart: raw values for short periods, hourly aggregates for long ones
-    (amounts are summed, states averaged), and a coarser table for screen readers."""
+    session: Session,
+    *,
+    streams: Sequence[tuple[sensing.StreamSummary, Kind]],
+    period: Period,
+    end: datetime,
+) -> dict[int, Series]:
+    """The data of each stream's chart, by Datastream id: raw values for short periods, hourly
+    aggregates for long ones (amounts are summed, states averaged), and a coarser table for
+    screen readers. Two or three queries for all of them."""
     start = end - period.span
-    low: list[float] | None = None
-    high: list[float] | None = None
-    if period.step is None:
-        raw = sensing.observations(session, datastream_id=stream.id, start=start, end=end)
-        points = [(p.time, p.value) for p in raw]
-    else:
-        buckets = sensing.aggregate(
-            session,
-            datastream_id=stream.id,
-            start=start,
-            end=end,
-            step=period.step,
-            zone=LOCAL_ZONE,
+    ids = [stream.id for stream, _ in streams]
+    raw = (
+        sensing.observations_of(session, datastream_ids=ids, start=start, end=end)
+        if period.step is None
+        else {}
+    )
+    hourly = (
+        sensing.aggregate_of(
+            session, datastream_ids=ids, start=start, end=end, step=period.step, zone=LOCAL_ZONE
         )
-        if kind.style == "bar":
-            points = [(b.start, b.total) for b in buckets]
-        else:
-            points = [(b.start, b.mean) for b in buckets]
-            low = [b.low for b in buckets]
-            high = [b.high for b in buckets]
-    table = sensing.aggregate(
+        if period.step is not None
+        else {}
+    )
+    tables = sensing.aggregate_of(
         session,
-        datastream_id=stream.id,
+        datastream_ids=ids,
         start=start,
         end=end,
         step=period.table_step,
         zone=LOCAL_ZONE,
     )
-    return Series(start, end, points, low, high, table, period.step)
+    found = {}
+    for stream, kind in streams:
+        low: list[float] | None = None
+        high: list[float] | None = None
+        if period.step is None:
+            points = [(p.time, p.value) for p in raw[stream.id]]
+        elif kind.style == "bar":
+            points = [(b.start, b.total) for b in hourly[stream.id]]
+        else:
+            buckets = hourly[stream.id]
+            points = [(b.start, b.mean) for b in buckets]
+            low = [b.low for b in buckets]
+            high = [b.high for b in buckets]
+        found[stream.id] = Series(start, end, points, low, high, tables[stream.id], period.step)
+    return found
 
 
 def period_of(key: str) -> Period:
