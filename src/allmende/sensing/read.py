@@ -504,13 +504,34 @@ def aggregate_of(
 ) -> dict[int, list[Bucket]]:
     """:func:`aggregate` of several Datastreams in one query (one per change of the zone's
     UTC offset in the range); every asked id is a key of the answer."""
+    return aggregates_of(
+        session, datastream_ids=datastream_ids, start=start, end=end, steps=[step], zone=zone
+    )[step]
+
+
+def aggregates_of(
+    session: Session,
+    *,
+    datastream_ids: Collection[int],
+    start: datetime,
+    end: datetime,
+    steps: Sequence[timedelta],
+    zone: tzinfo = UTC,
+) -> dict[timedelta, dict[int, list[Bucket]]]:
+    """:func:`aggregate_of` in several steps (a chart's hours and its table's days) from one
+    pass over the Observations: the database aggregates by the finest step, and each coarser
+    one, a multiple of it, merges those buckets (all are aligned to the zone's midnight, so a
+    coarse bucket is exactly the fine ones that start in it)."""
     low, high = _range(start, end)
-    width = step // timedelta(microseconds=1)
-    if width < 1_000_000:
+    widths = {step: step // timedelta(microseconds=1) for step in steps}
+    finest = min(widths.values(), default=0)
+    if finest < 1_000_000:
         raise ValidationFailed.one("step", "must be at least one second")
+    if any(width % finest for width in widths.values()):
+        raise ValidationFailed.one("step", "each step must be a multiple of the finest")
     ids = sorted({int(i) for i in datastream_ids})
     # per stream: local bucket → count, min, max, sum
-    merged: dict[int, dict[int, list[float]]] = {i: {} for i in ids}
+    fine: dict[int, dict[int, list[float]]] = {i: {} for i in ids}
     for part_low, part_high, offset in _constant_offsets(low, high, zone) if ids else []:
         rows = session.execute(
             _BUCKETS_IN_RANGE,
@@ -519,30 +540,50 @@ def aggregate_of(
                 "low": part_low,
                 "high": part_high,
                 "offset": offset,
-                "width": width,
+                "width": finest,
             },
         ).all()
         for stream, local, n, lo, hi, total in rows:
-            if not n:
-                continue
-            buckets = merged[stream]
-            found = buckets.get(int(local))
-            if found is None:
-                buckets[int(local)] = [int(n), float(lo), float(hi), float(total)]
-            else:  # a bucket that a change of summer time splits
-                found[0] += int(n)
-                found[1], found[2] = min(found[1], float(lo)), max(found[2], float(hi))
-                found[3] += float(total)
+            if n:
+                _merge(fine[stream], int(local), int(n), float(lo), float(hi), float(total))
     starts: dict[int, datetime] = {}  # the streams' buckets share their starts
-    for local in {local for buckets in merged.values() for local in buckets}:
-        starts[local] = _local_start(local, zone)
-    return {
-        stream: [
-            Bucket(starts[local], int(n), lo, hi, total / n, total)
-            for local, (n, lo, hi, total) in sorted(buckets.items())
-        ]
-        for stream, buckets in merged.items()
-    }
+    answer: dict[timedelta, dict[int, list[Bucket]]] = {}
+    for step, width in widths.items():
+        merged = fine
+        if width != finest:
+            merged = {i: {} for i in ids}
+            for stream, buckets in fine.items():
+                for local, (n, lo, hi, total) in buckets.items():
+                    _merge(merged[stream], local // width * width, int(n), lo, hi, total)
+        answer[step] = {
+            stream: [
+                Bucket(_start(starts, local, zone), int(n), lo, hi, total / n, total)
+                for local, (n, lo, hi, total) in sorted(buckets.items())
+            ]
+            for stream, buckets in merged.items()
+        }
+    return answer
+
+
+def _merge(
+    buckets: dict[int, list[float]], local: int, n: int, lo: float, hi: float, total: float
+) -> None:
+    """Add a count, minimum, maximum and sum to the bucket at ``local`` (a fine bucket, or
+    one that a change of summer time splits into two parts)."""
+    found = buckets.get(local)
+    if found is None:
+        buckets[local] = [n, lo, hi, total]
+        return
+    found[0] += n
+    found[1], found[2] = min(found[1], lo), max(found[2], hi)
+    found[3] += total
+
+
+def _start(starts: dict[int, datetime], local: int, zone: tzinfo) -> datetime:
+    found = starts.get(local)
+    if found is None:
+        found = starts[local] = _local_start(local, zone)
+    return found
 
 
 def _constant_offsets(low: int, high: int, zone: tzinfo) -> list[tuple[int, int, int]]:

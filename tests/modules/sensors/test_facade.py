@@ -211,6 +211,53 @@ def test_many_streams_in_one_read_as_each_alone(database: Database, network: Net
             assert buckets[network.soil] == [] and buckets[network.temperature]
 
 
+def test_coarse_buckets_merged_from_fine_ones_are_those_the_database_makes(
+    database: Database, network: Network
+) -> None:
+    """Hours and local days from one pass over the Observations, across the end of summer time
+    (a day of 25 hours), are the hours and days asked one by one; a step that is no multiple
+    of the finest is refused."""
+    berlin = ZoneInfo("Europe/Berlin")
+    first = datetime(2026, 10, 23, 20, 30, tzinfo=UTC)
+    moments = [first + timedelta(minutes=20 * i) for i in range(3 * 24 * 4)]
+    database.write(
+        lambda s: sensing.ingest_series(
+            s, datastream_id=network.soil, times=moments,
+            values=[round(30 + 5 * ((i * 7) % 11) / 11, 2) for i in range(len(moments))],
+        )
+    )  # fmt: skip
+    ids = [network.soil, network.temperature]
+    start, end = datetime(2026, 10, 23, 22, tzinfo=UTC), datetime(2026, 10, 27, 5, tzinfo=UTC)
+    hour, day = timedelta(hours=1), timedelta(days=1)
+    with database.session() as session:
+        both = sensing.aggregates_of(
+            session, datastream_ids=ids, start=start, end=end, steps=[hour, day], zone=berlin
+        )
+        for step in (hour, day):
+            alone = {
+                i: sensing.aggregate(
+                    session, datastream_id=i, start=start, end=end, step=step, zone=berlin
+                )
+                for i in ids
+            }
+            assert {i: [b.start for b in alone[i]] for i in ids} == {
+                i: [b.start for b in both[step][i]] for i in ids
+            }
+            for i in ids:
+                for merged, asked in zip(both[step][i], alone[i], strict=True):
+                    assert (merged.count, merged.low, merged.high) == (
+                        asked.count, asked.low, asked.high,
+                    )  # fmt: skip
+                    assert merged.total == pytest.approx(asked.total)
+        days = both[day][network.soil]
+        assert [d.count for d in days][:2] == [24 * 3, 25 * 3]  # 24 October, 25 October
+        with pytest.raises(ValidationFailed):
+            sensing.aggregates_of(
+                session, datastream_ids=ids, start=start, end=end,
+                steps=[timedelta(hours=2), timedelta(hours=3)],
+            )  # fmt: skip
+
+
 def test_refusals(database: Database, network: Network) -> None:
     with database.session() as session:
         with pytest.raises(ValidationFailed):

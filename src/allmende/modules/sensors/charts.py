@@ -145,11 +145,12 @@ def build(
         if points[index][0] - points[index - 1][0] > spacing * 3:
             runs.append([])
         runs[-1].append(index)
+    xs = [x(moment) for moment, _ in points]  # each once: the line and the band share them
     for run in runs:
-        chart.lines.append("M" + " L".join(f"{x(points[i][0])},{y(points[i][1])}" for i in run))
+        chart.lines.append("M" + " L".join(f"{xs[i]},{y(points[i][1])}" for i in run))
         if low is not None and high is not None and len(run) > 1:
-            upper = [f"{x(points[i][0])},{y(high[i])}" for i in run]
-            lower = [f"{x(points[i][0])},{y(low[i])}" for i in reversed(run)]
+            upper = [f"{xs[i]},{y(high[i])}" for i in run]
+            lower = [f"{xs[i]},{y(low[i])}" for i in reversed(run)]
             chart.band.append(" ".join(upper + lower))
     return chart
 

@@ -155,7 +155,7 @@ def series(
 ) -> dict[int, Series]:
     """The data of each stream's chart, by Datastream id: raw values for short periods, hourly
     aggregates for long ones (amounts are summed, states averaged), and a coarser table for
-    screen readers. Two or three queries for all of them."""
+    screen readers. Two queries for all of them (one more where summer time begins or ends)."""
     start = end - period.span
     ids = [stream.id for stream, _ in streams]
     raw = (
@@ -163,21 +163,12 @@ def series(
         if period.step is None
         else {}
     )
-    hourly = (
-        sensing.aggregate_of(
-            session, datastream_ids=ids, start=start, end=end, step=period.step, zone=LOCAL_ZONE
-        )
-        if period.step is not None
-        else {}
+    steps = [period.table_step] if period.step is None else [period.step, period.table_step]
+    aggregated = sensing.aggregates_of(
+        session, datastream_ids=ids, start=start, end=end, steps=steps, zone=LOCAL_ZONE
     )
-    tables = sensing.aggregate_of(
-        session,
-        datastream_ids=ids,
-        start=start,
-        end=end,
-        step=period.table_step,
-        zone=LOCAL_ZONE,
-    )
+    hourly = aggregated[period.step] if period.step is not None else {}
+    tables = aggregated[period.table_step]
     found = {}
     for stream, kind in streams:
         low: list[float] | None = None
