@@ -49,15 +49,54 @@ class Formats:
 
     def __init__(self, language: str) -> None:
         self.language = language
+        self._times: dict[datetime, tuple[str, str]] = {}  # a station's charts share times
 
     def number(self, value: float | None, decimals: int = 1) -> str:
         return formatting.fixed(value, self.language, decimals)
 
     def time(self, value: datetime | None) -> str:
-        return formatting.local_datetime(value, self.language)
+        return self._written(value)[0] if value else formatting.local_datetime(None, self.language)
 
     def iso(self, value: datetime | None) -> str:
-        return value.isoformat() if value else ""
+        return self._written(value)[1] if value else ""
+
+    def _written(self, value: datetime) -> tuple[str, str]:
+        found = self._times.get(value)
+        if found is None:
+            found = self._times[value] = (
+                formatting.local_datetime(value, self.language),
+                value.isoformat(),
+            )
+        return found
+
+
+class TableRow(NamedTuple):
+    """A row of a chart's table: the interval's start (machine-readable and as shown) and its
+    figures, written."""
+
+    iso: str
+    time: str
+    cells: list[str]
+
+
+def table_rows(data: service.Series, kind: Kind, fmt: Formats) -> list[TableRow]:
+    """The chart's values as its table shows them: the sum of an amount, else the mean, lowest
+    and highest (written here once, not by a template call per figure)."""
+    places = kind.decimals
+    return [
+        TableRow(
+            fmt.iso(b.start),
+            fmt.time(b.start),
+            [fmt.number(b.total, places)]
+            if kind.style == "bar"
+            else [
+                fmt.number(b.mean, places),
+                fmt.number(b.low, places),
+                fmt.number(b.high, places),
+            ],
+        )
+        for b in data.table
+    ]
 
 
 def translate(request: Request) -> Callable[[str], str]:
@@ -244,6 +283,7 @@ def thing_page(
                     "latest": _latest(gettext, fmt, stream, kind, named=False),
                     "series": data,
                     "chart": chart,
+                    "rows": table_rows(data, kind, fmt),
                 }
             )
     return render(
