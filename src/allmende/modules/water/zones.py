@@ -217,8 +217,8 @@ def _probe_depletion(session: Session, zone: Zone, now: datetime) -> float | Non
 
 
 def _probe_kind(session: Session, datastream_id: int, reader: Principal) -> str | None:
-    """ "suction" or "volumetric"; None where ``reader`` reads no soil probe's Datastream of
-    that id."""
+    """The probe's kind, "suction" or "volumetric"; None where ``reader`` reads no soil
+    probe's Datastream of that id."""
     for thing in sensing.list_things(
         session,
         principal=reader,
