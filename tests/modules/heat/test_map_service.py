@@ -216,22 +216,36 @@ def test_the_staff_page_and_a_refused_upload(
     )
     assert refused.status_code == 422
     assert "contains no features" in refused.text
+    settings = {
+        "csrf_token": csrf_from(page.text),
+        "strong_utci": "33",
+        "night_min_ta": "20",
+        "extreme_utci": "32",
+        "area_share": "0.25",
+        "afternoon_from": "12",
+        "afternoon_to": "18",
+        "night_from": "22",
+        "night_to": "6",
+        "cell_m": "100",
+    }
     saved = client.post(
-        "/heat/staff/a-stadt/settings",
-        data={
-            "csrf_token": csrf_from(page.text),
-            "strong_utci": "33",
-            "night_min_ta": "20",
-            "extreme_utci": "32",
-            "area_share": "0.25",
-            "afternoon_from": "12",
-            "afternoon_to": "18",
-            "night_from": "22",
-            "night_to": "6",
-            "cell_m": "100",
-        },
+        "/heat/staff/a-stadt/settings", data=settings, headers={"Accept-Language": "en"}
     )
-    assert saved.status_code == 422 and "must be above the threshold of strong stress" in saved.text
+    assert (
+        saved.status_code == 422
+        and (
+            "<strong>Extreme heat stress: afternoon UTCI above (°C)</strong>: must be above the "
+            "threshold of strong stress"
+        )
+        in saved.text
+    )
+    german = client.post(
+        "/heat/staff/a-stadt/settings", data=settings, headers={"Accept-Language": "de"}
+    )
+    assert (
+        "<strong>Extreme Wärmebelastung: UTCI nachmittags über (°C)</strong>: muss über der "
+        "Schwelle für starken Hitzestress liegen"
+    ) in german.text
     assert client.get("/heat/staff", params={"municipality": "b-dorf"}).status_code == 403
 
 

@@ -573,7 +573,7 @@ def _number_or_none(form: FormData, name: str, kind: type) -> Any:
     try:
         return kind(raw.strip().replace(",", "."))
     except ValueError:
-        raise ValidationFailed.one(name, "must be a number") from None
+        raise ValidationFailed.one(name, N_("must be a number")) from None
 
 
 #: The settings form's fields and their kinds; all but the reference Thing are required.
@@ -599,7 +599,7 @@ async def settings_submit(request: Request, key: str, principal: Caller) -> Resp
         values = {name: _number_or_none(form, name, kind) for name, kind in SETTINGS}
         for name, _ in SETTINGS[:-1]:
             if values[name] is None:
-                raise ValidationFailed.one(name, "is required")
+                raise ValidationFailed.one(name, N_("is required"))
         place = _staff_place(session, principal, key)
         service.update_rules(session, municipality_id=place.id, values=values)
 

@@ -16,7 +16,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from allmende.modules.heat.catalogue import AREA_SHARES, LOCAL_ZONE, SCOPE
+from allmende.modules.heat.catalogue import AREA_SHARES, LOCAL_ZONE, N_, SCOPE
 from allmende.modules.heat.models import HeatSettings
 from allmende.sdk import (
     Action,
@@ -144,7 +144,7 @@ def update_rules(session: Session, *, municipality_id: int, values: dict[str, An
     merged = {**current.__dict__, **values}
     unknown = sorted(set(values) - set(FIELDS))
     if unknown:
-        raise ValidationFailed.one(unknown[0], "is not a setting of the heat module")
+        raise ValidationFailed.one(unknown[0], N_("is not a setting of the heat module"))
     checked = _check(merged)
     named = {name: checked[name] for name in THING_FIELDS if checked[name] is not None}
     existing = sensing.thing_municipalities(session, thing_ids=named.values()) if named else {}
@@ -160,9 +160,9 @@ def update_rules(session: Session, *, municipality_id: int, values: dict[str, An
     )
     for name, thing_id in named.items():
         if thing_id not in existing:  # the foreign key would refuse it at the flush: a 500
-            raise ValidationFailed.one(name, f"names no Thing (there is no Thing {thing_id})")
+            raise ValidationFailed.one(name, N_("names no Thing"))
         if thing_id not in usable:
-            raise ValidationFailed.one(name, "is an internal Thing of another municipality")
+            raise ValidationFailed.one(name, N_("is an internal Thing of another municipality"))
     row = session.get(HeatSettings, municipality_id)
     if row is None:
         row = HeatSettings(municipality_id=municipality_id)
@@ -179,10 +179,12 @@ def _check(values: dict[str, Any]) -> dict[str, Any]:
     for name in ("strong_utci", "extreme_utci", "night_min_ta"):
         value = out[name]
         if not isinstance(value, int | float) or isinstance(value, bool) or not -50 <= value <= 60:
-            raise ValidationFailed.one(name, "must be a temperature between −50 and 60 °C")
+            raise ValidationFailed.one(name, N_("must be a temperature between −50 and 60 °C"))
         out[name] = float(value)
     if out["extreme_utci"] <= out["strong_utci"]:
-        raise ValidationFailed.one("extreme_utci", "must be above the threshold of strong stress")
+        raise ValidationFailed.one(
+            "extreme_utci", N_("must be above the threshold of strong stress")
+        )
     if out["area_share"] not in AREA_SHARES:
         raise ValidationFailed.one(
             "area_share", f"must be one of {', '.join(str(s) for s in AREA_SHARES)}"
@@ -190,19 +192,19 @@ def _check(values: dict[str, Any]) -> dict[str, Any]:
     for name in ("afternoon_from", "afternoon_to", "night_from", "night_to"):
         value = out[name]
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 23:
-            raise ValidationFailed.one(name, "must be an hour from 0 to 23")
+            raise ValidationFailed.one(name, N_("must be an hour from 0 to 23"))
     if out["afternoon_to"] <= out["afternoon_from"]:
-        raise ValidationFailed.one("afternoon_to", "must be after the afternoon's first hour")
+        raise ValidationFailed.one("afternoon_to", N_("must be after the afternoon's first hour"))
     if out["night_from"] <= out["night_to"]:
-        raise ValidationFailed.one("night_from", "the night must span midnight (e.g. 22 to 6)")
+        raise ValidationFailed.one("night_from", N_("the night must span midnight (e.g. 22 to 6)"))
     cell = out["cell_m"]
     if not isinstance(cell, int | float) or isinstance(cell, bool) or not 5 <= cell <= 100:
-        raise ValidationFailed.one("cell_m", "must be 5 to 100 metres")
+        raise ValidationFailed.one("cell_m", N_("must be 5 to 100 metres"))
     out["cell_m"] = float(cell)
     for name in THING_FIELDS:
         value = out[name]
         if value is not None and (not isinstance(value, int) or value < 1):
-            raise ValidationFailed.one(name, "must be the id of a Thing")
+            raise ValidationFailed.one(name, N_("must be the id of a Thing"))
     return out
 
 
