@@ -458,11 +458,6 @@ def observations_of(
     rows = session.execute(
         _OBSERVATIONS_IN_RANGE, {"streams": ids, "low": low, "high": high, "limit": cap}
     ).all()
-    if len(rows) == cap and len(ids) > 1:  # one stream may have taken another's share
-        return {
-            i: observations(session, datastream_id=i, start=start, end=end, limit=limit)
-            for i in ids
-        }
     taken = dict.fromkeys(ids, 0)
     moments: dict[int, datetime] = {}  # the streams of a station share their times
     for stream, t, v in rows:
@@ -473,6 +468,13 @@ def observations_of(
         if moment is None:
             moment = moments[t] = from_micros(t)
         found[stream].append(Point(moment, float(v)))
+    if len(rows) == cap and len(ids) > 1:
+        # A dense stream took others' share: those from the last one read on, short of their
+        # limit, may be cut (rows come by stream), and are read again each on its own.
+        last = rows[-1][0]
+        for i in ids:
+            if i >= last and taken[i] < limit:
+                found[i] = observations(session, datastream_id=i, start=start, end=end, limit=limit)
     return found
 
 

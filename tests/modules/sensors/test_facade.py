@@ -187,7 +187,9 @@ def test_many_streams_in_one_read_as_each_alone(database: Database, network: Net
     ids = [network.temperature, network.precipitation, network.soil, network.temperature]
     start, end = END - timedelta(days=3), END + timedelta(hours=1)
     with database.session() as session:
-        for limit in (5, 50, 1_000):  # all cut (read again one by one), two cut, none
+        # 5: the first stream fills the query, the others are read again; 30: the second one
+        # is cut short by the query and read again; 50: two cut at their limit; 1 000: none
+        for limit in (5, 30, 50, 1_000):
             together = sensing.observations_of(
                 session, datastream_ids=ids, start=start, end=end, limit=limit
             )

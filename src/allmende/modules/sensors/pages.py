@@ -104,10 +104,16 @@ def translate(request: Request) -> Callable[[str], str]:
 
 
 def render(
-    request: Request, template: str, values: Mapping[str, Any], *, status_code: int = 200
+    request: Request,
+    template: str,
+    values: Mapping[str, Any],
+    *,
+    fmt: Formats,
+    status_code: int = 200,
 ) -> Response:
+    """A page with the request's ``fmt`` (the one its rows were written with: the times it
+    wrote are kept)."""
     context = app_context(request)
-    fmt = Formats(context.catalogs.negotiate(request))
     base = {"fmt": fmt, "station_kinds": STATION_KINDS, "periods": PERIODS, "unit": unit_symbol}
     return context.templates.render(request, template, {**base, **values}, status_code=status_code)
 
@@ -202,6 +208,7 @@ def index_page(
                 "wanted": {"municipality": municipality or "", "kind": kind or ""},
                 "query": query,
             },
+            fmt=fmt,
         )
 
 
@@ -296,4 +303,5 @@ def thing_page(
             "period": chosen,
             "sta_link": local_path(request, f"/v1.1/Things({thing.id})"),
         },
+        fmt=fmt,
     )
