@@ -95,7 +95,8 @@ def timeline(detail: ProcessDetail) -> list[dict[str, Any]]:
 def process_page(request: Request, process_id: RowId, principal: Caller) -> Response:
     context = app_context(request)
     with context.database.session() as session:
-        # The process first: the session then keeps it, and the detail takes it from there.
+        # The process and its municipality first: the session then keeps both, and the
+        # detail takes them from there.
         process = get_process(session, principal=principal, process_id=process_id)
         municipality = session.get(Municipality, process.municipality_id)
         detail = processes.process_detail(session, principal=principal, process_id=process_id)
