@@ -34,7 +34,7 @@ from allmende.http.links import ProxyHeadersMiddleware
 from allmende.http.middleware import RequestContextMiddleware
 from allmende.http.openapi import install_openapi
 from allmende.http.problems import ErrorFormats, install_error_handlers
-from allmende.http.read_slots import ReadSlots, default_slots
+from allmende.http.read_slots import ReadSlots
 from allmende.http.routing import install_prefix_guard
 from allmende.http.templating import Templates
 from allmende.identity.oidc import OidcVerifier
@@ -259,10 +259,7 @@ def create_app(
         return formats.renderer(request)(request, error)
 
     app.add_middleware(JsonDepthMiddleware, render=render)
-    slots = settings.read_slots
-    app.add_middleware(
-        ReadSlots, slots=default_slots(sqlite=database.is_sqlite) if slots is None else slots
-    )
+    app.add_middleware(ReadSlots, slots=settings.read_slots)
     app.add_middleware(ReadCache, version=data_version, seconds=settings.read_cache_seconds)
     app.add_middleware(
         RequestContextMiddleware,

@@ -212,11 +212,11 @@ class Settings(BaseSettings):
         description="How long an anonymous GET's answer is served from memory while the data is "
         "unchanged (pages, SensorThings and JSON reads); 0 switches the read cache off.",
     )
-    read_slots: int | None = Field(
-        default=None,
+    read_slots: int = Field(
+        default=1,
         ge=0,
         description="Reads (GETs the read cache did not answer) a worker computes at once; the "
-        "others queue in order. Unset: 2 on SQLite, 4 on PostgreSQL; 0: no queue.",
+        "others queue in order. Raise it for a database far away on the network; 0: no queue.",
     )
     db_pool_size: int = Field(default=10, gt=0, description="Connections per process (PostgreSQL).")
     observation_duplicates: str = Field(

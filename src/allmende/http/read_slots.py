@@ -1,10 +1,15 @@
-"""Read slots: a worker computes a few reads at once; the others queue, first come first served.
+"""Read slots: a worker computes a read at a time (by default); the others queue in order.
 
 A read is mostly Python work under one interpreter lock. Handed to the thread pool as they
 arrived (up to forty threads), 64 concurrent page views took turns for the lock: each took
-twice the CPU it takes alone, and who finished when was luck (p95 far above p50). A few at a
-time, in the order they came, finish sooner on average and in order. On SQLite two at a time
-keep the worker busy; on PostgreSQL a read also waits for the database's answers, so four.
+twice the CPU it takes alone, and who finished when was luck (p95 far above p50). One at a
+time, in the order they came, they finish sooner on average and in order. A thread lets go
+of the lock at each step of its database driver (every row SQLite reads), and a second one
+waiting takes it, so even two at once hand the lock to and fro hundreds of times per page: on
+SQLite each page took a third more CPU. One slot served a fifth more pages per second than two
+on SQLite and than four on PostgreSQL with the database on the same machine (64 clients).
+With a database far away on the network more slots keep the CPU busy while reads wait for it
+(the setting ``read_slots``).
 
 A slot is held until the answer starts (``http.response.start``): sending it, streaming a
 download included, does not hold the others back. A read that still computes after
@@ -21,10 +26,6 @@ from collections import deque
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-#: Reads computed at once per worker on SQLite (eight at once took a fifth more CPU each than
-#: two) and on PostgreSQL (64 clients: four served 1.2-1.6 times the pages forty threads did).
-SQLITE_SLOTS = 2
-POSTGRES_SLOTS = 4
 #: Seconds a read computes before it gives its slot to the next one in the queue.
 HOLD_SECONDS = 0.1
 READ_METHODS = frozenset({"GET", "HEAD"})
@@ -77,10 +78,6 @@ class _Slot:
             self.held = False
             self.timer.cancel()
             self.queue.give()
-
-
-def default_slots(*, sqlite: bool) -> int:
-    return SQLITE_SLOTS if sqlite else POSTGRES_SLOTS
 
 
 class ReadSlots:

@@ -1,7 +1,7 @@
 """The SensorThings adapter hands each request to a thread; in the whole application
-(:mod:`allmende.http.read_slots`) reads at most two at once per worker on SQLite and four on
-PostgreSQL (the rest queue, none is refused, and one that computes longer than
-``HOLD_SECONDS`` lets the next one in); writes as many as arrive."""
+(:mod:`allmende.http.read_slots`) reads one at a time per worker by default (the rest queue,
+none is refused, and one that computes longer than ``HOLD_SECONDS`` lets the next one in);
+writes as many as arrive."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import httpx
 import pytest
 
 from allmende.http import read_slots
-from allmende.http.read_slots import default_slots
 from allmende.standards.sensorthings import Api
 from allmende.standards.sensorthings.exchange import StaRequest, StaResponse
 from allmende.storage.database import Database
@@ -62,8 +61,7 @@ def test_requests_at_once_per_worker(
 
     answers = run_to_end(at_once())
     assert [a.status_code for a in answers] == [200 if method == "GET" else 401] * REQUESTS
-    slots = default_slots(sqlite=database.is_sqlite)
-    assert most == (slots if method == "GET" else REQUESTS)
+    assert most == (1 if method == "GET" else REQUESTS)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
