@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from allmende.identity.service import user_by_email
 from allmende.modules.assets.adoption import service as adoption
 from allmende.modules.assets.schemas import ActivityCreate
 from allmende.modules.water import service, usage, zones
+from allmende.modules.water import stations as meteo
 from allmende.modules.water.models import (
     Decision,
     Group,
@@ -34,11 +36,12 @@ from allmende.modules.water.models import (
     Zone,
 )
 from allmende.modules.water.schemas import ZoneCreate
-from allmende.sdk import actuation, sensing, utcnow
+from allmende.sdk import actuation, sensing, utcnow, vocabulary
 from allmende.sensing.models import Datastream, Observation, Thing
 from allmende.storage.database import Database
 from allmende.web.mail import MailTemplates
-from tests.modules.water.conftest import Water, refresh
+from tests.modules.assets.conftest import make, point
+from tests.modules.water.conftest import Water, hours, refresh, stream, thing
 from tests.support.region import People, Region
 from tests.support.smtp import SmtpServer, text_of
 
@@ -48,6 +51,13 @@ pytestmark = pytest.mark.integration
 def trees(database: Database) -> dict[int, Tree]:
     with database.session() as session:
         return {t.object_id: t for t in session.scalars(select(Tree))}
+
+
+def make_internal(session: Session, *thing_ids: int) -> None:
+    for thing_id in thing_ids:
+        session.get(Thing, thing_id).public = False  # type: ignore[union-attr]
+        for ds in session.scalars(select(Datastream).where(Datastream.thing_id == thing_id)):
+            ds.public = False
 
 
 def test_a_refresh_computes_every_public_tree(
@@ -256,15 +266,7 @@ def test_a_zone_reads_no_internal_station_or_probe_of_another_municipality(
         lambda s: zones.create_zone(s, principal=people.staff_b, data=theirs).id
     )
 
-    def make_internal(session: Session) -> None:
-        for thing_id in (water.station, water.probe):
-            session.get(Thing, thing_id).public = False  # type: ignore[union-attr]
-            for stream in session.scalars(
-                select(Datastream).where(Datastream.thing_id == thing_id)
-            ):
-                stream.public = False
-
-    database.write(make_internal)
+    database.write(lambda s: make_internal(s, water.station, water.probe))
     for field, named in (
         ("body.station_thing_id", {"probe_datastream_id": None}),
         ("body.probe_datastream_id", {"station_thing_id": None}),
@@ -282,6 +284,118 @@ def test_a_zone_reads_no_internal_station_or_probe_of_another_municipality(
         lambda s: zones.decide_zone(s, s.get(Zone, b_zone), now=water.now.replace(hour=6))
     )
     assert decided is not None and decided.reason == "no_data"
+
+
+def test_a_tree_reads_no_internal_station_or_probe_of_another_municipality(
+    database: Database,
+    registry: Registry,
+    settings: Settings,
+    water: Water,
+    people: People,
+    region: Region,
+) -> None:
+    """B's public lime tree 22 m from A's probed one, with no station of its own: while A's
+    probe and station are public it is corrected from the probe and computed with the
+    station; once A makes them internal, B's tree uses neither (nor a second internal probe
+    of A right at it), A's own trees still do, and without any station B may read the tree is
+    left out of the balance."""
+    year = water.now.year
+
+    def add_b_tree(session: Session) -> int:
+        return make(
+            session,
+            people.staff_b,
+            "b-dorf",
+            "tree",
+            name="Linde B",
+            geometry=point(8.6503, 49.4501),
+            attributes={
+                "species_botanical": "Tilia cordata",
+                "planting_year": year - 2,
+                "crown_diameter_m": 2.0,
+            },
+        )
+
+    b_tree = database.write(add_b_tree)
+    refresh(database, registry, settings, water.now)
+    found = trees(database)
+    assert found[b_tree].source == "nearby"
+    assert found[b_tree].probe_tree_id == found[water.young].id
+
+    def add_internal_probe_at_b(session: Session) -> int:
+        probe = thing(session, region.municipality_a, "Fühler A", 8.65031, 49.45011)
+        times = hours(water.now)
+        stream(
+            session,
+            probe,
+            "Saugspannung",
+            vocabulary.SOIL_WATER_TENSION,
+            ("kilopascal", "kPa"),
+            np.round(20 * 6.0 ** (np.arange(len(times)) / len(times)), 1).tolist(),
+            times,
+        )
+        make_internal(session, probe)
+        return probe
+
+    at_b = database.write(add_internal_probe_at_b)
+    database.write(lambda s: make_internal(s, water.probe))
+    assert refresh(database, registry, settings, water.now).trees == 4
+    found = trees(database)
+    assert (found[b_tree].source, found[b_tree].probe_tree_id) == ("model", None)
+    assert found[water.young].source == "probe"  # A's internal probe serves A's trees
+    with database.session() as session:
+        assert session.scalar(select(Probe.tree_id).where(Probe.thing_id == at_b)) is None
+        assert session.scalar(select(Probe.tree_id).where(Probe.thing_id == water.probe)) == (
+            found[water.young].id
+        )
+
+    database.write(lambda s: make_internal(s, water.station))
+    assert refresh(database, registry, settings, water.now).trees == 3  # A's, not B's
+
+
+def test_an_internal_forecast_feeds_its_own_municipality_s_stations_only(
+    database: Database, water: Water, region: Region
+) -> None:
+    """A's forecast names B's public station: while internal it feeds A's station instead."""
+
+    def build(session: Session) -> tuple[int, int]:
+        times = hours(water.now, 1)
+        b_station = thing(session, region.municipality_b, "Wetterstation B", 8.75, 49.45)
+        forecast = thing(
+            session,
+            region.municipality_a,
+            "Vorhersage A",
+            8.75,
+            49.45,
+            kind="weather-forecast",
+            station_thing_id=b_station,
+        )
+        for made in (b_station, forecast):
+            stream(
+                session,
+                made,
+                "Lufttemperatur",
+                vocabulary.AIR_TEMPERATURE,
+                ("degree Celsius", "Cel"),
+                [20.0] * len(times),
+                times,
+            )
+        make_internal(session, forecast)
+        return b_station, forecast
+
+    b_station, forecast = database.write(build)
+
+    def fed() -> set[int]:
+        with database.session() as session:
+            return set(meteo.find_forecasts(session, meteo.find_stations(session)))
+
+    assert fed() == {water.station}
+
+    def make_public(session: Session) -> None:
+        session.get(Thing, forecast).public = True  # type: ignore[union-attr]
+
+    database.write(make_public)
+    assert fed() == {b_station}
 
 
 def test_staff_who_opted_in_read_a_leak_by_mail_in_their_language(

@@ -32,6 +32,7 @@ from allmende.modules.water import soil
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
 
 SUCTION_SIGMA = 0.06
 VOLUMETRIC_SIGMA = 0.08
@@ -115,6 +116,8 @@ def spread(
     probe_rows: IntArray,
     bias: Array,
     bias_sigma: Array,
+    owner: IntArray | None = None,
+    shared: BoolArray | None = None,
     length_m: float = 400.0,
     related: float = 0.5,
     chunk: int = 20_000,
@@ -122,7 +125,10 @@ def spread(
     """Spread the model errors seen at ``probe_rows`` (trees with a probe) to all trees.
 
     Positions in metres (any local projection). Probe trees keep correction 0: the balance has
-    assimilated their readings already.
+    assimilated their readings already. With ``owner`` (each tree's municipality) and
+    ``shared`` (per probe tree: are all its probes public?), a probe tree's error reaches only
+    trees of its own municipality unless it is shared: one municipality's internal
+    measurements show in no other's trees.
     """
     n = x_m.size
     correction = np.zeros(n)
@@ -142,6 +148,9 @@ def spread(
         similarity = np.where(
             same_water & same_age, 1.0, np.where(same_water | same_age, related, 0.0)
         )
+        if owner is not None and shared is not None:
+            readable = shared[None, :] | (owner[lo:hi, None] == owner[probe_rows][None, :])
+            similarity = np.where(readable, similarity, 0.0)
         rho = similarity * np.exp(-d / length_m)
         weight = rho**2
         total = weight.sum(axis=1)

@@ -31,7 +31,7 @@ from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from allmende.modules.water import balance, needs, probes, soil
@@ -113,9 +113,10 @@ class ProbeInput:
     thing_id: int
     name: str
     municipality_id: int
+    public: bool
     kind: str
     curve_key: str
-    tree_row: int  # index into Inputs.trees, −1 when at no known tree
+    tree_row: int  # index into Inputs.trees, −1 when at no known tree it may serve
     readings: probes.DailyReadings
     last_value: float | None
     last_time: datetime | None
@@ -169,6 +170,9 @@ def gather(session: Session, *, now: datetime) -> Inputs:
         )
     ]
     found = meteo.find_stations(session)
+    # A tree is computed from its own municipality's stations or public ones: another's
+    # internal station is not its to read. One with neither is left out.
+    trees = [t for t in trees if any(_may_read(t, s) for s in found)]
     first = season_start(today)
     weather = meteo.daily_weather(
         session, stations=found, first=first, days=(today - first).days + 1
@@ -239,6 +243,10 @@ def gather(session: Session, *, now: datetime) -> Inputs:
     )
 
 
+def _may_read(tree: dict[str, Any], station: meteo.StationInfo) -> bool:
+    return station.public or station.municipality_id == tree["municipality_id"]
+
+
 def _first_measured(weather: dict[int, meteo.DailyWeather]) -> date | None:
     firsts = []
     for w in weather.values():
@@ -261,21 +269,26 @@ def _probe_inputs(
     things = sensing.list_things(
         session, principal=meteo.SYSTEM, definitions=list(PROBE_DEFINITIONS)
     )
+    # The districts' published balances measure nothing: their modelled suction is no probe.
+    published = set(session.scalars(select(Group.thing_id)))
     assigned = dict(session.execute(select(Probe.datastream_id, Probe.tree_id)).all())
     curves = dict(session.execute(select(Probe.datastream_id, Probe.curve)).all())
     by_id = {t["id"]: i for i, t in enumerate(trees)}
     by_object = {t["object_id"]: i for i, t in enumerate(trees)}
     lon = np.array([t["lon"] for t in trees])
     lat = np.array([t["lat"] for t in trees])
+    owner = np.array([t["municipality_id"] for t in trees], dtype=np.int64)
     streams = []
     for thing in things:
-        if thing.lon is None or thing.lat is None:
+        if thing.lon is None or thing.lat is None or thing.id in published:
             continue
+        # An internal probe serves its own municipality's trees only.
+        serves = np.ones(len(trees), bool) if thing.public else owner == thing.municipality_id
         for stream in thing.streams:
             kind = PROBE_DEFINITIONS.get(stream.definition)
             if kind is None:
                 continue
-            row = _probe_tree(thing, assigned.get(stream.id), by_id, by_object, lon, lat)
+            row = _probe_tree(thing, assigned.get(stream.id), by_id, by_object, lon, lat, serves)
             curve_key = curves.get(stream.id) or str(thing.properties.get("soil") or "")
             streams.append((thing, stream, kind, row, curve_key))
     start = meteo.day_start(first)
@@ -305,6 +318,7 @@ def _probe_inputs(
                 thing_id=thing.id,
                 name=f"{thing.name} – {stream.name}",
                 municipality_id=thing.municipality_id,
+                public=thing.public,
                 kind=kind,
                 curve_key=curve.name.replace(" ", "_"),
                 tree_row=row,
@@ -323,15 +337,18 @@ def _probe_tree(
     by_object: dict[int, int],
     lon: Array,
     lat: Array,
+    serves: NDArray[np.bool_],
 ) -> int:
+    """The tree a probe stands at: assigned by staff, named by the Thing or the nearest
+    within reach, of those it ``serves``; −1 for none."""
     if assigned is not None and assigned in by_id:
-        return by_id[assigned]
+        return by_id[assigned] if serves[by_id[assigned]] else -1
     named = thing.properties.get("tree_object_id")
     if isinstance(named, int) and named in by_object:
-        return by_object[named]
-    if lon.size and thing.lon is not None and thing.lat is not None:
+        return by_object[named] if serves[by_object[named]] else -1
+    if serves.any() and thing.lon is not None and thing.lat is not None:
         x, y = metres(lon, lat, thing.lon, thing.lat)
-        distance = np.hypot(x, y)
+        distance = np.where(serves, np.hypot(x, y), np.inf)
         nearest = int(distance.argmin())
         if distance[nearest] <= PROBE_RADIUS_M:
             return nearest
@@ -362,7 +379,8 @@ class Computed:
 
 
 def _stations_of(inputs: Inputs) -> NDArray[np.int64]:
-    """Each tree's station: the nearest of its municipality, else the nearest at all."""
+    """Each tree's station: the nearest of its municipality, else the nearest public one
+    (``gather`` left out trees with neither)."""
     n = len(inputs.trees)
     if not inputs.stations or n == 0:
         return np.full(n, -1, dtype=np.int64)
@@ -372,13 +390,15 @@ def _stations_of(inputs: Inputs) -> NDArray[np.int64]:
     s_lon = np.array([s.lon for s in inputs.stations])
     s_lat = np.array([s.lat for s in inputs.stations])
     s_mun = np.array([s.municipality_id for s in inputs.stations])
+    s_public = np.array([s.public for s in inputs.stations])
     distance = (lon[:, None] - s_lon[None, :]) ** 2 * np.cos(np.radians(lat[:, None])) ** 2 + (
         lat[:, None] - s_lat[None, :]
     ) ** 2
     own = np.where(municipality[:, None] == s_mun[None, :], distance, np.inf)
     best_own = own.argmin(axis=1)
     has_own = np.isfinite(own[np.arange(n), best_own])
-    return np.asarray(np.where(has_own, best_own, distance.argmin(axis=1)), dtype=np.int64)
+    best_public = np.where(s_public[None, :], distance, np.inf).argmin(axis=1)
+    return np.asarray(np.where(has_own, best_own, best_public), dtype=np.int64)
 
 
 def traits(rows: list[dict[str, Any]], station: NDArray[np.int64], year: int) -> balance.TreeTraits:
@@ -470,6 +490,11 @@ def compute(inputs: Inputs) -> Computed:
         probe_rows=probe_rows,
         bias=np.array([bias[r] for r in probe_rows.tolist()]),
         bias_sigma=np.array([bias_sigma[r] for r in probe_rows.tolist()]),
+        owner=np.array([r["municipality_id"] for r in inputs.trees], dtype=np.int64),
+        shared=np.array(
+            [all(p.public for p in usable if p.tree_row == r) for r in probe_rows.tolist()],
+            dtype=bool,
+        ),
     )
     fraction = np.clip(fraction + spread.correction, 0.0, 1.0)
     yesterday = fraction * taw
@@ -636,6 +661,8 @@ def store(session: Session, inputs: Inputs, computed: Computed) -> Summary:
 
 
 def _store_probes(session: Session, inputs: Inputs, computed: Computed) -> None:
+    # Earlier versions took the districts' published balances for probes.
+    session.execute(delete(Probe).where(Probe.thing_id.in_(select(Group.thing_id))))
     existing = {p.datastream_id: p for p in session.scalars(select(Probe))}
     tree_ids = [t["id"] for t in inputs.trees]
     for p in inputs.probes:

@@ -433,11 +433,11 @@ def find_forecasts(session: Session, stations: Sequence[StationInfo]) -> dict[in
         if thing.properties.get("kind") != FORECAST_KIND or thing.lon is None:
             continue
         lon, lat = thing.lon, thing.lat or 0.0
+        # An internal forecast feeds its own municipality's stations only.
+        serves = [s for s in stations if thing.public or s.municipality_id == thing.municipality_id]
         target = thing.properties.get("station_thing_id")
-        if not isinstance(target, int) or target not in {s.thing_id for s in stations}:
-            same = [s for s in stations if s.municipality_id == thing.municipality_id] or list(
-                stations
-            )
+        if not isinstance(target, int) or target not in {s.thing_id for s in serves}:
+            same = [s for s in serves if s.municipality_id == thing.municipality_id] or serves
             if not same:
                 continue
             target = min(same, key=lambda s: (s.lon - lon) ** 2 + (s.lat - lat) ** 2).thing_id
