@@ -46,6 +46,51 @@ def test_pages_reflow_on_a_phone(browser: Any, live_server: LiveServer) -> None:
     assert wide == {}
 
 
+#: The words of the main part's table cells that the browser split over two lines (a word
+#: ends at a space or after a hyphen, where a line may break: "AU-" and "00001").
+SPLIT_WORDS = """() => {
+  const split = [];
+  for (const cell of document.querySelectorAll("main th, main td")) {
+    const texts = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let text = texts.nextNode(); text; text = texts.nextNode()) {
+      for (const word of text.data.matchAll(/[^\\s-]+-?/g)) {
+        const range = document.createRange();
+        range.setStart(text, word.index);
+        range.setEnd(text, word.index + word[0].length);
+        const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        if (lines.size > 1) split.push(word[0]);
+      }
+    }
+  }
+  return split;
+}"""
+
+
+def test_table_cells_keep_their_words_whole_on_a_phone(
+    browser: Any, live_server: LiveServer
+) -> None:
+    """A station's tables of values at 320 px showed "Mitte" and "lwert" on two lines, and
+    "30.11.20" and "26": a cell that may break anywhere is squeezed before its table
+    scrolls. Now the words stay whole and a wide table scrolls inside its own box."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="de-DE", viewport={**PHONE, "width": 320}
+    )
+    page = context.new_page()
+    split = {}
+    try:
+        page.goto("/sensors")
+        station = _first_link(page, "/sensors/")
+        for path in (station, f"{station}?period=30d", "/sensors", "/assets"):
+            page.goto(path)
+            page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+            assert page.locator("main table").count() > 0, path
+            split[path] = page.evaluate(SPLIT_WORDS)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
+    finally:
+        context.close()
+    assert split == {path: [] for path in split}
+
+
 def test_breadcrumbs_are_a_trail(browser: Any, live_server: LiveServer) -> None:
     context = browser.new_context(
         base_url=live_server.url, locale="de-DE", viewport={**PHONE, "width": 320}
