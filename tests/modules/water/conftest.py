@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from allmende.core.registry import Registry
+from allmende.identity.principal import Principal
 from allmende.modules.water import jobs, service
 from allmende.sdk import sensing, vocabulary
 from allmende.storage.database import Database
@@ -78,22 +79,34 @@ def thing(
     )
 
 
-def build(session: Session, people: People, region: Region, now: datetime) -> Water:
-    a = region.municipality_a
-    year = now.year
-    young = make(
+def young_lime(
+    session: Session,
+    who: Principal,
+    municipality: str,
+    name: str,
+    at: tuple[float, float],
+    year: int,
+) -> int:
+    """A lime tree planted two years before ``year`` (object id)."""
+    return make(
         session,
-        people.staff_a,
-        "a-stadt",
+        who,
+        municipality,
         "tree",
-        name="Linde jung",
-        geometry=point(8.650, 49.450),
+        name=name,
+        geometry=point(*at),
         attributes={
             "species_botanical": "Tilia cordata",
             "planting_year": year - 2,
             "crown_diameter_m": 2.0,
         },
     )
+
+
+def build(session: Session, people: People, region: Region, now: datetime) -> Water:
+    a = region.municipality_a
+    year = now.year
+    young = young_lime(session, people.staff_a, "a-stadt", "Linde jung", (8.650, 49.450), year)
     old = make(
         session,
         people.staff_a,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -64,18 +66,27 @@ def test_spread_takes_the_error_of_similar_trees_nearby_with_its_uncertainty() -
     assert np.isnan(result.distance_m[3])
 
 
-def test_an_internal_probe_corrects_its_own_municipality_s_trees_only() -> None:
-    """Trees 0 (probe, municipality 1, internal) and 1 (probe, municipality 2, public); tree 2
-    of municipality 2 and tree 3 of municipality 1, both 50 m from each probe."""
-    result = probes.spread(
-        x_m=np.array([0.0, 100.0, 50.0, 50.0]),
-        y_m=np.array([0.0, 0.0, 0.0, 0.0]),
-        water_class=np.zeros(4, dtype=np.int64),
-        age_class=np.zeros(4, dtype=np.int64),
-        model_variance=np.full(4, 0.04),
+def _two_probes_100_m_apart(x_m: np.ndarray, **extra: Any) -> probes.Spread:
+    """Trees along a line at ``x_m``, alike; 0 and 1 have probes (errors 0.1 and 0.3)."""
+    n = x_m.size
+    return probes.spread(
+        x_m=x_m,
+        y_m=np.zeros(n),
+        water_class=np.zeros(n, dtype=np.int64),
+        age_class=np.zeros(n, dtype=np.int64),
+        model_variance=np.full(n, 0.04),
         probe_rows=np.array([0, 1]),
         bias=np.array([0.1, 0.3]),
         bias_sigma=np.array([0.06, 0.06]),
+        **extra,
+    )
+
+
+def test_an_internal_probe_corrects_its_own_municipality_s_trees_only() -> None:
+    """Trees 0 (probe, municipality 1, internal) and 1 (probe, municipality 2, public); tree 2
+    of municipality 2 and tree 3 of municipality 1, both 50 m from each probe."""
+    result = _two_probes_100_m_apart(
+        np.array([0.0, 100.0, 50.0, 50.0]),
         owner=np.array([1, 2, 2, 1]),
         shared=np.array([False, True]),
     )
@@ -86,16 +97,7 @@ def test_an_internal_probe_corrects_its_own_municipality_s_trees_only() -> None:
 
 
 def test_two_probes_average_their_errors_by_correlation() -> None:
-    result = probes.spread(
-        x_m=np.array([0.0, 100.0, 50.0]),
-        y_m=np.zeros(3),
-        water_class=np.zeros(3, dtype=np.int64),
-        age_class=np.zeros(3, dtype=np.int64),
-        model_variance=np.full(3, 0.04),
-        probe_rows=np.array([0, 1]),
-        bias=np.array([0.1, 0.3]),
-        bias_sigma=np.array([0.06, 0.06]),
-    )
+    result = _two_probes_100_m_apart(np.array([0.0, 100.0, 50.0]))
     rho = np.exp(-50 / 400)
     assert result.correction[2] == pytest.approx(rho * 0.2)
     assert result.correction[:2].tolist() == [0.0, 0.0]

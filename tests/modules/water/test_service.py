@@ -40,8 +40,7 @@ from allmende.sdk import actuation, sensing, utcnow, vocabulary
 from allmende.sensing.models import Datastream, Observation, Thing
 from allmende.storage.database import Database
 from allmende.web.mail import MailTemplates
-from tests.modules.assets.conftest import make, point
-from tests.modules.water.conftest import Water, hours, refresh, stream, thing
+from tests.modules.water.conftest import Water, hours, refresh, stream, thing, young_lime
 from tests.support.region import People, Region
 from tests.support.smtp import SmtpServer, text_of
 
@@ -299,24 +298,11 @@ def test_a_tree_reads_no_internal_station_or_probe_of_another_municipality(
     station; once A makes them internal, B's tree uses neither (nor a second internal probe
     of A right at it), A's own trees still do, and without any station B may read the tree is
     left out of the balance."""
-    year = water.now.year
-
-    def add_b_tree(session: Session) -> int:
-        return make(
-            session,
-            people.staff_b,
-            "b-dorf",
-            "tree",
-            name="Linde B",
-            geometry=point(8.6503, 49.4501),
-            attributes={
-                "species_botanical": "Tilia cordata",
-                "planting_year": year - 2,
-                "crown_diameter_m": 2.0,
-            },
+    b_tree = database.write(
+        lambda s: young_lime(
+            s, people.staff_b, "b-dorf", "Linde B", (8.6503, 49.4501), water.now.year
         )
-
-    b_tree = database.write(add_b_tree)
+    )
     refresh(database, registry, settings, water.now)
     found = trees(database)
     assert found[b_tree].source == "nearby"
