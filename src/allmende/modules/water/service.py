@@ -172,7 +172,9 @@ def gather(session: Session, *, now: datetime) -> Inputs:
     found = meteo.find_stations(session)
     # A tree is computed from its own municipality's stations or public ones: another's
     # internal station is not its to read. One with neither is left out.
-    trees = [t for t in trees if any(_may_read(t, s) for s in found)]
+    if not any(s.public for s in found):
+        owners = {s.municipality_id for s in found}
+        trees = [t for t in trees if t["municipality_id"] in owners]
     first = season_start(today)
     weather = meteo.daily_weather(
         session, stations=found, first=first, days=(today - first).days + 1
@@ -241,10 +243,6 @@ def gather(session: Session, *, now: datetime) -> Inputs:
         recent=recent,
         hourly=hourly,
     )
-
-
-def _may_read(tree: dict[str, Any], station: meteo.StationInfo) -> bool:
-    return station.public or station.municipality_id == tree["municipality_id"]
 
 
 def _first_measured(weather: dict[int, meteo.DailyWeather]) -> date | None:
