@@ -167,6 +167,10 @@ def test_a_thing_page_has_a_chart_per_datastream(
     assert 'aria-current="page"' in html
     if period != "24h":
         assert '<polygon class="band"' in html  # the hourly range around the mean
+    # A table of hours shows each hour; one of days each date alone.
+    starts = re.findall(r'<th scope="row"><time datetime="[^"]+">([^<]+)</time>', html)
+    pattern = r"\d\d\.\d\d\.\d{4} \d\d:00" if period == "24h" else r"\d\d\.\d\d\.\d{4}"
+    assert starts and all(re.fullmatch(pattern, s) for s in starts), starts
 
 
 def test_a_thing_without_values(client: TestClient, network: Network) -> None:

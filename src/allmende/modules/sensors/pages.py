@@ -42,6 +42,7 @@ PeriodKey = Literal["24h", "7d", "30d"]
 KEY_PATTERN = r"^([a-z0-9][a-z0-9_-]{0,39})?$"
 #: Sensors a page of the list (the map shows all of them).
 PAGE_SIZE = 25
+ONE_DAY = timedelta(days=1)
 
 
 class Formats:
@@ -50,6 +51,7 @@ class Formats:
     def __init__(self, language: str) -> None:
         self.language = language
         self._times: dict[datetime, tuple[str, str]] = {}  # a station's charts share times
+        self._days: dict[datetime, str] = {}
 
     def number(self, value: float | None, decimals: int = 1) -> str:
         return formatting.fixed(value, self.language, decimals)
@@ -59,6 +61,13 @@ class Formats:
 
     def iso(self, value: datetime | None) -> str:
         return self._written(value)[1] if value else ""
+
+    def day(self, value: datetime) -> str:
+        """The local day ``value`` falls on (a table of days needs no time of day)."""
+        found = self._days.get(value)
+        if found is None:
+            found = self._days[value] = formatting.local_date(value, self.language)
+        return found
 
     def _written(self, value: datetime) -> tuple[str, str]:
         found = self._times.get(value)
@@ -79,14 +88,16 @@ class TableRow(NamedTuple):
     cells: list[str]
 
 
-def table_rows(data: service.Series, kind: Kind, fmt: Formats) -> list[TableRow]:
+def table_rows(data: service.Series, kind: Kind, fmt: Formats, *, days: bool) -> list[TableRow]:
     """The chart's values as its table shows them: the sum of an amount, else the mean, lowest
-    and highest (written here once, not by a template call per figure)."""
+    and highest (written here once, not by a template call per figure); rows of ``days`` by
+    their date alone."""
     places = kind.decimals
+    start = fmt.day if days else fmt.time
     return [
         TableRow(
             fmt.iso(b.start),
-            fmt.time(b.start),
+            start(b.start),
             [fmt.number(b.total, places)]
             if kind.style == "bar"
             else [
@@ -290,7 +301,7 @@ def thing_page(
                     "latest": _latest(gettext, fmt, stream, kind, named=False),
                     "series": data,
                     "chart": chart,
-                    "rows": table_rows(data, kind, fmt),
+                    "rows": table_rows(data, kind, fmt, days=chosen.table_step >= ONE_DAY),
                 }
             )
     return render(
