@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 
 from allmende.core.registry import Registry, discover
 from allmende.modules.heat import maps, service, stations
+from allmende.modules.heat.catalogue import DEVICE_KINDS
 from allmende.modules.heat.models import DistrictHour, HeatSettings, Layer, MapHour
 from allmende.modules.heat.service import DatabaseStore
 from allmende.sdk import District
@@ -203,19 +204,37 @@ def test_the_staff_page_and_a_refused_upload(
     sign_in(client, region.staff_a_email)
     page = client.get("/heat/staff", headers={"Accept-Language": "en"})
     assert page.status_code == 200 and "A-Stadt" in page.text
-    refused = client.post(
-        "/heat/staff/a-stadt/layers",
-        data={"kind": "buildings", "name": "ALKIS", "csrf_token": csrf_from(page.text)},
-        files={
-            "file": (
-                "alkis.geojson",
-                b'{"type": "FeatureCollection", "features": []}',
-                "application/geo+json",
-            )
+    for language, shown in (
+        ("en", "<strong>File (GeoTIFF, GeoPackage or GeoJSON)</strong>: contains no features"),
+        ("de", "<strong>Datei (GeoTIFF, GeoPackage oder GeoJSON)</strong>: enthält keine Objekte"),
+    ):
+        refused = client.post(
+            "/heat/staff/a-stadt/layers",
+            data={"kind": "buildings", "name": "ALKIS", "csrf_token": csrf_from(page.text)},
+            files={
+                "file": (
+                    "alkis.geojson",
+                    b'{"type": "FeatureCollection", "features": []}',
+                    "application/geo+json",
+                )
+            },
+            headers={"Accept-Language": language},
+        )
+        assert refused.status_code == 422 and shown in refused.text
+    no_device = client.post(
+        "/heat/staff/a-stadt/plan",
+        data={
+            "thing_id": "99999",
+            "name": "Sprühnebel",
+            "device_kind": next(iter(DEVICE_KINDS)),
+            "csrf_token": csrf_from(page.text),
         },
+        headers={"Accept-Language": "de"},
     )
-    assert refused.status_code == 422
-    assert "contains no features" in refused.text
+    assert no_device.status_code == 422
+    assert "<strong>Gerät (Id seines Things)</strong>: nennt kein Thing, das Sie sehen dürfen" in (
+        no_device.text
+    )
     settings = {
         "csrf_token": csrf_from(page.text),
         "strong_utci": "33",

@@ -23,7 +23,7 @@ from pyproj import Transformer
 from pyproj.exceptions import CRSError, ProjError
 from shapely.geometry.base import BaseGeometry
 
-from allmende.modules.heat.catalogue import LAYER_KINDS
+from allmende.modules.heat.catalogue import LAYER_KINDS, N_
 from allmende.modules.heat.landcover import METRIC_EPSG
 from allmende.sdk import ValidationFailed
 
@@ -72,9 +72,9 @@ def read_layer(content: bytes, *, filename: str, kind: str, area: BaseGeometry) 
     EPSG:25832) is ``area``. Raises :class:`ValidationFailed` naming ``file``."""
     spec = LAYER_KINDS.get(kind)
     if spec is None:
-        raise ValidationFailed.one("kind", f"must be one of {', '.join(LAYER_KINDS)}")
+        raise ValidationFailed.one("kind", N_("is not one of the choices"))
     if not content:
-        raise _refuse("is empty")
+        raise _refuse(N_("is empty"))
     if spec.form == "raster":
         return _read_raster(content, kind=kind, area=area)
     return _read_vector(content, filename=filename, kind=kind, area=area)
@@ -111,7 +111,7 @@ def _read_raster(content: bytes, *, kind: str, area: BaseGeometry) -> LayerFile:
     data = _clean_values(data, kind)
     values = data[np.isfinite(data)]
     if values.size == 0:
-        raise _refuse("holds no values (every cell is no data)")
+        raise _refuse(N_("holds no values (every cell is no data)"))
     covered = extent.intersection(area).area / area.area
     return LayerFile(
         kind=kind,
@@ -150,12 +150,12 @@ def _read_vector(content: bytes, *, filename: str, kind: str, area: BaseGeometry
             warnings.filterwarnings("ignore", message=".*file extension", category=RuntimeWarning)
             meta, _, geometry, fields = pyogrio.raw.read(io.BytesIO(content))
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
-        raise _refuse("cannot be read as a GeoPackage or GeoJSON") from None
+        raise _refuse(N_("cannot be read as a GeoPackage or GeoJSON")) from None
     crs = meta.get("crs")
     if not crs:
-        raise _refuse("has no coordinate reference system; save it with one (e.g. EPSG:25832)")
+        raise _refuse(N_("has no coordinate reference system; save it with one (e.g. EPSG:25832)"))
     if geometry is None or len(geometry) == 0:
-        raise _refuse("contains no features")
+        raise _refuse(N_("contains no features"))
     source = _crs_name(crs)
     try:
         to_metric = Transformer.from_crs(crs, METRIC_EPSG, always_xy=True)

@@ -29,7 +29,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from allmende.modules.heat import gridmodel, landcover, packing, radiant, render
-from allmende.modules.heat.catalogue import COOL_PLACE_TYPES, OBJECT_LAND_COVER
+from allmende.modules.heat.catalogue import COOL_PLACE_TYPES, N_, OBJECT_LAND_COVER
 from allmende.modules.heat.landcover import Grid
 from allmende.modules.heat.layers import read_layer
 from allmende.modules.heat.models import DistrictHour, Evaluation, LandCoverGrid, Layer, MapHour
@@ -269,7 +269,7 @@ def upload_layer(
         raise NotFound(detail=f"No municipality {municipality_id} with a boundary.")
     name = name.strip() or filename
     if len(name) > 200:
-        raise ValidationFailed.one("name", "must be at most 200 characters")
+        raise ValidationFailed.one("name", N_("must be at most 200 characters"))
     read = read_layer(content, filename=filename, kind=kind, area=to_metric(place.geom))
     layer = Layer(
         municipality_id=municipality_id,

@@ -639,9 +639,9 @@ async def layer_submit(request: Request, key: str, principal: Caller) -> Respons
     def run(session: Session) -> None:
         place = _staff_place(session, principal, key)
         if not chosen:
-            raise ValidationFailed.one("file", "choose a file")
+            raise ValidationFailed.one("file", N_("choose a file"))
         if len(content) > limit:
-            raise ValidationFailed.one("file", f"is larger than {limit} bytes")
+            raise ValidationFailed.one("file", N_("is larger than the upload limit"))
         maps.upload_layer(
             session,
             municipality_id=place.id,
@@ -682,7 +682,7 @@ async def plan_submit(request: Request, key: str, principal: Caller) -> Response
     def run(session: Session) -> None:
         thing_id = _number_or_none(form, "thing_id", int)
         if thing_id is None:
-            raise ValidationFailed.one("thing_id", "is required")
+            raise ValidationFailed.one("thing_id", N_("is required"))
         district = _number_or_none(form, "district_id", int)
         place = _staff_place(session, principal, key)
         plan.add_entry(
@@ -742,7 +742,7 @@ async def evaluate_submit(request: Request, key: str, principal: Caller) -> Resp
         except ValidationFailed as exc:
             return exc
         if not 1 <= days <= 60:
-            return ValidationFailed.one("days", "must be 1 to 60")
+            return ValidationFailed.one("days", N_("must be 1 to 60"))
         with database.session() as session:
             place = _staff_place(session, principal, key)
             newest = maps.map_hours(session, municipality_id=place.id, limit=1)
@@ -751,7 +751,7 @@ async def evaluate_submit(request: Request, key: str, principal: Caller) -> Resp
             results = maps.evaluate(session, municipality_id=place.id, start=start, end=end)
         if results is None:
             return ValidationFailed.one(
-                "days", "the map and at least four stations are needed in that period"
+                "days", N_("the map and at least four stations are needed in that period")
             )
         return place.id, start, end, results
 

@@ -64,23 +64,21 @@ def add_entry(
     (or found) and switched with ``{"state": "on"}`` / ``{"state": "off"}``."""
     name = name.strip()
     if not name or len(name) > 200:
-        raise ValidationFailed.one("name", "must be 1 to 200 characters")
+        raise ValidationFailed.one("name", N_("must be 1 to 200 characters"))
     if device_kind not in DEVICE_KINDS:
-        raise ValidationFailed.one("device_kind", f"must be one of {', '.join(DEVICE_KINDS)}")
+        raise ValidationFailed.one("device_kind", N_("is not one of the choices"))
     if min_level not in LEVELS:
-        raise ValidationFailed.one("min_level", f"must be one of {', '.join(LEVELS)}")
+        raise ValidationFailed.one("min_level", N_("is not one of the choices"))
     try:
         thing = sensing.get_thing(session, principal=principal, thing_id=thing_id)
     except NotFound:
-        raise ValidationFailed.one(
-            "thing_id", f"there is no Thing {thing_id} you may see"
-        ) from None
+        raise ValidationFailed.one("thing_id", N_("names no Thing you may see")) from None
     if thing.municipality_id != municipality_id:
-        raise ValidationFailed.one("thing_id", "the Thing belongs to another municipality")
+        raise ValidationFailed.one("thing_id", N_("the Thing belongs to another municipality"))
     if district_id is not None:
         district = session.get(District, district_id)
         if district is None or district.municipality_id != municipality_id:
-            raise ValidationFailed.one("district_id", "is not a district of the municipality")
+            raise ValidationFailed.one("district_id", N_("is not a district of the municipality"))
     capability_id = actuation.ensure_actuator(
         session,
         thing_id=thing_id,
