@@ -161,7 +161,7 @@ def test_a_thing_page_has_a_chart_per_datastream(
     assert re.search(r'<desc id="chart-1-desc">From .+: lowest 1\d\.\d, highest 17\.1 °C', html)
     assert '<path class="line"' in html  # temperature: a line
     assert '<rect class="bar"' in html  # precipitation: bars
-    assert "<table>" in html and "Values as a table" in html
+    assert '<table class="figures">' in html and "Values as a table" in html
     assert f'href="/v1.1/Things({network.station})"' in html
     assert f'href="/v1.1/Datastreams({network.temperature})"' in html
     assert 'aria-current="page"' in html
