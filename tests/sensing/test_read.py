@@ -120,6 +120,13 @@ def test_each_reader_is_listed_the_datastreams_it_may_read(
                 session, principal=who, definitions=[vocabulary.AIR_TEMPERATURE],
                 municipality_ids=[region.municipality_a],
             ) == len(by_kind)  # fmt: skip
+            one = {
+                ds: read.get_datastream(session, principal=who, datastream_id=ds)
+                for ds in (public, internal, internal + 1000)
+            }
+            assert {ds: (v[0].id, v[1].id) for ds, v in one.items() if v is not None} == {
+                ds: (thing, ds) for ds in expected[who]
+            }
 
 
 def test_a_public_stream_never_reuses_an_internal_property(

@@ -66,6 +66,7 @@ __all__ = [
     "create_thing",
     "ensure_datastream",
     "ensure_thing",
+    "get_datastream",
     "get_thing",
     "ingest_series",
     "list_things",
@@ -318,6 +319,24 @@ def get_thing(session: Session, *, principal: Principal, thing_id: int) -> Thing
     if not found:
         raise NotFound(detail=f"No Thing with id {thing_id}.")
     return found[0]
+
+
+def get_datastream(
+    session: Session, *, principal: Principal, datastream_id: int
+) -> tuple[ThingSummary, StreamSummary] | None:
+    """One Datastream the caller may see, with its Thing (as :func:`get_thing` describes it);
+    None if absent or not visible."""
+    thing_id = session.scalar(select(Datastream.thing_id).where(Datastream.id == datastream_id))
+    found = (
+        list_things(session, principal=principal, thing_ids=[thing_id], limit=1)
+        if thing_id is not None
+        else []
+    )
+    for thing in found:
+        for stream in thing.streams:
+            if stream.id == datastream_id:
+                return thing, stream
+    return None
 
 
 def thing_municipalities(session: Session, *, thing_ids: Collection[int]) -> dict[int, int]:

@@ -15,7 +15,7 @@ nearest station of its municipality.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -96,12 +96,18 @@ class StationInfo:
     streams: dict[str, int] = field(default_factory=dict)
 
 
-def find_stations(session: Session, *, principal: Principal = SYSTEM) -> list[StationInfo]:
-    """Every Thing measuring air temperature that is not a forecast, with its known streams
-    (those ``principal`` may read: a zone's rules read as its municipality does)."""
+def find_stations(
+    session: Session, *, principal: Principal = SYSTEM, thing_ids: Collection[int] | None = None
+) -> list[StationInfo]:
+    """Every Thing measuring air temperature that is not a forecast (or those of
+    ``thing_ids``), with its known streams (those ``principal`` may read: a zone's rules read
+    as its municipality does)."""
     found = []
     for thing in sensing.list_things(
-        session, principal=principal, definitions=[vocabulary.AIR_TEMPERATURE]
+        session,
+        principal=principal,
+        definitions=[vocabulary.AIR_TEMPERATURE],
+        thing_ids=thing_ids,
     ):
         if thing.properties.get("kind") == FORECAST_KIND or thing.lon is None or thing.lat is None:
             continue

@@ -74,9 +74,9 @@ def create_zone(session: Session, *, principal: Principal, data: ZoneCreate) -> 
 def make_zone(session: Session, *, data: ZoneCreate) -> Zone:
     reader = working_for(data.municipality_id)
     station = data.station_thing_id
-    if station is not None and station not in {
-        s.thing_id for s in meteo.find_stations(session, principal=reader)
-    }:
+    if station is not None and not meteo.find_stations(
+        session, principal=reader, thing_ids=[station]
+    ):
         raise ValidationFailed.one(
             "body.station_thing_id",
             N_("is no weather station of the region that the municipality may read"),
@@ -219,18 +219,12 @@ def _probe_depletion(session: Session, zone: Zone, now: datetime) -> float | Non
 def _probe_kind(session: Session, datastream_id: int, reader: Principal) -> str | None:
     """The probe's kind, "suction" or "volumetric"; None where ``reader`` reads no soil
     probe's Datastream of that id."""
-    for thing in sensing.list_things(
-        session,
-        principal=reader,
-        definitions=[vocabulary.SOIL_WATER_TENSION, vocabulary.SOIL_MOISTURE],
-    ):
-        for stream in thing.streams:
-            if stream.id != datastream_id:
-                continue
-            if stream.definition == vocabulary.SOIL_WATER_TENSION:
-                return "suction"
-            if stream.definition == vocabulary.SOIL_MOISTURE:
-                return "volumetric"
+    found = sensing.get_datastream(session, principal=reader, datastream_id=datastream_id)
+    definition = found[1].definition if found else None
+    if definition == vocabulary.SOIL_WATER_TENSION:
+        return "suction"
+    if definition == vocabulary.SOIL_MOISTURE:
+        return "volumetric"
     return None
 
 
@@ -254,13 +248,19 @@ def decide_zone(
     ):
         return None
     belief = _belief(zone)
-    station_info = next(
-        (
-            s
-            for s in meteo.find_stations(session, principal=working_for(zone.municipality_id))
-            if s.thing_id == zone.station_thing_id
-        ),
-        None,
+    station_info = (
+        next(
+            iter(
+                meteo.find_stations(
+                    session,
+                    principal=working_for(zone.municipality_id),
+                    thing_ids=[zone.station_thing_id],
+                )
+            ),
+            None,
+        )
+        if zone.station_thing_id is not None
+        else None
     )
     facts: dict[str, Any] = {}
     if zone.balance_day:
