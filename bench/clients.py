@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import math
 import os
@@ -60,8 +61,11 @@ sys.path.insert(0, str(BENCH))
 
 from common import (  # noqa: E402  (the sibling module, see its text)
     BATCH,
+    CPU_PARTS,
     SECOND,
     Mosquitto,
+    cpu_per_request,
+    cpu_seconds,
     create_bodies,
     free_port,
     human,
@@ -139,6 +143,8 @@ class Load:
     latencies: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     last_body: bytes = b""
+    sent: int = 0  # every request answered, the warm-up's included
+    cpu_us: dict[str, float] = field(default_factory=dict)  # per request, by part
 
     @property
     def rate(self) -> float:
@@ -247,6 +253,7 @@ async def _load(
                 result.failures.append(f"{request.target[:80]}: {exc!r}")
                 await connection.close()
                 continue
+            result.sent += 1
             if status != request.expect:
                 result.failures.append(f"{request.target[:80]}: {status} {body[:200]!r}")
             # What completes after the warm-up counts, a request begun before the end of the
@@ -533,18 +540,21 @@ class Server:
     def _cpu_seconds(self) -> float:
         """CPU seconds of the server process and its workers (Linux ``/proc``)."""
         assert self.process is not None
-        root = str(self.process.pid)
-        total = 0
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue  # ended meanwhile
-            if entry.name == root or fields[1] == root:  # the server or one of its workers
-                total += int(fields[11]) + int(fields[12])
-        return total / os.sysconf("SC_CLK_TCK")
+        spent = cpu_seconds(self.process.pid)
+        return 0.0 if spent is None else spent["server"]
+
+    def metered(self, measure: Callable[[], Load]) -> Load:
+        """``measure()``, with the CPU that server, database, broker and clients spent on each
+        request (each Observation of CreateObservations and the raw insert, each MQTT
+        message), warm-up included."""
+        pid = None if self.process is None else self.process.pid
+        before = cpu_seconds(pid)
+        load = measure()
+        units = float(load.requests)  # requests, Observations or messages
+        if load.latencies:  # requests answered in the warm-up count too
+            units *= load.sent / len(load.latencies)
+        load.cpu_us = cpu_per_request(before, cpu_seconds(pid), units)
+        return load
 
 
 # --- the sensor network, through the API ---------------------------------------------------------
@@ -1053,6 +1063,13 @@ def summary(loads: Sequence[Load], *, rate_only: bool = False) -> dict[str, Any]
         p95 = [1000 * percentile(sorted(x.latencies), 0.95) for x in loads if x.latencies]
         if p95:
             entry |= {"p50_ms": spread(p50), "p95_ms": spread(p95)}
+    metered = [x.cpu_us for x in loads if x.cpu_us]
+    if metered:
+        entry["cpu_us"] = {
+            part: spread([m[part] for m in metered])
+            for part in CPU_PARTS
+            if statistics.median(m[part] for m in metered) >= 1
+        }
     failures = [f for x in loads for f in x.failures]
     if failures:
         entry["failures"] = {"count": len(failures), "first": failures[:3]}
@@ -1188,7 +1205,7 @@ def measure_ingest(server: Server, network: Network, plan: Plan, label: str) -> 
     for round_number in range(plan.rounds):
         for loads, measure in workloads:
             busy.append(server.settle(label))
-            loads.append(measure())
+            loads.append(server.metered(measure))
         log(
             f"{label}: ingest round {round_number + 1}: raw {raw[-1].rate:,.0f}/s, "
             f"CreateObservations {create[-1].rate:,.0f}/s, single POST {single[-1].rate:,.0f}/s, "
@@ -1236,7 +1253,11 @@ def measure_mqtt(
         busy = []  # after a round: the server publishing the notifications of what it stored
         server.settle(label)
         for round_number in range(plan.rounds):
-            measured = bench_mqtt(server, network, "127.0.0.1", server.mqtt_port, server.key, plan)
+            measured = server.metered(
+                functools.partial(
+                    bench_mqtt, server, network, "127.0.0.1", server.mqtt_port, server.key, plan
+                )
+            )
             loads.append(measured)
             busy.append(server.settle(label))
             lost = f" LOST {measured.failures[0]}" if measured.failures else ""
@@ -1437,6 +1458,12 @@ def tables(report: dict[str, Any]) -> str:
                 if "how" in entry:
                     extra = f"  ({entry['how']})"
                 lines.append(f"  {name:<22} {fmt_spread(entry['rate']):>28}{extra}{failed(entry)}")
+                if entry.get("cpu_us"):
+                    unit = "request" if "POST" in name or name == "floor" else "Observation"
+                    parts = ", ".join(
+                        f"{part} {fmt_spread(spent)}" for part, spent in entry["cpu_us"].items()
+                    )
+                    lines.append(f"    CPU per {unit}, µs: {parts}")
         for key, note in (("pages", ""), ("pages uncached", ", read cache off")):
             pages = result.get(key, {})
             if not pages:

@@ -40,6 +40,11 @@ def test_a_tiny_run_prints_every_table_and_the_targets(tmp_path: Path) -> None:
     assert set(uncached) == {"400", "800"}
     assert uncached["800"]["dashboard"]["answer"] == "2 Things, 8 latest"
     assert "read cache off" in finished.stdout
+    # Where the CPU of a single POST went, per request: the server's and the clients' own.
+    ingest = report["backends"]["sqlite"]["ingest"]
+    spent = ingest["single POST"]["cpu_us"]
+    assert spent["server"]["median"] > 0 and spent["clients"]["median"] > 0
+    assert "CPU per request, µs: server" in finished.stdout
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the client side is the same
