@@ -214,3 +214,21 @@ def test_an_id_past_64_bits_is_refused_naming_the_field(
     )
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == f"body.{field}"
+
+
+def test_a_tree_that_cannot_be_calculated_says_why(
+    client: TestClient, ready: Water, database: Database
+) -> None:
+    """A tree the balance left out (no station its municipality may read) has no state; its
+    page says what the calculation needs instead of showing a need."""
+    database.write(
+        lambda s: s.execute(
+            update(Tree)
+            .where(Tree.object_id == ready.young)
+            .values(computed_at=None, status=None, need_l=None, suction_kpa=None, source=None)
+        )
+    )
+    page = client.get(f"/water/trees/{ready.young}", headers={"Accept-Language": "de"})
+    assert page.status_code == 200
+    assert "noch nicht berechnet" in page.text
+    assert "aus dem Wetter an einer Station seiner Gemeinde oder an einer" in page.text

@@ -337,6 +337,10 @@ def test_a_tree_reads_no_internal_station_or_probe_of_another_municipality(
 
     database.write(lambda s: make_internal(s, water.station))
     assert refresh(database, registry, settings, water.now).trees == 3  # A's, not B's
+    # B's tree keeps no earlier state: a need shown as today's would be days old.
+    left_out = trees(database)[b_tree]
+    assert (left_out.status, left_out.computed_at, left_out.need_l) == (None, None, None)
+    assert trees(database)[water.young].status is not None
 
 
 def test_an_internal_forecast_feeds_its_own_municipality_s_stations_only(

@@ -650,12 +650,45 @@ def store(session: Session, inputs: Inputs, computed: Computed) -> Summary:
             rows,
             execution_options={"synchronize_session": False},
         )
+    _clear_left_out(session, now)
     _store_probes(session, inputs, computed)
     published = _publish_stations(session, inputs)
     if a is not None:
         _publish_groups(session, inputs, computed)
     flagged = sum(1 for s, _ in computed.probe_status.values() if s == "flagged")
     return Summary(len(computed.tree_ids), counts, published, len(inputs.probes), flagged)
+
+
+#: What a refresh computes for a tree, cleared when it cannot compute it any more.
+_COMPUTED_STATE = (
+    "computed_at",
+    "station_thing_id",
+    "taw_l",
+    "depletion_l",
+    "suction_kpa",
+    "sigma",
+    "status",
+    "need_l",
+    "dose_l",
+    "critical_in_days",
+    "source",
+    "probe_tree_id",
+    "probe_distance_m",
+    "forecast_kpa",
+    "forecast_source",
+)
+
+
+def _clear_left_out(session: Session, now: datetime) -> None:
+    """Trees this refresh could not compute (no station their municipality may read, or none
+    at all) lose their earlier state: a stale need shown as today's would send crews and
+    citizens to the wrong trees. Their pages say the tree is not calculated. Every tree it
+    computed was stored at ``now`` just before."""
+    table = cast(Table, Tree.__table__)
+    session.execute(
+        update(table).where(table.c.computed_at < now).values(dict.fromkeys(_COMPUTED_STATE)),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def _store_probes(session: Session, inputs: Inputs, computed: Computed) -> None:
