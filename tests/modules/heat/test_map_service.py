@@ -221,6 +221,23 @@ def test_the_staff_page_and_a_refused_upload(
             headers={"Accept-Language": language},
         )
         assert refused.status_code == 422 and shown in refused.text
+    # A reason that quotes the file (its CRS and extent) is translated around what it quotes.
+    paris = (
+        b'{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+        b'"geometry": {"type": "Polygon", "coordinates": [[[2.35, 48.85], [2.36, 48.85], '
+        b"[2.36, 48.86], [2.35, 48.85]]]}}]}"
+    )
+    elsewhere = client.post(
+        "/heat/staff/a-stadt/layers",
+        data={"kind": "buildings", "name": "ALKIS", "csrf_token": csrf_from(page.text)},
+        files={"file": ("paris.geojson", paris, "application/geo+json")},
+        headers={"Accept-Language": "de"},
+    )
+    assert elsewhere.status_code == 422
+    assert (
+        "<strong>Datei (GeoTIFF, GeoPackage oder GeoJSON)</strong>: überschneidet sich nicht mit "
+        "der Gemeinde (ihre Ausdehnung in EPSG:25832: "
+    ) in elsewhere.text
     no_device = client.post(
         "/heat/staff/a-stadt/plan",
         data={

@@ -23,6 +23,7 @@ from pyproj import Transformer
 from pyproj.exceptions import CRSError, ProjError
 from shapely.geometry.base import BaseGeometry
 
+from allmende.core.messages import Message
 from allmende.modules.heat.catalogue import LAYER_KINDS, N_
 from allmende.modules.heat.landcover import METRIC_EPSG
 from allmende.sdk import ValidationFailed
@@ -56,7 +57,28 @@ class LayerFile:
 
 
 def _refuse(reason: str) -> ValidationFailed:
+    """The file refused; a :class:`Message` keeps what it quotes of the file (its CRS, its
+    extent, the reader's own words) apart from the words the staff page translates."""
     return ValidationFailed.one(FIELD, reason)
+
+
+_NO_CRS = N_("has no coordinate reference system; save it with one (e.g. EPSG:25832)")
+
+
+def _not_reprojected(source: str, exc: Exception) -> Message:
+    return Message(
+        N_("its CRS %(crs)s cannot be reprojected (%(error)s)"),
+        crs=source,
+        error=_first_line(exc),
+    )
+
+
+def _no_overlap(crs: str, bounds: Any) -> Message:
+    return Message(
+        N_("does not overlap the municipality (its extent in %(crs)s: %(extent)s)"),
+        crs=crs,
+        extent=_box(bounds),
+    )
 
 
 def _crs_name(crs: Any) -> str:
@@ -89,25 +111,27 @@ def _read_raster(content: bytes, *, kind: str, area: BaseGeometry) -> LayerFile:
     try:
         with MemoryFile(content) as memory, memory.open() as dataset:
             if dataset.driver != "GTiff":
-                raise _refuse(f"is a {dataset.driver} raster; upload a GeoTIFF")
+                raise _refuse(
+                    Message(N_("is a %(driver)s raster; upload a GeoTIFF"), driver=dataset.driver)
+                )
             crs = dataset.crs
             if crs is None:
-                raise _refuse(
-                    "has no coordinate reference system; save it with one (e.g. EPSG:25832)"
-                )
+                raise _refuse(_NO_CRS)
             data = dataset.read(1, masked=True).astype(np.float32).filled(np.nan)
             transform = dataset.transform
             bounds = dataset.bounds
     except RasterioError as exc:
-        raise _refuse(f"cannot be read as a GeoTIFF ({_first_line(exc)})") from None
+        raise _refuse(
+            Message(N_("cannot be read as a GeoTIFF (%(error)s)"), error=_first_line(exc))
+        ) from None
     source = _crs_name(crs)
     try:
         west, south, east, north = transform_bounds(crs, CRS.from_epsg(METRIC_EPSG), *bounds)
     except (RasterioError, CRSError, ProjError, ValueError) as exc:
-        raise _refuse(f"its CRS {source} cannot be reprojected ({_first_line(exc)})") from None
+        raise _refuse(_not_reprojected(source, exc)) from None
     extent = shapely.box(west, south, east, north)
     if not extent.intersects(area):
-        raise _refuse(f"does not overlap the municipality (its extent in {source}: {_box(bounds)})")
+        raise _refuse(_no_overlap(source, bounds))
     data = _clean_values(data, kind)
     values = data[np.isfinite(data)]
     if values.size == 0:
@@ -153,7 +177,7 @@ def _read_vector(content: bytes, *, filename: str, kind: str, area: BaseGeometry
         raise _refuse(N_("cannot be read as a GeoPackage or GeoJSON")) from None
     crs = meta.get("crs")
     if not crs:
-        raise _refuse(N_("has no coordinate reference system; save it with one (e.g. EPSG:25832)"))
+        raise _refuse(_NO_CRS)
     if geometry is None or len(geometry) == 0:
         raise _refuse(N_("contains no features"))
     source = _crs_name(crs)
@@ -164,7 +188,7 @@ def _read_vector(content: bytes, *, filename: str, kind: str, area: BaseGeometry
             geoms, lambda xy: np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1]))
         )
     except (CRSError, ProjError, shapely.errors.GEOSException) as exc:
-        raise _refuse(f"its CRS {source} cannot be reprojected ({_first_line(exc)})") from None
+        raise _refuse(_not_reprojected(source, exc)) from None
     geoms = shapely.make_valid(np.asarray(geoms, dtype=object))
     names = [str(n).lower() for n in meta.get("fields", [])]
     # Checked for all features at once (a town's buildings are tens of thousands).
@@ -187,18 +211,21 @@ def _read_vector(content: bytes, *, filename: str, kind: str, area: BaseGeometry
         for index in picked.tolist()
     ]
     if not kept:
-        wanted = "points or polygons" if kind == "trees" else "polygons"
-        raise _refuse(
-            f"holds no usable {wanted}" + (f" ({wrong} features of another kind)" if wrong else "")
-        )
+        wanted = N_("points or polygons") if kind == "trees" else N_("polygons")
+        if wrong:
+            raise _refuse(
+                Message(
+                    N_("holds no usable %(wanted)s (%(wrong)d features of another kind)"),
+                    wanted=wanted,
+                    wrong=wrong,
+                )
+            )
+        raise _refuse(Message(N_("holds no usable %(wanted)s"), wanted=wanted))
     kept_geoms = geoms[picked]
     # Feature by feature, not through the union of their envelopes (which for a town's
     # buildings took most of a second): a file overlaps where one of its features' boxes does.
     if not shapely.intersects(shapely.envelope(kept_geoms), area).any():
-        raise _refuse(
-            "does not overlap the municipality (its extent in EPSG:25832: "
-            f"{_box(shapely.total_bounds(kept_geoms))})"
-        )
+        raise _refuse(_no_overlap(f"EPSG:{METRIC_EPSG}", shapely.total_bounds(kept_geoms)))
     inside = int(shapely.intersects(kept_geoms, area).sum())
     return LayerFile(
         kind=kind,
