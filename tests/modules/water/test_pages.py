@@ -232,3 +232,4 @@ def test_a_tree_that_cannot_be_calculated_says_why(
     assert page.status_code == 200
     assert "noch nicht berechnet" in page.text
     assert "aus dem Wetter an einer Station seiner Gemeinde oder an einer" in page.text
+    assert "im Moment keiner" not in page.text  # no need is known, not none
