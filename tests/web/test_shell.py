@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from allmende.app import create_app
@@ -27,6 +29,17 @@ def test_start_page_lists_the_municipalities(client: TestClient) -> None:
 
 def test_navigation_lists_module_pages(client: TestClient) -> None:
     assert 'href="/notices"' in client.get("/").text
+
+
+def test_a_module_s_entry_in_the_navigation_keeps_its_words_on_every_page(
+    client: TestClient,
+) -> None:
+    """The heat module's "Heat" is "Hitze"; the energy module's pages translate their own
+    "Heat" as "Wärme", which named the heat module's entry there."""
+    for path in ("/", "/energy", "/heat"):
+        page = client.get(path, headers={"Accept-Language": "de"})
+        entry = re.search(r'<a href="/heat"[^>]*>([^<]*)</a>', page.text)
+        assert entry is not None and entry.group(1) == "Hitze", path
 
 
 def test_language_from_accept_language_and_switch(client: TestClient) -> None:

@@ -235,6 +235,11 @@ def page_context(request: Request, domain: str | None = None) -> dict[str, Any]:
         "ngettext": translating.ngettext,
         "translated": translating.translated,
         "localised": translating.localised,
+        # A module's entry in the navigation, in its own module's words on every page: "Heat"
+        # is "Hitze" for the heat module and "Wärme" on the energy module's pages.
+        "nav_label": lambda key, label: _translating(
+            context.catalogs.get(language, key)
+        ).translated(label),
         "principal": principal,
         "settings": context.settings,
         "registry": context.registry,
