@@ -129,6 +129,7 @@ def test_breadcrumbs_are_a_trail(browser: Any, live_server: LiveServer) -> None:
         ("/heat", "UTCI auf dem heißesten Viertel"),
         ("/energy", "Fläche m² (NGF)"),
         ("/water/meters", "Nutzung"),
+        ("/reports", "Eingegangen"),
     ],
 )
 def test_lists_on_a_phone_are_a_block_per_row(
