@@ -23,10 +23,9 @@ from pyproj import Transformer
 from pyproj.exceptions import CRSError, ProjError
 from shapely.geometry.base import BaseGeometry
 
-from allmende.core.messages import Message
 from allmende.modules.heat.catalogue import LAYER_KINDS, N_
 from allmende.modules.heat.landcover import METRIC_EPSG
-from allmende.sdk import ValidationFailed
+from allmende.sdk import Message, ValidationFailed
 
 if TYPE_CHECKING:  # rasterio loads on the first raster upload, not when the app starts
     from rasterio.crs import CRS
