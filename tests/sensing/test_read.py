@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from allmende.core.errors import Conflict, ValidationFailed
 from allmende.identity.principal import Principal
@@ -57,6 +58,32 @@ def test_ensure_thing_creates_once_and_follows_visibility(
 
 def _admin() -> Principal:
     return Principal(kind="user", user_id=0, is_admin=True)
+
+
+def test_every_thing_reads_every_page(
+    database: Database, region: Region, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Region-wide work reads past one page of the listing (5 000 Things; here 2)."""
+
+    def build(session: Session) -> list[int]:
+        return [
+            read.ensure_thing(
+                session,
+                name=f"Messpunkt {n}",
+                municipality_id=region.municipality_a,
+                public=True,
+                lon=8.65,
+                lat=49.45,
+            )
+            for n in range(5)
+        ]
+
+    built = database.write(build)
+    monkeypatch.setattr(read, "MAX_THINGS", 2)
+    with database.session() as session:
+        assert len(read.list_things(session, principal=_admin())) == 2
+        every = read.every_thing(session, principal=_admin())
+    assert [t.id for t in every] == built  # by name, each once
 
 
 def test_ensure_datastream_is_idempotent_and_shares_property_and_sensor(

@@ -66,6 +66,7 @@ __all__ = [
     "create_thing",
     "ensure_datastream",
     "ensure_thing",
+    "every_thing",
     "get_datastream",
     "get_thing",
     "ingest_series",
@@ -241,6 +242,32 @@ def list_things(
         )
         for t in things
     ]
+
+
+def every_thing(
+    session: Session,
+    *,
+    principal: Principal,
+    municipality_ids: Collection[int] | None = None,
+    definitions: Collection[str] | None = None,
+    thing_ids: Collection[int] | None = None,
+) -> list[ThingSummary]:
+    """What :func:`list_things` finds with the same filter, every page of it: for work on the
+    whole region (a balance, a catalogue), which must not stop at the first 5 000 Things."""
+    found: list[ThingSummary] = []
+    while True:
+        page = list_things(
+            session,
+            principal=principal,
+            municipality_ids=municipality_ids,
+            definitions=definitions,
+            thing_ids=thing_ids,
+            limit=MAX_THINGS,
+            offset=len(found),
+        )
+        found.extend(page)
+        if len(page) < MAX_THINGS:
+            return found
 
 
 def count_things(

@@ -264,7 +264,7 @@ def _cut(w: meteo.DailyWeather, first: date, end: date | None) -> meteo.DailyWea
 def _probe_inputs(
     session: Session, trees: list[dict[str, Any]], first: date, days: int
 ) -> list[ProbeInput]:
-    things = sensing.list_things(
+    things = sensing.every_thing(
         session, principal=meteo.SYSTEM, definitions=list(PROBE_DEFINITIONS)
     )
     # The districts' published balances measure nothing: their modelled suction is no probe.

@@ -103,7 +103,7 @@ def find_stations(
     ``thing_ids``), with its known streams (those ``principal`` may read: a zone's rules read
     as its municipality does)."""
     found = []
-    for thing in sensing.list_things(
+    for thing in sensing.every_thing(
         session,
         principal=principal,
         definitions=[vocabulary.AIR_TEMPERATURE],

@@ -64,7 +64,7 @@ class MeterInfo:
 
 def find_meters(session: Session) -> list[MeterInfo]:
     found = []
-    for thing in sensing.list_things(
+    for thing in sensing.every_thing(
         session,
         principal=meteo.SYSTEM,
         definitions=[vocabulary.WATER_VOLUME, vocabulary.WATER_FLOW],
