@@ -273,19 +273,19 @@ def _zones(ctx: DemoContext, m: Municipality) -> int:
 
 
 def _replay_week(ctx: DemoContext, zone: Zone, *, start: float, silence: list[int]) -> int:
-    """``silence`` holds the valve Thing that never answers: the first one sent a Task."""
-    """The controller's mornings of the last seven days, with the valve's answers."""
+    """The controller's mornings of the last seven days, with the valve's answers. ``silence``
+    holds the valve Thing that never answers: the first one sent a Task."""
     session = ctx.session
     today = meteo.local_day(ctx.now)
     first = today - timedelta(days=8)
     zone.balance_day = first.isoformat()
     zone.depletion_mm = start * zone.taw_mm
     zone.variance = 0.01
-    station = next(
-        (s for s in meteo.find_stations(session) if s.thing_id == zone.station_thing_id), None
-    )
-    if station is None:
+    station_id = zone.station_thing_id
+    found = [] if station_id is None else meteo.find_stations(session, thing_ids=[station_id])
+    if not found:
         return 0
+    station = found[0]
     weather = meteo.daily_weather(session, stations=[station], first=first, days=10)[
         station.thing_id
     ]

@@ -489,10 +489,7 @@ def compute(inputs: Inputs) -> Computed:
         bias=np.array([bias[r] for r in probe_rows.tolist()]),
         bias_sigma=np.array([bias_sigma[r] for r in probe_rows.tolist()]),
         owner=np.array([r["municipality_id"] for r in inputs.trees], dtype=np.int64),
-        shared=np.array(
-            [all(p.public for p in usable if p.tree_row == r) for r in probe_rows.tolist()],
-            dtype=bool,
-        ),
+        shared=_shared(usable, probe_rows),
     )
     fraction = np.clip(fraction + spread.correction, 0.0, 1.0)
     yesterday = fraction * taw
@@ -545,6 +542,12 @@ def compute(inputs: Inputs) -> Computed:
         yesterday_band=soil.band(suction_y),
         probe_status=probe_status,
     )
+
+
+def _shared(usable: list[ProbeInput], probe_rows: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Per probe tree: are all its probes public (its error may then reach any tree)?"""
+    internal = {p.tree_row for p in usable if not p.public}
+    return np.array([r not in internal for r in probe_rows.tolist()], dtype=bool)
 
 
 def _probe_state(p: ProbeInput, bias: float | None) -> tuple[str, float | None]:

@@ -248,20 +248,14 @@ def decide_zone(
     ):
         return None
     belief = _belief(zone)
-    station_info = (
-        next(
-            iter(
-                meteo.find_stations(
-                    session,
-                    principal=working_for(zone.municipality_id),
-                    thing_ids=[zone.station_thing_id],
-                )
-            ),
-            None,
+    stations = (
+        meteo.find_stations(
+            session, principal=working_for(zone.municipality_id), thing_ids=[zone.station_thing_id]
         )
         if zone.station_thing_id is not None
-        else None
+        else []
     )
+    station_info = stations[0] if stations else None
     facts: dict[str, Any] = {}
     if zone.balance_day:
         start = date.fromisoformat(zone.balance_day) + timedelta(days=1)
