@@ -156,6 +156,69 @@ def test_each_reader_is_listed_the_datastreams_it_may_read(
             }
 
 
+def test_stream_sets_sum_up_each_municipality_and_kind(database: Database, region: Region) -> None:
+    """Streams grouped by their Thing's municipality and kind, as each reader may see them;
+    a stream's ids by kind, by none of some kinds, or of Things without a kind."""
+
+    def build(session: Session) -> dict[str, int]:
+        def stream(name: str, kind: str | None, *, place: int, lon: float, public: bool = True,
+                   thing_public: bool = True) -> int:  # fmt: skip
+            thing = read.ensure_thing(
+                session, name=name, municipality_id=place, public=thing_public, lon=lon,
+                lat=49.4, properties=None if kind is None else {"kind": kind},
+            )  # fmt: skip
+            made = read.ensure_datastream(session, thing_id=thing, name=name, public=public, **UTCI)
+            read.ingest_series(
+                session, datastream_id=made, times=[START, START + timedelta(hours=lon)],
+                values=[1.0, 2.0],
+            )  # fmt: skip
+            return made
+
+        a, b = region.municipality_a, region.municipality_b
+        return {
+            "west": stream("West", "weather-station", place=a, lon=8.0),
+            "east": stream("Ost", "weather-station", place=a, lon=9.0),
+            "internal": stream("Intern", "weather-station", place=a, lon=10.0, public=False),
+            "hidden": stream("Versteckt", "weather-station", place=a, lon=11.0, thing_public=False),
+            "hive": stream("Bienen", "bee-hive", place=a, lon=8.5),
+            "plain": stream("Ohne Art", None, place=a, lon=8.6),
+            "theirs": stream("Dort", "weather-station", place=b, lon=7.0),
+        }
+
+    made = database.write(build)
+    a, b = region.municipality_a, region.municipality_b
+    staff_a = Principal(kind="user", user_id=1, staff_of=frozenset({a}))
+    with database.session() as session:
+        public = {
+            (s.municipality_id, s.kind): s for s in read.stream_sets(session, principal=Principal())
+        }
+        assert set(public) == {
+            (a, "weather-station"),
+            (a, "bee-hive"),
+            (a, None),
+            (b, "weather-station"),
+        }
+        weather = public[(a, "weather-station")]
+        assert weather.bbox == (8.0, 49.4, 9.0, 49.4)
+        assert (weather.first_time, weather.latest_time) == (START, START + timedelta(hours=9))
+        assert weather.observed_properties == ("UTCI",)
+        assert public[(a, None)].bbox == (8.6, 49.4, 8.6, 49.4)
+        inside = {
+            (s.municipality_id, s.kind): s for s in read.stream_sets(session, principal=staff_a)
+        }
+        assert inside[(a, "weather-station")].bbox == (8.0, 49.4, 11.0, 49.4)
+
+        def ids(**kw: object) -> list[int]:
+            return read.stream_ids(session, principal=Principal(), municipality_id=a, **kw)  # type: ignore[arg-type]
+
+        assert ids(kinds=["weather-station"]) == sorted([made["west"], made["east"]])
+        assert ids(other_than=["weather-station"]) == sorted([made["hive"], made["plain"]])
+        assert ids() == sorted([made["west"], made["east"], made["hive"], made["plain"]])
+        assert read.stream_ids(
+            session, principal=staff_a, municipality_id=a, kinds=["weather-station"]
+        ) == sorted([made["west"], made["east"], made["internal"], made["hidden"]])  # fmt: skip
+
+
 def test_a_public_stream_never_reuses_an_internal_property(
     database: Database, region: Region
 ) -> None:

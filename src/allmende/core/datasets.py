@@ -8,9 +8,9 @@ political geocoding…) and serves its downloads. A source decides only *what* i
   municipality and kind of data, say), with the APIs that serve them (:class:`Endpoint`).
 * Their content comes in one of three shapes (:attr:`Dataset.content`): ``features`` (rows
   with a geometry: CSV, GeoJSON and GeoParquet downloads), ``table`` (rows: CSV and Parquet)
-  or ``observations`` (the Observations of :attr:`Dataset.datastream_ids`, streamed by the
-  adapter itself as CSV and Parquet). For the first two :meth:`DatasetSource.table` gives
-  the rows.
+  or ``observations`` (the Observations of the Datastreams :meth:`DatasetSource.datastreams`
+  names, streamed by the adapter itself as CSV and Parquet). For the first two
+  :meth:`DatasetSource.table` gives the rows.
 
 Everything here is public by definition: sources return only public data, whoever asks, and
 never personal data. ``session`` is a read-only SQLAlchemy session (typed loosely: the kernel
@@ -90,8 +90,6 @@ class Dataset:
     modified: datetime | None = None
     issued: datetime | None = None
     endpoints: tuple[Endpoint, ...] = ()
-    #: ``observations``: the Datastreams whose Observations the downloads hold.
-    datastream_ids: tuple[int, ...] = ()
     #: A page for people (path below the root), e.g. the map of the objects.
     landing_page: str | None = None
     #: Musterdatenkatalog topic URIs (``https://musterdatenkatalog.de/def/musterdatensatz/…``).
@@ -106,4 +104,10 @@ class DatasetSource(Protocol):
     def table(self, session: Any, dataset_id: str) -> Table | None:
         """The rows of one of this source's ``features`` or ``table`` datasets, or None when
         the id is not one of them."""
+        ...
+
+    def datastreams(self, session: Any, dataset_id: str) -> Sequence[int] | None:
+        """The Datastreams whose Observations one of this source's ``observations`` datasets
+        holds, or None when the id is not one of them. Asked for a download only, so that a
+        listing of the catalogue need not name thousands of streams."""
         ...

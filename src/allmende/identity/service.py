@@ -12,6 +12,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from allmende.core.digits import is_digits
 from allmende.core.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationFailed
 from allmende.core.timeutil import as_utc, utcnow
 from allmende.identity import credentials
@@ -46,6 +47,23 @@ def municipality_by_key(session: Session, *, key: str) -> Municipality:
     if found is None:
         raise NotFound(detail=f"No municipality '{key}'.")
     return found
+
+
+#: Digits beyond these are no id (ids are 64-bit integers).
+MAX_ID_DIGITS = 18
+
+
+def municipality_id_named(session: Session, named: str) -> int | None:
+    """The id of the municipality ``named`` by its key or by its id (the APIs take either);
+    None when there is none."""
+    if is_digits(named):
+        if len(named) > MAX_ID_DIGITS:
+            return None
+        condition = Municipality.id == int(named)
+    else:
+        condition = Municipality.key == named
+    found = session.scalar(select(Municipality.id).where(condition))
+    return None if found is None else int(found)
 
 
 MUNICIPALITY_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")

@@ -27,8 +27,19 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import BigInteger, Select, and_, bindparam, case, func, select, text
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from allmende.core.errors import Conflict, NotFound, ValidationFailed
 from allmende.identity.permissions import readable_municipalities, visible_to
@@ -128,6 +139,22 @@ class ThingSummary:
     def latest_time(self) -> datetime | None:
         times = [s.latest_time for s in self.streams if s.latest_time is not None]
         return max(times) if times else None
+
+
+@dataclass(frozen=True)
+class StreamSet:
+    """The Datastreams of one municipality's Things of one kind (their property ``kind``; None
+    for Things without one) that a caller may see, summed up in the database."""
+
+    municipality_id: int
+    kind: str | None
+    #: The earliest and the latest phenomenonTime of their Observations.
+    first_time: datetime | None
+    latest_time: datetime | None
+    #: The extent (lon/lat) of the Things' Locations the caller may see; None without any.
+    bbox: tuple[float, float, float, float] | None
+    #: The names of what they observe, sorted.
+    observed_properties: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -286,6 +313,105 @@ def count_things(
     )
     filters = _filter_values(municipality_ids, definitions, None)
     return int(session.scalar(shape.how_many, filters) or 0)
+
+
+def stream_sets(session: Session, *, principal: Principal) -> list[StreamSet]:
+    """Every :class:`StreamSet` of the region that ``principal`` may see, by municipality and
+    kind: three grouped statements, however many Things there are (for the open-data
+    catalogue, which every anonymous request builds)."""
+    readable = readable_municipalities(principal, scope=READ_SCOPE)
+    seen = _seen_streams(readable)
+    key = (Thing.municipality_id, _KIND)
+    totals = session.execute(
+        select(
+            *key,
+            func.min(Datastream.phenomenon_time_start),
+            func.max(Datastream.latest_phenomenon_time),
+        )
+        .select_from(Datastream)
+        .join(Thing, Thing.id == Datastream.thing_id)
+        .where(seen)
+        .group_by(*key)
+    ).all()
+    names: dict[tuple[int, str | None], list[str]] = {}
+    for municipality_id, kind, name in session.execute(
+        select(*key, ObservedProperty.name)
+        .select_from(Datastream)
+        .join(Thing, Thing.id == Datastream.thing_id)
+        .join(ObservedProperty, ObservedProperty.id == Datastream.observed_property_id)
+        .where(seen)
+        .group_by(*key, ObservedProperty.name)
+    ):
+        names.setdefault((municipality_id, kind), []).append(name)
+    measured = select(Datastream.thing_id).where(
+        visible_to(readable, Datastream.municipality_id, Datastream.public)
+    )
+    extents = {
+        (row[0], row[1]): (row[2], row[3], row[4], row[5])
+        for row in session.execute(
+            select(
+                *key,
+                func.min(Location.bbox_minx),
+                func.min(Location.bbox_miny),
+                func.max(Location.bbox_maxx),
+                func.max(Location.bbox_maxy),
+            )
+            .select_from(thing_locations)
+            .join(Thing, Thing.id == thing_locations.c.thing_id)
+            .join(Location, Location.id == thing_locations.c.location_id)
+            .where(
+                Location.bbox_minx.is_not(None),
+                visible_to(readable, Location.municipality_id, Location.public),
+                visible_to(readable, Thing.municipality_id, Thing.public),
+                Thing.id.in_(measured),
+            )
+            .group_by(*key)
+        )
+    }
+    return [
+        StreamSet(
+            municipality_id=int(municipality_id),
+            kind=kind,
+            first_time=None if first is None else from_micros(first),
+            latest_time=None if latest is None else from_micros(latest),
+            bbox=extents.get((municipality_id, kind)),
+            observed_properties=tuple(sorted(names.get((municipality_id, kind), []))),
+        )
+        for municipality_id, kind, first, latest in totals
+    ]
+
+
+def stream_ids(
+    session: Session,
+    *,
+    principal: Principal,
+    municipality_id: int,
+    kinds: Collection[str] | None = None,
+    other_than: Collection[str] = (),
+) -> list[int]:
+    """The ids of one :class:`StreamSet`'s Datastreams, or of several: those of the
+    municipality's Things of ``kinds`` (None: of any kind) and of none of ``other_than``
+    (Things without a kind count as none of them)."""
+    readable = readable_municipalities(principal, scope=READ_SCOPE)
+    condition = and_(_seen_streams(readable), Thing.municipality_id == municipality_id)
+    if kinds is not None:
+        condition = and_(condition, _KIND.in_(sorted(kinds)))
+    if other_than:
+        condition = and_(condition, or_(_KIND.is_(None), _KIND.not_in(sorted(other_than))))
+    query = select(Datastream.id).join(Thing, Thing.id == Datastream.thing_id).where(condition)
+    return [int(i) for i in session.scalars(query.order_by(Datastream.id))]
+
+
+#: A Thing's kind as text (None without one), the same on both backends.
+_KIND = Thing.properties["kind"].as_string()
+
+
+def _seen_streams(readable: frozenset[int] | None) -> ColumnElement[bool]:
+    """Datastreams the caller may see, of Things the caller may see."""
+    return and_(
+        visible_to(readable, Thing.municipality_id, Thing.public),
+        visible_to(readable, Datastream.municipality_id, Datastream.public),
+    )
 
 
 class _Listing(NamedTuple):

@@ -89,6 +89,30 @@ def test_the_municipality_of_new_entities(client: TestClient, region: Region) ->
     admin.post("Things?municipality=nowhere", {"name": "x", "description": "x"}, status=400)
 
 
+def test_a_read_may_keep_to_one_municipality(client: TestClient, region: Region) -> None:
+    admin = Sta(client, bearer(region.key_admin))
+    anonymous = Sta(client, {})
+    first = _network(admin, query="?municipality=a-stadt", name="A 1")
+    second = _network(admin, query="?municipality=a-stadt", name="A 2")
+    theirs = _network(admin, query="?municipality=b-dorf", name="B")
+    assert anonymous.ids("Things?municipality=a-stadt") == [first["thing"], second["thing"]]
+    assert anonymous.ids(f"Things?municipality={region.municipality_b}") == [theirs["thing"]]
+    assert anonymous.count("Datastreams?municipality=b-dorf") == 1
+    assert anonymous.ids("Datastreams?municipality=a-stadt&$filter=name eq 'B temperature'") == []
+    page = anonymous.get("Things?municipality=a-stadt&$top=1")
+    assert "municipality=a-stadt" in page["@iot.nextLink"]
+    assert [t["@iot.id"] for t in anonymous.get(page["@iot.nextLink"])["value"]] == [
+        second["thing"]
+    ]
+    anonymous.get(f"Things({theirs['thing']})?municipality=a-stadt", status=404)
+    refused = anonymous.get("Observations?municipality=a-stadt", status=400)
+    assert refused["message"].startswith("municipality: Observations belong to")
+    assert "Datastreams?municipality=a-stadt" in refused["message"]
+    unknown = anonymous.get("Things?municipality=nowhere", status=400)
+    assert unknown["message"] == "municipality: no municipality 'nowhere'."
+    anonymous.get("Things?municipality=123456789012345678901234567890", status=400)
+
+
 def test_internal_entities_stay_in_their_municipality(client: TestClient, region: Region) -> None:
     key_a = Sta(client, bearer(region.key_sensorthings_a))
     admin = Sta(client, bearer(region.key_admin))

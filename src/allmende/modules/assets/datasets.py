@@ -191,6 +191,9 @@ class AssetDatasets:
             return _objects(session, place, rest)
         return None
 
+    def datastreams(self, session: Session, dataset_id: str) -> Sequence[int] | None:
+        return None  # no dataset of Observations
+
 
 def _report_datasets(
     place: Municipality,

@@ -109,6 +109,9 @@ class ParticipationDatasets:
             )
         return found
 
+    def datastreams(self, session: Session, dataset_id: str) -> Sequence[int] | None:
+        return None  # no dataset of Observations
+
     def table(self, session: Session, dataset_id: str) -> open_data.Table | None:
         if not dataset_id.startswith(PREFIX):
             return None

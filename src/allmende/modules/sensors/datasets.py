@@ -72,44 +72,68 @@ class SensorDatasets:
 
     def datasets(self, session: Session) -> Sequence[open_data.Dataset]:
         places = {m.id: m for m in session.scalars(select(Municipality))}
-        groups: dict[tuple[int, str], list[sensing.ThingSummary]] = defaultdict(list)
-        # One page (5 000 Things): every anonymous request of the catalogue reads this.
-        for thing in sensing.list_things(session, principal=ANONYMOUS):
-            if thing.streams:
-                kind = str(thing.properties.get("kind") or "other")
-                groups[(thing.municipality_id, kind if kind in GROUPS else "other")].append(thing)
-        found = []
-        for (municipality_id, kind), things in sorted(groups.items()):
-            place = places.get(municipality_id)
-            if place is not None:
-                found.append(_dataset(place, kind, things))
-        return found
+        return [
+            _dataset(places[municipality_id], kind, sets)
+            for (municipality_id, kind), sets in sorted(_grouped(session).items())
+            if municipality_id in places
+        ]
 
     def table(self, session: Session, dataset_id: str) -> open_data.Table | None:
         return None  # Observations: the catalogue streams them itself
 
+    def datastreams(self, session: Session, dataset_id: str) -> Sequence[int] | None:
+        if not dataset_id.startswith(PREFIX):
+            return None
+        rest = dataset_id.removeprefix(PREFIX)
+        for kind in (*GROUPS, "other"):
+            place = rest.removesuffix(f"-{kind}")
+            if place == rest:
+                continue
+            found = session.scalar(select(Municipality.id).where(Municipality.key == place))
+            if found is None:
+                return None
+            return sensing.stream_ids(
+                session,
+                principal=ANONYMOUS,
+                municipality_id=found,
+                kinds=[kind] if kind in GROUPS else None,
+                other_than=() if kind in GROUPS else list(GROUPS),
+            )
+        return None
 
-def _dataset(
-    place: Municipality, kind: str, things: list[sensing.ThingSummary]
-) -> open_data.Dataset:
+
+def _grouped(session: Session) -> dict[tuple[int, str], list[sensing.StreamSet]]:
+    """The public streams by municipality and the kind of dataset (kinds without a group of
+    their own, and Things without a kind, are "other")."""
+    grouped: dict[tuple[int, str], list[sensing.StreamSet]] = defaultdict(list)
+    for found in sensing.stream_sets(session, principal=ANONYMOUS):
+        kind = found.kind if found.kind in GROUPS else "other"
+        grouped[(found.municipality_id, kind)].append(found)
+    return grouped
+
+
+def _dataset(place: Municipality, kind: str, sets: list[sensing.StreamSet]) -> open_data.Dataset:
     group = GROUPS.get(kind, OTHER)
-    streams = [s for t in things for s in t.streams]
-    ids = tuple(s.id for s in streams)
-    firsts = [s.first_time for s in streams if s.first_time is not None]
-    lasts = [s.latest_time for s in streams if s.latest_time is not None]
-    points = [(t.lon, t.lat) for t in things if t.lon is not None and t.lat is not None]
+    firsts = [s.first_time for s in sets if s.first_time is not None]
+    lasts = [s.latest_time for s in sets if s.latest_time is not None]
+    boxes = [s.bbox for s in sets if s.bbox is not None]
     bbox: Any = None
-    if points:
-        xs, ys = [p[0] for p in points], [p[1] for p in points]
-        bbox = (min(xs), min(ys), max(xs), max(ys))
+    if boxes:
+        bbox = (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
     query = urlencode(
         {
-            "$filter": " or ".join(f"id eq {i}" for i in ids),
+            "municipality": place.key,
+            "$filter": _kind_filter(kind),
             "$expand": "Thing,ObservedProperty",
         },
         quote_via=quote,
     )
-    names = ", ".join(sorted({s.observed_property_name for s in streams}))
+    names = ", ".join(sorted({name for s in sets for name in s.observed_properties}))
     return open_data.Dataset(
         id=f"{PREFIX}{place.key}-{kind}",
         title=group.title.format(name=place.name),
@@ -122,7 +146,6 @@ def _dataset(
         bbox=bbox,
         temporal=(min(firsts), max(lasts)) if firsts and lasts else None,
         modified=max(lasts) if lasts else None,
-        datastream_ids=ids,
         endpoints=(
             open_data.Endpoint(
                 "SensorThings API (OGC): die Datastreams mit ihren Observations",
@@ -136,3 +159,13 @@ def _dataset(
         if kind in GROUPS
         else f"/sensors?municipality={place.key}",
     )
+
+
+def _kind_filter(kind: str) -> str:
+    """The SensorThings ``$filter`` of a dataset's streams: by their Thing's kind (the
+    municipality is the ``municipality`` parameter); "other" is any kind without a group, or
+    none (a comparison with a missing property is false, so the missing one is asked for)."""
+    if kind in GROUPS:
+        return f"Thing/properties/kind eq '{kind}'"
+    known = " and ".join(f"Thing/properties/kind ne '{k}'" for k in GROUPS)
+    return f"Thing/properties/kind eq null or ({known})"

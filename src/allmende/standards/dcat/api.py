@@ -293,7 +293,7 @@ def download(
         filename = f"{dataset_id}{file.name.removeprefix('data')}"
         if entry.dataset.content == "observations":
             begin, stop = _period(start, end)
-            ids = list(entry.dataset.datastream_ids)
+            ids = list(entry.source.datastreams(session, dataset_id) or ())
         else:
             given = entry.source.table(session, dataset_id)
             if given is None:

@@ -61,6 +61,7 @@ from allmende.standards.sensorthings.reader import (
     columns_for,
     expand,
     fetch_page,
+    in_municipality,
     resolve,
 )
 from allmende.standards.sensorthings.render import Renderer, Selection, value_of
@@ -256,6 +257,9 @@ class Api:
         self, session: Session, context: ReadContext, path: ResourcePath, query: Query
     ) -> StaResponse:
         target = resolve(session, context, path)
+        named = query.plain.get("municipality")
+        if named is not None:
+            target = in_municipality(session, target, named)
         if "$aggregate" in query.extensions:
             return aggregate(session, context, target, path, query)
         if path.prop is not None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -40,6 +40,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from allmende.core.errors import NotFound
 from allmende.identity.permissions import readable_municipalities, visible
 from allmende.identity.principal import Principal
+from allmende.identity.service import municipality_id_named
 from allmende.standards.sensorthings.budget import Budget, Limits
 from allmende.standards.sensorthings.model import EntityType, Nav, entity_type
 from allmende.standards.sensorthings.paths import ResourcePath
@@ -176,6 +177,25 @@ def resolve(session: Session, context: ReadContext, path: ResourcePath) -> Targe
             condition = and_(condition, model.id == step.id)
         target = Target(etype, condition, step.single, (previous.etype, parent_id, nav), owner)
     return target
+
+
+def in_municipality(session: Session, target: Target, named: str) -> Target:
+    """The rows of ``target`` that belong to one municipality (``?municipality=<key or id>``,
+    an extension for regions: one town's Things, Datastreams…). Only entities with a
+    municipality of their own are filtered so; the others follow theirs (an Observation its
+    Datastream's), and the request names those."""
+    etype = target.etype
+    if not etype.owned:
+        raise QueryError(
+            detail=f"municipality: {etype.plural} belong to the municipality of their "
+            f"{' or '.join(etype.owners)}; filter those, e.g. "
+            f"{entity_type(etype.owners[0]).plural}?municipality={named[:40]}."
+        )
+    found = municipality_id_named(session, named)
+    if found is None:
+        raise QueryError(detail=f"municipality: no municipality '{named[:60]}'.")
+    condition = and_(target.condition, etype.model.municipality_id == found)
+    return replace(target, condition=condition)
 
 
 # --- columns ---------------------------------------------------------------------------------

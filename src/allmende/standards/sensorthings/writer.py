@@ -28,6 +28,7 @@ from allmende.core.errors import BadRequest, FieldError, Forbidden, NotFound, Va
 from allmende.identity.models import Municipality
 from allmende.identity.permissions import Action, require
 from allmende.identity.principal import Principal
+from allmende.identity.service import municipality_id_named
 from allmende.sensing import service
 from allmende.sensing.ingest import (
     DuplicatePolicy,
@@ -126,14 +127,10 @@ class Writer:
         named = self.context.municipality
         principal = self.context.principal
         if named:
-            query = select(Municipality.id)
-            query = query.where(
-                Municipality.id == int(named) if is_digits(named) else Municipality.key == named
-            )
-            found = self.session.scalar(query)
+            found = municipality_id_named(self.session, named)
             if found is None:
                 raise invalid("municipality", f"no municipality '{named[:60]}'")
-            return int(found)
+            return found
         if principal.key_municipality_id is not None:
             return principal.key_municipality_id
         if len(principal.staff_of) == 1:
