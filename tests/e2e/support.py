@@ -17,6 +17,20 @@ AXE_RUN = """options => axe.run(document, options).then(r => r.violations
     .filter(v => v.impact === "serious" || v.impact === "critical")
     .map(v => ({id: v.id, impact: v.impact, help: v.help,
                 nodes: v.nodes.slice(0, 5).map(n => n.target)})))"""
+#: Buttons whose text has the colour of what lies behind them (white on white): axe takes text
+#: of its background's colour for text hidden on purpose and reports nothing.
+INKLESS_BUTTONS = """() => {
+  const ground = e => {
+    for (; e; e = e.parentElement) {
+      const colour = getComputedStyle(e).backgroundColor;
+      if (colour !== "rgba(0, 0, 0, 0)" && colour !== "transparent") return colour;
+    }
+    return "rgb(255, 255, 255)";
+  };
+  return [...document.querySelectorAll("main :is(button, .button, input[type=submit])")]
+    .filter(e => e.getClientRects().length && getComputedStyle(e).color === ground(e))
+    .map(e => e.textContent.trim().slice(0, 40));
+}"""
 #: Marks each map once it has drawn its data (the maps' own "allmende:map-ready" event, which
 #: does not bubble: caught on its way down).
 MAP_READY_SCRIPT = """document.addEventListener("allmende:map-ready",

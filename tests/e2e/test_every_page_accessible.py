@@ -17,7 +17,14 @@ import pytest
 
 from tests.e2e.conftest import LiveServer
 from tests.e2e.pages import session_cookies
-from tests.e2e.support import AXE_OPTIONS, AXE_RUN, MAP_READY_SCRIPT, axe_script, maps_drawn
+from tests.e2e.support import (
+    AXE_OPTIONS,
+    AXE_RUN,
+    INKLESS_BUTTONS,
+    MAP_READY_SCRIPT,
+    axe_script,
+    maps_drawn,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -81,6 +88,9 @@ def test_no_serious_finding_on_any_page(
             maps_drawn(page)  # axe checks the maps with their data, not half-drawn
             assert page.evaluate(HTML_LANG) == language, path
             violations = page.evaluate(AXE_RUN, AXE_OPTIONS)
+            inkless = page.evaluate(INKLESS_BUTTONS)
+            if inkless:
+                violations.append({"id": "inkless-button", "impact": "serious", "nodes": inkless})
             if violations:
                 found[path] = violations
     finally:
