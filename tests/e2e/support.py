@@ -17,6 +17,30 @@ AXE_RUN = """options => axe.run(document, options).then(r => r.violations
     .filter(v => v.impact === "serious" || v.impact === "critical")
     .map(v => ({id: v.id, impact: v.impact, help: v.help,
                 nodes: v.nodes.slice(0, 5).map(n => n.target)})))"""
+#: The words of the elements a selector names (a table's cells) that the browser split over two
+#: lines (a word ends at a space or after a hyphen, where a line may break; a soft hyphen marks
+#: where a German compound may break, "Mittel-" and "wert").
+SPLIT_WORDS = """(selector) => {
+  const split = [];
+  for (const cell of document.querySelectorAll(selector)) {
+    const texts = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let text = texts.nextNode(); text; text = texts.nextNode()) {
+      for (const word of text.data.matchAll(/[^\\s\u00ad-]+/g)) {
+        // The line of each letter (a range's rects after a soft hyphen include the hyphen's).
+        const lines = new Set();
+        for (let i = word.index; i < word.index + word[0].length; i++) {
+          const range = document.createRange();
+          range.setStart(text, i);
+          range.setEnd(text, i + 1);
+          lines.add(Math.round([...range.getClientRects()].at(-1).top));
+        }
+        if (lines.size > 1) split.push(word[0]);
+      }
+    }
+  }
+  return split;
+}"""
+
 #: Buttons whose text has the colour of what lies behind them (white on white): axe takes text
 #: of its background's colour for text hidden on purpose and reports nothing.
 INKLESS_BUTTONS = """() => {

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import LiveServer
-from tests.e2e.support import axe_violations
+from tests.e2e.support import SPLIT_WORDS, axe_violations
 
 pytestmark = pytest.mark.e2e
 
@@ -46,30 +46,6 @@ def test_pages_reflow_on_a_phone(browser: Any, live_server: LiveServer) -> None:
     assert wide == {}
 
 
-#: The words of the cells of the main part's tables of figures that the browser split over two
-#: lines (a word ends at a space or after a hyphen, where a line may break; a soft hyphen marks
-#: where a German compound may break, "Mittel-" and "wert").
-SPLIT_WORDS = """() => {
-  const split = [];
-  for (const cell of document.querySelectorAll("main table.figures :is(th, td)")) {
-    const texts = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
-    for (let text = texts.nextNode(); text; text = texts.nextNode()) {
-      for (const word of text.data.matchAll(/[^\\s\u00ad-]+/g)) {
-        // The line of each letter (a range's rects after a soft hyphen include the hyphen's).
-        const lines = new Set();
-        for (let i = word.index; i < word.index + word[0].length; i++) {
-          const range = document.createRange();
-          range.setStart(text, i);
-          range.setEnd(text, i + 1);
-          lines.add(Math.round([...range.getClientRects()].at(-1).top));
-        }
-        if (lines.size > 1) split.push(word[0]);
-      }
-    }
-  }
-  return split;
-}"""
-
 FIGURES_FIT = """[...document.querySelectorAll("main .table-scroll")]
   .every((region) => region.scrollWidth <= region.clientWidth)"""
 
@@ -94,7 +70,7 @@ def test_table_cells_keep_their_words_whole_on_a_phone(
             page.goto(path)
             page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
             assert page.locator("main table.figures").count() > 0, path
-            split[path] = page.evaluate(SPLIT_WORDS)
+            split[path] = page.evaluate(SPLIT_WORDS, "main table.figures :is(th, td)")
             assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
             assert page.evaluate(FIGURES_FIT), path  # no sideways scrolling within either
             assert axe_violations(page) == [], path
@@ -130,6 +106,7 @@ def test_breadcrumbs_are_a_trail(browser: Any, live_server: LiveServer) -> None:
         ("/energy", "Fläche m² (NGF)"),
         ("/water/meters", "Nutzung"),
         ("/reports", "Eingegangen"),
+        ("/ogcapi/collections/assets-tree/items?f=html", "identifier"),
     ],
 )
 def test_lists_on_a_phone_are_a_block_per_row(

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import OPERATOR_EMAIL, LiveServer, screenshot
 from tests.e2e.pages import signed_in
-from tests.e2e.support import axe_violations, maps_drawn
+from tests.e2e.support import SPLIT_WORDS, axe_violations, maps_drawn
 
 pytestmark = pytest.mark.e2e
 PROCESS = "Neugestaltung des Marktplatzes"
@@ -229,3 +229,21 @@ def test_staff_pages_pass_axe(page: Any, live_server: LiveServer) -> None:
         page.goto(path)
         _settle(page)
         assert axe_violations(page) == [], path
+
+
+def test_survey_results_are_readable_on_a_phone(browser: Any, live_server: LiveServer) -> None:
+    """The charts drew their labels beside the bars, 640 units wide, shrunk to 8 px on a
+    phone; the answers' column split "Veranstaltungen". Now each label sits above its bar in
+    a drawing 360 units wide and the answers get most of the table."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="de-DE", viewport={"width": 390, "height": 844}
+    )
+    page = context.new_page()
+    try:
+        page.goto("/participation/surveys/1/results")
+        label = page.locator("svg.chart__svg text.chart__label").first
+        assert label.evaluate("e => e.getBoundingClientRect().height") >= 12  # px on the screen
+        assert page.evaluate(SPLIT_WORDS, "main table.chart__table :is(th, td)") == []
+        assert axe_violations(page) == []
+    finally:
+        context.close()
