@@ -60,8 +60,10 @@ def municipality_id_named(session: Session, named: str) -> int | None:
         if len(named) > MAX_ID_DIGITS:
             return None
         condition = Municipality.id == int(named)
-    else:
+    elif MUNICIPALITY_KEY.fullmatch(named):
         condition = Municipality.key == named
+    else:
+        return None
     found = session.scalar(select(Municipality.id).where(condition))
     return None if found is None else int(found)
 

@@ -111,6 +111,8 @@ def test_a_read_may_keep_to_one_municipality(client: TestClient, region: Region)
     unknown = anonymous.get("Things?municipality=nowhere", status=400)
     assert unknown["message"] == "municipality: no municipality 'nowhere'."
     anonymous.get("Things?municipality=123456789012345678901234567890", status=400)
+    odd = anonymous.get("Things?municipality=A%20Stadt%3B", status=400)
+    assert odd["message"] == "municipality: no municipality 'A Stadt;'."
 
 
 def test_internal_entities_stay_in_their_municipality(client: TestClient, region: Region) -> None:
