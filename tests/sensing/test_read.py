@@ -219,6 +219,51 @@ def test_stream_sets_sum_up_each_municipality_and_kind(database: Database, regio
         ) == sorted([made["west"], made["east"], made["internal"], made["hidden"]])  # fmt: skip
 
 
+def test_busiest_streams_pick_the_stream_with_most_observations(
+    database: Database, region: Region
+) -> None:
+    """Per definition the municipality's stream with the most Observations the caller may
+    see; the older among equals; none for a definition without streams."""
+
+    def build(session: Session) -> dict[str, int]:
+        def stream(name: str, values: int, *, place: int, public: bool = True) -> int:
+            thing = read.ensure_thing(
+                session, name=name, municipality_id=place, public=True, lon=8.6, lat=49.4
+            )
+            made = read.ensure_datastream(session, thing_id=thing, name=name, public=public, **UTCI)
+            if values:
+                read.ingest_series(
+                    session,
+                    datastream_id=made,
+                    times=[START + timedelta(hours=h) for h in range(values)],
+                    values=[1.0] * values,
+                )
+            return made
+
+        a, b = region.municipality_a, region.municipality_b
+        return {
+            "street": stream("Straße", 1, place=a),
+            "station": stream("Station", 3, place=a),
+            "twin": stream("Zwilling", 3, place=a),
+            "internal": stream("Intern", 9, place=a, public=False),
+            "theirs": stream("Dort", 20, place=b),
+        }
+
+    made = database.write(build)
+    staff_a = Principal(kind="user", user_id=1, staff_of=frozenset({region.municipality_a}))
+    wanted = [vocabulary.UTCI, vocabulary.AIR_TEMPERATURE]
+    with database.session() as session:
+        public = read.busiest_streams(
+            session, principal=Principal(), municipality_id=region.municipality_a,
+            definitions=wanted,
+        )  # fmt: skip
+        inside = read.busiest_streams(
+            session, principal=staff_a, municipality_id=region.municipality_a, definitions=wanted
+        )
+    assert public == {vocabulary.UTCI: made["station"]}
+    assert inside == {vocabulary.UTCI: made["internal"]}
+
+
 def test_a_public_stream_never_reuses_an_internal_property(
     database: Database, region: Region
 ) -> None:

@@ -67,9 +67,11 @@ __all__ = [
     "DuplicatePolicy",
     "Point",
     "Series",
+    "StreamSet",
     "StreamSummary",
     "ThingSummary",
     "aggregate",
+    "busiest_streams",
     "count_things",
     "create_datastream",
     "create_observed_property",
@@ -84,6 +86,8 @@ __all__ = [
     "list_things",
     "observations",
     "series",
+    "stream_ids",
+    "stream_sets",
     "thing_municipalities",
 ]
 
@@ -400,6 +404,38 @@ def stream_ids(
         condition = and_(condition, or_(_KIND.is_(None), _KIND.not_in(sorted(other_than))))
     query = select(Datastream.id).join(Thing, Thing.id == Datastream.thing_id).where(condition)
     return [int(i) for i in session.scalars(query.order_by(Datastream.id))]
+
+
+def busiest_streams(
+    session: Session,
+    *,
+    principal: Principal,
+    municipality_id: int,
+    definitions: Collection[str],
+) -> dict[str, int]:
+    """For each ObservedProperty ``definition``, the Datastream of the municipality's Things
+    with the most Observations that ``principal`` may see (the oldest among equals): "the"
+    weather station's temperature rather than a street sensor's that measured one summer.
+    Definitions without one are left out."""
+    if not definitions:
+        return {}
+    readable = readable_municipalities(principal, scope=READ_SCOPE)
+    rows = session.execute(
+        select(ObservedProperty.definition, Datastream.id, Datastream.observation_count)
+        .select_from(Datastream)
+        .join(Thing, Thing.id == Datastream.thing_id)
+        .join(ObservedProperty, ObservedProperty.id == Datastream.observed_property_id)
+        .where(
+            _seen_streams(readable),
+            Thing.municipality_id == municipality_id,
+            ObservedProperty.definition.in_(sorted(set(definitions))),
+        )
+    )
+    best: dict[str, tuple[int, int]] = {}
+    for definition, stream_id, count in rows:
+        rank = (int(count or 0), -int(stream_id))
+        best[definition] = max(best.get(definition, rank), rank)
+    return {definition: -rank[1] for definition, rank in best.items()}
 
 
 #: A Thing's kind as text (None without one), the same on both backends.

@@ -91,16 +91,10 @@ def streams(session: Session, *, municipality_id: int) -> Streams:
     """The public Datastream of each kind among the municipality's Things with the most
     Observations (the weather station, not a street station that measured one summer); the
     oldest among equals."""
-    best: dict[str, tuple[int, int]] = {}
-    for thing in sensing.list_things(
-        session, principal=ANONYMOUS, municipality_ids=[municipality_id], definitions=WANTED
-    ):
-        for stream in thing.streams:
-            role = WANTED.get(stream.definition)
-            if role is not None:
-                rank = (stream.observation_count, -stream.id)
-                best[role] = max(best.get(role, rank), rank)
-    return Streams(**{role: -rank[1] for role, rank in best.items()})
+    found = sensing.busiest_streams(
+        session, principal=ANONYMOUS, municipality_id=municipality_id, definitions=WANTED
+    )
+    return Streams(**{WANTED[definition]: stream for definition, stream in found.items()})
 
 
 def step_grid(now: datetime) -> list[datetime]:
