@@ -13,6 +13,7 @@ from allmende.modules.heat import indices, jobs, radiant, stations
 from allmende.modules.heat.service import DatabaseStore
 from allmende.modules.heat.utci import stress_category, utci
 from allmende.sdk import sensing
+from allmende.sensing import read as sensing_read
 from allmende.storage.database import Database
 from allmende.storage.scheduler import JobContext
 from tests.modules.heat.conftest import END, HOURS, Network, hours, summer_series
@@ -136,3 +137,14 @@ def test_observations_posted_over_http_are_derived_by_the_woken_job(
     window = END + timedelta(hours=3) - stations.LOOKBACK  # the job looks back two days
     gap = hours()[5]
     assert when == [t for t in [*hours(), *later] if t >= window and t != gap]
+
+
+def test_every_station_is_found_past_a_page_of_the_listing(
+    database: Database, network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The jobs compute every station of the region: the listing's pages (5 000 Things; here
+    2) are all read."""
+    monkeypatch.setattr(sensing_read, "MAX_THINGS", 2)
+    with database.session() as session:
+        found = {station.thing.id for station in stations.find(session)}
+    assert {network.full, network.globe, network.humid, network.bare} <= found

@@ -87,8 +87,8 @@ def find(
     principal: Principal = SYSTEM,
 ) -> list[Station]:
     """Every station of the region (or of some municipalities or Things) that ``principal``
-    may see (jobs see all)."""
-    things = sensing.list_things(
+    may see (jobs see all), past the first page of the listing."""
+    things = sensing.every_thing(
         session,
         principal=principal,
         municipality_ids=municipality_ids,
