@@ -37,6 +37,7 @@ from allmende.modules.water.models import (
 )
 from allmende.modules.water.schemas import ZoneCreate
 from allmende.sdk import actuation, sensing, utcnow, vocabulary
+from allmende.sensing import read as sensing_read
 from allmende.sensing.models import Datastream, Observation, Thing
 from allmende.storage.database import Database
 from allmende.web.mail import MailTemplates
@@ -344,7 +345,7 @@ def test_a_tree_reads_no_internal_station_or_probe_of_another_municipality(
 
 
 def test_an_internal_forecast_feeds_its_own_municipality_s_stations_only(
-    database: Database, water: Water, region: Region
+    database: Database, water: Water, region: Region, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A's forecast names B's public station: while internal it feeds A's station instead."""
 
@@ -354,7 +355,7 @@ def test_an_internal_forecast_feeds_its_own_municipality_s_stations_only(
         forecast = thing(
             session,
             region.municipality_a,
-            "Vorhersage A",
+            "Wettervorhersage A",  # after the stations by name
             8.75,
             49.45,
             kind="weather-forecast",
@@ -385,6 +386,9 @@ def test_an_internal_forecast_feeds_its_own_municipality_s_stations_only(
         session.get(Thing, forecast).public = True  # type: ignore[union-attr]
 
     database.write(make_public)
+    assert fed() == {b_station}
+    # Forecast Things are found past a page of the listing (5 000 Things; here 1).
+    monkeypatch.setattr(sensing_read, "MAX_THINGS", 1)
     assert fed() == {b_station}
 
 

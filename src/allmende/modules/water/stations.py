@@ -431,9 +431,10 @@ class Outlook:
 
 
 def find_forecasts(session: Session, stations: Sequence[StationInfo]) -> dict[int, dict[str, int]]:
-    """Forecast streams (temperature, rain…) per station Thing id."""
+    """Forecast streams (temperature, rain…) per station Thing id (every forecast Thing, past
+    the first page of the listing)."""
     result: dict[int, dict[str, int]] = {}
-    for thing in sensing.list_things(
+    for thing in sensing.every_thing(
         session, principal=SYSTEM, definitions=[vocabulary.AIR_TEMPERATURE]
     ):
         if thing.properties.get("kind") != FORECAST_KIND or thing.lon is None:
