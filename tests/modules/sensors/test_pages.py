@@ -190,6 +190,8 @@ def test_a_thing_without_values(client: TestClient, network: Network) -> None:
         ("/sensors/1?period=1y", "period"),
         ("/sensors/99999999999999999999", "thing_id"),
         ("/api/sensors/things?kind=nope", "kind"),
+        ("/api/sensors/things?limit=5001", "limit"),
+        ("/api/sensors/things?offset=-1", "offset"),
     ],
 )
 def test_bad_parameters_are_422_naming_the_field(
@@ -214,6 +216,13 @@ def test_the_json_list(client: TestClient, network: Network) -> None:
     kinds = [s["kind"] for s in station["streams"]]
     assert kinds == ["air-temperature", "precipitation"]
     assert station["streams"][0]["latest_value"] == pytest.approx(17.1)
+    # More Things than a page holds are read page by page.
+    pages = [client.get(f"/api/sensors/things?limit=1&offset={n}").json() for n in range(3)]
+    assert [[t["name"] for t in page] for page in pages] == [
+        ["Bodenfeuchte Eiche"],
+        ["Wetterstation A"],
+        [],
+    ]
 
 
 def test_the_navigation_names_the_module(client: TestClient, network: Network) -> None:

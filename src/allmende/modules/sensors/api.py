@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from allmende.modules.sensors import service
 from allmende.modules.sensors.pages import KEY_PATTERN
 from allmende.modules.sensors.schemas import StreamRead, ThingRead
-from allmende.sdk import Caller, absolute_url, app_context, municipality_keys
+from allmende.sdk import Caller, absolute_url, app_context, municipality_keys, sensing
 
 router = APIRouter(prefix="/api/sensors", tags=["sensors"])
 
@@ -22,12 +22,15 @@ def list_things(
     principal: Caller,
     municipality: str | None = Query(None, max_length=40, pattern=KEY_PATTERN),
     kind: str | None = Query(None, max_length=40, pattern=KEY_PATTERN),
+    limit: int = Query(sensing.MAX_THINGS, ge=1, le=sensing.MAX_THINGS),
+    offset: int = Query(0, ge=0, le=2**31),
 ) -> list[ThingRead]:
-    """The sensor Things the caller may see, with each Datastream's latest value."""
+    """The sensor Things the caller may see, by name, with each Datastream's latest value;
+    ``limit`` and ``offset`` page through more than a page (5 000) holds."""
     with app_context(request).database.session() as session:
         known = service.kinds(session)
         f = service.resolve_filter(session, municipality=municipality, kind=kind, known=known)
-        found = service.things(session, principal=principal, f=f)
+        found = service.things(session, principal=principal, f=f, offset=offset, limit=limit)
         names = municipality_keys(session)
     return [
         ThingRead(
