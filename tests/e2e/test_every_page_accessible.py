@@ -22,6 +22,7 @@ from tests.e2e.support import (
     AXE_RUN,
     INKLESS_BUTTONS,
     MAP_READY_SCRIPT,
+    SPLIT_WORDS,
     axe_script,
     maps_drawn,
 )
@@ -105,15 +106,22 @@ def test_no_serious_finding_on_any_page(
 def test_staff_pages_reflow_on_a_phone(
     browser: Any, live_server: LiveServer, pages_by_role: dict[str | None, list[str]]
 ) -> None:
+    """No page scrolls sideways, and no table squeezes its words over two lines (a table of
+    many columns is a labelled block per row on a phone, ``table.blocks``)."""
     context = _context(browser, live_server, "de", "staff", viewport=PHONE)
     page = context.new_page()
     wide = {}
+    split = {}
     try:
         for path in pages_by_role["staff"]:
             page.goto(path)
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > PHONE["width"]:
                 wide[path] = width
+            words = page.evaluate(SPLIT_WORDS, "main table :is(th, td)")
+            if words:
+                split[path] = words[:5]
     finally:
         context.close()
     assert wide == {}
+    assert split == {}
