@@ -12,7 +12,8 @@ from sqlalchemy import select
 from allmende.delivery.models import Notification
 from allmende.modules.energy import service
 from allmende.modules.energy.models import Building, Meter, Zone
-from allmende.sdk import ValidationFailed, sensing
+from allmende.sdk import ValidationFailed, sensing, vocabulary
+from allmende.sensing import read as sensing_read
 from allmende.sensing.models import Task
 from allmende.storage.database import Database
 from tests.support.region import Region
@@ -205,3 +206,51 @@ def test_report_csv_follows_the_german_excel_convention(database: Database, regi
     text = data.decode("utf-8-sig").splitlines()
     assert text[0].split(";")[0] == "Gebäude"
     assert text[1].startswith("Grundschule Test;Schulen;1800,0;")
+
+
+def test_a_meter_reads_a_stream_of_the_network_of_its_municipality(
+    database: Database, region: Region, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An energy, heat, gas or water Datastream of the building's municipality, checked on
+    its own: one of a Thing past the first page of the listing is taken (here a page of one
+    Thing), one of another municipality or that measures something else is refused."""
+    building_id, _, _ = _building(database, region)
+
+    def stream(session, name: str, municipality: int, definition: str) -> int:  # type: ignore[no-untyped-def]
+        thing = sensing.ensure_thing(
+            session, name=name, municipality_id=municipality, public=True, lon=8.65, lat=49.45
+        )
+        return sensing.ensure_datastream(
+            session, thing_id=thing, name=name, definition=definition,
+            observed_property_name=name, unit_name="kilowatt hour", unit_symbol="kWh",
+            unit_definition="ucum:kW.h", public=True,
+        )  # fmt: skip
+
+    def build(session) -> dict[str, int]:  # type: ignore[no-untyped-def]
+        a, b = region.municipality_a, region.municipality_b
+        return {
+            "first": stream(session, "A-Zähler", a, vocabulary.ENERGY),
+            "late": stream(session, "Zähler Turnhalle", a, vocabulary.ENERGY),
+            "theirs": stream(session, "Zähler B", b, vocabulary.ENERGY),
+            "air": stream(session, "Luft", a, vocabulary.AIR_TEMPERATURE),
+        }
+
+    made = database.write(build)
+    monkeypatch.setattr(sensing_read, "MAX_THINGS", 1)
+
+    def add(stream_id: int) -> Meter:
+        return database.write(
+            lambda s: service.add_meter(
+                s,
+                building_id=building_id,
+                name="Zähler",
+                carrier="electricity",
+                datastream_id=stream_id,
+            )
+        )
+
+    assert add(made["late"]).datastream_id == made["late"]
+    for refused in (made["theirs"], made["air"]):
+        with pytest.raises(ValidationFailed) as caught:
+            add(refused)
+        assert caught.value.errors[0].field == "datastream_id"

@@ -530,9 +530,7 @@ def add_meter(
     if carrier not in METER_KINDS:
         raise ValidationFailed.one("carrier", f"must be one of {', '.join(METER_KINDS)}")
     _check_meter(session, building_id, reading, nominal_seconds, parent_id)
-    if datastream_id is not None and datastream_id not in {
-        s.id for s in _meterable_streams(session, building, principal)
-    }:
+    if datastream_id is not None and not _meterable(session, building, principal, datastream_id):
         raise ValidationFailed.one(
             "datastream_id", "must be an energy, heat, gas or water Datastream of the municipality"
         )
@@ -642,6 +640,19 @@ def _meterable_streams(
         for stream in thing.streams
         if stream.definition in definitions
     ]
+
+
+def _meterable(session: Session, building: Building, principal: Any, datastream_id: int) -> bool:
+    """Whether one Datastream is one :func:`_meterable_streams` lists, read alone (the list
+    holds the first 5 000 Things' streams only)."""
+    found = sensing.get_datastream(
+        session, principal=principal or ANONYMOUS, datastream_id=datastream_id
+    )
+    if found is None:
+        return False
+    thing, stream = found
+    definitions = {definition for definition, _, _ in METER_KINDS.values()}
+    return thing.municipality_id == building.municipality_id and stream.definition in definitions
 
 
 def meter_streams(
