@@ -52,6 +52,11 @@ _QUERY = [
         ("$count", "boolean", "Include @iot.count"),
         ("$resultFormat", "string", "dataArray, GeoJSON or CSV"),
         ("$aggregate", "string", "Allmende extension: aggregate Observations per PT1H, P1D, P1M …"),
+        (
+            "municipality",
+            "string",
+            "Allmende extension: only the entities of this municipality (its key or id)",
+        ),
     )
 ]
 _READ_RESPONSES: dict[int | str, dict[str, Any]] = {
