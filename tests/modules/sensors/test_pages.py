@@ -9,6 +9,7 @@ import re
 import pytest
 
 from allmende.sdk import sensing
+from allmende.sensing import read as sensing_read
 from allmende.storage.database import Database
 from tests.modules.sensors.conftest import END, Network
 from tests.support.client import TestClient
@@ -228,3 +229,16 @@ def test_the_json_list(client: TestClient, network: Network) -> None:
 def test_the_navigation_names_the_module(client: TestClient, network: Network) -> None:
     html = client.get("/", headers={"Accept-Language": "de"}).text
     assert 'href="/sensors"' in html and "Sensoren" in html
+
+
+def test_the_map_says_when_it_shows_only_the_first_sensors(
+    client: TestClient, network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The map reads one page of the listing (5 000 Things; here 1): the page says so, rather
+    than calling the map one of every sensor of the filter."""
+    english = {"Accept-Language": "en"}
+    assert "The map shows the first" not in client.get("/sensors", headers=english).text
+    monkeypatch.setattr(sensing_read, "MAX_THINGS", 1)
+    page = client.get("/sensors?page=1", headers=english).text  # not the answer kept above
+    assert "The map shows the first 1 of the 2 sensors, by name" in page
+    assert len(client.get("/sensors/map.geojson").json()["features"]) == 1

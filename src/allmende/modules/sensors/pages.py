@@ -211,6 +211,7 @@ def index_page(
             {
                 "rows": _rows(shown.items, known, translate(request), fmt),
                 "total": shown.total,
+                "on_map": min(shown.total, sensing.MAX_THINGS),
                 "page": shown.number,
                 "pages": shown.pages,
                 "kinds": known,
