@@ -284,7 +284,8 @@ def every_thing(
     thing_ids: Collection[int] | None = None,
 ) -> list[ThingSummary]:
     """What :func:`list_things` finds with the same filter, every page of it: for work on the
-    whole region (a balance, a catalogue), which must not stop at the first 5 000 Things."""
+    whole region (a balance, the heat stations), which must not stop at the first 5 000
+    Things."""
     found: list[ThingSummary] = []
     while True:
         page = list_things(

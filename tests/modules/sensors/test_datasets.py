@@ -19,8 +19,8 @@ pytestmark = pytest.mark.integration
 
 
 def _others(database: Database, region: Region) -> list[int]:
-    """Two public Things of A whose kind has no dataset of its own: one of an unknown kind,
-    one without any."""
+    """Public Things of A whose kind has no dataset of its own: one of an unknown kind, one
+    without any, and two whose kind is no text (a number, an object)."""
 
     def build(session: Session) -> list[int]:
         a = region.municipality_a
@@ -29,7 +29,12 @@ def _others(database: Database, region: Region) -> list[int]:
             session, municipality_id=a, name="Stocktemperatur", definition="urn:hive"
         )
         streams = []
-        for name, properties in (("Bienenstock", {"kind": "bee-hive"}), ("Ohne Art", None)):
+        for name, properties in (
+            ("Bienenstock", {"kind": "bee-hive"}),
+            ("Ohne Art", None),
+            ("Art als Zahl", {"kind": 5}),
+            ("Art als Objekt", {"kind": {"weather-station": True}}),
+        ):
             thing = sensing.create_thing(
                 session, municipality_id=a, name=name, lon=8.7, lat=49.5, properties=properties
             )

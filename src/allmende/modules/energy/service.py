@@ -70,6 +70,8 @@ METER_KINDS = {
     "pv": (vocabulary.ENERGY, "PV-Ertrag", KWH),
     "water": (vocabulary.WATER_VOLUME, "Wasservolumen", M3),
 }
+#: The quantities a meter may read from an existing Datastream.
+METER_DEFINITIONS = frozenset(definition for definition, _, _ in METER_KINDS.values())
 SETPOINT_PARAMETERS = {
     "type": "DataRecord",
     "field": [
@@ -628,17 +630,16 @@ def _check_meter(
 def _meterable_streams(
     session: Session, building: Building, principal: Any
 ) -> list[sensing.StreamSummary]:
-    definitions = {definition for definition, _, _ in METER_KINDS.values()}
     return [
         stream
         for thing in sensing.list_things(
             session,
             principal=principal or ANONYMOUS,
             municipality_ids=[building.municipality_id],
-            definitions=definitions,
+            definitions=METER_DEFINITIONS,
         )
         for stream in thing.streams
-        if stream.definition in definitions
+        if stream.definition in METER_DEFINITIONS
     ]
 
 
@@ -651,8 +652,9 @@ def _meterable(session: Session, building: Building, principal: Any, datastream_
     if found is None:
         return False
     thing, stream = found
-    definitions = {definition for definition, _, _ in METER_KINDS.values()}
-    return thing.municipality_id == building.municipality_id and stream.definition in definitions
+    return (
+        thing.municipality_id == building.municipality_id and stream.definition in METER_DEFINITIONS
+    )
 
 
 def meter_streams(
