@@ -246,3 +246,48 @@ def test_the_annual_report_as_pdf(client, database: Database, region: Region) ->
     client.headers["Accept-Language"] = "de"
     german = client.get("/api/energy/report/a-stadt/2025.pdf")
     assert b"/Title (Energiebericht 2025: A-Stadt)" in german.content
+
+
+def test_past_the_list_a_new_meter_names_its_datastream_by_number(
+    client, database: Database, region: Region, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """With more meterable Datastreams than the form lists, it asks for the Datastream's
+    number instead (the sensor's page names it), in German; a wrong one is refused beside
+    the field, the right one is read."""
+    sign_in(client, region.staff_a_email)
+    made = _post(client, "/energy/buildings/new", BUILDING)
+    building_id = int(made.headers["location"].split("?")[0].rsplit("/", 1)[1])
+
+    def smart_meter(session) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+        thing = sensing.ensure_thing(
+            session,
+            name="Stromzähler Aula",
+            municipality_id=region.municipality_a,
+            public=True,
+            lon=8.65,
+            lat=49.45,
+        )
+        stream = sensing.ensure_datastream(
+            session, thing_id=thing, name="Wirkarbeit", definition=vocabulary.ENERGY,
+            observed_property_name="Energie", unit_name="kilowatt hour", unit_symbol="kWh",
+            unit_definition="ucum:kW.h", public=True,
+        )  # fmt: skip
+        return thing, stream
+
+    thing, stream = database.write(smart_meter)
+    monkeypatch.setattr("allmende.modules.energy.service.METER_CHOICES", 0)
+    path = f"/energy/buildings/{building_id}/meters/new"
+    form = client.get(path).text
+    assert "<select" not in form.split('id="f-datastream-id"')[0].rsplit('class="field', 1)[1]
+    assert re.search(r'<input id="f-datastream-id" name="datastream_id" type="text"', form)
+    assert "mehr als 0 Datastreams" in form
+    sensor = client.get(f"/sensors/{thing}").text
+    assert f"Datenstrom {stream} in der SensorThings API" in sensor
+    meter = {"name": "Aula", "carrier": "electricity", "reading": "counter"}
+    refused = _post(client, path, {**meter, "nominal_minutes": "15", "datastream_id": "Aula"})
+    assert refused.status_code == 422
+    assert 'id="f-datastream-id-error">' in refused.text and 'value="Aula"' in refused.text
+    saved = _post(client, path, {**meter, "nominal_minutes": "15", "datastream_id": str(stream)})
+    assert saved.status_code == 303
+    with database.session() as session:
+        assert session.scalars(select(Meter.datastream_id)).one() == stream

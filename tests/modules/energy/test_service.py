@@ -208,6 +208,18 @@ def test_report_csv_follows_the_german_excel_convention(database: Database, regi
     assert text[1].startswith("Grundschule Test;Schulen;1800,0;")
 
 
+def _stream(session, name: str, municipality: int, definition: str) -> int:  # type: ignore[no-untyped-def]
+    """A public Datastream of its own public Thing called ``name``."""
+    thing = sensing.ensure_thing(
+        session, name=name, municipality_id=municipality, public=True, lon=8.65, lat=49.45
+    )
+    return sensing.ensure_datastream(
+        session, thing_id=thing, name=name, definition=definition,
+        observed_property_name=name, unit_name="kilowatt hour", unit_symbol="kWh",
+        unit_definition="ucum:kW.h", public=True,
+    )  # fmt: skip
+
+
 def test_a_meter_reads_a_stream_of_the_network_of_its_municipality(
     database: Database, region: Region, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -216,23 +228,13 @@ def test_a_meter_reads_a_stream_of_the_network_of_its_municipality(
     Thing), one of another municipality or that measures something else is refused."""
     building_id, _, _ = _building(database, region)
 
-    def stream(session, name: str, municipality: int, definition: str) -> int:  # type: ignore[no-untyped-def]
-        thing = sensing.ensure_thing(
-            session, name=name, municipality_id=municipality, public=True, lon=8.65, lat=49.45
-        )
-        return sensing.ensure_datastream(
-            session, thing_id=thing, name=name, definition=definition,
-            observed_property_name=name, unit_name="kilowatt hour", unit_symbol="kWh",
-            unit_definition="ucum:kW.h", public=True,
-        )  # fmt: skip
-
     def build(session) -> dict[str, int]:  # type: ignore[no-untyped-def]
         a, b = region.municipality_a, region.municipality_b
         return {
-            "first": stream(session, "A-Zähler", a, vocabulary.ENERGY),
-            "late": stream(session, "Zähler Turnhalle", a, vocabulary.ENERGY),
-            "theirs": stream(session, "Zähler B", b, vocabulary.ENERGY),
-            "air": stream(session, "Luft", a, vocabulary.AIR_TEMPERATURE),
+            "first": _stream(session, "A-Zähler", a, vocabulary.ENERGY),
+            "late": _stream(session, "Zähler Turnhalle", a, vocabulary.ENERGY),
+            "theirs": _stream(session, "Zähler B", b, vocabulary.ENERGY),
+            "air": _stream(session, "Luft", a, vocabulary.AIR_TEMPERATURE),
         }
 
     made = database.write(build)
@@ -254,3 +256,38 @@ def test_a_meter_reads_a_stream_of_the_network_of_its_municipality(
         with pytest.raises(ValidationFailed) as caught:
             add(refused)
         assert caught.value.errors[0].field == "datastream_id"
+
+
+def test_a_new_meter_chooses_from_the_free_streams_a_page_of_things_at_a_time(
+    database: Database, region: Region, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The form's list: the municipality's meterable Datastreams that are no meter yet, by
+    their Thing's name, read past the first page of the listing (here a page of one Thing),
+    at most ``limit`` of them and whether there are more."""
+    building_id, _, _ = _building(database, region)  # its heat meter's stream is taken
+
+    def build(session) -> list[int]:  # type: ignore[no-untyped-def]
+        a, b = region.municipality_a, region.municipality_b
+        _stream(session, "Zähler B", b, vocabulary.ENERGY)
+        _stream(session, "Luft", a, vocabulary.AIR_TEMPERATURE)
+        names = ("Zähler Bad", "Zähler Aula", "Zähler Café")
+        return [_stream(session, name, a, vocabulary.ENERGY) for name in names]
+
+    bad, aula, cafe = database.write(build)
+    monkeypatch.setattr(sensing_read, "MAX_THINGS", 1)
+
+    def choices(limit: int) -> service.MeterStreams:
+        with database.session() as session:
+            building = session.get(Building, building_id)
+            return service.meter_streams(session, building=building, principal=None, limit=limit)
+
+    every = choices(3)
+    assert [s.id for s in every.streams] == [aula, bad, cafe] and not every.more
+    first = choices(2)
+    assert [s.id for s in first.streams] == [aula, bad] and first.more
+    database.write(
+        lambda s: service.add_meter(
+            s, building_id=building_id, name="Aula", carrier="electricity", datastream_id=aula
+        )
+    )
+    assert [s.id for s in choices(2).streams] == [bad, cafe] and not choices(2).more

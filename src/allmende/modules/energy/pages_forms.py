@@ -612,6 +612,12 @@ def _meter_context(
     """What the meter form shows beside its values."""
     gettext = translate(request)
     meter_id = meter.id if meter is not None else 0
+    choices = service.METER_CHOICES
+    streams = (  # a meter keeps its Datastream: only a new one chooses
+        service.meter_streams(session, building=building, principal=principal, limit=choices)
+        if meter is None
+        else service.MeterStreams([], more=False)
+    )
     return {
         "building": building,
         "meter": meter,
@@ -626,9 +632,11 @@ def _meter_context(
             if m.id != meter_id
         ],
         "stream_options": [
-            (str(s.id), f"{s.name} ({s.unit_symbol}, Datastream {s.id})")
-            for s in service.meter_streams(session, building=building, principal=principal)
+            (str(s.id), f"{s.name} ({s.unit_symbol}, Datastream {s.id})") for s in streams.streams
         ],
+        # Past what a list can offer, the form asks for the Datastream's number instead.
+        "stream_by_number": streams.more,
+        "stream_choices": choices,
     }
 
 

@@ -72,6 +72,8 @@ METER_KINDS = {
 }
 #: The quantities a meter may read from an existing Datastream.
 METER_DEFINITIONS = frozenset(definition for definition, _, _ in METER_KINDS.values())
+#: Datastreams the meter form lists at most; with more, it asks for the Datastream's number.
+METER_CHOICES = 500
 SETPOINT_PARAMETERS = {
     "type": "DataRecord",
     "field": [
@@ -627,25 +629,9 @@ def _check_meter(
             raise ValidationFailed.one("parent_id", N_("must be a meter of the same building"))
 
 
-def _meterable_streams(
-    session: Session, building: Building, principal: Any
-) -> list[sensing.StreamSummary]:
-    return [
-        stream
-        for thing in sensing.list_things(
-            session,
-            principal=principal or ANONYMOUS,
-            municipality_ids=[building.municipality_id],
-            definitions=METER_DEFINITIONS,
-        )
-        for stream in thing.streams
-        if stream.definition in METER_DEFINITIONS
-    ]
-
-
 def _meterable(session: Session, building: Building, principal: Any, datastream_id: int) -> bool:
-    """Whether one Datastream is one :func:`_meterable_streams` lists, read alone (the list
-    holds the first 5 000 Things' streams only)."""
+    """Whether a meter of ``building`` may read the Datastream: one of the building's
+    municipality that ``principal`` sees and that measures what a meter reads."""
     found = sensing.get_datastream(
         session, principal=principal or ANONYMOUS, datastream_id=datastream_id
     )
@@ -657,13 +643,44 @@ def _meterable(session: Session, building: Building, principal: Any, datastream_
     )
 
 
+@dataclass(frozen=True)
+class MeterStreams:
+    """The Datastreams a new meter of a building may read, for a form's list: the first
+    ``limit`` by their Thing's name, and whether there are more."""
+
+    streams: list[sensing.StreamSummary]
+    more: bool
+
+
 def meter_streams(
-    session: Session, *, building: Building, principal: Any
-) -> list[sensing.StreamSummary]:
+    session: Session, *, building: Building, principal: Any, limit: int
+) -> MeterStreams:
     """The Datastreams of the building's municipality a meter may read (energy, heat, gas,
-    water) that ``principal`` sees and that are no meter yet."""
+    water) that ``principal`` sees and that are no meter yet: at most ``limit`` of them, a
+    page of Things at a time (a city's smart meters may be tens of thousands)."""
     taken = set(session.scalars(select(Meter.datastream_id)))
-    return [s for s in _meterable_streams(session, building, principal) if s.id not in taken]
+    found: list[sensing.StreamSummary] = []
+    offset = 0
+    while True:
+        page = sensing.list_things(
+            session,
+            principal=principal or ANONYMOUS,
+            municipality_ids=[building.municipality_id],
+            definitions=METER_DEFINITIONS,
+            limit=limit + 1,
+            offset=offset,
+        )
+        if not page:
+            return MeterStreams(found, more=False)
+        offset += len(page)
+        found.extend(
+            stream
+            for thing in page
+            for stream in thing.streams
+            if stream.definition in METER_DEFINITIONS and stream.id not in taken
+        )
+        if len(found) > limit:
+            return MeterStreams(found[:limit], more=True)
 
 
 def meters(session: Session, *, building_ids: Sequence[int]) -> list[Meter]:
