@@ -157,3 +157,21 @@ def test_bad_input_gets_a_clear_error_and_nothing_is_stored(client, region: Regi
     assert naive.json()["errors"] == [
         {"field": "query.start", "reason": "needs a time zone (…Z or +01:00)"}
     ]
+
+
+def test_a_meter_whose_main_meter_is_out_of_range_is_refused(client, region: Region) -> None:  # type: ignore[no-untyped-def]
+    """A parent id past the database's integers was a 500 (the fuzzer found it): now 422,
+    naming the field, and no meter."""
+    body = {"municipality": "a-stadt", "name": "Neubau", "use": "school", "floor_area": 500,
+            "heating_system": "gas", "lon": 8.6, "lat": 49.4}  # fmt: skip
+    made = client.post("/api/energy/buildings", json=body, headers=bearer(region.key_admin))
+    meters = f"/api/energy/buildings/{made.json()['id']}/meters"
+    for parent in (2**63, 0, -1):
+        refused = client.post(
+            meters,
+            json={"name": "Strom", "carrier": "electricity", "parent_id": parent},
+            headers=bearer(region.key_admin),
+        )
+        assert refused.status_code == 422, parent
+        assert [e["field"] for e in refused.json()["errors"]] == ["body.parent_id"]
+    assert client.get(meters, headers=bearer(region.key_admin)).json() == []

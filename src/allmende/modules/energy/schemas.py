@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from allmende.sdk import MAX_ID
+
 
 class BuildingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -45,7 +47,7 @@ class MeterCreate(BaseModel):
     carrier: str = Field(max_length=20)
     reading: str = Field("counter", max_length=10)
     nominal_seconds: int = Field(900, ge=60)
-    parent_id: int | None = None
+    parent_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class MeterRead(BaseModel):
