@@ -21,6 +21,7 @@ from allmende.core.settings import Mode, Settings
 from allmende.storage.database import Database
 from tests.conftest import SECRET, Templates
 from tests.e2e.conftest import region_copy
+from tests.e2e.support import axe_violations
 from tests.support.served_process import free_port
 
 pytestmark = pytest.mark.e2e
@@ -103,6 +104,11 @@ def basemap_de(region_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def openstreetmap(region_url: str) -> Iterator[str]:
+    yield from _serve(region_url, map_preset="osm")
+
+
+@pytest.fixture
 def local_tiles(region_url: str, tile_server: str) -> Iterator[str]:
     yield from _serve(
         region_url,
@@ -111,12 +117,14 @@ def local_tiles(region_url: str, tile_server: str) -> Iterator[str]:
     )
 
 
-def _open(browser, url: str):  # type: ignore[no-untyped-def]
+def _open(  # type: ignore[no-untyped-def]
+    browser, url: str, path: str = "/", drawn: str = ".leaflet-overlay-pane path"
+):
     context = browser.new_context(locale="de-DE")
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.goto(url + "/")
-    page.wait_for_selector(".leaflet-overlay-pane path")  # the region's own layers
+    page.goto(url + path)
+    page.wait_for_selector(drawn)  # the region's own layers
     return context, page
 
 
@@ -134,6 +142,7 @@ def test_basemap_de_by_configuration_and_a_note_when_tiles_fail(browser, basemap
         assert "Hintergrundkarte" in note.inner_text()
         assert page.locator(".leaflet-control-attribution").inner_text().find("basemap.de") >= 0
         assert page.locator(".leaflet-overlay-pane path").count() > 0
+        assert axe_violations(page) == []  # the attribution's links stand out from its text
     finally:
         context.close()
 
@@ -147,5 +156,26 @@ def test_tiles_that_load_show_no_note(browser, local_tiles: str) -> None:  # typ
         )
         assert page.locator(".map-note").is_hidden()
         assert "Testkacheln" in page.locator(".leaflet-control-attribution").inner_text()
+    finally:
+        context.close()
+
+
+def test_the_links_of_the_maps_credit_line_stand_out_from_its_text(
+    browser, openstreetmap: str
+) -> None:  # type: ignore[no-untyped-def]
+    """OpenStreetMap, the default, on the sensors' map: the credit line links to Leaflet
+    within its text, so the link needs more than its colour (WCAG 1.4.1; axe's
+    link-in-text-block, which found it on this page)."""
+    context, page = _open(browser, openstreetmap, "/sensors", ".leaflet-control-attribution")
+    try:
+        credit = page.locator(".leaflet-control-attribution")
+        assert "OpenStreetMap" in credit.inner_text()
+        links = credit.locator("a")
+        assert links.count() >= 1
+        for line in links.evaluate_all(
+            "all => all.map(a => getComputedStyle(a).textDecorationLine)"
+        ):
+            assert line == "underline"
+        assert axe_violations(page) == []
     finally:
         context.close()

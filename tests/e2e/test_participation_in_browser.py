@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import OPERATOR_EMAIL, LiveServer, screenshot
 from tests.e2e.pages import signed_in
-from tests.e2e.support import SPLIT_WORDS, axe_violations, maps_drawn
+from tests.e2e.support import MAP_READY_SCRIPT, SPLIT_WORDS, axe_violations, maps_drawn
 
 pytestmark = pytest.mark.e2e
 PROCESS = "Neugestaltung des Marktplatzes"
@@ -200,6 +200,23 @@ def test_citizen_pages_pass_axe(page: Any, path: str) -> None:
     page.goto(path)
     _settle(page)
     assert axe_violations(page) == []
+
+
+def test_citizen_pages_pass_axe_on_a_phone(browser: Any, live_server: LiveServer) -> None:
+    """At 390 px wide tables scroll: the drafts' comparison scrolled as a table inside its
+    focusable region, which no key reached (axe: scrollable-region-focusable)."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="de-DE", viewport={"width": 390, "height": 844}
+    )
+    context.add_init_script(MAP_READY_SCRIPT)
+    page = context.new_page()
+    try:
+        for path in CITIZEN_PAGES:
+            page.goto(path)
+            _settle(page)
+            assert axe_violations(page) == [], path
+    finally:
+        context.close()
 
 
 def test_pages_with_errors_and_for_accounts_pass_axe(page: Any, live_server: LiveServer) -> None:
