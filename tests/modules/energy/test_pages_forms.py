@@ -50,6 +50,20 @@ def _post(client, path: str, data: dict[str, str]):  # type: ignore[no-untyped-d
     )
 
 
+def _smart_meter(session, region: Region, place: str) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """A public electricity meter of the sensors network: its Thing and its Datastream."""
+    thing = sensing.ensure_thing(
+        session, name=f"Stromzähler {place}", municipality_id=region.municipality_a,
+        public=True, lon=8.65, lat=49.45,
+    )  # fmt: skip
+    stream = sensing.ensure_datastream(
+        session, thing_id=thing, name="Wirkarbeit", definition=vocabulary.ENERGY,
+        observed_property_name="Energie", unit_name="kilowatt hour", unit_symbol="kWh",
+        unit_definition="ucum:kW.h", public=True,
+    )  # fmt: skip
+    return thing, stream
+
+
 def test_staff_make_a_building_with_a_zone_and_a_meter(
     client, database: Database, region: Region
 ) -> None:  # type: ignore[no-untyped-def]
@@ -106,28 +120,7 @@ def test_staff_make_a_building_with_a_zone_and_a_meter(
     with database.session() as session:
         assert session.get(Zone, zone_id).control == "schedule"  # predictive control stopped
 
-    def smart_meter(session) -> int:  # type: ignore[no-untyped-def]
-        thing = sensing.ensure_thing(
-            session,
-            name="Stromzähler Am Park",
-            municipality_id=region.municipality_a,
-            public=True,
-            lon=8.65,
-            lat=49.45,
-        )
-        return sensing.ensure_datastream(
-            session,
-            thing_id=thing,
-            name="Wirkarbeit",
-            definition=vocabulary.ENERGY,
-            observed_property_name="Energie",
-            unit_name="kilowatt hour",
-            unit_symbol="kWh",
-            unit_definition="ucum:kW.h",
-            public=True,
-        )
-
-    stream = database.write(smart_meter)
+    _, stream = database.write(lambda session: _smart_meter(session, region, "Am Park"))
     form = client.get(f"/energy/buildings/{building.id}/meters/new")
     assert f'<option value="{stream}">Wirkarbeit (kWh, Datastream {stream})</option>' in form.text
     meter = _post(
@@ -258,23 +251,7 @@ def test_past_the_list_a_new_meter_names_its_datastream_by_number(
     made = _post(client, "/energy/buildings/new", BUILDING)
     building_id = int(made.headers["location"].split("?")[0].rsplit("/", 1)[1])
 
-    def smart_meter(session) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-        thing = sensing.ensure_thing(
-            session,
-            name="Stromzähler Aula",
-            municipality_id=region.municipality_a,
-            public=True,
-            lon=8.65,
-            lat=49.45,
-        )
-        stream = sensing.ensure_datastream(
-            session, thing_id=thing, name="Wirkarbeit", definition=vocabulary.ENERGY,
-            observed_property_name="Energie", unit_name="kilowatt hour", unit_symbol="kWh",
-            unit_definition="ucum:kW.h", public=True,
-        )  # fmt: skip
-        return thing, stream
-
-    thing, stream = database.write(smart_meter)
+    thing, stream = database.write(lambda session: _smart_meter(session, region, "Aula"))
     monkeypatch.setattr("allmende.modules.energy.service.METER_CHOICES", 0)
     path = f"/energy/buildings/{building_id}/meters/new"
     form = client.get(path).text
