@@ -43,6 +43,12 @@ def test_map_list_and_a_chart_in_german(page) -> None:  # type: ignore[no-untype
     # the map: clustered markers of the sensors (no tiles in the tests)
     page.locator(".map .marker-cluster, .map .leaflet-marker-icon").first.wait_for()
     assert axe_violations(page) == []
+    # A cluster's count on an opaque disc: markercluster's translucent one took the colour of
+    # whatever lay under it (axe found 12 px text below 4.5:1 over a district on the demo).
+    discs = page.locator(".map .marker-cluster div")
+    assert discs.count() > 0
+    for colour in discs.evaluate_all("all => all.map(d => getComputedStyle(d).backgroundColor)"):
+        assert colour.startswith("rgb("), colour
     screenshot(page, "sensors-list.png")
     station = page.get_by_role("link", name="Wetterstation Auenstadt")
     rows = 0
