@@ -258,7 +258,11 @@ def create_app(
     def render(request: Request, error: AllmendeError) -> Response:
         return formats.renderer(request)(request, error)
 
-    app.add_middleware(JsonDepthMiddleware, render=render)
+    app.add_middleware(
+        JsonDepthMiddleware,
+        render=render,
+        nul_refused_by=tuple(a.prefix for a in ADAPTERS if a.refuses_nul_itself),
+    )
     app.add_middleware(ReadSlots, slots=settings.read_slots)
     app.add_middleware(ReadCache, version=data_version, seconds=settings.read_cache_seconds)
     app.add_middleware(

@@ -16,13 +16,17 @@ from allmende.core.errors import BadRequest
 from allmende.http.jsonbody import (
     _CHECKED,
     MAX_JSON_DEPTH,
+    NUL_REFUSED,
     JsonDepthMiddleware,
     TooDeep,
     json_depth,
     json_loads,
     load_json,
+    nul_place,
 )
 from tests.support.client import TestClient
+from tests.support.region import Region
+from tests.support.web import bearer
 
 pytestmark = pytest.mark.integration
 
@@ -124,3 +128,32 @@ def test_the_endpoint_takes_the_body_as_the_check_parsed_it(size: int) -> None:
     assert orjson.loads(response.content) == orjson.loads(body)
     assert seen == [(True, True)]
     assert _CHECKED.get() is None
+
+
+@pytest.mark.unit
+def test_the_first_text_with_a_nul_character_is_named_by_its_path() -> None:
+    assert nul_place({"a": "fine", "b": [{"c": "x"}, {"d": "\x00"}]}) == "body.b.1.d"
+    assert nul_place({"a\x00": 1}) == "body"
+    assert nul_place(["ok", {"k": "\\u0000 as text"}]) is None
+    assert nul_place("\x00", field="form") == "form"
+
+
+def test_a_nul_character_in_a_json_body_is_refused_naming_its_field(
+    client: TestClient, region: Region
+) -> None:
+    """PostgreSQL stores no NUL in text and SQLite would: before any handler, both backends
+    refuse it naming where it is (it was a 400 from the database that named no field on
+    PostgreSQL, and stored on SQLite). SensorThings refuses it itself, row by row."""
+    body = {"municipality": "a-stadt", "name": "Neu\x00bau", "use": "school", "floor_area": 500,
+            "heating_system": "gas", "lon": 8.6, "lat": 49.4}  # fmt: skip
+    refused = client.post("/api/energy/buildings", json=body, headers=bearer(region.key_admin))
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == [{"field": "body.name", "reason": NUL_REFUSED}]
+    assert client.get("/api/energy/buildings").json() == []
+    literal = {**body, "name": "Neubau \\u0000"}  # a backslash and "u0000": plain text
+    made = client.post("/api/energy/buildings", json=literal, headers=bearer(region.key_admin))
+    assert made.status_code == 201 and made.json()["name"] == "Neubau \\u0000"
+    thing = client.post(
+        "/v1.1/Things", json={"name": "T\x00", "description": "d"}, headers=bearer(region.key_admin)
+    )
+    assert thing.status_code == 400 and "must not hold a NUL character" in thing.text

@@ -46,6 +46,9 @@ class Adapter:
     #: ASGI routes tried before every other route of the app: a hot path that answers
     #: without FastAPI's request handling (and hands everything else on to ``router``).
     first_routes: tuple[BaseRoute, ...] = ()
+    #: Its JSON bodies reach it even with a NUL character in their text: it refuses that
+    #: itself, naming where (SensorThings: row by row in a data array).
+    refuses_nul_itself: bool = False
 
 
 ENTRY_POINT_GROUP = "allmende.standards"

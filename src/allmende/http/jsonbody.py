@@ -51,6 +51,30 @@ def json_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> int:
     return depth
 
 
+#: PostgreSQL stores no NUL character in text; SQLite would: refused on both, naming where.
+NUL_REFUSED = "must not contain a NUL character (\\u0000)"
+
+
+def nul_place(value: Any, field: str = "body") -> str | None:
+    """Where the first text of a parsed JSON body (a string or an object's key) holds a NUL
+    character, as a field path (``body.defects.2.description``); None if none does."""
+    stack: list[tuple[str, Any]] = [(field, value)]
+    while stack:
+        path, item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            if "\x00" in item:
+                return path
+        elif kind is dict:
+            for key in item:
+                if "\x00" in key:
+                    return path
+            stack.extend((f"{path}.{key}", child) for key, child in reversed(item.items()))
+        elif kind is list:
+            stack.extend((f"{path}.{i}", child) for i, child in reversed(list(enumerate(item))))
+    return None
+
+
 def too_deep(field: str) -> BadRequest:
     return BadRequest(detail=f"{field}: {TOO_DEEP}.", errors=[FieldError(field, TOO_DEEP)])
 
@@ -121,9 +145,13 @@ class JsonDepthMiddleware:
     handed on unchanged; bodies that are not valid JSON go on as they are, so each endpoint
     still answers them in its own words."""
 
-    def __init__(self, app: ASGIApp, *, render: ErrorRenderer) -> None:
+    def __init__(
+        self, app: ASGIApp, *, render: ErrorRenderer, nul_refused_by: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
         self.render = render
+        #: Path prefixes whose handlers refuse NUL characters themselves.
+        self.nul_refused_by = nul_refused_by
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _BODY_METHODS or not _is_json(scope):
@@ -148,6 +176,8 @@ class JsonDepthMiddleware:
             checked = await run_in_threadpool(_checked, data)
         else:
             checked = _checked(data) if data.strip() else None
+        if checked is not None and not isinstance(checked, BadRequest):
+            checked = self._without_nul(scope, checked)
         if isinstance(checked, BadRequest):
             response: Response = self.render(Request(scope), checked)
             await response(scope, receive, send)
@@ -161,3 +191,17 @@ class JsonDepthMiddleware:
             await self.app(scope, replay, send)
         finally:
             _CHECKED.reset(token)
+
+    def _without_nul(
+        self, scope: Scope, checked: tuple[bytes, Any]
+    ) -> tuple[bytes, Any] | BadRequest:
+        """The checked body, or a 400 naming the text that holds a NUL character (JSON must
+        escape it as ``\\u0000``: bodies without that pass at the cost of one search)."""
+        if b"\\u0000" not in checked[0] or scope["path"].startswith(self.nul_refused_by):
+            return checked
+        place = nul_place(checked[1])
+        if place is None:
+            return checked
+        return BadRequest(
+            detail=f"{place}: {NUL_REFUSED}.", errors=[FieldError(place, NUL_REFUSED)]
+        )

@@ -28,6 +28,7 @@ ADAPTER = Adapter(
     start=mqtt.start,
     stop=mqtt.stop,
     first_routes=(SingleObservationRoute(),),
+    refuses_nul_itself=True,
 )
 
 __all__ = ["ADAPTER", "PREFIX", "Api"]
