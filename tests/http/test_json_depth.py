@@ -149,6 +149,14 @@ def test_a_nul_character_in_a_json_body_is_refused_naming_its_field(
     refused = client.post("/api/energy/buildings", json=body, headers=bearer(region.key_admin))
     assert refused.status_code == 400
     assert refused.json()["errors"] == [{"field": "body.name", "reason": NUL_REFUSED}]
+    large = {
+        **body,
+        "name": "Neubau",
+        "object_ref": "x\x00",
+        "pad": "y" * 70_000,
+    }  # checked in a thread
+    refused = client.post("/api/energy/buildings", json=large, headers=bearer(region.key_admin))
+    assert refused.json()["errors"] == [{"field": "body.object_ref", "reason": NUL_REFUSED}]
     assert client.get("/api/energy/buildings").json() == []
     literal = {**body, "name": "Neubau \\u0000"}  # a backslash and "u0000": plain text
     made = client.post("/api/energy/buildings", json=literal, headers=bearer(region.key_admin))

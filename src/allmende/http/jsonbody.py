@@ -12,6 +12,7 @@ multipart batch, MQTT messages), and :func:`json_loads` for JSON in form fields 
 from __future__ import annotations
 
 from contextvars import ContextVar
+from functools import partial
 from typing import Any
 
 import orjson
@@ -121,13 +122,21 @@ def load_json(body: bytes | str, *, field: str = "body") -> Any:
         raise BadRequest(detail=f"{field} is not JSON: {exc}") from None
 
 
-def _checked(body: bytes) -> tuple[bytes, Any] | BadRequest | None:
+def _checked(body: bytes, *, nul_allowed: bool = False) -> tuple[bytes, Any] | BadRequest | None:
     """The body and its value when it is JSON within the bound; the 400 for a body nested too
-    deeply; None for text that is not JSON (which the endpoint refuses in its own words)."""
+    deeply or, unless ``nul_allowed``, with a NUL character in its text (JSON must escape it
+    as ``\\u0000``: bodies without that pass at the cost of one search); None for text that
+    is not JSON (which the endpoint refuses in its own words)."""
     try:
-        return body, load_json(body)
+        value = load_json(body)
     except BadRequest as refused:
         return refused if refused.errors else None
+    place = None if nul_allowed or b"\\u0000" not in body else nul_place(value)
+    if place is not None:
+        return BadRequest(
+            detail=f"{place}: {NUL_REFUSED}.", errors=[FieldError(place, NUL_REFUSED)]
+        )
+    return body, value
 
 
 def _is_json(scope: Scope) -> bool:
@@ -172,12 +181,11 @@ class JsonDepthMiddleware:
             await self.render(Request(scope), too_large)(scope, receive, send)
             return
         data = bytes(body)
-        if len(data) > _INLINE_BYTES:
-            checked = await run_in_threadpool(_checked, data)
+        nul_allowed = scope["path"].startswith(self.nul_refused_by)
+        if len(data) > _INLINE_BYTES:  # parsed, walked and searched off the event loop
+            checked = await run_in_threadpool(partial(_checked, data, nul_allowed=nul_allowed))
         else:
-            checked = _checked(data) if data.strip() else None
-        if checked is not None and not isinstance(checked, BadRequest):
-            checked = self._without_nul(scope, checked)
+            checked = _checked(data, nul_allowed=nul_allowed) if data.strip() else None
         if isinstance(checked, BadRequest):
             response: Response = self.render(Request(scope), checked)
             await response(scope, receive, send)
@@ -191,17 +199,3 @@ class JsonDepthMiddleware:
             await self.app(scope, replay, send)
         finally:
             _CHECKED.reset(token)
-
-    def _without_nul(
-        self, scope: Scope, checked: tuple[bytes, Any]
-    ) -> tuple[bytes, Any] | BadRequest:
-        """The checked body, or a 400 naming the text that holds a NUL character (JSON must
-        escape it as ``\\u0000``: bodies without that pass at the cost of one search)."""
-        if b"\\u0000" not in checked[0] or scope["path"].startswith(self.nul_refused_by):
-            return checked
-        place = nul_place(checked[1])
-        if place is None:
-            return checked
-        return BadRequest(
-            detail=f"{place}: {NUL_REFUSED}.", errors=[FieldError(place, NUL_REFUSED)]
-        )

@@ -237,8 +237,11 @@ def test_the_map_says_when_it_shows_only_the_first_sensors(
     """The map reads one page of the listing (5 000 Things; here 1): the page says so, rather
     than calling the map one of every sensor of the filter."""
     english = {"Accept-Language": "en"}
-    assert "The map shows the first" not in client.get("/sensors", headers=english).text
+    every = client.get("/sensors", headers=english).text
+    assert "The map shows the first" not in every
+    assert 'aria-label="Map of every sensor of this filter, on all pages of the list"' in every
     monkeypatch.setattr(sensing_read, "MAX_THINGS", 1)
     page = client.get("/sensors?page=1", headers=english).text  # not the answer kept above
     assert "The map shows the first 1 of the 2 sensors, by name" in page
+    assert 'aria-label="Map of the first 1 sensors of this filter, by name"' in page
     assert len(client.get("/sensors/map.geojson").json()["features"]) == 1
